@@ -1,0 +1,29 @@
+/* Shared by the command implementations (run.c, images.c): option
+   parsing, opening the store, and turning errors into exit codes. */
+#ifndef CL_CLI_H
+#define CL_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "error.h"
+#include "store.h"
+
+/* Print err once; returns the exit code (125, or 128+signal). */
+int cli_fail (const struct cl_error *err);
+/* One line plus "See 'crunlocal CMD --help'."; returns 125. */
+int cli_usage_error (const char *cmd, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+/* getopt_long; -2 after printing a usage error. */
+int cli_getopt (int argc, char **argv, const char *cmd, const char *shortopts,
+                const struct option *longopts);
+int cli_parse_bool (const char *cmd, const char *flag, const char *v, bool *out);
+int cli_open_store (struct store **s, enum store_mode mode, struct cl_error *err);
+
+int cmd_pull (int argc, char **argv);
+int cmd_images (int argc, char **argv);
+int cmd_rmi (int argc, char **argv);
+int cmd_system (int argc, char **argv);
+int cmd_store (int argc, char **argv);
+
+#endif

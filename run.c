@@ -1,0 +1,203 @@
+/* crunlocal: the command line, and the one place that prints errors and
+   chooses exit codes (125 for our own failures, as docker does). */
+#ifndef __linux__
+#error "crunlocal runs containers with Linux namespaces: it builds and runs on Linux only"
+#endif
+
+#include <archive.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <openssl/crypto.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_version.h>
+
+#include "cli.h"
+#include "digest.h"
+#include "gc.h"
+#include "json.h"
+#include "pull.h"
+#include "ref.h"
+#include "store.h"
+#include "userns.h"
+#include "util.h"
+
+#define EXIT_CL_ERROR 125
+
+static void
+on_interrupt (int sig)
+{
+  cl_interrupted = sig;
+}
+
+/* No SA_RESTART: blocking calls return EINTR and unwind through cleanups. */
+static void
+catch_interrupts (void)
+{
+  struct sigaction sa = { .sa_handler = on_interrupt };
+
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+}
+
+int
+cli_fail (const struct cl_error *err)
+{
+  if (err->errnum == EINTR && cl_interrupted)
+    return 128 + cl_interrupted;
+  cl_error_print (err);
+  return err->status ? err->status : EXIT_CL_ERROR;
+}
+
+int
+cli_usage_error (const char *cmd, const char *fmt, ...)
+{
+  va_list ap;
+
+  fputs ("crunlocal: ", stderr);
+  va_start (ap, fmt);
+  vfprintf (stderr, fmt, ap);
+  va_end (ap);
+  fprintf (stderr, "\nSee 'crunlocal %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+  return EXIT_CL_ERROR;
+}
+
+/* getopt_long with our error style: one line, the command's --help, 125. */
+int
+cli_getopt (int argc, char **argv, const char *cmd, const char *shortopts,
+            const struct option *longopts)
+{
+  int c;
+
+  opterr = 0;
+  c = getopt_long (argc, argv, shortopts, longopts, NULL);
+  if (c == '?')
+    {
+      const char *bad = argv[optind - 1];
+      if (optopt && !strchr (shortopts, optopt))
+        cli_usage_error (cmd, "unknown shorthand flag: '%c' in %s", optopt, bad);
+      else if (optopt)
+        cli_usage_error (cmd, "flag needs an argument: %s", bad);
+      else
+        cli_usage_error (cmd, "unknown flag: %s", bad);
+      return -2;
+    }
+  if (c == ':')
+    {
+      cli_usage_error (cmd, "flag needs an argument: %s", argv[optind - 1]);
+      return -2;
+    }
+  return c;
+}
+
+int
+cli_parse_bool (const char *cmd, const char *flag, const char *v, bool *out)
+{
+  if (!v || strcmp (v, "true") == 0 || strcmp (v, "1") == 0)
+    *out = true;
+  else if (strcmp (v, "false") == 0 || strcmp (v, "0") == 0)
+    *out = false;
+  else
+    return cli_usage_error (cmd, "invalid value \"%s\" for %s: want true or false", v, flag);
+  return 0;
+}
+
+/* Rootless with subordinate ids: work on the store inside the user
+   namespace, so unpacked files keep the image's owners. */
+int
+cli_open_store (struct store **s, enum store_mode mode, struct cl_error *err)
+{
+  bool entered;
+
+  if (userns_enter_for_store (&entered, err) < 0)
+    return -1;
+  return store_open (s, mode, err);
+}
+
+static const char main_usage[] =
+  "Usage: crunlocal [--help] COMMAND [ARG...]\n"
+  "\n"
+  "A daemonless container runner: pulls images into a per-user store.\n"
+  "\n"
+  "Commands:\n"
+  "  pull        Pull an image from a registry or a local layout/archive\n"
+  "  images      List images in the store\n"
+  "  rmi         Remove images\n"
+  "  system      System commands: prune\n"
+  "  store       Store commands: check\n"
+  "  version     Show the version, library versions and store paths\n"
+  "\n"
+  "Run 'crunlocal COMMAND --help' for more on a command.\n";
+
+static int
+cmd_version (int argc, char **argv)
+{
+  cleanup_free char *root = store_default_root ();
+  cleanup_free char *runroot = store_default_runroot ();
+  int v = yajl_version ();
+
+  if (argc > 1 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0))
+    {
+      printf ("Usage: crunlocal version\n\nShow the version, library versions and store paths.\n");
+      return 0;
+    }
+  if (argc > 1)
+    return cli_usage_error ("version", "unknown flag: %s", argv[1]);
+  printf ("crunlocal version %s\n", CL_VERSION);
+  printf ("yajl:       %d.%d.%d\n", v / 10000, v / 100 % 100, v % 100);
+  printf ("libarchive: %s\n", archive_version_string ());
+  printf ("libcurl:    %s\n", curl_version ());
+  printf ("libcap:     %s\n", CL_LIBCAP_VERSION);
+  printf ("openssl:    %s\n", OpenSSL_version (OPENSSL_VERSION));
+  printf ("store root: %s\n", root);
+  printf ("run root:   %s\n", runroot);
+  return 0;
+}
+
+static const struct
+{
+  const char *name;
+  int (*fn) (int argc, char **argv);
+} commands[] = {
+  { "pull", cmd_pull },       { "images", cmd_images }, { "rmi", cmd_rmi },
+  { "system", cmd_system },   { "store", cmd_store },   { "version", cmd_version },
+};
+
+int
+main (int argc, char **argv)
+{
+  int ret;
+
+  signal (SIGPIPE, SIG_IGN);
+  catch_interrupts ();
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
+    {
+      fputs (main_usage, argc < 2 ? stderr : stdout);
+      return argc < 2 ? EXIT_CL_ERROR : 0;
+    }
+  if (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-v") == 0)
+    {
+      printf ("crunlocal version %s\n", CL_VERSION);
+      return 0;
+    }
+  if (argv[1][0] == '-')
+    return cli_usage_error (NULL, "unknown flag: %s", argv[1]);
+  curl_global_init (CURL_GLOBAL_DEFAULT);
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      {
+        ret = commands[i].fn (argc - 1, argv + 1);
+        curl_global_cleanup ();
+        return ret;
+      }
+  return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal\"", argv[1]);
+}

@@ -1,0 +1,111 @@
+/* The per-user store: blobs by digest, layers by diff ID, image records,
+   and the flock()s that replace a daemon.
+
+   Layout under the root (every directory 0700, owned by the user):
+     blobs/sha256/<hex>      manifests and configs, verified on write
+     layers/<hex>/diff/      one unpacked layer, keyed by its diff ID
+     layers/<hex>/info.json  its compressed digest, size and entry count
+     images/<id>.json        one record per image (id = config digest hex)
+     tmp/<rand>/ + .lock     staging; a flock on the .lock marks it live
+     locks/                  gc (shared by users, exclusive by GC), meta
+                             (image records) and one lock per digest */
+#ifndef CL_STORE_H
+#define CL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+struct store
+{
+  char *root;
+  char *runroot;
+  int rootfd;
+  bool user_xattrs; /* overlay whiteouts in the user.overlay.* flavour */
+  int gc_lock;      /* shared (or exclusive for GC) while the store is open */
+};
+
+enum store_mode
+{
+  STORE_USE, /* a command that reads or adds: gc lock shared */
+  STORE_GC,  /* a command that removes: gc lock exclusive */
+};
+
+/* Root and runroot as resolved from the environment, without creating. */
+char *store_default_root (void);
+char *store_default_runroot (void);
+
+int store_open (struct store **out, enum store_mode mode, struct cl_error *err);
+void store_close (struct store *s);
+void cleanup_storep (struct store **s);
+#define cleanup_store __attribute__ ((cleanup (cleanup_storep)))
+
+/* flock on locks/<name>; returns the fd holding it. */
+int store_lock (struct store *s, const char *name, bool exclusive,
+                struct cl_error *err);
+
+/* Blobs (manifests, configs). */
+bool store_has_blob (struct store *s, const char *digest);
+int store_put_blob (struct store *s, const char *digest, const void *buf,
+                    size_t len, struct cl_error *err);
+int store_read_blob (struct store *s, const char *digest, size_t max,
+                     char **out, size_t *len, struct cl_error *err);
+
+/* Staging: a directory under tmp/ with a held lock, committed by rename. */
+struct staging
+{
+  char *name;  /* "tmp/<rand>", relative to the root */
+  char *path;  /* absolute */
+  int dirfd;
+  int lockfd;
+};
+int store_staging_new (struct store *s, struct staging *st, struct cl_error *err);
+void store_staging_discard (struct store *s, struct staging *st);
+
+/* Layers. */
+struct layer_info
+{
+  char *diff_id;
+  char *digest; /* compressed blob digest it came from */
+  long long size;
+  long long entries;
+};
+bool store_has_layer (struct store *s, const char *diff_id);
+char *store_layer_diff_path (struct store *s, const char *diff_id);
+/* The uncompressed size recorded for a layer, 0 when unknown. */
+long long store_layer_size (struct store *s, const char *diff_id);
+/* Writes info.json into the staging dir and renames it to layers/<hex>. */
+int store_layer_commit (struct store *s, struct staging *st,
+                        const struct layer_info *info, struct cl_error *err);
+
+/* Image records. */
+struct image_record
+{
+  char *id;     /* config digest hex */
+  char *digest; /* manifest digest */
+  char **names; /* canonical references */
+  char **layers; /* diff IDs, base first */
+  char *created;
+  char *platform;
+  long long size;
+  long long pulled; /* unix time */
+};
+void image_record_clear (struct image_record *r);
+void image_records_free (struct image_record *v, size_t n);
+
+/* Saves `r` and gives it `name` (taken from whichever image had it). */
+int store_image_save (struct store *s, const struct image_record *r,
+                      const char *name, struct cl_error *err);
+int store_images_list (struct store *s, struct image_record **out, size_t *n,
+                       struct cl_error *err);
+/* By canonical name, short name, full ID or unambiguous ID prefix.
+   Returns 0 found, 1 not found, -1 error (ambiguous…). */
+int store_image_lookup (struct store *s, const char *what,
+                        struct image_record *out, struct cl_error *err);
+/* Untag `name` from image `id`, or remove the record when name is NULL. */
+int store_image_untag (struct store *s, const char *id, const char *name,
+                       struct cl_error *err);
+int store_image_remove (struct store *s, const char *id, struct cl_error *err);
+
+#endif

@@ -1,0 +1,91 @@
+/* Ownership helpers (cleanup attributes, steal) and checked I/O. */
+#ifndef CL_UTIL_H
+#define CL_UTIL_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+void cleanup_freep (void *p);
+void cleanup_closep (int *fd);
+void cleanup_filep (FILE **f);
+void cleanup_dirp (DIR **d);
+void cleanup_strvp (char ***v);
+
+#define cleanup_free __attribute__ ((cleanup (cleanup_freep)))
+#define cleanup_close __attribute__ ((cleanup (cleanup_closep)))
+#define cleanup_file __attribute__ ((cleanup (cleanup_filep)))
+#define cleanup_dir __attribute__ ((cleanup (cleanup_dirp)))
+#define cleanup_strv __attribute__ ((cleanup (cleanup_strvp)))
+
+static inline void *
+steal_ptr (void *pp)
+{
+  void **p = (void **) pp;
+  void *ret = *p;
+  *p = NULL;
+  return ret;
+}
+#define steal_pointer(pp) steal_ptr (pp)
+
+static inline int
+steal_fd (int *fd)
+{
+  int ret = *fd;
+  *fd = -1;
+  return ret;
+}
+
+/* Allocation failure is not an error we can report usefully: abort. */
+void *xmalloc (size_t n);
+void *xcalloc (size_t n, size_t m);
+void *xrealloc (void *p, size_t n);
+char *xstrdup (const char *s);
+char *xstrndup (const char *s, size_t n);
+char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* NULL-terminated string vectors. */
+size_t strv_len (char *const *v);
+void strv_free (char **v);
+void strv_append (char ***v, const char *s);
+bool strv_contains (char *const *v, const char *s);
+
+bool str_has_prefix (const char *s, const char *prefix);
+
+int write_all (int fd, const void *buf, size_t len, struct cl_error *err);
+
+/* Read a whole file (at most `max` bytes, else EFBIG), NUL-terminated. */
+int read_file_at (int dirfd, const char *path, size_t max, char **out,
+                  size_t *len, struct cl_error *err);
+
+/* Write `name` in `dirfd` through a temp file and rename, so readers see
+   the old or the new content, never a torn one.  fsync before the rename
+   when `durable`. */
+int write_file_atomic_at (int dirfd, const char *name, const void *buf,
+                          size_t len, mode_t mode, bool durable,
+                          struct cl_error *err);
+
+int mkdir_p (const char *path, mode_t mode, struct cl_error *err);
+
+/* Remove `name` under dirfd recursively, never following symlinks. */
+int rm_rf_at (int dirfd, const char *name, struct cl_error *err);
+
+/* Random lowercase hex of `n` chars into buf (n+1 bytes). */
+int random_hex (char *buf, size_t n, struct cl_error *err);
+
+/* "12.3MB"-style human size, like podman's. */
+void human_size (double bytes, char *buf, size_t len);
+
+/* "3 minutes ago"-style, like podman's CREATED column. */
+void human_ago (long long seconds, char *buf, size_t len);
+
+/* RFC 4648 base64 (used by registry Basic auth and auth.json). */
+char *base64_encode (const void *buf, size_t len);
+/* Returns NULL on malformed input. */
+char *base64_decode (const char *s, size_t *len);
+
+#endif

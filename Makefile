@@ -27,7 +27,7 @@ UNIT_SRCS = $(wildcard test/unit/*.c)
 BUILD_DEPS = gcc clang make pkg-config libyajl-dev libarchive-dev \
 	libcurl4-openssl-dev libcap-dev libssl-dev
 TEST_DEPS = docker-registry busybox-static uidmap tmux python3 openssl \
-	apache2-utils zstd curl jq util-linux procps psmisc
+	apache2-utils zstd curl jq util-linux procps psmisc attr
 
 .PHONY: all demo check unit unit-asan integration install clean deps \
 	format format-check static stress bench clang

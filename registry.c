@@ -28,6 +28,7 @@ struct registry
   char *base;    /* "https://host" or "http://host" */
   char *cafile;  /* from the cert dir, or NULL */
   bool tls_verify;
+  bool tls_untrusted; /* the last failure was certificate verification */
   struct creds creds;
   bool have_creds;
   pthread_mutex_t lock; /* guards auth, which a 401 may refresh */
@@ -348,6 +349,8 @@ curl_failure (struct registry *reg, CURLcode rc, const char *url, struct cl_erro
   if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
     return cl_fail (err, 0, "cannot reach registry %s: %s", reg->domain, curl_easy_strerror (rc));
   if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
+    reg->tls_untrusted = true;
+  if (reg->tls_untrusted)
     return cl_fail (err, 0, "%s: TLS certificate not trusted (%s); use --cert-dir or --tls-verify=false",
                     reg->domain, curl_easy_strerror (rc));
   return cl_fail (err, 0, "%s: %s", url, curl_easy_strerror (rc));
@@ -435,9 +438,10 @@ fetch_token (struct registry *reg, const char *realm, const char *service,
     }
   if (resp.status != 200)
     {
+      long status = resp.status;
       describe_status (&resp, why, sizeof why);
       response_clear (&resp);
-      if (resp.status == 401 || resp.status == 403)
+      if (status == 401 || status == 403)
         return cl_fail (err, EACCES, "authentication to %s failed (%s)", reg->domain, why);
       return cl_fail (err, 0, "token from %s: %s", realm, why);
     }
@@ -557,7 +561,9 @@ ping (struct registry *reg, struct cl_error *err)
       free (url);
       url = xasprintf ("%s/v2/", reg->base);
       ret = http_request (reg, (struct request){ .url = url }, &resp, err);
-      if (ret == 0 || !may_http || pass == 1 || cl_interrupted
+      /* Fall back to HTTP only when the server does not speak TLS at all:
+         a certificate we do not trust must stay an error. */
+      if (ret == 0 || !may_http || pass == 1 || cl_interrupted || reg->tls_untrusted
           || strstr (err->msg, "cannot reach"))
         break;
     }

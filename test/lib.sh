@@ -3,6 +3,7 @@
 set -u
 : "${T:?run through test/check.sh}"
 CL=${CRUNLOCAL:?}
+. "$TOP/test/registry.sh"
 
 ok () { echo "ok - $1"; echo pass >>"$T/counts"; }
 not_ok () {

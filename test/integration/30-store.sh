@@ -118,3 +118,30 @@ run_cl images -q
 expect "images -q is empty afterwards" [ "$RC" = 0 -a -z "$OUT" ]
 run_cl system prune
 expect "system prune on an empty store" [ "$RC" = 0 ]
+
+# A full disk: one clear line, and the store stays usable.
+small=$T/small
+mkdir -p "$small"
+if mount -t tmpfs -o size=4m tmpfs "$small" 2>/dev/null; then
+  export CRUNLOCAL_ROOT="$small/root" CRUNLOCAL_RUNROOT="$small/run"
+  run_cl pull -q "$REG/big"
+  expect "a full disk: one line naming the cause, exit 125" sh -c "[ $RC = 125 ] && [ \$(printf '%s\n' \"\$1\" | wc -l) = 1 ] && printf '%s' \"\$1\" | grep -q 'No space left on device'" _ "$ERR"
+  run_cl store check
+  expect "after a full disk the store checks clean and is empty" [ "$RC" = 0 -a "$(layer_count)" = 0 -a -z "$(ls -A "$CRUNLOCAL_ROOT/tmp")" ]
+  run_cl pull -q "$REG/busybox"
+  expect "and the next (smaller) pull works" [ "$RC" = 0 ]
+  umount "$small"
+else
+  not_ok "mount a small tmpfs for the full-disk test (needs root)"
+fi
+
+# Damage in the store is found and named.
+fresh_store
+"$CL" pull -q "$REG/busybox" >/dev/null
+cfg=$CRUNLOCAL_ROOT/blobs/sha256/$(id_of busybox)
+chmod u+w "$cfg"; echo garbage >>"$cfg"
+run_cl store check
+expect "store check names a damaged blob and exits 1" sh -c "[ $RC = 1 ] && printf '%s' \"\$1\" | grep -q \"blob sha256:$(id_of busybox): content has digest\"" _ "$OUT"
+rm -rf "$CRUNLOCAL_ROOT/layers/$(ls "$CRUNLOCAL_ROOT/layers" | head -n1)"
+run_cl store check
+expect "store check names a missing layer" sh -c "[ $RC = 1 ] && printf '%s' \"\$1\" | grep -q 'layer sha256:.* missing'" _ "$OUT"

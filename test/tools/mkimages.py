@@ -145,6 +145,14 @@ class Registry:
         self.push_manifest(repo, tag, img.manifest, img.manifest_mt)
 
 
+class NoRegistry:
+    def push(self, *a):
+        pass
+
+    def push_manifest(self, *a):
+        pass
+
+
 def whiteout_layers():
     l1 = tar_bytes(busybox_rootfs([
         ("a", "dir", None, 0o755, 0, 0), ("a/x", "file", b"x\n", 0o644, 0, 0),
@@ -207,11 +215,11 @@ def write_docker_archive(path, raw_layers, img, tag):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--registry", required=True, help="http://127.0.0.1:PORT")
+    ap.add_argument("--registry", help="http://127.0.0.1:PORT; without it only local files")
     ap.add_argument("--out", required=True)
     ap.add_argument("--big", action="store_true")
     a = ap.parse_args()
-    reg = Registry(a.registry)
+    reg = Registry(a.registry) if a.registry else NoRegistry()
     os.makedirs(a.out, exist_ok=True)
     ids = {}
     base = tar_bytes(busybox_rootfs())

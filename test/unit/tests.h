@@ -7,10 +7,19 @@ void test_ref_invalid (void);
 void test_ref_normalise (void);
 void test_ref_transports (void);
 void test_digest (void);
+void test_clean_path (void);
+void test_manifest_parse (void);
+void test_platform_select (void);
+void test_image_config (void);
+void test_base64 (void);
 
 #define UNIT_TESTS                                                           \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
       { "ref_normalise", test_ref_normalise },                               \
-      { "ref_transports", test_ref_transports }, { "digest", test_digest },
+      { "ref_transports", test_ref_transports }, { "digest", test_digest },                      \
+      { "clean_path", test_clean_path },                                     \
+      { "manifest_parse", test_manifest_parse },                             \
+      { "platform_select", test_platform_select },                           \
+      { "image_config", test_image_config }, { "base64", test_base64 },
 
 #endif

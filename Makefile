@@ -17,8 +17,8 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS += $(PKG_LIBS) -lpthread
 
 LIB_SRCS = error.c util.c digest.c ref.c json.c store.c gc.c unpack.c image.c \
-	registry.c creds.c source.c pull.c progress.c userns.c
-SRCS = run.c images.c $(LIB_SRCS)
+	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c
+SRCS = run.c images.c runcmd.c $(LIB_SRCS)
 OBJS = $(SRCS:.c=.o)
 HDRS = $(wildcard *.h)
 UNIT_SRCS = $(wildcard test/unit/*.c)

@@ -25,5 +25,6 @@ int cmd_images (int argc, char **argv);
 int cmd_rmi (int argc, char **argv);
 int cmd_system (int argc, char **argv);
 int cmd_store (int argc, char **argv);
+int cmd_run (int argc, char **argv);
 
 #endif

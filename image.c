@@ -210,6 +210,12 @@ image_config_clear (struct image_config *c)
   platform_clear (&c->platform);
   strv_free (c->diff_ids);
   free (c->created);
+  strv_free (c->env);
+  strv_free (c->entrypoint);
+  strv_free (c->cmd);
+  free (c->working_dir);
+  free (c->user);
+  free (c->stop_signal);
   memset (c, 0, sizeof *c);
 }
 
@@ -217,6 +223,26 @@ void
 cleanup_image_configp (struct image_config *c)
 {
   image_config_clear (c);
+}
+
+static char *
+dup_nonempty (const char *s)
+{
+  return s && *s ? xstrdup (s) : NULL;
+}
+
+/* The "config" object: absent fields stay NULL (Cmd null ≠ Cmd []). */
+static void
+image_run_config_parse (yajl_val cfg, struct image_config *c)
+{
+  if (!cfg)
+    return;
+  c->env = json_get_strv (cfg, "Env");
+  c->entrypoint = json_get_strv (cfg, "Entrypoint");
+  c->cmd = json_get_strv (cfg, "Cmd");
+  c->working_dir = dup_nonempty (json_get_str (cfg, "WorkingDir"));
+  c->user = dup_nonempty (json_get_str (cfg, "User"));
+  c->stop_signal = dup_nonempty (json_get_str (cfg, "StopSignal"));
 }
 
 int
@@ -244,6 +270,7 @@ image_config_parse (const char *buf, struct image_config *c, struct cl_error *er
     c->platform.variant = xstrdup (json_get_str (root, "variant"));
   if (json_get_str (root, "created"))
     c->created = xstrdup (json_get_str (root, "created"));
+  image_run_config_parse (json_get_obj (root, "config"), c);
   return 0;
 }
 

@@ -53,6 +53,9 @@ struct image_config
   char **diff_ids;
   size_t n_diff_ids;
   char *created;
+  /* config: what a container of this image runs (all may be NULL) */
+  char **env, **entrypoint, **cmd;
+  char *working_dir, *user, *stop_signal;
 };
 
 int manifest_parse (const char *buf, struct manifest *m, struct cl_error *err);

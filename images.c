@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "container.h"
 #include "digest.h"
 #include "gc.h"
 #include "json.h"
@@ -373,6 +374,9 @@ remove_one (struct store *s, const char *what, bool force, struct cl_error *err)
   else if (!by_name && strv_len (r.names) > 1 && !force)
     ret = cl_fail (err, 0, "image %.12s has %zu names: remove them by name or use --force", r.id,
                    strv_len (r.names));
+  else if (container_uses_image (s, r.id))
+    ret = cl_fail (err, EBUSY, "image %.12s is in use by a container: remove the container first",
+                   r.id);
   else
     {
       for (size_t i = 0; r.names[i]; i++)

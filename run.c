@@ -128,6 +128,7 @@ static const char main_usage[] =
   "A daemonless container runner: pulls images into a per-user store.\n"
   "\n"
   "Commands:\n"
+  "  run         Run a command in a new container\n"
   "  pull        Pull an image from a registry or a local layout/archive\n"
   "  images      List images in the store\n"
   "  rmi         Remove images\n"
@@ -167,7 +168,7 @@ static const struct
   const char *name;
   int (*fn) (int argc, char **argv);
 } commands[] = {
-  { "pull", cmd_pull },       { "images", cmd_images }, { "rmi", cmd_rmi },
+  { "run", cmd_run },         { "pull", cmd_pull },       { "images", cmd_images }, { "rmi", cmd_rmi },
   { "system", cmd_system },   { "store", cmd_store },   { "version", cmd_version },
 };
 

@@ -256,10 +256,12 @@ rm_rf_at (int dirfd, const char *name, struct cl_error *err)
   if (errno != EISDIR && errno != EPERM)
     return cl_fail (err, errno, "remove %s", name);
   dfd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  /* A directory we cannot list (overlayfs leaves work/work mode 0) is
+     still ours to remove. */
+  if (dfd < 0 && errno == EACCES && fchmodat (dirfd, name, 0700, 0) == 0)
+    dfd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0)
     return errno == ENOENT ? 0 : cl_fail (err, errno, "open %s", name);
-  /* A directory we cannot list (mode 0) is still ours to remove. */
-  fchmod (dfd, 0700);
   if (rm_dir_contents (dfd, err) < 0)
     return cl_wrap (err, "remove %s", name);
   if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)

@@ -1,0 +1,200 @@
+#include "container.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "json.h"
+#include "util.h"
+
+#define RECORD_MAX (1 << 20)
+
+void
+container_clear (struct container *c)
+{
+  free (c->id);
+  free (c->name);
+  free (c->image);
+  free (c->image_id);
+  strv_free (c->command);
+  free (c->status);
+  free (c->dir);
+  memset (c, 0, sizeof *c);
+}
+
+static int
+record_parse (const char *buf, struct container *c, struct cl_error *err)
+{
+  cleanup_json yajl_val root = NULL;
+  long long v;
+
+  memset (c, 0, sizeof *c);
+  if (json_parse (buf, &root, err) < 0)
+    return -1;
+  c->id = xstrdup (json_get_str (root, "id"));
+  c->name = xstrdup (json_get_str (root, "name"));
+  c->image = xstrdup (json_get_str (root, "image"));
+  c->image_id = xstrdup (json_get_str (root, "image_id"));
+  c->status = xstrdup (json_get_str (root, "status"));
+  c->command = json_get_strv (root, "command");
+  json_get_int (root, "created", &c->created);
+  json_get_int (root, "started", &c->started);
+  json_get_int (root, "finished", &c->finished);
+  if (json_get_int (root, "exit_code", &v))
+    c->exit_code = (int) v;
+  if (json_get_int (root, "pid", &v))
+    c->pid = (int) v;
+  return 0;
+}
+
+/* Every container record; unreadable ones (half-made by a killed
+   command) are skipped. */
+static int
+list_records (struct store *s, struct container **out, size_t *n, struct cl_error *err)
+{
+  cleanup_close int dfd = openat (s->rootfd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+
+  *out = NULL;
+  *n = 0;
+  if (dfd < 0)
+    return errno == ENOENT ? 0 : cl_fail (err, errno, "open containers");
+  d = fdopendir (dfd);
+  if (!d)
+    return cl_fail (err, errno, "opendir containers");
+  dfd = -1;
+  while ((de = readdir (d)))
+    {
+      cleanup_free char *path = xasprintf ("containers/%s/container.json", de->d_name);
+      cleanup_free char *buf = NULL;
+      struct cl_error ignored;
+      if (de->d_name[0] == '.')
+        continue;
+      if (read_file_at (s->rootfd, path, RECORD_MAX, &buf, NULL, &ignored) < 0)
+        continue;
+      *out = xrealloc (*out, (*n + 1) * sizeof **out);
+      if (record_parse (buf, &(*out)[*n], &ignored) == 0)
+        (*n)++;
+    }
+  return 0;
+}
+
+static void
+records_free (struct container *v, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    container_clear (&v[i]);
+  free (v);
+}
+
+bool
+container_uses_image (struct store *s, const char *image_id)
+{
+  struct container *all;
+  size_t n;
+  struct cl_error ignored;
+  bool used = false;
+
+  if (list_records (s, &all, &n, &ignored) < 0)
+    return false;
+  for (size_t i = 0; i < n && !used; i++)
+    used = all[i].image_id && strcmp (all[i].image_id, image_id) == 0;
+  records_free (all, n);
+  return used;
+}
+
+static char *
+record_json (const struct container *c, size_t *len)
+{
+  cleanup_json_gen yajl_gen g = json_gen_new (true);
+
+  yajl_gen_map_open (g);
+  jg_kstr (g, "id", c->id);
+  jg_kstr (g, "name", c->name);
+  jg_kstr (g, "image", c->image);
+  jg_kstr (g, "image_id", c->image_id);
+  jg_kstrv (g, "command", c->command);
+  jg_kint (g, "created", c->created);
+  jg_kint (g, "started", c->started);
+  jg_kint (g, "finished", c->finished);
+  jg_kstr (g, "status", c->status);
+  jg_kint (g, "exit_code", c->exit_code);
+  jg_kint (g, "pid", c->pid);
+  yajl_gen_map_close (g);
+  return json_gen_take (g, len);
+}
+
+int
+container_save (struct store *s, const struct container *c, struct cl_error *err)
+{
+  cleanup_free char *dir = xasprintf ("containers/%s", c->id);
+  cleanup_close int dfd = openat (s->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  size_t len;
+  cleanup_free char *text = record_json (c, &len);
+
+  if (dfd < 0)
+    return cl_fail (err, errno, "open %s", dir);
+  return write_file_atomic_at (dfd, "container.json", text, len, 0600, false, err);
+}
+
+static int
+make_dirs (struct store *s, const char *id, struct cl_error *err)
+{
+  static const char *sub[] = { "", "/upper", "/work", "/rootfs" };
+
+  if (mkdirat (s->rootfd, "containers", 0700) < 0 && errno != EEXIST)
+    return cl_fail (err, errno, "mkdir containers");
+  for (size_t i = 0; i < 4; i++)
+    {
+      cleanup_free char *p = xasprintf ("containers/%s%s", id, sub[i]);
+      if (mkdirat (s->rootfd, p, i == 0 ? 0700 : 0755) < 0)
+        return cl_fail (err, errno, "mkdir %s", p);
+    }
+  return 0;
+}
+
+int
+container_create (struct store *s, const char *name, struct container *c, struct cl_error *err)
+{
+  cleanup_close int lock = store_lock (s, "containers", true, err);
+  char id[DIGEST_HEX_LEN + 1];
+  struct container *all = NULL;
+  size_t n = 0;
+  int ret = 0;
+
+  memset (c, 0, sizeof *c);
+  if (lock < 0 || random_hex (id, DIGEST_HEX_LEN, err) < 0 || list_records (s, &all, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n && name && ret == 0; i++)
+    if (all[i].name && strcmp (all[i].name, name) == 0)
+      ret = cl_fail (err, EEXIST, "the container name \"%s\" is already in use by %.12s", name,
+                     all[i].id);
+  records_free (all, n);
+  if (ret < 0)
+    return -1;
+  c->id = xstrdup (id);
+  c->name = name ? xstrdup (name) : xstrndup (id, 12);
+  c->status = xstrdup ("created");
+  c->dir = xasprintf ("%s/containers/%s", s->root, id);
+  if (make_dirs (s, id, err) < 0 || container_save (s, c, err) < 0)
+    {
+      struct cl_error ignored;
+      cleanup_free char *p = xasprintf ("containers/%s", id);
+      rm_rf_at (s->rootfd, p, &ignored);
+      return -1;
+    }
+  return 0;
+}
+
+int
+container_remove (struct store *s, const char *id, struct cl_error *err)
+{
+  cleanup_free char *p = xasprintf ("containers/%s", id);
+  return rm_rf_at (s->rootfd, p, err);
+}

@@ -1,0 +1,529 @@
+#include "ns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* What the child sends when it cannot start the command. */
+struct child_msg
+{
+  int errnum;
+  int status;
+  char text[900];
+};
+
+static const char *host_devices[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
+
+static void __attribute__ ((noreturn))
+child_fail (int sync, int status, const struct cl_error *err)
+{
+  struct child_msg m = { .errnum = err->errnum, .status = status };
+
+  snprintf (m.text, sizeof m.text, "%s", err->msg);
+  if (write (sync, &m, sizeof m) < 0)
+    _exit (status);
+  _exit (status);
+}
+
+static int
+sys_pivot_root (const char *new_root, const char *put_old)
+{
+  return (int) syscall (SYS_pivot_root, new_root, put_old);
+}
+
+/* Create `rel` below rootfd one component at a time without following
+   symlinks, so a mount destination cannot be steered out of the rootfs;
+   returns an O_PATH fd of it.  `file`: the last component is a file. */
+static int
+open_beneath (int rootfd, const char *rel, bool file, struct cl_error *err)
+{
+  cleanup_free char *copy = xstrdup (rel);
+  cleanup_close int fd = dup (rootfd);
+  char *save = NULL, *next;
+
+  for (char *c = strtok_r (copy, "/", &save); c; c = next)
+    {
+      int nfd;
+      next = strtok_r (NULL, "/", &save);
+      if (strcmp (c, "..") == 0)
+        return cl_fail (err, EINVAL, "mount destination %s has ..", rel);
+      if (!next && file)
+        {
+          int f = openat (fd, c, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+          if (f >= 0)
+            close (f);
+        }
+      else if (mkdirat (fd, c, 0755) < 0 && errno != EEXIST)
+        return cl_fail (err, errno, "mkdir %s", rel);
+      nfd = openat (fd, c, O_PATH | O_NOFOLLOW | O_CLOEXEC | (next || !file ? O_DIRECTORY : 0));
+      if (nfd < 0)
+        return cl_fail (err, errno, "mount destination %s", rel);
+      close (fd);
+      fd = nfd;
+    }
+  return steal_fd (&fd);
+}
+
+struct mount_flag
+{
+  const char *name;
+  unsigned long set, clear;
+};
+
+static const struct mount_flag mount_flags[]
+    = { { "ro", MS_RDONLY, 0 },        { "rw", 0, MS_RDONLY },
+        { "nosuid", MS_NOSUID, 0 },    { "nodev", MS_NODEV, 0 },
+        { "noexec", MS_NOEXEC, 0 },    { "strictatime", MS_STRICTATIME, 0 },
+        { "bind", MS_BIND, 0 },        { "rbind", MS_BIND | MS_REC, 0 },
+        { "relatime", MS_RELATIME, 0 }, { "noatime", MS_NOATIME, 0 } };
+
+/* Split spec options into mount(2) flags and the data string. */
+static unsigned long
+parse_options (char *const *opts, char *data, size_t len)
+{
+  unsigned long flags = 0;
+  size_t used = 0;
+
+  data[0] = '\0';
+  for (size_t i = 0; opts && opts[i]; i++)
+    {
+      bool known = false;
+      for (size_t k = 0; k < sizeof mount_flags / sizeof mount_flags[0]; k++)
+        if (strcmp (opts[i], mount_flags[k].name) == 0)
+          {
+            flags = (flags | mount_flags[k].set) & ~mount_flags[k].clear;
+            known = true;
+          }
+      if (!known)
+        used += (size_t) snprintf (data + used, len - used, "%s%s", used ? "," : "", opts[i]);
+    }
+  return flags;
+}
+
+static int
+mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
+{
+  char data[1024], target[64];
+  unsigned long flags = parse_options (m->options, data, sizeof data);
+  bool bind = (flags & MS_BIND) || strcmp (m->type, "bind") == 0;
+  struct stat st;
+  cleanup_close int fd = -1;
+
+  if (bind && stat (m->source, &st) < 0)
+    return cl_fail (err, errno, "mount source %s", m->source);
+  fd = open_beneath (rootfd, m->destination, bind && !S_ISDIR (st.st_mode), err);
+  if (fd < 0)
+    return -1;
+  /* Mount on the fd we resolved, not on a path that could change under us. */
+  snprintf (target, sizeof target, "/proc/self/fd/%d", fd);
+  if (bind)
+    {
+      if (mount (m->source, target, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
+        return cl_fail (err, errno, "bind %s on %s", m->source, m->destination);
+      if (!(flags & ~(MS_BIND | MS_REC)))
+        return 0;
+      /* The fd still names the directory under the new mount: resolve
+         again to reach the mount's root, which a bind remount needs. */
+      close (fd);
+      fd = open_beneath (rootfd, m->destination, !S_ISDIR (st.st_mode), err);
+      if (fd < 0)
+        return -1;
+      snprintf (target, sizeof target, "/proc/self/fd/%d", fd);
+      if (mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | (flags & ~MS_REC), NULL) < 0)
+        return cl_fail (err, errno, "remount %s", m->destination);
+      return 0;
+    }
+  if (mount (m->source, target, m->type, flags, data[0] ? data : NULL) < 0)
+    return cl_fail (err, errno, "mount %s on %s", m->type, m->destination);
+  return 0;
+}
+
+static int
+mount_rootfs (const struct spec *s, const struct ns_overlay *ov, struct cl_error *err)
+{
+  cleanup_free char *data = NULL;
+
+  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return cl_fail (err, errno, "make mounts private");
+  if (!ov)
+    {
+      if (mount (s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return cl_fail (err, errno, "bind rootfs %s", s->root_path);
+      return 0;
+    }
+  data = xasprintf ("lowerdir=%s,upperdir=%s,workdir=%s%s", ov->lowerdir, ov->upperdir,
+                    ov->workdir, ov->userxattr ? ",userxattr" : "");
+  if (chdir (ov->layers_dir) < 0)
+    return cl_fail (err, errno, "chdir %s", ov->layers_dir);
+  if (mount ("overlay", s->root_path, "overlay", 0, data) < 0)
+    return cl_fail (err, errno, "mount the overlay rootfs");
+  return 0;
+}
+
+static int
+populate_dev (int rootfd, struct cl_error *err)
+{
+  static const char *links[][2] = { { "/proc/self/fd", "dev/fd" },   { "/proc/self/fd/0", "dev/stdin" },
+                                    { "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
+                                    { "pts/ptmx", "dev/ptmx" },       { "/proc/kcore", "dev/core" } };
+
+  /* Bind the host's nodes: a user namespace cannot mknod them. */
+  for (size_t i = 0; host_devices[i]; i++)
+    {
+      cleanup_free char *src = xasprintf ("/dev/%s", host_devices[i]);
+      cleanup_free char *dst = xasprintf ("/dev/%s", host_devices[i]);
+      char *opts[] = { "bind", NULL };
+      struct spec_mount m = { .destination = dst, .type = "bind", .source = src, .options = opts };
+      if (access (src, F_OK) == 0 && mount_one (rootfd, &m, err) < 0)
+        return -1;
+    }
+  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+    if (symlinkat (links[i][0], rootfd, links[i][1]) < 0 && errno != EEXIST)
+      return cl_fail (err, errno, "symlink /%s", links[i][1]);
+  return 0;
+}
+
+static int
+pivot (const char *root, struct cl_error *err)
+{
+  if (chdir (root) < 0)
+    return cl_fail (err, errno, "chdir rootfs");
+  if (sys_pivot_root (".", ".") < 0)
+    return cl_fail (err, errno, "pivot_root");
+  if (umount2 (".", MNT_DETACH) < 0)
+    return cl_fail (err, errno, "detach the old root");
+  if (chdir ("/") < 0)
+    return cl_fail (err, errno, "chdir /");
+  return 0;
+}
+
+/* After pivot_root: hide and freeze what the spec says. */
+static int
+protect_paths (const struct spec *s, struct cl_error *err)
+{
+  struct stat st;
+
+  for (size_t i = 0; s->masked_paths[i]; i++)
+    {
+      const char *p = s->masked_paths[i];
+      if (stat (p, &st) < 0)
+        continue;
+      if (S_ISDIR (st.st_mode) ? mount ("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k") < 0
+                               : mount ("/dev/null", p, NULL, MS_BIND, NULL) < 0)
+        return cl_fail (err, errno, "mask %s", p);
+    }
+  for (size_t i = 0; s->readonly_paths[i]; i++)
+    {
+      const char *p = s->readonly_paths[i];
+      if (stat (p, &st) < 0)
+        continue;
+      if (mount (p, p, NULL, MS_BIND | MS_REC, NULL) < 0
+          || mount (NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        return cl_fail (err, errno, "read-only %s", p);
+    }
+  if (s->root_readonly && mount (NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+    return cl_fail (err, errno, "read-only rootfs");
+  return 0;
+}
+
+static int
+setup_filesystem (const struct spec *s, const struct ns_overlay *ov, struct cl_error *err)
+{
+  cleanup_close int rootfd = -1;
+
+  if (mount_rootfs (s, ov, err) < 0)
+    return -1;
+  rootfd = open (s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return cl_fail (err, errno, "open rootfs");
+  for (size_t i = 0; i < s->n_mounts; i++)
+    {
+      if (mount_one (rootfd, &s->mounts[i], err) < 0)
+        return -1;
+      if (strcmp (s->mounts[i].destination, "/dev") == 0 && populate_dev (rootfd, err) < 0)
+        return -1;
+    }
+  if (pivot (s->root_path, err) < 0)
+    return -1;
+  return protect_paths (s, err);
+}
+
+static int
+set_rlimits (const struct spec *s, struct cl_error *err)
+{
+  for (size_t i = 0; i < s->n_rlimits; i++)
+    {
+      struct rlimit rl = { s->rlimits[i].soft, s->rlimits[i].hard };
+      if (strcmp (s->rlimits[i].type, "RLIMIT_NOFILE") == 0 && setrlimit (RLIMIT_NOFILE, &rl) < 0)
+        return cl_fail (err, errno, "setrlimit %s", s->rlimits[i].type);
+    }
+  return 0;
+}
+
+static bool
+cap_listed (const struct spec *s, cap_value_t c)
+{
+  char *name = cap_to_name (c);
+  bool found = false;
+
+  for (size_t i = 0; name && s->caps[i] && !found; i++)
+    found = strcasecmp (s->caps[i], name) == 0;
+  cap_free (name);
+  return found;
+}
+
+/* Bounding set first (needs CAP_SETPCAP), then the ids, then what the
+   process keeps: the listed caps for root, none for another user. */
+static int
+set_identity (const struct spec *s, bool may_setgroups, struct cl_error *err)
+{
+  cap_t caps;
+  cap_value_t keep[64];
+  int n = 0;
+
+  for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
+    {
+      if (cap_listed (s, c))
+        keep[n++] = c;
+      else if (prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+        return cl_fail (err, errno, "drop capability %d", c);
+    }
+  if (may_setgroups && setgroups (s->n_groups, s->groups) < 0)
+    return cl_fail (err, errno, "setgroups");
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setresgid (s->gid, s->gid, s->gid) < 0
+      || setresuid (s->uid, s->uid, s->uid) < 0)
+    return cl_fail (err, errno, "become uid %u gid %u", s->uid, s->gid);
+  caps = cap_init ();
+  if (s->uid == 0 && n > 0)
+    {
+      cap_set_flag (caps, CAP_EFFECTIVE, n, keep, CAP_SET);
+      cap_set_flag (caps, CAP_PERMITTED, n, keep, CAP_SET);
+    }
+  if (cap_set_proc (caps) < 0)
+    {
+      cap_free (caps);
+      return cl_fail (err, errno, "set capabilities");
+    }
+  cap_free (caps);
+  return 0;
+}
+
+static int
+enter_cwd (const char *cwd, struct cl_error *err)
+{
+  if (chdir (cwd) == 0)
+    return 0;
+  if (errno == ENOENT && mkdir_p (cwd, 0755, err) == 0 && chdir (cwd) == 0)
+    return 0;
+  return cl_fail (err, errno, "working directory %s", cwd);
+}
+
+static void __attribute__ ((noreturn))
+child_exec (const struct spec *s, int sync)
+{
+  struct cl_error err = { 0 };
+  extern char **environ;
+  int e;
+
+  environ = s->env;
+  execvp (s->args[0], s->args);
+  e = errno;
+  if (e == ENOENT)
+    cl_fail (&err, 0, "%s: executable file not found in $PATH", s->args[0]);
+  else
+    cl_fail (&err, e, "exec %s", s->args[0]);
+  child_fail (sync, e == ENOENT ? 127 : (e == EACCES || e == ENOEXEC || e == EPERM) ? 126 : 125,
+              &err);
+}
+
+static void __attribute__ ((noreturn))
+child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked, int sync)
+{
+  struct cl_error err = { 0 };
+  char go;
+  bool in_userns = s->namespaces & NS_USER;
+
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (in_userns && (read (sync, &go, 1) != 1 || setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    child_fail (sync, 125, (cl_fail (&err, errno, "enter the user namespace"), &err));
+  if (setup_filesystem (s, ov, &err) < 0 || sethostname (s->hostname, strlen (s->hostname)) < 0
+      || enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0)
+    {
+      if (!err.msg[0])
+        cl_fail (&err, errno, "sethostname");
+      child_fail (sync, 125, &err);
+    }
+  /* With a single mapping, setgroups is denied (user_namespaces(7)). */
+  if (set_identity (s, !in_userns || s->n_gid_maps > 1 || s->gid_maps[0].size > 1, &err) < 0
+      || (s->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
+          && cl_fail (&err, errno, "no_new_privs") < 0))
+    child_fail (sync, 125, &err);
+  syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  sigprocmask (SIG_UNBLOCK, blocked, NULL);
+  child_exec (s, sync);
+}
+
+static unsigned long
+clone_flags (unsigned ns)
+{
+  return (ns & NS_PID ? CLONE_NEWPID : 0) | (ns & NS_MOUNT ? CLONE_NEWNS : 0)
+         | (ns & NS_UTS ? CLONE_NEWUTS : 0) | (ns & NS_IPC ? CLONE_NEWIPC : 0)
+         | (ns & NS_CGROUP ? CLONE_NEWCGROUP : 0) | (ns & NS_NET ? CLONE_NEWNET : 0)
+         | (ns & NS_USER ? CLONE_NEWUSER : 0);
+}
+
+static int
+write_proc (pid_t pid, const char *file, const char *text, struct cl_error *err)
+{
+  cleanup_free char *path = xasprintf ("/proc/%d/%s", pid, file);
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+
+  if (fd < 0 || write_all (fd, text, strlen (text), err) < 0)
+    return cl_fail (err, errno, "write %s", path);
+  return 0;
+}
+
+static int
+run_idmap_tool (const char *tool, pid_t pid, const struct spec_idmap *m, size_t n,
+                struct cl_error *err)
+{
+  char *argv[64] = { (char *) tool };
+  char buf[64][24];
+  int k = 1, status;
+  pid_t child;
+
+  snprintf (buf[0], sizeof buf[0], "%d", pid);
+  argv[k++] = buf[0];
+  for (size_t i = 0; i < n && k < 60; i++)
+    {
+      snprintf (buf[k], sizeof buf[k], "%lu", m[i].container), argv[k] = buf[k], k++;
+      snprintf (buf[k], sizeof buf[k], "%lu", m[i].host), argv[k] = buf[k], k++;
+      snprintf (buf[k], sizeof buf[k], "%lu", m[i].size), argv[k] = buf[k], k++;
+    }
+  argv[k] = NULL;
+  child = fork ();
+  if (child == 0)
+    {
+      execvp (tool, argv);
+      _exit (127);
+    }
+  if (child < 0 || waitpid (child, &status, 0) < 0 || !WIFEXITED (status) || WEXITSTATUS (status))
+    return cl_fail (err, 0, "%s failed to map ids for the container", tool);
+  return 0;
+}
+
+/* One mapping of our own ids we may write ourselves; more take the
+   setuid helpers. */
+static int
+write_maps (const struct spec *s, pid_t pid, struct cl_error *err)
+{
+  char line[128];
+
+  if (s->n_uid_maps == 1 && s->uid_maps[0].size == 1 && s->n_gid_maps == 1 && s->gid_maps[0].size == 1)
+    {
+      if (write_proc (pid, "setgroups", "deny", err) < 0)
+        return -1;
+      snprintf (line, sizeof line, "%lu %lu 1\n", s->uid_maps[0].container, s->uid_maps[0].host);
+      if (write_proc (pid, "uid_map", line, err) < 0)
+        return -1;
+      snprintf (line, sizeof line, "%lu %lu 1\n", s->gid_maps[0].container, s->gid_maps[0].host);
+      return write_proc (pid, "gid_map", line, err);
+    }
+  if (run_idmap_tool ("newuidmap", pid, s->uid_maps, s->n_uid_maps, err) < 0)
+    return -1;
+  return run_idmap_tool ("newgidmap", pid, s->gid_maps, s->n_gid_maps, err);
+}
+
+static int
+await_child (pid_t pid, int sync, struct cl_error *err)
+{
+  struct child_msg m;
+  ssize_t n;
+
+  do
+    n = read (sync, &m, sizeof m);
+  while (n < 0 && errno == EINTR);
+  if (n == 0)
+    return 0; /* exec closed its end: the command runs */
+  waitpid (pid, NULL, 0);
+  if (n != (ssize_t) sizeof m)
+    return cl_fail (err, errno, "the container process died while starting");
+  cl_fail (err, m.errnum, "%s", m.text);
+  err->status = m.status;
+  return -1;
+}
+
+int
+ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
+          pid_t *pid_out, struct cl_error *err)
+{
+  int sv[2];
+  pid_t pid;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return cl_fail (err, errno, "socketpair");
+  /* A raw clone: the new PID namespace must hold the child itself. */
+  pid = (pid_t) syscall (SYS_clone, clone_flags (s->namespaces) | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    {
+      int e = errno;
+      close (sv[0]);
+      close (sv[1]);
+      return cl_fail (err, e, "create the container's namespaces");
+    }
+  if (pid == 0)
+    {
+      close (sv[0]);
+      child_main (s, ov, blocked, sv[1]);
+    }
+  close (sv[1]);
+  if ((s->namespaces & NS_USER)
+      && (write_maps (s, pid, err) < 0 || write (sv[0], "g", 1) != 1))
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      close (sv[0]);
+      return -1;
+    }
+  if (await_child (pid, sv[0], err) < 0)
+    {
+      close (sv[0]);
+      return -1;
+    }
+  close (sv[0]);
+  *pid_out = pid;
+  return 0;
+}
+
+bool
+ns_catches (pid_t pid, int sig)
+{
+  cleanup_free char *path = xasprintf ("/proc/%d/status", pid);
+  cleanup_file FILE *f = fopen (path, "re");
+  char line[256];
+  unsigned long long mask;
+
+  while (f && fgets (line, sizeof line, f))
+    if (sscanf (line, "SigCgt: %llx", &mask) == 1)
+      return (mask >> (sig - 1)) & 1;
+  return false;
+}

@@ -1,0 +1,37 @@
+/* Execution: a process in new namespaces from a spec and a root
+   filesystem — never an image.  The parent and the child synchronise over
+   a socketpair; a failure in the child comes back as one error with
+   docker's codes (127 not found, 126 not executable, 125 otherwise). */
+#ifndef CL_NS_H
+#define CL_NS_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+/* An overlay to mount on the spec's root inside the new mount namespace
+   (where a rootless user may mount it).  lowerdir names are relative to
+   `layers_dir` to keep the mount data under a page. */
+struct ns_overlay
+{
+  const char *layers_dir;
+  const char *lowerdir; /* "a/diff:b/diff", top layer first */
+  const char *upperdir, *workdir;
+  bool userxattr;
+};
+
+/* Start spec->args.  Returns once the command has been exec'd (0, *pid
+   set) or failed to start (-1, err->status = 125/126/127, nothing left
+   running).  `blocked` is the signal mask the caller keeps blocked; the
+   child clears it before exec. */
+int ns_start (const struct spec *spec, const struct ns_overlay *overlay,
+              const sigset_t *blocked, pid_t *pid, struct cl_error *err);
+
+/* Does `pid` catch `sig`?  (/proc/PID/status SigCgt.)  A namespace's init
+   that does not catch a signal never sees it. */
+bool ns_catches (pid_t pid, int sig);
+
+#endif

@@ -1,0 +1,584 @@
+#include "spec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "util.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define NOFILE_WANTED 1048576ULL
+
+/* Docker's default capability set. */
+static const char *default_caps[]
+    = { "CAP_CHOWN",      "CAP_DAC_OVERRIDE",     "CAP_FSETID",   "CAP_FOWNER",
+        "CAP_MKNOD",      "CAP_NET_RAW",          "CAP_SETGID",   "CAP_SETUID",
+        "CAP_SETFCAP",    "CAP_SETPCAP",          "CAP_NET_BIND_SERVICE",
+        "CAP_SYS_CHROOT", "CAP_KILL",             "CAP_AUDIT_WRITE", NULL };
+
+/* podman's default masked and read-only paths. */
+static const char *masked_paths[]
+    = { "/proc/acpi",        "/proc/kcore",      "/proc/keys",  "/proc/latency_stats",
+        "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+        "/sys/firmware",     "/sys/fs/selinux",  "/sys/dev/block", NULL };
+static const char *readonly_paths[] = { "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq",
+                                        "/proc/sys", "/proc/sysrq-trigger", NULL };
+
+static char **
+strv_copy (const char *const *v)
+{
+  char **r = xcalloc (1, sizeof (char *));
+  for (size_t i = 0; v && v[i]; i++)
+    strv_append (&r, v[i]);
+  return r;
+}
+
+/* Docker's rules: --entrypoint replaces the image's Entrypoint and drops
+   its Cmd; trailing arguments replace Cmd. */
+char **
+spec_merge_args (char *const *img_entrypoint, char *const *img_cmd, const struct spec_opts *o)
+{
+  char **args = xcalloc (1, sizeof (char *));
+  char *const *cmd = img_cmd;
+
+  if (o->entrypoint_set)
+    {
+      if (o->entrypoint && *o->entrypoint)
+        strv_append (&args, o->entrypoint);
+      cmd = NULL;
+    }
+  else
+    for (size_t i = 0; img_entrypoint && img_entrypoint[i]; i++)
+      strv_append (&args, img_entrypoint[i]);
+  if (o->args && o->args[0])
+    cmd = o->args;
+  for (size_t i = 0; cmd && cmd[i]; i++)
+    strv_append (&args, cmd[i]);
+  return args;
+}
+
+static size_t
+env_name_len (const char *kv)
+{
+  const char *eq = strchr (kv, '=');
+  return eq ? (size_t) (eq - kv) : strlen (kv);
+}
+
+/* Set NAME=VALUE, replacing an earlier NAME. */
+static void
+env_set (char ***env, const char *kv)
+{
+  size_t n = env_name_len (kv);
+
+  for (size_t i = 0; (*env)[i]; i++)
+    if (env_name_len ((*env)[i]) == n && strncmp ((*env)[i], kv, n) == 0)
+      {
+        free ((*env)[i]);
+        (*env)[i] = xstrdup (kv);
+        return;
+      }
+  strv_append (env, kv);
+}
+
+/* "NAME=VALUE" as is; a bare "NAME" takes the caller's value, or is
+   dropped when the caller has none (as docker does). */
+static void
+env_apply (char ***env, const char *item)
+{
+  const char *host;
+  cleanup_free char *kv = NULL;
+
+  if (strchr (item, '='))
+    {
+      env_set (env, item);
+      return;
+    }
+  host = getenv (item);
+  if (!host)
+    return;
+  kv = xasprintf ("%s=%s", item, host);
+  env_set (env, kv);
+}
+
+static int
+env_file_apply (char ***env, const char *file, struct cl_error *err)
+{
+  cleanup_free char *buf = NULL;
+  char *save = NULL;
+
+  if (read_file_at (AT_FDCWD, file, 1 << 20, &buf, NULL, err) < 0)
+    return cl_wrap (err, "--env-file");
+  for (char *line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      size_t n = strlen (line);
+      while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+        line[--n] = '\0';
+      while (*line == ' ' || *line == '\t')
+        line++;
+      if (*line == '\0' || *line == '#')
+        continue;
+      if (*line == '=')
+        return cl_fail (err, 0, "--env-file %s: variable without a name: \"%s\"", file, line);
+      env_apply (env, line);
+    }
+  return 0;
+}
+
+int
+spec_merge_env (char *const *img_env, const struct spec_opts *o, char ***out,
+                struct cl_error *err)
+{
+  char **env = xcalloc (1, sizeof (char *));
+
+  for (size_t i = 0; img_env && img_env[i]; i++)
+    env_set (&env, img_env[i]);
+  for (size_t i = 0; o->env_files && o->env_files[i]; i++)
+    if (env_file_apply (&env, o->env_files[i], err) < 0)
+      {
+        strv_free (env);
+        return -1;
+      }
+  for (size_t i = 0; o->env && o->env[i]; i++)
+    env_apply (&env, o->env[i]);
+  *out = env;
+  return 0;
+}
+
+static bool
+env_has (char *const *env, const char *name)
+{
+  size_t n = strlen (name);
+  for (size_t i = 0; env[i]; i++)
+    if (strncmp (env[i], name, n) == 0 && env[i][n] == '=')
+      return true;
+  return false;
+}
+
+static bool
+parse_id (const char *s, unsigned long *out)
+{
+  char *end;
+  if (!*s || *s == '-')
+    return false;
+  errno = 0;
+  *out = strtoul (s, &end, 10);
+  return errno == 0 && *end == '\0' && *out < 4294967295UL;
+}
+
+/* Find `key` (name or number, in field 0 or 2) in a passwd/group text;
+   copies the matching line's fields into f[0..max). */
+static bool
+find_entry (const char *text, const char *key, bool by_id, char f[][256], int max)
+{
+  const char *line = text;
+
+  while (line && *line)
+    {
+      const char *nl = strchr (line, '\n');
+      size_t len = nl ? (size_t) (nl - line) : strlen (line);
+      char buf[1024];
+      int n = 0;
+      char *save = NULL;
+      snprintf (buf, sizeof buf, "%.*s", (int) len, line);
+      for (char *p = buf, *tok; n < max && (tok = strsep (&p, ":"));)
+        snprintf (f[n++], 256, "%s", tok);
+      (void) save;
+      if (n >= 3 && strcmp (by_id ? f[2] : f[0], key) == 0)
+        return true;
+      line = nl ? nl + 1 : NULL;
+    }
+  return false;
+}
+
+static int
+resolve_group (const char *g, const char *group, gid_t *gid, struct cl_error *err)
+{
+  unsigned long id;
+  char f[4][256];
+
+  if (parse_id (g, &id))
+    {
+      *gid = (gid_t) id;
+      return 0;
+    }
+  if (!group || !find_entry (group, g, false, f, 4) || !parse_id (f[2], &id))
+    return cl_fail (err, 0, "unable to find group %s: no matching entries in group file", g);
+  *gid = (gid_t) id;
+  return 0;
+}
+
+/* Groups whose member list names the user (docker's additional groups). */
+static void
+supplementary_groups (const char *name, gid_t primary, const char *group, gid_t **groups,
+                      size_t *n)
+{
+  const char *line = group;
+
+  /* As initgroups(3): the primary group, then those naming the user. */
+  *groups = xmalloc (sizeof (gid_t));
+  (*groups)[0] = primary;
+  *n = 1;
+  while (name && line && *line)
+    {
+      const char *nl = strchr (line, '\n');
+      char buf[1024], *f[4] = { 0 }, *p = buf;
+      unsigned long id;
+      int k = 0;
+      snprintf (buf, sizeof buf, "%.*s", (int) (nl ? (size_t) (nl - line) : strlen (line)), line);
+      while (k < 4 && (f[k] = strsep (&p, ":")))
+        k++;
+      if (k == 4 && parse_id (f[2], &id))
+        for (char *m = strtok_r (f[3], ",", &p); m; m = strtok_r (NULL, ",", &p))
+          if (strcmp (m, name) == 0)
+            {
+              if ((gid_t) id == primary)
+                continue;
+              *groups = xrealloc (*groups, (*n + 1) * sizeof (gid_t));
+              (*groups)[(*n)++] = (gid_t) id;
+            }
+      line = nl ? nl + 1 : NULL;
+    }
+}
+
+int
+spec_resolve_user (const char *user, const char *passwd, const char *group, uid_t *uid,
+                   gid_t *gid, gid_t **groups, size_t *n_groups, struct cl_error *err)
+{
+  cleanup_free char *u = xstrdup (user && *user ? user : "0");
+  char *colon = strchr (u, ':');
+  char f[7][256];
+  unsigned long id;
+  bool found;
+
+  *groups = NULL;
+  *n_groups = 0;
+  if (colon)
+    *colon = '\0';
+  if (parse_id (u, &id))
+    {
+      found = passwd && find_entry (passwd, u, true, f, 7);
+      *uid = (uid_t) id;
+      *gid = 0;
+    }
+  else
+    {
+      found = passwd && find_entry (passwd, u, false, f, 7) && parse_id (f[2], &id);
+      if (!found)
+        return cl_fail (err, 0, "unable to find user %s: no matching entries in passwd file", u);
+      *uid = (uid_t) id;
+    }
+  if (found && parse_id (f[3], &id))
+    *gid = (gid_t) id;
+  if (colon)
+    {
+      if (resolve_group (colon + 1, group, gid, err) < 0)
+        return -1;
+      *groups = xmalloc (sizeof (gid_t));
+      (*groups)[0] = *gid;
+      *n_groups = 1;
+      return 0;
+    }
+  supplementary_groups (found ? f[0] : NULL, *gid, group, groups, n_groups);
+  return 0;
+}
+
+static void
+add_mount (struct spec *s, const char *dest, const char *type, const char *src, const char *opts)
+{
+  struct spec_mount *m;
+  cleanup_free char *copy = xstrdup (opts);
+  char *save = NULL;
+
+  s->mounts = xrealloc (s->mounts, (s->n_mounts + 1) * sizeof *s->mounts);
+  m = &s->mounts[s->n_mounts++];
+  m->destination = xstrdup (dest);
+  m->type = xstrdup (type);
+  m->source = xstrdup (src);
+  m->options = xcalloc (1, sizeof (char *));
+  for (char *t = strtok_r (copy, ",", &save); t; t = strtok_r (NULL, ",", &save))
+    strv_append (&m->options, t);
+}
+
+static void
+default_mounts (struct spec *s, const struct spec_opts *o)
+{
+  add_mount (s, "/proc", "proc", "proc", "nosuid,noexec,nodev");
+  add_mount (s, "/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k");
+  /* gid=5 (tty) exists only where the mapping has it. */
+  add_mount (s, "/dev/pts", "devpts", "devpts",
+             o->single_id ? "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620"
+                         : "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5");
+  add_mount (s, "/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k");
+  add_mount (s, "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev");
+  /* A user namespace may not mount sysfs for a network namespace it does
+     not own: bind the host's, read-only. */
+  if (o->rootless && !o->network_none)
+    add_mount (s, "/sys", "bind", "/sys", "rbind,nosuid,noexec,nodev,ro");
+  else
+    add_mount (s, "/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro");
+}
+
+static void
+user_mounts (struct spec *s, const struct spec_opts *o)
+{
+  for (size_t i = 0; i < o->n_volumes; i++)
+    add_mount (s, o->volumes[i].destination, "bind", o->volumes[i].source,
+               o->volumes[i].readonly ? "rbind,ro" : "rbind,rw");
+  for (size_t i = 0; o->tmpfs && o->tmpfs[i]; i++)
+    {
+      cleanup_free char *dest = xstrdup (o->tmpfs[i]);
+      char *colon = strchr (dest, ':');
+      cleanup_free char *opts = NULL;
+      if (colon)
+        *colon = '\0';
+      opts = xasprintf ("nosuid,nodev%s%s", colon ? "," : "", colon ? colon + 1 : "");
+      add_mount (s, dest, "tmpfs", "tmpfs", opts);
+    }
+}
+
+static void
+set_rlimits (struct spec *s, const struct spec_opts *o)
+{
+  /* Never ask for more than the caller's hard limit: without
+     CAP_SYS_RESOURCE the kernel refuses, and the container would not start
+     (podman's fixed 1048576 fails so on hosts like these). */
+  unsigned long long n = o->nofile_hard && o->nofile_hard < NOFILE_WANTED ? o->nofile_hard
+                                                                          : NOFILE_WANTED;
+  s->rlimits = xcalloc (1, sizeof *s->rlimits);
+  s->rlimits[0].type = xstrdup ("RLIMIT_NOFILE");
+  s->rlimits[0].soft = s->rlimits[0].hard = n;
+  s->n_rlimits = 1;
+}
+
+static void
+copy_maps (struct spec_idmap **dst, size_t *n, const struct spec_idmap *src, size_t m)
+{
+  *n = m;
+  *dst = m ? xcalloc (m, sizeof **dst) : NULL;
+  if (m)
+    memcpy (*dst, src, m * sizeof **dst);
+}
+
+static int
+process_from_image (const struct image_config *img, const struct spec_opts *o,
+                    spec_file_reader rd, void *arg, struct spec *s, struct cl_error *err)
+{
+  cleanup_free char *passwd = rd ? rd ("/etc/passwd", arg) : NULL;
+  cleanup_free char *group = rd ? rd ("/etc/group", arg) : NULL;
+  const char *cwd = o->workdir ? o->workdir : img->working_dir ? img->working_dir : "/";
+
+  s->args = spec_merge_args (img->entrypoint, img->cmd, o);
+  if (!s->args[0])
+    return cl_fail (err, 0, "no command specified: the image has neither Entrypoint nor Cmd");
+  if (cwd[0] != '/')
+    return cl_fail (err, 0, "the working directory \"%s\" is invalid: it must be absolute", cwd);
+  s->cwd = xstrdup (cwd);
+  if (spec_merge_env (img->env, o, &s->env, err) < 0)
+    return -1;
+  if (spec_resolve_user (o->user ? o->user : img->user, passwd, group, &s->uid, &s->gid,
+                         &s->groups, &s->n_groups, err) < 0)
+    return -1;
+  if (!env_has (s->env, "PATH"))
+    env_set (&s->env, DEFAULT_PATH);
+  if (!env_has (s->env, "HOSTNAME"))
+    {
+      cleanup_free char *h = xasprintf ("HOSTNAME=%s", s->hostname);
+      env_set (&s->env, h);
+    }
+  if (o->terminal && !env_has (s->env, "TERM"))
+    env_set (&s->env, "TERM=xterm");
+  if (!env_has (s->env, "HOME"))
+    {
+      char f[7][256];
+      char idbuf[32];
+      cleanup_free char *home = NULL;
+      snprintf (idbuf, sizeof idbuf, "%u", s->uid);
+      home = xasprintf ("HOME=%s", passwd && find_entry (passwd, idbuf, true, f, 7) && f[5][0]
+                                       ? f[5] : "/");
+      env_set (&s->env, home);
+    }
+  return 0;
+}
+
+int
+spec_from_image (const struct image_config *img, const struct spec_opts *o,
+                 spec_file_reader rd, void *arg, struct spec *s, struct cl_error *err)
+{
+  memset (s, 0, sizeof *s);
+  s->hostname = xstrdup (o->hostname ? o->hostname : "crunlocal");
+  s->terminal = o->terminal;
+  if (process_from_image (img, o, rd, arg, s, err) < 0)
+    return -1;
+  s->root_path = xstrdup (o->rootfs);
+  s->root_readonly = o->read_only;
+  default_mounts (s, o);
+  user_mounts (s, o);
+  s->masked_paths = strv_copy (masked_paths);
+  s->readonly_paths = strv_copy (readonly_paths);
+  s->caps = strv_copy (default_caps);
+  set_rlimits (s, o);
+  s->no_new_privs = true;
+  s->namespaces = NS_PID | NS_MOUNT | NS_UTS | NS_IPC | NS_CGROUP
+                  | (o->network_none ? NS_NET : 0) | (o->n_uid_maps ? NS_USER : 0);
+  copy_maps (&s->uid_maps, &s->n_uid_maps, o->uid_maps, o->n_uid_maps);
+  copy_maps (&s->gid_maps, &s->n_gid_maps, o->gid_maps, o->n_gid_maps);
+  return 0;
+}
+
+void
+spec_clear (struct spec *s)
+{
+  strv_free (s->args);
+  strv_free (s->env);
+  free (s->cwd);
+  free (s->groups);
+  free (s->hostname);
+  free (s->root_path);
+  for (size_t i = 0; i < s->n_mounts; i++)
+    {
+      free (s->mounts[i].destination);
+      free (s->mounts[i].type);
+      free (s->mounts[i].source);
+      strv_free (s->mounts[i].options);
+    }
+  free (s->mounts);
+  strv_free (s->masked_paths);
+  strv_free (s->readonly_paths);
+  strv_free (s->caps);
+  for (size_t i = 0; i < s->n_rlimits; i++)
+    free (s->rlimits[i].type);
+  free (s->rlimits);
+  free (s->uid_maps);
+  free (s->gid_maps);
+  memset (s, 0, sizeof *s);
+}
+
+static void
+gen_maps (yajl_gen g, const char *key, const struct spec_idmap *m, size_t n)
+{
+  jg_str (g, key);
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < n; i++)
+    {
+      yajl_gen_map_open (g);
+      jg_kint (g, "containerID", (long long) m[i].container);
+      jg_kint (g, "hostID", (long long) m[i].host);
+      jg_kint (g, "size", (long long) m[i].size);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+}
+
+static void
+gen_process (yajl_gen g, const struct spec *s)
+{
+  static const char *cap_sets[] = { "bounding", "effective", "permitted" };
+
+  jg_str (g, "process");
+  yajl_gen_map_open (g);
+  jg_kbool (g, "terminal", s->terminal);
+  jg_str (g, "user");
+  yajl_gen_map_open (g);
+  jg_kint (g, "uid", s->uid);
+  jg_kint (g, "gid", s->gid);
+  jg_str (g, "additionalGids");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < s->n_groups; i++)
+    yajl_gen_integer (g, s->groups[i]);
+  yajl_gen_array_close (g);
+  yajl_gen_map_close (g);
+  jg_kstrv (g, "args", s->args);
+  jg_kstrv (g, "env", s->env);
+  jg_kstr (g, "cwd", s->cwd);
+  jg_str (g, "capabilities");
+  yajl_gen_map_open (g);
+  for (size_t i = 0; i < 3; i++)
+    jg_kstrv (g, cap_sets[i], s->caps);
+  yajl_gen_map_close (g);
+  jg_str (g, "rlimits");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < s->n_rlimits; i++)
+    {
+      yajl_gen_map_open (g);
+      jg_kstr (g, "type", s->rlimits[i].type);
+      jg_kint (g, "hard", (long long) s->rlimits[i].hard);
+      jg_kint (g, "soft", (long long) s->rlimits[i].soft);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  jg_kbool (g, "noNewPrivileges", s->no_new_privs);
+  yajl_gen_map_close (g);
+}
+
+static void
+gen_mounts (yajl_gen g, const struct spec *s)
+{
+  jg_str (g, "mounts");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < s->n_mounts; i++)
+    {
+      yajl_gen_map_open (g);
+      jg_kstr (g, "destination", s->mounts[i].destination);
+      jg_kstr (g, "type", s->mounts[i].type);
+      jg_kstr (g, "source", s->mounts[i].source);
+      jg_kstrv (g, "options", s->mounts[i].options);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+}
+
+static void
+gen_linux (yajl_gen g, const struct spec *s)
+{
+  static const struct
+  {
+    unsigned bit;
+    const char *name;
+  } ns[] = { { NS_PID, "pid" },       { NS_NET, "network" }, { NS_IPC, "ipc" },
+             { NS_UTS, "uts" },       { NS_MOUNT, "mount" }, { NS_CGROUP, "cgroup" },
+             { NS_USER, "user" } };
+
+  jg_str (g, "linux");
+  yajl_gen_map_open (g);
+  jg_str (g, "namespaces");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
+    if (s->namespaces & ns[i].bit)
+      {
+        yajl_gen_map_open (g);
+        jg_kstr (g, "type", ns[i].name);
+        yajl_gen_map_close (g);
+      }
+  yajl_gen_array_close (g);
+  if (s->namespaces & NS_USER)
+    {
+      gen_maps (g, "uidMappings", s->uid_maps, s->n_uid_maps);
+      gen_maps (g, "gidMappings", s->gid_maps, s->n_gid_maps);
+    }
+  jg_kstrv (g, "maskedPaths", s->masked_paths);
+  jg_kstrv (g, "readonlyPaths", s->readonly_paths);
+  yajl_gen_map_close (g);
+}
+
+char *
+spec_to_json (const struct spec *s, size_t *len)
+{
+  cleanup_json_gen yajl_gen g = json_gen_new (true);
+
+  yajl_gen_map_open (g);
+  jg_kstr (g, "ociVersion", "1.0.2");
+  gen_process (g, s);
+  jg_str (g, "root");
+  yajl_gen_map_open (g);
+  jg_kstr (g, "path", s->root_path);
+  jg_kbool (g, "readonly", s->root_readonly);
+  yajl_gen_map_close (g);
+  jg_kstr (g, "hostname", s->hostname);
+  gen_mounts (g, s);
+  gen_linux (g, s);
+  yajl_gen_map_close (g);
+  return json_gen_take (g, len);
+}

@@ -1,0 +1,117 @@
+/* Image config + run options → an OCI runtime spec (config.json).  The
+   struct is what ns.c executes; spec_to_json writes it for a bundle.
+   Pure: files of the image (/etc/passwd, /etc/group) come through a
+   reader callback, so every merge rule is unit-testable. */
+#ifndef CL_SPEC_H
+#define CL_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "image.h"
+
+struct spec_mount
+{
+  char *destination, *type, *source;
+  char **options;
+};
+
+struct spec_idmap
+{
+  unsigned long container, host, size;
+};
+
+struct spec_rlimit
+{
+  char *type; /* "RLIMIT_NOFILE" */
+  unsigned long long soft, hard;
+};
+
+enum spec_ns
+{
+  NS_PID = 1 << 0,
+  NS_MOUNT = 1 << 1,
+  NS_UTS = 1 << 2,
+  NS_IPC = 1 << 3,
+  NS_CGROUP = 1 << 4,
+  NS_NET = 1 << 5,
+  NS_USER = 1 << 6,
+};
+
+struct spec
+{
+  char **args, **env;
+  char *cwd;
+  bool terminal;
+  uid_t uid;
+  gid_t gid;
+  gid_t *groups;
+  size_t n_groups;
+  char *hostname;
+  char *root_path;
+  bool root_readonly;
+  struct spec_mount *mounts;
+  size_t n_mounts;
+  char **masked_paths, **readonly_paths;
+  char **caps; /* bounding = effective = permitted */
+  struct spec_rlimit *rlimits;
+  size_t n_rlimits;
+  bool no_new_privs;
+  unsigned namespaces;
+  struct spec_idmap *uid_maps, *gid_maps;
+  size_t n_uid_maps, n_gid_maps;
+};
+
+struct spec_volume
+{
+  char *source, *destination;
+  bool readonly;
+};
+
+/* What `run` was asked for, beyond the image. */
+struct spec_opts
+{
+  char **args;           /* trailing arguments (replace Cmd) */
+  char *entrypoint;      /* --entrypoint ("" clears it); NULL keeps the image's */
+  bool entrypoint_set;
+  char **env;            /* -e NAME=VALUE, or NAME to take the host's value */
+  char **env_files;      /* --env-file */
+  char *workdir, *user, *hostname;
+  bool terminal, read_only;
+  bool network_none;
+  struct spec_volume *volumes; /* -v, --mount type=bind */
+  size_t n_volumes;
+  char **tmpfs;          /* --tmpfs DEST[:OPTIONS] */
+  char *rootfs;          /* the container's root directory */
+  /* Rootless: maps to put in the spec (empty for root or a parent
+     namespace that maps already). */
+  struct spec_idmap *uid_maps, *gid_maps;
+  size_t n_uid_maps, n_gid_maps;
+  bool rootless;  /* not root on the host: sysfs is bound, not mounted */
+  bool single_id; /* one mapped id: devpts without gid=5 */
+  unsigned long long nofile_hard; /* the caller's hard RLIMIT_NOFILE */
+};
+
+/* Reads a file of the image (for /etc/passwd, /etc/group); returns a
+   malloc'd NUL-terminated copy, or NULL when the image has none. */
+typedef char *(*spec_file_reader) (const char *path, void *arg);
+
+int spec_from_image (const struct image_config *img, const struct spec_opts *o,
+                     spec_file_reader read_file, void *arg, struct spec *out,
+                     struct cl_error *err);
+void spec_clear (struct spec *s);
+
+/* Pieces exposed for the unit tests. */
+char **spec_merge_args (char *const *img_entrypoint, char *const *img_cmd,
+                        const struct spec_opts *o);
+int spec_merge_env (char *const *img_env, const struct spec_opts *o, char ***out,
+                    struct cl_error *err);
+int spec_resolve_user (const char *user, const char *passwd, const char *group,
+                       uid_t *uid, gid_t *gid, gid_t **groups, size_t *n_groups,
+                       struct cl_error *err);
+
+char *spec_to_json (const struct spec *s, size_t *len);
+
+#endif

@@ -26,14 +26,14 @@ for who in root crltest crlnosub; do
   expect "[$who] a file made in a -v volume belongs to the invoking user" [ "$(stat -c %U "$vol/made")" = "$who" ]
   # SIGTERM to crunlocal while the container sleeps.
   before=$(mounts_now)
-  $X "$CL" run --rm "$BB" sleep 100 &
+  $X "$CL" run --rm "$BB" sleep 1234 &
   pid=$!
-  for _ in $(seq 1 50); do pgrep -x sleep >/dev/null && break; sleep 0.1; done
+  for _ in $(seq 1 50); do pgrep -f '^sleep 1234$' >/dev/null && break; sleep 0.1; done
   pkill -TERM -x crunlocal
   wait "$pid"; RC=$?
-  expect "[$who] SIGTERM to crunlocal ends sleep 100 with 143" [ "$RC" = 143 ]
+  expect "[$who] SIGTERM to crunlocal ends sleep (as PID 1) with 143" [ "$RC" = 143 ]
   sleep 0.2
-  expect "[$who] and --rm leaves no process, mount or container directory" sh -c "! pgrep -x sleep >/dev/null && [ $(mounts_now) -le $before ] && [ -z \"\$(ls -A \"\$1\" 2>/dev/null)\" ]" _ "$(if [ "$who" = root ]; then echo "$CRUNLOCAL_ROOT/containers"; else echo "$T/users/$who/root/containers"; fi)"
+  expect "[$who] and --rm leaves no process, mount or container directory" sh -c "! pgrep -f '^sleep 1234\$' >/dev/null && [ $(mounts_now) -le $before ] && [ -z \"\$(ls -A \"\$1\" 2>/dev/null)\" ]" _ "$(if [ "$who" = root ]; then echo "$CRUNLOCAL_ROOT/containers"; else echo "$T/users/$who/root/containers"; fi)"
 done
 
 # What the spec carries, as root.

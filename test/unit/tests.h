@@ -12,6 +12,9 @@ void test_manifest_parse (void);
 void test_platform_select (void);
 void test_image_config (void);
 void test_base64 (void);
+void test_spec_args (void);
+void test_spec_env (void);
+void test_spec_user (void);
 
 #define UNIT_TESTS                                                           \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
@@ -20,6 +23,8 @@ void test_base64 (void);
       { "clean_path", test_clean_path },                                     \
       { "manifest_parse", test_manifest_parse },                             \
       { "platform_select", test_platform_select },                           \
-      { "image_config", test_image_config }, { "base64", test_base64 },
+      { "image_config", test_image_config }, { "base64", test_base64 },        \
+      { "spec_args", test_spec_args }, { "spec_env", test_spec_env },         \
+      { "spec_user", test_spec_user },
 
 #endif

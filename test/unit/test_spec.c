@@ -1,0 +1,154 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../../spec.h"
+#include "../../util.h"
+#include "tests.h"
+#include "unit.h"
+
+static char *ep[] = { "/entry", "-x", NULL };
+static char *cmd[] = { "default", "arg", NULL };
+static char *user_args[] = { "mine", "1", NULL };
+
+static void
+check_args (char *const *e, char *const *c, const char *entry, bool entry_set, char **args,
+            const char *want)
+{
+  struct spec_opts o = { .entrypoint = (char *) entry, .entrypoint_set = entry_set, .args = args };
+  char **got = spec_merge_args (e, c, &o);
+  char joined[256] = "";
+
+  for (size_t i = 0; got[i]; i++)
+    snprintf (joined + strlen (joined), sizeof joined - strlen (joined), "%s%s", i ? " " : "", got[i]);
+  if (strcmp (joined, want) != 0)
+    fprintf (stderr, "  args: got \"%s\", want \"%s\"\n", joined, want);
+  CHECK (strcmp (joined, want) == 0);
+  strv_free (got);
+}
+
+/* Docker's Entrypoint/Cmd rules, every combination. */
+void
+test_spec_args (void)
+{
+  char *empty[] = { NULL };
+
+  check_args (ep, cmd, NULL, false, NULL, "/entry -x default arg");
+  check_args (ep, cmd, NULL, false, user_args, "/entry -x mine 1");
+  check_args (ep, NULL, NULL, false, NULL, "/entry -x");
+  check_args (ep, NULL, NULL, false, user_args, "/entry -x mine 1");
+  check_args (NULL, cmd, NULL, false, NULL, "default arg");
+  check_args (NULL, cmd, NULL, false, user_args, "mine 1");
+  check_args (NULL, NULL, NULL, false, user_args, "mine 1");
+  check_args (NULL, NULL, NULL, false, NULL, "");
+  check_args (ep, cmd, "/other", true, NULL, "/other");
+  check_args (ep, cmd, "/other", true, user_args, "/other mine 1");
+  check_args (ep, cmd, "", true, NULL, "");
+  check_args (ep, cmd, "", true, user_args, "mine 1");
+  check_args (NULL, cmd, "/other", true, NULL, "/other");
+  check_args (ep, cmd, NULL, false, empty, "/entry -x default arg");
+}
+
+static const char *
+env_get (char **env, const char *name)
+{
+  size_t n = strlen (name);
+  for (size_t i = 0; env && env[i]; i++)
+    if (strncmp (env[i], name, n) == 0 && env[i][n] == '=')
+      return env[i] + n + 1;
+  return NULL;
+}
+
+void
+test_spec_env (void)
+{
+  char *img_env[] = { "A=image", "B=image", "C=image", "PATH=/img", NULL };
+  char *flags[] = { "B=flag", "HOSTVAR", "UNSETVAR", "D=x=y", NULL };
+  char file[] = "/tmp/crunlocal-unit-envXXXXXX";
+  int fd = mkstemp (file);
+  char *files[] = { file, NULL };
+  struct spec_opts o = { .env = flags, .env_files = files };
+  struct cl_error err = { 0 };
+  char **env = NULL;
+
+  CHECK (fd >= 0);
+  CHECK (write (fd, "# comment\n\nC=file\nB=file\n  E=spaced  \n", 39) == 39);
+  close (fd);
+  setenv ("HOSTVAR", "fromhost", 1);
+  unsetenv ("UNSETVAR");
+  CHECK (spec_merge_env (img_env, &o, &env, &err) == 0);
+  CHECK_STR (env_get (env, "A"), "image");
+  CHECK_STR (env_get (env, "B"), "flag");  /* -e beats the file and the image */
+  CHECK_STR (env_get (env, "C"), "file");  /* the file beats the image */
+  CHECK_STR (env_get (env, "HOSTVAR"), "fromhost");
+  CHECK (env_get (env, "UNSETVAR") == NULL);
+  CHECK_STR (env_get (env, "D"), "x=y");
+  CHECK_STR (env_get (env, "E"), "spaced");
+  CHECK_STR (env_get (env, "PATH"), "/img");
+  strv_free (env);
+  env = NULL;
+  {
+    char *bad[] = { file, NULL };
+    struct spec_opts ob = { .env_files = bad };
+    FILE *f = fopen (file, "w");
+    fputs ("=novalue\n", f);
+    fclose (f);
+    CHECK (spec_merge_env (NULL, &ob, &env, &err) < 0);
+  }
+  unlink (file);
+  {
+    char *missing[] = { "/nonexistent/env", NULL };
+    struct spec_opts om = { .env_files = missing };
+    CHECK (spec_merge_env (NULL, &om, &env, &err) < 0);
+  }
+}
+
+static const char *passwd = "root:x:0:0:root:/root:/bin/sh\n"
+                            "user:x:1000:1000:user:/home/user:/bin/sh\n"
+                            "svc:x:999:50::/:/bin/false\n";
+static const char *group = "root:x:0:\nuser:x:1000:\nwheel:x:10:user,svc\nstaff:x:50:\ndocker:x:20:user\n";
+
+static void
+check_user (const char *u, int uid, int gid, size_t ngroups)
+{
+  struct cl_error err = { 0 };
+  uid_t gu = 0;
+  gid_t gg = 0, *groups = NULL;
+  size_t n = 0;
+  int r = spec_resolve_user (u, passwd, group, &gu, &gg, &groups, &n, &err);
+
+  if (r < 0)
+    fprintf (stderr, "  user %s: %s\n", u ? u : "(null)", err.msg);
+  CHECK (r == 0);
+  if ((int) gu != uid || (int) gg != gid || n != ngroups)
+    fprintf (stderr, "  user %s: got %u:%u (%zu groups)\n", u ? u : "(null)", gu, gg, n);
+  CHECK ((int) gu == uid && (int) gg == gid && n == ngroups);
+  free (groups);
+}
+
+void
+test_spec_user (void)
+{
+  struct cl_error err = { 0 };
+  uid_t u;
+  gid_t g, *gs = NULL;
+  size_t n;
+
+  check_user (NULL, 0, 0, 1);
+  check_user ("", 0, 0, 1);
+  check_user ("root", 0, 0, 1);
+  check_user ("user", 1000, 1000, 3);   /* 1000, wheel, docker */
+  check_user ("1000", 1000, 1000, 3);   /* a uid in passwd: its groups too */
+  check_user ("4242", 4242, 0, 1);      /* a uid not in passwd: gid 0 */
+  check_user ("1000:50", 1000, 50, 1);
+  check_user ("user:staff", 1000, 50, 1);
+  check_user ("svc:wheel", 999, 10, 1);
+  check_user ("4242:4343", 4242, 4343, 1);
+  check_user ("svc", 999, 50, 2);       /* 50, wheel */
+  CHECK (spec_resolve_user ("nobody", passwd, group, &u, &g, &gs, &n, &err) < 0);
+  CHECK (strstr (err.msg, "unable to find user nobody") != NULL);
+  CHECK (spec_resolve_user ("user:nogroup", passwd, group, &u, &g, &gs, &n, &err) < 0);
+  CHECK (strstr (err.msg, "unable to find group nogroup") != NULL);
+  CHECK (spec_resolve_user ("name", NULL, NULL, &u, &g, &gs, &n, &err) < 0);
+  CHECK (spec_resolve_user ("-1", passwd, group, &u, &g, &gs, &n, &err) < 0);
+}

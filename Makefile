@@ -17,8 +17,9 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS += $(PKG_LIBS) -lpthread
 
 LIB_SRCS = error.c util.c digest.c ref.c json.c store.c gc.c unpack.c image.c \
-	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c
-SRCS = run.c images.c runcmd.c $(LIB_SRCS)
+	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c \
+	flatten.c bundle.c
+SRCS = run.c images.c runcmd.c info.c $(LIB_SRCS)
 OBJS = $(SRCS:.c=.o)
 HDRS = $(wildcard *.h)
 UNIT_SRCS = $(wildcard test/unit/*.c)
@@ -27,7 +28,8 @@ UNIT_SRCS = $(wildcard test/unit/*.c)
 BUILD_DEPS = gcc clang make pkg-config libyajl-dev libarchive-dev \
 	libcurl4-openssl-dev libcap-dev libssl-dev
 TEST_DEPS = docker-registry busybox-static uidmap tmux python3 openssl \
-	apache2-utils zstd curl jq util-linux procps psmisc attr
+	apache2-utils zstd curl jq util-linux procps psmisc attr \
+	python3-jsonschema golang-github-opencontainers-specs-dev
 
 .PHONY: all demo check unit unit-asan integration install clean deps \
 	format format-check static stress bench clang-check

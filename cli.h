@@ -26,5 +26,7 @@ int cmd_rmi (int argc, char **argv);
 int cmd_system (int argc, char **argv);
 int cmd_store (int argc, char **argv);
 int cmd_run (int argc, char **argv);
+int cmd_spec (int argc, char **argv);
+int cmd_info (int argc, char **argv);
 
 #endif

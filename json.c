@@ -69,6 +69,13 @@ json_get_int (yajl_val obj, const char *key, long long *out)
   return true;
 }
 
+bool
+json_get_bool (yajl_val obj, const char *key)
+{
+  yajl_val v = json_get (obj, key);
+  return v && YAJL_IS_TRUE (v);
+}
+
 char **
 json_get_strv (yajl_val obj, const char *key)
 {

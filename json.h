@@ -20,6 +20,8 @@ const char *json_get_str (yajl_val obj, const char *key);
 yajl_val json_get_obj (yajl_val obj, const char *key);
 yajl_val json_get_arr (yajl_val obj, const char *key);
 bool json_get_int (yajl_val obj, const char *key, long long *out);
+/* false when missing or not a boolean. */
+bool json_get_bool (yajl_val obj, const char *key);
 /* A NULL-terminated copy of an array of strings; NULL if not one. */
 char **json_get_strv (yajl_val obj, const char *key);
 

@@ -355,6 +355,65 @@ child_exec (const struct spec *s, int sync)
               &err);
 }
 
+static void
+ignore_signal (int sig)
+{
+  (void) sig;
+}
+
+/* The exit status a shell would report for `status`. */
+static int
+shell_status (int status)
+{
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+/* --init: PID 1 forks the command, forwards every signal to it, reaps
+   every orphan the namespace hands it, and exits as the command did.
+   Signals stay blocked and are taken with sigwaitinfo; the no-op handlers
+   only make them "caught", because the kernel drops a signal that a
+   namespace's init does not catch (pid_namespaces(7)). */
+static void __attribute__ ((noreturn))
+init_main (const struct spec *s, int sync)
+{
+  sigset_t all, none;
+  pid_t child;
+
+  sigfillset (&all);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &all, NULL);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
+      signal (sig, ignore_signal);
+  child = fork ();
+  if (child < 0)
+    {
+      struct cl_error err = { 0 };
+      child_fail (sync, 125, (cl_fail (&err, errno, "fork the command under --init"), &err));
+    }
+  if (child == 0)
+    {
+      for (int sig = 1; sig < NSIG; sig++)
+        signal (sig, SIG_DFL);
+      sigprocmask (SIG_SETMASK, &none, NULL);
+      child_exec (s, sync);
+    }
+  /* Hold nothing the container's files or the caller's locks need. */
+  syscall (SYS_close_range, 3, ~0U, 0);
+  prctl (PR_SET_NAME, "init", 0, 0, 0);
+  for (;;)
+    {
+      siginfo_t si;
+      int sig = sigwaitinfo (&all, &si), status;
+      pid_t p;
+      if (sig > 0 && sig != SIGCHLD)
+        kill (child, sig);
+      while ((p = waitpid (-1, &status, WNOHANG)) > 0)
+        if (p == child)
+          _exit (shell_status (status));
+    }
+}
+
 static void __attribute__ ((noreturn))
 child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked, int sync)
 {
@@ -378,6 +437,8 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
           && cl_fail (&err, errno, "no_new_privs") < 0))
     child_fail (sync, 125, &err);
   syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (s->init)
+    init_main (s, sync);
   sigprocmask (SIG_UNBLOCK, blocked, NULL);
   child_exec (s, sync);
 }

@@ -130,7 +130,8 @@ unpack_streamed (struct pull_ctx *ctx, size_t i, struct staging *st, struct cl_e
     return -1;
   {
     struct layer_info info = { .diff_id = (char *) diff_id, .digest = l->digest,
-                               .size = res.diff_size, .entries = res.entries };
+                               .size = res.diff_size, .entries = res.entries,
+                               .oci_whiteouts = res.oci_whiteouts };
     return store_layer_commit (ctx->s, st, &info, err);
   }
 }

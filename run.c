@@ -128,12 +128,14 @@ static const char main_usage[] =
   "A daemonless container runner: pulls images into a per-user store.\n"
   "\n"
   "Commands:\n"
-  "  run         Run a command in a new container\n"
+  "  run         Run a command in a new container (or an OCI bundle)\n"
+  "  spec        Write an OCI bundle (rootfs + config.json) for an image\n"
   "  pull        Pull an image from a registry or a local layout/archive\n"
   "  images      List images in the store\n"
   "  rmi         Remove images\n"
   "  system      System commands: prune\n"
   "  store       Store commands: check\n"
+  "  info        Show the host, identity mapping, store and snapshot mode\n"
   "  version     Show the version, library versions and store paths\n"
   "\n"
   "Run 'crunlocal COMMAND --help' for more on a command.\n";
@@ -170,6 +172,7 @@ static const struct
 } commands[] = {
   { "run", cmd_run },         { "pull", cmd_pull },       { "images", cmd_images }, { "rmi", cmd_rmi },
   { "system", cmd_system },   { "store", cmd_store },   { "version", cmd_version },
+  { "spec", cmd_spec },       { "info", cmd_info },
 };
 
 int

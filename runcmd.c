@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "cli.h"
 #include "container.h"
 #include "ns.h"
@@ -22,12 +23,7 @@
 #include "userns.h"
 #include "util.h"
 
-static const char run_usage[] =
-  "Usage: crunlocal run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
-  "\n"
-  "Run a command in a new container (pulling the image when missing).\n"
-  "\n"
-  "Options:\n"
+static const char run_options[] =
   "  -e, --env NAME[=VALUE]       set an environment variable (NAME alone: the host's)\n"
   "      --env-file FILE          read variables from FILE\n"
   "  -v, --volume SRC:DST[:ro|rw] bind a host directory or file\n"
@@ -43,7 +39,29 @@ static const char run_usage[] =
   "      --pull missing|always|never  when to pull the image (default missing)\n"
   "      --platform OS/ARCH       the platform to pull\n"
   "      --network host|none      share the host's network (default) or have none\n"
+  "      --init                   run a small init as PID 1 that reaps zombies and forwards signals\n"
   "      --tls-verify=false       allow plain HTTP and unverified TLS when pulling\n";
+
+static const char run_usage[] =
+  "Usage: crunlocal run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+  "       crunlocal run --bundle DIR\n"
+  "\n"
+  "Run a command in a new container (pulling the image when missing), or\n"
+  "the OCI bundle DIR (a rootfs and config.json, as `crunlocal spec` or\n"
+  "`runc spec` write them).\n"
+  "\n"
+  "Options:\n"
+  "      --bundle DIR             run the OCI bundle DIR as its config.json says\n";
+
+static const char spec_usage[] =
+  "Usage: crunlocal spec [OPTIONS] IMAGE [COMMAND [ARG...]] -o DIR\n"
+  "\n"
+  "Write an OCI bundle for IMAGE into DIR (new or empty): rootfs/ with the\n"
+  "image's layers flattened, and the config.json `run` would execute.\n"
+  "Run it with `crunlocal run --bundle DIR` (or any OCI runtime).\n"
+  "\n"
+  "Options:\n"
+  "  -o, --output DIR             the bundle directory (required)\n";
 
 struct run_opts
 {
@@ -53,6 +71,9 @@ struct run_opts
   const char *pull, *platform;
   bool tls_verify;
   const char *image;
+  const char *bundle; /* run --bundle */
+  const char *output; /* spec -o */
+  bool is_spec;
 };
 
 static void
@@ -152,7 +173,7 @@ parse_mount (struct run_opts *o, const char *arg, struct cl_error *err)
 enum
 {
   OPT_ENV_FILE = 256, OPT_MOUNT, OPT_TMPFS, OPT_ENTRYPOINT, OPT_HOSTNAME, OPT_NAME,
-  OPT_READ_ONLY, OPT_RM, OPT_PULL, OPT_PLATFORM, OPT_NETWORK, OPT_TLS_VERIFY,
+  OPT_READ_ONLY, OPT_RM, OPT_PULL, OPT_PLATFORM, OPT_NETWORK, OPT_TLS_VERIFY, OPT_INIT, OPT_BUNDLE,
 };
 
 static int
@@ -172,6 +193,9 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
     case OPT_NAME: o->name = optarg; return 0;
     case OPT_READ_ONLY: o->spec.read_only = true; return 0;
     case OPT_RM: o->rm = true; return 0;
+    case OPT_INIT: o->spec.init = true; return 0;
+    case OPT_BUNDLE: o->bundle = optarg; return 0;
+    case 'o': o->output = optarg; return 0;
     case OPT_PLATFORM: o->platform = optarg; return 0;
     case 'i': return 0; /* stdin is always passed through */
     case OPT_PULL:
@@ -206,21 +230,33 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     { "pull", required_argument, NULL, OPT_PULL }, { "platform", required_argument, NULL, OPT_PLATFORM },
     { "network", required_argument, NULL, OPT_NETWORK }, { "net", required_argument, NULL, OPT_NETWORK },
     { "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY }, { "interactive", no_argument, NULL, 'i' },
+    { "init", no_argument, NULL, OPT_INIT },     { "bundle", required_argument, NULL, OPT_BUNDLE },
+    { "output", required_argument, NULL, 'o' },
     { NULL, 0, NULL, 0 }
   };
+  const char *cmd = o->is_spec ? "spec" : "run";
   int c;
 
   o->pull = "missing";
   o->tls_verify = true;
-  while ((c = cli_getopt (argc, argv, "run", "+e:v:w:u:i", longopts)) != -1)
+  /* `spec IMAGE [CMD...] -o DIR`: the output may follow the command. */
+  if (o->is_spec && argc > 3 && (strcmp (argv[argc - 2], "-o") == 0 || strcmp (argv[argc - 2], "--output") == 0))
+    o->output = argv[argc - 1], argc -= 2;
+  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:io:" : "+e:v:w:u:i", longopts)) != -1)
     {
       if (c == -2)
         return -2;
+      if ((c == 'o' && !o->is_spec) || (c == OPT_BUNDLE && o->is_spec))
+        return cli_usage_error (cmd, "unknown flag: %s", argv[optind - 1]), -2;
       if (parse_one (o, c, err) < 0)
         return -1;
     }
+  if (o->bundle)
+    return optind < argc ? (cli_usage_error (cmd, "--bundle runs the bundle's config.json: no IMAGE or COMMAND"), -2) : 0;
+  if (o->is_spec && !o->output)
+    return cli_usage_error (cmd, "\"crunlocal spec\" requires -o DIR"), -2;
   if (optind >= argc)
-    return cli_usage_error ("run", "\"crunlocal run\" requires at least 1 argument"), -2;
+    return cli_usage_error (cmd, "\"crunlocal %s\" requires at least 1 argument", cmd), -2;
   o->image = argv[optind];
   o->spec.args = argv + optind + 1;
   return 0;
@@ -351,22 +387,31 @@ wait_forwarding (pid_t pid, const sigset_t *set)
   return 128 + (asked ? asked : WTERMSIG (status));
 }
 
+/* Block the signals we forward (a signal that came before went to the
+   pull-time handler), then start the container. */
+static int
+start_blocked (const struct spec *sp, const struct ns_overlay *ov, sigset_t *set, pid_t *pid,
+               struct cl_error *err)
+{
+  int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
+
+  sigemptyset (set);
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    sigaddset (set, sigs[i]);
+  sigprocmask (SIG_BLOCK, set, NULL);
+  if (cl_check_interrupt (err) < 0)
+    return -1;
+  return ns_start (sp, ov, set, pid, err);
+}
+
 static int
 start_and_wait (struct store *s, struct container *c, const struct spec *sp,
                 const struct snapshot *snap, int *code, struct cl_error *err)
 {
   sigset_t set;
   pid_t pid;
-  int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
 
-  sigemptyset (&set);
-  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-    sigaddset (&set, sigs[i]);
-  sigprocmask (SIG_BLOCK, &set, NULL);
-  /* A signal that came before the block went to the pull-time handler. */
-  if (cl_check_interrupt (err) < 0)
-    return -1;
-  if (ns_start (sp, &snap->overlay, &set, &pid, err) < 0)
+  if (start_blocked (sp, snapshot_overlay (snap), &set, &pid, err) < 0)
     return -1;
   c->pid = pid;
   c->started = (long long) time (NULL);
@@ -382,6 +427,26 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   return 0;
 }
 
+/* run --bundle: the spec as written, the rootfs as it is; no store. */
+static int
+run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
+{
+  struct spec sp;
+  sigset_t set;
+  pid_t pid;
+  int ret = bundle_load (o->bundle, &sp, err);
+
+  if (ret == 0 && geteuid () != 0 && !(sp.namespaces & NS_USER))
+    ret = cl_fail (err, EPERM, "bundle %s: an unprivileged user needs a user namespace "
+                   "(linux.namespaces \"user\" with uidMappings and gidMappings)", o->bundle);
+  if (ret == 0)
+    ret = start_blocked (&sp, NULL, &set, &pid, err);
+  if (ret == 0)
+    *code = wait_forwarding (pid, &set);
+  spec_clear (&sp);
+  return ret;
+}
+
 static int
 run_container (struct store *s, struct run_opts *o, const struct image_record *img,
                int *code, struct cl_error *err)
@@ -391,10 +456,12 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   struct container c;
   struct snapshot snap = { 0 };
   struct spec sp = { 0 };
+  enum snapshot_mode mode;
   char hostname[13];
   int ret;
 
-  if (read_image_config (s, img, &cfg, err) < 0 || container_create (s, o->name, &c, err) < 0)
+  if (read_image_config (s, img, &cfg, err) < 0 || snapshot_mode_for (s, false, &mode, err) < 0
+      || container_create (s, o->name, &c, err) < 0)
     return -1;
   c.image = xstrdup (o->image);
   c.image_id = xstrdup (img->id);
@@ -402,7 +469,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   snprintf (hostname, sizeof hostname, "%.12s", c.id);
   if (!o->spec.hostname)
     o->spec.hostname = hostname;
-  ret = snapshot_prepare (s, img, c.dir, &snap, err);
+  ret = snapshot_prepare (s, img, c.dir, mode, &snap, err);
   if (ret == 0)
     {
       o->spec.rootfs = xstrdup (snap.rootfs);
@@ -430,33 +497,156 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   return ret;
 }
 
-int
-cmd_run (int argc, char **argv)
+/* The maps of the user namespace this process is in, as a bundle must
+   carry them to run outside it (rootless with subordinate ids). */
+static void
+read_maps (const char *file, struct spec_idmap **maps, size_t *n)
 {
-  struct run_opts o = { 0 };
+  cleanup_file FILE *f = fopen (file, "re");
+  unsigned long c, h, sz;
+
+  while (f && fscanf (f, "%lu %lu %lu", &c, &h, &sz) == 3)
+    {
+      *maps = xrealloc (*maps, (*n + 1) * sizeof **maps);
+      (*maps)[(*n)++] = (struct spec_idmap){ c, h, sz };
+    }
+}
+
+static int
+open_empty_dir (const char *dir, bool *created, struct cl_error *err)
+{
+  cleanup_close int fd = -1;
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+
+  *created = mkdir (dir, 0755) == 0;
+  if (!*created && errno != EEXIST)
+    return cl_fail (err, errno, "create %s", dir);
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return cl_fail (err, errno, "open %s", dir);
+  d = fdopendir (dup (fd));
+  while (d && (de = readdir (d)))
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      return cl_fail (err, EEXIST, "%s is not empty", dir);
+  return steal_fd (&fd);
+}
+
+static int
+fill_bundle (struct store *s, struct run_opts *o, const struct image_record *img, int dfd,
+             struct cl_error *err)
+{
+  cleanup_image_config struct image_config cfg = { 0 };
+  struct snapshot_reader rd = { s, img };
+  struct spec sp = { 0 };
+  cleanup_close int rootfd = -1;
+  int ret;
+
+  if (read_image_config (s, img, &cfg, err) < 0)
+    return -1;
+  if (mkdirat (dfd, "rootfs", 0755) < 0
+      || (rootfd = openat (dfd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return cl_fail (err, errno, "create %s/rootfs", o->output);
+  /* A copy, not links: the bundle is the caller's to change and keep. */
+  if (snapshot_flatten (s, img, rootfd, SNAPSHOT_COPY, err) < 0)
+    return -1;
+  o->spec.rootfs = xstrdup ("rootfs");
+  if (userns_has_range ())
+    {
+      read_maps ("/proc/self/uid_map", &o->spec.uid_maps, &o->spec.n_uid_maps);
+      read_maps ("/proc/self/gid_map", &o->spec.gid_maps, &o->spec.n_gid_maps);
+    }
+  ret = spec_from_image (&cfg, &o->spec, snapshot_read_file, &rd, &sp, err);
+  if (ret == 0)
+    ret = write_bundle_config (&sp, o->output, err);
+  spec_clear (&sp);
+  return ret;
+}
+
+static int
+make_bundle (struct store *s, struct run_opts *o, const struct image_record *img,
+             struct cl_error *err)
+{
+  bool created;
+  cleanup_close int dfd = open_empty_dir (o->output, &created, err);
+  struct cl_error ignored;
+
+  if (dfd < 0)
+    return -1;
+  if (fill_bundle (s, o, img, dfd, err) == 0)
+    return 0;
+  /* Leave nothing half-made. */
+  if (created)
+    rm_rf_at (AT_FDCWD, o->output, &ignored);
+  else
+    rm_rf_at (dfd, "rootfs", &ignored), unlinkat (dfd, "config.json", 0);
+  return -1;
+}
+
+static bool
+wants_help (int argc, char **argv)
+{
+  for (int i = 1; i < argc && argv[i][0] == '-'; i++)
+    if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
+      return true;
+  return false;
+}
+
+/* run and spec: parse, find the image, then `act` on it. */
+static int
+image_command (int argc, char **argv, struct run_opts *o,
+               int (*act) (struct store *, struct run_opts *, const struct image_record *, int *,
+                           struct cl_error *))
+{
   struct cl_error err = { 0 };
   cleanup_store struct store *s = NULL;
   struct image_record img = { 0 };
-  int code = 0, r;
+  int code = 0, r = parse_run (argc, argv, o, &err);
 
-  for (int i = 1; i < argc && argv[i][0] == '-'; i++)
-    if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
-      return fputs (run_usage, stdout), 0;
-  r = parse_run (argc, argv, &o, &err);
-  if (r == 0 && cli_open_store (&s, STORE_USE, &err) == 0)
+  if (r == 0 && o->bundle)
+    r = run_bundle (o, &code, &err);
+  else if (r == 0 && cli_open_store (&s, STORE_USE, &err) == 0)
     {
-      identity_for (&o);
-      r = find_image (s, &o, &img, &err);
+      identity_for (o);
+      r = find_image (s, o, &img, &err);
       if (r == 0)
-        r = run_container (s, &o, &img, &code, &err);
+        r = act (s, o, &img, &code, &err);
     }
   else if (r == 0)
     r = -1;
   image_record_clear (&img);
-  run_opts_clear (&o);
+  run_opts_clear (o);
   if (r == -2)
     return 125;
   if (r < 0)
     return cli_fail (&err);
   return code;
+}
+
+int
+cmd_run (int argc, char **argv)
+{
+  struct run_opts o = { 0 };
+
+  if (wants_help (argc, argv))
+    return printf ("%s%s", run_usage, run_options), 0;
+  return image_command (argc, argv, &o, run_container);
+}
+
+static int
+spec_action (struct store *s, struct run_opts *o, const struct image_record *img, int *code,
+             struct cl_error *err)
+{
+  *code = 0;
+  return make_bundle (s, o, img, err);
+}
+
+int
+cmd_spec (int argc, char **argv)
+{
+  struct run_opts o = { .is_spec = true };
+
+  if (wants_help (argc, argv))
+    return printf ("%s%s", spec_usage, run_options), 0;
+  return image_command (argc, argv, &o, spec_action);
 }

@@ -421,6 +421,7 @@ spec_from_image (const struct image_config *img, const struct spec_opts *o,
   s->caps = strv_copy (default_caps);
   set_rlimits (s, o);
   s->no_new_privs = true;
+  s->init = o->init;
   s->namespaces = NS_PID | NS_MOUNT | NS_UTS | NS_IPC | NS_CGROUP
                   | (o->network_none ? NS_NET : 0) | (o->n_uid_maps ? NS_USER : 0);
   copy_maps (&s->uid_maps, &s->n_uid_maps, o->uid_maps, o->n_uid_maps);
@@ -579,6 +580,11 @@ spec_to_json (const struct spec *s, size_t *len)
   jg_kstr (g, "hostname", s->hostname);
   gen_mounts (g, s);
   gen_linux (g, s);
+  /* The built-in init is ours, not the runtime-spec's: an annotation. */
+  jg_str (g, "annotations");
+  yajl_gen_map_open (g);
+  jg_kstr (g, SPEC_ANNOTATION_INIT, s->init ? "true" : "false");
+  yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   return json_gen_take (g, len);
 }

@@ -59,6 +59,7 @@ struct spec
   struct spec_rlimit *rlimits;
   size_t n_rlimits;
   bool no_new_privs;
+  bool init; /* run a built-in init as PID 1 (--init) */
   unsigned namespaces;
   struct spec_idmap *uid_maps, *gid_maps;
   size_t n_uid_maps, n_gid_maps;
@@ -79,7 +80,7 @@ struct spec_opts
   char **env;            /* -e NAME=VALUE, or NAME to take the host's value */
   char **env_files;      /* --env-file */
   char *workdir, *user, *hostname;
-  bool terminal, read_only;
+  bool terminal, read_only, init;
   bool network_none;
   struct spec_volume *volumes; /* -v, --mount type=bind */
   size_t n_volumes;
@@ -111,6 +112,8 @@ int spec_merge_env (char *const *img_env, const struct spec_opts *o, char ***out
 int spec_resolve_user (const char *user, const char *passwd, const char *group,
                        uid_t *uid, gid_t *gid, gid_t **groups, size_t *n_groups,
                        struct cl_error *err);
+
+#define SPEC_ANNOTATION_INIT "io.crunlocal.init"
 
 char *spec_to_json (const struct spec *s, size_t *len);
 

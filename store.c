@@ -15,6 +15,8 @@
 #include "userns.h"
 #include "util.h"
 
+#define LAYER_OCI_WHITEOUTS "oci-whiteouts"
+
 #define RECORD_MAX_BYTES (1 << 20)
 
 static const char *store_dirs[] = { "blobs", "blobs/sha256", "layers", "images",
@@ -318,6 +320,15 @@ layer_info_json (const struct layer_info *info, size_t *len)
   return json_gen_take (g, len);
 }
 
+bool
+store_layer_oci_whiteouts (struct store *s, const char *diff_id)
+{
+  cleanup_free char *dir = layer_dir (diff_id);
+  cleanup_free char *path = xasprintf ("%s/" LAYER_OCI_WHITEOUTS, dir);
+
+  return faccessat (s->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 int
 store_layer_commit (struct store *s, struct staging *st,
                     const struct layer_info *info, struct cl_error *err)
@@ -332,6 +343,9 @@ store_layer_commit (struct store *s, struct staging *st,
   if (syncfs (st->dirfd) < 0)
     return cl_fail (err, errno, "syncfs");
   if (write_file_atomic_at (st->dirfd, "info.json", text, len, 0600, true, err) < 0)
+    return -1;
+  if (info->oci_whiteouts
+      && write_file_atomic_at (st->dirfd, LAYER_OCI_WHITEOUTS, "", 0, 0600, false, err) < 0)
     return -1;
   if (renameat (s->rootfd, st->name, s->rootfd, dest) < 0)
     {

@@ -70,9 +70,12 @@ struct layer_info
   char *digest; /* compressed blob digest it came from */
   long long size;
   long long entries;
+  bool oci_whiteouts; /* marked with an oci-whiteouts file beside diff/ */
 };
 bool store_has_layer (struct store *s, const char *diff_id);
 char *store_layer_diff_path (struct store *s, const char *diff_id);
+/* Does the layer keep its whiteouts as OCI .wh. files (not overlay's)? */
+bool store_layer_oci_whiteouts (struct store *s, const char *diff_id);
 /* The uncompressed size recorded for a layer, 0 when unknown. */
 long long store_layer_size (struct store *s, const char *diff_id);
 /* Writes info.json into the staging dir and renames it to layers/<hex>. */

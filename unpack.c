@@ -51,6 +51,7 @@ struct unpacker
   struct dir_fixup *dirs;
   size_t n_dirs;
   bool noticed_devices, noticed_xattrs;
+  bool oci_whiteouts;
   long long entries;
 };
 
@@ -199,6 +200,29 @@ notice_once (struct unpacker *u, bool *flag, const char *msg)
   u->opts->notice (msg, u->opts->notice_arg);
 }
 
+/* The filesystem under the store will not hold overlay whiteouts (the
+   store itself on overlayfs, as inside another container). */
+static bool
+overlay_refused (int e)
+{
+  return e == EPERM || e == EOPNOTSUPP || e == EINVAL || e == ENOTSUP;
+}
+
+/* Keep the OCI form (an empty .wh. file) for the flattening snapshots,
+   which are the only kind such a store can mount anyway. */
+static int
+keep_oci_marker (struct unpacker *u, int dfd, const char *path, const char *base,
+                 struct cl_error *err)
+{
+  int fd = openat (dfd, base, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    return cl_fail (err, errno, "whiteout %s", path);
+  close (fd);
+  u->oci_whiteouts = true;
+  return 0;
+}
+
 static int
 apply_whiteout (struct unpacker *u, int dfd, const char *path, const char *base,
                 struct cl_error *err)
@@ -209,9 +233,11 @@ apply_whiteout (struct unpacker *u, int dfd, const char *path, const char *base,
   if (strcmp (base, OPAQUE_MARKER) == 0)
     {
       snprintf (attr, sizeof attr, "%s.overlay.opaque", u->opts->user_xattrs ? "user" : "trusted");
-      if (fsetxattr (dfd, attr, "y", 1, 0) < 0)
+      if (fsetxattr (dfd, attr, "y", 1, 0) == 0)
+        return 0;
+      if (!overlay_refused (errno))
         return cl_fail (err, errno, "mark %s opaque", path);
-      return 0;
+      return keep_oci_marker (u, dfd, path, base, err);
     }
   if (str_has_prefix (victim, ".wh.")) /* aufs metadata (.wh..wh.plnk…) */
     return 0;
@@ -221,9 +247,11 @@ apply_whiteout (struct unpacker *u, int dfd, const char *path, const char *base,
     return -1;
   /* A 0/0 character device is overlayfs' whiteout; the kernel lets
      unprivileged users make this one device (Linux 5.8+). */
-  if (mknodat (dfd, victim, S_IFCHR | 0, makedev (0, 0)) < 0)
+  if (mknodat (dfd, victim, S_IFCHR | 0, makedev (0, 0)) == 0)
+    return 0;
+  if (!overlay_refused (errno))
     return cl_fail (err, errno, "whiteout %s", path);
-  return 0;
+  return keep_oci_marker (u, dfd, path, base, err);
 }
 
 static bool
@@ -563,6 +591,7 @@ unpack_layer (int fd, int destfd, const struct unpack_opts *opts,
   res->size = in.size;
   res->diff_size = d.size;
   res->entries = u.entries;
+  res->oci_whiteouts = u.oci_whiteouts;
   unpacker_clear (&u);
   return ret;
 }

@@ -26,6 +26,7 @@ struct unpack_result
   long long size;                   /* bytes read from the fd */
   long long diff_size;              /* bytes of the uncompressed tar */
   long long entries;
+  bool oci_whiteouts; /* whiteouts kept as .wh. files: overlay cannot use it */
 };
 
 /* Read `fd` to EOF and unpack into `destfd`.  On error the directory holds

@@ -244,7 +244,6 @@ mkdir_p (const char *path, mode_t mode, struct cl_error *err)
   return 0;
 }
 
-static int rm_dir_contents (int dfd, struct cl_error *err);
 
 int
 rm_rf_at (int dirfd, const char *name, struct cl_error *err)
@@ -269,7 +268,7 @@ rm_rf_at (int dirfd, const char *name, struct cl_error *err)
   return 0;
 }
 
-static int
+int
 rm_dir_contents (int dfd, struct cl_error *err)
 {
   int dup_fd = dup (dfd);

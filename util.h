@@ -73,6 +73,8 @@ int mkdir_p (const char *path, mode_t mode, struct cl_error *err);
 
 /* Remove `name` under dirfd recursively, never following symlinks. */
 int rm_rf_at (int dirfd, const char *name, struct cl_error *err);
+/* Empty the directory `dfd` the same way. */
+int rm_dir_contents (int dfd, struct cl_error *err);
 
 /* Random lowercase hex of `n` chars into buf (n+1 bytes). */
 int random_hex (char *buf, size_t n, struct cl_error *err);

@@ -1,0 +1,242 @@
+#include "bundle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "util.h"
+
+#define CONFIG_JSON_MAX (4 << 20)
+
+static const struct
+{
+  const char *name;
+  unsigned bit;
+} ns_names[] = { { "pid", NS_PID },       { "mount", NS_MOUNT }, { "uts", NS_UTS },
+                 { "ipc", NS_IPC },       { "cgroup", NS_CGROUP }, { "network", NS_NET },
+                 { "user", NS_USER } };
+
+static char **
+strv_or_empty (yajl_val obj, const char *key)
+{
+  char **v = json_get_strv (obj, key);
+  return v ? v : xcalloc (1, sizeof (char *));
+}
+
+/* A non-negative integer; values past INT64 (RLIM_INFINITY) parse as
+   doubles in yajl. */
+static bool
+get_ulong (yajl_val obj, const char *key, unsigned long long *out)
+{
+  yajl_val v = json_get (obj, key);
+
+  if (v && YAJL_IS_INTEGER (v) && YAJL_GET_INTEGER (v) >= 0)
+    return *out = (unsigned long long) YAJL_GET_INTEGER (v), true;
+  if (v && YAJL_IS_DOUBLE (v) && YAJL_GET_DOUBLE (v) >= 0)
+    return *out = YAJL_GET_DOUBLE (v) >= 1.8e19 ? ~0ULL : (unsigned long long) YAJL_GET_DOUBLE (v), true;
+  return false;
+}
+
+static int
+parse_user (yajl_val user, struct spec *s, struct cl_error *err)
+{
+  unsigned long long uid = 0, gid = 0, g;
+  yajl_val groups = json_get_arr (user, "additionalGids");
+
+  if (user && (!get_ulong (user, "uid", &uid) || !get_ulong (user, "gid", &gid)))
+    return cl_fail (err, EINVAL, "process.user needs numeric uid and gid");
+  s->uid = (uid_t) uid;
+  s->gid = (gid_t) gid;
+  s->n_groups = groups ? groups->u.array.len : 0;
+  s->groups = xcalloc (s->n_groups + 1, sizeof *s->groups);
+  for (size_t i = 0; i < s->n_groups; i++)
+    {
+      yajl_val v = groups->u.array.values[i];
+      if (!YAJL_IS_INTEGER (v) || (g = (unsigned long long) YAJL_GET_INTEGER (v)) > 0xffffffffULL)
+        return cl_fail (err, EINVAL, "process.user.additionalGids must be numbers");
+      s->groups[i] = (gid_t) g;
+    }
+  return 0;
+}
+
+static int
+parse_rlimits (yajl_val arr, struct spec *s, struct cl_error *err)
+{
+  size_t n = arr ? arr->u.array.len : 0;
+
+  s->rlimits = xcalloc (n + 1, sizeof *s->rlimits);
+  for (size_t i = 0; i < n; i++)
+    {
+      yajl_val r = arr->u.array.values[i];
+      const char *type = json_get_str (r, "type");
+      struct spec_rlimit *l = &s->rlimits[s->n_rlimits];
+      if (!type || !get_ulong (r, "soft", &l->soft) || !get_ulong (r, "hard", &l->hard))
+        return cl_fail (err, EINVAL, "process.rlimits[%zu] needs type, soft and hard", i);
+      l->type = xstrdup (type);
+      s->n_rlimits++;
+    }
+  return 0;
+}
+
+static int
+parse_process (yajl_val p, struct spec *s, struct cl_error *err)
+{
+  yajl_val caps = json_get_obj (p, "capabilities");
+  const char *cwd = json_get_str (p, "cwd");
+
+  if (!p)
+    return cl_fail (err, EINVAL, "config.json has no process");
+  s->args = json_get_strv (p, "args");
+  if (!s->args || !s->args[0])
+    return cl_fail (err, EINVAL, "process.args must name a command");
+  if (!cwd || cwd[0] != '/')
+    return cl_fail (err, EINVAL, "process.cwd must be an absolute path");
+  s->cwd = xstrdup (cwd);
+  s->env = strv_or_empty (p, "env");
+  s->terminal = json_get_bool (p, "terminal");
+  s->no_new_privs = json_get_bool (p, "noNewPrivileges");
+  /* One set serves bounding, effective and permitted (see ns.c). */
+  s->caps = json_get_strv (caps, "bounding");
+  if (!s->caps)
+    s->caps = strv_or_empty (caps, "effective");
+  if (json_get (p, "apparmorProfile") || json_get (p, "selinuxLabel"))
+    return cl_fail (err, ENOTSUP, "process: AppArmor and SELinux labels are not supported");
+  if (parse_user (json_get_obj (p, "user"), s, err) < 0)
+    return -1;
+  return parse_rlimits (json_get_arr (p, "rlimits"), s, err);
+}
+
+static int
+parse_mounts (yajl_val arr, struct spec *s, struct cl_error *err)
+{
+  size_t n = arr ? arr->u.array.len : 0;
+
+  s->mounts = xcalloc (n + 1, sizeof *s->mounts);
+  for (size_t i = 0; i < n; i++)
+    {
+      yajl_val m = arr->u.array.values[i];
+      const char *dst = json_get_str (m, "destination"), *type = json_get_str (m, "type");
+      const char *src = json_get_str (m, "source");
+      struct spec_mount *sm = &s->mounts[s->n_mounts];
+      if (!dst || dst[0] != '/')
+        return cl_fail (err, EINVAL, "mounts[%zu].destination must be an absolute path", i);
+      sm->options = strv_or_empty (m, "options");
+      /* runc's bind mounts may leave the type out and say "bind" in options. */
+      if (!type && (strv_contains (sm->options, "bind") || strv_contains (sm->options, "rbind")))
+        type = "bind";
+      sm->destination = xstrdup (dst);
+      sm->type = xstrdup (type ? type : "none");
+      sm->source = xstrdup (src ? src : sm->type);
+      s->n_mounts++;
+      if (!type)
+        return cl_fail (err, EINVAL, "mounts[%zu] (%s) has no type", i, dst);
+    }
+  return 0;
+}
+
+static int
+parse_maps (yajl_val arr, struct spec_idmap **out, size_t *n, struct cl_error *err)
+{
+  *n = arr ? arr->u.array.len : 0;
+  *out = xcalloc (*n + 1, sizeof **out);
+  for (size_t i = 0; i < *n; i++)
+    {
+      yajl_val m = arr->u.array.values[i];
+      unsigned long long c, h, sz;
+      if (!get_ulong (m, "containerID", &c) || !get_ulong (m, "hostID", &h) || !get_ulong (m, "size", &sz))
+        return cl_fail (err, EINVAL, "an id mapping needs containerID, hostID and size");
+      (*out)[i] = (struct spec_idmap){ c, h, sz };
+    }
+  return 0;
+}
+
+static int
+parse_namespaces (yajl_val arr, struct spec *s, struct cl_error *err)
+{
+  for (size_t i = 0; arr && i < arr->u.array.len; i++)
+    {
+      yajl_val v = arr->u.array.values[i];
+      const char *type = json_get_str (v, "type");
+      size_t k = 0;
+      if (json_get_str (v, "path"))
+        return cl_fail (err, ENOTSUP, "joining the %s namespace by path is not supported", type ? type : "?");
+      while (k < sizeof ns_names / sizeof ns_names[0] && (!type || strcmp (type, ns_names[k].name) != 0))
+        k++;
+      if (k == sizeof ns_names / sizeof ns_names[0])
+        return cl_fail (err, EINVAL, "unknown namespace type \"%s\"", type ? type : "");
+      s->namespaces |= ns_names[k].bit;
+    }
+  return 0;
+}
+
+static int
+parse_linux (yajl_val l, struct spec *s, struct cl_error *err)
+{
+  s->masked_paths = strv_or_empty (l, "maskedPaths");
+  s->readonly_paths = strv_or_empty (l, "readonlyPaths");
+  if (json_get_obj (l, "seccomp"))
+    return cl_fail (err, ENOTSUP, "linux.seccomp is not supported yet: refusing to run less confined");
+  if (parse_namespaces (json_get_arr (l, "namespaces"), s, err) < 0
+      || parse_maps (json_get_arr (l, "uidMappings"), &s->uid_maps, &s->n_uid_maps, err) < 0
+      || parse_maps (json_get_arr (l, "gidMappings"), &s->gid_maps, &s->n_gid_maps, err) < 0)
+    return -1;
+  if ((s->namespaces & NS_USER) && (!s->n_uid_maps || !s->n_gid_maps))
+    return cl_fail (err, EINVAL, "a user namespace needs uidMappings and gidMappings");
+  return 0;
+}
+
+int
+spec_from_json (const char *text, struct spec *s, struct cl_error *err)
+{
+  cleanup_json yajl_val doc = NULL;
+  const char *version, *hostname;
+  yajl_val root;
+
+  memset (s, 0, sizeof *s);
+  if (json_parse (text, &doc, err) < 0)
+    return -1;
+  version = json_get_str (doc, "ociVersion");
+  if (!version || !str_has_prefix (version, "1."))
+    return cl_fail (err, EINVAL, "ociVersion \"%s\" is not 1.x", version ? version : "");
+  if (json_get (doc, "hooks"))
+    return cl_fail (err, ENOTSUP, "hooks are not supported");
+  root = json_get_obj (doc, "root");
+  if (!json_get_str (root, "path"))
+    return cl_fail (err, EINVAL, "config.json has no root.path");
+  s->root_path = xstrdup (json_get_str (root, "path"));
+  s->root_readonly = json_get_bool (root, "readonly");
+  hostname = json_get_str (doc, "hostname");
+  s->hostname = xstrdup (hostname ? hostname : "");
+  s->init = strcmp (json_get_str (json_get_obj (doc, "annotations"), SPEC_ANNOTATION_INIT) ?: "", "true") == 0;
+  if (parse_process (json_get_obj (doc, "process"), s, err) < 0
+      || parse_mounts (json_get_arr (doc, "mounts"), s, err) < 0)
+    return -1;
+  return parse_linux (json_get_obj (doc, "linux"), s, err);
+}
+
+int
+bundle_load (const char *dir, struct spec *s, struct cl_error *err)
+{
+  cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_free char *text = NULL, *abs = NULL;
+
+  memset (s, 0, sizeof *s);
+  if (dfd < 0)
+    return cl_fail (err, errno, "bundle %s", dir);
+  if (read_file_at (dfd, "config.json", CONFIG_JSON_MAX, &text, NULL, err) < 0)
+    return cl_wrap (err, "bundle %s", dir);
+  if (spec_from_json (text, s, err) < 0)
+    return cl_wrap (err, "%s/config.json", dir);
+  abs = realpath (dir, NULL);
+  if (!abs)
+    return cl_fail (err, errno, "bundle %s", dir);
+  if (s->root_path[0] != '/')
+    {
+      char *p = xasprintf ("%s/%s", abs, s->root_path);
+      free (s->root_path);
+      s->root_path = p;
+    }
+  return 0;
+}

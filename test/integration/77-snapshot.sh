@@ -1,0 +1,48 @@
+# Snapshot modes: overlay where the host allows it, else a hard-link farm
+# (or a copy), chosen automatically; `crunlocal info` says which.
+. "$TOP/test/lib.sh"
+BB=$REG/busybox
+WH=$REG/whiteout
+tree () { # the container's view of its root, for comparing modes
+  "$CL" run --rm "$WH" sh -c 'find / -xdev ! -path "/dev*" ! -path / ! -path /proc ! -path /sys | sort | while read f; do stat -c "%n %a %u %g %s %Y %F" "$f"; done'
+}
+
+for who in root crltest; do
+  if [ "$who" = root ]; then fresh_store; X=""; R=$CRUNLOCAL_ROOT; else X="as_user $who"; R=$T/users/$who/root; fi
+  mode=$($X "$CL" info --format json 2>"$T/err" | jq -r .store.snapshotMode); ERR=$(cat "$T/err")
+  expect "[$who] info: this host mounts overlay (rootless too, in a user namespace)" [ "$mode" = overlay ]
+  mode=$($X env CRUNLOCAL_SNAPSHOT=copy "$CL" info | sed -n 's/^  snapshotMode: //p')
+  expect "[$who] info reports the mode \$CRUNLOCAL_SNAPSHOT forces" [ "$mode" = copy ]
+done
+
+fresh_store
+"$CL" pull -q "$WH" >/dev/null; "$CL" pull -q "$BB" >/dev/null
+tree >"$T/tree.overlay"
+for m in hardlink copy; do
+  CRUNLOCAL_SNAPSHOT=$m tree >"$T/tree.$m"
+  expect "$m: the whiteout image's tree is the overlay one (owners, modes, sizes, times)" sh -c "[ -s '$T/tree.$m' ] && cmp -s '$T/tree.overlay' '$T/tree.$m'"
+  out=$(CRUNLOCAL_SNAPSHOT=$m "$CL" run --rm "$WH" sh -c 'ls /a; echo -; ls /d; echo -; cat /new')
+  expect "$m: deleted files are gone, the opaque dir shows only the upper layer" [ "$(echo $out)" = "y - 3 - new" ]
+  expect "$m: --rm leaves no container directory" [ -z "$(ls -A "$CRUNLOCAL_ROOT/containers")" ]
+done
+CRUNLOCAL_SNAPSHOT=copy "$CL" run --rm "$BB" sh -c 'echo changed >>/etc/passwd; rm /bin/ls'
+expect "copy: changes in a container do not reach the image" sh -c "\"$CL\" run --rm \"$BB\" sh -c '! grep -q changed /etc/passwd && [ -e /bin/ls ]' && \"$CL\" store check >/dev/null"
+CRUNLOCAL_SNAPSHOT=zfs "$CL" run --rm "$BB" true 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "an unknown \$CRUNLOCAL_SNAPSHOT: one line, 125" sh -c "[ $RC = 125 ] && [ $(lines "$ERR") = 1 ] && grep -q 'want overlay, hardlink or copy' \"$T/err\""
+
+# A store on a filesystem overlay refuses as upper (overlayfs itself, as
+# inside another container): the mode falls back on its own, whiteouts are
+# kept in their OCI form, and containers still see the right tree.
+ov=$T/ovfs; mkdir -p "$ov/l" "$ov/u" "$ov/w" "$ov/m"
+if mount -t overlay overlay -o "lowerdir=$ov/l,upperdir=$ov/u,workdir=$ov/w" "$ov/m"; then
+  export CRUNLOCAL_ROOT=$ov/m/store
+  "$CL" pull -q "$WH" >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "store on overlayfs: the whiteout image pulls" [ "$RC" = 0 ]
+  expect "store on overlayfs: info says hardlink, chosen automatically" [ "$("$CL" info --format json | jq -r .store.snapshotMode)" = hardlink ]
+  out=$("$CL" run --rm "$WH" sh -c 'ls /a; echo -; ls /d; echo -; cat /new' 2>"$T/err"); ERR=$(cat "$T/err")
+  expect "store on overlayfs: the container sees the whiteouts applied" [ "$(echo $out)" = "y - 3 - new" ]
+  expect "store on overlayfs: store check is clean" "$CL" store check
+  umount "$ov/m"
+else
+  not_ok "mount an overlay for the store-on-overlayfs case"
+fi

@@ -82,6 +82,7 @@ stress: deps
 bench: deps
 	$(MAKE) crunlocal
 	sh bench/pull.sh
+	sh bench/run.sh
 
 
 format:

@@ -15,6 +15,8 @@ void test_base64 (void);
 void test_spec_args (void);
 void test_spec_env (void);
 void test_spec_user (void);
+void test_bundle_roundtrip (void);
+void test_bundle_refused (void);
 
 #define UNIT_TESTS                                                           \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
@@ -25,6 +27,8 @@ void test_spec_user (void);
       { "platform_select", test_platform_select },                           \
       { "image_config", test_image_config }, { "base64", test_base64 },        \
       { "spec_args", test_spec_args }, { "spec_env", test_spec_env },         \
-      { "spec_user", test_spec_user },
+      { "spec_user", test_spec_user },                                       \
+      { "bundle_roundtrip", test_bundle_roundtrip },                         \
+      { "bundle_refused", test_bundle_refused },
 
 #endif

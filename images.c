@@ -326,25 +326,10 @@ static const char rmi_usage[] =
   "Options:\n"
   "  -f, --force   remove an image even when several names refer to it\n";
 
-/* Normalise what the user typed so "busybox" finds docker.io/library/busybox:latest. */
-static char *
-canonical (const char *what)
-{
-  struct image_ref r;
-  struct cl_error ignored;
-  char *name;
-
-  if (ref_parse (what, &r, &ignored) < 0)
-    return xstrdup (what);
-  name = steal_pointer (&r.name);
-  ref_clear (&r);
-  return name;
-}
-
 static int
 lookup (struct store *s, const char *what, struct image_record *r, struct cl_error *err)
 {
-  cleanup_free char *canon = canonical (what);
+  cleanup_free char *canon = ref_canonical (what);
   int ret = store_image_lookup (s, canon, r, err);
 
   if (ret == 1 && strcmp (canon, what) != 0)
@@ -356,7 +341,7 @@ lookup (struct store *s, const char *what, struct image_record *r, struct cl_err
 static int
 remove_one (struct store *s, const char *what, bool force, struct cl_error *err)
 {
-  cleanup_free char *canon = canonical (what);
+  cleanup_free char *canon = ref_canonical (what);
   struct image_record r;
   int ret = lookup (s, what, &r, err);
   bool by_name;

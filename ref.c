@@ -337,3 +337,17 @@ ref_parse (const char *s, struct image_ref *ref, struct cl_error *err)
     ref_clear (ref);
   return ret;
 }
+
+char *
+ref_canonical (const char *what)
+{
+  struct image_ref r;
+  struct cl_error ignored;
+  char *name;
+
+  if (ref_parse (what, &r, &ignored) < 0)
+    return xstrdup (what);
+  name = steal_pointer (&r.name);
+  ref_clear (&r);
+  return name;
+}

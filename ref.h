@@ -32,6 +32,11 @@ void ref_clear (struct image_ref *ref);
 void cleanup_refp (struct image_ref *ref);
 #define cleanup_ref __attribute__ ((cleanup (cleanup_refp)))
 
+/* What the user typed, normalised so that "busybox" finds
+   docker.io/library/busybox:latest; a copy of `what` when it does not
+   parse (an image ID, a prefix). */
+char *ref_canonical (const char *what);
+
 /* "domain/path" of a registry reference. */
 char *ref_repo (const struct image_ref *ref);
 

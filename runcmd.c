@@ -262,26 +262,12 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
   return 0;
 }
 
-static char *
-canonical_name (const char *what)
-{
-  struct image_ref r;
-  struct cl_error ignored;
-  char *name;
-
-  if (ref_parse (what, &r, &ignored) < 0)
-    return xstrdup (what);
-  name = steal_pointer (&r.name);
-  ref_clear (&r);
-  return name;
-}
-
 /* The image, pulled when the policy says so. */
 static int
 find_image (struct store *s, const struct run_opts *o, struct image_record *img,
             struct cl_error *err)
 {
-  cleanup_free char *canon = canonical_name (o->image);
+  cleanup_free char *canon = ref_canonical (o->image);
   struct pull_opts po = { .platform = o->platform, .reg = { .tls_verify = o->tls_verify } };
   char id[DIGEST_HEX_LEN + 1];
   int r = 1;

@@ -19,7 +19,7 @@ LDLIBS += $(PKG_LIBS) -lpthread
 LIB_SRCS = error.c util.c digest.c ref.c json.c store.c gc.c unpack.c image.c \
 	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c \
 	flatten.c bundle.c
-SRCS = run.c images.c runcmd.c info.c $(LIB_SRCS)
+SRCS = run.c images.c runcmd.c info.c ps.c $(LIB_SRCS)
 OBJS = $(SRCS:.c=.o)
 HDRS = $(wildcard *.h)
 UNIT_SRCS = $(wildcard test/unit/*.c)

@@ -28,5 +28,7 @@ int cmd_store (int argc, char **argv);
 int cmd_run (int argc, char **argv);
 int cmd_spec (int argc, char **argv);
 int cmd_info (int argc, char **argv);
+int cmd_ps (int argc, char **argv);
+int cmd_rm (int argc, char **argv);
 
 #endif

@@ -49,13 +49,15 @@ record_parse (const char *buf, struct container *c, struct cl_error *err)
     c->exit_code = (int) v;
   if (json_get_int (root, "pid", &v))
     c->pid = (int) v;
+  if (json_get_int (root, "pid_start", &v))
+    c->pid_start = (unsigned long long) v;
   return 0;
 }
 
 /* Every container record; unreadable ones (half-made by a killed
    command) are skipped. */
-static int
-list_records (struct store *s, struct container **out, size_t *n, struct cl_error *err)
+int
+container_list (struct store *s, struct container **out, size_t *n, struct cl_error *err)
 {
   cleanup_close int dfd = openat (s->rootfd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_dir DIR *d = NULL;
@@ -85,12 +87,74 @@ list_records (struct store *s, struct container **out, size_t *n, struct cl_erro
   return 0;
 }
 
-static void
-records_free (struct container *v, size_t n)
+void
+container_list_free (struct container *v, size_t n)
 {
   for (size_t i = 0; i < n; i++)
     container_clear (&v[i]);
   free (v);
+}
+
+int
+container_find (struct store *s, const char *what, struct container *out, struct cl_error *err)
+{
+  struct container *all;
+  size_t n, hits = 0, pick = 0;
+
+  memset (out, 0, sizeof *out);
+  if (container_list (s, &all, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      bool exact = strcmp (all[i].id, what) == 0 || (all[i].name && strcmp (all[i].name, what) == 0);
+      if (exact)
+        {
+          hits = 1, pick = i;
+          break;
+        }
+      if (*what && str_has_prefix (all[i].id, what))
+        hits++, pick = i;
+    }
+  if (hits == 1)
+    {
+      *out = all[pick];
+      memset (&all[pick], 0, sizeof all[pick]);
+      out->dir = xasprintf ("%s/containers/%s", s->root, out->id);
+    }
+  container_list_free (all, n);
+  if (hits > 1)
+    return cl_fail (err, EINVAL, "the ID prefix \"%s\" names %zu containers", what, hits);
+  return hits == 1 ? 0 : 1;
+}
+
+unsigned long long
+container_pid_start (int pid)
+{
+  cleanup_free char *path = xasprintf ("/proc/%d/stat", pid);
+  cleanup_free char *buf = NULL;
+  struct cl_error ignored;
+  unsigned long long start = 0;
+  char *p;
+
+  if (pid <= 0 || read_file_at (AT_FDCWD, path, 4096, &buf, NULL, &ignored) < 0)
+    return 0;
+  /* Field 22; the command name (field 2) may hold spaces: count fields
+     from the last ")".  A zombie (field 3) has finished. */
+  p = strrchr (buf, ')');
+  if (p && (p[1] != ' ' || p[2] == 'Z' || p[2] == 'X'))
+    return 0;
+  for (int field = 2; p && field < 22; field++)
+    p = strchr (p + 1, ' ');
+  if (p)
+    start = strtoull (p + 1, NULL, 10);
+  return start;
+}
+
+bool
+container_running (const struct container *c)
+{
+  return c->status && strcmp (c->status, "running") == 0 && c->pid > 0
+         && container_pid_start (c->pid) == c->pid_start;
 }
 
 bool
@@ -101,11 +165,11 @@ container_uses_image (struct store *s, const char *image_id)
   struct cl_error ignored;
   bool used = false;
 
-  if (list_records (s, &all, &n, &ignored) < 0)
+  if (container_list (s, &all, &n, &ignored) < 0)
     return false;
   for (size_t i = 0; i < n && !used; i++)
     used = all[i].image_id && strcmp (all[i].image_id, image_id) == 0;
-  records_free (all, n);
+  container_list_free (all, n);
   return used;
 }
 
@@ -126,6 +190,7 @@ record_json (const struct container *c, size_t *len)
   jg_kstr (g, "status", c->status);
   jg_kint (g, "exit_code", c->exit_code);
   jg_kint (g, "pid", c->pid);
+  jg_kint (g, "pid_start", (long long) c->pid_start);
   yajl_gen_map_close (g);
   return json_gen_take (g, len);
 }
@@ -169,13 +234,13 @@ container_create (struct store *s, const char *name, struct container *c, struct
   int ret = 0;
 
   memset (c, 0, sizeof *c);
-  if (lock < 0 || random_hex (id, DIGEST_HEX_LEN, err) < 0 || list_records (s, &all, &n, err) < 0)
+  if (lock < 0 || random_hex (id, DIGEST_HEX_LEN, err) < 0 || container_list (s, &all, &n, err) < 0)
     return -1;
   for (size_t i = 0; i < n && name && ret == 0; i++)
     if (all[i].name && strcmp (all[i].name, name) == 0)
-      ret = cl_fail (err, EEXIST, "the container name \"%s\" is already in use by %.12s", name,
+      ret = cl_fail (err, 0, "the container name \"%s\" is already in use by %.12s", name,
                      all[i].id);
-  records_free (all, n);
+  container_list_free (all, n);
   if (ret < 0)
     return -1;
   c->id = xstrdup (id);

@@ -20,6 +20,7 @@ struct container
   char *status; /* "created", "running", "exited" */
   int exit_code;
   int pid;
+  unsigned long long pid_start; /* its start time, so a reused pid is not taken for it */
   char *dir; /* absolute path of containers/<id> */
 };
 
@@ -31,6 +32,22 @@ int container_create (struct store *s, const char *name, struct container *c,
                       struct cl_error *err);
 int container_save (struct store *s, const struct container *c, struct cl_error *err);
 int container_remove (struct store *s, const char *id, struct cl_error *err);
+
+int container_list (struct store *s, struct container **out, size_t *n, struct cl_error *err);
+void container_list_free (struct container *v, size_t n);
+
+/* By full ID, name, or unambiguous ID prefix: 0 found, 1 none, -1 error
+   (an ambiguous prefix). */
+int container_find (struct store *s, const char *what, struct container *out,
+                    struct cl_error *err);
+
+/* The start time of process `pid` (/proc/PID/stat), 0 when gone or a
+   zombie. */
+unsigned long long container_pid_start (int pid);
+
+/* Is the container's process alive?  A "running" record whose process is
+   gone (the crunlocal that ran it was killed) is not. */
+bool container_running (const struct container *c);
 
 /* Is any container made from image `image_id`? */
 bool container_uses_image (struct store *s, const char *image_id);

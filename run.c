@@ -130,6 +130,8 @@ static const char main_usage[] =
   "Commands:\n"
   "  run         Run a command in a new container (or an OCI bundle)\n"
   "  spec        Write an OCI bundle (rootfs + config.json) for an image\n"
+  "  ps          List containers (-a: exited ones too)\n"
+  "  rm          Remove containers\n"
   "  pull        Pull an image from a registry or a local layout/archive\n"
   "  images      List images in the store\n"
   "  rmi         Remove images\n"
@@ -172,7 +174,8 @@ static const struct
 } commands[] = {
   { "run", cmd_run },         { "pull", cmd_pull },       { "images", cmd_images }, { "rmi", cmd_rmi },
   { "system", cmd_system },   { "store", cmd_store },   { "version", cmd_version },
-  { "spec", cmd_spec },       { "info", cmd_info },
+  { "spec", cmd_spec },       { "info", cmd_info },     { "ps", cmd_ps },
+  { "rm", cmd_rm },
 };
 
 int

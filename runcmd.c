@@ -400,6 +400,7 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   if (start_blocked (sp, snapshot_overlay (snap), &set, &pid, err) < 0)
     return -1;
   c->pid = pid;
+  c->pid_start = container_pid_start (pid);
   c->started = (long long) time (NULL);
   free (c->status);
   c->status = xstrdup ("running");
@@ -408,6 +409,7 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   c->exit_code = *code;
   c->finished = (long long) time (NULL);
   c->pid = 0;
+  c->pid_start = 0;
   free (c->status);
   c->status = xstrdup ("exited");
   return 0;
@@ -470,8 +472,9 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
     }
   if (ret == 0)
     ret = start_and_wait (s, &c, &sp, &snap, code, err);
-  if (ret == 0 && !o->rm)
-    ret = container_save (s, &c, err);
+  /* `rm -f` may have removed it meanwhile: then there is nothing to keep. */
+  if (ret == 0 && !o->rm && container_save (s, &c, err) < 0 && err->errnum != ENOENT)
+    ret = -1;
   if (o->rm || (ret < 0 && c.pid == 0))
     {
       struct cl_error ignored;

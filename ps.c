@@ -1,0 +1,281 @@
+/* `crunlocal ps` and `crunlocal rm`: containers as their records and
+   their processes say they are — no daemon to ask.  A "running" record
+   whose process is gone (the crunlocal that ran it was killed) shows as
+   exited with an unknown code, and rm cleans it. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "container.h"
+#include "json.h"
+#include "util.h"
+
+static const char ps_usage[] = "Usage: crunlocal ps [OPTIONS]\n"
+                               "\n"
+                               "List containers (running ones; -a for all).\n"
+                               "\n"
+                               "Options:\n"
+                               "  -a, --all          all containers, not only running ones\n"
+                               "  -q, --quiet        only the IDs\n"
+                               "      --no-trunc     full IDs and commands\n"
+                               "      --format json  a JSON array, like podman's\n";
+
+static const char rm_usage[] = "Usage: crunlocal rm [OPTIONS] CONTAINER...\n"
+                               "\n"
+                               "Remove containers by name, ID or unambiguous ID prefix.\n"
+                               "\n"
+                               "Options:\n"
+                               "  -f, --force  kill a running container first\n";
+
+enum state
+{
+  STATE_CREATED,
+  STATE_RUNNING,
+  STATE_EXITED,
+  STATE_LOST, /* recorded running, process gone: exit code unknown */
+};
+
+static enum state
+state_of (const struct container *c)
+{
+  if (container_running (c))
+    return STATE_RUNNING;
+  if (c->status && strcmp (c->status, "running") == 0)
+    return STATE_LOST;
+  if (c->status && strcmp (c->status, "exited") == 0)
+    return STATE_EXITED;
+  return STATE_CREATED;
+}
+
+/* "Up 3 seconds", "Exited (0) 2 minutes ago", as podman says them. */
+static void
+status_text (const struct container *c, char *buf, size_t len)
+{
+  long long now = (long long) time (NULL);
+  char ago[64];
+
+  switch (state_of (c))
+    {
+    case STATE_RUNNING:
+      human_ago (now - c->started, ago, sizeof ago);
+      ago[strlen (ago) - strlen (" ago")] = '\0';
+      snprintf (buf, len, "Up %s", ago);
+      return;
+    case STATE_EXITED:
+      human_ago (now - c->finished, ago, sizeof ago);
+      snprintf (buf, len, "Exited (%d) %s", c->exit_code, ago);
+      return;
+    case STATE_LOST:
+      snprintf (buf, len, "Exited (unknown)");
+      return;
+    case STATE_CREATED:
+      snprintf (buf, len, "Created");
+      return;
+    }
+}
+
+static const char *state_names[] = { "created", "running", "exited", "exited" };
+
+static char *
+command_text (const struct container *c, bool no_trunc)
+{
+  char *s = xstrdup ("");
+
+  for (size_t i = 0; c->command && c->command[i]; i++)
+    {
+      char *n = xasprintf ("%s%s%s", s, i ? " " : "", c->command[i]);
+      free (s);
+      s = n;
+    }
+  if (!no_trunc && strlen (s) > 20)
+    strcpy (s + 17, "...");
+  return s;
+}
+
+static int
+newest_first (const void *a, const void *b)
+{
+  const struct container *x = a, *y = b;
+  return (y->created > x->created) - (y->created < x->created);
+}
+
+static void
+print_json (const struct container *v, size_t n)
+{
+  cleanup_json_gen yajl_gen g = json_gen_new (true);
+  cleanup_free char *out = NULL;
+
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < n; i++)
+    {
+      char status[96];
+      enum state st = state_of (&v[i]);
+      status_text (&v[i], status, sizeof status);
+      yajl_gen_map_open (g);
+      jg_kstr (g, "Id", v[i].id);
+      jg_str (g, "Names");
+      yajl_gen_array_open (g);
+      jg_str (g, v[i].name);
+      yajl_gen_array_close (g);
+      jg_kstr (g, "Image", v[i].image);
+      jg_kstr (g, "ImageID", v[i].image_id);
+      jg_kstrv (g, "Command", v[i].command);
+      jg_kint (g, "Created", v[i].created);
+      jg_kstr (g, "State", state_names[st]);
+      jg_kstr (g, "Status", status);
+      jg_kbool (g, "Exited", st == STATE_EXITED || st == STATE_LOST);
+      jg_kint (g, "ExitCode", st == STATE_EXITED ? v[i].exit_code : st == STATE_LOST ? -1 : 0);
+      jg_kint (g, "Pid", st == STATE_RUNNING ? v[i].pid : 0);
+      jg_kint (g, "StartedAt", v[i].started);
+      jg_kint (g, "ExitedAt", st == STATE_EXITED ? v[i].finished : 0);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  out = json_gen_take (g, NULL);
+  puts (out);
+}
+
+static void
+print_table (const struct container *v, size_t n, bool no_trunc)
+{
+  printf ("%-12s  %-30s  %-20s  %-18s  %-26s  %-6s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
+          "CREATED", "STATUS", "PORTS", "NAMES");
+  for (size_t i = 0; i < n; i++)
+    {
+      char created[64], status[96];
+      cleanup_free char *cmd = command_text (&v[i], no_trunc);
+      human_ago ((long long) time (NULL) - v[i].created, created, sizeof created);
+      status_text (&v[i], status, sizeof status);
+      printf ("%-12.*s  %-30s  %-20s  %-18s  %-26s  %-6s  %s\n", no_trunc ? 64 : 12, v[i].id,
+              v[i].image ? v[i].image : "", cmd, created, status, "", v[i].name ? v[i].name : "");
+    }
+}
+
+int
+cmd_ps (int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    { "all", no_argument, NULL, 'a' },  { "quiet", no_argument, NULL, 'q' },
+    { "no-trunc", no_argument, NULL, 'T' }, { "format", required_argument, NULL, 'f' },
+    { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+  };
+  bool all = false, quiet = false, no_trunc = false;
+  const char *format = "table";
+  cleanup_store struct store *s = NULL;
+  struct cl_error err = { 0 };
+  struct container *v;
+  size_t n, kept = 0;
+  int c;
+
+  while ((c = cli_getopt (argc, argv, "ps", "aqhf:", longopts)) != -1)
+    switch (c)
+      {
+      case -2: return 125;
+      case 'h': return fputs (ps_usage, stdout), 0;
+      case 'a': all = true; break;
+      case 'q': quiet = true; break;
+      case 'T': no_trunc = true; break;
+      case 'f': format = optarg; break;
+      }
+  if (optind < argc)
+    return cli_usage_error ("ps", "\"crunlocal ps\" accepts no arguments");
+  if (strcmp (format, "json") != 0 && strcmp (format, "table") != 0)
+    return cli_usage_error ("ps", "--format must be table or json, not \"%s\"", format);
+  if (cli_open_store (&s, STORE_USE, &err) < 0 || container_list (s, &v, &n, &err) < 0)
+    return cli_fail (&err);
+  for (size_t i = 0; i < n; i++)
+    if (all || state_of (&v[i]) == STATE_RUNNING)
+      {
+        struct container t = v[kept];
+        v[kept++] = v[i];
+        v[i] = t;
+      }
+  qsort (v, kept, sizeof *v, newest_first);
+  if (strcmp (format, "json") == 0)
+    print_json (v, kept);
+  else if (quiet)
+    for (size_t i = 0; i < kept; i++)
+      printf ("%.*s\n", no_trunc ? 64 : 12, v[i].id);
+  else
+    print_table (v, kept, no_trunc);
+  container_list_free (v, n);
+  return 0;
+}
+
+/* SIGKILL, then wait (up to 10 s) for the process to be gone: its
+   namespaces — and so its rootfs mount — go with it. */
+static int
+kill_and_wait (const struct container *c, struct cl_error *err)
+{
+  kill (c->pid, SIGKILL);
+  for (int i = 0; i < 1000; i++)
+    {
+      if (!container_running (c))
+        return 0;
+      usleep (10000);
+    }
+  return cl_fail (err, ETIMEDOUT, "container %.12s did not die after SIGKILL", c->id);
+}
+
+/* 0 removed, 1 no such container, -1 error. */
+static int
+remove_one (struct store *s, const char *what, bool force, struct cl_error *err)
+{
+  cleanup_close int lock = store_lock (s, "containers", true, err);
+  struct container c;
+  int r;
+
+  if (lock < 0)
+    return -1;
+  r = container_find (s, what, &c, err);
+  if (r != 0)
+    return r;
+  if (container_running (&c) && !force)
+    r = cl_fail (err, 0, "container %s is running: stop it first, or use rm -f", what);
+  else if (container_running (&c))
+    r = kill_and_wait (&c, err);
+  if (r == 0)
+    r = container_remove (s, c.id, err);
+  container_clear (&c);
+  return r;
+}
+
+int
+cmd_rm (int argc, char **argv)
+{
+  static const struct option longopts[] = { { "force", no_argument, NULL, 'f' },
+                                            { "help", no_argument, NULL, 'h' },
+                                            { NULL, 0, NULL, 0 } };
+  bool force = false;
+  cleanup_store struct store *s = NULL;
+  struct cl_error err = { 0 };
+  int c, ret = 0;
+
+  while ((c = cli_getopt (argc, argv, "rm", "fh", longopts)) != -1)
+    switch (c)
+      {
+      case -2: return 125;
+      case 'h': return fputs (rm_usage, stdout), 0;
+      case 'f': force = true; break;
+      }
+  if (optind >= argc)
+    return cli_usage_error ("rm", "\"crunlocal rm\" requires at least 1 argument");
+  if (cli_open_store (&s, STORE_USE, &err) < 0)
+    return cli_fail (&err);
+  for (int i = optind; i < argc; i++)
+    {
+      int r = remove_one (s, argv[i], force, &err);
+      if (r == 0)
+        puts (argv[i]);
+      else if (r == 1)
+        fprintf (stderr, "crunlocal: no such container: %s\n", argv[i]), ret = ret ? ret : 1;
+      else
+        ret = cli_fail (&err);
+    }
+  return ret;
+}

@@ -1,0 +1,54 @@
+# ps and rm of the containers `run` leaves (the first part of the
+# lifecycle issue; detached containers and their monitor come next).
+. "$TOP/test/lib.sh"
+BB=$REG/busybox
+cdir () { echo "$CRUNLOCAL_ROOT/containers"; }
+
+for who in root crltest; do
+  if [ "$who" = root ]; then fresh_store; X=""; C=$CRUNLOCAL_ROOT/containers; else X="as_user $who"; C=$T/users/$who/root/containers; fi
+  $X "$CL" run --name ex3 "$BB" sh -c 'exit 3'
+  out=$($X "$CL" ps)
+  expect "[$who] ps lists only running containers" [ "$(lines "$out")" = 1 ]
+  out=$($X "$CL" ps -a)
+  expect "[$who] ps -a shows the exited one with podman's columns and status" sh -c "printf '%s\n' \"\$1\" | head -n 1 | grep -q '^CONTAINER ID  IMAGE .*COMMAND .*CREATED .*STATUS .*PORTS .*NAMES\$' && printf '%s\n' \"\$1\" | grep -q 'sh -c exit 3 .*Exited (3) .*ex3\$'" _ "$out"
+  id=$($X "$CL" ps -aq)
+  full=$($X "$CL" ps -aq --no-trunc)
+  expect "[$who] ps -q prints 12-hex IDs, --no-trunc 64" sh -c "echo '$id' | grep -qx '[0-9a-f]\{12\}' && echo '$full' | grep -qx '[0-9a-f]\{64\}' && [ '${full%"${full#????????????}"}' = '$id' ]"
+  js=$($X "$CL" ps -a --format json)
+  expect "[$who] ps --format json: Names, State, ExitCode" sh -c "[ -n \"\$1\" ] && printf '%s' \"\$1\" | jq -e '.[0].Names[0] == \"ex3\" and .[0].State == \"exited\" and .[0].ExitCode == 3 and .[0].Exited' >/dev/null" _ "$js"
+  $X "$CL" run --name sleeper "$BB" sleep 1234 &
+  pid=$!
+  for _ in $(seq 1 50); do pgrep -f '^sleep 1234$' >/dev/null && break; sleep 0.1; done
+  out=$($X "$CL" ps)
+  expect "[$who] ps shows the running one as Up" sh -c "printf '%s\n' \"\$1\" | grep -q 'Up .*sleeper\$'" _ "$out"
+  $X "$CL" rm sleeper 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "[$who] rm of a running container is refused without -f" sh -c "[ $RC != 0 ] && grep -q 'is running' \"$T/err\" && pgrep -f '^sleep 1234\$' >/dev/null"
+  $X "$CL" rm -f sleeper >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  wait "$pid"; FG=$?
+  expect "[$who] rm -f kills it: no process, directory or state left; the run exits 137" sh -c "[ $RC = 0 ] && [ $FG = 137 ] && ! pgrep -f '^sleep 1234\$' >/dev/null && [ \$(ls '$C' | wc -l) = 1 ]"
+  $X "$CL" rm "${id%????}" >/dev/null; RC=$?
+  expect "[$who] rm by ID prefix removes the exited one and its directory" sh -c "[ $RC = 0 ] && [ -z \"\$(ls -A '$C')\" ]"
+  $X "$CL" rm ex3 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "[$who] rm of an unknown container: one line, exit 1" sh -c "[ $RC = 1 ] && [ $(lines "$ERR") = 1 ] && grep -q 'no such container: ex3' \"$T/err\""
+done
+
+# Two rm of the same container at once: one removes it, the other is told.
+fresh_store
+"$CL" run --name twice "$BB" true
+"$CL" rm twice >"$T/o1" 2>"$T/e1" & p1=$!
+"$CL" rm twice >"$T/o2" 2>"$T/e2" & p2=$!
+wait "$p1"; r1=$?; wait "$p2"; r2=$?
+expect "two rm at once: one succeeds, the other says no such container (1); nothing left" sh -c "[ \$(( $r1 + $r2 )) = 1 ] && cat '$T/e1' '$T/e2' | grep -q 'no such container: twice' && [ -z \"\$(ls -A '$(cdir)')\" ]"
+
+# kill -9 of the crunlocal that runs a container: the container dies with
+# it; ps -a tells, rm cleans.
+"$CL" run --name orphan "$BB" sleep 4321 &
+for _ in $(seq 1 50); do pgrep -f '^sleep 4321$' >/dev/null && break; sleep 0.1; done
+pkill -KILL -x crunlocal; sleep 0.3
+expect "kill -9 of run: the container ends and ps -a shows it exited (unknown)" sh -c "! pgrep -f '^sleep 4321\$' >/dev/null && \"$CL\" ps -a | grep -q 'Exited (unknown) .*orphan\$' && [ -z \"\$(\"$CL\" ps -q)\" ]"
+"$CL" rm orphan >/dev/null; RC=$?
+expect "and rm leaves nothing" sh -c "[ $RC = 0 ] && [ -z \"\$(ls -A '$(cdir)')\" ] && [ \$(grep -c '$(cdir)' /proc/self/mountinfo) = 0 ]"
+"$CL" rmi "$BB" >/dev/null 2>&1; RC=$?
+expect "with its containers removed, rmi of the image works" [ "$RC" = 0 ]
+"$CL" ps --bogus 2>/dev/null; RC=$?
+expect "ps with an unknown flag exits 125" [ "$RC" = 125 ]

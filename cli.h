@@ -18,6 +18,9 @@ int cli_usage_error (const char *cmd, const char *fmt, ...)
 int cli_getopt (int argc, char **argv, const char *cmd, const char *shortopts,
                 const struct option *longopts);
 int cli_parse_bool (const char *cmd, const char *flag, const char *v, bool *out);
+/* `GROUP prune [-f]`, the one subcommand of system and container: -1 to
+   go on, else the exit code (help shown, or a usage error). */
+int cli_prune_args (const char *group, const char *usage, int argc, char **argv);
 int cli_open_store (struct store **s, enum store_mode mode, struct cl_error *err);
 
 int cmd_pull (int argc, char **argv);
@@ -30,5 +33,6 @@ int cmd_spec (int argc, char **argv);
 int cmd_info (int argc, char **argv);
 int cmd_ps (int argc, char **argv);
 int cmd_rm (int argc, char **argv);
+int cmd_container (int argc, char **argv);
 
 #endif

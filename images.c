@@ -427,13 +427,10 @@ cmd_system (int argc, char **argv)
   cleanup_store struct store *s = NULL;
   struct gc_stats st;
 
-  if (argc < 2 || wants_help (argc, argv))
-    return fputs (system_usage, argc < 2 ? stderr : stdout), argc < 2 ? 125 : 0;
-  if (strcmp (argv[1], "prune") != 0)
-    return cli_usage_error ("system", "unknown command \"%s\" for \"crunlocal system\"", argv[1]);
-  for (int i = 2; i < argc; i++)
-    if (strcmp (argv[i], "-f") != 0 && strcmp (argv[i], "--force") != 0)
-      return cli_usage_error ("system prune", "unknown flag: %s", argv[i]);
+  int r = cli_prune_args ("system", system_usage, argc, argv);
+
+  if (r >= 0)
+    return r;
   if (cli_open_store (&s, STORE_GC, &err) < 0 || store_gc (s, &st, &err) < 0)
     return cli_fail (&err);
   printf ("Deleted %lld blobs, %lld layers, %lld staging leftovers\n", st.blobs, st.layers,

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "container.h"
 #include "json.h"
+#include "ref.h"
 #include "util.h"
 
 static const char ps_usage[] = "Usage: crunlocal ps [OPTIONS]\n"
@@ -23,7 +24,13 @@ static const char ps_usage[] = "Usage: crunlocal ps [OPTIONS]\n"
                                "  -a, --all          all containers, not only running ones\n"
                                "  -q, --quiet        only the IDs\n"
                                "      --no-trunc     full IDs and commands\n"
+                               "  -f, --filter K=V   status=created|running|exited, name=, ancestor=, id=\n"
+                               "                     (the same key: any matches; different keys: all)\n"
                                "      --format json  a JSON array, like podman's\n";
+
+static const char container_usage[] = "Usage: crunlocal container prune [-f]\n"
+                                      "\n"
+                                      "Remove every container that is not running; prints their IDs.\n";
 
 static const char rm_usage[] = "Usage: crunlocal rm [OPTIONS] CONTAINER...\n"
                                "\n"
@@ -80,6 +87,57 @@ status_text (const struct container *c, char *buf, size_t len)
 }
 
 static const char *state_names[] = { "created", "running", "exited", "exited" };
+
+/* One --filter key=value against a container. */
+static bool
+filter_matches (const struct container *c, const char *key, const char *val)
+{
+  if (strcmp (key, "status") == 0)
+    return strcmp (state_names[state_of (c)], val) == 0;
+  if (strcmp (key, "name") == 0)
+    return c->name && strstr (c->name, val);
+  if (strcmp (key, "id") == 0)
+    return str_has_prefix (c->id, val);
+  /* ancestor: the image by any name that normalises alike, or its ID. */
+  if (c->image_id && *val && str_has_prefix (c->image_id, val))
+    return true;
+  {
+    cleanup_free char *a = c->image ? ref_canonical (c->image) : NULL;
+    cleanup_free char *b = ref_canonical (val);
+    return a && strcmp (a, b) == 0;
+  }
+}
+
+static const char *filter_keys[] = { "status", "name", "ancestor", "id" };
+
+static bool
+filter_key_known (const char *f)
+{
+  for (size_t k = 0; k < sizeof filter_keys / sizeof filter_keys[0]; k++)
+    if (str_has_prefix (f, filter_keys[k]) && f[strlen (filter_keys[k])] == '=')
+      return true;
+  return false;
+}
+
+/* Filters of one key: any may match; of different keys: all must. */
+static bool
+passes_filters (const struct container *c, char *const *filters)
+{
+  for (size_t k = 0; k < sizeof filter_keys / sizeof filter_keys[0]; k++)
+    {
+      size_t len = strlen (filter_keys[k]);
+      bool seen = false, any = false;
+      for (size_t i = 0; filters && filters[i]; i++)
+        if (str_has_prefix (filters[i], filter_keys[k]) && filters[i][len] == '=')
+          {
+            seen = true;
+            any = any || filter_matches (c, filter_keys[k], filters[i] + len + 1);
+          }
+      if (seen && !any)
+        return false;
+    }
+  return true;
+}
 
 static char *
 command_text (const struct container *c, bool no_trunc)
@@ -161,11 +219,13 @@ cmd_ps (int argc, char **argv)
 {
   static const struct option longopts[] = {
     { "all", no_argument, NULL, 'a' },  { "quiet", no_argument, NULL, 'q' },
-    { "no-trunc", no_argument, NULL, 'T' }, { "format", required_argument, NULL, 'f' },
+    { "no-trunc", no_argument, NULL, 'T' }, { "format", required_argument, NULL, 'F' },
+    { "filter", required_argument, NULL, 'f' },
     { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
   };
   bool all = false, quiet = false, no_trunc = false;
   const char *format = "table";
+  cleanup_strv char **filters = NULL;
   cleanup_store struct store *s = NULL;
   struct cl_error err = { 0 };
   struct container *v;
@@ -180,7 +240,12 @@ cmd_ps (int argc, char **argv)
       case 'a': all = true; break;
       case 'q': quiet = true; break;
       case 'T': no_trunc = true; break;
-      case 'f': format = optarg; break;
+      case 'F': format = optarg; break;
+      case 'f':
+        if (!filter_key_known (optarg))
+          return cli_usage_error ("ps", "invalid filter \"%s\": want status=, name=, ancestor= or id=", optarg);
+        strv_append (&filters, optarg);
+        break;
       }
   if (optind < argc)
     return cli_usage_error ("ps", "\"crunlocal ps\" accepts no arguments");
@@ -189,7 +254,7 @@ cmd_ps (int argc, char **argv)
   if (cli_open_store (&s, STORE_USE, &err) < 0 || container_list (s, &v, &n, &err) < 0)
     return cli_fail (&err);
   for (size_t i = 0; i < n; i++)
-    if (all || state_of (&v[i]) == STATE_RUNNING)
+    if ((all || filters || state_of (&v[i]) == STATE_RUNNING) && passes_filters (&v[i], filters))
       {
         struct container t = v[kept];
         v[kept++] = v[i];
@@ -278,4 +343,40 @@ cmd_rm (int argc, char **argv)
         ret = cli_fail (&err);
     }
   return ret;
+}
+
+static int
+prune (struct store *s, struct cl_error *err)
+{
+  cleanup_close int lock = store_lock (s, "containers", true, err);
+  struct container *v;
+  size_t n;
+  int ret = 0;
+
+  if (lock < 0 || container_list (s, &v, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n && ret == 0; i++)
+    if (!container_running (&v[i]))
+      {
+        ret = container_remove (s, v[i].id, err);
+        if (ret == 0)
+          puts (v[i].id);
+      }
+  container_list_free (v, n);
+  return ret;
+}
+
+int
+cmd_container (int argc, char **argv)
+{
+  cleanup_store struct store *s = NULL;
+  struct cl_error err = { 0 };
+
+  int r = cli_prune_args ("container", container_usage, argc, argv);
+
+  if (r >= 0)
+    return r;
+  if (cli_open_store (&s, STORE_USE, &err) < 0 || prune (s, &err) < 0)
+    return cli_fail (&err);
+  return 0;
 }

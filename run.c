@@ -110,6 +110,24 @@ cli_parse_bool (const char *cmd, const char *flag, const char *v, bool *out)
   return 0;
 }
 
+int
+cli_prune_args (const char *group, const char *usage, int argc, char **argv)
+{
+  char cmd[64];
+
+  snprintf (cmd, sizeof cmd, "%s prune", group);
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    return fputs (usage, argc < 2 ? stderr : stdout), argc < 2 ? EXIT_CL_ERROR : 0;
+  if (strcmp (argv[1], "prune") != 0)
+    return cli_usage_error (group, "unknown command \"%s\" for \"crunlocal %s\"", argv[1], group);
+  for (int i = 2; i < argc; i++)
+    if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
+      return fputs (usage, stdout), 0;
+    else if (strcmp (argv[i], "-f") != 0 && strcmp (argv[i], "--force") != 0)
+      return cli_usage_error (cmd, "unknown flag: %s", argv[i]);
+  return -1;
+}
+
 /* Rootless with subordinate ids: work on the store inside the user
    namespace, so unpacked files keep the image's owners. */
 int
@@ -132,6 +150,7 @@ static const char main_usage[] =
   "  spec        Write an OCI bundle (rootfs + config.json) for an image\n"
   "  ps          List containers (-a: exited ones too)\n"
   "  rm          Remove containers\n"
+  "  container   Container commands: prune\n"
   "  pull        Pull an image from a registry or a local layout/archive\n"
   "  images      List images in the store\n"
   "  rmi         Remove images\n"
@@ -175,7 +194,7 @@ static const struct
   { "run", cmd_run },         { "pull", cmd_pull },       { "images", cmd_images }, { "rmi", cmd_rmi },
   { "system", cmd_system },   { "store", cmd_store },   { "version", cmd_version },
   { "spec", cmd_spec },       { "info", cmd_info },     { "ps", cmd_ps },
-  { "rm", cmd_rm },
+  { "rm", cmd_rm },           { "container", cmd_container },
 };
 
 int

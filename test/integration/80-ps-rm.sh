@@ -32,6 +32,27 @@ for who in root crltest; do
   expect "[$who] rm of an unknown container: one line, exit 1" sh -c "[ $RC = 1 ] && [ $(lines "$ERR") = 1 ] && grep -q 'no such container: ex3' \"$T/err\""
 done
 
+# Filters (same key: any; different keys: all) and container prune.
+fresh_store
+"$CL" run --name f-ok "$BB" true
+"$CL" run --name f-bad "$BB" sh -c 'exit 2'
+"$CL" run --name f-wh "$REG/whiteout" true
+"$CL" run --name f-up "$BB" sleep 2345 &
+pid=$!
+for _ in $(seq 1 50); do pgrep -f '^sleep 2345$' >/dev/null && break; sleep 0.1; done
+names () { "$CL" ps "$@" --format json | jq -r '[.[].Names[0]] | sort | join(" ")'; }
+expect "ps --filter status=exited" [ "$(names --filter status=exited)" = "f-bad f-ok f-wh" ]
+expect "ps --filter status=running" [ "$(names --filter status=running)" = "f-up" ]
+expect "ps --filter ancestor= (by the name as typed, canonical or ID)" [ "$(names -a --filter ancestor="$REG/whiteout")" = "f-wh" -a "$(names -a --filter ancestor="$(id_of whiteout | cut -c1-12)")" = "f-wh" ]
+expect "ps --filter name= twice: either matches" [ "$(names -a --filter name=f-ok --filter name=f-up)" = "f-ok f-up" ]
+expect "ps --filter of two keys: both must match" [ "$(names -a --filter status=exited --filter ancestor="$BB")" = "f-bad f-ok" ]
+expect "ps --filter id= by prefix" [ "$(names -a --filter id="$("$CL" ps -q --filter name=f-up | cut -c1-6)")" = "f-up" ]
+"$CL" ps --filter color=red 2>"$T/err"; RC=$?
+expect "ps --filter of an unknown key: usage error, 125" sh -c "[ $RC = 125 ] && grep -q 'invalid filter' \"$T/err\""
+out=$("$CL" container prune)
+expect "container prune removes the three exited ones (full IDs) and keeps the running one" sh -c "[ \$(printf '%s\n' \"\$1\" | grep -cx '[0-9a-f]\{64\}') = 3 ] && [ \"\$(\"$CL\" ps -a --format json | jq -r '.[].Names[0]')\" = f-up ] && [ \$(ls '$(cdir)' | wc -l) = 1 ]" _ "$out"
+"$CL" rm -f f-up >/dev/null; wait "$pid"
+
 # Two rm of the same container at once: one removes it, the other is told.
 fresh_store
 "$CL" run --name twice "$BB" true

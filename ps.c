@@ -293,6 +293,7 @@ remove_one (struct store *s, const char *what, bool force, struct cl_error *err)
 {
   cleanup_close int lock = store_lock (s, "containers", true, err);
   struct container c;
+  bool running;
   int r;
 
   if (lock < 0)
@@ -300,9 +301,10 @@ remove_one (struct store *s, const char *what, bool force, struct cl_error *err)
   r = container_find (s, what, &c, err);
   if (r != 0)
     return r;
-  if (container_running (&c) && !force)
+  running = container_running (&c);
+  if (running && !force)
     r = cl_fail (err, 0, "container %s is running: stop it first, or use rm -f", what);
-  else if (container_running (&c))
+  else if (running)
     r = kill_and_wait (&c, err);
   if (r == 0)
     r = container_remove (s, c.id, err);

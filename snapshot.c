@@ -158,19 +158,25 @@ layer_dirs (struct store *s, const struct image_record *img, struct cl_error *er
   return steal_pointer (&dirs);
 }
 
+static int
+flatten_dirs (struct store *s, char *const *dirs, int destfd, enum snapshot_mode mode,
+              struct cl_error *err)
+{
+  cleanup_close int layers = openat (s->rootfd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (layers < 0)
+    return cl_fail (err, errno, "open layers");
+  return flatten_layers (layers, dirs, strv_len (dirs), destfd,
+                         mode == SNAPSHOT_HARDLINK ? FLATTEN_HARDLINK : FLATTEN_COPY, err);
+}
+
 int
 snapshot_flatten (struct store *s, const struct image_record *img, int destfd,
                   enum snapshot_mode mode, struct cl_error *err)
 {
   cleanup_strv char **dirs = layer_dirs (s, img, err);
-  cleanup_close int layers = openat (s->rootfd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-  if (!dirs)
-    return -1;
-  if (layers < 0)
-    return cl_fail (err, errno, "open layers");
-  return flatten_layers (layers, dirs, strv_len (dirs), destfd,
-                         mode == SNAPSHOT_HARDLINK ? FLATTEN_HARDLINK : FLATTEN_COPY, err);
+  return dirs ? flatten_dirs (s, dirs, destfd, mode, err) : -1;
 }
 
 const struct ns_overlay *
@@ -180,14 +186,13 @@ snapshot_overlay (const struct snapshot *snap)
 }
 
 static int
-fill_rootfs (struct store *s, const struct image_record *img, struct snapshot *snap,
-             struct cl_error *err)
+fill_rootfs (struct store *s, char *const *dirs, struct snapshot *snap, struct cl_error *err)
 {
   cleanup_close int fd = open (snap->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
   if (fd < 0)
     return cl_fail (err, errno, "open %s", snap->rootfs);
-  if (snapshot_flatten (s, img, fd, snap->mode, err) < 0)
+  if (flatten_dirs (s, dirs, fd, snap->mode, err) < 0)
     return cl_wrap (err, "make the %s snapshot", mode_names[snap->mode]);
   return 0;
 }
@@ -206,23 +211,21 @@ int
 snapshot_prepare (struct store *s, const struct image_record *img, const char *dir,
                   enum snapshot_mode mode, struct snapshot *snap, struct cl_error *err)
 {
+  cleanup_strv char **dirs = NULL;
   size_t n = strv_len (img->layers), used = 0, cap;
 
   memset (snap, 0, sizeof *snap);
   snap->mode = mode_for_image (s, img, mode);
-  mode = snap->mode;
   if (n == 0)
     return cl_fail (err, 0, "image %.12s has no layers", img->id);
+  dirs = layer_dirs (s, img, err);
+  if (!dirs)
+    return -1;
+  /* Overlay wants the top layer first. */
   cap = n * (DIGEST_HEX_LEN + 7) + 1;
   snap->lowerdir = xmalloc (cap);
   for (size_t i = n; i-- > 0;)
-    {
-      if (!store_has_layer (s, img->layers[i]))
-        return cl_fail (err, ENOENT, "layer %s of image %.12s is missing (run crunlocal store check)",
-                        img->layers[i], img->id);
-      used += (size_t) snprintf (snap->lowerdir + used, cap - used, "%s%s/diff", used ? ":" : "",
-                                 digest_hex (img->layers[i]));
-    }
+    used += (size_t) snprintf (snap->lowerdir + used, cap - used, "%s%s", used ? ":" : "", dirs[i]);
   snap->layers_dir = xasprintf ("%s/layers", s->root);
   snap->upperdir = xasprintf ("%s/upper", dir);
   snap->workdir = xasprintf ("%s/work", dir);
@@ -232,7 +235,7 @@ snapshot_prepare (struct store *s, const struct image_record *img, const char *d
                                        .upperdir = snap->upperdir,
                                        .workdir = snap->workdir,
                                        .userxattr = s->user_xattrs };
-  return mode == SNAPSHOT_OVERLAY ? 0 : fill_rootfs (s, img, snap, err);
+  return snap->mode == SNAPSHOT_OVERLAY ? 0 : fill_rootfs (s, dirs, snap, err);
 }
 
 void

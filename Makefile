@@ -18,15 +18,19 @@ LDLIBS += $(PKG_LIBS) -lpthread
 
 LIB_SRCS = error.c util.c digest.c ref.c json.c store.c gc.c unpack.c image.c \
 	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c \
-	flatten.c bundle.c
-SRCS = run.c images.c runcmd.c info.c ps.c $(LIB_SRCS)
+	flatten.c bundle.c exitrec.c logfmt.c detach.c
+SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c $(LIB_SRCS)
+# The monitor: a small static program of its own, carried inside crunlocal
+# (detach.c) — it stays resident for every detached container.
+MONITOR_SRCS = monitor.c exitrec.c logfmt.c util.c error.c
+MONITOR_CC ?= $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || echo $(CC))
 OBJS = $(SRCS:.c=.o)
 HDRS = $(wildcard *.h)
 UNIT_SRCS = $(wildcard test/unit/*.c)
 
 # Packages the build and the tests need, by Debian name.
 BUILD_DEPS = gcc clang make pkg-config libyajl-dev libarchive-dev \
-	libcurl4-openssl-dev libcap-dev libssl-dev
+	libcurl4-openssl-dev libcap-dev libssl-dev musl-tools
 TEST_DEPS = docker-registry busybox-static uidmap tmux python3 openssl \
 	apache2-utils zstd curl jq util-linux procps psmisc attr \
 	python3-jsonschema golang-github-opencontainers-specs-dev
@@ -39,14 +43,20 @@ all: crunlocal
 %.o: %.c $(HDRS)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
+crunlocal-monitor: $(MONITOR_SRCS) $(HDRS)
+	$(MONITOR_CC) -std=gnu11 $(WARN) -D_GNU_SOURCE -Os -static -s -ffunction-sections \
+	  -fdata-sections -Wl,--gc-sections -o $@ $(MONITOR_SRCS)
+
+detach.o: crunlocal-monitor
+
 crunlocal: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 # Unit tests link every module but the CLI; once plain, once with sanitizers.
-test/unit/unit: $(LIB_SRCS) $(UNIT_SRCS) $(HDRS) test/unit/*.h
+test/unit/unit: $(LIB_SRCS) $(UNIT_SRCS) $(HDRS) test/unit/*.h crunlocal-monitor
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(LIB_SRCS) $(UNIT_SRCS) $(LDLIBS)
 
-test/unit/unit-asan: $(LIB_SRCS) $(UNIT_SRCS) $(HDRS) test/unit/*.h
+test/unit/unit-asan: $(LIB_SRCS) $(UNIT_SRCS) $(HDRS) test/unit/*.h crunlocal-monitor
 	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  -fno-sanitize-recover=undefined $(PKG_CFLAGS) -o $@ $(LIB_SRCS) \
 	  $(UNIT_SRCS) $(LDLIBS)
@@ -62,7 +72,7 @@ deps:
 
 # Every source must also build clean under clang (syntax and warnings).
 clang-check:
-	@for f in $(SRCS) $(UNIT_SRCS); do \
+	@for f in $(SRCS) monitor.c $(UNIT_SRCS); do \
 	  clang $(filter-out -Wno-format-truncation,$(CFLAGS)) $(PKG_CFLAGS) -fsyntax-only $$f || exit 1; \
 	done; echo "clang: all sources build clean"
 
@@ -96,4 +106,4 @@ install: crunlocal
 	install -D -m 0644 man/crunlocal.1 $(DESTDIR)$(PREFIX)/share/man/man1/crunlocal.1
 
 clean:
-	rm -f crunlocal *.o test/unit/unit test/unit/unit-asan
+	rm -f crunlocal crunlocal-monitor *.o test/unit/unit test/unit/unit-asan

@@ -22,6 +22,12 @@ int cli_parse_bool (const char *cmd, const char *flag, const char *v, bool *out)
    go on, else the exit code (help shown, or a usage error). */
 int cli_prune_args (const char *group, const char *usage, int argc, char **argv);
 int cli_open_store (struct store **s, enum store_mode mode, struct cl_error *err);
+/* The store without entering its user namespace (see run.c). */
+int cli_open_store_host (struct store **s, struct cl_error *err);
+/* container_find, with "no such container: X" (ENOENT) for none. */
+struct container;
+int cli_find_container (struct store *s, const char *what, struct container *c,
+                        struct cl_error *err);
 
 int cmd_pull (int argc, char **argv);
 int cmd_images (int argc, char **argv);
@@ -34,5 +40,12 @@ int cmd_info (int argc, char **argv);
 int cmd_ps (int argc, char **argv);
 int cmd_rm (int argc, char **argv);
 int cmd_container (int argc, char **argv);
+int cmd_logs (int argc, char **argv);
+int cmd_stop (int argc, char **argv);
+int cmd_kill (int argc, char **argv);
+int cmd_wait (int argc, char **argv);
+int cmd_start (int argc, char **argv);
+int cmd_inspect (int argc, char **argv);
+int cmd_exec (int argc, char **argv);
 
 #endif

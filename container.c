@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,7 +23,10 @@ container_clear (struct container *c)
   free (c->image);
   free (c->image_id);
   strv_free (c->command);
+  strv_free (c->entrypoint);
   free (c->status);
+  free (c->snapshot);
+  free (c->stop_signal);
   free (c->dir);
   memset (c, 0, sizeof *c);
 }
@@ -42,15 +46,44 @@ record_parse (const char *buf, struct container *c, struct cl_error *err)
   c->image_id = xstrdup (json_get_str (root, "image_id"));
   c->status = xstrdup (json_get_str (root, "status"));
   c->command = json_get_strv (root, "command");
+  c->entrypoint = json_get_strv (root, "entrypoint");
+  c->snapshot = xstrdup (json_get_str (root, "snapshot"));
+  if (json_get_str (root, "stop_signal"))
+    c->stop_signal = xstrdup (json_get_str (root, "stop_signal"));
   json_get_int (root, "created", &c->created);
   json_get_int (root, "started", &c->started);
-  json_get_int (root, "finished", &c->finished);
-  if (json_get_int (root, "exit_code", &v))
-    c->exit_code = (int) v;
+  json_get_int (root, "log_max_size", &c->log_max_size);
+  c->detached = json_get_bool (root, "detached");
+  c->auto_rm = json_get_bool (root, "auto_rm");
   if (json_get_int (root, "pid", &v))
     c->pid = (int) v;
   if (json_get_int (root, "pid_start", &v))
     c->pid_start = (unsigned long long) v;
+  if (json_get_int (root, "monitor_pid", &v))
+    c->monitor_pid = (int) v;
+  if (json_get_int (root, "monitor_start", &v))
+    c->monitor_start = (unsigned long long) v;
+  return 0;
+}
+
+/* containers/<name>: its record, and how its last run ended. */
+static int
+record_load (struct store *s, const char *name, struct container *c, struct cl_error *err)
+{
+  cleanup_free char *dir = xasprintf ("containers/%s", name);
+  cleanup_close int dfd = openat (s->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_free char *buf = NULL;
+
+  if (dfd < 0)
+    return cl_fail (err, errno, "open %s", dir);
+  if (read_file_at (dfd, "container.json", RECORD_MAX, &buf, NULL, err) < 0
+      || record_parse (buf, c, err) < 0)
+    return -1;
+  if (exitrec_read (dfd, &c->exit, err) == 0)
+    {
+      free (c->status);
+      c->status = xstrdup ("exited");
+    }
   return 0;
 }
 
@@ -73,16 +106,15 @@ container_list (struct store *s, struct container **out, size_t *n, struct cl_er
   dfd = -1;
   while ((de = readdir (d)))
     {
-      cleanup_free char *path = xasprintf ("containers/%s/container.json", de->d_name);
-      cleanup_free char *buf = NULL;
       struct cl_error ignored;
       if (de->d_name[0] == '.')
         continue;
-      if (read_file_at (s->rootfd, path, RECORD_MAX, &buf, NULL, &ignored) < 0)
-        continue;
       *out = xrealloc (*out, (*n + 1) * sizeof **out);
-      if (record_parse (buf, &(*out)[*n], &ignored) == 0)
+      memset (&(*out)[*n], 0, sizeof **out);
+      if (record_load (s, de->d_name, &(*out)[*n], &ignored) == 0)
         (*n)++;
+      else
+        container_clear (&(*out)[*n]);
     }
   return 0;
 }
@@ -158,6 +190,31 @@ container_running (const struct container *c)
 }
 
 bool
+container_monitored (const struct container *c)
+{
+  return c->monitor_pid > 0 && container_pid_start (c->monitor_pid) == c->monitor_start;
+}
+
+enum container_state
+container_state (const struct container *c)
+{
+  if (!c->status || strcmp (c->status, "created") == 0)
+    return CONTAINER_CREATED;
+  if (strcmp (c->status, "exited") == 0)
+    return CONTAINER_EXITED;
+  if (container_running (c))
+    return CONTAINER_RUNNING;
+  return container_monitored (c) ? CONTAINER_STOPPING : CONTAINER_LOST;
+}
+
+const char *
+container_state_name (enum container_state st)
+{
+  static const char *names[] = { "created", "running", "stopping", "exited", "exited" };
+  return names[st];
+}
+
+bool
 container_uses_image (struct store *s, const char *image_id)
 {
   struct container *all;
@@ -184,13 +241,23 @@ record_json (const struct container *c, size_t *len)
   jg_kstr (g, "image", c->image);
   jg_kstr (g, "image_id", c->image_id);
   jg_kstrv (g, "command", c->command);
+  if (c->entrypoint)
+    jg_kstrv (g, "entrypoint", c->entrypoint);
+  if (c->snapshot)
+    jg_kstr (g, "snapshot", c->snapshot);
+  if (c->stop_signal)
+    jg_kstr (g, "stop_signal", c->stop_signal);
   jg_kint (g, "created", c->created);
   jg_kint (g, "started", c->started);
-  jg_kint (g, "finished", c->finished);
-  jg_kstr (g, "status", c->status);
-  jg_kint (g, "exit_code", c->exit_code);
+  /* "exited" lives in the exit record, never here. */
+  jg_kstr (g, "status", strcmp (c->status, "exited") == 0 ? "running" : c->status);
+  jg_kbool (g, "detached", c->detached);
+  jg_kbool (g, "auto_rm", c->auto_rm);
+  jg_kint (g, "log_max_size", c->log_max_size);
   jg_kint (g, "pid", c->pid);
   jg_kint (g, "pid_start", (long long) c->pid_start);
+  jg_kint (g, "monitor_pid", c->monitor_pid);
+  jg_kint (g, "monitor_start", (long long) c->monitor_start);
   yajl_gen_map_close (g);
   return json_gen_take (g, len);
 }
@@ -257,9 +324,41 @@ container_create (struct store *s, const char *name, struct container *c, struct
   return 0;
 }
 
+/* Renamed first, so a removal cut short leaves a hidden .rm- directory
+   (cleaned by container_remove_leftovers), never a half container. */
 int
 container_remove (struct store *s, const char *id, struct cl_error *err)
 {
   cleanup_free char *p = xasprintf ("containers/%s", id);
-  return rm_rf_at (s->rootfd, p, err);
+  cleanup_free char *gone = xasprintf ("containers/.rm-%s", id);
+  cleanup_close int dfd = openat (s->rootfd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int lock = -1;
+
+  if (dfd < 0)
+    return cl_fail (err, errno, "open %s", p);
+  lock = exitrec_open_lock (dfd, err);
+  if (lock < 0)
+    return -1;
+  while (flock (lock, LOCK_EX) < 0)
+    if (errno != EINTR)
+      return cl_fail (err, errno, "lock %s", p);
+  if (renameat (s->rootfd, p, s->rootfd, gone) < 0)
+    return cl_fail (err, errno, "rename %s", p);
+  return rm_rf_at (s->rootfd, gone, err);
+}
+
+void
+container_remove_leftovers (struct store *s)
+{
+  cleanup_close int dfd = openat (s->rootfd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_dir DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
+  struct dirent *de;
+  struct cl_error ignored;
+
+  if (!d)
+    return;
+  dfd = -1;
+  while ((de = readdir (d)))
+    if (str_has_prefix (de->d_name, ".rm-"))
+      rm_rf_at (dirfd (d), de->d_name, &ignored);
 }

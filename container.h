@@ -1,12 +1,14 @@
 /* Containers in the store: containers/<id>/ holds container.json (the
-   record), config.json (the runtime spec), and the snapshot's upper/,
-   work/ and rootfs/.  Names are unique, checked under locks/containers. */
+   record), config.json (the runtime spec), exit (how the last run ended,
+   exitrec.h), ctr.log (logfmt.h), and the snapshot's upper/, work/ and
+   rootfs/.  Names are unique, checked under locks/containers. */
 #ifndef CL_CONTAINER_H
 #define CL_CONTAINER_H
 
 #include <stdbool.h>
 
 #include "error.h"
+#include "exitrec.h"
 #include "store.h"
 
 struct container
@@ -15,13 +17,30 @@ struct container
   char *name;
   char *image;    /* as the user named it */
   char *image_id; /* config digest hex */
-  char **command;
-  long long created, started, finished;
-  char *status; /* "created", "running", "exited" */
-  int exit_code;
+  char **command;    /* the process's argv */
+  char **entrypoint; /* the part of it that is the entrypoint */
+  long long created, started;
+  char *status; /* "created", "running"; "exited" once an exit is recorded */
   int pid;
   unsigned long long pid_start; /* its start time, so a reused pid is not taken for it */
+  /* Who waits for it: the monitor, or the `run` in the foreground. */
+  int monitor_pid;
+  unsigned long long monitor_start;
+  bool detached, auto_rm;
+  long long log_max_size;
+  char *snapshot;    /* snapshot mode name */
+  char *stop_signal; /* the image's StopSignal, or NULL */
+  struct exit_record exit; /* valid when status is "exited" */
   char *dir; /* absolute path of containers/<id> */
+};
+
+enum container_state
+{
+  CONTAINER_CREATED,
+  CONTAINER_RUNNING,
+  CONTAINER_STOPPING, /* its process is gone, its monitor still recording */
+  CONTAINER_EXITED,
+  CONTAINER_LOST, /* process and monitor gone, no exit recorded: code unknown */
 };
 
 void container_clear (struct container *c);
@@ -31,8 +50,12 @@ void container_clear (struct container *c);
 int container_create (struct store *s, const char *name, struct container *c,
                       struct cl_error *err);
 int container_save (struct store *s, const struct container *c, struct cl_error *err);
+/* Remove the directory under the container's lock (see exitrec.h). */
 int container_remove (struct store *s, const char *id, struct cl_error *err);
+/* Remove what a removal killed half-way left behind. */
+void container_remove_leftovers (struct store *s);
 
+/* Every record, with its exit record folded in. */
 int container_list (struct store *s, struct container **out, size_t *n, struct cl_error *err);
 void container_list_free (struct container *v, size_t n);
 
@@ -48,6 +71,11 @@ unsigned long long container_pid_start (int pid);
 /* Is the container's process alive?  A "running" record whose process is
    gone (the crunlocal that ran it was killed) is not. */
 bool container_running (const struct container *c);
+/* Is whoever records its exit still at it? */
+bool container_monitored (const struct container *c);
+enum container_state container_state (const struct container *c);
+/* "created", "running", "stopping", "exited" (LOST too), as podman names them. */
+const char *container_state_name (enum container_state st);
 
 /* Is any container made from image `image_id`? */
 bool container_uses_image (struct store *s, const char *image_id);

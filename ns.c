@@ -436,6 +436,9 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
       || (s->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
           && cl_fail (&err, errno, "no_new_privs") < 0))
     child_fail (sync, 125, &err);
+  /* Again: a change of credentials cleared it (prctl(2)).  The parent —
+     `run` or the monitor — dying must take the container along. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
   if (s->init)
     init_main (s, sync);

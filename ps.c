@@ -39,26 +39,6 @@ static const char rm_usage[] = "Usage: crunlocal rm [OPTIONS] CONTAINER...\n"
                                "Options:\n"
                                "  -f, --force  kill a running container first\n";
 
-enum state
-{
-  STATE_CREATED,
-  STATE_RUNNING,
-  STATE_EXITED,
-  STATE_LOST, /* recorded running, process gone: exit code unknown */
-};
-
-static enum state
-state_of (const struct container *c)
-{
-  if (container_running (c))
-    return STATE_RUNNING;
-  if (c->status && strcmp (c->status, "running") == 0)
-    return STATE_LOST;
-  if (c->status && strcmp (c->status, "exited") == 0)
-    return STATE_EXITED;
-  return STATE_CREATED;
-}
-
 /* "Up 3 seconds", "Exited (0) 2 minutes ago", as podman says them. */
 static void
 status_text (const struct container *c, char *buf, size_t len)
@@ -66,34 +46,35 @@ status_text (const struct container *c, char *buf, size_t len)
   long long now = (long long) time (NULL);
   char ago[64];
 
-  switch (state_of (c))
+  switch (container_state (c))
     {
-    case STATE_RUNNING:
+    case CONTAINER_RUNNING:
       human_ago (now - c->started, ago, sizeof ago);
       ago[strlen (ago) - strlen (" ago")] = '\0';
       snprintf (buf, len, "Up %s", ago);
       return;
-    case STATE_EXITED:
-      human_ago (now - c->finished, ago, sizeof ago);
-      snprintf (buf, len, "Exited (%d) %s", c->exit_code, ago);
+    case CONTAINER_EXITED:
+      human_ago (now - c->exit.finished_sec, ago, sizeof ago);
+      snprintf (buf, len, "Exited (%d) %s", c->exit.code, ago);
       return;
-    case STATE_LOST:
+    case CONTAINER_STOPPING:
+      snprintf (buf, len, "Stopping");
+      return;
+    case CONTAINER_LOST:
       snprintf (buf, len, "Exited (unknown)");
       return;
-    case STATE_CREATED:
+    case CONTAINER_CREATED:
       snprintf (buf, len, "Created");
       return;
     }
 }
-
-static const char *state_names[] = { "created", "running", "exited", "exited" };
 
 /* One --filter key=value against a container. */
 static bool
 filter_matches (const struct container *c, const char *key, const char *val)
 {
   if (strcmp (key, "status") == 0)
-    return strcmp (state_names[state_of (c)], val) == 0;
+    return strcmp (container_state_name (container_state (c)), val) == 0;
   if (strcmp (key, "name") == 0)
     return c->name && strstr (c->name, val);
   if (strcmp (key, "id") == 0)
@@ -172,7 +153,7 @@ print_json (const struct container *v, size_t n)
   for (size_t i = 0; i < n; i++)
     {
       char status[96];
-      enum state st = state_of (&v[i]);
+      enum container_state st = container_state (&v[i]);
       status_text (&v[i], status, sizeof status);
       yajl_gen_map_open (g);
       jg_kstr (g, "Id", v[i].id);
@@ -184,13 +165,13 @@ print_json (const struct container *v, size_t n)
       jg_kstr (g, "ImageID", v[i].image_id);
       jg_kstrv (g, "Command", v[i].command);
       jg_kint (g, "Created", v[i].created);
-      jg_kstr (g, "State", state_names[st]);
+      jg_kstr (g, "State", container_state_name (st));
       jg_kstr (g, "Status", status);
-      jg_kbool (g, "Exited", st == STATE_EXITED || st == STATE_LOST);
-      jg_kint (g, "ExitCode", st == STATE_EXITED ? v[i].exit_code : st == STATE_LOST ? -1 : 0);
-      jg_kint (g, "Pid", st == STATE_RUNNING ? v[i].pid : 0);
+      jg_kbool (g, "Exited", st == CONTAINER_EXITED || st == CONTAINER_LOST);
+      jg_kint (g, "ExitCode", st == CONTAINER_EXITED ? v[i].exit.code : st == CONTAINER_LOST ? -1 : 0);
+      jg_kint (g, "Pid", st == CONTAINER_RUNNING ? v[i].pid : 0);
       jg_kint (g, "StartedAt", v[i].started);
-      jg_kint (g, "ExitedAt", st == STATE_EXITED ? v[i].finished : 0);
+      jg_kint (g, "ExitedAt", st == CONTAINER_EXITED ? v[i].exit.finished_sec : 0);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -254,7 +235,7 @@ cmd_ps (int argc, char **argv)
   if (cli_open_store (&s, STORE_USE, &err) < 0 || container_list (s, &v, &n, &err) < 0)
     return cli_fail (&err);
   for (size_t i = 0; i < n; i++)
-    if ((all || filters || state_of (&v[i]) == STATE_RUNNING) && passes_filters (&v[i], filters))
+    if ((all || filters || container_state (&v[i]) == CONTAINER_RUNNING) && passes_filters (&v[i], filters))
       {
         struct container t = v[kept];
         v[kept++] = v[i];
@@ -273,11 +254,14 @@ cmd_ps (int argc, char **argv)
 }
 
 /* SIGKILL, then wait (up to 10 s) for the process to be gone: its
-   namespaces — and so its rootfs mount — go with it. */
+   namespaces — and so its rootfs mount — go with it.  A rootless process
+   under a subordinate uid is not ours to signal from this command's user
+   namespace: killing its monitor takes it along (its parent-death signal). */
 static int
 kill_and_wait (const struct container *c, struct cl_error *err)
 {
-  kill (c->pid, SIGKILL);
+  if (kill (c->pid, SIGKILL) < 0 && errno == EPERM && container_monitored (c))
+    kill (c->monitor_pid, SIGKILL);
   for (int i = 0; i < 1000; i++)
     {
       if (!container_running (c))
@@ -357,8 +341,9 @@ prune (struct store *s, struct cl_error *err)
 
   if (lock < 0 || container_list (s, &v, &n, err) < 0)
     return -1;
+  container_remove_leftovers (s);
   for (size_t i = 0; i < n && ret == 0; i++)
-    if (!container_running (&v[i]))
+    if (container_state (&v[i]) != CONTAINER_RUNNING && container_state (&v[i]) != CONTAINER_STOPPING)
       {
         ret = container_remove (s, v[i].id, err);
         if (ret == 0)

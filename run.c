@@ -19,6 +19,7 @@
 #include <yajl/yajl_version.h>
 
 #include "cli.h"
+#include "container.h"
 #include "digest.h"
 #include "gc.h"
 #include "json.h"
@@ -140,6 +141,26 @@ cli_open_store (struct store **s, enum store_mode mode, struct cl_error *err)
   return store_open (s, mode, err);
 }
 
+/* Commands that only read records and signal or join processes stay in
+   the caller's own user namespace: there the user owns every container's
+   namespaces (a store namespace of this command would be a stranger's
+   sibling, with no right to signal subordinate ids or setns). */
+int
+cli_open_store_host (struct store **s, struct cl_error *err)
+{
+  return store_open (s, STORE_USE, err);
+}
+
+int
+cli_find_container (struct store *s, const char *what, struct container *c, struct cl_error *err)
+{
+  int r = container_find (s, what, c, err);
+
+  if (r == 1)
+    cl_fail (err, 0, "no such container: %s", what);
+  return r == 0 ? 0 : -1;
+}
+
 static const char main_usage[] =
   "Usage: crunlocal [--help] COMMAND [ARG...]\n"
   "\n"
@@ -150,6 +171,12 @@ static const char main_usage[] =
   "  spec        Write an OCI bundle (rootfs + config.json) for an image\n"
   "  ps          List containers (-a: exited ones too)\n"
   "  rm          Remove containers\n"
+  "  logs        Show a container's output (-f to follow)\n"
+  "  stop        Stop running containers (StopSignal, then SIGKILL)\n"
+  "  kill        Send a signal to running containers\n"
+  "  wait        Wait for containers to exit; print their exit codes\n"
+  "  start       Start exited containers again\n"
+  "  inspect     Show containers as JSON\n"
   "  container   Container commands: prune\n"
   "  pull        Pull an image from a registry or a local layout/archive\n"
   "  images      List images in the store\n"
@@ -194,7 +221,9 @@ static const struct
   { "run", cmd_run },         { "pull", cmd_pull },       { "images", cmd_images }, { "rmi", cmd_rmi },
   { "system", cmd_system },   { "store", cmd_store },   { "version", cmd_version },
   { "spec", cmd_spec },       { "info", cmd_info },     { "ps", cmd_ps },
-  { "rm", cmd_rm },           { "container", cmd_container },
+  { "rm", cmd_rm },           { "container", cmd_container }, { "logs", cmd_logs },
+  { "stop", cmd_stop },       { "kill", cmd_kill },       { "wait", cmd_wait },
+  { "start", cmd_start },     { "inspect", cmd_inspect },
 };
 
 int

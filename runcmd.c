@@ -15,6 +15,8 @@
 #include "bundle.h"
 #include "cli.h"
 #include "container.h"
+#include "detach.h"
+#include "exitrec.h"
 #include "ns.h"
 #include "pull.h"
 #include "ref.h"
@@ -36,6 +38,8 @@ static const char run_options[] =
   "      --name NAME              the container's name\n"
   "      --read-only              mount the root filesystem read-only\n"
   "      --rm                     remove the container when it exits\n"
+  "  -d, --detach                 run in the background under a monitor; print the ID\n"
+  "      --log-opt max-size=SIZE  rotate the log (-d) at SIZE (e.g. 10mb)\n"
   "      --pull missing|always|never  when to pull the image (default missing)\n"
   "      --platform OS/ARCH       the platform to pull\n"
   "      --network host|none      share the host's network (default) or have none\n"
@@ -66,7 +70,8 @@ static const char spec_usage[] =
 struct run_opts
 {
   struct spec_opts spec;
-  bool rm;
+  bool rm, detach;
+  long long log_max_size;
   char *name;
   const char *pull, *platform;
   bool tls_verify;
@@ -174,7 +179,35 @@ enum
 {
   OPT_ENV_FILE = 256, OPT_MOUNT, OPT_TMPFS, OPT_ENTRYPOINT, OPT_HOSTNAME, OPT_NAME,
   OPT_READ_ONLY, OPT_RM, OPT_PULL, OPT_PLATFORM, OPT_NETWORK, OPT_TLS_VERIFY, OPT_INIT, OPT_BUNDLE,
+  OPT_LOG_OPT,
 };
+
+/* "10mb", "512k", "1g", "4096": bytes, as podman's --log-opt max-size. */
+static int
+parse_size (const char *s, long long *out)
+{
+  static const char *units[] = { "", "b", "k", "kb", "m", "mb", "g", "gb" };
+  static const long long scale[] = { 1, 1, 1024, 1024, 1 << 20, 1 << 20, 1 << 30, 1 << 30 };
+  char *end;
+  double v = strtod (s, &end);
+
+  if (end == s || v < 0)
+    return -1;
+  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+    if (strcasecmp (end, units[i]) == 0)
+      return *out = (long long) (v * (double) scale[i]), 0;
+  return -1;
+}
+
+static int
+parse_log_opt (struct run_opts *o, const char *arg, struct cl_error *err)
+{
+  if (!str_has_prefix (arg, "max-size="))
+    return cl_fail (err, 0, "--log-opt %s is not supported (max-size=SIZE)", arg);
+  if (parse_size (arg + strlen ("max-size="), &o->log_max_size) < 0)
+    return cl_fail (err, 0, "invalid --log-opt %s: want a size like 10mb", arg);
+  return 0;
+}
 
 static int
 parse_one (struct run_opts *o, int c, struct cl_error *err)
@@ -193,6 +226,8 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
     case OPT_NAME: o->name = optarg; return 0;
     case OPT_READ_ONLY: o->spec.read_only = true; return 0;
     case OPT_RM: o->rm = true; return 0;
+    case 'd': o->detach = true; return 0;
+    case OPT_LOG_OPT: return parse_log_opt (o, optarg, err);
     case OPT_INIT: o->spec.init = true; return 0;
     case OPT_BUNDLE: o->bundle = optarg; return 0;
     case 'o': o->output = optarg; return 0;
@@ -231,7 +266,8 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     { "network", required_argument, NULL, OPT_NETWORK }, { "net", required_argument, NULL, OPT_NETWORK },
     { "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY }, { "interactive", no_argument, NULL, 'i' },
     { "init", no_argument, NULL, OPT_INIT },     { "bundle", required_argument, NULL, OPT_BUNDLE },
-    { "output", required_argument, NULL, 'o' },
+    { "output", required_argument, NULL, 'o' }, { "detach", no_argument, NULL, 'd' },
+    { "log-opt", required_argument, NULL, OPT_LOG_OPT },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = o->is_spec ? "spec" : "run";
@@ -242,15 +278,17 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
   /* `spec IMAGE [CMD...] -o DIR`: the output may follow the command. */
   if (o->is_spec && argc > 3 && (strcmp (argv[argc - 2], "-o") == 0 || strcmp (argv[argc - 2], "--output") == 0))
     o->output = argv[argc - 1], argc -= 2;
-  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:io:" : "+e:v:w:u:i", longopts)) != -1)
+  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:io:" : "+e:v:w:u:id", longopts)) != -1)
     {
       if (c == -2)
         return -2;
-      if ((c == 'o' && !o->is_spec) || (c == OPT_BUNDLE && o->is_spec))
+      if ((c == 'o' && !o->is_spec) || ((c == OPT_BUNDLE || c == 'd') && o->is_spec))
         return cli_usage_error (cmd, "unknown flag: %s", argv[optind - 1]), -2;
       if (parse_one (o, c, err) < 0)
         return -1;
     }
+  if (o->bundle && o->detach)
+    return cli_usage_error (cmd, "--bundle runs in the foreground: -d is not supported with it"), -2;
   if (o->bundle)
     return optind < argc ? (cli_usage_error (cmd, "--bundle runs the bundle's config.json: no IMAGE or COMMAND"), -2) : 0;
   if (o->is_spec && !o->output)
@@ -339,12 +377,12 @@ terminating (int sig)
   return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
 }
 
-/* Forward signals to the container's PID 1 until it exits; returns its
-   status as a shell would (128+n for a signal).  An init that does not
-   catch a terminating signal would never see it (pid_namespaces(7)), so
-   such a signal kills it, and the status says which signal asked. */
-static int
-wait_forwarding (pid_t pid, const sigset_t *set)
+/* Forward signals to the container's PID 1 until it exits; returns how
+   it ended.  An init that does not catch a terminating signal would never
+   see it (pid_namespaces(7)), so such a signal kills it, and the record
+   says which signal asked. */
+static void
+wait_forwarding (pid_t pid, const sigset_t *set, struct exit_record *rec)
 {
   int asked = 0, status;
 
@@ -368,9 +406,9 @@ wait_forwarding (pid_t pid, const sigset_t *set)
       if (waitpid (pid, &status, WNOHANG) == pid)
         break;
     }
-  if (WIFEXITED (status))
-    return WEXITSTATUS (status);
-  return 128 + (asked ? asked : WTERMSIG (status));
+  exitrec_from_status (status, rec);
+  if (asked && rec->signal)
+    rec->signal = asked, rec->code = 128 + asked;
 }
 
 /* Block the signals we forward (a signal that came before went to the
@@ -390,10 +428,25 @@ start_blocked (const struct spec *sp, const struct ns_overlay *ov, sigset_t *set
   return ns_start (sp, ov, set, pid, err);
 }
 
+/* `rm -f` may have removed the container meanwhile: then there is
+   nothing to record. */
+static void
+record_exit (const struct container *c, const struct exit_record *rec)
+{
+  cleanup_close int dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int lock = -1;
+  struct cl_error ignored;
+
+  if (dfd >= 0 && (lock = exitrec_open_lock (dfd, &ignored)) >= 0)
+    exitrec_write (dfd, lock, rec, &ignored);
+}
+
+/* In the foreground this process is the container's monitor. */
 static int
 start_and_wait (struct store *s, struct container *c, const struct spec *sp,
                 const struct snapshot *snap, int *code, struct cl_error *err)
 {
+  struct exit_record rec;
   sigset_t set;
   pid_t pid;
 
@@ -401,17 +454,15 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
     return -1;
   c->pid = pid;
   c->pid_start = container_pid_start (pid);
+  c->monitor_pid = getpid ();
+  c->monitor_start = container_pid_start (getpid ());
   c->started = (long long) time (NULL);
   free (c->status);
   c->status = xstrdup ("running");
   container_save (s, c, err);
-  *code = wait_forwarding (pid, &set);
-  c->exit_code = *code;
-  c->finished = (long long) time (NULL);
-  c->pid = 0;
-  c->pid_start = 0;
-  free (c->status);
-  c->status = xstrdup ("exited");
+  wait_forwarding (pid, &set, &rec);
+  *code = rec.code;
+  record_exit (c, &rec);
   return 0;
 }
 
@@ -430,9 +481,31 @@ run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
   if (ret == 0)
     ret = start_blocked (&sp, NULL, &set, &pid, err);
   if (ret == 0)
-    *code = wait_forwarding (pid, &set);
+    {
+      struct exit_record rec;
+      wait_forwarding (pid, &set, &rec);
+      *code = rec.code;
+    }
   spec_clear (&sp);
   return ret;
+}
+
+static void
+describe_container (struct container *c, const struct run_opts *o, const struct image_record *img,
+                    const struct image_config *cfg)
+{
+  c->image = xstrdup (o->image);
+  c->image_id = xstrdup (img->id);
+  c->created = (long long) time (NULL);
+  c->stop_signal = cfg->stop_signal ? xstrdup (cfg->stop_signal) : NULL;
+  c->detached = o->detach;
+  c->auto_rm = o->rm;
+  c->log_max_size = o->log_max_size;
+  c->entrypoint = xcalloc (1, sizeof (char *));
+  if (o->spec.entrypoint_set && o->spec.entrypoint && *o->spec.entrypoint)
+    strv_append (&c->entrypoint, o->spec.entrypoint);
+  for (size_t i = 0; !o->spec.entrypoint_set && cfg->entrypoint && cfg->entrypoint[i]; i++)
+    strv_append (&c->entrypoint, cfg->entrypoint[i]);
 }
 
 static int
@@ -451,15 +524,14 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   if (read_image_config (s, img, &cfg, err) < 0 || snapshot_mode_for (s, false, &mode, err) < 0
       || container_create (s, o->name, &c, err) < 0)
     return -1;
-  c.image = xstrdup (o->image);
-  c.image_id = xstrdup (img->id);
-  c.created = (long long) time (NULL);
+  describe_container (&c, o, img, &cfg);
   snprintf (hostname, sizeof hostname, "%.12s", c.id);
   if (!o->spec.hostname)
     o->spec.hostname = hostname;
   ret = snapshot_prepare (s, img, c.dir, mode, &snap, err);
   if (ret == 0)
     {
+      c.snapshot = xstrdup (snapshot_mode_name (snap.mode)); /* `start` mounts it again */
       o->spec.rootfs = xstrdup (snap.rootfs);
       ret = spec_from_image (&cfg, &o->spec, snapshot_read_file, &rd, &sp, err);
     }
@@ -470,12 +542,11 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
         strv_append (&c.command, sp.args[i]);
       ret = write_bundle_config (&sp, c.dir, err);
     }
-  if (ret == 0)
+  if (ret == 0 && o->detach && (ret = detach_start (s, &c, &sp, snapshot_overlay (&snap), err)) == 0)
+    printf ("%s\n", c.id);
+  else if (ret == 0 && !o->detach)
     ret = start_and_wait (s, &c, &sp, &snap, code, err);
-  /* `rm -f` may have removed it meanwhile: then there is nothing to keep. */
-  if (ret == 0 && !o->rm && container_save (s, &c, err) < 0 && err->errnum != ENOENT)
-    ret = -1;
-  if (o->rm || (ret < 0 && c.pid == 0))
+  if ((o->rm && !o->detach) || (ret < 0 && c.pid == 0))
     {
       struct cl_error ignored;
       container_remove (s, c.id, &ignored);

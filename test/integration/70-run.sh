@@ -65,8 +65,8 @@ expect "inside: the deleted file is gone, the opaque dir shows only the upper la
 
 # An exited container stays (for ps -a and rm); names are unique.
 "$CL" run --name keepme "$BB" sh -c 'exit 3'; RC=$?
-rec=$(grep -l '"name": "keepme"' "$CRUNLOCAL_ROOT"/containers/*/container.json)
-expect "without --rm the exited container's state stays, with its exit code" sh -c "[ $RC = 3 ] && jq -e '.status == \"exited\" and .exit_code == 3' \"$rec\" >/dev/null"
+js=$("$CL" inspect keepme)
+expect "without --rm the exited container's state stays, with its exit code" sh -c "[ $RC = 3 ] && [ -n \"\$1\" ] && printf '%s' \"\$1\" | jq -e '.[0].State.Status == \"exited\" and .[0].State.ExitCode == 3' >/dev/null" _ "$js"
 "$CL" run --name keepme "$BB" true 2>"$T/err"; RC=$?
 expect "a name in use is refused naming the holder" sh -c "[ $RC = 125 ] && grep -q 'keepme.*already in use' \"$T/err\""
 "$CL" rmi "$BB" 2>"$T/err"; RC=$?

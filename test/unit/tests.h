@@ -17,6 +17,10 @@ void test_spec_env (void);
 void test_spec_user (void);
 void test_bundle_roundtrip (void);
 void test_bundle_refused (void);
+void test_logfmt_parse (void);
+void test_logfmt_when (void);
+void test_log_writer (void);
+void test_exitrec (void);
 
 #define UNIT_TESTS                                                           \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
@@ -29,6 +33,8 @@ void test_bundle_refused (void);
       { "spec_args", test_spec_args }, { "spec_env", test_spec_env },         \
       { "spec_user", test_spec_user },                                       \
       { "bundle_roundtrip", test_bundle_roundtrip },                         \
-      { "bundle_refused", test_bundle_refused },
+      { "bundle_refused", test_bundle_refused },                             \
+      { "logfmt_parse", test_logfmt_parse }, { "logfmt_when", test_logfmt_when }, \
+      { "log_writer", test_log_writer }, { "exitrec", test_exitrec },
 
 #endif

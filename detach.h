@@ -1,0 +1,19 @@
+/* `run -d` and `start`: a container whose parent is its monitor
+   (monitor.h), detached from the caller — double fork, setsid, stdin
+   /dev/null, stdout and stderr into the log. */
+#ifndef CL_DETACH_H
+#define CL_DETACH_H
+
+#include "container.h"
+#include "ns.h"
+#include "spec.h"
+#include "store.h"
+
+/* Start `sp` for container `c` under a new monitor, which records the
+   process (c->pid, c->monitor_pid, "running") in the store.  Returns once
+   the command has been exec'd, or fails with its start error (exit 125,
+   126 or 127) and nothing left running. */
+int detach_start (struct store *s, struct container *c, const struct spec *sp,
+                  const struct ns_overlay *ov, struct cl_error *err);
+
+#endif

@@ -1,0 +1,135 @@
+# Detached containers: run -d under a monitor, logs, stop, kill, wait,
+# start, inspect, and what happens when the monitor is killed.
+. "$TOP/test/lib.sh"
+BB=$REG/busybox
+cdir () { echo "$CRUNLOCAL_ROOT/containers"; }
+# until COMMAND... succeeds (10 s at most)
+until_ok () { for _ in $(seq 1 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+# a process that has finished (gone, or a zombie nobody reaped yet)
+gone () { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+insp () { "$CL" inspect "$1" | jq -r "$2"; }
+
+fresh_store
+"$CL" pull -q "$BB" >/dev/null
+run_cl run -d --name web "$BB" sh -c 'echo to-out; echo to-err >&2; sleep 1000'
+id=$OUT
+short=$(echo "$id" | cut -c1-12)
+expect "run -d prints the full ID and returns while the container runs" sh -c "[ $RC = 0 ] && echo '$id' | grep -qx '[0-9a-f]\{64\}' && \"$CL\" ps | grep -q 'Up .*web\$'"
+mon=$(insp web .[0].State.ConmonPid); pid=$(insp web .[0].State.Pid)
+expect "the monitor is the container's parent, in a session of its own, stdin /dev/null" sh -c "[ \"\$(awk '{print \$4}' /proc/$pid/stat)\" = $mon ] && [ \"\$(ps -o ppid= -p $mon | tr -d ' ')\" != \$\$ ] && [ \"\$(readlink /proc/$mon/fd/0)\" = /dev/null ] && [ \"\$(ps -o sid= -p $mon)\" != \"\$(ps -o sid= -p \$\$)\" ]"
+expect "the monitor is the small static program, not crunlocal" sh -c "readlink /proc/$mon/exe | grep -q 'memfd:crunlocal-monitor' && ! grep -q libcurl /proc/$mon/maps"
+until_ok grep -q to-err "$(cdir)/$id/ctr.log"
+"$CL" logs web >"$T/o" 2>"$T/e"; RC=$?
+expect "logs: stdout lines on stdout, stderr lines on stderr" sh -c "[ $RC = 0 ] && [ \"\$(cat '$T/o')\" = to-out ] && [ \"\$(cat '$T/e')\" = to-err ]"
+expect "the log is in podman's k8s-file format" sh -c "grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}([+-][0-9]{2}:[0-9]{2}|Z) stdout F to-out\$' '$(cdir)/$id/ctr.log' && grep -q ' stderr F to-err\$' '$(cdir)/$id/ctr.log'"
+js=$("$CL" inspect web)
+expect "inspect: podman's shape (Id, Name, State, Config, HostConfig)" sh -c "[ -n \"\$1\" ] && printf '%s' \"\$1\" | jq -e '.[0] | .Id == \"$id\" and .Name == \"web\" and .State.Status == \"running\" and .State.Running and .State.Pid == $pid and (.State.StartedAt | test(\"^[0-9-]{10}T\")) and .Config.Cmd[0] == \"sh\" and (.Config.Env | index(\"HOSTNAME=$short\")) != null and .Config.Image == \"$BB\" and .HostConfig.AutoRemove == false' >/dev/null" _ "$js"
+run_cl run -d --name web "$BB" true
+expect "a taken name is refused, naming the holder" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'already in use by $short'" _ "$ERR"
+t0=$(date +%s.%N); "$CL" stop -t 1 web >/dev/null; RC=$?; t1=$(date +%s.%N)
+code=$(insp web .[0].State.ExitCode); both_gone=no; gone "$pid" && gone "$mon" && both_gone=yes
+expect "stop of a PID 1 that ignores SIGTERM ends with SIGKILL after -t (exit 137)" sh -c "[ $RC = 0 ] && [ \"\$(awk 'BEGIN{print ($t1 - $t0 >= 1)}')\" = 1 ] && [ '$code' = 137 ] && [ $both_gone = yes ]"
+expect "ps -a shows it Exited (137)" sh -c "\"$CL\" ps -a | grep -q 'Exited (137) .*web\$'"
+
+# A process that handles SIGTERM stops at once, with its own code;
+# kill -s sends any signal, kill alone SIGKILL; wait prints the code.
+"$CL" run -d --name trap "$BB" sh -c 'trap "echo usr1" USR1; trap "echo term; exit 7" TERM; while :; do sleep 0.05; done' >/dev/null
+sleep 0.3
+"$CL" kill -s USR1 trap >/dev/null
+until_ok sh -c "\"$CL\" logs trap | grep -q usr1"
+expect "kill -s USR1 reaches the process" sh -c "\"$CL\" logs trap | grep -qx usr1"
+"$CL" stop trap >/dev/null
+expect "stop sends SIGTERM first: the trap's exit code 7 is recorded" [ "$("$CL" wait trap)" = 7 ]
+"$CL" run -d --name k "$BB" sleep 1000 >/dev/null
+"$CL" kill k >/dev/null
+expect "kill (SIGKILL) then wait prints 137" [ "$("$CL" wait k)" = 137 ]
+run_cl kill k
+expect "kill of a stopped container fails with 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'not running'" _ "$ERR"
+
+# start runs an exited container again over the same filesystem.
+"$CL" run -d --name again "$BB" sh -c 'echo run >>/count; cat /count | wc -l' >/dev/null
+"$CL" wait again >/dev/null
+"$CL" start again >/dev/null; "$CL" wait again >/dev/null
+expect "start runs it again: its file changes kept, both runs in the log" [ "$("$CL" logs again | tr '\n' ' ')" = "1 2 " ]
+out=$("$CL" start -a again); RC=$?
+expect "start -a prints this run's output and exits with its code" sh -c "[ $RC = 0 ] && [ '$out' = 3 ]"
+
+# A failed start leaves nothing; --rm removes it after the exit.
+run_cl run -d --name bad "$BB" no-such-command
+expect "run -d of a missing command: exit 127 with the reason, nothing left" sh -c "[ $RC = 127 ] && printf '%s' \"\$1\" | grep -q 'no-such-command: executable file not found' && ! \"$CL\" ps -a | grep -q bad" _ "$ERR"
+"$CL" run -d --rm --name gone "$BB" sh -c 'exit 3' >/dev/null
+until_ok sh -c "! \"$CL\" ps -a | grep -q gone"
+expect "run -d --rm: the container disappears after its exit" sh -c "! \"$CL\" ps -a | grep -q gone && ! ls '$(cdir)' | grep -q '^\.rm-'"
+
+# kill -9 of a monitor: the container goes with it, every command sees it.
+"$CL" run -d --name orphan "$BB" sleep 1000 >/dev/null
+mon=$(insp orphan .[0].State.ConmonPid); pid=$(insp orphan .[0].State.Pid)
+kill -9 "$mon"
+until_ok gone "$pid"
+dead=no; gone "$pid" && dead=yes
+expect "kill -9 of the monitor: the container ends, ps -a shows exited (unknown)" sh -c "[ $dead = yes ] && \"$CL\" ps -a | grep -q 'Exited (unknown) .*orphan\$' && [ \"\$(\"$CL\" wait orphan)\" = -1 ]"
+oid=$(insp orphan .[0].Id)
+"$CL" rm orphan >/dev/null; RC=$?
+expect "and rm cleans it: no directory, no mount" sh -c "[ $RC = 0 ] && [ ! -e '$(cdir)/$oid' ] && ! grep -q '$oid' /proc/self/mountinfo"
+
+# rm -f of a running detached container.
+"$CL" run -d --name busy "$BB" sleep 1000 >/dev/null
+mon=$(insp busy .[0].State.ConmonPid); pid=$(insp busy .[0].State.Pid); bid=$(insp busy .[0].Id)
+"$CL" rm -f busy >/dev/null; RC=$?
+until_ok gone "$mon"
+both_gone=no; gone "$pid" && gone "$mon" && both_gone=yes
+expect "rm -f of a running one: no process, monitor, mount, directory or state left" sh -c "[ $RC = 0 ] && [ $both_gone = yes ] && [ ! -e '$(cdir)/$bid' ] && ! grep -q '$bid' /proc/self/mountinfo && [ -z \"\$(ls -A '$(cdir)' | grep '^\.rm-')\" ]"
+"$CL" rm -f web trap k again >/dev/null
+
+# 10 000 lines: logs -f gets them all in order on the right streams;
+# --tail 5 the last five; -t, --since and --until.
+"$CL" run -d --name many "$BB" sh -c 'i=1; while [ $i -le 10000 ]; do echo "line $i"; i=$((i+1)); done; echo "err end" >&2' >/dev/null
+"$CL" logs -f many >"$T/o" 2>"$T/e"; RC=$?
+expect "logs -f of 10 000 lines: all, in order, stdout and stderr apart" sh -c "[ $RC = 0 ] && [ \$(wc -l <'$T/o') = 10000 ] && seq 1 10000 | sed 's/^/line /' | cmp -s - '$T/o' && [ \"\$(cat '$T/e')\" = 'err end' ]"
+"$CL" logs --tail 5 many >"$T/o" 2>"$T/e"
+expect "logs --tail 5: the last five lines of both streams, each on its own" sh -c "[ \"\$(tr '\n' , <'$T/o')\" = 'line 9997,line 9998,line 9999,line 10000,' ] && [ \"\$(cat '$T/e')\" = 'err end' ]"
+"$CL" run -d --name timed "$BB" sh -c 'echo early; sleep 1.2; echo late' >/dev/null
+"$CL" wait timed >/dev/null
+late=$("$CL" logs -t timed | awk '/ late$/ {print $1}')
+expect "logs -t prefixes RFC 3339 times; --since and --until split at one" sh -c "echo '$late' | grep -q '^[0-9-]*T[0-9:.]*' && [ \"\$(\"$CL\" logs --since '$late' timed)\" = late ] && [ \"\$(\"$CL\" logs --until '$late' timed)\" = early ] && [ \"\$(\"$CL\" logs --since 1h timed | tr '\n' ' ')\" = 'early late ' ]"
+run_cl logs --since yesterday-ish timed
+expect "logs --since of a bad time: one line, 125" sh -c "[ $RC = 125 ] && [ $(lines "$ERR") = 1 ]"
+
+# --log-opt max-size rotates: the newest lines stay, in order.
+"$CL" run -d --name rot --log-opt max-size=4k "$BB" sh -c 'i=1; while [ $i -le 2000 ]; do echo "n $i"; i=$((i+1)); done' >/dev/null
+"$CL" wait rot >/dev/null
+rid=$(insp rot .[0].Id)
+"$CL" logs rot >"$T/o"
+expect "--log-opt max-size=4k rotates (ctr.log.1), logs ends with the last lines in order" sh -c "[ -f '$(cdir)/$rid/ctr.log.1' ] && [ \$(stat -c %s '$(cdir)/$rid/ctr.log') -le 4096 ] && [ \"\$(tail -n 1 '$T/o')\" = 'n 2000' ] && awk '{ if (NR > 1 && \$2 != prev + 1) exit 1; prev = \$2 }' '$T/o'"
+
+# 50 run -d at once from 50 shells: all listed, every log whole, every code right.
+fresh_store
+"$CL" pull -q "$BB" >/dev/null
+pids=""
+for i in $(seq 1 50); do
+  sh -c "\"$CL\" run -d --name c$i \"$BB\" sh -c 'echo start $i; echo done $i; exit $((i % 7))' >/dev/null 2>'$T/e$i'" &
+  pids="$pids $!"
+done
+for j in $pids; do wait "$j"; done
+for i in $(seq 1 50); do "$CL" wait "c$i" >"$T/w$i"; done
+bad=0
+for i in $(seq 1 50); do
+  [ "$("$CL" logs "c$i" | tr '\n' ,)" = "start $i,done $i," ] && [ "$(cat "$T/w$i")" = $((i % 7)) ] || bad=$((bad + 1))
+done
+expect "50 concurrent run -d: all 50 in ps -a, every log complete, every exit code right" sh -c "[ \$(\"$CL\" ps -aq | wc -l) = 50 ] && [ $bad = 0 ]"
+
+# Rootless, with and without subordinate ids.
+for u in crltest crlnosub; do
+  as_user "$u" "$CL" run -d --name r "$BB" sh -c 'echo hi-$(id -u); sleep 1000' >"$T/o" 2>"$T/e"; RC=$?; ERR=$(cat "$T/e")
+  until_ok sh -c "grep -q hi- '$T/users/$u/root/containers/'*/ctr.log"
+  out=$(as_user "$u" "$CL" logs r)
+  ps_out=$(as_user "$u" "$CL" ps)
+  expect "[$u] run -d, ps and logs" sh -c "[ $RC = 0 ] && [ '$out' = hi-0 ] && printf '%s' \"\$1\" | grep -q 'Up .* r\$'" _ "$ps_out"
+  as_user "$u" "$CL" stop -t 0 r >/dev/null; RC=$?
+  code=$(as_user "$u" "$CL" wait r)
+  expect "[$u] stop and wait" sh -c "[ $RC = 0 ] && [ '$code' = 137 ]"
+  as_user "$u" "$CL" start r >/dev/null
+  as_user "$u" "$CL" rm -f r >/dev/null; RC=$?
+  left=$(as_user "$u" "$CL" ps -aq)
+  expect "[$u] start again, then rm -f: nothing left" sh -c "[ $RC = 0 ] && [ -z '$left' ] && ! pgrep -u $u -f 'sleep 1000' >/dev/null"
+done

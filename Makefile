@@ -18,8 +18,8 @@ LDLIBS += $(PKG_LIBS) -lpthread
 
 LIB_SRCS = error.c util.c digest.c ref.c json.c store.c gc.c unpack.c image.c \
 	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c \
-	flatten.c bundle.c exitrec.c logfmt.c detach.c
-SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c $(LIB_SRCS)
+	flatten.c bundle.c exitrec.c logfmt.c detach.c template.c
+SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c exec.c $(LIB_SRCS)
 # The monitor: a small static program of its own, carried inside crunlocal
 # (detach.c) — it stays resident for every detached container.
 MONITOR_SRCS = monitor.c exitrec.c logfmt.c util.c error.c
@@ -93,6 +93,7 @@ bench: deps
 	$(MAKE) crunlocal
 	sh bench/pull.sh
 	sh bench/run.sh
+	sh bench/detached.sh
 
 
 format:

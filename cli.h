@@ -4,6 +4,7 @@
 #define CL_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "error.h"
@@ -28,6 +29,13 @@ int cli_open_store_host (struct store **s, struct cl_error *err);
 struct container;
 int cli_find_container (struct store *s, const char *what, struct container *c,
                         struct cl_error *err);
+
+/* Block the signals a foreground command forwards to its container. */
+void cli_block_forwarded (sigset_t *set);
+/* Forward them to `pid` until it exits (pid1: it is a namespace's init,
+   which ignores what it does not catch); how it ended in *rec. */
+struct exit_record;
+void cli_wait_forwarding (pid_t pid, const sigset_t *set, bool pid1, struct exit_record *rec);
 
 int cmd_pull (int argc, char **argv);
 int cmd_images (int argc, char **argv);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "template.h"
 #include "container.h"
 #include "digest.h"
 #include "gc.h"
@@ -100,6 +101,7 @@ struct image_row
 {
   char *repo, *tag;
   const struct image_record *r;
+  bool no_trunc;
 };
 
 /* Repository and tag of a canonical name ("host/path:tag", "…@digest"). */
@@ -144,45 +146,27 @@ created_epoch (const char *created)
   return (long long) timegm (&tm);
 }
 
-/* A Go-template subset: {{.Field}} substituted, the rest printed as is. */
-static void
-print_template (const char *fmt, const struct image_row *row, bool no_trunc)
+/* A field of `images --format '{{.Field}}'`. */
+static const char *
+image_field (const char *field, const void *arg, char *buf, size_t len)
 {
-  char size[32], created[64];
-  const char *p = fmt;
+  const struct image_row *row = arg;
 
-  human_size ((double) row->r->size, size, sizeof size);
-  human_ago ((long long) time (NULL) - created_epoch (row->r->created), created, sizeof created);
-  while (*p)
-    {
-      const char *open = strstr (p, "{{");
-      const char *close = open ? strstr (open, "}}") : NULL;
-      char field[64];
-      if (!open || !close)
-        {
-          fputs (p, stdout);
-          break;
-        }
-      fwrite (p, 1, (size_t) (open - p), stdout);
-      if (sscanf (open, "{{ .%63[A-Za-z] }}", field) != 1 && sscanf (open, "{{.%63[A-Za-z]}}", field) != 1)
-        field[0] = '\0';
-      if (strcmp (field, "ID") == 0 || strcmp (field, "Id") == 0)
-        printf ("%.*s", no_trunc ? DIGEST_HEX_LEN : 12, row->r->id);
-      else if (strcmp (field, "Repository") == 0)
-        fputs (row->repo, stdout);
-      else if (strcmp (field, "Tag") == 0)
-        fputs (row->tag, stdout);
-      else if (strcmp (field, "Digest") == 0)
-        fputs (row->r->digest, stdout);
-      else if (strcmp (field, "Size") == 0)
-        fputs (size, stdout);
-      else if (strcmp (field, "Created") == 0 || strcmp (field, "CreatedSince") == 0)
-        fputs (created, stdout);
-      else if (strcmp (field, "CreatedAt") == 0)
-        fputs (row->r->created ? row->r->created : "", stdout);
-      p = close + 2;
-    }
-  fputc ('\n', stdout);
+  if (strcmp (field, "ID") == 0 || strcmp (field, "Id") == 0)
+    return snprintf (buf, len, "%.*s", row->no_trunc ? DIGEST_HEX_LEN : 12, row->r->id ? row->r->id : ""), buf;
+  if (strcmp (field, "Repository") == 0)
+    return row->repo;
+  if (strcmp (field, "Tag") == 0)
+    return row->tag;
+  if (strcmp (field, "Digest") == 0)
+    return row->r->digest ? row->r->digest : "";
+  if (strcmp (field, "Size") == 0)
+    return human_size ((double) row->r->size, buf, len), buf;
+  if (strcmp (field, "Created") == 0 || strcmp (field, "CreatedSince") == 0)
+    return human_ago ((long long) time (NULL) - created_epoch (row->r->created), buf, len), buf;
+  if (strcmp (field, "CreatedAt") == 0)
+    return row->r->created ? row->r->created : "";
+  return NULL;
 }
 
 static void
@@ -296,6 +280,13 @@ cmd_images (int argc, char **argv)
       }
   if (optind < argc)
     return cli_usage_error ("images", "unexpected argument \"%s\"", argv[optind]);
+  if (strcmp (format, "json") != 0 && strcmp (format, "table") != 0)
+    {
+      struct image_record none = { 0 };
+      struct image_row sample = { .repo = "", .tag = "", .r = &none };
+      if (template_check (format, image_field, &sample, &err) < 0)
+        return cli_usage_error ("images", "%s", err.msg);
+    }
   if (cli_open_store (&s, STORE_USE, &err) < 0 || store_images_list (s, &all, &n, &err) < 0)
     return cli_fail (&err);
   qsort (all, n, sizeof *all, sort_by_pulled);
@@ -309,7 +300,12 @@ cmd_images (int argc, char **argv)
     print_table (rows, nrows, no_trunc);
   else
     for (size_t i = 0; i < nrows; i++)
-      print_template (format, &rows[i], no_trunc);
+      {
+        cleanup_free char *line = NULL;
+        rows[i].no_trunc = no_trunc;
+        line = template_render (format, image_field, &rows[i]);
+        puts (line);
+      }
   for (size_t i = 0; i < nrows; i++)
     free (rows[i].repo), free (rows[i].tag);
   free (rows);

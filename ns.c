@@ -591,3 +591,91 @@ ns_catches (pid_t pid, int sig)
       return (mask >> (sig - 1)) & 1;
   return false;
 }
+
+/* The namespaces `exec` joins, user first: it grants the capabilities
+   the others need.  mnt last, as it changes what /proc/PID names. */
+static const struct
+{
+  const char *name;
+  int type;
+} join_order[] = { { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+                   { "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP }, { "pid", CLONE_NEWPID },
+                   { "mnt", CLONE_NEWNS } };
+
+static bool
+same_ns (const char *name, int fd)
+{
+  cleanup_free char *self = xasprintf ("/proc/self/ns/%s", name);
+  struct stat a, b;
+
+  return stat (self, &a) == 0 && fstat (fd, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+int
+ns_join (pid_t pid, struct cl_error *err)
+{
+  enum { N = sizeof join_order / sizeof join_order[0] };
+  int fds[N];
+  int ret = 0;
+
+  /* Every fd first: once in its mount namespace, /proc is the container's. */
+  for (size_t i = 0; i < N; i++)
+    {
+      cleanup_free char *path = xasprintf ("/proc/%d/ns/%s", pid, join_order[i].name);
+      fds[i] = open (path, O_RDONLY | O_CLOEXEC);
+      if (fds[i] < 0 && ret == 0)
+        ret = cl_fail (err, errno, "open %s", path);
+    }
+  for (size_t i = 0; i < N && ret == 0; i++)
+    if (!same_ns (join_order[i].name, fds[i]) && setns (fds[i], join_order[i].type) < 0)
+      ret = cl_fail (err, errno, "join the container's %s namespace", join_order[i].name);
+  for (size_t i = 0; i < N; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
+  return ret;
+}
+
+static void __attribute__ ((noreturn))
+spawned_main (const struct spec *s, const sigset_t *blocked, int sync)
+{
+  struct cl_error err = { 0 };
+  bool single_id = s->n_gid_maps == 1 && s->gid_maps[0].size == 1;
+
+  if (enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0
+      || set_identity (s, !single_id, &err) < 0
+      || (s->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
+          && cl_fail (&err, errno, "no_new_privs") < 0))
+    child_fail (sync, 125, &err);
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  sigprocmask (SIG_UNBLOCK, blocked, NULL);
+  child_exec (s, sync);
+}
+
+int
+ns_spawn (const struct spec *s, const sigset_t *blocked, pid_t *pid_out, struct cl_error *err)
+{
+  int sv[2];
+  pid_t pid;
+  int ret;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return cl_fail (err, errno, "socketpair");
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (sv[0]), close (sv[1]);
+      return cl_fail (err, errno, "fork");
+    }
+  if (pid == 0)
+    {
+      close (sv[0]);
+      spawned_main (s, blocked, sv[1]);
+    }
+  close (sv[1]);
+  ret = await_child (pid, sv[0], err);
+  close (sv[0]);
+  if (ret == 0)
+    *pid_out = pid;
+  return ret;
+}

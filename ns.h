@@ -30,6 +30,17 @@ struct ns_overlay
 int ns_start (const struct spec *spec, const struct ns_overlay *overlay,
               const sigset_t *blocked, pid_t *pid, struct cl_error *err);
 
+/* `exec`: move this (single-threaded) process into the namespaces of the
+   running process `pid` — its user namespace when it is not ours — and
+   so into its root filesystem.  Its children are in its PID namespace. */
+int ns_join (pid_t pid, struct cl_error *err);
+
+/* After ns_join: start spec->args as a child with the spec's cwd, env,
+   identity, capabilities and rlimits.  Returns once exec'd, like
+   ns_start.  spec->gid_maps tell whether setgroups is allowed (a single
+   mapped id: not). */
+int ns_spawn (const struct spec *s, const sigset_t *blocked, pid_t *pid, struct cl_error *err);
+
 /* Does `pid` catch `sig`?  (/proc/PID/status SigCgt.)  A namespace's init
    that does not catch a signal never sees it. */
 bool ns_catches (pid_t pid, int sig);

@@ -14,6 +14,7 @@
 #include "container.h"
 #include "json.h"
 #include "ref.h"
+#include "template.h"
 #include "util.h"
 
 static const char ps_usage[] = "Usage: crunlocal ps [OPTIONS]\n"
@@ -26,7 +27,10 @@ static const char ps_usage[] = "Usage: crunlocal ps [OPTIONS]\n"
                                "      --no-trunc     full IDs and commands\n"
                                "  -f, --filter K=V   status=created|running|exited, name=, ancestor=, id=\n"
                                "                     (the same key: any matches; different keys: all)\n"
-                               "      --format json  a JSON array, like podman's\n";
+                               "      --format F     json (an array, like podman's), or a template such as\n"
+                               "                     '{{.ID}} {{.Names}} {{.Image}} {{.Status}}' (also\n"
+                               "                     .Command .Created .CreatedAt .State .Pid .ExitCode\n"
+                               "                     .Exited .ImageID .Ports)\n";
 
 static const char container_usage[] = "Usage: crunlocal container prune [-f]\n"
                                       "\n"
@@ -37,7 +41,9 @@ static const char rm_usage[] = "Usage: crunlocal rm [OPTIONS] CONTAINER...\n"
                                "Remove containers by name, ID or unambiguous ID prefix.\n"
                                "\n"
                                "Options:\n"
-                               "  -f, --force  kill a running container first\n";
+                               "  -f, --force    kill a running container first\n"
+                               "  -v, --volumes  accepted for podman's sake: crunlocal has no named\n"
+                               "                 volumes (bind mounts are the host's and stay)\n";
 
 /* "Up 3 seconds", "Exited (0) 2 minutes ago", as podman says them. */
 static void
@@ -179,6 +185,63 @@ print_json (const struct container *v, size_t n)
   puts (out);
 }
 
+struct ps_row
+{
+  const struct container *c;
+  bool no_trunc;
+};
+
+/* A field of `ps --format '{{.Field}}'`, as podman names them. */
+static const char *
+ps_field (const char *f, const void *arg, char *buf, size_t len)
+{
+  const struct ps_row *row = arg;
+  const struct container *c = row->c;
+  enum container_state st = container_state (c);
+
+  if (strcmp (f, "ID") == 0)
+    return snprintf (buf, len, "%.*s", row->no_trunc ? 64 : 12, c->id ? c->id : ""), buf;
+  if (strcmp (f, "Names") == 0)
+    return c->name ? c->name : "";
+  if (strcmp (f, "Image") == 0)
+    return c->image ? c->image : "";
+  if (strcmp (f, "ImageID") == 0)
+    return snprintf (buf, len, "%.*s", row->no_trunc ? 64 : 12, c->image_id ? c->image_id : ""), buf;
+  if (strcmp (f, "Command") == 0)
+    {
+      cleanup_free char *cmd = command_text (c, row->no_trunc);
+      return snprintf (buf, len, "%s", cmd), buf;
+    }
+  if (strcmp (f, "Created") == 0 || strcmp (f, "CreatedHuman") == 0 || strcmp (f, "RunningFor") == 0)
+    return human_ago ((long long) time (NULL) - c->created, buf, len), buf;
+  if (strcmp (f, "CreatedAt") == 0)
+    return snprintf (buf, len, "%lld", c->created), buf;
+  if (strcmp (f, "Status") == 0)
+    return status_text (c, buf, len), buf;
+  if (strcmp (f, "State") == 0)
+    return container_state_name (st);
+  if (strcmp (f, "Ports") == 0)
+    return "";
+  if (strcmp (f, "Pid") == 0)
+    return snprintf (buf, len, "%d", st == CONTAINER_RUNNING ? c->pid : 0), buf;
+  if (strcmp (f, "ExitCode") == 0)
+    return snprintf (buf, len, "%d", st == CONTAINER_EXITED ? c->exit.code : st == CONTAINER_LOST ? -1 : 0), buf;
+  if (strcmp (f, "Exited") == 0)
+    return st == CONTAINER_EXITED || st == CONTAINER_LOST ? "true" : "false";
+  return NULL;
+}
+
+static void
+print_template (const char *format, const struct container *v, size_t n, bool no_trunc)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      struct ps_row row = { &v[i], no_trunc };
+      cleanup_free char *line = template_render (format, ps_field, &row);
+      puts (line);
+    }
+}
+
 static void
 print_table (const struct container *v, size_t n, bool no_trunc)
 {
@@ -231,7 +294,12 @@ cmd_ps (int argc, char **argv)
   if (optind < argc)
     return cli_usage_error ("ps", "\"crunlocal ps\" accepts no arguments");
   if (strcmp (format, "json") != 0 && strcmp (format, "table") != 0)
-    return cli_usage_error ("ps", "--format must be table or json, not \"%s\"", format);
+    {
+      struct container none = { 0 };
+      struct ps_row sample = { &none, false };
+      if (template_check (format, ps_field, &sample, &err) < 0)
+        return cli_usage_error ("ps", "%s", err.msg);
+    }
   if (cli_open_store (&s, STORE_USE, &err) < 0 || container_list (s, &v, &n, &err) < 0)
     return cli_fail (&err);
   for (size_t i = 0; i < n; i++)
@@ -244,6 +312,8 @@ cmd_ps (int argc, char **argv)
   qsort (v, kept, sizeof *v, newest_first);
   if (strcmp (format, "json") == 0)
     print_json (v, kept);
+  else if (strcmp (format, "table") != 0)
+    print_template (format, v, kept, no_trunc);
   else if (quiet)
     for (size_t i = 0; i < kept; i++)
       printf ("%.*s\n", no_trunc ? 64 : 12, v[i].id);
@@ -300,6 +370,7 @@ int
 cmd_rm (int argc, char **argv)
 {
   static const struct option longopts[] = { { "force", no_argument, NULL, 'f' },
+                                            { "volumes", no_argument, NULL, 'v' },
                                             { "help", no_argument, NULL, 'h' },
                                             { NULL, 0, NULL, 0 } };
   bool force = false;
@@ -307,12 +378,13 @@ cmd_rm (int argc, char **argv)
   struct cl_error err = { 0 };
   int c, ret = 0;
 
-  while ((c = cli_getopt (argc, argv, "rm", "fh", longopts)) != -1)
+  while ((c = cli_getopt (argc, argv, "rm", "fvh", longopts)) != -1)
     switch (c)
       {
       case -2: return 125;
       case 'h': return fputs (rm_usage, stdout), 0;
       case 'f': force = true; break;
+      case 'v': break;
       }
   if (optind >= argc)
     return cli_usage_error ("rm", "\"crunlocal rm\" requires at least 1 argument");

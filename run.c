@@ -177,6 +177,7 @@ static const char main_usage[] =
   "  wait        Wait for containers to exit; print their exit codes\n"
   "  start       Start exited containers again\n"
   "  inspect     Show containers as JSON\n"
+  "  exec        Run a command in a running container\n"
   "  container   Container commands: prune\n"
   "  pull        Pull an image from a registry or a local layout/archive\n"
   "  images      List images in the store\n"
@@ -223,7 +224,7 @@ static const struct
   { "spec", cmd_spec },       { "info", cmd_info },     { "ps", cmd_ps },
   { "rm", cmd_rm },           { "container", cmd_container }, { "logs", cmd_logs },
   { "stop", cmd_stop },       { "kill", cmd_kill },       { "wait", cmd_wait },
-  { "start", cmd_start },     { "inspect", cmd_inspect },
+  { "start", cmd_start },     { "inspect", cmd_inspect }, { "exec", cmd_exec },
 };
 
 int

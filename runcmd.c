@@ -377,12 +377,12 @@ terminating (int sig)
   return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
 }
 
-/* Forward signals to the container's PID 1 until it exits; returns how
-   it ended.  An init that does not catch a terminating signal would never
-   see it (pid_namespaces(7)), so such a signal kills it, and the record
-   says which signal asked. */
-static void
-wait_forwarding (pid_t pid, const sigset_t *set, struct exit_record *rec)
+/* Forward signals to the container's process until it exits; returns how
+   it ended.  A namespace's init (pid1) that does not catch a terminating
+   signal would never see it (pid_namespaces(7)), so such a signal kills
+   it, and the record says which signal asked. */
+void
+cli_wait_forwarding (pid_t pid, const sigset_t *set, bool pid1, struct exit_record *rec)
 {
   int asked = 0, status;
 
@@ -394,7 +394,7 @@ wait_forwarding (pid_t pid, const sigset_t *set, struct exit_record *rec)
         continue;
       if (sig != SIGCHLD)
         {
-          if (terminating (sig) && !ns_catches (pid, sig))
+          if (pid1 && terminating (sig) && !ns_catches (pid, sig))
             {
               asked = sig;
               kill (pid, SIGKILL);
@@ -411,11 +411,8 @@ wait_forwarding (pid_t pid, const sigset_t *set, struct exit_record *rec)
     rec->signal = asked, rec->code = 128 + asked;
 }
 
-/* Block the signals we forward (a signal that came before went to the
-   pull-time handler), then start the container. */
-static int
-start_blocked (const struct spec *sp, const struct ns_overlay *ov, sigset_t *set, pid_t *pid,
-               struct cl_error *err)
+void
+cli_block_forwarded (sigset_t *set)
 {
   int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
 
@@ -423,6 +420,13 @@ start_blocked (const struct spec *sp, const struct ns_overlay *ov, sigset_t *set
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
     sigaddset (set, sigs[i]);
   sigprocmask (SIG_BLOCK, set, NULL);
+}
+
+static int
+start_blocked (const struct spec *sp, const struct ns_overlay *ov, sigset_t *set, pid_t *pid,
+               struct cl_error *err)
+{
+  cli_block_forwarded (set);
   if (cl_check_interrupt (err) < 0)
     return -1;
   return ns_start (sp, ov, set, pid, err);
@@ -460,7 +464,7 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   free (c->status);
   c->status = xstrdup ("running");
   container_save (s, c, err);
-  wait_forwarding (pid, &set, &rec);
+  cli_wait_forwarding (pid, &set, true, &rec);
   *code = rec.code;
   record_exit (c, &rec);
   return 0;
@@ -483,7 +487,7 @@ run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
   if (ret == 0)
     {
       struct exit_record rec;
-      wait_forwarding (pid, &set, &rec);
+      cli_wait_forwarding (pid, &set, true, &rec);
       *code = rec.code;
     }
   spec_clear (&sp);

@@ -7,6 +7,7 @@
 
 #include "../../exitrec.h"
 #include "../../logfmt.h"
+#include "../../template.h"
 #include "../../util.h"
 #include "tests.h"
 #include "unit.h"
@@ -126,4 +127,37 @@ test_exitrec (void)
   CHECK (access (dir, F_OK) < 0);
   close (lock);
   close (dfd);
+}
+
+static const char *
+sample_field (const char *field, const void *row, char *buf, size_t len)
+{
+  if (strcmp (field, "ID") == 0)
+    return (const char *) row;
+  if (strcmp (field, "Names") == 0)
+    return snprintf (buf, len, "n-%s", (const char *) row), buf;
+  return NULL;
+}
+
+/* {{.Field}} with or without spaces, \t and \n, "table " dropped; an
+   unknown field is an error before any row is printed. */
+void
+test_template (void)
+{
+  struct cl_error err = { 0 };
+  char *out;
+
+  out = template_render ("{{.ID}}\\t{{ .Names }}!", sample_field, "x");
+  CHECK_STR (out, "x\tn-x!");
+  free (out);
+  out = template_render ("table {{.ID}}\\n", sample_field, "y");
+  CHECK_STR (out, "y\n");
+  free (out);
+  out = template_render ("no fields {", sample_field, "y");
+  CHECK_STR (out, "no fields {");
+  free (out);
+  CHECK (template_check ("{{.ID}} {{.Names}}", sample_field, "z", &err) == 0);
+  CHECK (template_check ("{{.ID}} {{.Size}}", sample_field, "z", &err) < 0 && strstr (err.msg, "{{.Size}}"));
+  CHECK (template_check ("{{.ID", sample_field, "z", &err) < 0);
+  CHECK (template_check ("{{json .}}", sample_field, "z", &err) < 0);
 }

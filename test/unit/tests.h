@@ -21,6 +21,7 @@ void test_logfmt_parse (void);
 void test_logfmt_when (void);
 void test_log_writer (void);
 void test_exitrec (void);
+void test_template (void);
 
 #define UNIT_TESTS                                                           \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
@@ -35,6 +36,7 @@ void test_exitrec (void);
       { "bundle_roundtrip", test_bundle_roundtrip },                         \
       { "bundle_refused", test_bundle_refused },                             \
       { "logfmt_parse", test_logfmt_parse }, { "logfmt_when", test_logfmt_when }, \
-      { "log_writer", test_log_writer }, { "exitrec", test_exitrec },
+      { "log_writer", test_log_writer }, { "exitrec", test_exitrec },        \
+      { "template", test_template },
 
 #endif

@@ -1,0 +1,160 @@
+/* `crunlocal exec`: a process in a running container — its namespaces
+   (setns), root, environment and identity — whose exit code is ours. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "cli.h"
+#include "container.h"
+#include "ns.h"
+#include "util.h"
+
+static const char exec_usage[]
+    = "Usage: crunlocal exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
+      "\n"
+      "Run a command in a running container: its namespaces, filesystem,\n"
+      "environment and user.  The exit code is the command's.\n"
+      "\n"
+      "Options:\n"
+      "  -i, --interactive            keep stdin (it is always passed through)\n"
+      "  -e, --env NAME[=VALUE]       set a variable (NAME alone: the caller's value)\n"
+      "      --env-file FILE          read variables from FILE\n"
+      "  -u, --user USER[:GROUP]      as this user, resolved in the container\n"
+      "  -w, --workdir DIR            working directory (default: the container's)\n";
+
+struct exec_opts
+{
+  struct spec_opts env; /* only env and env_files */
+  const char *user, *workdir;
+  char **args;
+};
+
+static int
+parse_exec (int argc, char **argv, struct exec_opts *o)
+{
+  static const struct option longopts[]
+      = { { "interactive", no_argument, NULL, 'i' }, { "env", required_argument, NULL, 'e' },
+          { "env-file", required_argument, NULL, 'E' }, { "user", required_argument, NULL, 'u' },
+          { "workdir", required_argument, NULL, 'w' }, { "help", no_argument, NULL, 'h' },
+          { NULL, 0, NULL, 0 } };
+  int c;
+
+  while ((c = cli_getopt (argc, argv, "exec", "+ie:u:w:h", longopts)) != -1)
+    switch (c)
+      {
+      case -2: return 125;
+      case 'h': return fputs (exec_usage, stdout), 0;
+      case 'i': break;
+      case 'e': strv_append (&o->env.env, optarg); break;
+      case 'E': strv_append (&o->env.env_files, optarg); break;
+      case 'u': o->user = optarg; break;
+      case 'w': o->workdir = optarg; break;
+      }
+  if (argc - optind < 2)
+    return cli_usage_error ("exec", "\"crunlocal exec\" requires a container and a command");
+  o->args = argv + optind + 1;
+  return -1;
+}
+
+/* The container's process, as its spec said, with our changes. */
+static int
+exec_spec (const struct container *c, const struct exec_opts *o, struct spec *sp,
+           struct cl_error *err)
+{
+  char **env = NULL;
+
+  if (bundle_load (c->dir, sp, err) < 0)
+    return cl_wrap (err, "container %s", c->name);
+  if (spec_merge_env (sp->env, &o->env, &env, err) < 0)
+    return -1;
+  strv_free (sp->env);
+  sp->env = env;
+  strv_free (sp->args);
+  sp->args = xcalloc (1, sizeof (char *));
+  for (size_t i = 0; o->args[i]; i++)
+    strv_append (&sp->args, o->args[i]);
+  if (o->workdir)
+    {
+      if (o->workdir[0] != '/')
+        return cl_fail (err, 0, "the working directory \"%s\" must be absolute", o->workdir);
+      free (sp->cwd);
+      sp->cwd = xstrdup (o->workdir);
+    }
+  return 0;
+}
+
+/* -u, resolved in the container's own /etc/passwd and /etc/group (we are
+   in its root by now). */
+static int
+resolve_user (const char *user, struct spec *sp, struct cl_error *err)
+{
+  cleanup_free char *passwd = NULL, *group = NULL;
+  struct cl_error ignored;
+
+  if (!user)
+    return 0;
+  read_file_at (AT_FDCWD, "/etc/passwd", 1 << 20, &passwd, NULL, &ignored);
+  read_file_at (AT_FDCWD, "/etc/group", 1 << 20, &group, NULL, &ignored);
+  free (sp->groups);
+  sp->groups = NULL;
+  sp->n_groups = 0;
+  return spec_resolve_user (user, passwd, group, &sp->uid, &sp->gid, &sp->groups, &sp->n_groups,
+                            err);
+}
+
+static int
+exec_in (const struct container *c, const struct exec_opts *o, int *code, struct cl_error *err)
+{
+  struct spec sp = { 0 };
+  struct exit_record rec;
+  sigset_t set;
+  pid_t pid;
+  int ret = exec_spec (c, o, &sp, err);
+
+  /* From here on this process is in the container (its /proc too). */
+  if (ret == 0)
+    ret = ns_join (c->pid, err);
+  if (ret == 0)
+    ret = resolve_user (o->user, &sp, err);
+  if (ret == 0)
+    {
+      cli_block_forwarded (&set);
+      ret = ns_spawn (&sp, &set, &pid, err);
+    }
+  if (ret == 0)
+    {
+      cli_wait_forwarding (pid, &set, false, &rec);
+      *code = rec.code;
+    }
+  spec_clear (&sp);
+  return ret;
+}
+
+int
+cmd_exec (int argc, char **argv)
+{
+  struct exec_opts o = { 0 };
+  cleanup_store struct store *s = NULL;
+  struct cl_error err = { 0 };
+  struct container c = { 0 };
+  int code = 0, r = parse_exec (argc, argv, &o);
+
+  if (r < 0)
+    {
+      /* In the caller's user namespace: it owns the container's (run.c). */
+      r = cli_open_store_host (&s, &err) < 0 || cli_find_container (s, argv[optind], &c, &err) < 0 ? -1 : 0;
+      if (r == 0 && container_state (&c) != CONTAINER_RUNNING)
+        r = cl_fail (&err, 0, "container %s is not running", c.name);
+      if (r == 0)
+        r = exec_in (&c, &o, &code, &err);
+      r = r < 0 ? cli_fail (&err) : code;
+    }
+  container_clear (&c);
+  strv_free (o.env.env);
+  strv_free (o.env.env_files);
+  return r;
+}

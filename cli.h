@@ -21,6 +21,8 @@ int cli_getopt (int argc, char **argv, const char *cmd, const char *shortopts,
 int cli_parse_bool (const char *cmd, const char *flag, const char *v, bool *out);
 /* `GROUP prune [-f]`, the one subcommand of system and container: -1 to
    go on, else the exit code (help shown, or a usage error). */
+/* A signal by name ("TERM", "SIGTERM", any case) or number; -1 when neither. */
+int cli_parse_signal (const char *s);
 int cli_prune_args (const char *group, const char *usage, int argc, char **argv);
 int cli_open_store (struct store **s, enum store_mode mode, struct cl_error *err);
 /* The store without entering its user namespace (see run.c). */

@@ -53,26 +53,6 @@ static const char inspect_usage[] = "Usage: crunlocal inspect CONTAINER...\n"
                                     "\n"
                                     "Show containers as a JSON array, in podman's shape.\n";
 
-/* A name ("TERM", "SIGTERM", any case) or a number; -1 when neither. */
-static int
-parse_signal (const char *s)
-{
-  char *end;
-  long n = strtol (s, &end, 10);
-
-  if (*s && !*end)
-    return n > 0 && n < NSIG ? (int) n : -1;
-  if (strncasecmp (s, "SIG", 3) == 0)
-    s += 3;
-  for (int i = 1; i < NSIG; i++)
-    {
-      const char *abbrev = sigabbrev_np (i);
-      if (abbrev && strcasecmp (abbrev, s) == 0)
-        return i;
-    }
-  return -1;
-}
-
 /* Until its process is gone or `ms` passed (-1: no limit); true if gone. */
 static bool
 await_gone (const struct container *c, long ms)
@@ -136,7 +116,7 @@ static int
 stop_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
   long timeout = *(const long *) arg;
-  int sig = c->stop_signal ? parse_signal (c->stop_signal) : SIGTERM;
+  int sig = c->stop_signal ? cli_parse_signal (c->stop_signal) : SIGTERM;
   struct exit_record rec;
 
   if (container_state (c) == CONTAINER_RUNNING)
@@ -233,7 +213,7 @@ cmd_stop (int argc, char **argv)
 static int
 take_signal (int c, void *arg)
 {
-  *(int *) arg = parse_signal (optarg);
+  *(int *) arg = cli_parse_signal (optarg);
   if (*(int *) arg < 0)
     return cli_usage_error ("kill", "invalid signal \"%s\"", optarg), -1;
   return 0;

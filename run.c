@@ -161,6 +161,26 @@ cli_find_container (struct store *s, const char *what, struct container *c, stru
   return r == 0 ? 0 : -1;
 }
 
+/* A name ("TERM", "SIGTERM", any case) or a number; -1 when neither. */
+int
+cli_parse_signal (const char *s)
+{
+  char *end;
+  long n = strtol (s, &end, 10);
+
+  if (*s && !*end)
+    return n > 0 && n < NSIG ? (int) n : -1;
+  if (strncasecmp (s, "SIG", 3) == 0)
+    s += 3;
+  for (int i = 1; i < NSIG; i++)
+    {
+      const char *abbrev = sigabbrev_np (i);
+      if (abbrev && strcasecmp (abbrev, s) == 0)
+        return i;
+    }
+  return -1;
+}
+
 static const char main_usage[] =
   "Usage: crunlocal [--help] COMMAND [ARG...]\n"
   "\n"

@@ -40,6 +40,7 @@ static const char run_options[] =
   "      --rm                     remove the container when it exits\n"
   "  -d, --detach                 run in the background under a monitor; print the ID\n"
   "      --log-opt max-size=SIZE  rotate the log (-d) at SIZE (e.g. 10mb)\n"
+  "      --stop-signal SIG        what `stop` sends first (default: the image's StopSignal, or TERM)\n"
   "      --pull missing|always|never  when to pull the image (default missing)\n"
   "      --platform OS/ARCH       the platform to pull\n"
   "      --network host|none      share the host's network (default) or have none\n"
@@ -72,6 +73,7 @@ struct run_opts
   struct spec_opts spec;
   bool rm, detach;
   long long log_max_size;
+  const char *stop_signal;
   char *name;
   const char *pull, *platform;
   bool tls_verify;
@@ -179,7 +181,7 @@ enum
 {
   OPT_ENV_FILE = 256, OPT_MOUNT, OPT_TMPFS, OPT_ENTRYPOINT, OPT_HOSTNAME, OPT_NAME,
   OPT_READ_ONLY, OPT_RM, OPT_PULL, OPT_PLATFORM, OPT_NETWORK, OPT_TLS_VERIFY, OPT_INIT, OPT_BUNDLE,
-  OPT_LOG_OPT,
+  OPT_LOG_OPT, OPT_STOP_SIGNAL,
 };
 
 /* "10mb", "512k", "1g", "4096": bytes, as podman's --log-opt max-size. */
@@ -228,6 +230,11 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
     case OPT_RM: o->rm = true; return 0;
     case 'd': o->detach = true; return 0;
     case OPT_LOG_OPT: return parse_log_opt (o, optarg, err);
+    case OPT_STOP_SIGNAL:
+      if (cli_parse_signal (optarg) < 0)
+        return cl_fail (err, 0, "invalid --stop-signal \"%s\"", optarg);
+      o->stop_signal = optarg;
+      return 0;
     case OPT_INIT: o->spec.init = true; return 0;
     case OPT_BUNDLE: o->bundle = optarg; return 0;
     case 'o': o->output = optarg; return 0;
@@ -267,7 +274,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     { "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY }, { "interactive", no_argument, NULL, 'i' },
     { "init", no_argument, NULL, OPT_INIT },     { "bundle", required_argument, NULL, OPT_BUNDLE },
     { "output", required_argument, NULL, 'o' }, { "detach", no_argument, NULL, 'd' },
-    { "log-opt", required_argument, NULL, OPT_LOG_OPT },
+    { "log-opt", required_argument, NULL, OPT_LOG_OPT }, { "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = o->is_spec ? "spec" : "run";
@@ -501,7 +508,8 @@ describe_container (struct container *c, const struct run_opts *o, const struct 
   c->image = xstrdup (o->image);
   c->image_id = xstrdup (img->id);
   c->created = (long long) time (NULL);
-  c->stop_signal = cfg->stop_signal ? xstrdup (cfg->stop_signal) : NULL;
+  c->stop_signal = o->stop_signal ? xstrdup (o->stop_signal)
+                   : cfg->stop_signal ? xstrdup (cfg->stop_signal) : NULL;
   c->detached = o->detach;
   c->auto_rm = o->rm;
   c->log_max_size = o->log_max_size;

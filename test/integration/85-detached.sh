@@ -44,6 +44,12 @@ until_ok sh -c "\"$CL\" logs trap | grep -q usr1"
 expect "kill -s USR1 reaches the process" sh -c "\"$CL\" logs trap | grep -qx usr1"
 "$CL" stop trap >/dev/null
 expect "stop sends SIGTERM first: the trap's exit code 7 is recorded" [ "$("$CL" wait trap)" = 7 ]
+"$CL" run -d --name sig --stop-signal USR1 "$BB" sh -c 'trap "exit 9" USR1; while :; do sleep 0.05; done' >/dev/null
+sleep 0.3
+"$CL" stop sig >/dev/null
+expect "stop sends the container's stop signal (--stop-signal, else the image's StopSignal)" sh -c "[ \"\$(\"$CL\" wait sig)\" = 9 ] && \"$CL\" inspect sig | jq -e '.[0].Config.StopSignal == \"USR1\"' >/dev/null"
+run_cl run -d --stop-signal NOPE "$BB" true
+expect "--stop-signal of no signal: 125" [ "$RC" = 125 ]
 "$CL" run -d --name k "$BB" sleep 1000 >/dev/null
 "$CL" kill k >/dev/null
 expect "kill (SIGKILL) then wait prints 137" [ "$("$CL" wait k)" = 137 ]
@@ -57,6 +63,15 @@ expect "kill of a stopped container fails with 125" sh -c "[ $RC = 125 ] && prin
 expect "start runs it again: its file changes kept, both runs in the log" [ "$("$CL" logs again | tr '\n' ' ')" = "1 2 " ]
 out=$("$CL" start -a again); RC=$?
 expect "start -a prints this run's output and exits with its code" sh -c "[ $RC = 0 ] && [ '$out' = 3 ]"
+
+# The terminal that ran `run -d` closes: the container keeps running.
+sock=$T/tmux-detach.sock
+tmux -S "$sock" new-session -d "env CRUNLOCAL_ROOT=$CRUNLOCAL_ROOT CRUNLOCAL_RUNROOT=$CRUNLOCAL_RUNROOT $CL run -d --name onterm $BB sleep 1000; sleep 1000"
+until_ok sh -c "\"$CL\" ps | grep -q onterm"
+tmux -S "$sock" kill-server
+sleep 0.5
+expect "run -d from a terminal: closing the terminal leaves the container running" sh -c "\"$CL\" ps | grep -q 'Up .*onterm\$'"
+"$CL" rm -f onterm >/dev/null
 
 # A failed start leaves nothing; --rm removes it after the exit.
 run_cl run -d --name bad "$BB" no-such-command
@@ -83,7 +98,7 @@ mon=$(insp busy .[0].State.ConmonPid); pid=$(insp busy .[0].State.Pid); bid=$(in
 until_ok gone "$mon"
 both_gone=no; gone "$pid" && gone "$mon" && both_gone=yes
 expect "rm -f of a running one: no process, monitor, mount, directory or state left" sh -c "[ $RC = 0 ] && [ $both_gone = yes ] && [ ! -e '$(cdir)/$bid' ] && ! grep -q '$bid' /proc/self/mountinfo && [ -z \"\$(ls -A '$(cdir)' | grep '^\.rm-')\" ]"
-"$CL" rm -fv web trap k again >/dev/null; RC=$?
+"$CL" rm -fv web trap k again sig >/dev/null; RC=$?
 expect "rm -fv (podman's -v accepted) removes several at once" sh -c "[ $RC = 0 ] && [ -z \"\$(\"$CL\" ps -aq --filter name=web)\" ]"
 
 # 10 000 lines: logs -f gets them all in order on the right streams;

@@ -80,6 +80,16 @@ parse_rlimits (yajl_val arr, struct spec *s, struct cl_error *err)
   return 0;
 }
 
+static void
+parse_console_size (yajl_val cs, struct spec *s)
+{
+  long long h, w;
+
+  if (json_get_int (cs, "height", &h) && json_get_int (cs, "width", &w) && h > 0 && w > 0
+      && h <= 0xffff && w <= 0xffff)
+    s->console_rows = (unsigned short) h, s->console_cols = (unsigned short) w;
+}
+
 static int
 parse_process (yajl_val p, struct spec *s, struct cl_error *err)
 {
@@ -96,6 +106,7 @@ parse_process (yajl_val p, struct spec *s, struct cl_error *err)
   s->cwd = xstrdup (cwd);
   s->env = strv_or_empty (p, "env");
   s->terminal = json_get_bool (p, "terminal");
+  parse_console_size (json_get_obj (p, "consoleSize"), s);
   s->no_new_privs = json_get_bool (p, "noNewPrivileges");
   /* One set serves bounding, effective and permitted (see ns.c). */
   s->caps = json_get_strv (caps, "bounding");

@@ -19,10 +19,10 @@ int cli_usage_error (const char *cmd, const char *fmt, ...)
 int cli_getopt (int argc, char **argv, const char *cmd, const char *shortopts,
                 const struct option *longopts);
 int cli_parse_bool (const char *cmd, const char *flag, const char *v, bool *out);
-/* `GROUP prune [-f]`, the one subcommand of system and container: -1 to
-   go on, else the exit code (help shown, or a usage error). */
 /* A signal by name ("TERM", "SIGTERM", any case) or number; -1 when neither. */
 int cli_parse_signal (const char *s);
+/* `GROUP prune [-f]`, the one subcommand of system and container: -1 to
+   go on, else the exit code (help shown, or a usage error). */
 int cli_prune_args (const char *group, const char *usage, int argc, char **argv);
 int cli_open_store (struct store **s, enum store_mode mode, struct cl_error *err);
 /* The store without entering its user namespace (see run.c). */
@@ -32,12 +32,19 @@ struct container;
 int cli_find_container (struct store *s, const char *what, struct container *c,
                         struct cl_error *err);
 
-/* Block the signals a foreground command forwards to its container. */
+/* foreground.c.  Block the signals a foreground command forwards to its
+   container. */
 void cli_block_forwarded (sigset_t *set);
-/* Forward them to `pid` until it exits (pid1: it is a namespace's init,
-   which ignores what it does not catch); how it ended in *rec. */
+/* Forward them to proc->pid until it exits (pid1: it is a namespace's
+   init, which ignores what it does not catch); how it ended in *rec.
+   With a terminal (proc->console), relay it to ours — and our stdin to
+   it when `input` (-i), our terminal raw meanwhile. */
 struct exit_record;
-void cli_wait_forwarding (pid_t pid, const sigset_t *set, bool pid1, struct exit_record *rec);
+struct ns_proc;
+void cli_wait_forwarding (const struct ns_proc *proc, const sigset_t *set, bool pid1, bool input,
+                          struct exit_record *rec);
+/* Without -i the container's stdin is /dev/null: make it ours (fd 0). */
+int cli_stdin_for (bool interactive, struct cl_error *err);
 
 int cmd_pull (int argc, char **argv);
 int cmd_images (int argc, char **argv);
@@ -57,5 +64,6 @@ int cmd_wait (int argc, char **argv);
 int cmd_start (int argc, char **argv);
 int cmd_inspect (int argc, char **argv);
 int cmd_exec (int argc, char **argv);
+int cmd_attach (int argc, char **argv);
 
 #endif

@@ -55,6 +55,8 @@ record_parse (const char *buf, struct container *c, struct cl_error *err)
   json_get_int (root, "log_max_size", &c->log_max_size);
   c->detached = json_get_bool (root, "detached");
   c->auto_rm = json_get_bool (root, "auto_rm");
+  c->interactive = json_get_bool (root, "interactive");
+  c->tty = json_get_bool (root, "tty");
   if (json_get_int (root, "pid", &v))
     c->pid = (int) v;
   if (json_get_int (root, "pid_start", &v))
@@ -253,6 +255,8 @@ record_json (const struct container *c, size_t *len)
   jg_kstr (g, "status", strcmp (c->status, "exited") == 0 ? "running" : c->status);
   jg_kbool (g, "detached", c->detached);
   jg_kbool (g, "auto_rm", c->auto_rm);
+  jg_kbool (g, "interactive", c->interactive);
+  jg_kbool (g, "tty", c->tty);
   jg_kint (g, "log_max_size", c->log_max_size);
   jg_kint (g, "pid", c->pid);
   jg_kint (g, "pid_start", (long long) c->pid_start);
@@ -326,6 +330,21 @@ container_create (struct store *s, const char *name, struct container *c, struct
 
 /* Renamed first, so a removal cut short leaves a hidden .rm- directory
    (cleaned by container_remove_leftovers), never a half container. */
+char *
+container_run_dir (const struct store *s, const char *id)
+{
+  return xasprintf ("%s/containers/%s", s->runroot, id);
+}
+
+static void
+remove_run_dir (const struct store *s, const char *id)
+{
+  cleanup_free char *dir = container_run_dir (s, id);
+  struct cl_error ignored;
+
+  rm_rf_at (AT_FDCWD, dir, &ignored);
+}
+
 int
 container_remove (struct store *s, const char *id, struct cl_error *err)
 {
@@ -344,6 +363,7 @@ container_remove (struct store *s, const char *id, struct cl_error *err)
       return cl_fail (err, errno, "lock %s", p);
   if (renameat (s->rootfd, p, s->rootfd, gone) < 0)
     return cl_fail (err, errno, "rename %s", p);
+  remove_run_dir (s, id);
   return rm_rf_at (s->rootfd, gone, err);
 }
 

@@ -27,6 +27,7 @@ struct container
   int monitor_pid;
   unsigned long long monitor_start;
   bool detached, auto_rm;
+  bool interactive, tty; /* -i, -t */
   long long log_max_size;
   char *snapshot;    /* snapshot mode name */
   char *stop_signal; /* the image's StopSignal, or NULL */
@@ -50,7 +51,11 @@ void container_clear (struct container *c);
 int container_create (struct store *s, const char *name, struct container *c,
                       struct cl_error *err);
 int container_save (struct store *s, const struct container *c, struct cl_error *err);
-/* Remove the directory under the container's lock (see exitrec.h). */
+/* Its directory in the run root (tmpfs: gone after a reboot), which holds
+   the attach socket (attach.h). */
+char *container_run_dir (const struct store *s, const char *id);
+/* Remove the directory under the container's lock (see exitrec.h), and
+   its run directory. */
 int container_remove (struct store *s, const char *id, struct cl_error *err);
 /* Remove what a removal killed half-way left behind. */
 void container_remove_leftovers (struct store *s);

@@ -1,4 +1,5 @@
-/* Looking after containers that run: stop, kill, wait, start and inspect.
+/* Looking after containers that run: stop, kill, wait, start, attach and
+   inspect.
    No daemon to ask — each reads the records and the exit files, and
    signals the processes they name. */
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "bundle.h"
 #include "cli.h"
 #include "detach.h"
@@ -48,6 +50,18 @@ static const char start_usage[] = "Usage: crunlocal start [-a] CONTAINER...\n"
                                   "Options:\n"
                                   "  -a, --attach   follow its output and exit with its exit code\n"
                                   "                 (one container)\n";
+
+static const char attach_usage[]
+    = "Usage: crunlocal attach [OPTIONS] CONTAINER\n"
+      "\n"
+      "Attach to a detached container: its output to ours, and our input to it\n"
+      "when it was run with -i; with -t our terminal is raw meanwhile.  The\n"
+      "detach keys (default ctrl-p,ctrl-q) leave it running; otherwise the exit\n"
+      "code is the container's.\n"
+      "\n"
+      "Options:\n"
+      "      --detach-keys KEYS   the sequence that detaches (\"\" for none)\n"
+      "      --no-stdin           do not pass our input\n";
 
 static const char inspect_usage[] = "Usage: crunlocal inspect CONTAINER...\n"
                                     "\n"
@@ -357,6 +371,68 @@ cmd_start (int argc, char **argv)
   return r == 0 && a.attach ? a.code : r;
 }
 
+struct attach_args
+{
+  const char *keys;
+  bool no_stdin;
+  int code;
+};
+
+static int
+attach_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
+{
+  struct attach_args *a = (struct attach_args *) arg;
+  cleanup_free char *dir = container_run_dir (s, c->id);
+  cleanup_close int sock = -1;
+  struct pty_detach keys;
+  bool detached;
+
+  if (pty_detach_parse (a->keys, &keys, err) < 0)
+    return -1;
+  if (container_state (c) != CONTAINER_RUNNING)
+    return cl_fail (err, 0, "container %s is not running", c->name);
+  if (!c->detached)
+    return cl_fail (err, 0, "container %s runs in the foreground of its `run`: nothing to attach to",
+                    c->name);
+  if ((sock = attach_connect (dir, err)) < 0
+      || attach_session (sock, c->tty, c->interactive && !a->no_stdin ? 0 : -1, &keys, &a->code,
+                         &detached, err) < 0)
+    return -1;
+  if (a->code < 0)
+    return cl_fail (err, 0, "lost the monitor of container %s", c->name);
+  return 0;
+}
+
+static int
+take_attach_opt (int c, void *arg)
+{
+  struct attach_args *a = arg;
+
+  if (c == 'k')
+    a->keys = optarg;
+  else if (c == 'n')
+    a->no_stdin = true;
+  return 0;
+}
+
+int
+cmd_attach (int argc, char **argv)
+{
+  static const struct option longopts[] = { { "detach-keys", required_argument, NULL, 'k' },
+                                            { "no-stdin", no_argument, NULL, 'n' },
+                                            { "help", no_argument, NULL, 'h' },
+                                            { NULL, 0, NULL, 0 } };
+  struct attach_args a = { .keys = PTY_DETACH_DEFAULT };
+  int r = parse_ctl (argc, argv, "attach", attach_usage, "+h", longopts, take_attach_opt, &a);
+
+  if (r >= 0)
+    return r;
+  if (optind + 1 != argc)
+    return cli_usage_error ("attach", "\"crunlocal attach\" requires exactly 1 container");
+  r = run_ctl (argv + optind, attach_one, &a, true);
+  return r == 0 ? a.code : r;
+}
+
 static void
 gen_time (yajl_gen g, const char *key, long long sec, long nsec)
 {
@@ -409,6 +485,8 @@ gen_config (yajl_gen g, const struct container *c, const struct spec *sp)
   jg_kstr (g, "Image", c->image);
   jg_kstr (g, "WorkingDir", sp->cwd);
   jg_kstr (g, "StopSignal", c->stop_signal ? c->stop_signal : "SIGTERM");
+  jg_kbool (g, "Tty", c->tty);
+  jg_kbool (g, "OpenStdin", c->interactive);
   yajl_gen_map_close (g);
 }
 

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "monitor.h"
 #include "util.h"
 
@@ -71,40 +72,83 @@ report_fail (int fd, const struct cl_error *err)
   _exit (125);
 }
 
-/* stdin /dev/null, stdout and stderr pipes (read ends in out[]). */
-static int
-container_stdio (int devnull, int out[2], struct cl_error *err)
+/* The monitor's ends of the container's stdio. */
+struct stdio
 {
-  int p[2][2];
+  int in;     /* a pipe to its stdin (-i), the terminal, or -1 */
+  int out[2]; /* stdout and stderr pipes, or the terminal and -1 */
+};
 
-  for (int i = 0; i < 2; i++)
+/* stdin /dev/null or (-i) a pipe, stdout and stderr pipes; with a
+   terminal the container's side makes its own (ns.c). */
+static int
+container_stdio (const struct container *c, int devnull, struct stdio *io, struct cl_error *err)
+{
+  int p[3][2];
+
+  if (c->tty)
+    {
+      if (dup2 (devnull, 0) < 0 || dup2 (devnull, 1) < 0 || dup2 (devnull, 2) < 0)
+        return cl_fail (err, errno, "dup2");
+      return 0;
+    }
+  for (int i = 0; i < 3; i++)
     if (pipe2 (p[i], O_CLOEXEC) < 0)
       return cl_fail (err, errno, "pipe");
-  if (dup2 (devnull, 0) < 0 || dup2 (p[0][1], 1) < 0 || dup2 (p[1][1], 2) < 0)
+  if (dup2 (c->interactive ? p[2][0] : devnull, 0) < 0 || dup2 (p[0][1], 1) < 0
+      || dup2 (p[1][1], 2) < 0)
     return cl_fail (err, errno, "dup2");
-  close (p[0][1]), close (p[1][1]);
-  out[0] = p[0][0], out[1] = p[1][0];
+  close (p[0][1]), close (p[1][1]), close (p[2][0]);
+  io->out[0] = p[0][0], io->out[1] = p[1][0];
+  io->in = c->interactive ? p[2][1] : (close (p[2][1]), -1);
   return 0;
 }
 
+/* With a terminal the monitor reads and writes its master. */
 static void
-exec_monitor (struct store *s, const struct container *c, int memfd, const int out[2])
+terminal_stdio (const struct ns_proc *proc, struct stdio *io)
 {
-  char pid[16], fd0[16], fd1[16], max[32];
+  if (proc->console < 0)
+    return;
+  io->out[0] = proc->console;
+  io->out[1] = -1;
+  io->in = fcntl (proc->console, F_DUPFD_CLOEXEC, 3);
+}
+
+static int
+attach_socket (struct store *s, const struct container *c, struct cl_error *err)
+{
+  cleanup_free char *dir = container_run_dir (s, c->id);
+
+  if (mkdir_p (dir, 0700, err) < 0)
+    return cl_wrap (err, "the container's run directory");
+  return attach_listen (dir, err);
+}
+
+static void
+exec_monitor (struct store *s, const struct container *c, int memfd, const struct stdio *io,
+              int listenfd)
+{
+  char pid[16], in[16], fd0[16], fd1[16], mode[4], lfd[16], max[32];
   char exe[4096];
   ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
-  char *argv[] = { MONITOR_NAME, c->dir, pid, fd0, fd1, max, exe, c->id, NULL };
+  char *argv[] = { MONITOR_NAME, c->dir, pid, in, fd0, fd1, mode, lfd, max, exe, c->id, NULL };
+  int keep[] = { io->in, io->out[0], io->out[1], listenfd };
   extern char **environ;
 
   snprintf (pid, sizeof pid, "%d", c->pid);
-  snprintf (fd0, sizeof fd0, "%d", out[0]);
-  snprintf (fd1, sizeof fd1, "%d", out[1]);
+  snprintf (in, sizeof in, "%d", io->in);
+  snprintf (fd0, sizeof fd0, "%d", io->out[0]);
+  snprintf (fd1, sizeof fd1, "%d", io->out[1]);
+  snprintf (mode, sizeof mode, "%s%s-", c->tty ? "t" : "", c->interactive ? "i" : "");
+  snprintf (lfd, sizeof lfd, "%d", listenfd);
   snprintf (max, sizeof max, "%lld", c->log_max_size);
   exe[n > 0 ? n : 0] = '\0';
   if (!c->auto_rm || n <= 0)
-    argv[6] = NULL;
-  fcntl (out[0], F_SETFD, 0);
-  fcntl (out[1], F_SETFD, 0);
+    argv[9] = NULL;
+  for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+    if (keep[i] >= 0)
+      fcntl (keep[i], F_SETFD, 0);
   /* --rm runs `crunlocal rm` on this very store. */
   setenv ("CRUNLOCAL_ROOT", s->root, 1);
   fexecve (memfd, argv, environ);
@@ -118,21 +162,26 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
 {
   struct cl_error err = { 0 };
   struct report r = { .ok = 1 };
-  int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC), out[2] = { -1, -1 };
+  int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC), listenfd = -1;
+  struct stdio io = { -1, { -1, -1 } };
+  struct ns_proc proc;
   sigset_t set;
-  pid_t pid;
 
   /* The monitor reaps what the container leaves behind. */
   prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   sigemptyset (&set);
   sigaddset (&set, SIGCHLD);
   sigprocmask (SIG_BLOCK, &set, NULL);
-  if (devnull < 0 || container_stdio (devnull, out, &err) < 0 || ns_start (sp, ov, &set, &pid, &err) < 0)
-    report_fail (report, (err.msg[0] ? &err : (cl_fail (&err, errno, "/dev/null"), &err)));
-  /* Hold no write end of the pipes: their EOF is the container's. */
-  dup2 (devnull, 1), dup2 (devnull, 2);
-  c->pid = r.pid = pid;
-  c->pid_start = r.pid_start = container_pid_start (pid);
+  if (devnull < 0)
+    report_fail (report, (cl_fail (&err, errno, "/dev/null"), &err));
+  if ((listenfd = attach_socket (s, c, &err)) < 0 || container_stdio (c, devnull, &io, &err) < 0
+      || ns_start (sp, ov, &set, &proc, &err) < 0)
+    report_fail (report, &err);
+  terminal_stdio (&proc, &io);
+  /* Hold no end of the container's pipes: their EOF is the container's. */
+  dup2 (devnull, 0), dup2 (devnull, 1), dup2 (devnull, 2);
+  c->pid = r.pid = proc.pid;
+  c->pid_start = r.pid_start = container_pid_start (proc.pid);
   c->monitor_pid = r.monitor_pid = getpid ();
   c->monitor_start = r.monitor_start = container_pid_start (getpid ());
   c->started = r.started = (long long) time (NULL);
@@ -141,11 +190,11 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
   if (container_save (s, c, &err) == 0)
     {
       report_send (report, &r);
-      exec_monitor (s, c, memfd, out);
+      exec_monitor (s, c, memfd, &io, listenfd);
       cl_fail (&err, errno, "exec the monitor");
     }
-  kill (pid, SIGKILL);
-  waitpid (pid, NULL, 0);
+  kill (proc.pid, SIGKILL);
+  waitpid (proc.pid, NULL, 0);
   report_fail (report, &err);
 }
 

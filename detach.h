@@ -1,6 +1,7 @@
 /* `run -d` and `start`: a container whose parent is its monitor
    (monitor.h), detached from the caller — double fork, setsid, stdin
-   /dev/null, stdout and stderr into the log. */
+   /dev/null (or with -i a pipe that `attach` feeds), stdout and stderr
+   into the log, or with -t a terminal whose master the monitor holds. */
 #ifndef CL_DETACH_H
 #define CL_DETACH_H
 

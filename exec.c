@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "container.h"
 #include "ns.h"
+#include "pty.h"
 #include "util.h"
 
 static const char exec_usage[]
@@ -20,7 +21,8 @@ static const char exec_usage[]
       "environment and user.  The exit code is the command's.\n"
       "\n"
       "Options:\n"
-      "  -i, --interactive            keep stdin (it is always passed through)\n"
+      "  -i, --interactive            pass stdin to the command (else it reads /dev/null)\n"
+      "  -t, --tty                    give the command a terminal of its own (a PTY)\n"
       "  -e, --env NAME[=VALUE]       set a variable (NAME alone: the caller's value)\n"
       "      --env-file FILE          read variables from FILE\n"
       "  -u, --user USER[:GROUP]      as this user, resolved in the container\n"
@@ -30,6 +32,7 @@ struct exec_opts
 {
   struct spec_opts env; /* only env and env_files */
   const char *user, *workdir;
+  bool interactive, tty;
   char **args;
 };
 
@@ -37,18 +40,20 @@ static int
 parse_exec (int argc, char **argv, struct exec_opts *o)
 {
   static const struct option longopts[]
-      = { { "interactive", no_argument, NULL, 'i' }, { "env", required_argument, NULL, 'e' },
+      = { { "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
+          { "env", required_argument, NULL, 'e' },
           { "env-file", required_argument, NULL, 'E' }, { "user", required_argument, NULL, 'u' },
           { "workdir", required_argument, NULL, 'w' }, { "help", no_argument, NULL, 'h' },
           { NULL, 0, NULL, 0 } };
   int c;
 
-  while ((c = cli_getopt (argc, argv, "exec", "+ie:u:w:h", longopts)) != -1)
+  while ((c = cli_getopt (argc, argv, "exec", "+ite:u:w:h", longopts)) != -1)
     switch (c)
       {
       case -2: return 125;
       case 'h': return fputs (exec_usage, stdout), 0;
-      case 'i': break;
+      case 'i': o->interactive = true; break;
+      case 't': o->tty = true; break;
       case 'e': strv_append (&o->env.env, optarg); break;
       case 'E': strv_append (&o->env.env_files, optarg); break;
       case 'u': o->user = optarg; break;
@@ -66,6 +71,7 @@ exec_spec (const struct container *c, const struct exec_opts *o, struct spec *sp
            struct cl_error *err)
 {
   char **env = NULL;
+  struct winsize ws;
 
   if (bundle_load (c->dir, sp, err) < 0)
     return cl_wrap (err, "container %s", c->name);
@@ -84,6 +90,11 @@ exec_spec (const struct container *c, const struct exec_opts *o, struct spec *sp
       free (sp->cwd);
       sp->cwd = xstrdup (o->workdir);
     }
+  sp->terminal = o->tty;
+  if (o->tty && !spec_env_has (sp->env, "TERM"))
+    strv_append (&sp->env, "TERM=xterm");
+  if (o->tty && (pty_get_size (0, &ws) || pty_get_size (1, &ws)))
+    sp->console_rows = ws.ws_row, sp->console_cols = ws.ws_col;
   return 0;
 }
 
@@ -111,10 +122,12 @@ exec_in (const struct container *c, const struct exec_opts *o, int *code, struct
 {
   struct spec sp = { 0 };
   struct exit_record rec;
+  struct ns_proc proc;
   sigset_t set;
-  pid_t pid;
   int ret = exec_spec (c, o, &sp, err);
 
+  if (ret == 0)
+    ret = cli_stdin_for (o->interactive || o->tty, err);
   /* From here on this process is in the container (its /proc too). */
   if (ret == 0)
     ret = ns_join (c->pid, err);
@@ -123,11 +136,13 @@ exec_in (const struct container *c, const struct exec_opts *o, int *code, struct
   if (ret == 0)
     {
       cli_block_forwarded (&set);
-      ret = ns_spawn (&sp, &set, &pid, err);
+      ret = ns_spawn (&sp, &set, &proc, err);
     }
   if (ret == 0)
     {
-      cli_wait_forwarding (pid, &set, false, &rec);
+      cli_wait_forwarding (&proc, &set, false, o->interactive, &rec);
+      if (proc.console >= 0)
+        close (proc.console);
       *code = rec.code;
     }
   spec_clear (&sp);

@@ -1,30 +1,38 @@
 /* The monitor's main: see monitor.h.  Only libc, exitrec.c, logfmt.c,
-   util.c and error.c are linked in: it stays resident for every detached
-   container, so it must stay small. */
+   pty.c, util.c and error.c are linked in: it stays resident for every
+   detached container, so it must stay small. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "exitrec.h"
 #include "logfmt.h"
 #include "monitor.h"
+#include "pty.h"
 #include "util.h"
 
 /* After the container's PID 1 is gone, how long to wait for the last
    output of processes that still hold its pipes. */
 #define DRAIN_MS 1000
+#define MAX_CLIENTS 8
 
 struct monitor
 {
-  int dirfd, lockfd, sigfd;
+  int dirfd, lockfd, sigfd, listenfd;
   pid_t pid;
-  int fds[2];
+  int fds[2]; /* stdout (or the terminal) and stderr */
+  int in;     /* the container's input: a pipe, or the terminal again */
+  bool tty, interactive;
+  int clients[MAX_CLIENTS];
+  struct pty_buf pending; /* input the container has not taken yet */
   bool exited;
   int status;
   struct log_writer log;
@@ -47,11 +55,33 @@ reap (struct monitor *m)
       m->exited = true, m->status = status;
 }
 
+static void
+drop_client (struct monitor *m, int i)
+{
+  close (m->clients[i]);
+  m->clients[i] = -1;
+}
+
+/* Attached clients get output as it comes; one that cannot keep up
+   misses it (the log has everything) rather than stall the container. */
+static void
+broadcast (struct monitor *m, char kind, const char *data, size_t len)
+{
+  char msg[1 + ATTACH_DATA_MAX];
+
+  msg[0] = kind;
+  memcpy (msg + 1, data, len);
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    if (m->clients[i] >= 0 && send (m->clients[i], msg, len + 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0
+        && errno != EAGAIN)
+      drop_client (m, i);
+}
+
 /* 0 data or nothing yet, 1 end of stream. */
 static int
 pump (struct monitor *m, int i)
 {
-  char buf[8192];
+  char buf[ATTACH_DATA_MAX];
   struct cl_error err;
   ssize_t n = read (m->fds[i], buf, sizeof buf);
 
@@ -62,7 +92,94 @@ pump (struct monitor *m, int i)
   /* A log that cannot be written (disk full) must not stop the
      container: its output is dropped, the pipe kept drained. */
   log_writer_put (&m->log, streams[i], buf, (size_t) n, &err);
+  broadcast (m, i == 0 ? ATTACH_STDOUT : ATTACH_STDERR, buf, (size_t) n);
   return 0;
+}
+
+static void
+close_input (struct monitor *m)
+{
+  if (m->in >= 0)
+    close (m->in);
+  m->in = -1;
+  m->pending.off = m->pending.len = 0;
+}
+
+static void
+take_message (struct monitor *m, const char *msg, size_t n)
+{
+  uint16_t rc[2];
+  struct winsize ws = { 0 };
+
+  if (msg[0] == ATTACH_INPUT && m->interactive && m->in >= 0)
+    {
+      pty_buf_set (&m->pending, msg + 1, n - 1);
+      if (pty_buf_flush (m->in, &m->pending) < 0)
+        close_input (m);
+    }
+  else if (msg[0] == ATTACH_RESIZE && m->tty && m->in >= 0 && n >= 1 + sizeof rc)
+    {
+      memcpy (rc, msg + 1, sizeof rc);
+      ws.ws_row = rc[0], ws.ws_col = rc[1];
+      ioctl (m->in, TIOCSWINSZ, &ws);
+    }
+  else if (msg[0] == ATTACH_CLOSE && !m->tty)
+    close_input (m);
+}
+
+static void
+serve_client (struct monitor *m, int i)
+{
+  char msg[1 + ATTACH_DATA_MAX];
+  ssize_t n = recv (m->clients[i], msg, sizeof msg, MSG_DONTWAIT);
+
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return;
+  if (n <= 0)
+    return drop_client (m, i);
+  take_message (m, msg, (size_t) n);
+}
+
+static void
+accept_client (struct monitor *m)
+{
+  int fd = accept4 (m->listenfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+  if (fd < 0)
+    return;
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    if (m->clients[i] < 0)
+      {
+        m->clients[i] = fd;
+        return;
+      }
+  close (fd);
+}
+
+/* sigfd, the two outputs, the listener, the input; then the clients. */
+enum
+{
+  P_SIG,
+  P_OUT,
+  P_ERR,
+  P_LISTEN,
+  P_IN,
+  P_CLIENTS,
+};
+
+static void
+fill_poll (const struct monitor *m, struct pollfd *p)
+{
+  bool pending = pty_buf_pending (&m->pending);
+
+  p[P_SIG] = (struct pollfd){ m->sigfd, POLLIN, 0 };
+  p[P_OUT] = (struct pollfd){ m->fds[0], POLLIN, 0 };
+  p[P_ERR] = (struct pollfd){ m->fds[1], POLLIN, 0 };
+  p[P_LISTEN] = (struct pollfd){ m->exited ? -1 : m->listenfd, POLLIN, 0 };
+  p[P_IN] = (struct pollfd){ pending ? m->in : -1, POLLOUT, 0 };
+  /* While input is pending, clients wait: their sockets fill up. */
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    p[P_CLIENTS + i] = (struct pollfd){ pending ? -1 : m->clients[i], POLLIN, 0 };
 }
 
 static void
@@ -72,19 +189,36 @@ watch (struct monitor *m)
 
   while (m->fds[0] >= 0 || m->fds[1] >= 0 || !m->exited)
     {
-      struct pollfd p[3] = { { m->sigfd, POLLIN, 0 }, { m->fds[0], POLLIN, 0 }, { m->fds[1], POLLIN, 0 } };
-      int r = poll (p, 3, m->exited ? DRAIN_MS : -1);
+      struct pollfd p[P_CLIENTS + MAX_CLIENTS];
+      int r;
+
+      fill_poll (m, p);
+      r = poll (p, P_CLIENTS + MAX_CLIENTS, m->exited ? DRAIN_MS : -1);
       if (r == 0)
         break; /* exited, and the stragglers went quiet */
       if (r < 0)
         continue;
-      if (p[0].revents)
+      if (p[P_SIG].revents)
         reap (m);
       for (int i = 0; i < 2; i++)
-        if (p[i + 1].revents && pump (m, i) == 1)
+        if (p[P_OUT + i].revents && pump (m, i) == 1)
           close (m->fds[i]), m->fds[i] = -1;
+      if (p[P_LISTEN].revents)
+        accept_client (m);
+      if (p[P_IN].revents && pty_buf_flush (m->in, &m->pending) < 0)
+        close_input (m);
+      for (int i = 0; i < MAX_CLIENTS; i++)
+        if (p[P_CLIENTS + i].revents && m->clients[i] >= 0)
+          serve_client (m, i);
       log_writer_flush (&m->log, &err);
     }
+}
+
+static void
+nonblocking (int fd)
+{
+  if (fd >= 0)
+    fcntl (fd, F_SETFL, O_NONBLOCK), fcntl (fd, F_SETFD, FD_CLOEXEC);
 }
 
 static int
@@ -102,16 +236,37 @@ setup (struct monitor *m, char **argv)
   m->sigfd = signalfd (-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   m->dirfd = open (argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   m->pid = atoi (argv[2]);
-  m->fds[0] = atoi (argv[3]);
-  m->fds[1] = atoi (argv[4]);
+  m->in = atoi (argv[3]);
+  m->fds[0] = atoi (argv[4]);
+  m->fds[1] = atoi (argv[5]);
+  m->tty = strchr (argv[6], 't') != NULL;
+  m->interactive = strchr (argv[6], 'i') != NULL;
+  m->listenfd = atoi (argv[7]);
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    m->clients[i] = -1;
   if (m->sigfd < 0 || m->dirfd < 0 || m->pid <= 0)
     return -1;
-  for (int i = 0; i < 2; i++)
-    fcntl (m->fds[i], F_SETFL, O_NONBLOCK), fcntl (m->fds[i], F_SETFD, FD_CLOEXEC);
+  nonblocking (m->fds[0]), nonblocking (m->fds[1]), nonblocking (m->in), nonblocking (m->listenfd);
   m->lockfd = exitrec_open_lock (m->dirfd, &err);
-  if (log_writer_open (&m->log, m->dirfd, atoll (argv[5]), &err) < 0)
+  if (log_writer_open (&m->log, m->dirfd, atoll (argv[8]), &err) < 0)
     m->log.fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
   return 0;
+}
+
+/* Attached clients learn how it ended before their socket closes. */
+static void
+tell_clients (struct monitor *m, int code)
+{
+  char msg[1 + sizeof code];
+
+  msg[0] = ATTACH_EXIT;
+  memcpy (msg + 1, &code, sizeof code);
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    if (m->clients[i] >= 0)
+      {
+        send (m->clients[i], msg, sizeof msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+        drop_client (m, i);
+      }
 }
 
 int
@@ -121,7 +276,7 @@ main (int argc, char **argv)
   struct exit_record rec;
   struct cl_error err;
 
-  if ((argc != 6 && argc != 8) || setup (&m, argv) < 0)
+  if ((argc != 9 && argc != 11) || setup (&m, argv) < 0)
     return 125;
   reap (&m); /* it may have exited before the signalfd was there */
   watch (&m);
@@ -138,7 +293,8 @@ main (int argc, char **argv)
   exitrec_from_status (m.status, &rec);
   if (m.exited && m.lockfd >= 0)
     exitrec_write (m.dirfd, m.lockfd, &rec, &err);
-  if (argc == 8)
-    execl (argv[6], "crunlocal", "rm", "-f", argv[7], (char *) NULL);
+  tell_clients (&m, m.exited ? rec.code : -1);
+  if (argc == 11)
+    execl (argv[9], "crunlocal", "rm", "-f", argv[10], (char *) NULL);
   return 0;
 }

@@ -17,15 +17,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pty.h"
 #include "util.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-/* What the child sends when it cannot start the command. */
+/* What the child sends: the PTY master (with the fd), or why it cannot
+   start the command. */
+enum
+{
+  MSG_FAILED,
+  MSG_CONSOLE,
+};
+
 struct child_msg
 {
+  int kind;
   int errnum;
   int status;
   char text[900];
@@ -36,7 +45,7 @@ static const char *host_devices[] = { "null", "zero", "full", "random", "urandom
 static void __attribute__ ((noreturn))
 child_fail (int sync, int status, const struct cl_error *err)
 {
-  struct child_msg m = { .errnum = err->errnum, .status = status };
+  struct child_msg m = { .kind = MSG_FAILED, .errnum = err->errnum, .status = status };
 
   snprintf (m.text, sizeof m.text, "%s", err->msg);
   if (write (sync, &m, sizeof m) < 0)
@@ -414,6 +423,21 @@ init_main (const struct spec *s, int sync)
     }
 }
 
+/* -t: the terminal is made inside (its devpts), its master handed out. */
+static int
+send_console (const struct spec *s, bool console, int sync, struct cl_error *err)
+{
+  struct winsize ws = { .ws_row = s->console_rows, .ws_col = s->console_cols };
+  struct child_msg m = { .kind = MSG_CONSOLE };
+  cleanup_close int master = pty_open_console (&ws, s->uid, console, err);
+
+  if (master < 0)
+    return -1;
+  if (pty_send_fd (sync, &m, sizeof m, master) != (ssize_t) sizeof m)
+    return cl_fail (err, errno, "hand the terminal to the caller");
+  return 0;
+}
+
 static void __attribute__ ((noreturn))
 child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked, int sync)
 {
@@ -425,7 +449,8 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   if (in_userns && (read (sync, &go, 1) != 1 || setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     child_fail (sync, 125, (cl_fail (&err, errno, "enter the user namespace"), &err));
   if (setup_filesystem (s, ov, &err) < 0 || sethostname (s->hostname, strlen (s->hostname)) < 0
-      || enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0)
+      || enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0
+      || (s->terminal && send_console (s, true, sync, &err) < 0))
     {
       if (!err.msg[0])
         cl_fail (&err, errno, "sethostname");
@@ -518,16 +543,29 @@ write_maps (const struct spec *s, pid_t pid, struct cl_error *err)
 }
 
 static int
-await_child (pid_t pid, int sync, struct cl_error *err)
+await_child (pid_t pid, int sync, int *console, struct cl_error *err)
 {
   struct child_msg m;
   ssize_t n;
+  int fd;
 
-  do
-    n = read (sync, &m, sizeof m);
-  while (n < 0 && errno == EINTR);
-  if (n == 0)
-    return 0; /* exec closed its end: the command runs */
+  *console = -1;
+  for (;;)
+    {
+      n = pty_recv_fd (sync, &m, sizeof m, &fd);
+      if (n == 0)
+        return 0; /* exec closed its end: the command runs */
+      if (n == (ssize_t) sizeof m && m.kind == MSG_CONSOLE && fd >= 0 && *console < 0)
+        {
+          *console = fd;
+          continue;
+        }
+      if (fd >= 0)
+        close (fd);
+      break;
+    }
+  if (*console >= 0)
+    close (*console), *console = -1;
   waitpid (pid, NULL, 0);
   if (n != (ssize_t) sizeof m)
     return cl_fail (err, errno, "the container process died while starting");
@@ -538,7 +576,7 @@ await_child (pid_t pid, int sync, struct cl_error *err)
 
 int
 ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
-          pid_t *pid_out, struct cl_error *err)
+          struct ns_proc *proc, struct cl_error *err)
 {
   int sv[2];
   pid_t pid;
@@ -568,13 +606,13 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
       close (sv[0]);
       return -1;
     }
-  if (await_child (pid, sv[0], err) < 0)
+  if (await_child (pid, sv[0], &proc->console, err) < 0)
     {
       close (sv[0]);
       return -1;
     }
   close (sv[0]);
-  *pid_out = pid;
+  proc->pid = pid;
   return 0;
 }
 
@@ -642,6 +680,7 @@ spawned_main (const struct spec *s, const sigset_t *blocked, int sync)
   bool single_id = s->n_gid_maps == 1 && s->gid_maps[0].size == 1;
 
   if (enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0
+      || (s->terminal && send_console (s, false, sync, &err) < 0)
       || set_identity (s, !single_id, &err) < 0
       || (s->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
           && cl_fail (&err, errno, "no_new_privs") < 0))
@@ -653,7 +692,8 @@ spawned_main (const struct spec *s, const sigset_t *blocked, int sync)
 }
 
 int
-ns_spawn (const struct spec *s, const sigset_t *blocked, pid_t *pid_out, struct cl_error *err)
+ns_spawn (const struct spec *s, const sigset_t *blocked, struct ns_proc *proc,
+          struct cl_error *err)
 {
   int sv[2];
   pid_t pid;
@@ -673,9 +713,9 @@ ns_spawn (const struct spec *s, const sigset_t *blocked, pid_t *pid_out, struct 
       spawned_main (s, blocked, sv[1]);
     }
   close (sv[1]);
-  ret = await_child (pid, sv[0], err);
+  ret = await_child (pid, sv[0], &proc->console, err);
   close (sv[0]);
   if (ret == 0)
-    *pid_out = pid;
+    proc->pid = pid;
   return ret;
 }

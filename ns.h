@@ -23,12 +23,21 @@ struct ns_overlay
   bool userxattr;
 };
 
-/* Start spec->args.  Returns once the command has been exec'd (0, *pid
+/* A started process.  With spec->terminal its stdio is the slave of a
+   PTY made in the container's devpts, and `console` the master (else
+   -1), the caller's to close. */
+struct ns_proc
+{
+  pid_t pid;
+  int console;
+};
+
+/* Start spec->args.  Returns once the command has been exec'd (0, *proc
    set) or failed to start (-1, err->status = 125/126/127, nothing left
    running).  `blocked` is the signal mask the caller keeps blocked; the
    child clears it before exec. */
 int ns_start (const struct spec *spec, const struct ns_overlay *overlay,
-              const sigset_t *blocked, pid_t *pid, struct cl_error *err);
+              const sigset_t *blocked, struct ns_proc *proc, struct cl_error *err);
 
 /* `exec`: move this (single-threaded) process into the namespaces of the
    running process `pid` — its user namespace when it is not ours — and
@@ -39,7 +48,8 @@ int ns_join (pid_t pid, struct cl_error *err);
    identity, capabilities and rlimits.  Returns once exec'd, like
    ns_start.  spec->gid_maps tell whether setgroups is allowed (a single
    mapped id: not). */
-int ns_spawn (const struct spec *s, const sigset_t *blocked, pid_t *pid, struct cl_error *err);
+int ns_spawn (const struct spec *s, const sigset_t *blocked, struct ns_proc *proc,
+              struct cl_error *err);
 
 /* Does `pid` catch `sig`?  (/proc/PID/status SigCgt.)  A namespace's init
    that does not catch a signal never sees it. */

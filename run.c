@@ -198,6 +198,7 @@ static const char main_usage[] =
   "  start       Start exited containers again\n"
   "  inspect     Show containers as JSON\n"
   "  exec        Run a command in a running container\n"
+  "  attach      Attach to a detached container's terminal or output\n"
   "  container   Container commands: prune\n"
   "  pull        Pull an image from a registry or a local layout/archive\n"
   "  images      List images in the store\n"
@@ -245,6 +246,7 @@ static const struct
   { "rm", cmd_rm },           { "container", cmd_container }, { "logs", cmd_logs },
   { "stop", cmd_stop },       { "kill", cmd_kill },       { "wait", cmd_wait },
   { "start", cmd_start },     { "inspect", cmd_inspect }, { "exec", cmd_exec },
+  { "attach", cmd_attach },
 };
 
 int

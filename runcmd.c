@@ -18,6 +18,7 @@
 #include "detach.h"
 #include "exitrec.h"
 #include "ns.h"
+#include "pty.h"
 #include "pull.h"
 #include "ref.h"
 #include "snapshot.h"
@@ -26,6 +27,8 @@
 #include "util.h"
 
 static const char run_options[] =
+  "  -i, --interactive            pass stdin to the container (else it reads /dev/null)\n"
+  "  -t, --tty                    give the container a terminal (a PTY); with -i, ours is raw\n"
   "  -e, --env NAME[=VALUE]       set an environment variable (NAME alone: the host's)\n"
   "      --env-file FILE          read variables from FILE\n"
   "  -v, --volume SRC:DST[:ro|rw] bind a host directory or file\n"
@@ -71,7 +74,7 @@ static const char spec_usage[] =
 struct run_opts
 {
   struct spec_opts spec;
-  bool rm, detach;
+  bool rm, detach, interactive;
   long long log_max_size;
   const char *stop_signal;
   char *name;
@@ -239,7 +242,8 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
     case OPT_BUNDLE: o->bundle = optarg; return 0;
     case 'o': o->output = optarg; return 0;
     case OPT_PLATFORM: o->platform = optarg; return 0;
-    case 'i': return 0; /* stdin is always passed through */
+    case 'i': o->interactive = true; return 0;
+    case 't': o->spec.terminal = true; return 0;
     case OPT_PULL:
       if (strcmp (optarg, "missing") && strcmp (optarg, "always") && strcmp (optarg, "never"))
         return cl_fail (err, 0, "--pull must be missing, always or never, not \"%s\"", optarg);
@@ -272,6 +276,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     { "pull", required_argument, NULL, OPT_PULL }, { "platform", required_argument, NULL, OPT_PLATFORM },
     { "network", required_argument, NULL, OPT_NETWORK }, { "net", required_argument, NULL, OPT_NETWORK },
     { "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY }, { "interactive", no_argument, NULL, 'i' },
+    { "tty", no_argument, NULL, 't' },
     { "init", no_argument, NULL, OPT_INIT },     { "bundle", required_argument, NULL, OPT_BUNDLE },
     { "output", required_argument, NULL, 'o' }, { "detach", no_argument, NULL, 'd' },
     { "log-opt", required_argument, NULL, OPT_LOG_OPT }, { "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
@@ -285,7 +290,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
   /* `spec IMAGE [CMD...] -o DIR`: the output may follow the command. */
   if (o->is_spec && argc > 3 && (strcmp (argv[argc - 2], "-o") == 0 || strcmp (argv[argc - 2], "--output") == 0))
     o->output = argv[argc - 1], argc -= 2;
-  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:io:" : "+e:v:w:u:id", longopts)) != -1)
+  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:ito:" : "+e:v:w:u:itd", longopts)) != -1)
     {
       if (c == -2)
         return -2;
@@ -378,65 +383,14 @@ write_bundle_config (const struct spec *sp, const char *dir, struct cl_error *er
   return write_file_atomic_at (dfd, "config.json", json, len, 0600, false, err);
 }
 
-static bool
-terminating (int sig)
-{
-  return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
-}
-
-/* Forward signals to the container's process until it exits; returns how
-   it ended.  A namespace's init (pid1) that does not catch a terminating
-   signal would never see it (pid_namespaces(7)), so such a signal kills
-   it, and the record says which signal asked. */
-void
-cli_wait_forwarding (pid_t pid, const sigset_t *set, bool pid1, struct exit_record *rec)
-{
-  int asked = 0, status;
-
-  for (;;)
-    {
-      siginfo_t si;
-      int sig = sigwaitinfo (set, &si);
-      if (sig < 0)
-        continue;
-      if (sig != SIGCHLD)
-        {
-          if (pid1 && terminating (sig) && !ns_catches (pid, sig))
-            {
-              asked = sig;
-              kill (pid, SIGKILL);
-            }
-          else
-            kill (pid, sig);
-          continue;
-        }
-      if (waitpid (pid, &status, WNOHANG) == pid)
-        break;
-    }
-  exitrec_from_status (status, rec);
-  if (asked && rec->signal)
-    rec->signal = asked, rec->code = 128 + asked;
-}
-
-void
-cli_block_forwarded (sigset_t *set)
-{
-  int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
-
-  sigemptyset (set);
-  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-    sigaddset (set, sigs[i]);
-  sigprocmask (SIG_BLOCK, set, NULL);
-}
-
 static int
-start_blocked (const struct spec *sp, const struct ns_overlay *ov, sigset_t *set, pid_t *pid,
-               struct cl_error *err)
+start_blocked (const struct spec *sp, const struct ns_overlay *ov, bool interactive, sigset_t *set,
+               struct ns_proc *proc, struct cl_error *err)
 {
   cli_block_forwarded (set);
-  if (cl_check_interrupt (err) < 0)
+  if (cl_check_interrupt (err) < 0 || cli_stdin_for (interactive || sp->terminal, err) < 0)
     return -1;
-  return ns_start (sp, ov, set, pid, err);
+  return ns_start (sp, ov, set, proc, err);
 }
 
 /* `rm -f` may have removed the container meanwhile: then there is
@@ -458,20 +412,22 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
                 const struct snapshot *snap, int *code, struct cl_error *err)
 {
   struct exit_record rec;
+  struct ns_proc proc;
   sigset_t set;
-  pid_t pid;
 
-  if (start_blocked (sp, snapshot_overlay (snap), &set, &pid, err) < 0)
+  if (start_blocked (sp, snapshot_overlay (snap), c->interactive, &set, &proc, err) < 0)
     return -1;
-  c->pid = pid;
-  c->pid_start = container_pid_start (pid);
+  c->pid = proc.pid;
+  c->pid_start = container_pid_start (proc.pid);
   c->monitor_pid = getpid ();
   c->monitor_start = container_pid_start (getpid ());
   c->started = (long long) time (NULL);
   free (c->status);
   c->status = xstrdup ("running");
   container_save (s, c, err);
-  cli_wait_forwarding (pid, &set, true, &rec);
+  cli_wait_forwarding (&proc, &set, true, c->interactive, &rec);
+  if (proc.console >= 0)
+    close (proc.console);
   *code = rec.code;
   record_exit (c, &rec);
   return 0;
@@ -482,19 +438,22 @@ static int
 run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
 {
   struct spec sp;
+  struct ns_proc proc;
   sigset_t set;
-  pid_t pid;
   int ret = bundle_load (o->bundle, &sp, err);
 
   if (ret == 0 && geteuid () != 0 && !(sp.namespaces & NS_USER))
     ret = cl_fail (err, EPERM, "bundle %s: an unprivileged user needs a user namespace "
                    "(linux.namespaces \"user\" with uidMappings and gidMappings)", o->bundle);
   if (ret == 0)
-    ret = start_blocked (&sp, NULL, &set, &pid, err);
+    ret = start_blocked (&sp, NULL, o->interactive, &set, &proc, err);
   if (ret == 0)
     {
       struct exit_record rec;
-      cli_wait_forwarding (pid, &set, true, &rec);
+      /* As runc: a bundle's terminal takes our input. */
+      cli_wait_forwarding (&proc, &set, true, o->interactive || sp.terminal, &rec);
+      if (proc.console >= 0)
+        close (proc.console);
       *code = rec.code;
     }
   spec_clear (&sp);
@@ -512,12 +471,24 @@ describe_container (struct container *c, const struct run_opts *o, const struct 
                    : cfg->stop_signal ? xstrdup (cfg->stop_signal) : NULL;
   c->detached = o->detach;
   c->auto_rm = o->rm;
+  c->interactive = o->interactive;
+  c->tty = o->spec.terminal;
   c->log_max_size = o->log_max_size;
   c->entrypoint = xcalloc (1, sizeof (char *));
   if (o->spec.entrypoint_set && o->spec.entrypoint && *o->spec.entrypoint)
     strv_append (&c->entrypoint, o->spec.entrypoint);
   for (size_t i = 0; !o->spec.entrypoint_set && cfg->entrypoint && cfg->entrypoint[i]; i++)
     strv_append (&c->entrypoint, cfg->entrypoint[i]);
+}
+
+/* -t: the container's terminal starts at the size of ours. */
+static void
+terminal_size (struct run_opts *o)
+{
+  struct winsize ws;
+
+  if (o->spec.terminal && (pty_get_size (0, &ws) || pty_get_size (1, &ws)))
+    o->spec.console_rows = ws.ws_row, o->spec.console_cols = ws.ws_col;
 }
 
 static int
@@ -537,6 +508,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
       || container_create (s, o->name, &c, err) < 0)
     return -1;
   describe_container (&c, o, img, &cfg);
+  terminal_size (o);
   snprintf (hostname, sizeof hostname, "%.12s", c.id);
   if (!o->spec.hostname)
     o->spec.hostname = hostname;

@@ -147,8 +147,8 @@ spec_merge_env (char *const *img_env, const struct spec_opts *o, char ***out,
   return 0;
 }
 
-static bool
-env_has (char *const *env, const char *name)
+bool
+spec_env_has (char *const *env, const char *name)
 {
   size_t n = strlen (name);
   for (size_t i = 0; env[i]; i++)
@@ -381,16 +381,16 @@ process_from_image (const struct image_config *img, const struct spec_opts *o,
   if (spec_resolve_user (o->user ? o->user : img->user, passwd, group, &s->uid, &s->gid,
                          &s->groups, &s->n_groups, err) < 0)
     return -1;
-  if (!env_has (s->env, "PATH"))
+  if (!spec_env_has (s->env, "PATH"))
     env_set (&s->env, DEFAULT_PATH);
-  if (!env_has (s->env, "HOSTNAME"))
+  if (!spec_env_has (s->env, "HOSTNAME"))
     {
       cleanup_free char *h = xasprintf ("HOSTNAME=%s", s->hostname);
       env_set (&s->env, h);
     }
-  if (o->terminal && !env_has (s->env, "TERM"))
+  if (o->terminal && !spec_env_has (s->env, "TERM"))
     env_set (&s->env, "TERM=xterm");
-  if (!env_has (s->env, "HOME"))
+  if (!spec_env_has (s->env, "HOME"))
     {
       char f[7][256];
       char idbuf[32];
@@ -410,6 +410,8 @@ spec_from_image (const struct image_config *img, const struct spec_opts *o,
   memset (s, 0, sizeof *s);
   s->hostname = xstrdup (o->hostname ? o->hostname : "crunlocal");
   s->terminal = o->terminal;
+  s->console_rows = o->console_rows;
+  s->console_cols = o->console_cols;
   if (process_from_image (img, o, rd, arg, s, err) < 0)
     return -1;
   s->root_path = xstrdup (o->rootfs);
@@ -481,6 +483,14 @@ gen_process (yajl_gen g, const struct spec *s)
   jg_str (g, "process");
   yajl_gen_map_open (g);
   jg_kbool (g, "terminal", s->terminal);
+  if (s->terminal && s->console_rows && s->console_cols)
+    {
+      jg_str (g, "consoleSize");
+      yajl_gen_map_open (g);
+      jg_kint (g, "height", s->console_rows);
+      jg_kint (g, "width", s->console_cols);
+      yajl_gen_map_close (g);
+    }
   jg_str (g, "user");
   yajl_gen_map_open (g);
   jg_kint (g, "uid", s->uid);

@@ -45,6 +45,7 @@ struct spec
   char **args, **env;
   char *cwd;
   bool terminal;
+  unsigned short console_rows, console_cols; /* consoleSize, 0 when unknown */
   uid_t uid;
   gid_t gid;
   gid_t *groups;
@@ -81,6 +82,7 @@ struct spec_opts
   char **env_files;      /* --env-file */
   char *workdir, *user, *hostname;
   bool terminal, read_only, init;
+  unsigned short console_rows, console_cols; /* the caller's terminal, for -t */
   bool network_none;
   struct spec_volume *volumes; /* -v, --mount type=bind */
   size_t n_volumes;
@@ -116,5 +118,8 @@ int spec_resolve_user (const char *user, const char *passwd, const char *group,
 #define SPEC_ANNOTATION_INIT "io.crunlocal.init"
 
 char *spec_to_json (const struct spec *s, size_t *len);
+
+/* Does env (NAME=VALUE entries) set NAME? */
+bool spec_env_has (char *const *env, const char *name);
 
 #endif

@@ -10,22 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-21}
 N=${N:-100}
-bench_need podman runc bc busybox-static conmon
-PM="podman --root $T/pm/root --runroot $T/pm/run --runtime runc"
-cleanup () {
-  "$CRUNLOCAL" rm -f $("$CRUNLOCAL" ps -aq) >/dev/null 2>&1 || true
-  $PM rm -af -t 0 >/dev/null 2>&1; $PM rmi -af >/dev/null 2>&1
-  stop_registries
-  umount -R "$T/pm/root/overlay" 2>/dev/null
-  rm -rf "$T" 2>/dev/null || true
-}
-trap cleanup EXIT
-bench_registry
-export CRUNLOCAL_ROOT="$T/cl/root" CRUNLOCAL_RUNROOT="$T/cl/run"
-"$CRUNLOCAL" pull -q "$BREG/busybox" >/dev/null
-$PM pull -q --tls-verify=false "$BREG/busybox" >/dev/null
-
-ms () { echo "$1 * 1000 / 1" | bc; }
+bench_against_podman
 # KIND PID...: "total-KiB per-KiB" of a status field (VmRSS) or smaps_rollup (Pss)
 mem () {
   field=$1; shift
@@ -38,7 +23,7 @@ mem () {
 i=0
 while [ "$i" -lt "$N" ]; do
   "$CRUNLOCAL" run -d "$BREG/busybox" sleep 100000 >/dev/null
-  $PM run -d --network=host --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 "$BREG/busybox" sleep 100000 >/dev/null
+  $PMRUN -d "$BREG/busybox" sleep 100000 >/dev/null
   i=$((i + 1))
 done
 cl_pids=$(pgrep -f "^crunlocal-monitor $CRUNLOCAL_ROOT/" | tr '\n' ' ')

@@ -41,3 +41,27 @@ median_time () {
 }
 
 ratio () { echo "scale=2; $1 / $2" | bc; }
+ms () { echo "$1 * 1000 / 1" | bc; }
+
+# crunlocal and podman side by side, each with a store of its own holding
+# busybox: PM is podman on runc (crun 1.8 refuses hybrid cgroups here),
+# PMRUN its `run` with nofile/nproc lowered to 1024 (its fixed 1048576
+# fails without CAP_SYS_RESOURCE).  Everything is removed on exit.
+bench_against_podman () {
+  bench_need podman runc bc busybox-static conmon
+  PM="podman --root $T/pm/root --runroot $T/pm/run --runtime runc"
+  PMRUN="$PM run --network=host --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
+  trap bench_cleanup EXIT
+  bench_registry
+  export CRUNLOCAL_ROOT="$T/cl/root" CRUNLOCAL_RUNROOT="$T/cl/run"
+  "$CRUNLOCAL" pull -q "$BREG/busybox" >/dev/null
+  $PM pull -q --tls-verify=false "$BREG/busybox" >/dev/null
+}
+
+bench_cleanup () {
+  "$CRUNLOCAL" rm -f $("$CRUNLOCAL" ps -aq) >/dev/null 2>&1 || true
+  $PM rm -af -t 0 >/dev/null 2>&1; $PM rmi -af >/dev/null 2>&1
+  stop_registries
+  umount -R "$T/pm/root/overlay" 2>/dev/null
+  rm -rf "$T" 2>/dev/null || true
+}

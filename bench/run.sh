@@ -22,7 +22,6 @@ export CRUNLOCAL_ROOT="$T/cl/root" CRUNLOCAL_RUNROOT="$T/cl/run"
 $PM pull -q --tls-verify=false "$BREG/busybox" >/dev/null
 "$CRUNLOCAL" spec "$BREG/busybox" true -o "$T/bundle"
 
-ms () { echo "$1 * 1000 / 1" | bc; }
 
 cl=$(median_time "$RUNS" : "$CRUNLOCAL" run --rm "$BREG/busybox" true)
 pm=$(median_time "$RUNS" : $PM run --rm --network=host --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \

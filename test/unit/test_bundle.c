@@ -14,7 +14,8 @@ test_bundle_roundtrip (void)
   struct spec_idmap maps[] = { { 0, 1000, 1 }, { 1, 100000, 65536 } };
   struct spec_opts o = { .args = args, .env = env, .hostname = "h1", .rootfs = "rootfs",
                          .init = true, .uid_maps = maps, .gid_maps = maps,
-                         .n_uid_maps = 2, .n_gid_maps = 2, .rootless = true, .nofile_hard = 4096 };
+                         .n_uid_maps = 2, .n_gid_maps = 2, .rootless = true, .nofile_hard = 4096,
+                         .terminal = true, .console_rows = 40, .console_cols = 132 };
   struct image_config img = { 0 };
   struct spec a, b;
   struct cl_error err = { 0 };
@@ -29,6 +30,8 @@ test_bundle_roundtrip (void)
   CHECK_STR (b.cwd, "/");
   CHECK (strv_contains (b.env, "A=1"));
   CHECK (b.init && b.no_new_privs && !b.root_readonly);
+  CHECK (b.terminal && b.console_rows == 40 && b.console_cols == 132);
+  CHECK (strv_contains (b.env, "TERM=xterm"));
   CHECK (b.namespaces == a.namespaces && (b.namespaces & NS_USER));
   CHECK (b.n_uid_maps == 2 && b.uid_maps[1].host == 100000 && b.uid_maps[1].size == 65536);
   CHECK (b.n_gid_maps == 2 && b.gid_maps[0].host == 1000);

@@ -22,6 +22,8 @@ void test_logfmt_when (void);
 void test_log_writer (void);
 void test_exitrec (void);
 void test_template (void);
+void test_detach_keys (void);
+void test_pty_buf (void);
 
 #define UNIT_TESTS                                                           \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
@@ -37,6 +39,7 @@ void test_template (void);
       { "bundle_refused", test_bundle_refused },                             \
       { "logfmt_parse", test_logfmt_parse }, { "logfmt_when", test_logfmt_when }, \
       { "log_writer", test_log_writer }, { "exitrec", test_exitrec },        \
-      { "template", test_template },
+      { "template", test_template }, { "detach_keys", test_detach_keys },  \
+      { "pty_buf", test_pty_buf },
 
 #endif

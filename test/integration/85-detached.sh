@@ -103,12 +103,13 @@ expect "rm -fv (podman's -v accepted) removes several at once" sh -c "[ $RC = 0 
 
 # 10 000 lines: logs -f gets them all in order on the right streams;
 # --tail 5 the last five; -t, --since and --until.
-"$CL" run -d --name many "$BB" sh -c 'i=1; while [ $i -le 10000 ]; do echo "line $i"; i=$((i+1)); done; echo "err end" >&2' >/dev/null
+# (two streams are two pipes, whose order the monitor cannot know: the
+# pause lets it drain stdout before "err end" comes)
+"$CL" run -d --name many "$BB" sh -c 'i=1; while [ $i -le 10000 ]; do echo "line $i"; i=$((i+1)); done; sleep 0.5; echo "err end" >&2' >/dev/null
 "$CL" logs -f many >"$T/o" 2>"$T/e"; RC=$?
 expect "logs -f of 10 000 lines: all, in order, stdout and stderr apart" sh -c "[ $RC = 0 ] && [ \$(wc -l <'$T/o') = 10000 ] && seq 1 10000 | sed 's/^/line /' | cmp -s - '$T/o' && [ \"\$(cat '$T/e')\" = 'err end' ]"
 "$CL" logs --tail 5 many >"$T/o" 2>"$T/e"
-# (the two streams are two pipes: "err end" may land among the last lines)
-expect "logs --tail 5: the last five lines of both streams, each on its own" sh -c "[ \$(cat '$T/o' '$T/e' | wc -l) = 5 ] && [ \"\$(tail -n 1 '$T/o')\" = 'line 10000' ] && [ \"\$(cat '$T/e')\" = 'err end' ] && [ \"\$(head -n 1 '$T/o')\" = \"line \$((10001 - \$(wc -l <'$T/o')))\" ]"
+expect "logs --tail 5: the last five lines of both streams, each on its own" sh -c "[ \$(wc -l <'$T/o') = 4 ] && [ \"\$(head -n 1 '$T/o')\" = 'line 9997' ] && [ \"\$(tail -n 1 '$T/o')\" = 'line 10000' ] && [ \"\$(cat '$T/e')\" = 'err end' ]"
 "$CL" run -d --name timed "$BB" sh -c 'echo early; sleep 1.2; echo late' >/dev/null
 "$CL" wait timed >/dev/null
 late=$("$CL" logs -t timed | awk '/ late$/ {print $1}')

@@ -35,13 +35,21 @@ int cli_find_container (struct store *s, const char *what, struct container *c,
 /* foreground.c.  Block the signals a foreground command forwards to its
    container. */
 void cli_block_forwarded (sigset_t *set);
-/* Forward them to proc->pid until it exits (pid1: it is a namespace's
-   init, which ignores what it does not catch); how it ended in *rec.
-   With a terminal (proc->console), relay it to ours — and our stdin to
-   it when `input` (-i), our terminal raw meanwhile. */
+/* How a foreground container's stdio reaches ours. */
+struct log_writer;
+struct cli_io
+{
+  int master;   /* -t: its terminal (else -1), relayed to our stdout */
+  bool input;   /* -i with -t: our stdin to the terminal, ours raw meanwhile */
+  int out[2];   /* no -t: its stdout and stderr pipes, relayed to ours and
+                   closed; -1: it has ours (nothing to relay) */
+  struct log_writer *log; /* what is relayed is logged too (NULL: not) */
+};
+/* Forward them to `pid` until it exits (pid1: it is a namespace's init,
+   which ignores what it does not catch), relaying `io` (NULL: nothing);
+   how it ended in *rec. */
 struct exit_record;
-struct ns_proc;
-void cli_wait_forwarding (const struct ns_proc *proc, const sigset_t *set, bool pid1, bool input,
+void cli_wait_forwarding (pid_t pid, const sigset_t *set, bool pid1, const struct cli_io *io,
                           struct exit_record *rec);
 /* Without -i the container's stdin is /dev/null: make it ours (fd 0). */
 int cli_stdin_for (bool interactive, struct cl_error *err);

@@ -175,7 +175,7 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
   if (devnull < 0)
     report_fail (report, (cl_fail (&err, errno, "/dev/null"), &err));
   if ((listenfd = attach_socket (s, c, &err)) < 0 || container_stdio (c, devnull, &io, &err) < 0
-      || ns_start (sp, ov, &set, &proc, &err) < 0)
+      || ns_start (sp, ov, &set, NULL, &proc, &err) < 0)
     report_fail (report, &err);
   terminal_stdio (&proc, &io);
   /* Hold no end of the container's pipes: their EOF is the container's. */

@@ -140,7 +140,8 @@ exec_in (const struct container *c, const struct exec_opts *o, int *code, struct
     }
   if (ret == 0)
     {
-      cli_wait_forwarding (&proc, &set, false, o->interactive, &rec);
+      struct cli_io io = { .master = proc.console, .input = o->interactive, .out = { -1, -1 } };
+      cli_wait_forwarding (proc.pid, &set, false, &io, &rec);
       if (proc.console >= 0)
         close (proc.console);
       *code = rec.code;

@@ -1,6 +1,7 @@
 /* A container in the foreground of `run` and `exec`: signals forwarded
-   to it, and with -t its terminal relayed to the caller's, raw while
-   attached and restored on every way out. */
+   to it, its output relayed (and logged) when it comes through pipes,
+   and with -t its terminal relayed to the caller's, raw while attached
+   and restored on every way out. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -12,6 +13,7 @@
 
 #include "cli.h"
 #include "exitrec.h"
+#include "logfmt.h"
 #include "ns.h"
 #include "pty.h"
 #include "util.h"
@@ -74,8 +76,12 @@ struct relay
   bool pid1, exited;
   int status, asked;
   int sigfd, in, master;
+  int out[2]; /* what comes out: stdout (or the terminal), stderr */
+  struct log_writer *log;
   struct pty_buf pending; /* typed, not yet taken by the container */
 };
+
+static const char *streams[] = { "stdout", "stderr" };
 
 /* The caller's terminal size onto the container's. */
 static void
@@ -83,7 +89,7 @@ copy_size (int master)
 {
   struct winsize ws;
 
-  if (pty_get_size (0, &ws) || pty_get_size (1, &ws))
+  if (master >= 0 && (pty_get_size (0, &ws) || pty_get_size (1, &ws)))
     ioctl (master, TIOCSWINSZ, &ws);
 }
 
@@ -97,7 +103,7 @@ relay_signals (struct relay *r)
       int sig = (int) si.ssi_signo;
       if (sig == SIGCHLD)
         r->exited = r->exited || waitpid (r->pid, &r->status, WNOHANG) == r->pid;
-      else if (sig == SIGWINCH)
+      else if (sig == SIGWINCH && r->master >= 0)
         copy_size (r->master);
       else
         forward (r->pid, sig, r->pid1, &r->asked);
@@ -138,32 +144,48 @@ relay_input (struct relay *r)
     r->in = -1;
 }
 
-/* false once every holder of the terminal's slave is gone (EIO). */
+/* Output i to our fd i+1 and the log; false at its end (EOF, or EIO
+   once every holder of a terminal's slave is gone), or when our side is
+   gone (EPIPE: `run IMG yes | head -1`). */
 static bool
-relay_output (struct relay *r)
+relay_output (struct relay *r, int i)
 {
   char buf[16384];
-  struct cl_error ignored;
-  ssize_t n = read (r->master, buf, sizeof buf);
+  struct cl_error err;
+  ssize_t n = read (r->out[i], buf, sizeof buf);
 
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
     return true;
   if (n <= 0)
     return false;
-  write_all (1, buf, (size_t) n, &ignored);
-  return true;
+  if (r->log)
+    log_writer_put (r->log, streams[i], buf, (size_t) n, &err);
+  return write_all (i + 1, buf, (size_t) n, &err) == 0 || err.errnum != EPIPE;
+}
+
+/* A pipe's end is closed, so that the container's next write to it
+   fails as it would on ours; the terminal stays the caller's. */
+static void
+end_output (struct relay *r, int i)
+{
+  if (r->out[i] != r->master)
+    close (r->out[i]);
+  r->out[i] = -1;
 }
 
 static void
 relay_loop (struct relay *r)
 {
-  while (r->master >= 0)
+  struct cl_error ignored;
+
+  while (r->out[0] >= 0 || r->out[1] >= 0)
     {
       bool pending = pty_buf_pending (&r->pending);
-      struct pollfd p[3] = { { r->sigfd, POLLIN, 0 },
+      struct pollfd p[4] = { { r->sigfd, POLLIN, 0 },
                              { pending ? -1 : r->in, POLLIN, 0 },
-                             { r->master, POLLIN | (pending ? POLLOUT : 0), 0 } };
-      int k = poll (p, 3, r->exited ? DRAIN_MS : -1);
+                             { r->out[0], POLLIN | (pending ? POLLOUT : 0), 0 },
+                             { r->out[1], POLLIN, 0 } };
+      int k = poll (p, 4, r->exited ? DRAIN_MS : -1);
       if (k == 0)
         break;
       if (k < 0)
@@ -174,30 +196,40 @@ relay_loop (struct relay *r)
         relay_input (r);
       if ((p[2].revents & POLLOUT) && pty_buf_flush (r->master, &r->pending) < 0)
         r->in = -1;
-      if ((p[2].revents & (POLLIN | POLLHUP | POLLERR)) && !relay_output (r))
-        r->master = -1;
+      for (int i = 0; i < 2; i++)
+        if ((p[2 + i].revents & (POLLIN | POLLHUP | POLLERR)) && !relay_output (r, i))
+          end_output (r, i);
+      if (r->log)
+        log_writer_flush (r->log, &ignored);
     }
 }
 
-/* Relay until the terminal is done; the container may live on without
-   it (it closed its terminal), and is then waited for as without one. */
+/* Relay until the outputs end; the container may live on without them
+   (it closed them), and is then waited for as without them. */
 static void
-wait_terminal (const struct ns_proc *proc, const sigset_t *set, bool pid1, bool input,
-               struct exit_record *rec)
+relay_until_exit (pid_t pid, const sigset_t *set, bool pid1, const struct cli_io *io,
+                  struct exit_record *rec)
 {
-  struct relay r = { .pid = proc->pid, .pid1 = pid1, .sigfd = -1, .in = input ? 0 : -1,
-                     .master = proc->console };
+  bool tty = io->master >= 0;
+  struct relay r = { .pid = pid, .pid1 = pid1, .sigfd = -1, .in = tty && io->input ? 0 : -1,
+                     .master = io->master, .out = { tty ? io->master : io->out[0], tty ? -1 : io->out[1] },
+                     .log = io->log };
   struct pty_saved saved = { .active = false };
   struct cl_error ignored;
   cleanup_close int sigfd = signalfd (-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
 
   r.sigfd = sigfd;
-  fcntl (r.master, F_SETFL, fcntl (r.master, F_GETFL) | O_NONBLOCK);
-  if (input && isatty (0))
+  for (int i = 0; i < 2; i++)
+    if (r.out[i] >= 0)
+      fcntl (r.out[i], F_SETFL, fcntl (r.out[i], F_GETFL) | O_NONBLOCK);
+  if (r.in >= 0 && isatty (0))
     pty_make_raw (0, &saved, &ignored);
   copy_size (r.master);
   if (sigfd >= 0)
     relay_loop (&r);
+  for (int i = 0; i < 2; i++)
+    if (r.out[i] >= 0)
+      end_output (&r, i);
   pty_restore (&saved);
   if (!r.exited)
     r.status = forward_until_exit (r.pid, set, pid1, &r.asked);
@@ -205,14 +237,14 @@ wait_terminal (const struct ns_proc *proc, const sigset_t *set, bool pid1, bool 
 }
 
 void
-cli_wait_forwarding (const struct ns_proc *proc, const sigset_t *set, bool pid1, bool input,
+cli_wait_forwarding (pid_t pid, const sigset_t *set, bool pid1, const struct cli_io *io,
                      struct exit_record *rec)
 {
   int asked = 0, status;
 
-  if (proc->console >= 0)
-    return wait_terminal (proc, set, pid1, input, rec);
-  status = forward_until_exit (proc->pid, set, pid1, &asked);
+  if (io && (io->master >= 0 || io->out[0] >= 0 || io->out[1] >= 0))
+    return relay_until_exit (pid, set, pid1, io, rec);
+  status = forward_until_exit (pid, set, pid1, &asked);
   finish (status, asked, rec);
 }
 

@@ -439,13 +439,17 @@ send_console (const struct spec *s, bool console, int sync, struct cl_error *err
 }
 
 static void __attribute__ ((noreturn))
-child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked, int sync)
+child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
+            const struct ns_stdio *stdio, int sync)
 {
   struct cl_error err = { 0 };
   char go;
   bool in_userns = s->namespaces & NS_USER;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  for (int i = 0; stdio && i < 3; i++)
+    if (stdio->fd[i] >= 0 && dup2 (stdio->fd[i], i) < 0)
+      child_fail (sync, 125, (cl_fail (&err, errno, "dup2 the container's stdio"), &err));
   if (in_userns && (read (sync, &go, 1) != 1 || setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     child_fail (sync, 125, (cl_fail (&err, errno, "enter the user namespace"), &err));
   if (setup_filesystem (s, ov, &err) < 0 || sethostname (s->hostname, strlen (s->hostname)) < 0
@@ -576,7 +580,7 @@ await_child (pid_t pid, int sync, int *console, struct cl_error *err)
 
 int
 ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
-          struct ns_proc *proc, struct cl_error *err)
+          const struct ns_stdio *stdio, struct ns_proc *proc, struct cl_error *err)
 {
   int sv[2];
   pid_t pid;
@@ -595,7 +599,7 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
   if (pid == 0)
     {
       close (sv[0]);
-      child_main (s, ov, blocked, sv[1]);
+      child_main (s, ov, blocked, stdio, sv[1]);
     }
   close (sv[1]);
   if ((s->namespaces & NS_USER)

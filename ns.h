@@ -32,12 +32,19 @@ struct ns_proc
   int console;
 };
 
+/* What the process gets as stdin, stdout and stderr; -1 (or no struct):
+   the caller's own.  A terminal (spec->terminal) replaces all three. */
+struct ns_stdio
+{
+  int fd[3];
+};
+
 /* Start spec->args.  Returns once the command has been exec'd (0, *proc
    set) or failed to start (-1, err->status = 125/126/127, nothing left
    running).  `blocked` is the signal mask the caller keeps blocked; the
    child clears it before exec. */
-int ns_start (const struct spec *spec, const struct ns_overlay *overlay,
-              const sigset_t *blocked, struct ns_proc *proc, struct cl_error *err);
+int ns_start (const struct spec *spec, const struct ns_overlay *overlay, const sigset_t *blocked,
+              const struct ns_stdio *stdio, struct ns_proc *proc, struct cl_error *err);
 
 /* `exec`: move this (single-threaded) process into the namespaces of the
    running process `pid` — its user namespace when it is not ours — and

@@ -17,6 +17,7 @@
 #include "container.h"
 #include "detach.h"
 #include "exitrec.h"
+#include "logfmt.h"
 #include "ns.h"
 #include "pty.h"
 #include "pull.h"
@@ -384,13 +385,71 @@ write_bundle_config (const struct spec *sp, const char *dir, struct cl_error *er
 }
 
 static int
-start_blocked (const struct spec *sp, const struct ns_overlay *ov, bool interactive, sigset_t *set,
-               struct ns_proc *proc, struct cl_error *err)
+start_blocked (const struct spec *sp, const struct ns_overlay *ov, bool interactive,
+               const struct ns_stdio *stdio, sigset_t *set, struct ns_proc *proc,
+               struct cl_error *err)
 {
   cli_block_forwarded (set);
   if (cl_check_interrupt (err) < 0 || cli_stdin_for (interactive || sp->terminal, err) < 0)
     return -1;
-  return ns_start (sp, ov, set, proc, err);
+  return ns_start (sp, ov, set, stdio, proc, err);
+}
+
+/* A foreground container that stays (no --rm) has a log, as a detached
+   one has: its output comes through pipes (or its terminal), relayed to
+   ours and written to the log. */
+struct fg_log
+{
+  struct log_writer w;
+  bool open;
+  int rd[2];
+  struct ns_stdio stdio;
+};
+
+static void
+fg_log_close (struct fg_log *l)
+{
+  struct cl_error ignored;
+
+  for (int i = 0; i < 2; i++)
+    if (l->rd[i] >= 0)
+      close (l->rd[i]), l->rd[i] = -1;
+  if (l->open)
+    log_writer_flush (&l->w, &ignored), log_writer_close (&l->w);
+}
+
+/* As the monitor does, a log that cannot be opened (a full disk) does not
+   stop the container: it runs unlogged. */
+static int
+fg_log_open (const struct container *c, bool terminal, struct fg_log *l, struct cl_error *err)
+{
+  cleanup_close int dfd = -1;
+  struct cl_error ignored;
+  int p[2][2];
+
+  *l = (struct fg_log){ .rd = { -1, -1 }, .stdio = { { -1, -1, -1 } } };
+  if (c->auto_rm)
+    return 0;
+  dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  l->open = dfd >= 0 && log_writer_open (&l->w, dfd, c->log_max_size, &ignored) == 0;
+  if (!l->open || terminal)
+    return 0;
+  if (pipe2 (p[0], O_CLOEXEC) < 0)
+    return cl_fail (err, errno, "pipe");
+  if (pipe2 (p[1], O_CLOEXEC) < 0)
+    return close (p[0][0]), close (p[0][1]), cl_fail (err, errno, "pipe");
+  l->rd[0] = p[0][0], l->rd[1] = p[1][0];
+  l->stdio.fd[1] = p[0][1], l->stdio.fd[2] = p[1][1];
+  return 0;
+}
+
+/* The container has its ends now. */
+static void
+fg_log_started (struct fg_log *l)
+{
+  for (int i = 1; i < 3; i++)
+    if (l->stdio.fd[i] >= 0)
+      close (l->stdio.fd[i]), l->stdio.fd[i] = -1;
 }
 
 /* `rm -f` may have removed the container meanwhile: then there is
@@ -413,10 +472,16 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
 {
   struct exit_record rec;
   struct ns_proc proc;
+  struct fg_log l;
+  struct cli_io io = { .input = c->interactive };
   sigset_t set;
+  int r = fg_log_open (c, sp->terminal, &l, err);
 
-  if (start_blocked (sp, snapshot_overlay (snap), c->interactive, &set, &proc, err) < 0)
-    return -1;
+  if (r == 0)
+    r = start_blocked (sp, snapshot_overlay (snap), c->interactive, &l.stdio, &set, &proc, err);
+  fg_log_started (&l);
+  if (r < 0)
+    return fg_log_close (&l), -1;
   c->pid = proc.pid;
   c->pid_start = container_pid_start (proc.pid);
   c->monitor_pid = getpid ();
@@ -425,9 +490,13 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   free (c->status);
   c->status = xstrdup ("running");
   container_save (s, c, err);
-  cli_wait_forwarding (&proc, &set, true, c->interactive, &rec);
+  io.master = proc.console;
+  io.out[0] = steal_fd (&l.rd[0]), io.out[1] = steal_fd (&l.rd[1]);
+  io.log = l.open ? &l.w : NULL;
+  cli_wait_forwarding (proc.pid, &set, true, &io, &rec);
   if (proc.console >= 0)
     close (proc.console);
+  fg_log_close (&l);
   *code = rec.code;
   record_exit (c, &rec);
   return 0;
@@ -446,12 +515,13 @@ run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
     ret = cl_fail (err, EPERM, "bundle %s: an unprivileged user needs a user namespace "
                    "(linux.namespaces \"user\" with uidMappings and gidMappings)", o->bundle);
   if (ret == 0)
-    ret = start_blocked (&sp, NULL, o->interactive, &set, &proc, err);
+    ret = start_blocked (&sp, NULL, o->interactive, NULL, &set, &proc, err);
   if (ret == 0)
     {
       struct exit_record rec;
       /* As runc: a bundle's terminal takes our input. */
-      cli_wait_forwarding (&proc, &set, true, o->interactive || sp.terminal, &rec);
+      struct cli_io io = { .master = proc.console, .input = true, .out = { -1, -1 } };
+      cli_wait_forwarding (proc.pid, &set, true, &io, &rec);
       if (proc.console >= 0)
         close (proc.console);
       *code = rec.code;

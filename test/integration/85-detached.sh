@@ -101,6 +101,11 @@ expect "rm -f of a running one: no process, monitor, mount, directory or state l
 "$CL" rm -fv web trap k again sig >/dev/null; RC=$?
 expect "rm -fv (podman's -v accepted) removes several at once" sh -c "[ $RC = 0 ] && [ -z \"\$(\"$CL\" ps -aq --filter name=web)\" ]"
 
+# A foreground container that stays has a log too (as podman's has).
+"$CL" run --name fglog "$BB" sh -c 'echo fg-out; echo fg-err >&2; exit 3' >"$T/o" 2>"$T/e"; RC=$?
+expect "a foreground run relays stdout and stderr apart and keeps them in its log" sh -c "[ $RC = 3 ] && [ \"\$(cat '$T/o')\" = fg-out ] && [ \"\$(cat '$T/e')\" = fg-err ] && [ \"\$(\"$CL\" logs fglog 2>/dev/null)\" = fg-out ] && [ \"\$(\"$CL\" logs fglog 2>&1 >/dev/null)\" = fg-err ]"
+"$CL" rm fglog >/dev/null
+
 # 10 000 lines: logs -f gets them all in order on the right streams;
 # --tail 5 the last five; -t, --since and --until.
 # (two streams are two pipes, whose order the monitor cannot know: the

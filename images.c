@@ -95,7 +95,8 @@ static const char images_usage[] =
   "  -q, --quiet          print only image IDs\n"
   "      --no-trunc       print full image IDs\n"
   "      --format FORMAT  'table' (default), 'json', or a template such as\n"
-  "                       '{{.Repository}}:{{.Tag}} {{.ID}}'\n";
+  "                       '{{.Repository}}:{{.Tag}} {{.ID}}' ('table …': with a header,\n"
+  "                       tab-separated cells aligned in columns)\n";
 
 struct image_row
 {
@@ -299,13 +300,13 @@ cmd_images (int argc, char **argv)
   else if (strcmp (format, "table") == 0)
     print_table (rows, nrows, no_trunc);
   else
-    for (size_t i = 0; i < nrows; i++)
-      {
-        cleanup_free char *line = NULL;
+    {
+      static const struct template_header headers[]
+          = { { "ID", "IMAGE ID" }, { "Id", "IMAGE ID" }, { NULL, NULL } };
+      for (size_t i = 0; i < nrows; i++)
         rows[i].no_trunc = no_trunc;
-        line = template_render (format, image_field, &rows[i]);
-        puts (line);
-      }
+      template_print (format, image_field, rows, sizeof *rows, nrows, headers);
+    }
   for (size_t i = 0; i < nrows; i++)
     free (rows[i].repo), free (rows[i].tag);
   free (rows);

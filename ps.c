@@ -30,7 +30,8 @@ static const char ps_usage[] = "Usage: crunlocal ps [OPTIONS]\n"
                                "      --format F     json (an array, like podman's), or a template such as\n"
                                "                     '{{.ID}} {{.Names}} {{.Image}} {{.Status}}' (also\n"
                                "                     .Command .Created .CreatedAt .State .Pid .ExitCode\n"
-                               "                     .Exited .ImageID .Ports)\n";
+                               "                     .Exited .ImageID .Ports); 'table {{.ID}}\\t{{.Names}}'\n"
+                               "                     adds a header and aligns the tab-separated columns\n";
 
 static const char container_usage[] = "Usage: crunlocal container prune [-f]\n"
                                       "\n"
@@ -234,12 +235,12 @@ ps_field (const char *f, const void *arg, char *buf, size_t len)
 static void
 print_template (const char *format, const struct container *v, size_t n, bool no_trunc)
 {
+  static const struct template_header headers[] = { { "ID", "CONTAINER ID" }, { NULL, NULL } };
+  cleanup_free struct ps_row *rows = xcalloc (n + 1, sizeof *rows);
+
   for (size_t i = 0; i < n; i++)
-    {
-      struct ps_row row = { &v[i], no_trunc };
-      cleanup_free char *line = template_render (format, ps_field, &row);
-      puts (line);
-    }
+    rows[i] = (struct ps_row){ &v[i], no_trunc };
+  template_print (format, ps_field, rows, sizeof *rows, n, headers);
 }
 
 static void

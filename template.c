@@ -1,6 +1,9 @@
 #include "template.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -77,4 +80,90 @@ template_render (const char *fmt, template_lookup lookup, const void *row)
     }
   fclose (f);
   return out;
+}
+
+static bool
+is_table (const char *fmt)
+{
+  return skip_table (fmt) != fmt;
+}
+
+static const char *
+header_of (const char *field, const void *arg, char *buf, size_t len)
+{
+  const struct template_header *h = arg;
+  size_t n = 0;
+
+  for (; h && h->field; h++)
+    if (strcmp (h->field, field) == 0)
+      return h->header;
+  for (const char *p = field; *p && n + 2 < len; p++)
+    {
+      bool word = p > field && isupper ((unsigned char) *p) && islower ((unsigned char) p[-1]);
+      if (word)
+        buf[n++] = ' ';
+      buf[n++] = (char) toupper ((unsigned char) *p);
+    }
+  buf[n] = '\0';
+  return buf;
+}
+
+/* Widths of the tab-terminated cells of every column. */
+static size_t *
+column_widths (char **lines, size_t n, size_t *ncols)
+{
+  size_t *w = NULL;
+
+  *ncols = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      size_t col = 0;
+      for (const char *c = lines[i], *tab; (tab = strchr (c, '\t')); c = tab + 1, col++)
+        {
+          size_t cw = (size_t) (tab - c) + 2;
+          if (col >= *ncols)
+            w = xrealloc (w, (col + 1) * sizeof *w), w[col] = 12, *ncols = col + 1;
+          if (cw > w[col])
+            w[col] = cw;
+        }
+    }
+  return w;
+}
+
+static void
+print_aligned (char **lines, size_t n)
+{
+  size_t ncols;
+  cleanup_free size_t *w = column_widths (lines, n, &ncols);
+
+  for (size_t i = 0; i < n; i++)
+    {
+      size_t col = 0;
+      const char *c = lines[i], *tab;
+      for (; (tab = strchr (c, '\t')); c = tab + 1, col++)
+        printf ("%-*.*s", (int) w[col], (int) (tab - c), c);
+      puts (c);
+    }
+}
+
+void
+template_print (const char *fmt, template_lookup lookup, const void *rows, size_t row_size,
+                size_t n, const struct template_header *headers)
+{
+  bool table = is_table (fmt);
+  char **lines = xcalloc (n + 1, sizeof *lines);
+  size_t k = 0;
+
+  if (table)
+    lines[k++] = template_render (fmt, header_of, headers);
+  for (size_t i = 0; i < n; i++)
+    lines[k++] = template_render (fmt, lookup, (const char *) rows + i * row_size);
+  if (table)
+    print_aligned (lines, k);
+  else
+    for (size_t i = 0; i < k; i++)
+      puts (lines[i]);
+  for (size_t i = 0; i < k; i++)
+    free (lines[i]);
+  free (lines);
 }

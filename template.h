@@ -1,7 +1,8 @@
 /* The subset of Go templates that `ps --format` and `images --format`
    take: {{.Field}} (spaces allowed inside the braces) replaced by the
-   field's text, "\t" and "\n" as tab and newline, a leading "table "
-   dropped (podman prints a header for it; we keep rows alone). */
+   field's text, "\t" and "\n" as tab and newline; a leading "table "
+   asks, as in podman, for a header row and tab-separated cells aligned
+   in columns. */
 #ifndef CL_TEMPLATE_H
 #define CL_TEMPLATE_H
 
@@ -18,5 +19,17 @@ int template_check (const char *fmt, template_lookup lookup, const void *sample,
                     struct cl_error *err);
 /* The rendered text, malloc'd (no newline added). */
 char *template_render (const char *fmt, template_lookup lookup, const void *row);
+
+/* Print n rows (an array of row_size each) a line each.  For "table FMT"
+   the header names each field — from `headers` ({field, header} pairs up
+   to a NULL field) or the field's name split at its capitals and upper-
+   cased ("CreatedAt": "CREATED AT") — and cells separated by tabs are
+   aligned as Go's tabwriter does for podman (minimum width 12, padding 2). */
+struct template_header
+{
+  const char *field, *header;
+};
+void template_print (const char *fmt, template_lookup lookup, const void *rows, size_t row_size,
+                     size_t n, const struct template_header *headers);
 
 #endif

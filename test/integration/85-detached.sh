@@ -32,6 +32,10 @@ expect "stop of a PID 1 that ignores SIGTERM ends with SIGKILL after -t (exit 13
 expect "ps -a shows it Exited (137)" sh -c "\"$CL\" ps -a | grep -q 'Exited (137) .*web\$'"
 out=$("$CL" ps -a --format '{{.ID}}\t{{ .Names }} {{.Image}} {{.Status}} {{.ExitCode}} {{.State}}')
 expect "ps --format with a Go template: the fields, \\t as a tab" sh -c "printf '%s\n' \"\$1\" | grep -q \"^$short	web $BB Exited (137) .* 137 exited\$\"" _ "$out"
+out=$("$CL" ps -a --filter name=web --format 'table {{.Names}}\t{{.ExitCode}}\t{{.ID}}')
+expect "ps --format 'table …': podman's header row, tab-separated cells in aligned columns" [ "$out" = "$(printf 'NAMES       EXIT CODE   CONTAINER ID\nweb         137         %s' "$short")" ]
+out=$("$CL" images --format 'table {{.Repository}}\t{{.ID}}' | head -n 1)
+expect "images --format 'table …' has its header too" sh -c "printf '%s' \"\$1\" | grep -Eqx 'REPOSITORY +IMAGE ID'" _ "$out"
 run_cl ps --format '{{.Nope}}'
 expect "ps --format with an unknown field: a usage error (125) naming it" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q '{{.Nope}}'" _ "$ERR"
 

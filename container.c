@@ -24,6 +24,7 @@ container_clear (struct container *c)
   free (c->image_id);
   strv_free (c->command);
   strv_free (c->entrypoint);
+  strv_free (c->ports);
   free (c->status);
   free (c->snapshot);
   free (c->stop_signal);
@@ -47,6 +48,7 @@ record_parse (const char *buf, struct container *c, struct cl_error *err)
   c->status = xstrdup (json_get_str (root, "status"));
   c->command = json_get_strv (root, "command");
   c->entrypoint = json_get_strv (root, "entrypoint");
+  c->ports = json_get_strv (root, "ports");
   c->snapshot = xstrdup (json_get_str (root, "snapshot"));
   if (json_get_str (root, "stop_signal"))
     c->stop_signal = xstrdup (json_get_str (root, "stop_signal"));
@@ -245,6 +247,8 @@ record_json (const struct container *c, size_t *len)
   jg_kstrv (g, "command", c->command);
   if (c->entrypoint)
     jg_kstrv (g, "entrypoint", c->entrypoint);
+  if (c->ports && c->ports[0])
+    jg_kstrv (g, "ports", c->ports);
   if (c->snapshot)
     jg_kstr (g, "snapshot", c->snapshot);
   if (c->stop_signal)

@@ -19,6 +19,7 @@ struct container
   char *image_id; /* config digest hex */
   char **command;    /* the process's argv */
   char **entrypoint; /* the part of it that is the entrypoint */
+  char **ports;      /* -p: "5432/tcp", published on the host's network */
   long long created, started;
   char *status; /* "created", "running"; "exited" once an exit is recorded */
   int pid;

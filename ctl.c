@@ -433,6 +433,28 @@ cmd_attach (int argc, char **argv)
   return r == 0 ? a.code : r;
 }
 
+/* {"5432/tcp": [{"HostIp": "", "HostPort": "5432"}]}, as podman writes
+   it; on the host's network the host port is the container's. */
+static void
+gen_port_bindings (yajl_gen g, const struct container *c)
+{
+  jg_str (g, "PortBindings");
+  yajl_gen_map_open (g);
+  for (size_t i = 0; c->ports && c->ports[i]; i++)
+    {
+      char port[16];
+      snprintf (port, sizeof port, "%d", atoi (c->ports[i]));
+      jg_str (g, c->ports[i]);
+      yajl_gen_array_open (g);
+      yajl_gen_map_open (g);
+      jg_kstr (g, "HostIp", "");
+      jg_kstr (g, "HostPort", port);
+      yajl_gen_map_close (g);
+      yajl_gen_array_close (g);
+    }
+  yajl_gen_map_close (g);
+}
+
 static void
 gen_time (yajl_gen g, const char *key, long long sec, long nsec)
 {
@@ -529,6 +551,7 @@ gen_host_config (yajl_gen g, const struct container *c, const struct spec *sp)
   jg_kstr (g, "NetworkMode", sp->namespaces & NS_NET ? "none" : "host");
   jg_kbool (g, "ReadonlyRootfs", sp->root_readonly);
   jg_kbool (g, "Init", sp->init);
+  gen_port_bindings (g, c);
   jg_str (g, "LogConfig");
   yajl_gen_map_open (g);
   jg_kstr (g, "Type", "k8s-file");

@@ -220,30 +220,6 @@ image_rows (const struct image_record *all, size_t n, size_t *count)
   return rows;
 }
 
-static void
-print_table (const struct image_row *rows, size_t n, bool no_trunc)
-{
-  size_t wr = strlen ("REPOSITORY"), wt = strlen ("TAG");
-  int idw = no_trunc ? DIGEST_HEX_LEN : 12;
-
-  for (size_t i = 0; i < n; i++)
-    {
-      wr = strlen (rows[i].repo) > wr ? strlen (rows[i].repo) : wr;
-      wt = strlen (rows[i].tag) > wt ? strlen (rows[i].tag) : wt;
-    }
-  printf ("%-*s  %-*s  %-*s  %-16s  %s\n", (int) wr, "REPOSITORY", (int) wt, "TAG", idw,
-          "IMAGE ID", "CREATED", "SIZE");
-  for (size_t i = 0; i < n; i++)
-    {
-      char size[32], created[64];
-      human_size ((double) rows[i].r->size, size, sizeof size);
-      human_ago ((long long) time (NULL) - created_epoch (rows[i].r->created), created,
-                 sizeof created);
-      printf ("%-*s  %-*s  %-*.*s  %-16s  %s\n", (int) wr, rows[i].repo, (int) wt, rows[i].tag,
-              idw, idw, rows[i].r->id, created, size);
-    }
-}
-
 static int
 sort_by_pulled (const void *a, const void *b)
 {
@@ -297,15 +273,17 @@ cmd_images (int argc, char **argv)
       printf ("%.*s\n", no_trunc ? DIGEST_HEX_LEN : 12, all[i].id);
   else if (strcmp (format, "json") == 0)
     print_json (all, n), fputc ('\n', stdout);
-  else if (strcmp (format, "table") == 0)
-    print_table (rows, nrows, no_trunc);
   else
     {
       static const struct template_header headers[]
           = { { "ID", "IMAGE ID" }, { "Id", "IMAGE ID" }, { NULL, NULL } };
       for (size_t i = 0; i < nrows; i++)
         rows[i].no_trunc = no_trunc;
-      template_print (format, image_field, rows, sizeof *rows, nrows, headers);
+      /* The default is podman's own template. */
+      template_print (strcmp (format, "table") == 0
+                          ? "table {{.Repository}}\\t{{.Tag}}\\t{{.ID}}\\t{{.Created}}\\t{{.Size}}"
+                          : format,
+                      image_field, rows, sizeof *rows, nrows, headers);
     }
   for (size_t i = 0; i < nrows; i++)
     free (rows[i].repo), free (rows[i].tag);

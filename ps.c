@@ -186,6 +186,21 @@ print_json (const struct container *v, size_t n)
   puts (out);
 }
 
+/* As podman shows them; the host's port is the container's (runcmd.c). */
+static void
+ports_text (const struct container *c, char *buf, size_t len)
+{
+  size_t used = 0;
+
+  buf[0] = '\0';
+  for (size_t i = 0; c->ports && c->ports[i] && used < len; i++)
+    {
+      int port = atoi (c->ports[i]);
+      used += (size_t) snprintf (buf + used, len - used, "%s0.0.0.0:%d->%s", i ? ", " : "", port,
+                                 c->ports[i]);
+    }
+}
+
 struct ps_row
 {
   const struct container *c;
@@ -222,7 +237,7 @@ ps_field (const char *f, const void *arg, char *buf, size_t len)
   if (strcmp (f, "State") == 0)
     return container_state_name (st);
   if (strcmp (f, "Ports") == 0)
-    return "";
+    return ports_text (c, buf, len), buf;
   if (strcmp (f, "Pid") == 0)
     return snprintf (buf, len, "%d", st == CONTAINER_RUNNING ? c->pid : 0), buf;
   if (strcmp (f, "ExitCode") == 0)
@@ -232,31 +247,19 @@ ps_field (const char *f, const void *arg, char *buf, size_t len)
   return NULL;
 }
 
+/* The default is podman's own template. */
+#define PS_TABLE "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.CreatedHuman}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}"
+
 static void
 print_template (const char *format, const struct container *v, size_t n, bool no_trunc)
 {
-  static const struct template_header headers[] = { { "ID", "CONTAINER ID" }, { NULL, NULL } };
+  static const struct template_header headers[]
+      = { { "ID", "CONTAINER ID" }, { "CreatedHuman", "CREATED" }, { NULL, NULL } };
   cleanup_free struct ps_row *rows = xcalloc (n + 1, sizeof *rows);
 
   for (size_t i = 0; i < n; i++)
     rows[i] = (struct ps_row){ &v[i], no_trunc };
   template_print (format, ps_field, rows, sizeof *rows, n, headers);
-}
-
-static void
-print_table (const struct container *v, size_t n, bool no_trunc)
-{
-  printf ("%-12s  %-30s  %-20s  %-18s  %-26s  %-6s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
-          "CREATED", "STATUS", "PORTS", "NAMES");
-  for (size_t i = 0; i < n; i++)
-    {
-      char created[64], status[96];
-      cleanup_free char *cmd = command_text (&v[i], no_trunc);
-      human_ago ((long long) time (NULL) - v[i].created, created, sizeof created);
-      status_text (&v[i], status, sizeof status);
-      printf ("%-12.*s  %-30s  %-20s  %-18s  %-26s  %-6s  %s\n", no_trunc ? 64 : 12, v[i].id,
-              v[i].image ? v[i].image : "", cmd, created, status, "", v[i].name ? v[i].name : "");
-    }
 }
 
 int
@@ -313,13 +316,11 @@ cmd_ps (int argc, char **argv)
   qsort (v, kept, sizeof *v, newest_first);
   if (strcmp (format, "json") == 0)
     print_json (v, kept);
-  else if (strcmp (format, "table") != 0)
-    print_template (format, v, kept, no_trunc);
-  else if (quiet)
+  else if (quiet && strcmp (format, "table") == 0)
     for (size_t i = 0; i < kept; i++)
       printf ("%.*s\n", no_trunc ? 64 : 12, v[i].id);
   else
-    print_table (v, kept, no_trunc);
+    print_template (strcmp (format, "table") == 0 ? PS_TABLE : format, v, kept, no_trunc);
   container_list_free (v, n);
   return 0;
 }

@@ -48,6 +48,8 @@ static const char run_options[] =
   "      --pull missing|always|never  when to pull the image (default missing)\n"
   "      --platform OS/ARCH       the platform to pull\n"
   "      --network host|none      share the host's network (default) or have none\n"
+  "  -p, --publish [0.0.0.0:][PORT:]PORT[/tcp|udp]  the container's port, which on the\n"
+  "                               host's network is the host's port of that number\n"
   "      --init                   run a small init as PID 1 that reaps zombies and forwards signals\n"
   "      --tls-verify=false       allow plain HTTP and unverified TLS when pulling\n";
 
@@ -76,6 +78,7 @@ struct run_opts
 {
   struct spec_opts spec;
   bool rm, detach, interactive;
+  char **ports; /* -p: "5432/tcp" */
   long long log_max_size;
   const char *stop_signal;
   char *name;
@@ -93,6 +96,7 @@ run_opts_clear (struct run_opts *o)
   strv_free (o->spec.env);
   strv_free (o->spec.env_files);
   strv_free (o->spec.tmpfs);
+  strv_free (o->ports);
   for (size_t i = 0; i < o->spec.n_volumes; i++)
     free (o->spec.volumes[i].source), free (o->spec.volumes[i].destination);
   free (o->spec.volumes);
@@ -188,6 +192,53 @@ enum
   OPT_LOG_OPT, OPT_STOP_SIGNAL,
 };
 
+static long
+port_number (const char *s)
+{
+  char *end;
+  long v = strtol (s, &end, 10);
+
+  return *s && !*end && v >= 1 && v <= 65535 ? v : -1;
+}
+
+/* -p [IP:][HOSTPORT:]PORT[/PROTO].  There is no network of the
+   container's own to map from: on the host's network its port 80 is the
+   host's port 80, so that is all -p can publish — and is refused
+   otherwise, rather than silently not doing what was asked. */
+static int
+parse_publish (struct run_opts *o, const char *arg, struct cl_error *err)
+{
+  cleanup_free char *copy = xstrdup (arg);
+  char *proto = strchr (copy, '/'), *last = strrchr (copy, ':'), *ip = NULL, *host = NULL;
+  long port;
+
+  if (proto)
+    *proto++ = '\0';
+  if (proto && strcmp (proto, "tcp") && strcmp (proto, "udp") && strcmp (proto, "sctp"))
+    return cl_fail (err, 0, "invalid -p %s: the protocol is tcp, udp or sctp", arg);
+  if (last)
+    {
+      *last = '\0';
+      host = strrchr (copy, ':') ? strrchr (copy, ':') + 1 : copy;
+      ip = host != copy ? (host[-1] = '\0', copy) : NULL;
+    }
+  port = port_number (last ? last + 1 : copy);
+  if (port < 0 || (host && *host && port_number (host) < 0))
+    return cl_fail (err, 0, "invalid -p %s: want [IP:][HOSTPORT:]PORT[/tcp|udp], ports 1-65535", arg);
+  if (host && *host && port_number (host) != port)
+    return cl_fail (err, 0, "-p %s: the container shares the host's network, where its port %ld is "
+                    "the host's port %ld; publishing it on another port is not supported",
+                    arg, port, port);
+  if (ip && *ip && strcmp (ip, "0.0.0.0") != 0)
+    return cl_fail (err, 0, "-p %s: the container shares the host's network; it listens where "
+                    "it binds, and crunlocal cannot restrict that to %s", arg, ip);
+  {
+    cleanup_free char *entry = xasprintf ("%ld/%s", port, proto ? proto : "tcp");
+    strv_append (&o->ports, entry);
+  }
+  return 0;
+}
+
 /* "10mb", "512k", "1g", "4096": bytes, as podman's --log-opt max-size. */
 static int
 parse_size (const char *s, long long *out)
@@ -244,6 +295,7 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
     case 'o': o->output = optarg; return 0;
     case OPT_PLATFORM: o->platform = optarg; return 0;
     case 'i': o->interactive = true; return 0;
+    case 'p': return parse_publish (o, optarg, err);
     case 't': o->spec.terminal = true; return 0;
     case OPT_PULL:
       if (strcmp (optarg, "missing") && strcmp (optarg, "always") && strcmp (optarg, "never"))
@@ -278,6 +330,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     { "network", required_argument, NULL, OPT_NETWORK }, { "net", required_argument, NULL, OPT_NETWORK },
     { "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY }, { "interactive", no_argument, NULL, 'i' },
     { "tty", no_argument, NULL, 't' },
+    { "publish", required_argument, NULL, 'p' },
     { "init", no_argument, NULL, OPT_INIT },     { "bundle", required_argument, NULL, OPT_BUNDLE },
     { "output", required_argument, NULL, 'o' }, { "detach", no_argument, NULL, 'd' },
     { "log-opt", required_argument, NULL, OPT_LOG_OPT }, { "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
@@ -291,7 +344,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
   /* `spec IMAGE [CMD...] -o DIR`: the output may follow the command. */
   if (o->is_spec && argc > 3 && (strcmp (argv[argc - 2], "-o") == 0 || strcmp (argv[argc - 2], "--output") == 0))
     o->output = argv[argc - 1], argc -= 2;
-  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:ito:" : "+e:v:w:u:itd", longopts)) != -1)
+  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:ito:" : "+e:v:w:u:itdp:", longopts)) != -1)
     {
       if (c == -2)
         return -2;
@@ -300,6 +353,8 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
       if (parse_one (o, c, err) < 0)
         return -1;
     }
+  if (o->ports && o->spec.network_none)
+    return cli_usage_error (cmd, "-p publishes a port of the host's network: not with --network none"), -2;
   if (o->bundle && o->detach)
     return cli_usage_error (cmd, "--bundle runs in the foreground: -d is not supported with it"), -2;
   if (o->bundle)
@@ -542,6 +597,9 @@ describe_container (struct container *c, const struct run_opts *o, const struct 
   c->detached = o->detach;
   c->auto_rm = o->rm;
   c->interactive = o->interactive;
+  c->ports = xcalloc (1, sizeof (char *));
+  for (size_t i = 0; o->ports && o->ports[i]; i++)
+    strv_append (&c->ports, o->ports[i]);
   c->tty = o->spec.terminal;
   c->log_max_size = o->log_max_size;
   c->entrypoint = xcalloc (1, sizeof (char *));

@@ -28,6 +28,7 @@ container_clear (struct container *c)
   free (c->status);
   free (c->snapshot);
   free (c->stop_signal);
+  free (c->restart);
   free (c->dir);
   memset (c, 0, sizeof *c);
 }
@@ -52,6 +53,10 @@ record_parse (const char *buf, struct container *c, struct cl_error *err)
   c->snapshot = xstrdup (json_get_str (root, "snapshot"));
   if (json_get_str (root, "stop_signal"))
     c->stop_signal = xstrdup (json_get_str (root, "stop_signal"));
+  if (json_get_str (root, "restart"))
+    c->restart = xstrdup (json_get_str (root, "restart"));
+  if (json_get_int (root, "restart_count", &v))
+    c->restart_count = (int) v;
   json_get_int (root, "created", &c->created);
   json_get_int (root, "started", &c->started);
   json_get_int (root, "log_max_size", &c->log_max_size);
@@ -253,6 +258,9 @@ record_json (const struct container *c, size_t *len)
     jg_kstr (g, "snapshot", c->snapshot);
   if (c->stop_signal)
     jg_kstr (g, "stop_signal", c->stop_signal);
+  if (c->restart)
+    jg_kstr (g, "restart", c->restart);
+  jg_kint (g, "restart_count", c->restart_count);
   jg_kint (g, "created", c->created);
   jg_kint (g, "started", c->started);
   /* "exited" lives in the exit record, never here. */

@@ -32,6 +32,8 @@ struct container
   long long log_max_size;
   char *snapshot;    /* snapshot mode name */
   char *stop_signal; /* the image's StopSignal, or NULL */
+  char *restart;     /* --restart policy (restart.h), NULL for none */
+  int restart_count; /* restarts by the policy since `run` */
   struct exit_record exit; /* valid when status is "exited" */
   char *dir; /* absolute path of containers/<id> */
 };

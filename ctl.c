@@ -18,6 +18,7 @@
 #include "json.h"
 #include "logfmt.h"
 #include "logs.h"
+#include "restart.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -126,6 +127,20 @@ each_container (struct store *s, char **names, container_action act, const void 
   return ret;
 }
 
+/* By hand: no restart policy brings it back (restart.h). */
+static int
+mark_stopped (const struct container *c, struct cl_error *err)
+{
+  cleanup_close int dfd = -1;
+
+  if (!c->restart)
+    return 0;
+  dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return cl_fail (err, errno, "open %s", c->dir);
+  return restart_mark_stopped (dfd, err);
+}
+
 static int
 stop_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
@@ -133,6 +148,8 @@ stop_one (struct store *s, struct container *c, const void *arg, struct cl_error
   int sig = c->stop_signal ? cli_parse_signal (c->stop_signal) : SIGTERM;
   struct exit_record rec;
 
+  if (mark_stopped (c, err) < 0)
+    return -1;
   if (container_state (c) == CONTAINER_RUNNING)
     {
       if (kill (c->pid, sig > 0 ? sig : SIGTERM) < 0 && errno != ESRCH)
@@ -150,9 +167,15 @@ stop_one (struct store *s, struct container *c, const void *arg, struct cl_error
 static int
 kill_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
+  int sig = *(const int *) arg;
+  int stop = c->stop_signal ? cli_parse_signal (c->stop_signal) : SIGTERM;
+
   if (container_state (c) != CONTAINER_RUNNING)
     return cl_fail (err, 0, "container %s is not running", c->name);
-  if (kill (c->pid, *(const int *) arg) < 0)
+  /* A signal that ends it ends it for good; HUP or USR1 only tell it. */
+  if ((sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == stop) && mark_stopped (c, err) < 0)
+    return -1;
+  if (kill (c->pid, sig) < 0)
     return cl_fail (err, errno, "signal container %s", c->name);
   return 0;
 }
@@ -264,6 +287,7 @@ cmd_wait (int argc, char **argv)
 struct start_args
 {
   bool attach;
+  bool restarted; /* by its monitor, for its restart policy */
   int code; /* with attach: the container's exit code */
 };
 
@@ -291,8 +315,16 @@ start_prepare (struct store *s, const struct container *c, struct spec *sp, stru
 
 /* Under the containers lock, so that a concurrent rm or start sees it
    either before or after. */
+/* A restart by the policy yields to a `stop` or `start` by hand. */
+static bool
+restart_wanted (const struct container *c, int dfd, bool restarted)
+{
+  return !restarted || (dfd >= 0 && !restart_stopped (dfd) && container_state (c) == CONTAINER_EXITED);
+}
+
 static int
-start_locked (struct store *s, const char *id, struct container *c, struct cl_error *err)
+start_locked (struct store *s, const char *id, bool restarted, struct container *c,
+              struct cl_error *err)
 {
   cleanup_close int lock = store_lock (s, "containers", true, err);
   cleanup_close int dfd = -1;
@@ -303,18 +335,22 @@ start_locked (struct store *s, const char *id, struct container *c, struct cl_er
 
   if (lock < 0 || cli_find_container (s, id, c, err) < 0)
     return -1;
+  dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (!restart_wanted (c, dfd, restarted))
+    return 0;
   st = container_state (c);
   if (st == CONTAINER_RUNNING)
     return 0;
   if (st == CONTAINER_STOPPING)
     return cl_fail (err, EBUSY, "container %s is still stopping", c->name);
   r = start_prepare (s, c, &sp, &snap, err);
-  dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (r == 0 && (dfd < 0 || exitrec_clear (dfd, err) < 0))
+  if (r == 0 && (dfd < 0 || exitrec_clear (dfd, err) < 0 || restart_clear_stopped (dfd, err) < 0))
     r = dfd < 0 ? cl_fail (err, errno, "open %s", c->dir) : -1;
   if (r == 0)
     {
       c->detached = true;
+      /* By hand it starts afresh: the backoff too. */
+      c->restart_count = restarted ? c->restart_count + 1 : 0;
       r = detach_start (s, c, &sp, snap.mode == SNAPSHOT_OVERLAY && snap.lowerdir ? &snap.overlay : NULL, err);
     }
   spec_clear (&sp);
@@ -332,7 +368,7 @@ start_one (struct store *s, struct container *c, const void *arg, struct cl_erro
   int r;
 
   clock_gettime (CLOCK_REALTIME, &lo.since);
-  r = start_locked (s, c->id, &now, err);
+  r = start_locked (s, c->id, a->restarted, &now, err);
   if (r == 0 && a->attach)
     {
       r = logs_show (&now, &lo, err);
@@ -343,22 +379,27 @@ start_one (struct store *s, struct container *c, const void *arg, struct cl_erro
 }
 
 static int
-take_attach (int c, void *arg)
+take_start_opt (int c, void *arg)
 {
-  ((struct start_args *) arg)->attach = c == 'a';
+  struct start_args *a = arg;
+
+  a->attach = a->attach || c == 'a';
+  a->restarted = a->restarted || c == 'R';
   return 0;
 }
 
 int
 cmd_start (int argc, char **argv)
 {
+  /* --restarted: the monitor applying the restart policy (not in --help). */
   static const struct option longopts[] = { { "attach", no_argument, NULL, 'a' },
+                                            { "restarted", no_argument, NULL, 'R' },
                                             { "help", no_argument, NULL, 'h' },
                                             { NULL, 0, NULL, 0 } };
   struct start_args a = { 0 };
   cleanup_store struct store *s = NULL;
   struct cl_error err = { 0 };
-  int r = parse_ctl (argc, argv, "start", start_usage, "ah", longopts, take_attach, &a);
+  int r = parse_ctl (argc, argv, "start", start_usage, "ah", longopts, take_start_opt, &a);
 
   if (r >= 0)
     return r;
@@ -431,6 +472,21 @@ cmd_attach (int argc, char **argv)
     return cli_usage_error ("attach", "\"crunlocal attach\" requires exactly 1 container");
   r = run_ctl (argv + optind, attach_one, &a, true);
   return r == 0 ? a.code : r;
+}
+
+static void
+gen_restart_policy (yajl_gen g, const struct container *c)
+{
+  struct restart_policy p = { RESTART_NO, 0 };
+  struct cl_error ignored;
+
+  if (c->restart)
+    restart_parse (c->restart, &p, &ignored);
+  jg_str (g, "RestartPolicy");
+  yajl_gen_map_open (g);
+  jg_kstr (g, "Name", p.kind == RESTART_NO ? "" : restart_name (&p));
+  jg_kint (g, "MaximumRetryCount", p.max);
+  yajl_gen_map_close (g);
 }
 
 /* {"5432/tcp": [{"HostIp": "", "HostPort": "5432"}]}, as podman writes
@@ -552,6 +608,7 @@ gen_host_config (yajl_gen g, const struct container *c, const struct spec *sp)
   jg_kbool (g, "ReadonlyRootfs", sp->root_readonly);
   jg_kbool (g, "Init", sp->init);
   gen_port_bindings (g, c);
+  gen_restart_policy (g, c);
   jg_str (g, "LogConfig");
   yajl_gen_map_open (g);
   jg_kstr (g, "Type", "k8s-file");
@@ -578,6 +635,7 @@ gen_container (yajl_gen g, const struct container *c, const struct spec *sp)
   jg_kstr (g, "Name", c->name);
   jg_kint (g, "RestartCount", 0);
   jg_kstr (g, "Driver", c->snapshot ? c->snapshot : "");
+  jg_kint (g, "RestartCount", c->restart_count);
   jg_kstr (g, "LogPath", log);
   gen_config (g, c, sp);
   gen_mounts (g, sp);

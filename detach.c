@@ -129,10 +129,11 @@ static void
 exec_monitor (struct store *s, const struct container *c, int memfd, const struct stdio *io,
               int listenfd)
 {
-  char pid[16], in[16], fd0[16], fd1[16], mode[4], lfd[16], max[32];
+  char pid[16], in[16], fd0[16], fd1[16], mode[8], lfd[16], max[32], count[16];
   char exe[4096];
   ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
-  char *argv[] = { MONITOR_NAME, c->dir, pid, in, fd0, fd1, mode, lfd, max, exe, c->id, NULL };
+  char *argv[] = { MONITOR_NAME, c->dir, pid, in, fd0, fd1, mode, lfd, max,
+                   c->restart ? c->restart : "no", count, exe, c->id, NULL };
   int keep[] = { io->in, io->out[0], io->out[1], listenfd };
   extern char **environ;
 
@@ -140,17 +141,18 @@ exec_monitor (struct store *s, const struct container *c, int memfd, const struc
   snprintf (in, sizeof in, "%d", io->in);
   snprintf (fd0, sizeof fd0, "%d", io->out[0]);
   snprintf (fd1, sizeof fd1, "%d", io->out[1]);
-  snprintf (mode, sizeof mode, "%s%s-", c->tty ? "t" : "", c->interactive ? "i" : "");
+  snprintf (mode, sizeof mode, "%s%s%s-", c->tty ? "t" : "", c->interactive ? "i" : "",
+            c->auto_rm ? "r" : "");
   snprintf (lfd, sizeof lfd, "%d", listenfd);
   snprintf (max, sizeof max, "%lld", c->log_max_size);
+  snprintf (count, sizeof count, "%d", c->restart_count);
   exe[n > 0 ? n : 0] = '\0';
-  if (!c->auto_rm || n <= 0)
-    argv[9] = NULL;
   for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
     if (keep[i] >= 0)
       fcntl (keep[i], F_SETFD, 0);
-  /* --rm runs `crunlocal rm` on this very store. */
+  /* --rm and --restart run crunlocal on this very store. */
   setenv ("CRUNLOCAL_ROOT", s->root, 1);
+  setenv ("CRUNLOCAL_RUNROOT", s->runroot, 1);
   fexecve (memfd, argv, environ);
 }
 

@@ -11,12 +11,14 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exitrec.h"
 #include "logfmt.h"
 #include "monitor.h"
 #include "pty.h"
+#include "restart.h"
 #include "util.h"
 
 /* After the container's PID 1 is gone, how long to wait for the last
@@ -269,14 +271,47 @@ tell_clients (struct monitor *m, int code)
       }
 }
 
+static long
+ms_since (const struct timespec *t0)
+{
+  struct timespec now;
+
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  return (long) (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* --restart: after the policy's delay, unless stopped by hand meanwhile,
+   `crunlocal start` runs it again under a new monitor (this process). */
+static void
+restart_if_asked (const struct monitor *m, char **argv, int code, long ran_ms)
+{
+  struct restart_policy p;
+  struct cl_error err;
+  struct timespec ts;
+  long delay;
+
+  if (restart_parse (argv[9], &p, &err) < 0)
+    return;
+  delay = restart_delay (&p, code, atoi (argv[10]), restart_stopped (m->dirfd), ran_ms);
+  if (delay < 0)
+    return;
+  ts = (struct timespec){ delay / 1000, (delay % 1000) * 1000000 };
+  while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
+    ;
+  if (!restart_stopped (m->dirfd))
+    execl (argv[11], "crunlocal", "start", "--restarted", argv[12], (char *) NULL);
+}
+
 int
 main (int argc, char **argv)
 {
   struct monitor m = { .exited = false };
   struct exit_record rec;
   struct cl_error err;
+  struct timespec t0;
 
-  if ((argc != 9 && argc != 11) || setup (&m, argv) < 0)
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  if (argc != 13 || setup (&m, argv) < 0)
     return 125;
   reap (&m); /* it may have exited before the signalfd was there */
   watch (&m);
@@ -294,7 +329,9 @@ main (int argc, char **argv)
   if (m.exited && m.lockfd >= 0)
     exitrec_write (m.dirfd, m.lockfd, &rec, &err);
   tell_clients (&m, m.exited ? rec.code : -1);
-  if (argc == 11)
-    execl (argv[9], "crunlocal", "rm", "-f", argv[10], (char *) NULL);
+  if (strchr (argv[6], 'r'))
+    execl (argv[11], "crunlocal", "rm", "-f", argv[12], (char *) NULL);
+  else if (m.exited)
+    restart_if_asked (&m, argv, rec.code, ms_since (&t0));
   return 0;
 }

@@ -7,12 +7,15 @@
    (exitrec.h) and, for --rm, hands over to `crunlocal rm`.
 
    Its command line, built by detach.c:
-     crunlocal-monitor DIR PID IN_FD OUT_FD ERR_FD MODE LISTEN_FD LOG_MAX_SIZE [EXE ID]
+     crunlocal-monitor DIR PID IN_FD OUT_FD ERR_FD MODE LISTEN_FD LOG_MAX_SIZE
+                       RESTART RESTART_COUNT EXE ID
    OUT_FD is the stdout pipe, or with a terminal (MODE has 't') the PTY
    master, and ERR_FD is then -1.  IN_FD is where attached input goes —
    a pipe to the container's stdin, or the master again — or -1; input is
    taken only when MODE has 'i'.  LISTEN_FD is the attach socket, or -1.
-   EXE and ID, when given, ask for `EXE rm -f ID` once it has finished. */
+   Once it has finished: MODE 'r' (--rm) runs `EXE rm -f ID`; else the
+   restart policy RESTART (restart.h), restarted RESTART_COUNT times
+   before, may run `EXE start --restarted ID`. */
 #ifndef CL_MONITOR_H
 #define CL_MONITOR_H
 

@@ -21,6 +21,7 @@
 #include "ns.h"
 #include "pty.h"
 #include "pull.h"
+#include "restart.h"
 #include "ref.h"
 #include "snapshot.h"
 #include "spec.h"
@@ -45,6 +46,7 @@ static const char run_options[] =
   "  -d, --detach                 run in the background under a monitor; print the ID\n"
   "      --log-opt max-size=SIZE  rotate the log (-d) at SIZE (e.g. 10mb)\n"
   "      --stop-signal SIG        what `stop` sends first (default: the image's StopSignal, or TERM)\n"
+  "      --restart POLICY         with -d: no, always, unless-stopped, on-failure[:MAX]\n"
   "      --pull missing|always|never  when to pull the image (default missing)\n"
   "      --platform OS/ARCH       the platform to pull\n"
   "      --network host|none      share the host's network (default) or have none\n"
@@ -81,6 +83,7 @@ struct run_opts
   char **ports; /* -p: "5432/tcp" */
   long long log_max_size;
   const char *stop_signal;
+  const char *restart;
   char *name;
   const char *pull, *platform;
   bool tls_verify;
@@ -189,7 +192,7 @@ enum
 {
   OPT_ENV_FILE = 256, OPT_MOUNT, OPT_TMPFS, OPT_ENTRYPOINT, OPT_HOSTNAME, OPT_NAME,
   OPT_READ_ONLY, OPT_RM, OPT_PULL, OPT_PLATFORM, OPT_NETWORK, OPT_TLS_VERIFY, OPT_INIT, OPT_BUNDLE,
-  OPT_LOG_OPT, OPT_STOP_SIGNAL,
+  OPT_LOG_OPT, OPT_STOP_SIGNAL, OPT_RESTART,
 };
 
 static long
@@ -291,6 +294,14 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
       o->stop_signal = optarg;
       return 0;
     case OPT_INIT: o->spec.init = true; return 0;
+    case OPT_RESTART:
+      {
+        struct restart_policy p;
+        if (restart_parse (optarg, &p, err) < 0)
+          return -1;
+        o->restart = p.kind == RESTART_NO ? NULL : optarg;
+        return 0;
+      }
     case OPT_BUNDLE: o->bundle = optarg; return 0;
     case 'o': o->output = optarg; return 0;
     case OPT_PLATFORM: o->platform = optarg; return 0;
@@ -334,6 +345,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     { "init", no_argument, NULL, OPT_INIT },     { "bundle", required_argument, NULL, OPT_BUNDLE },
     { "output", required_argument, NULL, 'o' }, { "detach", no_argument, NULL, 'd' },
     { "log-opt", required_argument, NULL, OPT_LOG_OPT }, { "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
+    { "restart", required_argument, NULL, OPT_RESTART },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = o->is_spec ? "spec" : "run";
@@ -353,6 +365,10 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
       if (parse_one (o, c, err) < 0)
         return -1;
     }
+  if (o->restart && o->rm)
+    return cli_usage_error (cmd, "--restart and --rm conflict: a container that restarts is kept"), -2;
+  if (o->restart && !o->detach && !o->is_spec)
+    return cli_usage_error (cmd, "--restart needs -d: a foreground run ends with its container"), -2;
   if (o->ports && o->spec.network_none)
     return cli_usage_error (cmd, "-p publishes a port of the host's network: not with --network none"), -2;
   if (o->bundle && o->detach)
@@ -596,6 +612,7 @@ describe_container (struct container *c, const struct run_opts *o, const struct 
                    : cfg->stop_signal ? xstrdup (cfg->stop_signal) : NULL;
   c->detached = o->detach;
   c->auto_rm = o->rm;
+  c->restart = o->restart ? xstrdup (o->restart) : NULL;
   c->interactive = o->interactive;
   c->ports = xcalloc (1, sizeof (char *));
   for (size_t i = 0; o->ports && o->ports[i]; i++)

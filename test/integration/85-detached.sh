@@ -116,6 +116,34 @@ expect "-p 8080:80 (another host port): refused, saying why, 125" sh -c "[ $RC =
 run_cl run --rm --network none -p 80 "$BB" true
 expect "-p with --network none: a usage error" [ "$RC" = 125 ]
 
+# --restart: the monitor starts it again (docker's backoff: 100 ms,
+# doubling); stopped by hand, it stays stopped until started by hand.
+"$CL" run -d --restart on-failure:2 --name rf "$BB" sh -c 'echo run; exit 3' >/dev/null
+until_ok sh -c "\"$CL\" inspect rf | jq -e '.[0].RestartCount == 2 and .[0].State.Status == \"exited\"' >/dev/null"
+sleep 0.5
+js=$("$CL" inspect rf)
+expect "--restart on-failure:2: three runs in all, then exited with its code; inspect shows the policy" sh -c "[ \"\$(\"$CL\" logs rf | grep -c run)\" = 3 ] && printf '%s' \"\$1\" | jq -e '.[0] | .RestartCount == 2 and .State.ExitCode == 3 and .HostConfig.RestartPolicy.Name == \"on-failure\" and .HostConfig.RestartPolicy.MaximumRetryCount == 2' >/dev/null" _ "$js"
+"$CL" run -d --restart on-failure --name r0 "$BB" true >/dev/null
+sleep 1
+expect "on-failure does not restart a success" [ "$(insp r0 .[0].RestartCount)" = 0 ]
+"$CL" run -d --restart always --name ra "$BB" sh -c 'echo up; sleep 0.3' >/dev/null
+until_ok sh -c "\"$CL\" inspect ra | jq -e '.[0].RestartCount >= 2' >/dev/null"
+"$CL" stop ra >/dev/null; RC=$?
+n1=$(insp ra .[0].RestartCount); sleep 2; n2=$(insp ra .[0].RestartCount)
+expect "--restart always: back after every exit; after stop it stays exited" sh -c "[ $RC = 0 ] && [ $n1 -ge 2 ] && [ $n1 = $n2 ] && [ '$(insp ra .[0].State.Status)' = exited ]"
+"$CL" start ra >/dev/null
+until_ok sh -c "\"$CL\" inspect ra | jq -e '.[0].RestartCount >= 1' >/dev/null"; RC=$?
+expect "start by hand: the policy applies again (counted afresh)" [ "$RC" = 0 ]
+"$CL" rm -f ra r0 rf >/dev/null; RC=$?
+sleep 1
+expect "rm -f of a restarting container: gone, and nothing brings it back" sh -c "[ $RC = 0 ] && [ -z \"\$(\"$CL\" ps -aq --filter name=ra)\" ] && ! pgrep -f 'echo u[p]; sleep 0.3' >/dev/null"
+run_cl run --restart always "$BB" true
+expect "--restart without -d: a usage error" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'needs -d'" _ "$ERR"
+run_cl run -d --rm --restart always "$BB" true
+expect "--restart with --rm: a usage error" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q conflict" _ "$ERR"
+run_cl run -d --restart sometimes "$BB" true
+expect "an unknown policy: one line, 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'invalid restart policy'" _ "$ERR"
+
 # A foreground container that stays has a log too (as podman's has).
 "$CL" run --name fglog "$BB" sh -c 'echo fg-out; echo fg-err >&2; exit 3' >"$T/o" 2>"$T/e"; RC=$?
 expect "a foreground run relays stdout and stderr apart and keeps them in its log" sh -c "[ $RC = 3 ] && [ \"\$(cat '$T/o')\" = fg-out ] && [ \"\$(cat '$T/e')\" = fg-err ] && [ \"\$(\"$CL\" logs fglog 2>/dev/null)\" = fg-out ] && [ \"\$(\"$CL\" logs fglog 2>&1 >/dev/null)\" = fg-err ]"

@@ -24,6 +24,7 @@ void test_exitrec (void);
 void test_template (void);
 void test_detach_keys (void);
 void test_pty_buf (void);
+void test_restart_policy (void);
 
 #define UNIT_TESTS                                                           \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
@@ -40,6 +41,6 @@ void test_pty_buf (void);
       { "logfmt_parse", test_logfmt_parse }, { "logfmt_when", test_logfmt_when }, \
       { "log_writer", test_log_writer }, { "exitrec", test_exitrec },        \
       { "template", test_template }, { "detach_keys", test_detach_keys },  \
-      { "pty_buf", test_pty_buf },
+      { "pty_buf", test_pty_buf }, { "restart_policy", test_restart_policy },
 
 #endif

@@ -276,14 +276,37 @@ setup_filesystem (const struct spec *s, const struct ns_overlay *ov, struct cl_e
   return protect_paths (s, err);
 }
 
+static const struct
+{
+  const char *name;
+  int resource;
+} rlimit_types[] = {
+  { "RLIMIT_CORE", RLIMIT_CORE },         { "RLIMIT_CPU", RLIMIT_CPU },
+  { "RLIMIT_DATA", RLIMIT_DATA },         { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+  { "RLIMIT_LOCKS", RLIMIT_LOCKS },       { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE },
+  { "RLIMIT_NOFILE", RLIMIT_NOFILE },     { "RLIMIT_NPROC", RLIMIT_NPROC },
+  { "RLIMIT_RSS", RLIMIT_RSS },           { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+  { "RLIMIT_RTTIME", RLIMIT_RTTIME },     { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+  { "RLIMIT_STACK", RLIMIT_STACK },       { "RLIMIT_AS", RLIMIT_AS },
+};
+
 static int
 set_rlimits (const struct spec *s, struct cl_error *err)
 {
   for (size_t i = 0; i < s->n_rlimits; i++)
     {
       struct rlimit rl = { s->rlimits[i].soft, s->rlimits[i].hard };
-      if (strcmp (s->rlimits[i].type, "RLIMIT_NOFILE") == 0 && setrlimit (RLIMIT_NOFILE, &rl) < 0)
-        return cl_fail (err, errno, "setrlimit %s", s->rlimits[i].type);
+      size_t k = 0;
+      while (k < sizeof rlimit_types / sizeof rlimit_types[0]
+             && strcmp (rlimit_types[k].name, s->rlimits[i].type) != 0)
+        k++;
+      if (k == sizeof rlimit_types / sizeof rlimit_types[0])
+        return cl_fail (err, EINVAL, "unknown rlimit %s", s->rlimits[i].type);
+      if (setrlimit (rlimit_types[k].resource, &rl) < 0)
+        return cl_fail (err, errno, "setrlimit %s %llu:%llu%s", s->rlimits[i].type,
+                        s->rlimits[i].soft, s->rlimits[i].hard,
+                        errno == EPERM ? " (above the hard limit: that needs CAP_SYS_RESOURCE)" : "");
     }
   return 0;
 }

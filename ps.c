@@ -33,15 +33,20 @@ static const char ps_usage[] = "Usage: crunlocal ps [OPTIONS]\n"
                                "                     .Exited .ImageID .Ports); 'table {{.ID}}\\t{{.Names}}'\n"
                                "                     adds a header and aligns the tab-separated columns\n";
 
-static const char container_usage[] = "Usage: crunlocal container prune [-f]\n"
-                                      "\n"
-                                      "Remove every container that is not running; prints their IDs.\n";
+static const char container_usage[]
+    = "Usage: crunlocal container prune [-f]\n"
+      "       crunlocal container ls|ps|rm|logs|inspect|start|stop|kill|wait|exec|attach|run ...\n"
+      "\n"
+      "prune: remove every container that is not running; prints their IDs.\n"
+      "The others are the commands of those names (ls: ps).\n";
 
 static const char rm_usage[] = "Usage: crunlocal rm [OPTIONS] CONTAINER...\n"
+                               "       crunlocal rm -a [-f]\n"
                                "\n"
                                "Remove containers by name, ID or unambiguous ID prefix.\n"
                                "\n"
                                "Options:\n"
+                               "  -a, --all      every container (a running one needs -f)\n"
                                "  -f, --force    kill a running container first\n"
                                "  -v, --volumes  accepted for podman's sake: crunlocal has no named\n"
                                "                 volumes (bind mounts are the host's and stay)\n";
@@ -368,38 +373,59 @@ remove_one (struct store *s, const char *what, bool force, struct cl_error *err)
   return r;
 }
 
+/* rm -a: every container's ID (without -f a running one fails, as with
+   podman). */
+static int
+all_ids (struct store *s, char ***out, struct cl_error *err)
+{
+  struct container *v;
+  size_t n;
+
+  if (container_list (s, &v, &n, err) < 0)
+    return -1;
+  *out = xcalloc (1, sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    strv_append (out, v[i].id);
+  container_list_free (v, n);
+  return 0;
+}
+
 int
 cmd_rm (int argc, char **argv)
 {
   static const struct option longopts[] = { { "force", no_argument, NULL, 'f' },
+                                            { "all", no_argument, NULL, 'a' },
                                             { "volumes", no_argument, NULL, 'v' },
                                             { "help", no_argument, NULL, 'h' },
                                             { NULL, 0, NULL, 0 } };
-  bool force = false;
+  bool force = false, all = false;
   cleanup_store struct store *s = NULL;
+  cleanup_strv char **names = NULL;
   struct cl_error err = { 0 };
   int c, ret = 0;
 
-  while ((c = cli_getopt (argc, argv, "rm", "fvh", longopts)) != -1)
+  while ((c = cli_getopt (argc, argv, "rm", "afvh", longopts)) != -1)
     switch (c)
       {
       case -2: return 125;
       case 'h': return fputs (rm_usage, stdout), 0;
+      case 'a': all = true; break;
       case 'f': force = true; break;
       case 'v': break;
       }
-  if (optind >= argc)
-    return cli_usage_error ("rm", "\"crunlocal rm\" requires at least 1 argument");
-  if (cli_open_store (&s, STORE_USE, &err) < 0)
+  if (all == (optind < argc))
+    return cli_usage_error ("rm", all ? "--all takes no container names"
+                                      : "\"crunlocal rm\" requires at least 1 argument");
+  if (cli_open_store (&s, STORE_USE, &err) < 0 || (all && all_ids (s, &names, &err) < 0))
     return cli_fail (&err);
-  for (int i = optind; i < argc; i++)
+  for (char **n = all ? names : argv + optind; *n; n++)
     {
-      int r = remove_one (s, argv[i], force, &err);
+      int r = remove_one (s, *n, force, &err);
       if (r == 0)
-        puts (argv[i]);
-      else if (r == 1)
-        fprintf (stderr, "crunlocal: no such container: %s\n", argv[i]), ret = ret ? ret : 1;
-      else
+        puts (*n);
+      else if (r == 1 && !all)
+        fprintf (stderr, "crunlocal: no such container: %s\n", *n), ret = ret ? ret : 1;
+      else if (r < 0)
         ret = cli_fail (&err);
     }
   return ret;

@@ -199,7 +199,8 @@ static const char main_usage[] =
   "  inspect     Show containers as JSON\n"
   "  exec        Run a command in a running container\n"
   "  attach      Attach to a detached container's terminal or output\n"
-  "  container   Container commands: prune\n"
+  "  container   Container commands: prune, and ls, rm, logs, inspect, ... as above\n"
+  "  image       Image commands: ls, rm, pull, inspect as images, rmi, pull\n"
   "  pull        Pull an image from a registry or a local layout/archive\n"
   "  images      List images in the store\n"
   "  rmi         Remove images\n"
@@ -249,6 +250,38 @@ static const struct
   { "attach", cmd_attach },
 };
 
+/* docker's and podman's grouped spellings of the commands above:
+   `container ls`, `image rm`, ... */
+static const struct
+{
+  const char *group, *name, *command;
+} aliases[] = {
+  { "container", "ls", "ps" },       { "container", "list", "ps" },     { "container", "ps", "ps" },
+  { "container", "rm", "rm" },       { "container", "logs", "logs" },   { "container", "inspect", "inspect" },
+  { "container", "start", "start" }, { "container", "stop", "stop" },   { "container", "kill", "kill" },
+  { "container", "wait", "wait" },   { "container", "exec", "exec" },   { "container", "attach", "attach" },
+  { "container", "run", "run" },     { "image", "ls", "images" },       { "image", "list", "images" },
+  { "image", "rm", "rmi" },          { "image", "pull", "pull" },
+};
+
+static int
+dispatch (int argc, char **argv)
+{
+  for (size_t i = 0; argc > 2 && i < sizeof aliases / sizeof aliases[0]; i++)
+    if (strcmp (argv[1], aliases[i].group) == 0 && strcmp (argv[2], aliases[i].name) == 0)
+      {
+        argv[2] = (char *) aliases[i].command;
+        return dispatch (argc - 1, argv + 1);
+      }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].fn (argc - 1, argv + 1);
+  if (strcmp (argv[1], "image") == 0)
+    return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal image\" (ls, rm, pull)",
+                            argc > 2 ? argv[2] : "");
+  return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal\"", argv[1]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -270,12 +303,7 @@ main (int argc, char **argv)
   if (argv[1][0] == '-')
     return cli_usage_error (NULL, "unknown flag: %s", argv[1]);
   curl_global_init (CURL_GLOBAL_DEFAULT);
-  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    if (strcmp (argv[1], commands[i].name) == 0)
-      {
-        ret = commands[i].fn (argc - 1, argv + 1);
-        curl_global_cleanup ();
-        return ret;
-      }
-  return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal\"", argv[1]);
+  ret = dispatch (argc, argv);
+  curl_global_cleanup ();
+  return ret;
 }

@@ -53,6 +53,9 @@ static const char run_options[] =
   "  -p, --publish [0.0.0.0:][PORT:]PORT[/tcp|udp]  the container's port, which on the\n"
   "                               host's network is the host's port of that number\n"
   "      --init                   run a small init as PID 1 that reaps zombies and forwards signals\n"
+  "      --cap-add CAP, --cap-drop CAP  change the default capabilities (names, or ALL)\n"
+  "      --ulimit NAME=SOFT[:HARD] a resource limit (nofile, nproc, core, memlock, ...; -1: none)\n"
+  "      --cidfile FILE           write the container's ID to FILE (which must not exist)\n"
   "      --tls-verify=false       allow plain HTTP and unverified TLS when pulling\n";
 
 static const char run_usage[] =
@@ -84,6 +87,7 @@ struct run_opts
   long long log_max_size;
   const char *stop_signal;
   const char *restart;
+  const char *cidfile;
   char *name;
   const char *pull, *platform;
   bool tls_verify;
@@ -99,6 +103,9 @@ run_opts_clear (struct run_opts *o)
   strv_free (o->spec.env);
   strv_free (o->spec.env_files);
   strv_free (o->spec.tmpfs);
+  strv_free (o->spec.cap_add);
+  strv_free (o->spec.cap_drop);
+  strv_free (o->spec.ulimits);
   strv_free (o->ports);
   for (size_t i = 0; i < o->spec.n_volumes; i++)
     free (o->spec.volumes[i].source), free (o->spec.volumes[i].destination);
@@ -192,7 +199,7 @@ enum
 {
   OPT_ENV_FILE = 256, OPT_MOUNT, OPT_TMPFS, OPT_ENTRYPOINT, OPT_HOSTNAME, OPT_NAME,
   OPT_READ_ONLY, OPT_RM, OPT_PULL, OPT_PLATFORM, OPT_NETWORK, OPT_TLS_VERIFY, OPT_INIT, OPT_BUNDLE,
-  OPT_LOG_OPT, OPT_STOP_SIGNAL, OPT_RESTART,
+  OPT_LOG_OPT, OPT_STOP_SIGNAL, OPT_RESTART, OPT_CAP_ADD, OPT_CAP_DROP, OPT_ULIMIT, OPT_CIDFILE,
 };
 
 static long
@@ -294,6 +301,10 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
       o->stop_signal = optarg;
       return 0;
     case OPT_INIT: o->spec.init = true; return 0;
+    case OPT_CAP_ADD: strv_append (&o->spec.cap_add, optarg); return 0;
+    case OPT_CAP_DROP: strv_append (&o->spec.cap_drop, optarg); return 0;
+    case OPT_ULIMIT: strv_append (&o->spec.ulimits, optarg); return 0;
+    case OPT_CIDFILE: o->cidfile = optarg; return 0;
     case OPT_RESTART:
       {
         struct restart_policy p;
@@ -346,6 +357,8 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     { "output", required_argument, NULL, 'o' }, { "detach", no_argument, NULL, 'd' },
     { "log-opt", required_argument, NULL, OPT_LOG_OPT }, { "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
     { "restart", required_argument, NULL, OPT_RESTART },
+    { "cap-add", required_argument, NULL, OPT_CAP_ADD }, { "cap-drop", required_argument, NULL, OPT_CAP_DROP },
+    { "ulimit", required_argument, NULL, OPT_ULIMIT }, { "cidfile", required_argument, NULL, OPT_CIDFILE },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = o->is_spec ? "spec" : "run";
@@ -626,6 +639,18 @@ describe_container (struct container *c, const struct run_opts *o, const struct 
     strv_append (&c->entrypoint, cfg->entrypoint[i]);
 }
 
+/* --cidfile: a file of its own, as docker's (an existing one may belong
+   to a container still running). */
+static int
+write_cidfile (const char *path, const char *id, struct cl_error *err)
+{
+  cleanup_close int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+  if (fd < 0)
+    return cl_fail (err, errno, "--cidfile %s", path);
+  return write_all (fd, id, strlen (id), err) < 0 ? cl_wrap (err, "--cidfile %s", path) : 0;
+}
+
 /* -t: the container's terminal starts at the size of ours. */
 static void
 terminal_size (struct run_opts *o)
@@ -671,6 +696,8 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
         strv_append (&c.command, sp.args[i]);
       ret = write_bundle_config (&sp, c.dir, err);
     }
+  if (ret == 0 && o->cidfile)
+    ret = write_cidfile (o->cidfile, c.id, err);
   if (ret == 0 && o->detach && (ret = detach_start (s, &c, &sp, snapshot_overlay (&snap), err)) == 0)
     printf ("%s\n", c.id);
   else if (ret == 0 && !o->detach)

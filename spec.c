@@ -1,10 +1,12 @@
 #include "spec.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "json.h"
 #include "util.h"
@@ -13,6 +15,19 @@
 #define NOFILE_WANTED 1048576ULL
 
 /* Docker's default capability set. */
+/* Every capability Linux 6.x knows, in bit order. */
+static const char *all_caps[]
+    = { "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+        "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+        "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
+        "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+        "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+        "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+        "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
+        "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+        "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE", NULL };
+static const char *no_caps[] = { NULL };
+
 static const char *default_caps[]
     = { "CAP_CHOWN",      "CAP_DAC_OVERRIDE",     "CAP_FSETID",   "CAP_FOWNER",
         "CAP_MKNOD",      "CAP_NET_RAW",          "CAP_SETGID",   "CAP_SETUID",
@@ -339,8 +354,58 @@ user_mounts (struct spec *s, const struct spec_opts *o)
     }
 }
 
-static void
-set_rlimits (struct spec *s, const struct spec_opts *o)
+/* docker's --ulimit names (RLIMIT_ + upper case). */
+static const char *ulimit_names[] = { "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue",
+                                      "nice", "nofile", "nproc", "rss", "rtprio", "rttime",
+                                      "sigpending", "stack", NULL };
+
+static int
+ulimit_value (const char *s, unsigned long long *v)
+{
+  char *end;
+
+  if (strcmp (s, "-1") == 0 || strcmp (s, "unlimited") == 0)
+    return *v = ~0ULL, 0;
+  errno = 0;
+  *v = strtoull (s, &end, 10);
+  return *s && *s != '-' && !*end && errno == 0 ? 0 : -1;
+}
+
+/* --ulimit NAME=SOFT[:HARD] (-1: unlimited), replacing one set before. */
+static int
+add_ulimit (struct spec *s, const char *arg, struct cl_error *err)
+{
+  cleanup_free char *copy = xstrdup (arg);
+  char *eq = strchr (copy, '='), *colon;
+  struct spec_rlimit rl = { 0 };
+  size_t i = 0;
+
+  if (eq)
+    *eq++ = '\0';
+  while (ulimit_names[i] && strcmp (ulimit_names[i], copy) != 0)
+    i++;
+  colon = eq ? strchr (eq, ':') : NULL;
+  if (colon)
+    *colon++ = '\0';
+  if (!eq || !ulimit_names[i] || ulimit_value (eq, &rl.soft) < 0
+      || ulimit_value (colon ? colon : eq, &rl.hard) < 0 || rl.soft > rl.hard)
+    return cl_fail (err, 0, "invalid --ulimit %s: want NAME=SOFT[:HARD] (nofile, nproc, core, "
+                    "memlock, stack, ...; -1 for unlimited; soft not above hard)", arg);
+  rl.type = xasprintf ("RLIMIT_%s", ulimit_names[i]);
+  for (char *p = rl.type; *p; p++)
+    *p = (char) toupper ((unsigned char) *p);
+  for (i = 0; i < s->n_rlimits && strcmp (s->rlimits[i].type, rl.type) != 0; i++)
+    ;
+  if (i == s->n_rlimits)
+    s->rlimits = xrealloc (s->rlimits, ++s->n_rlimits * sizeof *s->rlimits);
+  else
+    free (s->rlimits[i].type);
+  s->rlimits[i] = rl;
+  return 0;
+}
+
+static int
+set_rlimits (struct spec *s, const struct spec_opts *o, struct cl_error *err)
 {
   /* Never ask for more than the caller's hard limit: without
      CAP_SYS_RESOURCE the kernel refuses, and the container would not start
@@ -351,6 +416,69 @@ set_rlimits (struct spec *s, const struct spec_opts *o)
   s->rlimits[0].type = xstrdup ("RLIMIT_NOFILE");
   s->rlimits[0].soft = s->rlimits[0].hard = n;
   s->n_rlimits = 1;
+  for (size_t i = 0; o->ulimits && o->ulimits[i]; i++)
+    if (add_ulimit (s, o->ulimits[i], err) < 0)
+      return -1;
+  return 0;
+}
+
+/* "net_admin", "CAP_NET_ADMIN": the spec's spelling, or NULL. */
+static const char *
+cap_named (const char *name)
+{
+  const char *bare = strncasecmp (name, "CAP_", 4) == 0 ? name + 4 : name;
+
+  for (size_t i = 0; all_caps[i]; i++)
+    if (strcasecmp (all_caps[i] + 4, bare) == 0)
+      return all_caps[i];
+  return NULL;
+}
+
+static bool
+is_all (char *const *v)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    if (strcasecmp (v[i], "ALL") == 0)
+      return true;
+  return false;
+}
+
+static void
+drop_cap (char **caps, const char *cap)
+{
+  size_t j = 0;
+
+  for (size_t i = 0; caps[i]; i++)
+    if (strcmp (caps[i], cap) == 0)
+      free (caps[i]);
+    else
+      caps[j++] = caps[i];
+  caps[j] = NULL;
+}
+
+/* docker's rules: --cap-add ALL starts from every capability, --cap-drop
+   ALL from none, else from the defaults; then the named drops and adds. */
+static int
+set_caps (struct spec *s, const struct spec_opts *o, struct cl_error *err)
+{
+  s->caps = strv_copy (is_all (o->cap_add) ? all_caps : is_all (o->cap_drop) ? no_caps : default_caps);
+  for (size_t i = 0; o->cap_drop && o->cap_drop[i]; i++)
+    {
+      const char *c = cap_named (o->cap_drop[i]);
+      if (!c && strcasecmp (o->cap_drop[i], "ALL") != 0)
+        return cl_fail (err, 0, "--cap-drop: unknown capability \"%s\"", o->cap_drop[i]);
+      if (c)
+        drop_cap (s->caps, c);
+    }
+  for (size_t i = 0; o->cap_add && o->cap_add[i]; i++)
+    {
+      const char *c = cap_named (o->cap_add[i]);
+      if (!c && strcasecmp (o->cap_add[i], "ALL") != 0)
+        return cl_fail (err, 0, "--cap-add: unknown capability \"%s\"", o->cap_add[i]);
+      if (c && !strv_contains (s->caps, c))
+        strv_append (&s->caps, c);
+    }
+  return 0;
 }
 
 static void
@@ -420,8 +548,8 @@ spec_from_image (const struct image_config *img, const struct spec_opts *o,
   user_mounts (s, o);
   s->masked_paths = strv_copy (masked_paths);
   s->readonly_paths = strv_copy (readonly_paths);
-  s->caps = strv_copy (default_caps);
-  set_rlimits (s, o);
+  if (set_caps (s, o, err) < 0 || set_rlimits (s, o, err) < 0)
+    return -1;
   s->no_new_privs = true;
   s->init = o->init;
   s->namespaces = NS_PID | NS_MOUNT | NS_UTS | NS_IPC | NS_CGROUP

@@ -87,6 +87,8 @@ struct spec_opts
   struct spec_volume *volumes; /* -v, --mount type=bind */
   size_t n_volumes;
   char **tmpfs;          /* --tmpfs DEST[:OPTIONS] */
+  char **cap_add, **cap_drop; /* --cap-add, --cap-drop: names or ALL */
+  char **ulimits;        /* --ulimit NAME=SOFT[:HARD] */
   char *rootfs;          /* the container's root directory */
   /* Rootless: maps to put in the spec (empty for root or a parent
      namespace that maps already). */

@@ -80,3 +80,21 @@ i=0; fails=0
 while [ $i -lt 50 ]; do "$CL" run --rm "$BB" true || fails=$((fails + 1)); i=$((i + 1)); done
 expect "50 sequential run --rm true all succeed" [ "$fails" = 0 ]
 expect "and leave no mounts, directories or processes" sh -c "[ $(mounts_now) = $before ] && [ -z \"\$(ls -A \"$CRUNLOCAL_ROOT/containers\")\" ] && ! pgrep -x crunlocal >/dev/null"
+
+# --cap-add/--cap-drop, --ulimit, --cidfile: docker's spellings.
+for who in root crlnosub; do
+  if [ $who = root ]; then X=""; else X="as_user $who"; fi
+  out=$($X "$CL" run --rm --cap-drop ALL --cap-add chown "$BB" grep CapEff /proc/self/status)
+  out2=$($X "$CL" run --rm --cap-add NET_ADMIN --cap-drop CAP_CHOWN "$BB" grep CapEff /proc/self/status)
+  expect "[$who] --cap-drop ALL --cap-add chown: CAP_CHOWN alone; --cap-add/--cap-drop change the defaults" sh -c "[ '$out' = \"\$(printf 'CapEff:\t0000000000000001')\" ] && [ '$out2' = \"\$(printf 'CapEff:\t00000000a80435fa')\" ]"
+  out=$($X "$CL" run --rm --ulimit nofile=100:200 --ulimit nproc=500 "$BB" sh -c 'ulimit -n; ulimit -Hn; ulimit -u' | tr '\n' ' ')
+  expect "[$who] --ulimit nofile=100:200, nproc=500" [ "$out" = "100 200 500 " ]
+done
+run_cl run --rm --cap-add CAP_BOGUS "$BB" true
+expect "an unknown capability: one line, 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'unknown capability \"CAP_BOGUS\"'" _ "$ERR"
+run_cl run --rm --ulimit nofile=999999999 "$BB" true
+expect "--ulimit above the hard limit without CAP_SYS_RESOURCE: says so, 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'CAP_SYS_RESOURCE'" _ "$ERR"
+"$CL" run --rm --cidfile "$T/cid" "$BB" true; RC=$?
+expect "--cidfile writes the full ID" sh -c "[ $RC = 0 ] && grep -qx '[0-9a-f]\{64\}' '$T/cid'"
+run_cl run --rm --cidfile "$T/cid" "$BB" true
+expect "--cidfile of an existing file: refused, nothing left" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'File exists' && [ -z \"\$(\"$CL\" ps -aq)\" ]" _ "$ERR"

@@ -69,6 +69,14 @@ pkill -KILL -x crunlocal; sleep 0.3
 expect "kill -9 of run: the container ends and ps -a shows it exited (unknown)" sh -c "! pgrep -f '^sleep 4321\$' >/dev/null && \"$CL\" ps -a | grep -q 'Exited (unknown) .*orphan\$' && [ -z \"\$(\"$CL\" ps -q)\" ]"
 "$CL" rm orphan >/dev/null; RC=$?
 expect "and rm leaves nothing" sh -c "[ $RC = 0 ] && [ -z \"\$(ls -A '$(cdir)')\" ] && [ \$(grep -c '$(cdir)' /proc/self/mountinfo) = 0 ]"
+# docker's grouped spellings; rm -a.
+"$CL" run -d --name a1 "$BB" sleep 1000 >/dev/null
+"$CL" run --name a2 "$BB" true
+expect "container ls is ps, image ls is images" sh -c "\"$CL\" container ls | grep -q ' a1\$' && ! \"$CL\" container ls | grep -q ' a2\$' && \"$CL\" container ls -a | grep -q ' a2\$' && \"$CL\" image ls | grep -q '^$REG/busybox '"
+run_cl rm -a
+expect "rm -a: removes the exited, refuses the running one without -f (125)" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'is running' && [ \"\$(\"$CL\" ps -a --format '{{.Names}}')\" = a1 ]" _ "$ERR"
+run_cl container rm -af
+expect "container rm -af: every container, none left" sh -c "[ $RC = 0 ] && [ -z \"\$(\"$CL\" ps -aq)\" ] && [ -z \"\$(ls -A '$(cdir)')\" ]"
 "$CL" rmi "$BB" >/dev/null 2>&1; RC=$?
 expect "with its containers removed, rmi of the image works" [ "$RC" = 0 ]
 "$CL" ps --bogus 2>/dev/null; RC=$?

@@ -152,3 +152,54 @@ test_spec_user (void)
   CHECK (spec_resolve_user ("name", NULL, NULL, &u, &g, &gs, &n, &err) < 0);
   CHECK (spec_resolve_user ("-1", passwd, group, &u, &g, &gs, &n, &err) < 0);
 }
+
+static struct spec
+spec_with (char **add, char **drop, char **ulimits, int *ret)
+{
+  char *args[] = { "true", NULL };
+  struct spec_opts o = { .args = args, .rootfs = "rootfs", .cap_add = add, .cap_drop = drop,
+                         .ulimits = ulimits, .nofile_hard = 20000 };
+  struct image_config img = { 0 };
+  struct cl_error err = { 0 };
+  struct spec s;
+
+  *ret = spec_from_image (&img, &o, NULL, NULL, &s, &err);
+  return s;
+}
+
+/* docker's --cap-add/--cap-drop rules and --ulimit syntax. */
+void
+test_spec_caps_ulimits (void)
+{
+  char *all[] = { "ALL", NULL }, *chown[] = { "chown", NULL }, *admin[] = { "CAP_NET_ADMIN", NULL };
+  char *bad[] = { "CAP_BOGUS", NULL };
+  char *lims[] = { "nofile=100:200", "nproc=-1", "nofile=300", NULL };
+  char *badlim[] = { "nofile=5:4", NULL }, *badname[] = { "files=1", NULL };
+  int r;
+  struct spec s = spec_with (chown, all, NULL, &r);
+
+  CHECK (r == 0 && strv_len (s.caps) == 1 && strcmp (s.caps[0], "CAP_CHOWN") == 0);
+  spec_clear (&s);
+  s = spec_with (admin, chown, NULL, &r);
+  CHECK (r == 0 && strv_contains (s.caps, "CAP_NET_ADMIN") && !strv_contains (s.caps, "CAP_CHOWN")
+         && strv_contains (s.caps, "CAP_KILL"));
+  spec_clear (&s);
+  s = spec_with (all, admin, NULL, &r);
+  CHECK (r == 0 && strv_len (s.caps) == 40 && !strv_contains (s.caps, "CAP_NET_ADMIN"));
+  spec_clear (&s);
+  s = spec_with (bad, NULL, NULL, &r);
+  CHECK (r < 0);
+  spec_clear (&s);
+  s = spec_with (NULL, NULL, lims, &r);
+  CHECK (r == 0 && s.n_rlimits == 2);
+  CHECK (strcmp (s.rlimits[0].type, "RLIMIT_NOFILE") == 0 && s.rlimits[0].soft == 300
+         && s.rlimits[0].hard == 300);
+  CHECK (strcmp (s.rlimits[1].type, "RLIMIT_NPROC") == 0 && s.rlimits[1].soft == ~0ULL);
+  spec_clear (&s);
+  s = spec_with (NULL, NULL, badlim, &r);
+  CHECK (r < 0);
+  spec_clear (&s);
+  s = spec_with (NULL, NULL, badname, &r);
+  CHECK (r < 0);
+  spec_clear (&s);
+}

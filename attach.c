@@ -76,7 +76,7 @@ send_size (const struct session *a)
   struct winsize ws;
   uint16_t rc[2];
 
-  if (a->tty && (pty_get_size (a->in >= 0 ? a->in : 0, &ws) || pty_get_size (1, &ws)))
+  if (a->tty && pty_caller_size (&ws))
     {
       rc[0] = ws.ws_row, rc[1] = ws.ws_col;
       send_msg (a->sock, ATTACH_RESIZE, rc, sizeof rc);
@@ -163,6 +163,7 @@ attach_session (int sock, bool tty, int in, struct pty_detach *keys, int *code, 
 {
   struct session a = { .sock = sock, .tty = tty, .code = -1, .in = in, .keys = *keys };
   struct pty_saved saved = { .active = false };
+  struct cl_error ignored;
   cleanup_close int sigfd = -1;
   sigset_t set;
   int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH };
@@ -180,8 +181,8 @@ attach_session (int sock, bool tty, int in, struct pty_detach *keys, int *code, 
   session_loop (&a);
   pty_restore (&saved);
   /* The container's prompt is where the cursor was: start a new line. */
-  if (a.detached && tty && isatty (1) && write (1, "\r\n", 2) < 0)
-    a.code = a.code < 0 ? 0 : a.code;
+  if (a.detached && tty && isatty (1))
+    write_all (1, "\r\n", 2, &ignored);
   *detached = a.detached;
   *code = a.detached && a.code < 0 ? 0 : a.code;
   return 0;

@@ -127,6 +127,16 @@ each_container (struct store *s, char **names, container_action act, const void 
   return ret;
 }
 
+/* What `stop` sends first: the image's StopSignal (or --stop-signal),
+   else SIGTERM. */
+static int
+stop_signal_of (const struct container *c)
+{
+  int sig = c->stop_signal ? cli_parse_signal (c->stop_signal) : -1;
+
+  return sig > 0 ? sig : SIGTERM;
+}
+
 /* By hand: no restart policy brings it back (restart.h). */
 static int
 mark_stopped (const struct container *c, struct cl_error *err)
@@ -145,14 +155,14 @@ static int
 stop_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
   long timeout = *(const long *) arg;
-  int sig = c->stop_signal ? cli_parse_signal (c->stop_signal) : SIGTERM;
+  int sig = stop_signal_of (c);
   struct exit_record rec;
 
   if (mark_stopped (c, err) < 0)
     return -1;
   if (container_state (c) == CONTAINER_RUNNING)
     {
-      if (kill (c->pid, sig > 0 ? sig : SIGTERM) < 0 && errno != ESRCH)
+      if (kill (c->pid, sig) < 0 && errno != ESRCH)
         return cl_fail (err, errno, "signal container %s", c->name);
       /* PID 1 of a namespace ignores what it does not catch: then SIGKILL. */
       if (!await_gone (c, timeout * 1000) && kill (c->pid, SIGKILL) < 0 && errno != ESRCH)
@@ -168,7 +178,7 @@ static int
 kill_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
   int sig = *(const int *) arg;
-  int stop = c->stop_signal ? cli_parse_signal (c->stop_signal) : SIGTERM;
+  int stop = stop_signal_of (c);
 
   if (container_state (c) != CONTAINER_RUNNING)
     return cl_fail (err, 0, "container %s is not running", c->name);

@@ -93,7 +93,7 @@ exec_spec (const struct container *c, const struct exec_opts *o, struct spec *sp
   sp->terminal = o->tty;
   if (o->tty && !spec_env_has (sp->env, "TERM"))
     strv_append (&sp->env, "TERM=xterm");
-  if (o->tty && (pty_get_size (0, &ws) || pty_get_size (1, &ws)))
+  if (o->tty && pty_caller_size (&ws))
     sp->console_rows = ws.ws_row, sp->console_cols = ws.ws_col;
   return 0;
 }

@@ -89,7 +89,7 @@ copy_size (int master)
 {
   struct winsize ws;
 
-  if (master >= 0 && (pty_get_size (0, &ws) || pty_get_size (1, &ws)))
+  if (master >= 0 && pty_caller_size (&ws))
     ioctl (master, TIOCSWINSZ, &ws);
 }
 

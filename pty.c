@@ -155,11 +155,17 @@ pty_restore (struct pty_saved *saved)
   saved->active = false;
 }
 
-bool
-pty_get_size (int fd, struct winsize *ws)
+static bool
+size_of (int fd, struct winsize *ws)
 {
   memset (ws, 0, sizeof *ws);
   return ioctl (fd, TIOCGWINSZ, ws) == 0 && ws->ws_row && ws->ws_col;
+}
+
+bool
+pty_caller_size (struct winsize *ws)
+{
+  return size_of (0, ws) || size_of (1, ws);
 }
 
 void

@@ -37,8 +37,9 @@ int pty_make_raw (int fd, struct pty_saved *saved, struct cl_error *err);
 /* Put it back as it was; safe to call twice or when never made raw. */
 void pty_restore (struct pty_saved *saved);
 
-/* The size of terminal `fd`; false when it is not a terminal (or 0x0). */
-bool pty_get_size (int fd, struct winsize *ws);
+/* The size of the caller's terminal — stdin's, else stdout's; false when
+   neither is a terminal (or it is 0x0). */
+bool pty_caller_size (struct winsize *ws);
 
 /* Input the container has not taken yet.  The holder stops reading its
    source while anything is pending and polls the sink for POLLOUT. */

@@ -657,7 +657,7 @@ terminal_size (struct run_opts *o)
 {
   struct winsize ws;
 
-  if (o->spec.terminal && (pty_get_size (0, &ws) || pty_get_size (1, &ws)))
+  if (o->spec.terminal && pty_caller_size (&ws))
     o->spec.console_rows = ws.ws_row, o->spec.console_cols = ws.ws_col;
 }
 

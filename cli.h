@@ -41,18 +41,31 @@ struct cli_io
 {
   int master;   /* -t: its terminal (else -1), relayed to our stdout */
   bool input;   /* -i with -t: our stdin to the terminal, ours raw meanwhile */
+  int in;       /* -i without -t: its stdin pipe, fed from ours (else -1) */
   int out[2];   /* no -t: its stdout and stderr pipes, relayed to ours and
                    closed; -1: it has ours (nothing to relay) */
   struct log_writer *log; /* what is relayed is logged too (NULL: not) */
 };
+
+/* A foreground container's stdio without -t: pipes that we relay (never
+   our own fds: it could chmod, chown or truncate a file we were given
+   through /proc/self/fd), and without -i its own /dev/null.  `theirs`
+   goes to ns_start/ns_spawn; the rest into a cli_io. */
+struct cli_pipes
+{
+  int theirs[3];
+  int in, out[2];
+};
+int cli_pipes_open (struct cli_pipes *p, bool interactive, bool terminal, struct cl_error *err);
+/* The container holds its ends now: close ours of them. */
+void cli_pipes_started (struct cli_pipes *p);
+void cli_pipes_close (struct cli_pipes *p);
 /* Forward them to `pid` until it exits (pid1: it is a namespace's init,
    which ignores what it does not catch), relaying `io` (NULL: nothing);
    how it ended in *rec. */
 struct exit_record;
 void cli_wait_forwarding (pid_t pid, const sigset_t *set, bool pid1, const struct cli_io *io,
                           struct exit_record *rec);
-/* Without -i the container's stdin is /dev/null: make it ours (fd 0). */
-int cli_stdin_for (bool interactive, struct cl_error *err);
 
 int cmd_pull (int argc, char **argv);
 int cmd_images (int argc, char **argv);

@@ -13,6 +13,7 @@
 
 #include "attach.h"
 #include "monitor.h"
+#include "sealed.h"
 #include "util.h"
 
 #ifndef MONITOR_BIN
@@ -46,13 +47,8 @@ struct report
 static int
 monitor_memfd (struct cl_error *err)
 {
-  cleanup_close int fd = memfd_create (MONITOR_NAME, MFD_CLOEXEC);
-
-  if (fd < 0)
-    return cl_fail (err, errno, "memfd for the monitor");
-  if (write_all (fd, cl_monitor_bin, (size_t) (cl_monitor_bin_end - cl_monitor_bin), err) < 0)
-    return cl_wrap (err, "write the monitor");
-  return steal_fd (&fd);
+  return sealed_from_buf (MONITOR_NAME, cl_monitor_bin,
+                          (size_t) (cl_monitor_bin_end - cl_monitor_bin), err);
 }
 
 static void
@@ -130,10 +126,9 @@ exec_monitor (struct store *s, const struct container *c, int memfd, const struc
               int listenfd)
 {
   char pid[16], in[16], fd0[16], fd1[16], mode[8], lfd[16], max[32], count[16];
-  char exe[4096];
-  ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+  cleanup_free char *exe = sealed_origin ();
   char *argv[] = { MONITOR_NAME, c->dir, pid, in, fd0, fd1, mode, lfd, max,
-                   c->restart ? c->restart : "no", count, exe, c->id, NULL };
+                   c->restart ? c->restart : "no", count, exe ? exe : "crunlocal", c->id, NULL };
   int keep[] = { io->in, io->out[0], io->out[1], listenfd };
   extern char **environ;
 
@@ -146,7 +141,6 @@ exec_monitor (struct store *s, const struct container *c, int memfd, const struc
   snprintf (lfd, sizeof lfd, "%d", listenfd);
   snprintf (max, sizeof max, "%lld", c->log_max_size);
   snprintf (count, sizeof count, "%d", c->restart_count);
-  exe[n > 0 ? n : 0] = '\0';
   for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
     if (keep[i] >= 0)
       fcntl (keep[i], F_SETFD, 0);
@@ -166,6 +160,8 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
   struct report r = { .ok = 1 };
   int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC), listenfd = -1;
   struct stdio io = { -1, { -1, -1 } };
+  /* Not ours: one opened on the host could be chmod'ed through it. */
+  struct ns_stdio null_stdin = { { NS_STDIO_NULL, -1, -1 } };
   struct ns_proc proc;
   sigset_t set;
 
@@ -177,7 +173,7 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
   if (devnull < 0)
     report_fail (report, (cl_fail (&err, errno, "/dev/null"), &err));
   if ((listenfd = attach_socket (s, c, &err)) < 0 || container_stdio (c, devnull, &io, &err) < 0
-      || ns_start (sp, ov, &set, NULL, &proc, &err) < 0)
+      || ns_start (sp, ov, &set, c->tty || c->interactive ? NULL : &null_stdin, &proc, &err) < 0)
     report_fail (report, &err);
   terminal_stdio (&proc, &io);
   /* Hold no end of the container's pipes: their EOF is the container's. */

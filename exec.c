@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bundle.h"
@@ -117,35 +119,61 @@ resolve_user (const char *user, struct spec *sp, struct cl_error *err)
                             err);
 }
 
+/* Before this process enters the container: hold nothing but stdio
+   (the store is closed by now) and be non-dumpable, so nothing inside
+   reaches our fds, memory or /proc/PID/exe. */
+static int
+prepare_to_enter (struct cl_error *err)
+{
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return cl_fail (err, errno, "make the process non-dumpable");
+  if (syscall (SYS_close_range, 3, ~0U, 0) < 0)
+    return cl_fail (err, errno, "close inherited file descriptors");
+  return 0;
+}
+
+static int
+spawn_and_wait (struct spec *sp, const struct exec_opts *o, int *code, struct cl_error *err)
+{
+  struct cli_pipes p;
+  struct ns_stdio stdio;
+  struct exit_record rec;
+  struct ns_proc proc;
+  sigset_t set;
+  struct cli_io io = { .input = o->interactive };
+
+  if (cli_pipes_open (&p, o->interactive, o->tty, err) < 0)
+    return -1;
+  memcpy (stdio.fd, p.theirs, sizeof stdio.fd);
+  cli_block_forwarded (&set);
+  if (ns_spawn (sp, &set, &stdio, &proc, err) < 0)
+    return cli_pipes_close (&p), -1;
+  cli_pipes_started (&p);
+  io.master = proc.console;
+  io.in = steal_fd (&p.in);
+  io.out[0] = steal_fd (&p.out[0]), io.out[1] = steal_fd (&p.out[1]);
+  cli_wait_forwarding (proc.pid, &set, false, &io, &rec);
+  if (proc.console >= 0)
+    close (proc.console);
+  *code = rec.code;
+  return 0;
+}
+
 static int
 exec_in (const struct container *c, const struct exec_opts *o, int *code, struct cl_error *err)
 {
   struct spec sp = { 0 };
-  struct exit_record rec;
-  struct ns_proc proc;
-  sigset_t set;
   int ret = exec_spec (c, o, &sp, err);
 
   if (ret == 0)
-    ret = cli_stdin_for (o->interactive || o->tty, err);
+    ret = prepare_to_enter (err);
   /* From here on this process is in the container (its /proc too). */
   if (ret == 0)
     ret = ns_join (c->pid, err);
   if (ret == 0)
     ret = resolve_user (o->user, &sp, err);
   if (ret == 0)
-    {
-      cli_block_forwarded (&set);
-      ret = ns_spawn (&sp, &set, &proc, err);
-    }
-  if (ret == 0)
-    {
-      struct cli_io io = { .master = proc.console, .input = o->interactive, .out = { -1, -1 } };
-      cli_wait_forwarding (proc.pid, &set, false, &io, &rec);
-      if (proc.console >= 0)
-        close (proc.console);
-      *code = rec.code;
-    }
+    ret = spawn_and_wait (&sp, o, code, err);
   spec_clear (&sp);
   return ret;
 }
@@ -165,6 +193,7 @@ cmd_exec (int argc, char **argv)
       r = cli_open_store_host (&s, &err) < 0 || cli_find_container (s, argv[optind], &c, &err) < 0 ? -1 : 0;
       if (r == 0 && container_state (&c) != CONTAINER_RUNNING)
         r = cl_fail (&err, 0, "container %s is not running", c.name);
+      store_close (steal_pointer (&s));
       if (r == 0)
         r = exec_in (&c, &o, &code, &err);
       r = r < 0 ? cli_fail (&err) : code;

@@ -76,6 +76,7 @@ struct relay
   bool pid1, exited;
   int status, asked;
   int sigfd, in, master;
+  int sink;   /* where input goes: the terminal or its stdin pipe */
   int out[2]; /* what comes out: stdout (or the terminal), stderr */
   struct log_writer *log;
   struct pty_buf pending; /* typed, not yet taken by the container */
@@ -125,6 +126,18 @@ send_eof (int master)
     }
 }
 
+/* No more input: a terminal gets its end-of-file character, a pipe is
+   closed. */
+static void
+end_input (struct relay *r)
+{
+  if (r->sink == r->master)
+    send_eof (r->master);
+  else if (r->sink >= 0)
+    close (r->sink);
+  r->sink = r->in = -1;
+}
+
 static void
 relay_input (struct relay *r)
 {
@@ -135,13 +148,12 @@ relay_input (struct relay *r)
     return;
   if (n <= 0)
     {
-      send_eof (r->master);
-      r->in = -1;
+      end_input (r);
       return;
     }
   pty_buf_set (&r->pending, buf, (size_t) n);
-  if (pty_buf_flush (r->master, &r->pending) < 0)
-    r->in = -1;
+  if (pty_buf_flush (r->sink, &r->pending) < 0)
+    end_input (r);
 }
 
 /* Output i to our fd i+1 and the log; false at its end (EOF, or EIO
@@ -181,11 +193,12 @@ relay_loop (struct relay *r)
   while (r->out[0] >= 0 || r->out[1] >= 0)
     {
       bool pending = pty_buf_pending (&r->pending);
-      struct pollfd p[4] = { { r->sigfd, POLLIN, 0 },
+      struct pollfd p[5] = { { r->sigfd, POLLIN, 0 },
                              { pending ? -1 : r->in, POLLIN, 0 },
-                             { r->out[0], POLLIN | (pending ? POLLOUT : 0), 0 },
-                             { r->out[1], POLLIN, 0 } };
-      int k = poll (p, 4, r->exited ? DRAIN_MS : -1);
+                             { r->out[0], POLLIN, 0 },
+                             { r->out[1], POLLIN, 0 },
+                             { pending ? r->sink : -1, POLLOUT, 0 } };
+      int k = poll (p, 5, r->exited ? DRAIN_MS : -1);
       if (k == 0)
         break;
       if (k < 0)
@@ -194,8 +207,8 @@ relay_loop (struct relay *r)
         relay_signals (r);
       if (p[1].revents)
         relay_input (r);
-      if ((p[2].revents & POLLOUT) && pty_buf_flush (r->master, &r->pending) < 0)
-        r->in = -1;
+      if (p[4].revents && pty_buf_flush (r->sink, &r->pending) < 0)
+        end_input (r);
       for (int i = 0; i < 2; i++)
         if ((p[2 + i].revents & (POLLIN | POLLHUP | POLLERR)) && !relay_output (r, i))
           end_output (r, i);
@@ -210,9 +223,10 @@ static void
 relay_until_exit (pid_t pid, const sigset_t *set, bool pid1, const struct cli_io *io,
                   struct exit_record *rec)
 {
-  bool tty = io->master >= 0;
-  struct relay r = { .pid = pid, .pid1 = pid1, .sigfd = -1, .in = tty && io->input ? 0 : -1,
-                     .master = io->master, .out = { tty ? io->master : io->out[0], tty ? -1 : io->out[1] },
+  bool tty = io->master >= 0, input = tty ? io->input : io->in >= 0;
+  struct relay r = { .pid = pid, .pid1 = pid1, .sigfd = -1, .in = input ? 0 : -1,
+                     .master = io->master, .sink = input ? (tty ? io->master : io->in) : -1,
+                     .out = { tty ? io->master : io->out[0], tty ? -1 : io->out[1] },
                      .log = io->log };
   struct pty_saved saved = { .active = false };
   struct cl_error ignored;
@@ -222,7 +236,9 @@ relay_until_exit (pid_t pid, const sigset_t *set, bool pid1, const struct cli_io
   for (int i = 0; i < 2; i++)
     if (r.out[i] >= 0)
       fcntl (r.out[i], F_SETFL, fcntl (r.out[i], F_GETFL) | O_NONBLOCK);
-  if (r.in >= 0 && isatty (0))
+  if (r.sink >= 0 && !tty)
+    fcntl (r.sink, F_SETFL, fcntl (r.sink, F_GETFL) | O_NONBLOCK);
+  if (tty && r.in >= 0 && isatty (0))
     pty_make_raw (0, &saved, &ignored);
   copy_size (r.master);
   if (sigfd >= 0)
@@ -230,6 +246,8 @@ relay_until_exit (pid_t pid, const sigset_t *set, bool pid1, const struct cli_io
   for (int i = 0; i < 2; i++)
     if (r.out[i] >= 0)
       end_output (&r, i);
+  if (!tty && r.sink >= 0)
+    close (r.sink);
   pty_restore (&saved);
   if (!r.exited)
     r.status = forward_until_exit (r.pid, set, pid1, &r.asked);
@@ -242,7 +260,7 @@ cli_wait_forwarding (pid_t pid, const sigset_t *set, bool pid1, const struct cli
 {
   int asked = 0, status;
 
-  if (io && (io->master >= 0 || io->out[0] >= 0 || io->out[1] >= 0))
+  if (io && (io->master >= 0 || io->in >= 0 || io->out[0] >= 0 || io->out[1] >= 0))
     return relay_until_exit (pid, set, pid1, io, rec);
   status = forward_until_exit (pid, set, pid1, &asked);
   finish (status, asked, rec);
@@ -259,17 +277,53 @@ cli_block_forwarded (sigset_t *set)
   sigprocmask (SIG_BLOCK, set, NULL);
 }
 
-int
-cli_stdin_for (bool interactive, struct cl_error *err)
+static void
+close_fd (int *fd)
 {
-  cleanup_close int fd = -1;
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
 
-  if (interactive)
-    return 0;
-  /* Like docker and podman: without -i the container reads nothing of
-     ours, so a script's loop over its own stdin is not eaten. */
-  fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || dup2 (fd, 0) < 0)
-    return cl_fail (err, errno, "/dev/null as the container's stdin");
+void
+cli_pipes_started (struct cli_pipes *p)
+{
+  for (int i = 0; i < 3; i++)
+    if (p->theirs[i] >= 0)
+      close_fd (&p->theirs[i]);
+}
+
+void
+cli_pipes_close (struct cli_pipes *p)
+{
+  cli_pipes_started (p);
+  close_fd (&p->in);
+  close_fd (&p->out[0]);
+  close_fd (&p->out[1]);
+}
+
+/* Like docker and podman: without -i the container reads nothing of
+   ours, so a script's loop over its own stdin is not eaten. */
+int
+cli_pipes_open (struct cli_pipes *p, bool interactive, bool terminal, struct cl_error *err)
+{
+  int fds[3][2];
+
+  *p = (struct cli_pipes){ .theirs = { NS_STDIO_NULL, -1, -1 }, .in = -1, .out = { -1, -1 } };
+  if (terminal)
+    {
+      p->theirs[0] = -1;
+      return 0;
+    }
+  for (int i = 0; i < 3; i++)
+    if ((i > 0 || interactive) && pipe2 (fds[i], O_CLOEXEC) < 0)
+      {
+        cli_pipes_close (p);
+        return cl_fail (err, errno, "pipe");
+      }
+    else if (i == 0 && interactive)
+      p->theirs[0] = fds[0][0], p->in = fds[0][1];
+    else if (i > 0)
+      p->theirs[i] = fds[i][1], p->out[i - 1] = fds[i][0];
   return 0;
 }

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <linux/keyctl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,6 +95,27 @@ open_beneath (int rootfd, const char *rel, bool file, struct cl_error *err)
   return steal_fd (&fd);
 }
 
+/* A bind remount must repeat the flags a user namespace may not clear
+   (nosuid, nodev, noexec, the atime ones: mount_namespaces(7)); keep what
+   the mount has and add `flags`. */
+static int
+remount_bind (const char *target, unsigned long flags)
+{
+  static const struct
+  {
+    unsigned long st, ms;
+  } keep[] = { { ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV },       { ST_NOEXEC, MS_NOEXEC },
+               { ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+               { ST_RDONLY, MS_RDONLY } };
+  struct statvfs sv;
+
+  if (statvfs (target, &sv) == 0)
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+      if (sv.f_flag & keep[i].st)
+        flags |= keep[i].ms;
+  return mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL);
+}
+
 struct mount_flag
 {
   const char *name;
@@ -157,7 +181,7 @@ mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
       if (fd < 0)
         return -1;
       snprintf (target, sizeof target, "/proc/self/fd/%d", fd);
-      if (mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | (flags & ~MS_REC), NULL) < 0)
+      if (remount_bind (target, flags & ~(MS_REC | MS_BIND)) < 0)
         return cl_fail (err, errno, "remount %s", m->destination);
       return 0;
     }
@@ -175,7 +199,8 @@ mount_rootfs (const struct spec *s, const struct ns_overlay *ov, struct cl_error
     return cl_fail (err, errno, "make mounts private");
   if (!ov)
     {
-      if (mount (s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
+      if (mount (s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0
+          || remount_bind (s->root_path, MS_NODEV) < 0)
         return cl_fail (err, errno, "bind rootfs %s", s->root_path);
       return 0;
     }
@@ -183,7 +208,8 @@ mount_rootfs (const struct spec *s, const struct ns_overlay *ov, struct cl_error
                     ov->workdir, ov->userxattr ? ",userxattr" : "");
   if (chdir (ov->layers_dir) < 0)
     return cl_fail (err, errno, "chdir %s", ov->layers_dir);
-  if (mount ("overlay", s->root_path, "overlay", 0, data) < 0)
+  /* nodev: a device node shipped in an image never opens. */
+  if (mount ("overlay", s->root_path, "overlay", MS_NODEV, data) < 0)
     return cl_fail (err, errno, "mount the overlay rootfs");
   return 0;
 }
@@ -195,12 +221,14 @@ populate_dev (int rootfd, struct cl_error *err)
                                     { "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
                                     { "pts/ptmx", "dev/ptmx" },       { "/proc/kcore", "dev/core" } };
 
-  /* Bind the host's nodes: a user namespace cannot mknod them. */
+  /* Bind the host's nodes: a user namespace cannot mknod them, and /dev
+     is nodev.  Read-only binds: a device still reads and writes, but its
+     owner and mode (the host's) cannot be changed from inside. */
   for (size_t i = 0; host_devices[i]; i++)
     {
       cleanup_free char *src = xasprintf ("/dev/%s", host_devices[i]);
       cleanup_free char *dst = xasprintf ("/dev/%s", host_devices[i]);
-      char *opts[] = { "bind", NULL };
+      char *opts[] = { "bind", "ro", "nosuid", "noexec", NULL };
       struct spec_mount m = { .destination = dst, .type = "bind", .source = src, .options = opts };
       if (access (src, F_OK) == 0 && mount_one (rootfd, &m, err) < 0)
         return -1;
@@ -246,10 +274,10 @@ protect_paths (const struct spec *s, struct cl_error *err)
       if (stat (p, &st) < 0)
         continue;
       if (mount (p, p, NULL, MS_BIND | MS_REC, NULL) < 0
-          || mount (NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+          || remount_bind (p, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0)
         return cl_fail (err, errno, "read-only %s", p);
     }
-  if (s->root_readonly && mount (NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+  if (s->root_readonly && remount_bind ("/", MS_RDONLY) < 0)
     return cl_fail (err, errno, "read-only rootfs");
   return 0;
 }
@@ -359,14 +387,89 @@ set_identity (const struct spec *s, bool may_setgroups, struct cl_error *err)
   return 0;
 }
 
+/* The working directory must be inside the container's root: a path
+   through a leaked fd (/proc/self/fd/N) would put the process on the
+   host's filesystem, where ".." reaches the host's / (runc's
+   CVE-2024-21626).  The kernel's getcwd says "(unreachable)" for a
+   directory outside our root, whatever the libc makes of it. */
+static int
+verify_cwd (const char *cwd, struct cl_error *err)
+{
+  char buf[PATH_MAX];
+  long n = syscall (SYS_getcwd, buf, sizeof buf);
+
+  if (n < 0 || buf[0] != '/')
+    return cl_fail (err, 0, "working directory %s is outside the container", cwd);
+  return 0;
+}
+
 static int
 enter_cwd (const char *cwd, struct cl_error *err)
 {
   if (chdir (cwd) == 0)
-    return 0;
+    return verify_cwd (cwd, err);
   if (errno == ENOENT && mkdir_p (cwd, 0755, err) == 0 && chdir (cwd) == 0)
-    return 0;
+    return verify_cwd (cwd, err);
   return cl_fail (err, errno, "working directory %s", cwd);
+}
+
+/* Everything a process needs before it touches a container's files: no
+   fd of ours but stdio and the start-up socket (closed, not only
+   close-on-exec: a leaked directory fd is a way out), not dumpable (so
+   nothing inside opens /proc/PID/exe or our memory), a session keyring
+   of its own (the caller's holds the caller's secrets), and without a
+   terminal a session of its own (the caller's terminal would take
+   TIOCSTI).  Dumpable it stays until the caller has written its id
+   maps (a non-dumpable process's /proc files are root's): see
+   make_undumpable. */
+static int
+isolate_process (int sync, bool terminal, struct cl_error *err)
+{
+  if ((sync > 3 && syscall (SYS_close_range, 3, sync - 1, 0) < 0)
+      || syscall (SYS_close_range, sync + 1, ~0U, 0) < 0)
+    return cl_fail (err, errno, "close inherited file descriptors");
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) < 0 && errno != ENOSYS)
+    return cl_fail (err, errno, "join a session keyring of the container's own");
+  if (!terminal && setsid () < 0)
+    return cl_fail (err, errno, "start a session of the container's own");
+  return 0;
+}
+
+static int
+make_undumpable (struct cl_error *err)
+{
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return cl_fail (err, errno, "make the process non-dumpable");
+  return 0;
+}
+
+/* Our stdio fds set to NS_STDIO_NULL get the container's /dev/null: one
+   opened on the host would let the container's root change the host's
+   node through /proc/self/fd. */
+static int
+null_stdio_inside (const struct ns_stdio *stdio, struct cl_error *err)
+{
+  cleanup_close int fd = -1;
+
+  for (int i = 0; stdio && i < 3; i++)
+    if (stdio->fd[i] == NS_STDIO_NULL)
+      {
+        if (fd < 0 && (fd = open ("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+          return cl_fail (err, errno, "open the container's /dev/null");
+        if (dup2 (fd, i) < 0)
+          return cl_fail (err, errno, "dup2 /dev/null");
+      }
+  return 0;
+}
+
+/* The stdio the caller gave, before anything else is closed. */
+static int
+take_stdio (const struct ns_stdio *stdio, struct cl_error *err)
+{
+  for (int i = 0; stdio && i < 3; i++)
+    if (stdio->fd[i] >= 0 && dup2 (stdio->fd[i], i) < 0)
+      return cl_fail (err, errno, "dup2 the container's stdio");
+  return 0;
 }
 
 static void __attribute__ ((noreturn))
@@ -470,27 +573,25 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   bool in_userns = s->namespaces & NS_USER;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  for (int i = 0; stdio && i < 3; i++)
-    if (stdio->fd[i] >= 0 && dup2 (stdio->fd[i], i) < 0)
-      child_fail (sync, 125, (cl_fail (&err, errno, "dup2 the container's stdio"), &err));
+  if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0)
+    child_fail (sync, 125, &err);
   if (in_userns && (read (sync, &go, 1) != 1 || setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     child_fail (sync, 125, (cl_fail (&err, errno, "enter the user namespace"), &err));
-  if (setup_filesystem (s, ov, &err) < 0 || sethostname (s->hostname, strlen (s->hostname)) < 0
+  if (make_undumpable (&err) < 0 || setup_filesystem (s, ov, &err) < 0 || null_stdio_inside (stdio, &err) < 0
+      || (sethostname (s->hostname, strlen (s->hostname)) < 0
+          && cl_fail (&err, errno, "sethostname") < 0)
       || enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0
       || (s->terminal && send_console (s, true, sync, &err) < 0))
-    {
-      if (!err.msg[0])
-        cl_fail (&err, errno, "sethostname");
-      child_fail (sync, 125, &err);
-    }
+    child_fail (sync, 125, &err);
   /* With a single mapping, setgroups is denied (user_namespaces(7)). */
   if (set_identity (s, !in_userns || s->n_gid_maps > 1 || s->gid_maps[0].size > 1, &err) < 0
       || (s->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
           && cl_fail (&err, errno, "no_new_privs") < 0))
     child_fail (sync, 125, &err);
-  /* Again: a change of credentials cleared it (prctl(2)).  The parent —
+  /* Again: a change of credentials reset both (prctl(2)).  The parent —
      `run` or the monitor — dying must take the container along. */
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  make_undumpable (&err);
   syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
   if (s->init)
     init_main (s, sync);
@@ -701,26 +802,28 @@ ns_join (pid_t pid, struct cl_error *err)
 }
 
 static void __attribute__ ((noreturn))
-spawned_main (const struct spec *s, const sigset_t *blocked, int sync)
+spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio, int sync)
 {
   struct cl_error err = { 0 };
   bool single_id = s->n_gid_maps == 1 && s->gid_maps[0].size == 1;
 
-  if (enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0
-      || (s->terminal && send_console (s, false, sync, &err) < 0)
+  if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0
+      || make_undumpable (&err) < 0 || null_stdio_inside (stdio, &err) < 0 || enter_cwd (s->cwd, &err) < 0
+      || set_rlimits (s, &err) < 0 || (s->terminal && send_console (s, false, sync, &err) < 0)
       || set_identity (s, !single_id, &err) < 0
       || (s->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
           && cl_fail (&err, errno, "no_new_privs") < 0))
     child_fail (sync, 125, &err);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  make_undumpable (&err);
   syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
   sigprocmask (SIG_UNBLOCK, blocked, NULL);
   child_exec (s, sync);
 }
 
 int
-ns_spawn (const struct spec *s, const sigset_t *blocked, struct ns_proc *proc,
-          struct cl_error *err)
+ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio,
+          struct ns_proc *proc, struct cl_error *err)
 {
   int sv[2];
   pid_t pid;
@@ -737,7 +840,7 @@ ns_spawn (const struct spec *s, const sigset_t *blocked, struct ns_proc *proc,
   if (pid == 0)
     {
       close (sv[0]);
-      spawned_main (s, blocked, sv[1]);
+      spawned_main (s, blocked, stdio, sv[1]);
     }
   close (sv[1]);
   ret = await_child (pid, sv[0], &proc->console, err);

@@ -33,7 +33,11 @@ struct ns_proc
 };
 
 /* What the process gets as stdin, stdout and stderr; -1 (or no struct):
-   the caller's own.  A terminal (spec->terminal) replaces all three. */
+   the caller's own; NS_STDIO_NULL: the container's /dev/null, opened
+   inside.  A terminal (spec->terminal) replaces all three.  Pass pipes,
+   never a file of the caller's: through /proc/self/fd the container's
+   root could chmod, chown or truncate it. */
+#define NS_STDIO_NULL (-2)
 struct ns_stdio
 {
   int fd[3];
@@ -48,15 +52,16 @@ int ns_start (const struct spec *spec, const struct ns_overlay *overlay, const s
 
 /* `exec`: move this (single-threaded) process into the namespaces of the
    running process `pid` — its user namespace when it is not ours — and
-   so into its root filesystem.  Its children are in its PID namespace. */
+   so into its root filesystem.  Its children are in its PID namespace.
+   The caller has closed every fd it does not need and is not dumpable. */
 int ns_join (pid_t pid, struct cl_error *err);
 
 /* After ns_join: start spec->args as a child with the spec's cwd, env,
    identity, capabilities and rlimits.  Returns once exec'd, like
    ns_start.  spec->gid_maps tell whether setgroups is allowed (a single
    mapped id: not). */
-int ns_spawn (const struct spec *s, const sigset_t *blocked, struct ns_proc *proc,
-              struct cl_error *err);
+int ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio,
+              struct ns_proc *proc, struct cl_error *err);
 
 /* Does `pid` catch `sig`?  (/proc/PID/status SigCgt.)  A namespace's init
    that does not catch a signal never sees it. */

@@ -72,7 +72,7 @@ pty_open_console (const struct winsize *ws, uid_t uid, bool console, struct cl_e
     return cl_fail (err, errno, "chown the terminal");
   if (console && bind_console (num, err) < 0)
     return -1;
-  if (setsid () < 0 || ioctl (slave, TIOCSCTTY, 0) < 0)
+  if ((getsid (0) != getpid () && setsid () < 0) || ioctl (slave, TIOCSCTTY, 0) < 0)
     return cl_fail (err, errno, "make the PTY the controlling terminal");
   if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)
     return cl_fail (err, errno, "dup2 the terminal");

@@ -25,6 +25,7 @@
 #include "json.h"
 #include "pull.h"
 #include "ref.h"
+#include "sealed.h"
 #include "store.h"
 #include "userns.h"
 #include "util.h"
@@ -236,18 +237,34 @@ cmd_version (int argc, char **argv)
   return 0;
 }
 
+/* `sealed`: the command puts processes into a container's namespaces,
+   so it runs from a sealed copy of this binary (sealed.h). */
 static const struct
 {
   const char *name;
   int (*fn) (int argc, char **argv);
+  bool sealed;
 } commands[] = {
-  { "run", cmd_run },         { "pull", cmd_pull },       { "images", cmd_images }, { "rmi", cmd_rmi },
-  { "system", cmd_system },   { "store", cmd_store },   { "version", cmd_version },
-  { "spec", cmd_spec },       { "info", cmd_info },     { "ps", cmd_ps },
-  { "rm", cmd_rm },           { "container", cmd_container }, { "logs", cmd_logs },
-  { "stop", cmd_stop },       { "kill", cmd_kill },       { "wait", cmd_wait },
-  { "start", cmd_start },     { "inspect", cmd_inspect }, { "exec", cmd_exec },
-  { "attach", cmd_attach },
+  { "run", cmd_run, true },
+  { "pull", cmd_pull, false },
+  { "images", cmd_images, false },
+  { "rmi", cmd_rmi, false },
+  { "system", cmd_system, false },
+  { "store", cmd_store, false },
+  { "version", cmd_version, false },
+  { "spec", cmd_spec, false },
+  { "info", cmd_info, false },
+  { "ps", cmd_ps, false },
+  { "rm", cmd_rm, false },
+  { "container", cmd_container, false },
+  { "logs", cmd_logs, false },
+  { "stop", cmd_stop, false },
+  { "kill", cmd_kill, false },
+  { "wait", cmd_wait, false },
+  { "start", cmd_start, true },
+  { "inspect", cmd_inspect, false },
+  { "exec", cmd_exec, true },
+  { "attach", cmd_attach, false },
 };
 
 /* docker's and podman's grouped spellings of the commands above:
@@ -264,29 +281,61 @@ static const struct
   { "image", "rm", "rmi" },          { "image", "pull", "pull" },
 };
 
+/* The command argv[1] names, through an alias (then *shift is 1); -1
+   for none. */
 static int
-dispatch (int argc, char **argv)
+find_command (int argc, char **argv, int *shift)
 {
+  const char *name = argv[1];
+
+  *shift = 0;
   for (size_t i = 0; argc > 2 && i < sizeof aliases / sizeof aliases[0]; i++)
     if (strcmp (argv[1], aliases[i].group) == 0 && strcmp (argv[2], aliases[i].name) == 0)
       {
-        argv[2] = (char *) aliases[i].command;
-        return dispatch (argc - 1, argv + 1);
+        name = aliases[i].command;
+        *shift = 1;
       }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    if (strcmp (argv[1], commands[i].name) == 0)
-      return commands[i].fn (argc - 1, argv + 1);
+    if (strcmp (name, commands[i].name) == 0)
+      return (int) i;
+  return -1;
+}
+
+static int
+dispatch (int argc, char **argv)
+{
+  int shift, i = find_command (argc, argv, &shift);
+
+  if (i >= 0)
+    {
+      argv[1 + shift] = (char *) commands[i].name;
+      return commands[i].fn (argc - 1 - shift, argv + 1 + shift);
+    }
   if (strcmp (argv[1], "image") == 0)
     return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal image\" (ls, rm, pull)",
                             argc > 2 ? argv[2] : "");
   return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal\"", argv[1]);
 }
 
+/* Before anything else: the process may start over from the copy. */
+static int
+seal_if_needed (int argc, char **argv)
+{
+  struct cl_error err = { 0 };
+  int shift, i = argc > 1 ? find_command (argc, argv, &shift) : -1;
+
+  if (i < 0 || !commands[i].sealed || sealed_reexec (argv, &err) == 0)
+    return 0;
+  return cli_fail (&err);
+}
+
 int
 main (int argc, char **argv)
 {
-  int ret;
+  int ret = seal_if_needed (argc, argv);
 
+  if (ret != 0)
+    return ret;
   signal (SIGPIPE, SIG_IGN);
   catch_interrupts ();
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0

@@ -469,25 +469,23 @@ write_bundle_config (const struct spec *sp, const char *dir, struct cl_error *er
 }
 
 static int
-start_blocked (const struct spec *sp, const struct ns_overlay *ov, bool interactive,
-               const struct ns_stdio *stdio, sigset_t *set, struct ns_proc *proc,
-               struct cl_error *err)
+start_blocked (const struct spec *sp, const struct ns_overlay *ov, const struct ns_stdio *stdio,
+               sigset_t *set, struct ns_proc *proc, struct cl_error *err)
 {
   cli_block_forwarded (set);
-  if (cl_check_interrupt (err) < 0 || cli_stdin_for (interactive || sp->terminal, err) < 0)
+  if (cl_check_interrupt (err) < 0)
     return -1;
   return ns_start (sp, ov, set, stdio, proc, err);
 }
 
-/* A foreground container that stays (no --rm) has a log, as a detached
-   one has: its output comes through pipes (or its terminal), relayed to
-   ours and written to the log. */
+/* A foreground container's output comes through pipes (or its
+   terminal), relayed to ours; one that stays (no --rm) has a log, as a
+   detached one has. */
 struct fg_log
 {
   struct log_writer w;
   bool open;
-  int rd[2];
-  struct ns_stdio stdio;
+  struct cli_pipes pipes;
 };
 
 static void
@@ -495,9 +493,7 @@ fg_log_close (struct fg_log *l)
 {
   struct cl_error ignored;
 
-  for (int i = 0; i < 2; i++)
-    if (l->rd[i] >= 0)
-      close (l->rd[i]), l->rd[i] = -1;
+  cli_pipes_close (&l->pipes);
   if (l->open)
     log_writer_flush (&l->w, &ignored), log_writer_close (&l->w);
 }
@@ -509,31 +505,15 @@ fg_log_open (const struct container *c, bool terminal, struct fg_log *l, struct 
 {
   cleanup_close int dfd = -1;
   struct cl_error ignored;
-  int p[2][2];
 
-  *l = (struct fg_log){ .rd = { -1, -1 }, .stdio = { { -1, -1, -1 } } };
+  l->open = false;
+  if (cli_pipes_open (&l->pipes, c->interactive, terminal, err) < 0)
+    return -1;
   if (c->auto_rm)
     return 0;
   dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   l->open = dfd >= 0 && log_writer_open (&l->w, dfd, c->log_max_size, &ignored) == 0;
-  if (!l->open || terminal)
-    return 0;
-  if (pipe2 (p[0], O_CLOEXEC) < 0)
-    return cl_fail (err, errno, "pipe");
-  if (pipe2 (p[1], O_CLOEXEC) < 0)
-    return close (p[0][0]), close (p[0][1]), cl_fail (err, errno, "pipe");
-  l->rd[0] = p[0][0], l->rd[1] = p[1][0];
-  l->stdio.fd[1] = p[0][1], l->stdio.fd[2] = p[1][1];
   return 0;
-}
-
-/* The container has its ends now. */
-static void
-fg_log_started (struct fg_log *l)
-{
-  for (int i = 1; i < 3; i++)
-    if (l->stdio.fd[i] >= 0)
-      close (l->stdio.fd[i]), l->stdio.fd[i] = -1;
 }
 
 /* `rm -f` may have removed the container meanwhile: then there is
@@ -560,10 +540,13 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   struct cli_io io = { .input = c->interactive };
   sigset_t set;
   int r = fg_log_open (c, sp->terminal, &l, err);
+  struct ns_stdio stdio;
 
-  if (r == 0)
-    r = start_blocked (sp, snapshot_overlay (snap), c->interactive, &l.stdio, &set, &proc, err);
-  fg_log_started (&l);
+  if (r < 0)
+    return -1;
+  memcpy (stdio.fd, l.pipes.theirs, sizeof stdio.fd);
+  r = start_blocked (sp, snapshot_overlay (snap), &stdio, &set, &proc, err);
+  cli_pipes_started (&l.pipes);
   if (r < 0)
     return fg_log_close (&l), -1;
   c->pid = proc.pid;
@@ -575,7 +558,8 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   c->status = xstrdup ("running");
   container_save (s, c, err);
   io.master = proc.console;
-  io.out[0] = steal_fd (&l.rd[0]), io.out[1] = steal_fd (&l.rd[1]);
+  io.in = steal_fd (&l.pipes.in);
+  io.out[0] = steal_fd (&l.pipes.out[0]), io.out[1] = steal_fd (&l.pipes.out[1]);
   io.log = l.open ? &l.w : NULL;
   cli_wait_forwarding (proc.pid, &set, true, &io, &rec);
   if (proc.console >= 0)
@@ -592,6 +576,9 @@ run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
 {
   struct spec sp;
   struct ns_proc proc;
+  /* As runc: a bundle's process has our stdout and stderr, our stdin
+     with -i (else its own /dev/null). */
+  struct ns_stdio stdio = { { o->interactive ? -1 : NS_STDIO_NULL, -1, -1 } };
   sigset_t set;
   int ret = bundle_load (o->bundle, &sp, err);
 
@@ -599,12 +586,12 @@ run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
     ret = cl_fail (err, EPERM, "bundle %s: an unprivileged user needs a user namespace "
                    "(linux.namespaces \"user\" with uidMappings and gidMappings)", o->bundle);
   if (ret == 0)
-    ret = start_blocked (&sp, NULL, o->interactive, NULL, &set, &proc, err);
+    ret = start_blocked (&sp, NULL, sp.terminal ? NULL : &stdio, &set, &proc, err);
   if (ret == 0)
     {
       struct exit_record rec;
       /* As runc: a bundle's terminal takes our input. */
-      struct cli_io io = { .master = proc.console, .input = true, .out = { -1, -1 } };
+      struct cli_io io = { .master = proc.console, .input = true, .in = -1, .out = { -1, -1 } };
       cli_wait_forwarding (proc.pid, &set, true, &io, &rec);
       if (proc.console >= 0)
         close (proc.console);
@@ -735,12 +722,16 @@ open_empty_dir (const char *dir, bool *created, struct cl_error *err)
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
 
-  *created = mkdir (dir, 0755) == 0;
+  /* 0700, as umoci makes it: the rootfs below keeps the image's setuid
+     files, which no other user of this machine may reach. */
+  *created = mkdir (dir, 0700) == 0;
   if (!*created && errno != EEXIST)
     return cl_fail (err, errno, "create %s", dir);
   fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return cl_fail (err, errno, "open %s", dir);
+  if (fchmod (fd, 0700) < 0)
+    return cl_fail (err, errno, "chmod 0700 %s", dir);
   d = fdopendir (dup (fd));
   while (d && (de = readdir (d)))
     if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)

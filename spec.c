@@ -14,7 +14,6 @@
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define NOFILE_WANTED 1048576ULL
 
-/* Docker's default capability set. */
 /* Every capability Linux 6.x knows, in bit order. */
 static const char *all_caps[]
     = { "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
@@ -28,9 +27,12 @@ static const char *all_caps[]
         "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE", NULL };
 static const char *no_caps[] = { NULL };
 
+/* Docker's default set, but for CAP_MKNOD: until a device cgroup stands
+   behind it, a root container could make and open any host device (and
+   /dev and the rootfs are nodev besides).  --cap-add MKNOD gives it. */
 static const char *default_caps[]
     = { "CAP_CHOWN",      "CAP_DAC_OVERRIDE",     "CAP_FSETID",   "CAP_FOWNER",
-        "CAP_MKNOD",      "CAP_NET_RAW",          "CAP_SETGID",   "CAP_SETUID",
+        "CAP_NET_RAW",          "CAP_SETGID",   "CAP_SETUID",
         "CAP_SETFCAP",    "CAP_SETPCAP",          "CAP_NET_BIND_SERVICE",
         "CAP_SYS_CHROOT", "CAP_KILL",             "CAP_AUDIT_WRITE", NULL };
 
@@ -321,7 +323,7 @@ static void
 default_mounts (struct spec *s, const struct spec_opts *o)
 {
   add_mount (s, "/proc", "proc", "proc", "nosuid,noexec,nodev");
-  add_mount (s, "/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k");
+  add_mount (s, "/dev", "tmpfs", "tmpfs", "nosuid,nodev,strictatime,mode=755,size=65536k");
   /* gid=5 (tty) exists only where the mapping has it. */
   add_mount (s, "/dev/pts", "devpts", "devpts",
              o->single_id ? "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620"

@@ -21,7 +21,7 @@ for who in root crltest crlnosub; do
   expect "[$who] the hostname is set" [ "$2" = box1 ]
   expect "[$who] ps shows only the container's processes" [ "$3" = 2 ]
   expect "[$who] the container's PID 1 is the command" [ "$4" = sh -a "$5" = -c ]
-  expect "[$who] CapEff is docker's default set" sh -c "printf '%s' \"\$1\" | grep -q 'CapEff:.00000000a80425fb'" _ "$out"
+  expect "[$who] CapEff is docker's default set" sh -c "printf '%s' \"\$1\" | grep -q 'CapEff:.00000000a00425fb'" _ "$out"
   expect "[$who] masked paths are empty (/proc/keys, /sys/firmware)" sh -c "printf '%s\n' \"\$1\" | tail -n 2 | tr '\n' ' ' | grep -qx '0 0 '" _ "$out"
   expect "[$who] a file made in a -v volume belongs to the invoking user" [ "$(stat -c %U "$vol/made")" = "$who" ]
   # SIGTERM to crunlocal while the container sleeps.
@@ -86,7 +86,7 @@ for who in root crlnosub; do
   if [ $who = root ]; then X=""; else X="as_user $who"; fi
   out=$($X "$CL" run --rm --cap-drop ALL --cap-add chown "$BB" grep CapEff /proc/self/status)
   out2=$($X "$CL" run --rm --cap-add NET_ADMIN --cap-drop CAP_CHOWN "$BB" grep CapEff /proc/self/status)
-  expect "[$who] --cap-drop ALL --cap-add chown: CAP_CHOWN alone; --cap-add/--cap-drop change the defaults" sh -c "[ '$out' = \"\$(printf 'CapEff:\t0000000000000001')\" ] && [ '$out2' = \"\$(printf 'CapEff:\t00000000a80435fa')\" ]"
+  expect "[$who] --cap-drop ALL --cap-add chown: CAP_CHOWN alone; --cap-add/--cap-drop change the defaults" sh -c "[ '$out' = \"\$(printf 'CapEff:\t0000000000000001')\" ] && [ '$out2' = \"\$(printf 'CapEff:\t00000000a00435fa')\" ]"
   out=$($X "$CL" run --rm --ulimit nofile=100:200 --ulimit nproc=500 "$BB" sh -c 'ulimit -n; ulimit -Hn; ulimit -u' | tr '\n' ' ')
   expect "[$who] --ulimit nofile=100:200, nproc=500" [ "$out" = "100 200 500 " ]
 done

@@ -1,0 +1,31 @@
+/* Sealed copies of programs: what runs inside a container's namespaces
+   never runs from a file on disk.  A process there could reach a binary
+   through /proc/PID/exe and, once its text is released, write it (runc's
+   CVE-2019-5736); a memfd sealed against writing, growing and shrinking
+   cannot be changed by anyone, so the next crunlocal command is still
+   ours.  The monitor runs from one too (detach.c). */
+#ifndef CL_SEALED_H
+#define CL_SEALED_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+/* The environment variable that carries the path crunlocal was started
+   from across the re-exec (the monitor's restarts exec it). */
+#define SEALED_ORIGIN_ENV "CRUNLOCAL_EXE"
+
+/* A sealed memfd (close-on-exec) holding `len` bytes of `buf`. */
+int sealed_from_buf (const char *name, const void *buf, size_t len, struct cl_error *err);
+
+/* Unless this process already runs from a sealed memfd, copy our own
+   executable into one and execute it with the same argv; returns only on
+   failure (or 0 when already sealed).  Call before anything else is set
+   up: the process starts over. */
+int sealed_reexec (char **argv, struct cl_error *err);
+
+/* The path of the crunlocal binary on disk (for the monitor's restarts),
+   malloc'd; NULL when unknown. */
+char *sealed_origin (void);
+
+#endif

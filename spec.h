@@ -84,6 +84,12 @@ struct spec_opts
   bool terminal, read_only, init;
   unsigned short console_rows, console_cols; /* the caller's terminal, for -t */
   bool network_none;
+  bool privileged;       /* --privileged: docker's meaning */
+  unsigned long long cap_bounding; /* the caller's bounding set (bit n: cap n); 0: any */
+  char **devices;        /* --device HOST[:CONTAINER[:PERMS]] */
+  long long shm_size;    /* --shm-size in bytes, 0: 64 MiB */
+  const char *etc_dir;   /* resolv.conf, hostname and hosts to bind (etcfiles.h) */
+  bool no_hosts;         /* --no-hosts: no hosts in etc_dir */
   struct spec_volume *volumes; /* -v, --mount type=bind */
   size_t n_volumes;
   char **tmpfs;          /* --tmpfs DEST[:OPTIONS] */

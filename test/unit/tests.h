@@ -26,6 +26,9 @@ void test_detach_keys (void);
 void test_pty_buf (void);
 void test_restart_policy (void);
 void test_spec_caps_ulimits (void);
+void test_spec_privileged (void);
+void test_etc_resolv (void);
+void test_etc_hosts (void);
 
 #define UNIT_TESTS                                                           \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
@@ -43,6 +46,8 @@ void test_spec_caps_ulimits (void);
       { "log_writer", test_log_writer }, { "exitrec", test_exitrec },        \
       { "template", test_template }, { "detach_keys", test_detach_keys },  \
       { "pty_buf", test_pty_buf }, { "restart_policy", test_restart_policy }, \
-      { "spec_caps_ulimits", test_spec_caps_ulimits },
+      { "spec_caps_ulimits", test_spec_caps_ulimits },                       \
+      { "spec_privileged", test_spec_privileged },                           \
+      { "etc_resolv", test_etc_resolv }, { "etc_hosts", test_etc_hosts },
 
 #endif

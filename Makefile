@@ -81,6 +81,11 @@ demo: deps
 	$(MAKE) crunlocal
 	sh test/demo.sh
 
+# The unit tests alone, plain and under ASan+UBSan.
+unit: test/unit/unit test/unit/unit-asan
+	test/unit/unit
+	test/unit/unit-asan
+
 check: deps
 	$(MAKE) crunlocal test/unit/unit test/unit/unit-asan
 	$(MAKE) clang-check

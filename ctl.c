@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "attach.h"
-#include "bundle.h"
+#include "ocispec.h"
 #include "cli.h"
 #include "detach.h"
 #include "json.h"

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bundle.h"
+#include "ocispec.h"
 #include "cli.h"
 #include "container.h"
 #include "detach.h"
@@ -540,18 +540,6 @@ identity_for (struct run_opts *o)
 }
 
 static int
-write_bundle_config (const struct spec *sp, const char *dir, struct cl_error *err)
-{
-  size_t len;
-  cleanup_free char *json = spec_to_json (sp, &len);
-  cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-  if (dfd < 0)
-    return cl_fail (err, errno, "open %s", dir);
-  return write_file_atomic_at (dfd, "config.json", json, len, 0600, false, err);
-}
-
-static int
 start_blocked (const struct spec *sp, const struct ns_overlay *ov, const struct ns_stdio *stdio,
                sigset_t *set, struct ns_proc *proc, struct cl_error *err)
 {
@@ -781,7 +769,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
       c.command = xcalloc (1, sizeof (char *));
       for (size_t i = 0; sp.args[i]; i++)
         strv_append (&c.command, sp.args[i]);
-      ret = write_bundle_config (&sp, c.dir, err);
+      ret = bundle_write_config (c.dir, &sp, err);
     }
   if (ret == 0 && o->cidfile)
     ret = write_cidfile (o->cidfile, c.id, err);
@@ -865,7 +853,7 @@ fill_bundle (struct store *s, struct run_opts *o, const struct image_record *img
     }
   ret = spec_from_image (&cfg, &o->spec, snapshot_read_file, &rd, &sp, err);
   if (ret == 0)
-    ret = write_bundle_config (&sp, o->output, err);
+    ret = bundle_write_config (o->output, &sp, err);
   spec_clear (&sp);
   return ret;
 }

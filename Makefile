@@ -34,7 +34,7 @@ BUILD_DEPS = gcc clang make pkg-config libyajl-dev libarchive-dev \
 	libcurl4-openssl-dev libcap-dev libssl-dev musl-tools
 TEST_DEPS = docker-registry busybox-static uidmap tmux python3 openssl \
 	apache2-utils zstd curl jq util-linux procps psmisc attr \
-	python3-jsonschema golang-github-opencontainers-specs-dev
+	python3-jsonschema golang-github-opencontainers-specs-dev runc
 
 .PHONY: all demo check unit unit-asan integration install clean deps \
 	format format-check static stress bench clang-check

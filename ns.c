@@ -154,11 +154,20 @@ parse_options (char *const *opts, char *data, size_t len)
   return flags;
 }
 
+/* A tmpfs /dev is nodev here whatever the spec says: this runtime binds
+   the device nodes in (populate_dev), so none made inside ever opens.
+   (The spec itself stays runc's: runc mknods its nodes in /dev.) */
+static bool
+is_dev_tmpfs (const struct spec_mount *m)
+{
+  return strcmp (m->destination, "/dev") == 0 && strcmp (m->type, "tmpfs") == 0;
+}
+
 static int
 mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
 {
   char data[1024], target[64];
-  unsigned long flags = parse_options (m->options, data, sizeof data);
+  unsigned long flags = parse_options (m->options, data, sizeof data) | (is_dev_tmpfs (m) ? MS_NODEV : 0);
   bool bind = (flags & MS_BIND) || strcmp (m->type, "bind") == 0;
   struct stat st;
   cleanup_close int fd = -1;
@@ -298,8 +307,7 @@ setup_filesystem (const struct spec *s, const struct ns_overlay *ov, struct cl_e
     {
       if (mount_one (rootfd, &s->mounts[i], err) < 0)
         return -1;
-      if (strcmp (s->mounts[i].destination, "/dev") == 0 && strcmp (s->mounts[i].type, "tmpfs") == 0
-          && populate_dev (rootfd, err) < 0)
+      if (is_dev_tmpfs (&s->mounts[i]) && populate_dev (rootfd, err) < 0)
         return -1;
     }
   if (pivot (s->root_path, err) < 0)

@@ -36,7 +36,7 @@ TEST_DEPS = docker-registry busybox-static uidmap tmux python3 openssl \
 	apache2-utils zstd curl jq util-linux procps psmisc attr \
 	python3-jsonschema golang-github-opencontainers-specs-dev runc
 
-.PHONY: all demo check unit unit-asan integration install clean deps \
+.PHONY: all demo check unit install uninstall clean deps \
 	format format-check static stress bench clang-check
 
 all: crunlocal
@@ -109,9 +109,24 @@ format:
 format-check:
 	clang-format --dry-run --Werror *.c *.h test/unit/*.c test/unit/*.h
 
+MANPAGES = $(wildcard man/*.1 man/*.5)
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
+INSTALLED = $(PREFIX)/bin/crunlocal $(BASHCOMPDIR)/crunlocal $(ZSHCOMPDIR)/_crunlocal \
+	$(foreach m,$(MANPAGES),$(PREFIX)/share/man/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+
+# The binary, the man pages and bash and zsh completion; uninstall
+# removes exactly those.
 install: crunlocal
 	install -D -m 0755 crunlocal $(DESTDIR)$(PREFIX)/bin/crunlocal
-	install -D -m 0644 man/crunlocal.1 $(DESTDIR)$(PREFIX)/share/man/man1/crunlocal.1
+	for m in $(MANPAGES); do \
+	  s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/} || exit 1; done
+	install -D -m 0644 completion/crunlocal.bash $(DESTDIR)$(BASHCOMPDIR)/crunlocal
+	mkdir -p $(DESTDIR)$(ZSHCOMPDIR)
+	sed 's|@BASHCOMPDIR@|$(BASHCOMPDIR)|' completion/_crunlocal >$(DESTDIR)$(ZSHCOMPDIR)/_crunlocal
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 clean:
 	rm -f crunlocal crunlocal-monitor *.o test/unit/unit test/unit/unit-asan

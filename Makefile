@@ -50,8 +50,14 @@ crunlocal-monitor: $(MONITOR_SRCS) $(HDRS)
 
 detach.o: crunlocal-monitor
 
+ifeq ($(shell uname -s),Linux)
 crunlocal: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+else
+# Elsewhere: a crunlocal that says where it runs (nonlinux.c).
+crunlocal: nonlinux.c
+	$(CC) -std=gnu11 $(WARN) -DCL_VERSION='"$(VERSION)"' -o $@ nonlinux.c
+endif
 
 # Unit tests link every module but the CLI; once plain, once with sanitizers.
 test/unit/unit: $(LIB_SRCS) $(UNIT_SRCS) $(HDRS) test/unit/*.h crunlocal-monitor

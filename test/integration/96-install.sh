@@ -30,3 +30,11 @@ expect "bash completes image names for run" sh -c "printf '%s\n' \"\$1\" | grep 
 
 make -s -C "$TOP" uninstall DESTDIR="$D" PREFIX=/usr/local >/dev/null 2>&1
 expect "make uninstall removes exactly what install put there" [ -z "$(find "$D" -type f)" ]
+
+# Other systems: the build that says where crunlocal runs (compiled here
+# with __linux__ undefined, so that path cannot rot).
+cc -U__linux__ -std=gnu11 -Wall -Wextra -Werror -DCL_VERSION='"t"' -o "$T/nonlinux" "$TOP/nonlinux.c" 2>"$T/err"; RC=$?
+"$T/nonlinux" run alpine true >/dev/null 2>"$T/err"; RC2=$?
+expect "off Linux: the build works and a container command fails with one line (125)" sh -c "[ $RC = 0 ] && [ $RC2 = 125 ] && [ \$(wc -l <'$T/err') = 1 ] && grep -q 'need a Linux kernel' '$T/err'"
+expect "off Linux: version still answers" sh -c "'$T/nonlinux' version | grep -q 'crunlocal version t'"
+expect "info says whether this is WSL2" sh -c "'$CL' info --format json | jq -e '.host.wsl2 == false' >/dev/null"

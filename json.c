@@ -120,7 +120,7 @@ jg_str (yajl_gen g, const char *s)
   if (!s)
     yajl_gen_null (g);
   else
-    yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+    yajl_gen_string (g, (const unsigned char *)s, strlen (s));
 }
 
 void
@@ -163,5 +163,5 @@ json_gen_take (yajl_gen g, size_t *len)
   yajl_gen_get_buf (g, &buf, &n);
   if (len)
     *len = n;
-  return xstrndup ((const char *) buf, n);
+  return xstrndup ((const char *)buf, n);
 }

@@ -31,7 +31,7 @@ mode_from_name (const char *name, enum snapshot_mode *m)
 {
   for (size_t i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++)
     if (strcmp (name, mode_names[i]) == 0)
-      return *m = (enum snapshot_mode) i, 0;
+      return *m = (enum snapshot_mode)i, 0;
   return -1;
 }
 
@@ -50,8 +50,7 @@ write_self (const char *file, const char *text)
 
 /* In a child, as `run` would: a mount namespace of its own, inside a
    user namespace of one id when we are a user outside one. */
-static void __attribute__ ((noreturn))
-probe_overlay_child (const char *dir, bool userxattr)
+static void __attribute__ ((noreturn)) probe_overlay_child (const char *dir, bool userxattr)
 {
   char map[64];
   cleanup_free char *data = NULL, *merged = xasprintf ("%s/merged", dir);
@@ -89,7 +88,8 @@ probe_mode (const struct staging *st, bool userxattr)
   pid = fork ();
   if (pid == 0)
     probe_overlay_child (st->path, userxattr);
-  if (pid > 0 && waitpid (pid, &status, 0) == pid && WIFEXITED (status) && WEXITSTATUS (status) == 0)
+  if (pid > 0 && waitpid (pid, &status, 0) == pid && WIFEXITED (status)
+      && WEXITSTATUS (status) == 0)
     return SNAPSHOT_OVERLAY;
   f = openat (st->dirfd, "file", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (f >= 0 && linkat (st->dirfd, "file", st->dirfd, "link", 0) == 0)
@@ -128,7 +128,8 @@ snapshot_mode_for (struct store *s, bool reprobe, enum snapshot_mode *mode, stru
   if (env && *env)
     return mode_from_name (env, mode) == 0
                ? 0
-               : cl_fail (err, EINVAL, "CRUNLOCAL_SNAPSHOT=%s: want overlay, hardlink or copy", env);
+               : cl_fail (err, EINVAL, "CRUNLOCAL_SNAPSHOT=%s: want overlay, hardlink or copy",
+                          env);
   if (!reprobe && cached_mode (s, release, mode) == 0)
     return 0;
   if (store_staging_new (s, &st, err) < 0)
@@ -149,7 +150,8 @@ layer_dirs (struct store *s, const struct image_record *img, struct cl_error *er
     {
       cleanup_free char *d = NULL;
       if (!store_has_layer (s, img->layers[i]))
-        return cl_fail (err, ENOENT, "layer %s of image %.12s is missing (run crunlocal store check)",
+        return cl_fail (err, ENOENT,
+                        "layer %s of image %.12s is missing (run crunlocal store check)",
                         img->layers[i], img->id),
                NULL;
       d = xasprintf ("%s/diff", digest_hex (img->layers[i]));
@@ -225,7 +227,7 @@ snapshot_prepare (struct store *s, const struct image_record *img, const char *d
   cap = n * (DIGEST_HEX_LEN + 7) + 1;
   snap->lowerdir = xmalloc (cap);
   for (size_t i = n; i-- > 0;)
-    used += (size_t) snprintf (snap->lowerdir + used, cap - used, "%s%s", used ? ":" : "", dirs[i]);
+    used += (size_t)snprintf (snap->lowerdir + used, cap - used, "%s%s", used ? ":" : "", dirs[i]);
   snap->layers_dir = xasprintf ("%s/layers", s->root);
   snap->upperdir = xasprintf ("%s/upper", dir);
   snap->workdir = xasprintf ("%s/work", dir);
@@ -261,8 +263,8 @@ snapshot_read_file (const char *path, void *arg)
     {
       const char *hex = digest_hex (r->img->layers[i]);
       cleanup_free char *p = xasprintf ("layers/%s/diff%s", hex, path);
-      cleanup_free char *wh = xasprintf ("layers/%s/diff%.*s/.wh.%s", hex, (int) (slash - path), path,
-                                         slash + 1);
+      cleanup_free char *wh
+          = xasprintf ("layers/%s/diff%.*s/.wh.%s", hex, (int)(slash - path), path, slash + 1);
       struct stat st;
       char *buf = NULL;
       struct cl_error ignored;

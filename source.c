@@ -24,8 +24,8 @@ struct archive_blob
 struct source
 {
   const struct image_ref *ref;
-  struct registry *reg;  /* registry transport */
-  int dirfd;             /* local layouts: the layout directory */
+  struct registry *reg; /* registry transport */
+  int dirfd;            /* local layouts: the layout directory */
   struct store *store;
   struct staging staging; /* archives: where they were unpacked */
   bool staged;
@@ -46,7 +46,8 @@ read_small_blob (int dirfd, const char *digest, size_t max, char **body, size_t 
     return -1;
   path = xasprintf ("blobs/sha256/%s", digest_hex (digest));
   if (read_file_at (dirfd, path, max, body, len, err) < 0)
-    return err->errnum == ENOENT ? cl_fail (err, ENOENT, "blob %s not found in the layout", digest) : -1;
+    return err->errnum == ENOENT ? cl_fail (err, ENOENT, "blob %s not found in the layout", digest)
+                                 : -1;
   return 0;
 }
 
@@ -66,7 +67,7 @@ stream_file (int dirfd, const char *path, blob_sink sink, void *arg, struct cl_e
         continue;
       if (n < 0)
         return cl_fail (err, errno, "read %s", path);
-      if (cl_check_interrupt (err) < 0 || sink (buf, (size_t) n, arg) < 0)
+      if (cl_check_interrupt (err) < 0 || sink (buf, (size_t)n, arg) < 0)
         return -1;
     }
   return 0;
@@ -92,7 +93,7 @@ local_name (const char *tag, const char *file)
       if (dot && dot != b)
         *dot = '\0';
       for (char *p = b; *p; p++)
-        *p = (*p >= 'A' && *p <= 'Z') ? (char) (*p + 32) : *p;
+        *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : *p;
       cand = xasprintf ("localhost/%s:%s", b, tag ? tag : "latest");
     }
   if (ref_parse (cand, &r, &ignored) < 0)
@@ -123,7 +124,8 @@ oci_top (struct source *src, char **body, size_t *len, struct cl_error *err)
     }
   if (!pick)
     return cl_fail (err, ENOENT, "%s: %s", src->ref->file,
-                    src->ref->tag ? "no image with that tag" : "several images: name one with :TAG");
+                    src->ref->tag ? "no image with that tag"
+                                  : "several images: name one with :TAG");
   return read_small_blob (src->dirfd, pick->digest, MANIFEST_MAX_BYTES, body, len, err);
 }
 
@@ -178,7 +180,7 @@ file_digest (int dirfd, const char *path, char out[DIGEST_STR_LEN + 1], long lon
     return cl_fail (err, errno, "open %s", path);
   while ((n = read (fd, buf, 1 << 20)) > 0)
     {
-      sha256_update (h, buf, (size_t) n);
+      sha256_update (h, buf, (size_t)n);
       *size += n;
     }
   if (n < 0)
@@ -234,7 +236,8 @@ docker_archive_synth (struct source *src, struct cl_error *err)
   yajl_gen_array_open (g);
   for (size_t i = 0; i < layers->u.array.len; i++)
     {
-      const char *p = YAJL_IS_STRING (layers->u.array.values[i]) ? layers->u.array.values[i]->u.string : NULL;
+      const char *p
+          = YAJL_IS_STRING (layers->u.array.values[i]) ? layers->u.array.values[i]->u.string : NULL;
       if (!p || file_digest (src->dirfd, p, digest, &size, err) < 0)
         return p ? -1 : cl_fail (err, 0, "%s: bad layer entry", src->ref->file);
       add_archive_blob (src, digest, p);
@@ -262,12 +265,8 @@ source_open (const struct image_ref *ref, const struct registry_opts *opts, stru
       ret = registry_open (ref, opts, &src->reg, err);
       src->name = xstrdup (ref->name);
       break;
-    case REF_OCI_DIR:
-      ret = open_layout_dir (src, ref->file, err);
-      break;
-    case REF_OCI_ARCHIVE:
-      ret = stage_archive (src, err);
-      break;
+    case REF_OCI_DIR: ret = open_layout_dir (src, ref->file, err); break;
+    case REF_OCI_ARCHIVE: ret = stage_archive (src, err); break;
     case REF_DOCKER_ARCHIVE:
       ret = stage_archive (src, err);
       if (ret == 0)

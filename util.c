@@ -12,7 +12,7 @@
 void
 cleanup_freep (void *p)
 {
-  free (*(void **) p);
+  free (*(void **)p);
 }
 
 void
@@ -154,14 +154,14 @@ write_all (int fd, const void *buf, size_t len, struct cl_error *err)
       if (n < 0)
         return cl_fail (err, errno, "write");
       p += n;
-      len -= (size_t) n;
+      len -= (size_t)n;
     }
   return 0;
 }
 
 int
-read_file_at (int dirfd, const char *path, size_t max, char **out,
-              size_t *len, struct cl_error *err)
+read_file_at (int dirfd, const char *path, size_t max, char **out, size_t *len,
+              struct cl_error *err)
 {
   cleanup_close int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
   cleanup_free char *buf = NULL;
@@ -187,7 +187,7 @@ read_file_at (int dirfd, const char *path, size_t max, char **out,
         return cl_fail (err, errno, "read %s", path);
       if (n == 0)
         break;
-      used += (size_t) n;
+      used += (size_t)n;
     }
   buf[used] = '\0';
   if (len)
@@ -197,8 +197,8 @@ read_file_at (int dirfd, const char *path, size_t max, char **out,
 }
 
 int
-write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t len,
-                      mode_t mode, bool durable, struct cl_error *err)
+write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
+                      bool durable, struct cl_error *err)
 {
   char suffix[17];
   cleanup_free char *tmp = NULL;
@@ -243,7 +243,6 @@ mkdir_p (const char *path, mode_t mode, struct cl_error *err)
     return cl_fail (err, errno, "mkdir %s", p);
   return 0;
 }
-
 
 int
 rm_rf_at (int dirfd, const char *name, struct cl_error *err)
@@ -302,7 +301,7 @@ random_hex (char *buf, size_t n, struct cl_error *err)
 
   if (need > sizeof raw)
     return cl_fail (err, EINVAL, "random_hex: %zu too long", n);
-  if (getrandom (raw, need, 0) != (ssize_t) need)
+  if (getrandom (raw, need, 0) != (ssize_t)need)
     return cl_fail (err, errno, "getrandom");
   for (size_t i = 0; i < n; i++)
     buf[i] = hex[(raw[i / 2] >> ((i % 2) * 4)) & 0xf];
@@ -334,9 +333,8 @@ human_ago (long long s, char *buf, size_t len)
   {
     long long secs;
     const char *unit;
-  } steps[] = { { 365LL * 86400, "year" }, { 30LL * 86400, "month" },
-                { 7 * 86400, "week" },     { 86400, "day" },
-                { 3600, "hour" },          { 60, "minute" } };
+  } steps[] = { { 365LL * 86400, "year" }, { 30LL * 86400, "month" }, { 7 * 86400, "week" },
+                { 86400, "day" },          { 3600, "hour" },          { 60, "minute" } };
 
   if (s < 1)
     {
@@ -364,9 +362,9 @@ base64_encode (const void *buf, size_t len)
 
   for (size_t i = 0; i < len; i += 3)
     {
-      unsigned v = (unsigned) p[i] << 16;
+      unsigned v = (unsigned)p[i] << 16;
       if (i + 1 < len)
-        v |= (unsigned) p[i + 1] << 8;
+        v |= (unsigned)p[i + 1] << 8;
       if (i + 2 < len)
         v |= p[i + 2];
       out[o++] = b64[(v >> 18) & 63];
@@ -396,12 +394,12 @@ base64_decode (const char *s, size_t *len)
       c = strchr (b64, s[i]);
       if (!c || !*c)
         return NULL;
-      v = (v << 6) | (unsigned) (c - b64);
+      v = (v << 6) | (unsigned)(c - b64);
       bits += 6;
       if (bits >= 8)
         {
           bits -= 8;
-          out[o++] = (char) ((v >> bits) & 0xff);
+          out[o++] = (char)((v >> bits) & 0xff);
         }
     }
   out[o] = '\0';

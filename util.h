@@ -25,7 +25,7 @@ void cleanup_strvp (char ***v);
 static inline void *
 steal_ptr (void *pp)
 {
-  void **p = (void **) pp;
+  void **p = (void **)pp;
   void *ret = *p;
   *p = NULL;
   return ret;
@@ -59,15 +59,14 @@ bool str_has_prefix (const char *s, const char *prefix);
 int write_all (int fd, const void *buf, size_t len, struct cl_error *err);
 
 /* Read a whole file (at most `max` bytes, else EFBIG), NUL-terminated. */
-int read_file_at (int dirfd, const char *path, size_t max, char **out,
-                  size_t *len, struct cl_error *err);
+int read_file_at (int dirfd, const char *path, size_t max, char **out, size_t *len,
+                  struct cl_error *err);
 
 /* Write `name` in `dirfd` through a temp file and rename, so readers see
    the old or the new content, never a torn one.  fsync before the rename
    when `durable`. */
-int write_file_atomic_at (int dirfd, const char *name, const void *buf,
-                          size_t len, mode_t mode, bool durable,
-                          struct cl_error *err);
+int write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
+                          bool durable, struct cl_error *err);
 
 int mkdir_p (const char *path, mode_t mode, struct cl_error *err);
 

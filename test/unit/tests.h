@@ -27,22 +27,18 @@ void test_pty_buf (void);
 void test_restart_policy (void);
 void test_spec_caps_ulimits (void);
 
-#define UNIT_TESTS                                                           \
-  { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
-      { "ref_normalise", test_ref_normalise },                               \
-      { "ref_transports", test_ref_transports }, { "digest", test_digest },                      \
-      { "clean_path", test_clean_path },                                     \
-      { "manifest_parse", test_manifest_parse },                             \
-      { "platform_select", test_platform_select },                           \
-      { "image_config", test_image_config }, { "base64", test_base64 },        \
-      { "spec_args", test_spec_args }, { "spec_env", test_spec_env },         \
-      { "spec_user", test_spec_user },                                       \
-      { "bundle_roundtrip", test_bundle_roundtrip },                         \
-      { "bundle_refused", test_bundle_refused },                             \
-      { "logfmt_parse", test_logfmt_parse }, { "logfmt_when", test_logfmt_when }, \
-      { "log_writer", test_log_writer }, { "exitrec", test_exitrec },        \
-      { "template", test_template }, { "detach_keys", test_detach_keys },  \
-      { "pty_buf", test_pty_buf }, { "restart_policy", test_restart_policy }, \
-      { "spec_caps_ulimits", test_spec_caps_ulimits },
+#define UNIT_TESTS                                                                                 \
+  { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },                            \
+      { "ref_normalise", test_ref_normalise }, { "ref_transports", test_ref_transports },          \
+      { "digest", test_digest }, { "clean_path", test_clean_path },                                \
+      { "manifest_parse", test_manifest_parse }, { "platform_select", test_platform_select },      \
+      { "image_config", test_image_config }, { "base64", test_base64 },                            \
+      { "spec_args", test_spec_args }, { "spec_env", test_spec_env },                              \
+      { "spec_user", test_spec_user }, { "bundle_roundtrip", test_bundle_roundtrip },              \
+      { "bundle_refused", test_bundle_refused }, { "logfmt_parse", test_logfmt_parse },            \
+      { "logfmt_when", test_logfmt_when }, { "log_writer", test_log_writer },                      \
+      { "exitrec", test_exitrec }, { "template", test_template },                                  \
+      { "detach_keys", test_detach_keys }, { "pty_buf", test_pty_buf },                            \
+      { "restart_policy", test_restart_policy }, { "spec_caps_ulimits", test_spec_caps_ulimits },
 
 #endif

@@ -26,6 +26,7 @@ void test_detach_keys (void);
 void test_pty_buf (void);
 void test_restart_policy (void);
 void test_spec_caps_ulimits (void);
+void test_json_depth (void);
 
 #define UNIT_TESTS                                                                                 \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },                            \
@@ -39,6 +40,7 @@ void test_spec_caps_ulimits (void);
       { "logfmt_when", test_logfmt_when }, { "log_writer", test_log_writer },                      \
       { "exitrec", test_exitrec }, { "template", test_template },                                  \
       { "detach_keys", test_detach_keys }, { "pty_buf", test_pty_buf },                            \
-      { "restart_policy", test_restart_policy }, { "spec_caps_ulimits", test_spec_caps_ulimits },
+      { "restart_policy", test_restart_policy }, { "spec_caps_ulimits", test_spec_caps_ulimits },  \
+      { "json_depth", test_json_depth },
 
 #endif

@@ -1,0 +1,39 @@
+# Hostile image metadata and contents (mkhostileinput.py): JSON nested a
+# million deep.
+. "$TOP/test/lib.sh"
+
+H=$T/hostile-input
+outside=$T/outside-input
+mkdir -p "$H/src" "$outside"
+python3 "$TOP/test/tools/mkhostileinput.py" --registry "http://$REG" "$H" "$outside" ||
+  not_ok "mkhostileinput.py builds the images"
+
+# Under a timeout: some of these used to crash, or hang deaf to signals.
+run_cl_bounded () {
+  timeout -k 5 60 "$CL" "$@" >"$T/out" 2>"$T/err"
+  RC=$?
+  OUT=$(cat "$T/out")
+  ERR=$(cat "$T/err")
+}
+# One line, exit 125, matching PATTERN.
+fails_with () { [ "$RC" = 125 ] && [ "$(lines "$ERR")" = 1 ] && printf '%s' "$ERR" | grep -q "$1"; }
+store_clean () {
+  "$CL" store check >/dev/null 2>&1 && [ -z "$(ls -A "$CRUNLOCAL_ROOT/tmp" 2>/dev/null)" ]
+}
+
+for t in deep-config deep-manifest; do
+  fresh_store
+  run_cl_bounded pull -q "oci:$H/layout:$t"
+  expect "a $t a million arrays deep fails with one line, no crash" \
+    fails_with "nested deeper than 256 levels"
+  expect "the store is clean after the $t" store_clean
+done
+fresh_store
+run_cl_bounded pull -q "oci:$H/deep-index"
+expect "an index.json a million arrays deep fails with one line, no crash" \
+  fails_with "nested deeper than 256 levels"
+fresh_store
+run_cl_bounded pull -q "$REG/hostile/deep-config"
+expect "a registry image whose config is a million arrays deep fails with one line" \
+  fails_with "nested deeper than 256 levels"
+expect "the store is clean after the deep registry config" store_clean

@@ -1,5 +1,5 @@
 # Hostile image metadata and contents (mkhostileinput.py): JSON nested a
-# million deep.
+# million deep, archive paths that lead out of the archive.
 . "$TOP/test/lib.sh"
 
 H=$T/hostile-input
@@ -37,3 +37,16 @@ run_cl_bounded pull -q "$REG/hostile/deep-config"
 expect "a registry image whose config is a million arrays deep fails with one line" \
   fails_with "nested deeper than 256 levels"
 expect "the store is clean after the deep registry config" store_clean
+
+for a in abs-layer dotdot-layer symlink-layer symdir-layer devzero-config; do
+  fresh_store
+  run_cl_bounded pull -q "docker-archive:$H/$a.tar"
+  expect "docker-archive naming a path outside it ($a) fails with one line naming it" \
+    fails_with "$a.tar: manifest.json: .*leads outside"
+  expect "docker-archive ($a) stored nothing" sh -c \
+    "[ \"$(layer_count)\" = 0 ] && [ -z \"\$(find '$CRUNLOCAL_ROOT' -name secret)\" ]"
+  expect "docker-archive ($a) leaves the store clean" store_clean
+done
+fresh_store
+run_cl_bounded pull -q "docker-archive:$H/fifo-config.tar"
+expect "docker-archive whose config is a FIFO fails at once" fails_with "fifo: not a regular file"

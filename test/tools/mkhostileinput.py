@@ -6,13 +6,23 @@
     deep-config        a config nested 1,000,000 arrays deep
     deep-manifest      a manifest nested 1,000,000 arrays deep
   deep-index/        an OCI layout whose index.json is nested as deep
+  docker archives (what `docker save` writes) whose manifest.json names:
+    abs-layer.tar      a host file by absolute path (OUTSIDE/secret.tar)
+    dotdot-layer.tar   the same file through ../../..
+    symlink-layer.tar  a symlink in the archive to it
+    symdir-layer.tar   a file under a symlinked directory that leads to it
+    devzero-config.tar /dev/zero as its config
+    fifo-config.tar    a FIFO in the archive as its config
+
+OUTSIDE/secret.tar is written too: a valid layer holding "secret", whose
+diff ID the archives' configs list, so that an unconfined reader pulls it.
 With --registry, deep-config is also pushed there as hostile/deep-config
 (a registry parses manifests itself: it refuses a deep one).
 """
-import argparse, copy, json, os, sys
+import argparse, copy, io, json, os, sys, tarfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mkimages import Image, Registry, busybox_rootfs, sha, tar_bytes  # noqa: E402
+from mkimages import EPOCH, Image, Registry, busybox_rootfs, sha, tar_bytes  # noqa: E402
 
 DEEP = b"[" * 1000000 + b"]" * 1000000
 
@@ -47,6 +57,42 @@ def with_config(img, config):
     return bad
 
 
+def docker_archive(path, config_name, layer_names, extra):
+    man = [{"Config": config_name, "RepoTags": ["hostile/archive:1"], "Layers": layer_names}]
+    entries = extra + [("manifest.json", "file", json.dumps(man).encode(), 0o644, 0, 0)]
+    open(path, "wb").write(tar_bytes(entries))
+
+
+def fifo_archive(path, config_name):
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as t:
+        ti = tarfile.TarInfo(config_name)
+        ti.type, ti.mtime, ti.mode = tarfile.FIFOTYPE, EPOCH, 0o644
+        t.addfile(ti)
+        man = json.dumps([{"Config": config_name, "Layers": []}]).encode()
+        ti = tarfile.TarInfo("manifest.json")
+        ti.size, ti.mtime, ti.mode = len(man), EPOCH, 0o644
+        t.addfile(ti, io.BytesIO(man))
+    open(path, "wb").write(out.getvalue())
+
+
+def archives(out, outside):
+    secret = tar_bytes([("secret", "file", b"secret\n", 0o644, 0, 0)])
+    open(f"{outside}/secret.tar", "wb").write(secret)
+    cfg = json.dumps({"architecture": "amd64", "os": "linux",
+                      "rootfs": {"type": "layers", "diff_ids": [sha(secret)]}}).encode()
+    conf = [("config.json", "file", cfg, 0o644, 0, 0)]
+    up = "../" * 20 + outside.lstrip("/") + "/secret.tar"
+    docker_archive(f"{out}/abs-layer.tar", "config.json", [f"{outside}/secret.tar"], conf)
+    docker_archive(f"{out}/dotdot-layer.tar", "config.json", [up], conf)
+    docker_archive(f"{out}/symlink-layer.tar", "config.json", ["l.tar"],
+                   conf + [("l.tar", "symlink", f"{outside}/secret.tar", 0o777, 0, 0)])
+    docker_archive(f"{out}/symdir-layer.tar", "config.json", ["d/secret.tar"],
+                   conf + [("d", "symlink", outside, 0o777, 0, 0)])
+    docker_archive(f"{out}/devzero-config.tar", "/dev/zero", [], [])
+    fifo_archive(f"{out}/fifo-config.tar", "fifo")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--registry")
@@ -60,6 +106,7 @@ def main():
     manifests["deep-manifest"] = DEEP
     write_layout(f"{a.out}/layout", manifests, blobs)
     write_layout(f"{a.out}/deep-index", {}, {}, index=DEEP)
+    archives(a.out, a.outside)
     if a.registry:
         Registry(a.registry).push("hostile/deep-config", "latest", deep_config)
 

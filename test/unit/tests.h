@@ -27,6 +27,7 @@ void test_pty_buf (void);
 void test_restart_policy (void);
 void test_spec_caps_ulimits (void);
 void test_json_depth (void);
+void test_open_beneath (void);
 
 #define UNIT_TESTS                                                                                 \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },                            \
@@ -41,6 +42,6 @@ void test_json_depth (void);
       { "exitrec", test_exitrec }, { "template", test_template },                                  \
       { "detach_keys", test_detach_keys }, { "pty_buf", test_pty_buf },                            \
       { "restart_policy", test_restart_policy }, { "spec_caps_ulimits", test_spec_caps_ulimits },  \
-      { "json_depth", test_json_depth },
+      { "json_depth", test_json_depth }, { "open_beneath", test_open_beneath },
 
 #endif

@@ -251,32 +251,62 @@ snapshot_clear (struct snapshot *snap)
   memset (snap, 0, sizeof *snap);
 }
 
+enum layer_read
+{
+  LAYER_MISSING, /* not in this layer: look in the one below */
+  LAYER_FOUND,
+  LAYER_HIDES, /* whited out, or not a regular file: the image has none */
+};
+
+/* `path` in one layer, resolved as the container would see it: beneath the
+   layer's diff directory, its "/" and ".." pinned there (an image whose
+   /etc is a symlink to /etc, or to ../../../../etc, must not read the
+   host's /etc/passwd). */
+static enum layer_read
+read_from_layer (int layerfd, const char *path, char **out)
+{
+  const char *slash = strrchr (path, '/'), *base = slash ? slash + 1 : path;
+  cleanup_free char *dir
+      = slash && slash != path ? xstrndup (path, (size_t)(slash - path)) : xstrdup ("/");
+  cleanup_free char *wh = xasprintf (".wh.%s", base);
+  cleanup_close int dfd = -1;
+  struct cl_error ignored;
+  struct stat st;
+
+  dfd = openat_beneath (layerfd, dir, O_PATH | O_DIRECTORY, true, &ignored);
+  if (dfd < 0)
+    return ignored.errnum == ENOENT ? LAYER_MISSING : LAYER_HIDES;
+  if (fstatat (dfd, wh, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    return LAYER_HIDES; /* whited out, OCI style */
+  if (fstatat (dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return LAYER_MISSING;
+  if (!S_ISREG (st.st_mode)) /* a whiteout, or something we will not follow */
+    return LAYER_HIDES;
+  if (read_file_beneath (dfd, base, 4 << 20, true, out, NULL, &ignored) < 0)
+    return LAYER_HIDES;
+  return LAYER_FOUND;
+}
+
 char *
 snapshot_read_file (const char *path, void *arg)
 {
   struct snapshot_reader *r = arg;
-  size_t n = strv_len (r->img->layers);
 
-  const char *slash = strrchr (path, '/');
-
-  for (size_t i = n; i-- > 0;)
+  for (size_t i = strv_len (r->img->layers); i-- > 0;)
     {
-      const char *hex = digest_hex (r->img->layers[i]);
-      cleanup_free char *p = xasprintf ("layers/%s/diff%s", hex, path);
-      cleanup_free char *wh
-          = xasprintf ("layers/%s/diff%.*s/.wh.%s", hex, (int)(slash - path), path, slash + 1);
-      struct stat st;
+      cleanup_free char *diff = xasprintf ("layers/%s/diff", digest_hex (r->img->layers[i]));
+      cleanup_close int layerfd
+          = openat (r->s->rootfd, diff, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       char *buf = NULL;
-      struct cl_error ignored;
-      if (fstatat (r->s->rootfd, wh, &st, AT_SYMLINK_NOFOLLOW) == 0)
-        return NULL; /* whited out, OCI style */
-      if (fstatat (r->s->rootfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        continue;
-      if (!S_ISREG (st.st_mode)) /* a whiteout, or something we will not follow */
+
+      if (layerfd < 0)
         return NULL;
-      if (read_file_at (r->s->rootfd, p, 4 << 20, &buf, NULL, &ignored) < 0)
-        return NULL;
-      return buf;
+      switch (read_from_layer (layerfd, path, &buf))
+        {
+        case LAYER_MISSING: continue;
+        case LAYER_FOUND: return buf;
+        case LAYER_HIDES: return NULL;
+        }
     }
   return NULL;
 }

@@ -1,5 +1,6 @@
 # Hostile image metadata and contents (mkhostileinput.py): JSON nested a
-# million deep, archive paths that lead out of the archive.
+# million deep, archive paths that lead out of the archive, an /etc that is
+# a symlink out of the image.
 . "$TOP/test/lib.sh"
 
 H=$T/hostile-input
@@ -50,3 +51,14 @@ done
 fresh_store
 run_cl_bounded pull -q "docker-archive:$H/fifo-config.tar"
 expect "docker-archive whose config is a FIFO fails at once" fails_with "fifo: not a regular file"
+
+# crltest is a host user (check.sh makes it); the images' passwd lacks it.
+for t in etc-abs etc-rel; do
+  fresh_store
+  run_cl_bounded run --rm -u crltest "oci:$H/layout:$t" id -u
+  expect "run -u with /etc a symlink out of the image ($t) never reads the host's passwd" \
+    fails_with "unable to find user crltest"
+done
+fresh_store
+run_cl_bounded run --rm -u user "oci:$H/layout:etc-inside" id -u
+expect "run -u follows an /etc symlink that stays inside the image" [ "$RC" = 0 -a "$OUT" = 1000 ]

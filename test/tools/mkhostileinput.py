@@ -5,6 +5,9 @@
   layout/            an OCI layout, one image per tag:
     deep-config        a config nested 1,000,000 arrays deep
     deep-manifest      a manifest nested 1,000,000 arrays deep
+    etc-abs            busybox whose /etc is a symlink to /etc
+    etc-rel            busybox whose /etc is a symlink to ../../(x20)etc
+    etc-inside         busybox whose /etc is a symlink to /usr/etc, inside it
   deep-index/        an OCI layout whose index.json is nested as deep
   docker archives (what `docker save` writes) whose manifest.json names:
     abs-layer.tar      a host file by absolute path (OUTSIDE/secret.tar)
@@ -57,6 +60,18 @@ def with_config(img, config):
     return bad
 
 
+def etc_symlink_rootfs(target):
+    keep = [e for e in busybox_rootfs() if e[0] != "etc" and not e[0].startswith("etc/")]
+    return keep + [("etc", "symlink", target, 0o777, 0, 0)]
+
+
+def etc_inside_rootfs():
+    """/etc -> /usr/etc, which the image has: a symlink that stays inside."""
+    moved = [("usr/" + e[0],) + e[1:] if e[0] == "etc" or e[0].startswith("etc/") else e
+             for e in busybox_rootfs()]
+    return [("usr", "dir", None, 0o755, 0, 0)] + moved + [("etc", "symlink", "/usr/etc", 0o777, 0, 0)]
+
+
 def docker_archive(path, config_name, layer_names, extra):
     man = [{"Config": config_name, "RepoTags": ["hostile/archive:1"], "Layers": layer_names}]
     entries = extra + [("manifest.json", "file", json.dumps(man).encode(), 0o644, 0, 0)]
@@ -101,6 +116,10 @@ def main():
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     manifests, blobs = {}, {}
+    add_image(manifests, blobs, "etc-abs", Image([tar_bytes(etc_symlink_rootfs("/etc"))], oci=True))
+    add_image(manifests, blobs, "etc-rel",
+              Image([tar_bytes(etc_symlink_rootfs("../" * 20 + "etc"))], oci=True))
+    add_image(manifests, blobs, "etc-inside", Image([tar_bytes(etc_inside_rootfs())], oci=True))
     deep_config = with_config(Image([tar_bytes(busybox_rootfs())], oci=True), DEEP)
     add_image(manifests, blobs, "deep-config", deep_config)
     manifests["deep-manifest"] = DEEP

@@ -307,11 +307,12 @@ entry_times (struct archive_entry *e, struct timespec ts[2])
 }
 
 static int
-write_data (struct archive *a, int fd, const char *path, struct cl_error *err)
+write_data (struct archive *a, struct archive_entry *e, int fd, const char *path,
+            struct cl_error *err)
 {
   const void *buf;
   size_t size;
-  la_int64_t offset, end = 0;
+  la_int64_t offset, end = archive_entry_size (e);
   int r;
 
   while ((r = archive_read_data_block (a, &buf, &size, &offset)) == ARCHIVE_OK)
@@ -328,11 +329,13 @@ write_data (struct archive *a, int fd, const char *path, struct cl_error *err)
           offset += n;
           size -= (size_t)n;
         }
-      end = offset;
+      if (offset > end)
+        end = offset;
     }
   if (r != ARCHIVE_EOF)
     return cl_fail (err, archive_errno (a), "read %s: %s", path, archive_error_string (a));
-  /* A sparse file may end in a hole. */
+  /* A sparse file may end in a hole: its size is the entry's, not where
+     the last data block ends. */
   if (end < 0 || ftruncate (fd, end) < 0)
     return cl_fail (err, errno, "truncate %s", path);
   return 0;
@@ -348,7 +351,7 @@ make_file (struct unpacker *u, struct archive *a, struct archive_entry *e, int d
 
   if (fd < 0)
     return cl_fail (err, errno, "create %s", path);
-  if (archive_entry_size (e) > 0 && write_data (a, fd, path, err) < 0)
+  if (archive_entry_size (e) > 0 && write_data (a, e, fd, path, err) < 0)
     return -1;
   if (apply_owner_mode (u, fd, e, path, err) < 0)
     return -1;

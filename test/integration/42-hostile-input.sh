@@ -1,12 +1,22 @@
 # Hostile image metadata and contents (mkhostileinput.py): JSON nested a
 # million deep, archive paths that lead out of the archive, an /etc that is
-# a symlink out of the image.
+# a symlink out of the image, a sparse file that ends in a hole.
 . "$TOP/test/lib.sh"
 
 H=$T/hostile-input
 outside=$T/outside-input
 mkdir -p "$H/src" "$outside"
-python3 "$TOP/test/tools/mkhostileinput.py" --registry "http://$REG" "$H" "$outside" ||
+# 1 MiB: 512 KiB of data, then a 512 KiB hole, stored sparse by GNU tar in
+# both of its sparse formats.
+yes crunlocal-sparse | head -c 524288 >"$H/src/file"
+truncate -s 1M "$H/src/file"
+for fmt in "pax --format=posix --sparse-version=1.0" "gnu --format=gnu"; do
+  set -- $fmt
+  tar --sparse "$2" ${3:-} --mtime=@1700000000 --owner=0 --group=0 -C "$H/src" \
+    -cf "$H/$1.tar" file
+done
+python3 "$TOP/test/tools/mkhostileinput.py" --registry "http://$REG" \
+  --sparse pax="$H/pax.tar" --sparse gnu="$H/gnu.tar" "$H" "$outside" ||
   not_ok "mkhostileinput.py builds the images"
 
 # Under a timeout: some of these used to crash, or hang deaf to signals.
@@ -62,3 +72,12 @@ done
 fresh_store
 run_cl_bounded run --rm -u user "oci:$H/layout:etc-inside" id -u
 expect "run -u follows an /etc symlink that stays inside the image" [ "$RC" = 0 -a "$OUT" = 1000 ]
+
+for fmt in pax gnu; do
+  fresh_store
+  run_cl pull -q "oci:$H/layout:sparse-$fmt"
+  f=$(find "$CRUNLOCAL_ROOT/layers" -path '*/diff/file' | head -n 1)
+  expect "a sparse file ($fmt) that ends in a hole keeps its size" \
+    sh -c "[ $RC = 0 ] && [ \"\$(stat -c %s '$f')\" = 1048576 ]"
+  expect "a sparse file ($fmt) keeps its data bytes" cmp -s "$f" "$H/src/file"
+done

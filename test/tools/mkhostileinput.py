@@ -8,6 +8,7 @@
     etc-abs            busybox whose /etc is a symlink to /etc
     etc-rel            busybox whose /etc is a symlink to ../../(x20)etc
     etc-inside         busybox whose /etc is a symlink to /usr/etc, inside it
+    sparse-NAME        one layer: the tar file given as --sparse NAME=PATH
   deep-index/        an OCI layout whose index.json is nested as deep
   docker archives (what `docker save` writes) whose manifest.json names:
     abs-layer.tar      a host file by absolute path (OUTSIDE/secret.tar)
@@ -111,6 +112,7 @@ def archives(out, outside):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--registry")
+    ap.add_argument("--sparse", action="append", default=[], help="NAME=TAR")
     ap.add_argument("out")
     ap.add_argument("outside")
     a = ap.parse_args()
@@ -123,6 +125,10 @@ def main():
     deep_config = with_config(Image([tar_bytes(busybox_rootfs())], oci=True), DEEP)
     add_image(manifests, blobs, "deep-config", deep_config)
     manifests["deep-manifest"] = DEEP
+    for spec in a.sparse:
+        name, path = spec.split("=", 1)
+        add_image(manifests, blobs, "sparse-" + name,
+                  Image([open(path, "rb").read()], how="plain", oci=True))
     write_layout(f"{a.out}/layout", manifests, blobs)
     write_layout(f"{a.out}/deep-index", {}, {}, index=DEEP)
     archives(a.out, a.outside)

@@ -64,19 +64,24 @@ sys_pivot_root (const char *new_root, const char *put_old)
   return (int) syscall (SYS_pivot_root, new_root, put_old);
 }
 
-/* Create `rel` below rootfd one component at a time without following
-   symlinks, so a mount destination cannot be steered out of the rootfs;
-   returns an O_PATH fd of it.  `file`: the last component is a file. */
+/* Create `rel` below rootfd one component at a time; each prefix is
+   resolved inside the rootfs (openat2 RESOLVE_IN_ROOT: an image's
+   symlinks, /etc -> usr/etc say, are followed as they would be inside,
+   and none leads out), so a mount destination cannot be steered out of
+   the rootfs; returns an O_PATH fd of it.  `file`: the last component is
+   a file. */
 static int
 open_beneath (int rootfd, const char *rel, bool file, struct cl_error *err)
 {
   cleanup_free char *copy = xstrdup (rel);
+  cleanup_free char *prefix = xstrdup (".");
   cleanup_close int fd = dup (rootfd);
   char *save = NULL, *next;
 
   for (char *c = strtok_r (copy, "/", &save); c; c = next)
     {
       int nfd;
+      char *longer;
       next = strtok_r (NULL, "/", &save);
       if (strcmp (c, "..") == 0)
         return cl_fail (err, EINVAL, "mount destination %s has ..", rel);
@@ -88,9 +93,12 @@ open_beneath (int rootfd, const char *rel, bool file, struct cl_error *err)
         }
       else if (mkdirat (fd, c, 0755) < 0 && errno != EEXIST)
         return cl_fail (err, errno, "mkdir %s", rel);
-      nfd = openat (fd, c, O_PATH | O_NOFOLLOW | O_CLOEXEC | (next || !file ? O_DIRECTORY : 0));
+      longer = xasprintf ("%s/%s", prefix, c);
+      free (prefix);
+      prefix = longer;
+      nfd = openat_beneath (rootfd, prefix, O_PATH | (next || !file ? O_DIRECTORY : 0), true, err);
       if (nfd < 0)
-        return cl_fail (err, errno, "mount destination %s", rel);
+        return cl_wrap (err, "mount destination %s", rel);
       close (fd);
       fd = nfd;
     }

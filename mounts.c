@@ -109,14 +109,15 @@ mounts_parse_volume (struct mount_reqs *r, const char *arg, struct cl_error *err
   struct mount_req m = { .kind = MOUNT_BIND, .make_source = true };
   size_t n = 1;
 
-  for (char *p = copy; *p && n < 4; p++)
-    if (*p == ':')
-      {
-        if (n == 3)
-          return cl_fail (err, EINVAL, "invalid volume \"%s\": want [SRC:]DST[:OPTIONS]", arg);
-        *p = '\0';
-        fields[n++] = p + 1;
-      }
+  for (char *p = copy; *p; p++)
+    {
+      if (*p != ':')
+        continue;
+      if (n == 3)
+        return cl_fail (err, EINVAL, "invalid volume \"%s\": want [SRC:]DST[:OPTIONS]", arg);
+      *p = '\0';
+      fields[n++] = p + 1;
+    }
   if (n == 1 && copy[0] == '/')
     {
       m.kind = MOUNT_VOLUME; /* -v /dst: anonymous */
@@ -181,27 +182,33 @@ mount_key (struct mount_parse *p, const char *k, const char *v, bool has_v, stru
   return 0;
 }
 
+static int
+mount_keys (struct mount_parse *p, char *text, struct cl_error *err)
+{
+  char *save = NULL;
+
+  for (char *kv = strtok_r (text, ",", &save); kv; kv = strtok_r (NULL, ",", &save))
+    {
+      char *eq = strchr (kv, '=');
+      if (eq)
+        *eq = '\0';
+      if (mount_key (p, kv, eq ? eq + 1 : "", eq != NULL, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 int
 mounts_parse_mount (struct mount_reqs *r, const char *arg, struct cl_error *err)
 {
   cleanup_free char *copy = xstrdup (arg);
   struct mount_parse p = { { .kind = MOUNT_BIND }, false, NULL };
-  cleanup_free char *tmpfs = NULL;
-  struct mount_req m;
-  char *save = NULL;
+  int ret = mount_keys (&p, copy, err);
+  cleanup_free char *tmpfs = p.tmpfs;
+  struct mount_req m = p.m;
 
-  for (char *kv = strtok_r (copy, ",", &save); kv; kv = strtok_r (NULL, ",", &save))
-    {
-      char *eq = strchr (kv, '=');
-      int ret;
-      if (eq)
-        *eq = '\0';
-      ret = mount_key (&p, kv, eq ? eq + 1 : "", eq != NULL, err);
-      tmpfs = p.tmpfs;
-      if (ret < 0)
-        return -1;
-    }
-  m = p.m;
+  if (ret < 0)
+    return -1;
   if (!p.typed || !m.destination)
     return cl_fail (err, EINVAL, "--mount %s: type= and target= are required", arg);
   if (m.kind == MOUNT_BIND && !m.source)
@@ -332,11 +339,15 @@ mounts_prepare (struct store *s, const struct image_record *img, struct mount_re
 static int
 map_id (unsigned long id, const struct spec_idmap *maps, size_t n, unsigned long *out)
 {
+  *out = id;
   if (n == 0)
-    return *out = id, 0;
+    return 0;
   for (size_t i = 0; i < n; i++)
     if (id >= maps[i].container && id - maps[i].container < maps[i].size)
-      return *out = maps[i].host + (id - maps[i].container), 0;
+      {
+        *out = maps[i].host + (id - maps[i].container);
+        return 0;
+      }
   return -1;
 }
 
@@ -348,7 +359,12 @@ chown_tree (int dfd, uid_t uid, gid_t gid, int depth, struct cl_error *err)
   struct dirent *de;
 
   if (!d)
-    return fd >= 0 ? (close (fd), cl_fail (err, errno, "opendir")) : cl_fail (err, errno, "dup");
+    {
+      int e = errno;
+      if (fd >= 0)
+        close (fd);
+      return cl_fail (err, e, "list a directory");
+    }
   if (depth > 256)
     return cl_fail (err, ELOOP, "too deep");
   if (fchown (dfd, uid, gid) < 0)
@@ -377,9 +393,11 @@ chown_source (const char *path, uid_t uid, gid_t gid, struct cl_error *err)
 
   if (fd < 0 || fstat (fd, &st) < 0)
     return cl_fail (err, errno, ":U %s", path);
-  if (!S_ISDIR (st.st_mode))
-    return fchown (fd, uid, gid) < 0 ? cl_fail (err, errno, ":U %s: chown to %u:%u", path, uid, gid) : 0;
-  return chown_tree (fd, uid, gid, 0, err) < 0 ? cl_wrap (err, ":U %s", path) : 0;
+  if (!S_ISDIR (st.st_mode) && fchown (fd, uid, gid) < 0)
+    return cl_fail (err, errno, ":U %s: chown to %u:%u", path, uid, gid);
+  if (S_ISDIR (st.st_mode) && chown_tree (fd, uid, gid, 0, err) < 0)
+    return cl_wrap (err, ":U %s", path);
+  return 0;
 }
 
 int

@@ -29,6 +29,14 @@ static const char volume_usage[] =
   "  prune [-f] [-a]                   remove the anonymous volumes no container uses\n"
   "                                    (-a: every unused volume, named ones too)\n";
 
+/* --help on stdout (0); the bare command's usage on stderr (125). */
+static int
+show_usage (FILE *to)
+{
+  fputs (volume_usage, to);
+  return to == stdout ? 0 : 125;
+}
+
 static void
 created_at (const struct volume *v, char *buf, size_t len)
 {
@@ -137,7 +145,7 @@ volume_create_cmd (int argc, char **argv)
   while ((c = cli_getopt (argc, argv, "volume create", "+d:h", longopts)) != -1)
     switch (c)
       {
-      case 'h': return fputs (volume_usage, stdout), 0;
+      case 'h': return show_usage (stdout);
       case 'd':
         if (strcmp (optarg, "local") != 0)
           return cli_usage_error ("volume create", "driver \"%s\" is not supported (local)", optarg);
@@ -175,7 +183,7 @@ volume_ls_cmd (int argc, char **argv)
   while ((c = cli_getopt (argc, argv, "volume ls", "+qh", longopts)) != -1)
     switch (c)
       {
-      case 'h': return fputs (volume_usage, stdout), 0;
+      case 'h': return show_usage (stdout);
       case 'q': quiet = true; break;
       case 'F': format = optarg; break;
       default: return 125;
@@ -212,7 +220,7 @@ volume_inspect_cmd (int argc, char **argv)
   while ((c = cli_getopt (argc, argv, "volume inspect", "+hf:", longopts)) != -1)
     switch (c)
       {
-      case 'h': return fputs (volume_usage, stdout), 0;
+      case 'h': return show_usage (stdout);
       case 'f': case 'F': format = optarg; break;
       default: return 125;
       }
@@ -260,7 +268,7 @@ volume_rm_cmd (int argc, char **argv)
   while ((c = cli_getopt (argc, argv, "volume rm", "+fh", longopts)) != -1)
     switch (c)
       {
-      case 'h': return fputs (volume_usage, stdout), 0;
+      case 'h': return show_usage (stdout);
       case 'f': force = true; break;
       default: return 125;
       }
@@ -325,7 +333,7 @@ volume_prune_cmd (int argc, char **argv)
   while ((c = cli_getopt (argc, argv, "volume prune", "+fah", longopts)) != -1)
     switch (c)
       {
-      case 'h': return fputs (volume_usage, stdout), 0;
+      case 'h': return show_usage (stdout);
       case 'f': break; /* nothing is asked: -f is accepted for docker's sake */
       case 'a': all = true; break;
       default: return 125;
@@ -351,7 +359,7 @@ cmd_volume (int argc, char **argv)
   };
 
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
-    return fputs (volume_usage, argc < 2 ? stderr : stdout), argc < 2 ? 125 : 0;
+    return show_usage (argc < 2 ? stderr : stdout);
   for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
     if (strcmp (argv[1], sub[i].name) == 0)
       return sub[i].fn (argc - 1, argv + 1);

@@ -26,6 +26,10 @@ void test_detach_keys (void);
 void test_pty_buf (void);
 void test_restart_policy (void);
 void test_spec_caps_ulimits (void);
+void test_mounts_volume (void);
+void test_mounts_mount (void);
+void test_volume_names (void);
+void test_flatten_subtree (void);
 
 #define UNIT_TESTS                                                           \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
@@ -43,6 +47,8 @@ void test_spec_caps_ulimits (void);
       { "log_writer", test_log_writer }, { "exitrec", test_exitrec },        \
       { "template", test_template }, { "detach_keys", test_detach_keys },  \
       { "pty_buf", test_pty_buf }, { "restart_policy", test_restart_policy }, \
-      { "spec_caps_ulimits", test_spec_caps_ulimits },
+      { "spec_caps_ulimits", test_spec_caps_ulimits },                       \
+      { "mounts_volume", test_mounts_volume }, { "mounts_mount", test_mounts_mount }, \
+      { "volume_names", test_volume_names }, { "flatten_subtree", test_flatten_subtree },
 
 #endif

@@ -148,3 +148,9 @@ expect "--mount type=nfs is refused" [ "$RC" = 125 ]
 run_cl volume rm nosuch
 expect "volume rm of an unknown volume: exit 1; with -f: 0" sh -c "[ $RC = 1 ] && \"$CL\" volume rm -f nosuch"
 expect "run --help and volume --help describe volumes" sh -c "\"$CL\" run --help | grep -q 'anonymous' && \"$CL\" volume --help | grep -q 'prune'"
+
+# spec -o: a bundle's volumes are named (an anonymous one would be no one's).
+"$CL" spec -v bvol:/etc -v "$T:/host:ro" "$BB" -o "$T/bundle-vol" >/dev/null; RC=$?
+expect "spec -o: the bundle binds the named volume (copied up) and the host path" sh -c "[ $RC = 0 ] && jq -e '[.mounts[] | select(.type == \"bind\") | .destination] | index(\"/etc\") and index(\"/host\")' \"$T/bundle-vol/config.json\" >/dev/null && [ -f \"$CRUNLOCAL_ROOT/volumes/bvol/_data/passwd\" ]"
+run_cl spec -v /anon "$BB" -o "$T/bundle-anon"
+expect "spec -o with an anonymous volume is refused" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'give it a name'" _ "$ERR"

@@ -224,6 +224,37 @@ mounts_parse_mount (struct mount_reqs *r, const char *arg, struct cl_error *err)
   return append (r, &m, err);
 }
 
+static bool
+taken (const struct mount_reqs *r, char *const *tmpfs, const char *dst)
+{
+  for (size_t i = 0; i < r->n; i++)
+    if (same_path (r->v[i].destination, dst))
+      return true;
+  for (size_t i = 0; tmpfs && tmpfs[i]; i++)
+    {
+      cleanup_free char *t = xstrdup (tmpfs[i]);
+      char *colon = strchr (t, ':');
+      if (colon)
+        *colon = '\0';
+      if (same_path (t, dst))
+        return true;
+    }
+  return false;
+}
+
+void
+mounts_add_image_volumes (struct mount_reqs *r, char *const *volumes, char *const *tmpfs)
+{
+  struct cl_error ignored;
+
+  for (size_t i = 0; volumes && volumes[i]; i++)
+    {
+      struct mount_req m = { .kind = MOUNT_VOLUME, .destination = volumes[i] };
+      if (!taken (r, tmpfs, volumes[i]))
+        append (r, &m, &ignored); /* "/" or a relative path: not a volume docker makes either */
+    }
+}
+
 static int
 resolve_bind (struct mount_req *m, struct cl_error *err)
 {
@@ -312,12 +343,37 @@ prepare_volume (struct store *s, const struct image_record *img, struct mount_re
   return 0;
 }
 
+static size_t
+depth (const char *path)
+{
+  size_t n = 0;
+
+  for (const char *p = path; *p; p++)
+    if (*p == '/' && p[1] && p[1] != '/')
+      n++;
+  return n;
+}
+
+/* Stable, by the destination's depth: /data before /data/sub. */
+static void
+sort_by_depth (struct mount_reqs *r)
+{
+  for (size_t i = 1; i < r->n; i++)
+    for (size_t j = i; j > 0 && depth (r->v[j - 1].destination) > depth (r->v[j].destination); j--)
+      {
+        struct mount_req t = r->v[j];
+        r->v[j] = r->v[j - 1];
+        r->v[j - 1] = t;
+      }
+}
+
 int
 mounts_prepare (struct store *s, const struct image_record *img, struct mount_reqs *r,
                 struct spec_opts *o, char ***names, struct cl_error *err)
 {
   if (!*names)
     *names = xcalloc (1, sizeof (char *));
+  sort_by_depth (r);
   for (size_t i = 0; i < r->n; i++)
     {
       struct mount_req *m = &r->v[i];

@@ -56,13 +56,18 @@ void mount_reqs_clear (struct mount_reqs *r);
 int mounts_parse_volume (struct mount_reqs *r, const char *arg, struct cl_error *err);
 int mounts_parse_mount (struct mount_reqs *r, const char *arg, struct cl_error *err);
 
+/* The image's VOLUMEs: an anonymous volume for each destination that no
+   mount (nor a --tmpfs of `tmpfs`) takes already, as docker does. */
+void mounts_add_image_volumes (struct mount_reqs *r, char *const *volumes, char *const *tmpfs);
+
 /* Resolve the host paths of the binds (creating missing ones for -v):
    before anything is made in the store, so a refused source leaves
    nothing behind. */
 int mounts_resolve_binds (struct mount_reqs *r, struct cl_error *err);
 
 /* Create or find the volumes, copy the image's content into new empty
-   ones, and append every mount to o (volumes, tmpfs).  Each volume's
+   ones, and append every mount to o (volumes, tmpfs), parents before
+   what is mounted inside them (docker sorts them so too).  Each volume's
    name is appended to *names as soon as it exists.  Hold the volume
    lock (shared) until the container's record names them. */
 struct image_record;

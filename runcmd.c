@@ -643,6 +643,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
     {
       c.snapshot = xstrdup (snapshot_mode_name (snap.mode)); /* `start` mounts it again */
       o->spec.rootfs = xstrdup (snap.rootfs);
+      mounts_add_image_volumes (&o->mounts, cfg.volumes, o->spec.tmpfs);
       ret = attach_mounts (s, o, img, &c, err);
     }
   if (ret == 0)

@@ -154,3 +154,37 @@ expect "run --help and volume --help describe volumes" sh -c "\"$CL\" run --help
 expect "spec -o: the bundle binds the named volume (copied up) and the host path" sh -c "[ $RC = 0 ] && jq -e '[.mounts[] | select(.type == \"bind\") | .destination] | index(\"/etc\") and index(\"/host\")' \"$T/bundle-vol/config.json\" >/dev/null && [ -f \"$CRUNLOCAL_ROOT/volumes/bvol/_data/passwd\" ]"
 run_cl spec -v /anon "$BB" -o "$T/bundle-anon"
 expect "spec -o with an anonymous volume is refused" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'give it a name'" _ "$ERR"
+
+# An image's VOLUME: an anonymous volume, filled from the image, unless a
+# mount takes its place; parents are mounted before what is inside them.
+python3 - "$T/images/layout" "$T/volimg" <<'PY'
+import hashlib, json, shutil, sys
+src, dst = sys.argv[1], sys.argv[2]
+shutil.copytree(src, dst)
+idx = json.load(open(f"{dst}/index.json"))
+m = next(x for x in idx["manifests"] if x.get("annotations", {}).get("org.opencontainers.image.ref.name") == "v1")
+blob = lambda d: f"{dst}/blobs/sha256/{d[7:]}"
+man = json.load(open(blob(m["digest"])))
+cfg = json.load(open(blob(man["config"]["digest"])))
+cfg["config"]["Volumes"] = {"/etc": {}}
+def put(obj):
+    b = json.dumps(obj).encode()
+    d = "sha256:" + hashlib.sha256(b).hexdigest()
+    open(blob(d), "wb").write(b)
+    return d, len(b)
+man["config"]["digest"], man["config"]["size"] = put(cfg)
+d, n = put(man)
+idx["manifests"] = [dict(m, digest=d, size=n, annotations={"org.opencontainers.image.ref.name": "vol"})]
+json.dump(idx, open(f"{dst}/index.json", "w"))
+PY
+VI=$("$CL" pull -q "oci:$T/volimg:vol")
+before=$("$CL" volume ls -q | wc -l)
+out=$("$CL" run --name iv "$VI" grep -c . /etc/passwd)
+js=$("$CL" inspect iv)
+anon=$(printf '%s' "$js" | jq -r '.[0].Mounts[0].Name')
+expect "an image's VOLUME /etc: an anonymous volume filled from the image" sh -c "[ '$out' = 3 ] && printf '%s' \"\$1\" | jq -e '.[0].Mounts[0] | .Type == \"volume\" and .Destination == \"/etc\"' >/dev/null && [ -f '$CRUNLOCAL_ROOT/volumes/$anon/_data/passwd' ]" _ "$js"
+"$CL" rm -v iv >/dev/null
+"$CL" run --rm -v vetc:/etc "$VI" true
+expect "a -v on the VOLUME's path takes its place (no anonymous volume)" sh -c "[ \$(\"$CL\" volume ls -q | wc -l) = $((before + 1)) ] && [ -f '$CRUNLOCAL_ROOT/volumes/vetc/_data/passwd' ]"
+"$CL" run --rm -v vsub:/etc/sub "$VI" sh -c 'echo s >/etc/sub/s && grep -q root /etc/passwd'; RC=$?
+expect "-v vsub:/etc/sub inside the VOLUME /etc: mounted after it, so it shows" sh -c "[ $RC = 0 ] && [ -f '$CRUNLOCAL_ROOT/volumes/vsub/_data/s' ] && [ \$(\"$CL\" volume ls -q | wc -l) = $((before + 2)) ]"

@@ -74,6 +74,21 @@ test_mounts_mount (void)
   mount_reqs_clear (&r);
 }
 
+/* An image's VOLUME gets an anonymous volume unless a mount takes it. */
+void
+test_mounts_image_volumes (void)
+{
+  struct mount_reqs r = { 0 };
+  char *volumes[] = { "/data", "/taken", "/tmp", "/", NULL };
+  char *tmpfs[] = { "/tmp:size=1m", NULL };
+
+  CHECK (parses_v ("named:/taken/", &r));
+  mounts_add_image_volumes (&r, volumes, tmpfs);
+  CHECK (r.n == 2 && r.v[1].kind == MOUNT_VOLUME && !r.v[1].source
+         && strcmp (r.v[1].destination, "/data") == 0);
+  mount_reqs_clear (&r);
+}
+
 void
 test_volume_names (void)
 {

@@ -29,6 +29,7 @@ void test_spec_caps_ulimits (void);
 void test_mounts_volume (void);
 void test_mounts_mount (void);
 void test_volume_names (void);
+void test_mounts_image_volumes (void);
 void test_flatten_subtree (void);
 
 #define UNIT_TESTS                                                           \
@@ -49,6 +50,7 @@ void test_flatten_subtree (void);
       { "pty_buf", test_pty_buf }, { "restart_policy", test_restart_policy }, \
       { "spec_caps_ulimits", test_spec_caps_ulimits },                       \
       { "mounts_volume", test_mounts_volume }, { "mounts_mount", test_mounts_mount }, \
-      { "volume_names", test_volume_names }, { "flatten_subtree", test_flatten_subtree },
+      { "volume_names", test_volume_names }, { "mounts_image_volumes", test_mounts_image_volumes }, \
+      { "flatten_subtree", test_flatten_subtree },
 
 #endif

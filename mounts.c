@@ -457,8 +457,7 @@ chown_source (const char *path, uid_t uid, gid_t gid, struct cl_error *err)
 }
 
 int
-mounts_chown (const struct mount_reqs *r, uid_t uid, gid_t gid, const struct spec_opts *o,
-              struct cl_error *err)
+mounts_chown (const struct mount_reqs *r, const struct spec *sp, struct cl_error *err)
 {
   unsigned long hu, hg;
 
@@ -466,10 +465,10 @@ mounts_chown (const struct mount_reqs *r, uid_t uid, gid_t gid, const struct spe
     {
       if (!r->v[i].chown || r->v[i].kind == MOUNT_TMPFS)
         continue;
-      if (map_id (uid, o->uid_maps, o->n_uid_maps, &hu) < 0
-          || map_id (gid, o->gid_maps, o->n_gid_maps, &hg) < 0)
+      if (map_id (sp->uid, sp->uid_maps, sp->n_uid_maps, &hu) < 0
+          || map_id (sp->gid, sp->gid_maps, sp->n_gid_maps, &hg) < 0)
         return cl_fail (err, EINVAL, ":U %s: the container's user %u:%u has no id outside it "
-                        "(no subordinate ids: only root maps)", r->v[i].destination, uid, gid);
+                        "(no subordinate ids)", r->v[i].destination, sp->uid, sp->gid);
       if (chown_source (r->v[i].resolved, (uid_t) hu, (gid_t) hg, err) < 0)
         return -1;
     }

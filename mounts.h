@@ -75,9 +75,9 @@ int mounts_prepare (struct store *s, const struct image_record *img, struct moun
                     struct spec_opts *o, char ***names, struct cl_error *err);
 
 /* :U — give each such source (recursively, never following a symlink)
-   to uid:gid of the container, mapped through `uid_maps`/`gid_maps` when
-   the container has maps of its own (rootless without subordinate ids). */
-int mounts_chown (const struct mount_reqs *r, uid_t uid, gid_t gid, const struct spec_opts *o,
-                  struct cl_error *err);
+   to the user and group the spec runs as, mapped through its id maps
+   when it has any (rootless without subordinate ids: only what they map
+   has an id outside). */
+int mounts_chown (const struct mount_reqs *r, const struct spec *sp, struct cl_error *err);
 
 #endif

@@ -649,7 +649,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   if (ret == 0)
     ret = spec_from_image (&cfg, &o->spec, snapshot_read_file, &rd, &sp, err);
   if (ret == 0)
-    ret = mounts_chown (&o->mounts, sp.uid, sp.gid, &o->spec, err);
+    ret = mounts_chown (&o->mounts, &sp, err);
   if (ret == 0)
     {
       c.command = xcalloc (1, sizeof (char *));

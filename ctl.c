@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "attach.h"
-#include "bundle.h"
+#include "ocispec.h"
 #include "cli.h"
 #include "detach.h"
 #include "json.h"
@@ -581,20 +581,24 @@ gen_config (yajl_gen g, const struct container *c, const struct spec *sp)
 
 /* The user's binds (-v, --mount), not the standard /proc, /dev, /sys. */
 static bool
-user_bind (const struct spec_mount *m)
+user_bind (const struct spec_mount *m, const struct container *c)
 {
+  size_t n = c->dir ? strlen (c->dir) : 0;
+  /* Its /etc/resolv.conf, hostname and hosts come from its directory. */
+  bool own = n && strncmp (m->source, c->dir, n) == 0 && m->source[n] == '/';
+
   return strcmp (m->type, "bind") == 0 && strcmp (m->destination, "/sys") != 0
-         && !str_has_prefix (m->destination, "/dev/");
+         && !str_has_prefix (m->destination, "/dev/") && !own;
 }
 
 /* As docker shows them: a volume by its Name, a bind by its Source. */
 static void
-gen_mounts (yajl_gen g, const struct store *s, const struct spec *sp)
+gen_mounts (yajl_gen g, const struct store *s, const struct container *c, const struct spec *sp)
 {
   jg_str (g, "Mounts");
   yajl_gen_array_open (g);
   for (size_t i = 0; i < sp->n_mounts; i++)
-    if (user_bind (&sp->mounts[i]))
+    if (user_bind (&sp->mounts[i], c))
       {
         cleanup_free char *volume = volume_name_of_path (s, sp->mounts[i].source);
         yajl_gen_map_open (g);
@@ -657,7 +661,7 @@ gen_container (yajl_gen g, const struct store *s, const struct container *c, con
   jg_kint (g, "RestartCount", c->restart_count);
   jg_kstr (g, "LogPath", log);
   gen_config (g, c, sp);
-  gen_mounts (g, s, sp);
+  gen_mounts (g, s, c, sp);
   gen_host_config (g, c, sp);
   yajl_gen_map_close (g);
 }

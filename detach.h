@@ -7,7 +7,6 @@
 
 #include "container.h"
 #include "ns.h"
-#include "spec.h"
 #include "store.h"
 
 /* Start `sp` for container `c` under a new monitor, which records the

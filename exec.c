@@ -9,11 +9,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "bundle.h"
+#include "ocispec.h"
 #include "cli.h"
 #include "container.h"
 #include "ns.h"
 #include "pty.h"
+#include "spec.h"
 #include "util.h"
 
 static const char exec_usage[]

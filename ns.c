@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -152,11 +154,20 @@ parse_options (char *const *opts, char *data, size_t len)
   return flags;
 }
 
+/* A tmpfs /dev is nodev here whatever the spec says: this runtime binds
+   the device nodes in (populate_dev), so none made inside ever opens.
+   (The spec itself stays runc's: runc mknods its nodes in /dev.) */
+static bool
+is_dev_tmpfs (const struct spec_mount *m)
+{
+  return strcmp (m->destination, "/dev") == 0 && strcmp (m->type, "tmpfs") == 0;
+}
+
 static int
 mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
 {
   char data[1024], target[64];
-  unsigned long flags = parse_options (m->options, data, sizeof data);
+  unsigned long flags = parse_options (m->options, data, sizeof data) | (is_dev_tmpfs (m) ? MS_NODEV : 0);
   bool bind = (flags & MS_BIND) || strcmp (m->type, "bind") == 0;
   struct stat st;
   cleanup_close int fd = -1;
@@ -296,7 +307,7 @@ setup_filesystem (const struct spec *s, const struct ns_overlay *ov, struct cl_e
     {
       if (mount_one (rootfd, &s->mounts[i], err) < 0)
         return -1;
-      if (strcmp (s->mounts[i].destination, "/dev") == 0 && populate_dev (rootfd, err) < 0)
+      if (is_dev_tmpfs (&s->mounts[i]) && populate_dev (rootfd, err) < 0)
         return -1;
     }
   if (pivot (s->root_path, err) < 0)
@@ -443,6 +454,22 @@ make_undumpable (struct cl_error *err)
   return 0;
 }
 
+/* A new network namespace has lo down: 127.0.0.1 would be unreachable
+   inside. */
+static int
+loopback_up (struct cl_error *err)
+{
+  struct ifreq ifr = { .ifr_name = "lo" };
+  cleanup_close int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+  if (fd < 0 || ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
+    return cl_fail (err, errno, "the container's loopback interface");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
+    return cl_fail (err, errno, "bring the container's lo up");
+  return 0;
+}
+
 /* Our stdio fds set to NS_STDIO_NULL get the container's /dev/null: one
    opened on the host would let the container's root change the host's
    node through /proc/self/fd. */
@@ -564,6 +591,15 @@ send_console (const struct spec *s, bool console, int sync, struct cl_error *err
   return 0;
 }
 
+static bool
+maps_id (const struct spec_idmap *m, size_t n, unsigned long id)
+{
+  for (size_t i = 0; i < n; i++)
+    if (id >= m[i].container && id - m[i].container < m[i].size)
+      return true;
+  return false;
+}
+
 static void __attribute__ ((noreturn))
 child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
             const struct ns_stdio *stdio, int sync)
@@ -575,9 +611,16 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0)
     child_fail (sync, 125, &err);
-  if (in_userns && (read (sync, &go, 1) != 1 || setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+  /* Root inside, where the maps have one; else (a single id mapped to
+     the image's user) we stay that id, with every capability the new
+     namespace gave us until set_identity. */
+  if (in_userns
+      && (read (sync, &go, 1) != 1
+          || (maps_id (s->gid_maps, s->n_gid_maps, 0) && setresgid (0, 0, 0) < 0)
+          || (maps_id (s->uid_maps, s->n_uid_maps, 0) && setresuid (0, 0, 0) < 0)))
     child_fail (sync, 125, (cl_fail (&err, errno, "enter the user namespace"), &err));
-  if (make_undumpable (&err) < 0 || setup_filesystem (s, ov, &err) < 0 || null_stdio_inside (stdio, &err) < 0
+  if (make_undumpable (&err) < 0 || ((s->namespaces & NS_NET) && loopback_up (&err) < 0)
+      || setup_filesystem (s, ov, &err) < 0 || null_stdio_inside (stdio, &err) < 0
       || (sethostname (s->hostname, strlen (s->hostname)) < 0
           && cl_fail (&err, errno, "sethostname") < 0)
       || enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0

@@ -10,7 +10,7 @@
 #include <sys/types.h>
 
 #include "error.h"
-#include "spec.h"
+#include "ocispec.h"
 
 /* An overlay to mount on the spec's root inside the new mount namespace
    (where a rootless user may mount it).  lowerdir names are relative to

@@ -52,7 +52,7 @@ bind_console (unsigned num, struct cl_error *err)
 int
 pty_open_console (const struct winsize *ws, uid_t uid, bool console, struct cl_error *err)
 {
-  cleanup_close int master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  cleanup_close int master = open ("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   cleanup_close int slave = -1;
   unsigned num = 0;
   int unlock = 0;

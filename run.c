@@ -139,7 +139,7 @@ cli_open_store (struct store **s, enum store_mode mode, struct cl_error *err)
 
   if (userns_enter_for_store (&entered, err) < 0)
     return -1;
-  return store_open (s, mode, err);
+  return store_open (s, mode, userns_host_euid (), err);
 }
 
 /* Commands that only read records and signal or join processes stay in
@@ -149,7 +149,7 @@ cli_open_store (struct store **s, enum store_mode mode, struct cl_error *err)
 int
 cli_open_store_host (struct store **s, struct cl_error *err)
 {
-  return store_open (s, STORE_USE, err);
+  return store_open (s, STORE_USE, userns_host_euid (), err);
 }
 
 int
@@ -216,8 +216,8 @@ static const char main_usage[] =
 static int
 cmd_version (int argc, char **argv)
 {
-  cleanup_free char *root = store_default_root ();
-  cleanup_free char *runroot = store_default_runroot ();
+  cleanup_free char *root = store_default_root (userns_host_euid ());
+  cleanup_free char *runroot = store_default_runroot (userns_host_euid ());
   int v = yajl_version ();
 
   if (argc > 1 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0))

@@ -6,16 +6,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "bundle.h"
+#include "ocispec.h"
 #include "cli.h"
 #include "container.h"
 #include "detach.h"
+#include "etcfiles.h"
 #include "exitrec.h"
 #include "logfmt.h"
 #include "mounts.h"
@@ -61,6 +63,15 @@ static const char run_options[] =
   "      --cap-add CAP, --cap-drop CAP  change the default capabilities (names, or ALL)\n"
   "      --ulimit NAME=SOFT[:HARD] a resource limit (nofile, nproc, core, memlock, ...; -1: none)\n"
   "      --cidfile FILE           write the container's ID to FILE (which must not exist)\n"
+  "      --dns IP                 a nameserver for /etc/resolv.conf (else the host's)\n"
+  "      --dns-search DOMAIN      a search domain for /etc/resolv.conf\n"
+  "      --dns-option OPTION      an option for /etc/resolv.conf (e.g. ndots:2)\n"
+  "      --add-host NAME:IP       a line in /etc/hosts\n"
+  "      --no-hosts               keep the image's /etc/hosts\n"
+  "      --privileged             every capability, the host's devices, no masked paths\n"
+  "      --device HOST[:CONTAINER[:rwm]]  bind a host device into the container\n"
+  "      --shm-size SIZE          the size of /dev/shm (default 64m)\n"
+  "      --label KEY=VALUE, --label-file FILE  labels for inspect and ps --filter\n"
   "      --tls-verify=false       allow plain HTTP and unverified TLS when pulling\n";
 
 static const char run_usage[] =
@@ -101,11 +112,19 @@ struct run_opts
   const char *bundle; /* run --bundle */
   const char *output; /* spec -o */
   bool is_spec;
+  struct etc_opts etc; /* --dns, --add-host, ... */
+  char **labels;       /* --label, --label-file: "K=V" */
 };
 
 static void
 run_opts_clear (struct run_opts *o)
 {
+  strv_free (o->etc.dns);
+  strv_free (o->etc.dns_search);
+  strv_free (o->etc.dns_options);
+  strv_free (o->etc.add_hosts);
+  strv_free (o->spec.devices);
+  strv_free (o->labels);
   strv_free (o->spec.env);
   strv_free (o->spec.env_files);
   strv_free (o->spec.tmpfs);
@@ -145,6 +164,8 @@ enum
   OPT_ENV_FILE = 256, OPT_MOUNT, OPT_TMPFS, OPT_ENTRYPOINT, OPT_HOSTNAME, OPT_NAME,
   OPT_READ_ONLY, OPT_RM, OPT_PULL, OPT_PLATFORM, OPT_NETWORK, OPT_TLS_VERIFY, OPT_INIT, OPT_BUNDLE,
   OPT_LOG_OPT, OPT_STOP_SIGNAL, OPT_RESTART, OPT_CAP_ADD, OPT_CAP_DROP, OPT_ULIMIT, OPT_CIDFILE,
+  OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_ADD_HOST, OPT_NO_HOSTS, OPT_PRIVILEGED, OPT_DEVICE,
+  OPT_SHM_SIZE, OPT_LABEL, OPT_LABEL_FILE,
 };
 
 static long
@@ -221,6 +242,44 @@ parse_log_opt (struct run_opts *o, const char *arg, struct cl_error *err)
   return 0;
 }
 
+/* --label K[=V], a later one replacing an earlier K. */
+static int
+add_label (struct run_opts *o, const char *kv, struct cl_error *err)
+{
+  size_t n = strcspn (kv, "=");
+  cleanup_free char *full = xasprintf ("%s%s", kv, kv[n] ? "" : "=");
+
+  if (n == 0)
+    return cl_fail (err, 0, "invalid label \"%s\": want KEY=VALUE", kv);
+  for (size_t i = 0; o->labels && o->labels[i]; i++)
+    if (strncmp (o->labels[i], full, n + 1) == 0)
+      {
+        free (o->labels[i]);
+        o->labels[i] = steal_pointer (&full);
+        return 0;
+      }
+  strv_append (&o->labels, full);
+  return 0;
+}
+
+/* --label-file: a K=V per line; blank lines and # comments skipped. */
+static int
+add_label_file (struct run_opts *o, const char *file, struct cl_error *err)
+{
+  cleanup_free char *buf = NULL;
+  char *save = NULL;
+
+  if (read_file_at (AT_FDCWD, file, 1 << 20, &buf, NULL, err) < 0)
+    return cl_wrap (err, "--label-file");
+  for (char *l = strtok_r (buf, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    {
+      l[strcspn (l, "\r")] = '\0';
+      if (*l && *l != '#' && add_label (o, l, err) < 0)
+        return cl_wrap (err, "--label-file %s", file);
+    }
+  return 0;
+}
+
 static int
 parse_one (struct run_opts *o, int c, struct cl_error *err)
 {
@@ -250,6 +309,19 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
     case OPT_CAP_DROP: strv_append (&o->spec.cap_drop, optarg); return 0;
     case OPT_ULIMIT: strv_append (&o->spec.ulimits, optarg); return 0;
     case OPT_CIDFILE: o->cidfile = optarg; return 0;
+    case OPT_DNS: strv_append (&o->etc.dns, optarg); return etc_check_dns (optarg, err);
+    case OPT_DNS_SEARCH: strv_append (&o->etc.dns_search, optarg); return 0;
+    case OPT_DNS_OPTION: strv_append (&o->etc.dns_options, optarg); return 0;
+    case OPT_ADD_HOST: strv_append (&o->etc.add_hosts, optarg); return etc_check_host (optarg, err);
+    case OPT_NO_HOSTS: o->etc.no_hosts = o->spec.no_hosts = true; return 0;
+    case OPT_PRIVILEGED: o->spec.privileged = true; return 0;
+    case OPT_DEVICE: strv_append (&o->spec.devices, optarg); return 0;
+    case OPT_SHM_SIZE:
+      if (parse_size (optarg, &o->spec.shm_size) < 0 || o->spec.shm_size <= 0)
+        return cl_fail (err, 0, "invalid --shm-size %s: want a size like 64m", optarg);
+      return 0;
+    case OPT_LABEL: return add_label (o, optarg, err);
+    case OPT_LABEL_FILE: return add_label_file (o, optarg, err);
     case OPT_RESTART:
       {
         struct restart_policy p;
@@ -304,6 +376,12 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     { "restart", required_argument, NULL, OPT_RESTART },
     { "cap-add", required_argument, NULL, OPT_CAP_ADD }, { "cap-drop", required_argument, NULL, OPT_CAP_DROP },
     { "ulimit", required_argument, NULL, OPT_ULIMIT }, { "cidfile", required_argument, NULL, OPT_CIDFILE },
+    { "dns", required_argument, NULL, OPT_DNS }, { "dns-search", required_argument, NULL, OPT_DNS_SEARCH },
+    { "dns-option", required_argument, NULL, OPT_DNS_OPTION },
+    { "add-host", required_argument, NULL, OPT_ADD_HOST }, { "no-hosts", no_argument, NULL, OPT_NO_HOSTS },
+    { "privileged", no_argument, NULL, OPT_PRIVILEGED }, { "device", required_argument, NULL, OPT_DEVICE },
+    { "shm-size", required_argument, NULL, OPT_SHM_SIZE }, { "label", required_argument, NULL, OPT_LABEL },
+    { "label-file", required_argument, NULL, OPT_LABEL_FILE },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = o->is_spec ? "spec" : "run";
@@ -329,6 +407,8 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     return cli_usage_error (cmd, "--restart needs -d: a foreground run ends with its container"), -2;
   if (o->ports && o->spec.network_none)
     return cli_usage_error (cmd, "-p publishes a port of the host's network: not with --network none"), -2;
+  if (o->etc.no_hosts && o->etc.add_hosts)
+    return cli_usage_error (cmd, "--no-hosts and --add-host conflict: with --no-hosts /etc/hosts is the image's"), -2;
   if (o->bundle && o->detach)
     return cli_usage_error (cmd, "--bundle runs in the foreground: -d is not supported with it"), -2;
   if (o->bundle)
@@ -389,6 +469,9 @@ identity_for (struct run_opts *o)
   uid_t host = userns_host_euid ();
 
   o->spec.rootless = host != 0;
+  for (int c = 0; c < 64 && prctl (PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
+    if (prctl (PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+      o->spec.cap_bounding |= 1ULL << c;
   o->spec.single_id = host != 0 && !userns_has_range ();
   if (getrlimit (RLIMIT_NOFILE, &rl) == 0)
     o->spec.nofile_hard = rl.rlim_max;
@@ -399,18 +482,6 @@ identity_for (struct run_opts *o)
   o->spec.uid_maps[0] = (struct spec_idmap){ 0, geteuid (), 1 };
   o->spec.gid_maps[0] = (struct spec_idmap){ 0, getegid (), 1 };
   o->spec.n_uid_maps = o->spec.n_gid_maps = 1;
-}
-
-static int
-write_bundle_config (const struct spec *sp, const char *dir, struct cl_error *err)
-{
-  size_t len;
-  cleanup_free char *json = spec_to_json (sp, &len);
-  cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-  if (dfd < 0)
-    return cl_fail (err, errno, "open %s", dir);
-  return write_file_atomic_at (dfd, "config.json", json, len, 0600, false, err);
 }
 
 static int
@@ -583,6 +654,21 @@ write_cidfile (const char *path, const char *id, struct cl_error *err)
   return write_all (fd, id, strlen (id), err) < 0 ? cl_wrap (err, "--cidfile %s", path) : 0;
 }
 
+/* The container's resolv.conf, hostname and hosts, in its directory. */
+static int
+write_etc_files (struct run_opts *o, const struct container *c, struct cl_error *err)
+{
+  cleanup_close int dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (dfd < 0)
+    return cl_fail (err, errno, "open %s", c->dir);
+  o->etc.hostname = o->spec.hostname;
+  if (etc_files_write (dfd, &o->etc, err) < 0)
+    return -1;
+  o->spec.etc_dir = c->dir;
+  return 0;
+}
+
 /* -t: the container's terminal starts at the size of ours. */
 static void
 terminal_size (struct run_opts *o)
@@ -638,7 +724,9 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   snprintf (hostname, sizeof hostname, "%.12s", c.id);
   if (!o->spec.hostname)
     o->spec.hostname = hostname;
-  ret = snapshot_prepare (s, img, c.dir, mode, &snap, err);
+  ret = write_etc_files (o, &c, err);
+  if (ret == 0)
+    ret = snapshot_prepare (s, img, c.dir, mode, &snap, err);
   if (ret == 0)
     {
       c.snapshot = xstrdup (snapshot_mode_name (snap.mode)); /* `start` mounts it again */
@@ -655,7 +743,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
       c.command = xcalloc (1, sizeof (char *));
       for (size_t i = 0; sp.args[i]; i++)
         strv_append (&c.command, sp.args[i]);
-      ret = write_bundle_config (&sp, c.dir, err);
+      ret = bundle_write_config (c.dir, &sp, err);
     }
   if (ret == 0 && o->cidfile)
     ret = write_cidfile (o->cidfile, c.id, err);
@@ -755,7 +843,7 @@ fill_bundle (struct store *s, struct run_opts *o, const struct image_record *img
     }
   ret = spec_from_image (&cfg, &o->spec, snapshot_read_file, &rd, &sp, err);
   if (ret == 0)
-    ret = write_bundle_config (&sp, o->output, err);
+    ret = bundle_write_config (o->output, &sp, err);
   spec_clear (&sp);
   return ret;
 }

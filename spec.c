@@ -25,7 +25,7 @@ static const char *all_caps[]
         "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
         "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
         "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE", NULL };
-static const char *no_caps[] = { NULL };
+static const char *none[] = { NULL };
 
 /* Docker's default set, but for CAP_MKNOD: until a device cgroup stands
    behind it, a root container could make and open any host device (and
@@ -319,23 +319,73 @@ add_mount (struct spec *s, const char *dest, const char *type, const char *src, 
     strv_append (&m->options, t);
 }
 
+/* /etc/resolv.conf, /etc/hostname, /etc/hosts from etc_dir (podman's
+   way: the container may edit them; the image's stay untouched). */
+static void
+etc_mounts (struct spec *s, const struct spec_opts *o)
+{
+  static const char *files[] = { "resolv.conf", "hostname", "hosts" };
+
+  for (size_t i = 0; o->etc_dir && i < sizeof files / sizeof files[0]; i++)
+    {
+      cleanup_free char *src = xasprintf ("%s/%s", o->etc_dir, files[i]);
+      cleanup_free char *dst = xasprintf ("/etc/%s", files[i]);
+      if (strcmp (files[i], "hosts") != 0 || !o->no_hosts)
+        add_mount (s, dst, "bind", src, "rbind,rw,nosuid,nodev,noexec");
+    }
+}
+
+/* --device HOST[:CONTAINER[:PERMS]]: the host's node bound in (/dev is
+   nodev; the bind is not).  PERMS ("rwm") needs a device cgroup to mean
+   anything; it is accepted and checked only for its letters. */
+static int
+device_mounts (struct spec *s, const struct spec_opts *o, struct cl_error *err)
+{
+  for (size_t i = 0; o->devices && o->devices[i]; i++)
+    {
+      cleanup_free char *copy = xstrdup (o->devices[i]);
+      char *dst = strchr (copy, ':'), *perms = NULL;
+      if (dst)
+        {
+          *dst++ = '\0';
+          perms = strchr (dst, ':');
+          if (perms)
+            *perms++ = '\0';
+          if (!perms && strspn (dst, "rwm") == strlen (dst) && dst[0] != '/')
+            perms = dst, dst = NULL;
+        }
+      if (copy[0] != '/' || (dst && dst[0] != '/') || (perms && strspn (perms, "rwm") != strlen (perms)))
+        return cl_fail (err, 0, "invalid --device %s: want HOST[:CONTAINER[:rwm]] with absolute paths",
+                        o->devices[i]);
+      add_mount (s, dst ? dst : copy, "bind", copy, "bind,nosuid,noexec");
+    }
+  return 0;
+}
+
 static void
 default_mounts (struct spec *s, const struct spec_opts *o)
 {
+  cleanup_free char *shm = xasprintf ("nosuid,noexec,nodev,mode=1777,size=%lldk",
+                                      o->shm_size > 0 ? (o->shm_size + 1023) / 1024 : 65536);
+
   add_mount (s, "/proc", "proc", "proc", "nosuid,noexec,nodev");
-  add_mount (s, "/dev", "tmpfs", "tmpfs", "nosuid,nodev,strictatime,mode=755,size=65536k");
+  /* --privileged: the host's devices, as docker gives them. */
+  if (o->privileged)
+    add_mount (s, "/dev", "bind", "/dev", "rbind,nosuid");
+  else
+    add_mount (s, "/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k");
   /* gid=5 (tty) exists only where the mapping has it. */
   add_mount (s, "/dev/pts", "devpts", "devpts",
              o->single_id ? "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620"
                          : "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5");
-  add_mount (s, "/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k");
+  add_mount (s, "/dev/shm", "tmpfs", "shm", shm);
   add_mount (s, "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev");
   /* A user namespace may not mount sysfs for a network namespace it does
      not own: bind the host's, read-only. */
   if (o->rootless && !o->network_none)
     add_mount (s, "/sys", "bind", "/sys", "rbind,nosuid,noexec,nodev,ro");
   else
-    add_mount (s, "/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro");
+    add_mount (s, "/sys", "sysfs", "sysfs", o->privileged ? "nosuid,noexec,nodev,rw" : "nosuid,noexec,nodev,ro");
 }
 
 static void
@@ -460,10 +510,34 @@ drop_cap (char **caps, const char *cap)
 
 /* docker's rules: --cap-add ALL starts from every capability, --cap-drop
    ALL from none, else from the defaults; then the named drops and adds. */
+/* What the caller's bounding set has (all when cap_bounding is 0): ALL
+   and --privileged mean every capability we can give, as docker's do. */
+static bool
+in_bounding (const struct spec_opts *o, const char *cap)
+{
+  size_t bit = 0;
+
+  while (all_caps[bit] && strcmp (all_caps[bit], cap) != 0)
+    bit++;
+  return !o->cap_bounding || (bit < 64 && (o->cap_bounding >> bit) & 1);
+}
+
+static void
+every_cap (struct spec *s, const struct spec_opts *o)
+{
+  s->caps = xcalloc (1, sizeof (char *));
+  for (size_t i = 0; all_caps[i]; i++)
+    if (in_bounding (o, all_caps[i]))
+      strv_append (&s->caps, all_caps[i]);
+}
+
 static int
 set_caps (struct spec *s, const struct spec_opts *o, struct cl_error *err)
 {
-  s->caps = strv_copy (is_all (o->cap_add) ? all_caps : is_all (o->cap_drop) ? no_caps : default_caps);
+  if (is_all (o->cap_add) || o->privileged)
+    every_cap (s, o);
+  else
+    s->caps = strv_copy (is_all (o->cap_drop) ? none : default_caps);
   for (size_t i = 0; o->cap_drop && o->cap_drop[i]; i++)
     {
       const char *c = cap_named (o->cap_drop[i]);
@@ -477,6 +551,9 @@ set_caps (struct spec *s, const struct spec_opts *o, struct cl_error *err)
       const char *c = cap_named (o->cap_add[i]);
       if (!c && strcasecmp (o->cap_add[i], "ALL") != 0)
         return cl_fail (err, 0, "--cap-add: unknown capability \"%s\"", o->cap_add[i]);
+      if (c && !in_bounding (o, c))
+        return cl_fail (err, EPERM, "--cap-add %s: crunlocal itself lacks it (not in its bounding set)",
+                        o->cap_add[i]);
       if (c && !strv_contains (s->caps, c))
         strv_append (&s->caps, c);
     }
@@ -547,9 +624,12 @@ spec_from_image (const struct image_config *img, const struct spec_opts *o,
   s->root_path = xstrdup (o->rootfs);
   s->root_readonly = o->read_only;
   default_mounts (s, o);
+  etc_mounts (s, o);
+  if (device_mounts (s, o, err) < 0)
+    return -1;
   user_mounts (s, o);
-  s->masked_paths = strv_copy (masked_paths);
-  s->readonly_paths = strv_copy (readonly_paths);
+  s->masked_paths = strv_copy (o->privileged ? none : masked_paths);
+  s->readonly_paths = strv_copy (o->privileged ? none : readonly_paths);
   if (set_caps (s, o, err) < 0 || set_rlimits (s, o, err) < 0)
     return -1;
   s->no_new_privs = true;
@@ -558,173 +638,10 @@ spec_from_image (const struct image_config *img, const struct spec_opts *o,
                   | (o->network_none ? NS_NET : 0) | (o->n_uid_maps ? NS_USER : 0);
   copy_maps (&s->uid_maps, &s->n_uid_maps, o->uid_maps, o->n_uid_maps);
   copy_maps (&s->gid_maps, &s->n_gid_maps, o->gid_maps, o->n_gid_maps);
+  /* Rootless with one id: it becomes the image's user (uid 1000 for a
+     Cloud Native Buildpacks image) rather than root, which could not
+     switch to an id the namespace does not map. */
+  if (o->single_id && s->n_uid_maps == 1 && s->n_gid_maps == 1)
+    s->uid_maps[0].container = s->uid, s->gid_maps[0].container = s->gid;
   return 0;
-}
-
-void
-spec_clear (struct spec *s)
-{
-  strv_free (s->args);
-  strv_free (s->env);
-  free (s->cwd);
-  free (s->groups);
-  free (s->hostname);
-  free (s->root_path);
-  for (size_t i = 0; i < s->n_mounts; i++)
-    {
-      free (s->mounts[i].destination);
-      free (s->mounts[i].type);
-      free (s->mounts[i].source);
-      strv_free (s->mounts[i].options);
-    }
-  free (s->mounts);
-  strv_free (s->masked_paths);
-  strv_free (s->readonly_paths);
-  strv_free (s->caps);
-  for (size_t i = 0; i < s->n_rlimits; i++)
-    free (s->rlimits[i].type);
-  free (s->rlimits);
-  free (s->uid_maps);
-  free (s->gid_maps);
-  memset (s, 0, sizeof *s);
-}
-
-static void
-gen_maps (yajl_gen g, const char *key, const struct spec_idmap *m, size_t n)
-{
-  jg_str (g, key);
-  yajl_gen_array_open (g);
-  for (size_t i = 0; i < n; i++)
-    {
-      yajl_gen_map_open (g);
-      jg_kint (g, "containerID", (long long) m[i].container);
-      jg_kint (g, "hostID", (long long) m[i].host);
-      jg_kint (g, "size", (long long) m[i].size);
-      yajl_gen_map_close (g);
-    }
-  yajl_gen_array_close (g);
-}
-
-static void
-gen_process (yajl_gen g, const struct spec *s)
-{
-  static const char *cap_sets[] = { "bounding", "effective", "permitted" };
-
-  jg_str (g, "process");
-  yajl_gen_map_open (g);
-  jg_kbool (g, "terminal", s->terminal);
-  if (s->terminal && s->console_rows && s->console_cols)
-    {
-      jg_str (g, "consoleSize");
-      yajl_gen_map_open (g);
-      jg_kint (g, "height", s->console_rows);
-      jg_kint (g, "width", s->console_cols);
-      yajl_gen_map_close (g);
-    }
-  jg_str (g, "user");
-  yajl_gen_map_open (g);
-  jg_kint (g, "uid", s->uid);
-  jg_kint (g, "gid", s->gid);
-  jg_str (g, "additionalGids");
-  yajl_gen_array_open (g);
-  for (size_t i = 0; i < s->n_groups; i++)
-    yajl_gen_integer (g, s->groups[i]);
-  yajl_gen_array_close (g);
-  yajl_gen_map_close (g);
-  jg_kstrv (g, "args", s->args);
-  jg_kstrv (g, "env", s->env);
-  jg_kstr (g, "cwd", s->cwd);
-  jg_str (g, "capabilities");
-  yajl_gen_map_open (g);
-  for (size_t i = 0; i < 3; i++)
-    jg_kstrv (g, cap_sets[i], s->caps);
-  yajl_gen_map_close (g);
-  jg_str (g, "rlimits");
-  yajl_gen_array_open (g);
-  for (size_t i = 0; i < s->n_rlimits; i++)
-    {
-      yajl_gen_map_open (g);
-      jg_kstr (g, "type", s->rlimits[i].type);
-      jg_kint (g, "hard", (long long) s->rlimits[i].hard);
-      jg_kint (g, "soft", (long long) s->rlimits[i].soft);
-      yajl_gen_map_close (g);
-    }
-  yajl_gen_array_close (g);
-  jg_kbool (g, "noNewPrivileges", s->no_new_privs);
-  yajl_gen_map_close (g);
-}
-
-static void
-gen_mounts (yajl_gen g, const struct spec *s)
-{
-  jg_str (g, "mounts");
-  yajl_gen_array_open (g);
-  for (size_t i = 0; i < s->n_mounts; i++)
-    {
-      yajl_gen_map_open (g);
-      jg_kstr (g, "destination", s->mounts[i].destination);
-      jg_kstr (g, "type", s->mounts[i].type);
-      jg_kstr (g, "source", s->mounts[i].source);
-      jg_kstrv (g, "options", s->mounts[i].options);
-      yajl_gen_map_close (g);
-    }
-  yajl_gen_array_close (g);
-}
-
-static void
-gen_linux (yajl_gen g, const struct spec *s)
-{
-  static const struct
-  {
-    unsigned bit;
-    const char *name;
-  } ns[] = { { NS_PID, "pid" },       { NS_NET, "network" }, { NS_IPC, "ipc" },
-             { NS_UTS, "uts" },       { NS_MOUNT, "mount" }, { NS_CGROUP, "cgroup" },
-             { NS_USER, "user" } };
-
-  jg_str (g, "linux");
-  yajl_gen_map_open (g);
-  jg_str (g, "namespaces");
-  yajl_gen_array_open (g);
-  for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
-    if (s->namespaces & ns[i].bit)
-      {
-        yajl_gen_map_open (g);
-        jg_kstr (g, "type", ns[i].name);
-        yajl_gen_map_close (g);
-      }
-  yajl_gen_array_close (g);
-  if (s->namespaces & NS_USER)
-    {
-      gen_maps (g, "uidMappings", s->uid_maps, s->n_uid_maps);
-      gen_maps (g, "gidMappings", s->gid_maps, s->n_gid_maps);
-    }
-  jg_kstrv (g, "maskedPaths", s->masked_paths);
-  jg_kstrv (g, "readonlyPaths", s->readonly_paths);
-  yajl_gen_map_close (g);
-}
-
-char *
-spec_to_json (const struct spec *s, size_t *len)
-{
-  cleanup_json_gen yajl_gen g = json_gen_new (true);
-
-  yajl_gen_map_open (g);
-  jg_kstr (g, "ociVersion", "1.0.2");
-  gen_process (g, s);
-  jg_str (g, "root");
-  yajl_gen_map_open (g);
-  jg_kstr (g, "path", s->root_path);
-  jg_kbool (g, "readonly", s->root_readonly);
-  yajl_gen_map_close (g);
-  jg_kstr (g, "hostname", s->hostname);
-  gen_mounts (g, s);
-  gen_linux (g, s);
-  /* The built-in init is ours, not the runtime-spec's: an annotation. */
-  jg_str (g, "annotations");
-  yajl_gen_map_open (g);
-  jg_kstr (g, SPEC_ANNOTATION_INIT, s->init ? "true" : "false");
-  yajl_gen_map_close (g);
-  yajl_gen_map_close (g);
-  return json_gen_take (g, len);
 }

@@ -1,7 +1,7 @@
-/* Image config + run options → an OCI runtime spec (config.json).  The
-   struct is what ns.c executes; spec_to_json writes it for a bundle.
-   Pure: files of the image (/etc/passwd, /etc/group) come through a
-   reader callback, so every merge rule is unit-testable. */
+/* The spec builder: image config + run options → an OCI runtime spec
+   (ocispec.h), which ns.c executes.  Pure: files of the image
+   (/etc/passwd, /etc/group) come through a reader callback, so every
+   merge rule is unit-testable. */
 #ifndef CL_SPEC_H
 #define CL_SPEC_H
 
@@ -11,60 +11,7 @@
 
 #include "error.h"
 #include "image.h"
-
-struct spec_mount
-{
-  char *destination, *type, *source;
-  char **options;
-};
-
-struct spec_idmap
-{
-  unsigned long container, host, size;
-};
-
-struct spec_rlimit
-{
-  char *type; /* "RLIMIT_NOFILE" */
-  unsigned long long soft, hard;
-};
-
-enum spec_ns
-{
-  NS_PID = 1 << 0,
-  NS_MOUNT = 1 << 1,
-  NS_UTS = 1 << 2,
-  NS_IPC = 1 << 3,
-  NS_CGROUP = 1 << 4,
-  NS_NET = 1 << 5,
-  NS_USER = 1 << 6,
-};
-
-struct spec
-{
-  char **args, **env;
-  char *cwd;
-  bool terminal;
-  unsigned short console_rows, console_cols; /* consoleSize, 0 when unknown */
-  uid_t uid;
-  gid_t gid;
-  gid_t *groups;
-  size_t n_groups;
-  char *hostname;
-  char *root_path;
-  bool root_readonly;
-  struct spec_mount *mounts;
-  size_t n_mounts;
-  char **masked_paths, **readonly_paths;
-  char **caps; /* bounding = effective = permitted */
-  struct spec_rlimit *rlimits;
-  size_t n_rlimits;
-  bool no_new_privs;
-  bool init; /* run a built-in init as PID 1 (--init) */
-  unsigned namespaces;
-  struct spec_idmap *uid_maps, *gid_maps;
-  size_t n_uid_maps, n_gid_maps;
-};
+#include "ocispec.h"
 
 struct spec_volume
 {
@@ -84,6 +31,12 @@ struct spec_opts
   bool terminal, read_only, init;
   unsigned short console_rows, console_cols; /* the caller's terminal, for -t */
   bool network_none;
+  bool privileged;       /* --privileged: docker's meaning */
+  unsigned long long cap_bounding; /* the caller's bounding set (bit n: cap n); 0: any */
+  char **devices;        /* --device HOST[:CONTAINER[:PERMS]] */
+  long long shm_size;    /* --shm-size in bytes, 0: 64 MiB */
+  const char *etc_dir;   /* resolv.conf, hostname and hosts to bind (etcfiles.h) */
+  bool no_hosts;         /* --no-hosts: no hosts in etc_dir */
   struct spec_volume *volumes; /* -v, --mount type=bind */
   size_t n_volumes;
   char **tmpfs;          /* --tmpfs DEST[:OPTIONS] */
@@ -106,7 +59,6 @@ typedef char *(*spec_file_reader) (const char *path, void *arg);
 int spec_from_image (const struct image_config *img, const struct spec_opts *o,
                      spec_file_reader read_file, void *arg, struct spec *out,
                      struct cl_error *err);
-void spec_clear (struct spec *s);
 
 /* Pieces exposed for the unit tests. */
 char **spec_merge_args (char *const *img_entrypoint, char *const *img_cmd,
@@ -116,10 +68,6 @@ int spec_merge_env (char *const *img_env, const struct spec_opts *o, char ***out
 int spec_resolve_user (const char *user, const char *passwd, const char *group,
                        uid_t *uid, gid_t *gid, gid_t **groups, size_t *n_groups,
                        struct cl_error *err);
-
-#define SPEC_ANNOTATION_INIT "io.crunlocal.init"
-
-char *spec_to_json (const struct spec *s, size_t *len);
 
 /* Does env (NAME=VALUE entries) set NAME? */
 bool spec_env_has (char *const *env, const char *name);

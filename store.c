@@ -12,7 +12,6 @@
 
 #include "digest.h"
 #include "json.h"
-#include "userns.h"
 #include "util.h"
 
 #define LAYER_OCI_WHITEOUTS "oci-whiteouts"
@@ -23,7 +22,7 @@ static const char *store_dirs[] = { "blobs", "blobs/sha256", "layers", "images",
                                     "tmp", "locks" };
 
 char *
-store_default_root (void)
+store_default_root (uid_t host_euid)
 {
   const char *env = getenv ("CRUNLOCAL_ROOT");
   const char *xdg = getenv ("XDG_DATA_HOME");
@@ -31,7 +30,7 @@ store_default_root (void)
 
   if (env && *env)
     return xstrdup (env);
-  if (userns_host_euid () == 0)
+  if (host_euid == 0)
     return xstrdup ("/var/lib/crunlocal");
   if (xdg && *xdg)
     return xasprintf ("%s/crunlocal", xdg);
@@ -39,18 +38,18 @@ store_default_root (void)
 }
 
 char *
-store_default_runroot (void)
+store_default_runroot (uid_t host_euid)
 {
   const char *env = getenv ("CRUNLOCAL_RUNROOT");
   const char *xdg = getenv ("XDG_RUNTIME_DIR");
 
   if (env && *env)
     return xstrdup (env);
-  if (userns_host_euid () == 0)
+  if (host_euid == 0)
     return xstrdup ("/run/crunlocal");
   if (xdg && *xdg)
     return xasprintf ("%s/crunlocal", xdg);
-  return xasprintf ("/tmp/crunlocal-run-%u", userns_host_euid ());
+  return xasprintf ("/tmp/crunlocal-run-%u", host_euid);
 }
 
 /* A store another user owns would let them swap our layers: refuse it. */
@@ -76,7 +75,7 @@ check_owned_dir (const char *path, struct cl_error *err)
 /* The whiteout flavour is fixed when the store is made: root's stores use
    trusted.overlay.*, users' stores user.overlay.* (overlay's userxattr). */
 static int
-load_store_meta (struct store *s, struct cl_error *err)
+load_store_meta (struct store *s, uid_t host_euid, struct cl_error *err)
 {
   cleanup_free char *buf = NULL;
   cleanup_json yajl_val root = NULL;
@@ -95,7 +94,7 @@ load_store_meta (struct store *s, struct cl_error *err)
     }
   if (err->errnum != ENOENT)
     return -1;
-  s->user_xattrs = userns_host_euid () != 0;
+  s->user_xattrs = host_euid != 0;
   g = json_gen_new (true);
   yajl_gen_map_open (g);
   jg_kint (g, "version", 1);
@@ -106,14 +105,14 @@ load_store_meta (struct store *s, struct cl_error *err)
 }
 
 int
-store_open (struct store **out, enum store_mode mode, struct cl_error *err)
+store_open (struct store **out, enum store_mode mode, uid_t host_euid, struct cl_error *err)
 {
   cleanup_store struct store *s = xcalloc (1, sizeof *s);
 
   s->rootfd = -1;
   s->gc_lock = -1;
-  s->root = store_default_root ();
-  s->runroot = store_default_runroot ();
+  s->root = store_default_root (host_euid);
+  s->runroot = store_default_runroot (host_euid);
   if (check_owned_dir (s->root, err) < 0 || check_owned_dir (s->runroot, err) < 0)
     return cl_wrap (err, "store");
   s->rootfd = open (s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -122,7 +121,7 @@ store_open (struct store **out, enum store_mode mode, struct cl_error *err)
   for (size_t i = 0; i < sizeof store_dirs / sizeof store_dirs[0]; i++)
     if (mkdirat (s->rootfd, store_dirs[i], 0700) < 0 && errno != EEXIST)
       return cl_fail (err, errno, "mkdir %s/%s", s->root, store_dirs[i]);
-  if (load_store_meta (s, err) < 0)
+  if (load_store_meta (s, host_euid, err) < 0)
     return -1;
   s->gc_lock = store_lock (s, "gc", mode == STORE_GC, err);
   if (s->gc_lock < 0)

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -33,11 +34,13 @@ enum store_mode
   STORE_GC,  /* a command that removes: gc lock exclusive */
 };
 
-/* Root and runroot as resolved from the environment, without creating. */
-char *store_default_root (void);
-char *store_default_runroot (void);
+/* Root and runroot as resolved from the environment, without creating,
+   for the user whose uid on the host is `host_euid` (root: the system's
+   paths). */
+char *store_default_root (uid_t host_euid);
+char *store_default_runroot (uid_t host_euid);
 
-int store_open (struct store **out, enum store_mode mode, struct cl_error *err);
+int store_open (struct store **out, enum store_mode mode, uid_t host_euid, struct cl_error *err);
 void store_close (struct store *s);
 void cleanup_storep (struct store **s);
 #define cleanup_store __attribute__ ((cleanup (cleanup_storep)))

@@ -9,6 +9,8 @@ Images (all under REG/):
   whiteout:latest       3 layers: deletes a file, makes a directory opaque
   comp:zstd / comp:plain  zstd-compressed and uncompressed layers
   private/busybox:latest  for auth tests (token server denies anonymous)
+  fdcwd:3 ... fdcwd:10  busybox with config WorkingDir /proc/self/fd/N (escape tests)
+  devnodes:latest       busybox plus device nodes under /evil (kmsg, mem, fuse, ...)
   big:latest            ~400 MB, 5 layers, tens of thousands of files (--big)
 It also writes an OCI layout dir, an oci-archive and a docker-archive to OUT.
 """
@@ -40,6 +42,10 @@ def tar_bytes(entries):
                 t.addfile(ti)
             elif kind == "hardlink":
                 ti.type, ti.linkname = tarfile.LNKTYPE, data
+                t.addfile(ti)
+            elif kind in ("chr", "blk"):
+                ti.type = tarfile.CHRTYPE if kind == "chr" else tarfile.BLKTYPE
+                ti.devmajor, ti.devminor = data
                 t.addfile(ti)
     return buf.getvalue()
 
@@ -78,7 +84,7 @@ def sha(b):
 
 
 class Image:
-    def __init__(self, layers_raw, how="gzip", oci=False, arch="amd64", cmd=None):
+    def __init__(self, layers_raw, how="gzip", oci=False, arch="amd64", cmd=None, workdir=None):
         self.blobs = {}
         self.oci = oci
         lt = {"gzip": ".tar+gzip", "gzip1": ".tar+gzip", "zstd": ".tar+zstd", "plain": ".tar"}[how]
@@ -95,6 +101,8 @@ class Image:
                "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
                           "Cmd": cmd or ["sh"]},
                "rootfs": {"type": "layers", "diff_ids": diff_ids}}
+        if workdir:
+            cfg["config"]["WorkingDir"] = workdir
         cb = json.dumps(cfg, sort_keys=True).encode()
         self.config = cb
         self.blobs[sha(cb)] = cb
@@ -253,6 +261,20 @@ def main():
                     how=how, oci=True)
         reg.push("comp", how, img)
         ids["comp-" + how] = img.id
+    for n in range(3, 11):
+        img = Image([base], workdir=f"/proc/self/fd/{n}")
+        reg.push("fdcwd", str(n), img)
+        ids[f"fdcwd-{n}"] = img.id
+    dev = Image([tar_bytes(busybox_rootfs([
+        ("evil", "dir", None, 0o755, 0, 0),
+        ("evil/kmsg", "chr", (1, 11), 0o666, 0, 0), ("evil/mem", "chr", (1, 1), 0o666, 0, 0),
+        ("evil/port", "chr", (1, 4), 0o666, 0, 0), ("evil/fuse", "chr", (10, 229), 0o666, 0, 0),
+        ("evil/loop-control", "chr", (10, 237), 0o666, 0, 0),
+        ("evil/tty0", "chr", (4, 0), 0o666, 0, 0),
+        ("evil/vda", "blk", (254, 0), 0o666, 0, 0),
+        ("evil/zram0", "blk", (253, 0), 0o666, 0, 0), ("evil/sda", "blk", (8, 0), 0o666, 0, 0)]))])
+    reg.push("devnodes", "latest", dev)
+    ids["devnodes"] = dev.id
     write_oci_layout(f"{a.out}/layout", {"v1": bbo, "wh": wimg})
     subprocess.run(["tar", "-C", f"{a.out}/layout", "-cf", f"{a.out}/oci.tar", "."], check=True)
     write_docker_archive(f"{a.out}/docker.tar", [base], bb, "example.com/saved/busybox:1.0")

@@ -203,3 +203,54 @@ test_spec_caps_ulimits (void)
   CHECK (r < 0);
   spec_clear (&s);
 }
+
+static bool
+has_mount (const struct spec *s, const char *dest, const char *type)
+{
+  for (size_t i = 0; i < s->n_mounts; i++)
+    if (strcmp (s->mounts[i].destination, dest) == 0 && strcmp (s->mounts[i].type, type) == 0)
+      return true;
+  return false;
+}
+
+/* --privileged, the bounding set, --device, --shm-size, the /etc files,
+   and a single mapped id that becomes the image's user. */
+void
+test_spec_privileged (void)
+{
+  char *args[] = { "true", NULL }, *dev[] = { "/dev/fuse:/dev/f:rw", "/dev/kvm:r", NULL };
+  char *baddev[] = { "fuse", NULL }, *sysres[] = { "SYS_RESOURCE", NULL };
+  struct spec_idmap one = { 0, 1000, 1 };
+  struct spec_opts o = { .args = args, .rootfs = "rootfs", .privileged = true, .nofile_hard = 20000,
+                         .cap_bounding = ~(1ULL << 24), .devices = dev, .shm_size = 1 << 20,
+                         .etc_dir = "/run/c1" };
+  struct image_config img = { 0 };
+  struct cl_error err = { 0 };
+  struct spec s;
+
+  CHECK (spec_from_image (&img, &o, NULL, NULL, &s, &err) == 0);
+  CHECK (strv_len (s.caps) == 40 && !strv_contains (s.caps, "CAP_SYS_RESOURCE"));
+  CHECK (!s.masked_paths[0] && !s.readonly_paths[0] && has_mount (&s, "/dev", "bind"));
+  CHECK (has_mount (&s, "/dev/f", "bind") && has_mount (&s, "/dev/kvm", "bind"));
+  CHECK (has_mount (&s, "/etc/resolv.conf", "bind") && has_mount (&s, "/etc/hosts", "bind")
+         && has_mount (&s, "/etc/hostname", "bind"));
+  for (size_t i = 0; i < s.n_mounts; i++)
+    if (strcmp (s.mounts[i].destination, "/dev/shm") == 0)
+      CHECK (strv_contains (s.mounts[i].options, "size=1024k"));
+  spec_clear (&s);
+  o = (struct spec_opts){ .args = args, .rootfs = "rootfs", .devices = baddev, .nofile_hard = 20000 };
+  CHECK (spec_from_image (&img, &o, NULL, NULL, &s, &err) < 0);
+  spec_clear (&s);
+  o = (struct spec_opts){ .args = args, .rootfs = "rootfs", .cap_add = sysres, .nofile_hard = 20000,
+                          .cap_bounding = ~(1ULL << 24) };
+  CHECK (spec_from_image (&img, &o, NULL, NULL, &s, &err) < 0 && strstr (err.msg, "bounding"));
+  spec_clear (&s);
+  o = (struct spec_opts){ .args = args, .rootfs = "rootfs", .user = "1000:1000", .nofile_hard = 20000,
+                          .single_id = true, .rootless = true, .uid_maps = &one, .gid_maps = &one,
+                          .n_uid_maps = 1, .n_gid_maps = 1, .no_hosts = true, .etc_dir = "/run/c1" };
+  CHECK (spec_from_image (&img, &o, NULL, NULL, &s, &err) == 0);
+  CHECK (s.uid_maps[0].container == 1000 && s.uid_maps[0].host == 1000 && s.gid_maps[0].container == 1000);
+  CHECK (has_mount (&s, "/etc/resolv.conf", "bind") && !has_mount (&s, "/etc/hosts", "bind"));
+  CHECK (has_mount (&s, "/dev", "tmpfs") && s.masked_paths[0] != NULL);
+  spec_clear (&s);
+}

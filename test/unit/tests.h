@@ -26,6 +26,9 @@ void test_detach_keys (void);
 void test_pty_buf (void);
 void test_restart_policy (void);
 void test_spec_caps_ulimits (void);
+void test_spec_privileged (void);
+void test_etc_resolv (void);
+void test_etc_hosts (void);
 void test_mounts_volume (void);
 void test_mounts_mount (void);
 void test_volume_names (void);
@@ -49,6 +52,8 @@ void test_flatten_subtree (void);
       { "template", test_template }, { "detach_keys", test_detach_keys },  \
       { "pty_buf", test_pty_buf }, { "restart_policy", test_restart_policy }, \
       { "spec_caps_ulimits", test_spec_caps_ulimits },                       \
+      { "spec_privileged", test_spec_privileged },                           \
+      { "etc_resolv", test_etc_resolv }, { "etc_hosts", test_etc_hosts },    \
       { "mounts_volume", test_mounts_volume }, { "mounts_mount", test_mounts_mount }, \
       { "volume_names", test_volume_names }, { "mounts_image_volumes", test_mounts_image_volumes }, \
       { "flatten_subtree", test_flatten_subtree },

@@ -1,4 +1,4 @@
-#include "bundle.h"
+#include "ocispec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -250,4 +250,184 @@ bundle_load (const char *dir, struct spec *s, struct cl_error *err)
       s->root_path = p;
     }
   return 0;
+}
+
+void
+spec_clear (struct spec *s)
+{
+  strv_free (s->args);
+  strv_free (s->env);
+  free (s->cwd);
+  free (s->groups);
+  free (s->hostname);
+  free (s->root_path);
+  for (size_t i = 0; i < s->n_mounts; i++)
+    {
+      free (s->mounts[i].destination);
+      free (s->mounts[i].type);
+      free (s->mounts[i].source);
+      strv_free (s->mounts[i].options);
+    }
+  free (s->mounts);
+  strv_free (s->masked_paths);
+  strv_free (s->readonly_paths);
+  strv_free (s->caps);
+  for (size_t i = 0; i < s->n_rlimits; i++)
+    free (s->rlimits[i].type);
+  free (s->rlimits);
+  free (s->uid_maps);
+  free (s->gid_maps);
+  memset (s, 0, sizeof *s);
+}
+
+static void
+gen_maps (yajl_gen g, const char *key, const struct spec_idmap *m, size_t n)
+{
+  jg_str (g, key);
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < n; i++)
+    {
+      yajl_gen_map_open (g);
+      jg_kint (g, "containerID", (long long) m[i].container);
+      jg_kint (g, "hostID", (long long) m[i].host);
+      jg_kint (g, "size", (long long) m[i].size);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+}
+
+static void
+gen_process (yajl_gen g, const struct spec *s)
+{
+  static const char *cap_sets[] = { "bounding", "effective", "permitted" };
+
+  jg_str (g, "process");
+  yajl_gen_map_open (g);
+  jg_kbool (g, "terminal", s->terminal);
+  if (s->terminal && s->console_rows && s->console_cols)
+    {
+      jg_str (g, "consoleSize");
+      yajl_gen_map_open (g);
+      jg_kint (g, "height", s->console_rows);
+      jg_kint (g, "width", s->console_cols);
+      yajl_gen_map_close (g);
+    }
+  jg_str (g, "user");
+  yajl_gen_map_open (g);
+  jg_kint (g, "uid", s->uid);
+  jg_kint (g, "gid", s->gid);
+  jg_str (g, "additionalGids");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < s->n_groups; i++)
+    yajl_gen_integer (g, s->groups[i]);
+  yajl_gen_array_close (g);
+  yajl_gen_map_close (g);
+  jg_kstrv (g, "args", s->args);
+  jg_kstrv (g, "env", s->env);
+  jg_kstr (g, "cwd", s->cwd);
+  jg_str (g, "capabilities");
+  yajl_gen_map_open (g);
+  for (size_t i = 0; i < 3; i++)
+    jg_kstrv (g, cap_sets[i], s->caps);
+  yajl_gen_map_close (g);
+  jg_str (g, "rlimits");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < s->n_rlimits; i++)
+    {
+      yajl_gen_map_open (g);
+      jg_kstr (g, "type", s->rlimits[i].type);
+      jg_kint (g, "hard", (long long) s->rlimits[i].hard);
+      jg_kint (g, "soft", (long long) s->rlimits[i].soft);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  jg_kbool (g, "noNewPrivileges", s->no_new_privs);
+  yajl_gen_map_close (g);
+}
+
+static void
+gen_mounts (yajl_gen g, const struct spec *s)
+{
+  jg_str (g, "mounts");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < s->n_mounts; i++)
+    {
+      yajl_gen_map_open (g);
+      jg_kstr (g, "destination", s->mounts[i].destination);
+      jg_kstr (g, "type", s->mounts[i].type);
+      jg_kstr (g, "source", s->mounts[i].source);
+      jg_kstrv (g, "options", s->mounts[i].options);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+}
+
+static void
+gen_linux (yajl_gen g, const struct spec *s)
+{
+  static const struct
+  {
+    unsigned bit;
+    const char *name;
+  } ns[] = { { NS_PID, "pid" },       { NS_NET, "network" }, { NS_IPC, "ipc" },
+             { NS_UTS, "uts" },       { NS_MOUNT, "mount" }, { NS_CGROUP, "cgroup" },
+             { NS_USER, "user" } };
+
+  jg_str (g, "linux");
+  yajl_gen_map_open (g);
+  jg_str (g, "namespaces");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
+    if (s->namespaces & ns[i].bit)
+      {
+        yajl_gen_map_open (g);
+        jg_kstr (g, "type", ns[i].name);
+        yajl_gen_map_close (g);
+      }
+  yajl_gen_array_close (g);
+  if (s->namespaces & NS_USER)
+    {
+      gen_maps (g, "uidMappings", s->uid_maps, s->n_uid_maps);
+      gen_maps (g, "gidMappings", s->gid_maps, s->n_gid_maps);
+    }
+  jg_kstrv (g, "maskedPaths", s->masked_paths);
+  jg_kstrv (g, "readonlyPaths", s->readonly_paths);
+  yajl_gen_map_close (g);
+}
+
+char *
+spec_to_json (const struct spec *s, size_t *len)
+{
+  cleanup_json_gen yajl_gen g = json_gen_new (true);
+
+  yajl_gen_map_open (g);
+  jg_kstr (g, "ociVersion", "1.0.2");
+  gen_process (g, s);
+  jg_str (g, "root");
+  yajl_gen_map_open (g);
+  jg_kstr (g, "path", s->root_path);
+  jg_kbool (g, "readonly", s->root_readonly);
+  yajl_gen_map_close (g);
+  jg_kstr (g, "hostname", s->hostname);
+  gen_mounts (g, s);
+  gen_linux (g, s);
+  /* The built-in init is ours, not the runtime-spec's: an annotation. */
+  jg_str (g, "annotations");
+  yajl_gen_map_open (g);
+  jg_kstr (g, SPEC_ANNOTATION_INIT, s->init ? "true" : "false");
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+  return json_gen_take (g, len);
+}
+
+int
+bundle_write_config (const char *dir, const struct spec *s, struct cl_error *err)
+{
+  size_t len;
+  cleanup_free char *json = spec_to_json (s, &len);
+  cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (dfd < 0)
+    return cl_fail (err, errno, "open %s", dir);
+  return write_file_atomic_at (dfd, "config.json", json, len, 0600, false, err);
 }

@@ -1,0 +1,154 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../ocispec.h"
+#include "../../spec.h"
+#include "../../util.h"
+#include "tests.h"
+#include "unit.h"
+
+static bool
+strv_equal (char *const *a, char *const *b)
+{
+  size_t n = strv_len (a);
+
+  if (n != strv_len (b))
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (a[i], b[i]) != 0)
+      return false;
+  return true;
+}
+
+static bool
+maps_equal (const struct spec_idmap *a, size_t na, const struct spec_idmap *b, size_t nb)
+{
+  return na == nb && (na == 0 || memcmp (a, b, na * sizeof *a) == 0);
+}
+
+static bool
+mounts_equal (const struct spec *a, const struct spec *b)
+{
+  if (a->n_mounts != b->n_mounts)
+    return false;
+  for (size_t i = 0; i < a->n_mounts; i++)
+    if (strcmp (a->mounts[i].destination, b->mounts[i].destination) != 0
+        || strcmp (a->mounts[i].type, b->mounts[i].type) != 0
+        || strcmp (a->mounts[i].source, b->mounts[i].source) != 0
+        || !strv_equal (a->mounts[i].options, b->mounts[i].options))
+      return false;
+  return true;
+}
+
+static bool
+rlimits_equal (const struct spec *a, const struct spec *b)
+{
+  if (a->n_rlimits != b->n_rlimits)
+    return false;
+  for (size_t i = 0; i < a->n_rlimits; i++)
+    if (strcmp (a->rlimits[i].type, b->rlimits[i].type) != 0 || a->rlimits[i].soft != b->rlimits[i].soft
+        || a->rlimits[i].hard != b->rlimits[i].hard)
+      return false;
+  return true;
+}
+
+/* Every field of the spec, compared one by one. */
+static void
+check_equal (const struct spec *a, const struct spec *b)
+{
+  CHECK (strv_equal (a->args, b->args) && strv_equal (a->env, b->env));
+  CHECK_STR (a->cwd, b->cwd);
+  CHECK (a->terminal == b->terminal && a->console_rows == b->console_rows
+         && a->console_cols == b->console_cols);
+  CHECK (a->uid == b->uid && a->gid == b->gid && a->n_groups == b->n_groups
+         && (a->n_groups == 0 || memcmp (a->groups, b->groups, a->n_groups * sizeof *a->groups) == 0));
+  CHECK_STR (a->hostname, b->hostname);
+  CHECK_STR (a->root_path, b->root_path);
+  CHECK (a->root_readonly == b->root_readonly);
+  CHECK (mounts_equal (a, b));
+  CHECK (strv_equal (a->masked_paths, b->masked_paths) && strv_equal (a->readonly_paths, b->readonly_paths));
+  CHECK (strv_equal (a->caps, b->caps));
+  CHECK (rlimits_equal (a, b));
+  CHECK (a->no_new_privs == b->no_new_privs && a->init == b->init && a->namespaces == b->namespaces);
+  CHECK (maps_equal (a->uid_maps, a->n_uid_maps, b->uid_maps, b->n_uid_maps));
+  CHECK (maps_equal (a->gid_maps, a->n_gid_maps, b->gid_maps, b->n_gid_maps));
+}
+
+/* What spec_to_json writes, spec_from_json reads back the same: once for
+   what the builder makes, once for a spec with every field set apart
+   from its default. */
+void
+test_bundle_roundtrip (void)
+{
+  char *env[] = { "A=1", NULL }, *args[] = { "sh", "-c", "true", NULL };
+  struct spec_idmap maps[] = { { 0, 1000, 1 }, { 1, 100000, 65536 } };
+  char *dev[] = { "/dev/fuse", NULL };
+  struct spec_opts o = { .args = args, .env = env, .hostname = "h1", .rootfs = "rootfs",
+                         .init = true, .uid_maps = maps, .gid_maps = maps,
+                         .n_uid_maps = 2, .n_gid_maps = 2, .rootless = true, .nofile_hard = 4096,
+                         .terminal = true, .console_rows = 40, .console_cols = 132,
+                         .user = "7:8", .read_only = true, .devices = dev, .network_none = true,
+                         .etc_dir = "/c" };
+  struct image_config img = { 0 };
+  cleanup_spec struct spec a = { 0 };
+  cleanup_spec struct spec b = { 0 };
+  cleanup_spec struct spec c = { 0 };
+  struct cl_error err = { 0 };
+  cleanup_free char *json = NULL, *json2 = NULL;
+  gid_t groups[] = { 10, 20 };
+
+  CHECK (spec_from_image (&img, &o, NULL, NULL, &a, &err) == 0);
+  json = spec_to_json (&a, NULL);
+  CHECK (spec_from_json (json, &b, &err) == 0);
+  check_equal (&a, &b);
+  CHECK (b.init && b.no_new_privs && b.root_readonly && (b.namespaces & NS_USER) && (b.namespaces & NS_NET));
+  /* Every field away from the builder's values. */
+  a.init = false, a.no_new_privs = false, a.terminal = false, a.root_readonly = false;
+  a.uid = 4242, a.gid = 4343;
+  free (a.groups);
+  a.groups = malloc (sizeof groups), memcpy (a.groups, groups, sizeof groups), a.n_groups = 2;
+  a.namespaces = NS_PID | NS_MOUNT | NS_IPC;
+  a.console_rows = a.console_cols = 0;
+  free (a.uid_maps), free (a.gid_maps);
+  a.uid_maps = a.gid_maps = NULL, a.n_uid_maps = a.n_gid_maps = 0;
+  json2 = spec_to_json (&a, NULL);
+  CHECK (spec_from_json (json2, &c, &err) == 0);
+  check_equal (&a, &c);
+}
+
+static void
+check_refused (const char *json, const char *why)
+{
+  cleanup_spec struct spec s = { 0 };
+  struct cl_error err = { 0 };
+
+  CHECK (spec_from_json (json, &s, &err) < 0);
+  if (!strstr (err.msg, why))
+    fprintf (stderr, "  refused with \"%s\", want \"%s\"\n", err.msg, why);
+  CHECK (strstr (err.msg, why) != NULL);
+}
+
+void
+test_bundle_refused (void)
+{
+  check_refused ("{", "invalid JSON");
+  check_refused ("{\"ociVersion\": \"2.0.0\"}", "is not 1.x");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}}", "no process");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [], \"cwd\": \"/\"}}", "process.args");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [\"x\"], \"cwd\": \"rel\"}}", "process.cwd");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"process\": {\"args\": [\"x\"], \"cwd\": \"/\"}}",
+                 "root.path");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"hooks\": {}, "
+                 "\"process\": {\"args\": [\"x\"], \"cwd\": \"/\"}}", "hooks");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"namespaces\": "
+                 "[{\"type\": \"net\", \"path\": \"/proc/1/ns/net\"}]}}", "by path");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"namespaces\": "
+                 "[{\"type\": \"user\"}]}}", "needs uidMappings");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"mounts\": [{\"destination\": \"x\"}]}",
+                 "absolute");
+}

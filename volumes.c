@@ -21,8 +21,10 @@ static const char volume_usage[] =
   "\n"
   "Commands:\n"
   "  create [NAME]                     create a volume (no NAME: a random one); print its name\n"
-  "  ls [-q] [--format json|TEMPLATE]  list volumes ({{.Name}} {{.Driver}} {{.Mountpoint}}\n"
-  "                                    {{.CreatedAt}} {{.Scope}} {{.Anonymous}})\n"
+  "  ls [-q] [--format json|TEMPLATE] [-f dangling=true|false|name=TEXT|driver=local]\n"
+  "                                    list volumes ({{.Name}} {{.Driver}} {{.Mountpoint}}\n"
+  "                                    {{.CreatedAt}} {{.Scope}} {{.Anonymous}}); -f keeps the\n"
+  "                                    unused ones (dangling), names holding TEXT\n"
   "  inspect [--format TEMPLATE] NAME...  show volumes as JSON\n"
   "  rm [-f] NAME...                   remove volumes; one a container uses (running or\n"
   "                                    not) is refused, even with -f; -f: a missing one is no error\n"
@@ -165,27 +167,65 @@ volume_create_cmd (int argc, char **argv)
   return 0;
 }
 
+/* ls -f KEY=VALUE, docker's keys; several keys must all hold. */
+static int
+check_filter (const char *f)
+{
+  if (strcmp (f, "dangling=true") == 0 || strcmp (f, "dangling=false") == 0
+      || str_has_prefix (f, "name=") || str_has_prefix (f, "driver="))
+    return 0;
+  return cli_usage_error ("volume ls", "invalid filter \"%s\": want dangling=true|false, name=TEXT "
+                          "or driver=local", f);
+}
+
+static bool
+passes (struct store *s, const struct volume *v, char *const *filters)
+{
+  for (size_t i = 0; filters && filters[i]; i++)
+    {
+      const char *f = filters[i];
+      if (str_has_prefix (f, "name=") && !strstr (v->name, f + strlen ("name=")))
+        return false;
+      if (str_has_prefix (f, "driver=") && strcmp (f + strlen ("driver="), "local") != 0)
+        return false;
+      if (str_has_prefix (f, "dangling="))
+        {
+          cleanup_strv char **users = volume_users (s, v->name);
+          if ((users == NULL) != (strcmp (f, "dangling=true") == 0))
+            return false;
+        }
+    }
+  return true;
+}
+
 static int
 volume_ls_cmd (int argc, char **argv)
 {
   static const struct option longopts[] = { { "quiet", no_argument, NULL, 'q' },
                                             { "format", required_argument, NULL, 'F' },
+                                            { "filter", required_argument, NULL, 'f' },
                                             { "help", no_argument, NULL, 'h' },
                                             { NULL, 0, NULL, 0 } };
   cleanup_store struct store *s = NULL;
+  cleanup_strv char **filters = NULL;
   struct cl_error err = { 0 };
   const char *format = "table";
   struct volume *v;
   bool quiet = false;
-  size_t n;
+  size_t n, kept = 0;
   int c;
 
-  while ((c = cli_getopt (argc, argv, "volume ls", "+qh", longopts)) != -1)
+  while ((c = cli_getopt (argc, argv, "volume ls", "+qhf:", longopts)) != -1)
     switch (c)
       {
       case 'h': return show_usage (stdout);
       case 'q': quiet = true; break;
       case 'F': format = optarg; break;
+      case 'f':
+        if (check_filter (optarg) != 0)
+          return 125;
+        strv_append (&filters, optarg);
+        break;
       default: return 125;
       }
   if (optind < argc)
@@ -194,12 +234,19 @@ volume_ls_cmd (int argc, char **argv)
     return 125;
   if (cli_open_store (&s, STORE_USE, &err) < 0 || volume_list (s, &v, &n, &err) < 0)
     return cli_fail (&err);
+  for (size_t i = 0; i < n; i++)
+    if (passes (s, &v[i], filters))
+      {
+        struct volume t = v[kept];
+        v[kept++] = v[i];
+        v[i] = t;
+      }
   if (strcmp (format, "json") == 0)
-    print_json (v, n);
+    print_json (v, kept);
   else if (quiet)
-    print_template ("{{.Name}}", v, n);
+    print_template ("{{.Name}}", v, kept);
   else
-    print_template (strcmp (format, "table") == 0 ? "table {{.Driver}}\\t{{.Name}}" : format, v, n);
+    print_template (strcmp (format, "table") == 0 ? "table {{.Driver}}\\t{{.Name}}" : format, v, kept);
   volume_list_free (v, n);
   return 0;
 }

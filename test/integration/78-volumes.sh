@@ -147,6 +147,10 @@ run_cl run --rm --mount type=nfs,dst=/x "$BB" true
 expect "--mount type=nfs is refused" [ "$RC" = 125 ]
 run_cl volume rm nosuch
 expect "volume rm of an unknown volume: exit 1; with -f: 0" sh -c "[ $RC = 1 ] && \"$CL\" volume rm -f nosuch"
+"$CL" volume create loose >/dev/null
+"$CL" run --name user-of -v used:/u "$BB" true
+expect "volume ls -f dangling=true lists the unused ones, dangling=false the used ones" sh -c "[ \"\$(\"$CL\" volume ls -q -f dangling=true)\" = loose ] && [ \"\$(\"$CL\" volume ls -q -f dangling=false)\" = used ]"
+expect "volume ls -f name=TEXT keeps the names holding TEXT; an unknown filter is refused" sh -c "[ \"\$(\"$CL\" volume ls -q -f name=oos)\" = loose ] && ! \"$CL\" volume ls -f colour=red 2>/dev/null"
 expect "run --help and volume --help describe volumes" sh -c "\"$CL\" run --help | grep -q 'anonymous' && \"$CL\" volume --help | grep -q 'prune'"
 
 # spec -o: a bundle's volumes are named (an anonymous one would be no one's).

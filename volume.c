@@ -321,6 +321,31 @@ volume_remove_leftovers (struct store *s)
       rm_rf_at (dirfd (d), de->d_name, &ignored);
 }
 
+int
+volume_prune (struct store *s, bool all, char ***removed, struct cl_error *err)
+{
+  cleanup_close int lock = volume_lock (s, true, err);
+  struct volume *v;
+  size_t n;
+  int ret = 0;
+
+  if (lock < 0 || volume_list (s, &v, &n, err) < 0)
+    return -1;
+  volume_remove_leftovers (s);
+  for (size_t i = 0; i < n && ret == 0; i++)
+    {
+      if (!all && !v[i].anonymous)
+        continue;
+      ret = volume_remove (s, v[i].name, err);
+      if (ret == 0)
+        strv_append (removed, v[i].name);
+      else if (ret < 0 && err->errnum == EBUSY)
+        ret = 0; /* in use: it stays */
+    }
+  volume_list_free (v, n);
+  return ret < 0 ? -1 : 0;
+}
+
 char *
 volume_name_of_path (const struct store *s, const char *path)
 {

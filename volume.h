@@ -62,6 +62,10 @@ int volume_remove (struct store *s, const char *name, struct cl_error *err);
 int volume_remove_anonymous (struct store *s, char *const *names, struct cl_error *err);
 /* What killed removals and creations left behind. */
 void volume_remove_leftovers (struct store *s);
+/* docker's prune (since 23.0): the anonymous volumes no container uses,
+   or with `all` every unused one, and the leftovers; the names removed
+   are appended to *removed.  Takes the lock itself. */
+int volume_prune (struct store *s, bool all, char ***removed, struct cl_error *err);
 
 /* The volume whose _data is `path`, or NULL (for inspect's Mounts). */
 char *volume_name_of_path (const struct store *s, const char *path);

@@ -339,32 +339,6 @@ volume_rm_cmd (int argc, char **argv)
   return ret;
 }
 
-/* docker's prune (since 23.0): anonymous volumes, or with -a every one
-   no container uses. */
-static int
-prune (struct store *s, bool all, struct cl_error *err)
-{
-  cleanup_close int lock = volume_lock (s, true, err);
-  struct volume *v;
-  size_t n;
-  int ret = 0;
-
-  if (lock < 0 || volume_list (s, &v, &n, err) < 0)
-    return -1;
-  volume_remove_leftovers (s);
-  for (size_t i = 0; i < n && ret == 0; i++)
-    {
-      cleanup_strv char **users = (all || v[i].anonymous) ? volume_users (s, v[i].name) : NULL;
-      if ((!all && !v[i].anonymous) || users)
-        continue;
-      ret = volume_remove (s, v[i].name, err) < 0 ? -1 : 0;
-      if (ret == 0)
-        puts (v[i].name);
-    }
-  volume_list_free (v, n);
-  return ret;
-}
-
 static int
 volume_prune_cmd (int argc, char **argv)
 {
@@ -373,6 +347,7 @@ volume_prune_cmd (int argc, char **argv)
                                             { "help", no_argument, NULL, 'h' },
                                             { NULL, 0, NULL, 0 } };
   cleanup_store struct store *s = NULL;
+  cleanup_strv char **removed = NULL;
   struct cl_error err = { 0 };
   bool all = false;
   int c;
@@ -387,8 +362,10 @@ volume_prune_cmd (int argc, char **argv)
       }
   if (optind < argc)
     return cli_usage_error ("volume prune", "unexpected argument \"%s\"", argv[optind]);
-  if (cli_open_store (&s, STORE_USE, &err) < 0 || prune (s, all, &err) < 0)
+  if (cli_open_store (&s, STORE_USE, &err) < 0 || volume_prune (s, all, &removed, &err) < 0)
     return cli_fail (&err);
+  for (size_t i = 0; removed && removed[i]; i++)
+    puts (removed[i]);
   return 0;
 }
 

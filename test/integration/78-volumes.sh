@@ -124,7 +124,7 @@ for who in root crltest crlnosub; do
   $X "$CL" run --name keep -v /kept -v named-used:/n "$BB" true
   kept=$($X "$CL" inspect keep | jq -r '.[0].Mounts[0].Name')
   $X "$CL" system prune -f >/dev/null
-  expect "[$who] system prune keeps volumes" [ -d "$ROOT/volumes/made" -a -d "$ROOT/volumes/$kept" ]
+  expect "[$who] system prune keeps volumes" [ -d "$ROOT/volumes/made" -a -d "$ROOT/volumes/$kept" -a -d "$ROOT/volumes/$anon" ]
   out=$($X "$CL" volume prune -f)
   expect "[$who] volume prune removes unused anonymous volumes only" sh -c "[ -d '$ROOT/volumes/made' ] && [ -d '$ROOT/volumes/$kept' ] && [ ! -e '$ROOT/volumes/$anon' ] && printf '%s\n' \"\$1\" | grep -qx '$anon'" _ "$out"
   out=$($X "$CL" volume prune -f -a)
@@ -151,6 +151,14 @@ expect "volume rm of an unknown volume: exit 1; with -f: 0" sh -c "[ $RC = 1 ] &
 "$CL" run --name user-of -v used:/u "$BB" true
 expect "volume ls -f dangling=true lists the unused ones, dangling=false the used ones" sh -c "[ \"\$(\"$CL\" volume ls -q -f dangling=true)\" = loose ] && [ \"\$(\"$CL\" volume ls -q -f dangling=false)\" = used ]"
 expect "volume ls -f name=TEXT keeps the names holding TEXT; an unknown filter is refused" sh -c "[ \"\$(\"$CL\" volume ls -q -f name=oos)\" = loose ] && ! \"$CL\" volume ls -f colour=red 2>/dev/null"
+"$CL" run --name holds-anon -v /held "$BB" true
+held=$("$CL" inspect holds-anon | jq -r '.[0].Mounts[0].Name')
+"$CL" run --name drop-anon -v /dropped "$BB" true
+dropped=$("$CL" inspect drop-anon | jq -r '.[0].Mounts[0].Name')
+"$CL" rm drop-anon >/dev/null
+"$CL" volume create named-kept >/dev/null
+out=$("$CL" system prune -f --volumes)
+expect "system prune --volumes: the unused anonymous volumes go, used and named ones stay" sh -c "printf '%s\n' \"\$1\" | grep -qx 'Deleted Volumes:' && printf '%s\n' \"\$1\" | grep -qx '$dropped' && [ ! -e '$CRUNLOCAL_ROOT/volumes/$dropped' ] && [ -d '$CRUNLOCAL_ROOT/volumes/$held' ] && [ -d '$CRUNLOCAL_ROOT/volumes/named-kept' ]" _ "$out"
 expect "run --help and volume --help describe volumes" sh -c "\"$CL\" run --help | grep -q 'anonymous' && \"$CL\" volume --help | grep -q 'prune'"
 
 # spec -o: a bundle's volumes are named (an anonymous one would be no one's).

@@ -310,3 +310,18 @@ snapshot_read_file (const char *path, void *arg)
     }
   return NULL;
 }
+
+int
+snapshot_copy_dir (struct store *s, const struct image_record *img, const char *path, int destfd,
+                   struct cl_error *err)
+{
+  cleanup_strv char **dirs = layer_dirs (s, img, err);
+  cleanup_close int layers = -1;
+
+  if (!dirs)
+    return -1;
+  layers = openat (s->rootfd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (layers < 0)
+    return cl_fail (err, errno, "open layers");
+  return flatten_subtree (layers, dirs, strv_len (dirs), path, destfd, err);
+}

@@ -31,6 +31,11 @@ void test_etc_resolv (void);
 void test_etc_hosts (void);
 void test_json_depth (void);
 void test_open_beneath (void);
+void test_mounts_volume (void);
+void test_mounts_mount (void);
+void test_volume_names (void);
+void test_mounts_image_volumes (void);
+void test_flatten_subtree (void);
 
 /* One entry a line: a test is added by a line here and its declaration. */
 #define UNIT_TESTS \
@@ -62,6 +67,11 @@ void test_open_beneath (void);
   { "etc_resolv", test_etc_resolv }, \
   { "etc_hosts", test_etc_hosts }, \
   { "json_depth", test_json_depth }, \
-  { "open_beneath", test_open_beneath },
+  { "open_beneath", test_open_beneath }, \
+  { "mounts_volume", test_mounts_volume }, \
+  { "mounts_mount", test_mounts_mount }, \
+  { "volume_names", test_volume_names }, \
+  { "mounts_image_volumes", test_mounts_image_volumes }, \
+  { "flatten_subtree", test_flatten_subtree },
 
 #endif

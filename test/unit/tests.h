@@ -22,6 +22,9 @@ void test_logfmt_when (void);
 void test_log_writer (void);
 void test_exitrec (void);
 void test_template (void);
+void test_template_json_fields (void);
+void test_template_json_actions (void);
+void test_template_json_errors (void);
 void test_detach_keys (void);
 void test_pty_buf (void);
 void test_restart_policy (void);
@@ -45,6 +48,9 @@ void test_etc_hosts (void);
       { "logfmt_parse", test_logfmt_parse }, { "logfmt_when", test_logfmt_when }, \
       { "log_writer", test_log_writer }, { "exitrec", test_exitrec },        \
       { "template", test_template }, { "detach_keys", test_detach_keys },  \
+      { "template_json_fields", test_template_json_fields },                 \
+      { "template_json_actions", test_template_json_actions },               \
+      { "template_json_errors", test_template_json_errors },                 \
       { "pty_buf", test_pty_buf }, { "restart_policy", test_restart_policy }, \
       { "spec_caps_ulimits", test_spec_caps_ulimits },                       \
       { "spec_privileged", test_spec_privileged },                           \

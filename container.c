@@ -25,12 +25,25 @@ container_clear (struct container *c)
   strv_free (c->command);
   strv_free (c->entrypoint);
   strv_free (c->ports);
+  strv_free (c->labels);
+  free (c->error);
   free (c->status);
   free (c->snapshot);
   free (c->stop_signal);
   free (c->restart);
   free (c->dir);
   memset (c, 0, sizeof *c);
+}
+
+#define NAME_FIRST "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+int
+container_name_check (const char *name, struct cl_error *err)
+{
+  if (!name[0] || !strchr (NAME_FIRST, name[0]) || name[strspn (name, NAME_FIRST "_.-")] != '\0')
+    return cl_fail (err, 0, "invalid container name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed",
+                    name);
+  return 0;
 }
 
 static int
@@ -50,6 +63,9 @@ record_parse (const char *buf, struct container *c, struct cl_error *err)
   c->command = json_get_strv (root, "command");
   c->entrypoint = json_get_strv (root, "entrypoint");
   c->ports = json_get_strv (root, "ports");
+  c->labels = json_get_strv (root, "labels");
+  if (json_get_str (root, "error"))
+    c->error = xstrdup (json_get_str (root, "error"));
   c->snapshot = xstrdup (json_get_str (root, "snapshot"));
   if (json_get_str (root, "stop_signal"))
     c->stop_signal = xstrdup (json_get_str (root, "stop_signal"));
@@ -254,6 +270,10 @@ record_json (const struct container *c, size_t *len)
     jg_kstrv (g, "entrypoint", c->entrypoint);
   if (c->ports && c->ports[0])
     jg_kstrv (g, "ports", c->ports);
+  if (c->labels && c->labels[0])
+    jg_kstrv (g, "labels", c->labels);
+  if (c->error)
+    jg_kstr (g, "error", c->error);
   if (c->snapshot)
     jg_kstr (g, "snapshot", c->snapshot);
   if (c->stop_signal)
@@ -291,6 +311,18 @@ container_save (struct store *s, const struct container *c, struct cl_error *err
   return write_file_atomic_at (dfd, "container.json", text, len, 0600, false, err);
 }
 
+void
+container_keep_failed (struct store *s, struct container *c, const char *msg)
+{
+  struct cl_error ignored;
+
+  free (c->error);
+  c->error = xstrdup (msg);
+  free (c->status);
+  c->status = xstrdup ("created");
+  container_save (s, c, &ignored);
+}
+
 static int
 make_dirs (struct store *s, const char *id, struct cl_error *err)
 {
@@ -317,6 +349,8 @@ container_create (struct store *s, const char *name, struct container *c, struct
   int ret = 0;
 
   memset (c, 0, sizeof *c);
+  if (name && container_name_check (name, err) < 0)
+    return -1;
   if (lock < 0 || random_hex (id, DIGEST_HEX_LEN, err) < 0 || container_list (s, &all, &n, err) < 0)
     return -1;
   for (size_t i = 0; i < n && name && ret == 0; i++)

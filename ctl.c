@@ -1,5 +1,4 @@
-/* Looking after containers that run: stop, kill, wait, start, attach and
-   inspect.
+/* Looking after containers that run: stop, kill, wait, start and attach.
    No daemon to ask — each reads the records and the exit files, and
    signals the processes they name. */
 #include <errno.h>
@@ -15,8 +14,6 @@
 #include "ocispec.h"
 #include "cli.h"
 #include "detach.h"
-#include "json.h"
-#include "logfmt.h"
 #include "logs.h"
 #include "restart.h"
 #include "snapshot.h"
@@ -63,10 +60,6 @@ static const char attach_usage[]
       "Options:\n"
       "      --detach-keys KEYS   the sequence that detaches (\"\" for none)\n"
       "      --no-stdin           do not pass our input\n";
-
-static const char inspect_usage[] = "Usage: crunlocal inspect CONTAINER...\n"
-                                    "\n"
-                                    "Show containers as a JSON array, in podman's shape.\n";
 
 /* Until its process is gone or `ms` passed (-1: no limit); true if gone. */
 static bool
@@ -482,212 +475,4 @@ cmd_attach (int argc, char **argv)
     return cli_usage_error ("attach", "\"crunlocal attach\" requires exactly 1 container");
   r = run_ctl (argv + optind, attach_one, &a, true);
   return r == 0 ? a.code : r;
-}
-
-static void
-gen_restart_policy (yajl_gen g, const struct container *c)
-{
-  struct restart_policy p = { RESTART_NO, 0 };
-  struct cl_error ignored;
-
-  if (c->restart)
-    restart_parse (c->restart, &p, &ignored);
-  jg_str (g, "RestartPolicy");
-  yajl_gen_map_open (g);
-  jg_kstr (g, "Name", p.kind == RESTART_NO ? "" : restart_name (&p));
-  jg_kint (g, "MaximumRetryCount", p.max);
-  yajl_gen_map_close (g);
-}
-
-/* {"5432/tcp": [{"HostIp": "", "HostPort": "5432"}]}, as podman writes
-   it; on the host's network the host port is the container's. */
-static void
-gen_port_bindings (yajl_gen g, const struct container *c)
-{
-  jg_str (g, "PortBindings");
-  yajl_gen_map_open (g);
-  for (size_t i = 0; c->ports && c->ports[i]; i++)
-    {
-      char port[16];
-      snprintf (port, sizeof port, "%d", atoi (c->ports[i]));
-      jg_str (g, c->ports[i]);
-      yajl_gen_array_open (g);
-      yajl_gen_map_open (g);
-      jg_kstr (g, "HostIp", "");
-      jg_kstr (g, "HostPort", port);
-      yajl_gen_map_close (g);
-      yajl_gen_array_close (g);
-    }
-  yajl_gen_map_close (g);
-}
-
-static void
-gen_time (yajl_gen g, const char *key, long long sec, long nsec)
-{
-  struct timespec ts = { (time_t) sec, nsec };
-  char buf[64];
-
-  logfmt_time (&ts, buf, sizeof buf);
-  jg_kstr (g, key, sec > 0 ? buf : "0001-01-01T00:00:00Z");
-}
-
-static void
-gen_state (yajl_gen g, const struct container *c)
-{
-  enum container_state st = container_state (c);
-  bool exited = st == CONTAINER_EXITED;
-
-  jg_str (g, "State");
-  yajl_gen_map_open (g);
-  jg_kstr (g, "Status", container_state_name (st));
-  jg_kbool (g, "Running", st == CONTAINER_RUNNING);
-  jg_kbool (g, "Paused", false);
-  jg_kbool (g, "Restarting", false);
-  jg_kbool (g, "OOMKilled", exited && c->exit.oom);
-  jg_kbool (g, "Dead", false);
-  jg_kint (g, "Pid", st == CONTAINER_RUNNING ? c->pid : 0);
-  jg_kint (g, "ConmonPid", st == CONTAINER_RUNNING && c->detached ? c->monitor_pid : 0);
-  jg_kint (g, "ExitCode", exited ? c->exit.code : st == CONTAINER_LOST ? -1 : 0);
-  jg_kstr (g, "Error", st == CONTAINER_LOST ? "its monitor died: exit code unknown" : "");
-  gen_time (g, "StartedAt", c->started, 0);
-  gen_time (g, "FinishedAt", exited ? c->exit.finished_sec : 0, exited ? c->exit.finished_nsec : 0);
-  yajl_gen_map_close (g);
-}
-
-/* The cmd: the command without its entrypoint prefix. */
-static void
-gen_config (yajl_gen g, const struct container *c, const struct spec *sp)
-{
-  size_t n_ep = strv_len (c->entrypoint);
-  char user[48] = "";
-
-  if (sp->uid || sp->gid)
-    snprintf (user, sizeof user, "%u:%u", sp->uid, sp->gid);
-  jg_str (g, "Config");
-  yajl_gen_map_open (g);
-  jg_kstr (g, "Hostname", sp->hostname);
-  jg_kstr (g, "User", user);
-  jg_kstrv (g, "Env", sp->env);
-  jg_kstrv (g, "Cmd", strv_len (c->command) >= n_ep ? c->command + n_ep : c->command);
-  jg_kstrv (g, "Entrypoint", c->entrypoint);
-  jg_kstr (g, "Image", c->image);
-  jg_kstr (g, "WorkingDir", sp->cwd);
-  jg_kstr (g, "StopSignal", c->stop_signal ? c->stop_signal : "SIGTERM");
-  jg_kbool (g, "Tty", c->tty);
-  jg_kbool (g, "OpenStdin", c->interactive);
-  yajl_gen_map_close (g);
-}
-
-/* The user's binds (-v, --mount), not the standard /proc, /dev, /sys. */
-static bool
-user_bind (const struct spec_mount *m)
-{
-  return strcmp (m->type, "bind") == 0 && strcmp (m->destination, "/sys") != 0
-         && !str_has_prefix (m->source, "/dev/");
-}
-
-static void
-gen_mounts (yajl_gen g, const struct spec *sp)
-{
-  jg_str (g, "Mounts");
-  yajl_gen_array_open (g);
-  for (size_t i = 0; i < sp->n_mounts; i++)
-    if (user_bind (&sp->mounts[i]))
-      {
-        yajl_gen_map_open (g);
-        jg_kstr (g, "Type", "bind");
-        jg_kstr (g, "Source", sp->mounts[i].source);
-        jg_kstr (g, "Destination", sp->mounts[i].destination);
-        jg_kbool (g, "RW", !strv_contains (sp->mounts[i].options, "ro"));
-        jg_kstrv (g, "Options", sp->mounts[i].options);
-        yajl_gen_map_close (g);
-      }
-  yajl_gen_array_close (g);
-}
-
-static void
-gen_host_config (yajl_gen g, const struct container *c, const struct spec *sp)
-{
-  char size[32];
-
-  snprintf (size, sizeof size, "%lld", c->log_max_size);
-  jg_str (g, "HostConfig");
-  yajl_gen_map_open (g);
-  jg_kbool (g, "AutoRemove", c->auto_rm);
-  jg_kstr (g, "NetworkMode", sp->namespaces & NS_NET ? "none" : "host");
-  jg_kbool (g, "ReadonlyRootfs", sp->root_readonly);
-  jg_kbool (g, "Init", sp->init);
-  gen_port_bindings (g, c);
-  gen_restart_policy (g, c);
-  jg_str (g, "LogConfig");
-  yajl_gen_map_open (g);
-  jg_kstr (g, "Type", "k8s-file");
-  jg_kstr (g, "Path", c->dir ? c->dir : "");
-  jg_kstr (g, "Size", c->log_max_size > 0 ? size : "0B");
-  yajl_gen_map_close (g);
-  yajl_gen_map_close (g);
-}
-
-static void
-gen_container (yajl_gen g, const struct container *c, const struct spec *sp)
-{
-  cleanup_free char *log = xasprintf ("%s/%s", c->dir, LOG_FILE);
-  size_t n = strv_len (c->command);
-
-  yajl_gen_map_open (g);
-  jg_kstr (g, "Id", c->id);
-  gen_time (g, "Created", c->created, 0);
-  jg_kstr (g, "Path", n ? c->command[0] : "");
-  jg_kstrv (g, "Args", n ? c->command + 1 : c->command);
-  gen_state (g, c);
-  jg_kstr (g, "Image", c->image_id);
-  jg_kstr (g, "ImageName", c->image);
-  jg_kstr (g, "Name", c->name);
-  jg_kint (g, "RestartCount", 0);
-  jg_kstr (g, "Driver", c->snapshot ? c->snapshot : "");
-  jg_kint (g, "RestartCount", c->restart_count);
-  jg_kstr (g, "LogPath", log);
-  gen_config (g, c, sp);
-  gen_mounts (g, sp);
-  gen_host_config (g, c, sp);
-  yajl_gen_map_close (g);
-}
-
-struct inspect_out
-{
-  yajl_gen g;
-};
-
-static int
-inspect_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
-{
-  const struct inspect_out *out = arg;
-  struct spec sp = { 0 };
-
-  /* A container half-made by a killed run may lack its spec. */
-  if (bundle_load (c->dir, &sp, err) < 0)
-    memset (&sp, 0, sizeof sp);
-  gen_container (out->g, c, &sp);
-  spec_clear (&sp);
-  return 0;
-}
-
-int
-cmd_inspect (int argc, char **argv)
-{
-  static const struct option longopts[]
-      = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-  cleanup_json_gen yajl_gen g = json_gen_new (true);
-  cleanup_free char *text = NULL;
-  struct inspect_out out = { g };
-  int r = parse_ctl (argc, argv, "inspect", inspect_usage, "h", longopts, take_nothing, NULL);
-
-  if (r >= 0)
-    return r;
-  yajl_gen_array_open (g);
-  r = run_ctl (argv + optind, inspect_one, &out, true);
-  yajl_gen_array_close (g);
-  text = json_gen_take (g, NULL);
-  puts (text);
-  return r;
 }

@@ -1,0 +1,44 @@
+# The everyday CLI surface as docker and podman users expect it: inspect
+# -f templates and image inspect, run -h, rm -f of what is gone, exec
+# errors by path, name rules, a run that cannot start left Created, ps
+# filters and -n/-l, logs given back byte for byte, spec's -o.
+. "$TOP/test/lib.sh"
+BB=$REG/busybox
+until_ok () { for _ in $(seq 1 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+rec () { echo "$CRUNLOCAL_ROOT/containers/$("$CL" inspect -f '{{.Id}}' "$1")/container.json"; }
+
+fresh_store
+mkdir -p "$T/vol82"
+
+# inspect -f / --format over the inspect document.
+"$CL" run --name ex3 "$BB" sh -c 'exit 3' 2>/dev/null
+run_cl inspect -f '{{.State.ExitCode}}' ex3
+expect "inspect -f '{{.State.ExitCode}}' prints the exit code" [ "$RC" = 0 -a "$OUT" = 3 ]
+sleep 1
+"$CL" run --name envc -e FOO=bar -v "$T/vol82:/data:ro" "$BB" true
+run_cl inspect --format '{{range .Config.Env}}{{.}} {{end}}' envc
+expect "inspect --format '{{range .Config.Env}}{{.}} {{end}}' lists the variables" sh -c "[ $RC = 0 ] && printf '%s' \"\$1\" | grep -q 'FOO=bar ' && printf '%s' \"\$1\" | grep -q 'PATH='" _ "$OUT"
+run_cl inspect -f '{{.Config.Env}}' envc
+expect "inspect -f '{{.Config.Env}}' prints a list as Go does: [A B]" sh -c "printf '%s' \"\$1\" | grep -q '^\[.*FOO=bar.*\]\$'" _ "$OUT"
+run_cl inspect -f '{{json .Mounts}}' envc
+expect "inspect -f '{{json .Mounts}}' prints compact JSON of the subtree" sh -c "[ $RC = 0 ] && [ \$(printf '%s\n' \"\$1\" | wc -l) = 1 ] && printf '%s' \"\$1\" | jq -e '.[0].Destination == \"/data\" and .[0].RW == false' >/dev/null" _ "$OUT"
+run_cl inspect -f '{{.State.Nope}}|{{index .Config.Labels "k"}}|{{json .Config.Labels}}' envc
+expect "a missing field prints <no value>; a missing label is empty" [ "$RC" = 0 -a "$OUT" = '<no value>||{}' ]
+run_cl inspect -f '{{.Name}}' ex3 envc
+expect "inspect -f of two containers: a line each" [ "$OUT" = "ex3
+envc" ]
+run_cl inspect -f '{{range .Config.Env}}' ex3
+expect "a broken template: exit 125 naming it, nothing printed" sh -c "[ $RC = 125 ] && [ -z \"\$1\" ] && grep -q 'end' '$T/err'" _ "$OUT"
+
+# image inspect, and inspect of an image name when no container has it.
+run_cl image inspect -f '{{.Id}}' "$BB"
+expect "image inspect -f '{{.Id}}' prints the image ID" [ "$RC" = 0 -a "$OUT" = "$(id_of busybox)" ]
+run_cl inspect "$BB"
+expect "inspect IMAGE (no such container): the image's document" sh -c "[ $RC = 0 ] && printf '%s' \"\$1\" | jq -e '.[0].Id == \"$(id_of busybox)\" and (.[0].RepoTags | length) == 1 and (.[0].RootFS.Layers | length) >= 1 and (.[0].Config.Env | length) >= 1' >/dev/null" _ "$OUT"
+run_cl inspect -f '{{.Os}}/{{.Architecture}}' "$BB"
+expect "inspect -f over an image" sh -c "printf '%s' \"\$1\" | grep -q '^linux/'" _ "$OUT"
+run_cl inspect nosuchthing
+expect "inspect of nothing: exit 125, no such object" sh -c "[ $RC = 125 ] && grep -q 'no such object: nosuchthing' '$T/err'"
+run_cl image inspect ex3
+expect "image inspect of a container's name: no such image" sh -c "[ $RC = 125 ] && grep -q 'no such image: ex3' '$T/err'"
+

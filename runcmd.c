@@ -41,8 +41,8 @@ static const char run_options[] =
   "  -w, --workdir DIR            working directory (created if missing)\n"
   "  -u, --user USER[:GROUP]      name, uid, uid:gid or name:group\n"
   "      --entrypoint CMD         replace the image's entrypoint (\"\" clears it)\n"
-  "      --hostname NAME          the container's hostname (default: its short ID)\n"
-  "      --name NAME              the container's name\n"
+  "  -h, --hostname NAME          the container's hostname (default: its short ID)\n"
+  "      --name NAME              the container's name: [a-zA-Z0-9][a-zA-Z0-9_.-]*\n"
   "      --read-only              mount the root filesystem read-only\n"
   "      --rm                     remove the container when it exits\n"
   "  -d, --detach                 run in the background under a monitor; print the ID\n"
@@ -75,17 +75,22 @@ static const char run_usage[] =
   "\n"
   "Run a command in a new container (pulling the image when missing), or\n"
   "the OCI bundle DIR (a rootfs and config.json, as `crunlocal spec` or\n"
-  "`runc spec` write them).\n"
+  "`runc spec` write them).  Options end at IMAGE: what follows it is the\n"
+  "command and its arguments.\n"
   "\n"
   "Options:\n"
   "      --bundle DIR             run the OCI bundle DIR as its config.json says\n";
 
 static const char spec_usage[] =
-  "Usage: crunlocal spec [OPTIONS] IMAGE [COMMAND [ARG...]] -o DIR\n"
+  "Usage: crunlocal spec [OPTIONS] -o DIR IMAGE [COMMAND [ARG...]]\n"
+  "       crunlocal spec [OPTIONS] IMAGE [COMMAND [ARG...]] -o DIR\n"
   "\n"
   "Write an OCI bundle for IMAGE into DIR (new or empty): rootfs/ with the\n"
   "image's layers flattened, and the config.json `run` would execute.\n"
   "Run it with `crunlocal run --bundle DIR` (or any OCI runtime).\n"
+  "Options end at IMAGE, as for run; the one exception: without -o before\n"
+  "IMAGE, a last \"-o DIR\" (or --output DIR, --output=DIR) is the output,\n"
+  "not part of COMMAND.\n"
   "\n"
   "Options:\n"
   "  -o, --output DIR             the bundle directory (required)\n";
@@ -348,8 +353,9 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
     case 'w': o->spec.workdir = optarg; return 0;
     case 'u': o->spec.user = optarg; return 0;
     case OPT_ENTRYPOINT: o->spec.entrypoint = optarg; o->spec.entrypoint_set = true; return 0;
+    case 'h': /* -h is --hostname, as in docker and podman */
     case OPT_HOSTNAME: o->spec.hostname = optarg; return 0;
-    case OPT_NAME: o->name = optarg; return 0;
+    case OPT_NAME: o->name = optarg; return container_name_check (optarg, err);
     case OPT_READ_ONLY: o->spec.read_only = true; return 0;
     case OPT_RM: o->rm = true; return 0;
     case 'd': o->detach = true; return 0;
@@ -409,6 +415,24 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
   return cl_fail (err, 0, "unexpected option");
 }
 
+/* Options end at the image; `spec` takes, as the one exception, -o DIR
+   (--output DIR, --output=DIR) as its last arguments too — cut from the
+   command — when it was not given before the image. */
+static void
+take_trailing_output (int argc, char **argv, struct run_opts *o)
+{
+  if (argc - optind >= 3 && (strcmp (argv[argc - 2], "-o") == 0 || strcmp (argv[argc - 2], "--output") == 0))
+    {
+      o->output = argv[argc - 1];
+      argv[argc - 2] = NULL;
+    }
+  else if (argc - optind >= 2 && str_has_prefix (argv[argc - 1], "--output="))
+    {
+      o->output = argv[argc - 1] + strlen ("--output=");
+      argv[argc - 1] = NULL;
+    }
+}
+
 /* Returns 0, -1 (err set), or -2 (a usage error already printed). */
 static int
 parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
@@ -444,10 +468,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
 
   o->pull = "missing";
   o->tls_verify = true;
-  /* `spec IMAGE [CMD...] -o DIR`: the output may follow the command. */
-  if (o->is_spec && argc > 3 && (strcmp (argv[argc - 2], "-o") == 0 || strcmp (argv[argc - 2], "--output") == 0))
-    o->output = argv[argc - 1], argc -= 2;
-  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:ito:" : "+e:v:w:u:itdp:", longopts)) != -1)
+  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:h:ito:" : "+e:v:w:u:h:itdp:", longopts)) != -1)
     {
       if (c == -2)
         return -2;
@@ -468,6 +489,8 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     return cli_usage_error (cmd, "--bundle runs in the foreground: -d is not supported with it"), -2;
   if (o->bundle)
     return optind < argc ? (cli_usage_error (cmd, "--bundle runs the bundle's config.json: no IMAGE or COMMAND"), -2) : 0;
+  if (o->is_spec && !o->output)
+    take_trailing_output (argc, argv, o);
   if (o->is_spec && !o->output)
     return cli_usage_error (cmd, "\"crunlocal spec\" requires -o DIR"), -2;
   if (optind >= argc)
@@ -882,7 +905,7 @@ static bool
 wants_help (int argc, char **argv)
 {
   for (int i = 1; i < argc && argv[i][0] == '-'; i++)
-    if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
+    if (strcmp (argv[i], "--help") == 0)
       return true;
   return false;
 }

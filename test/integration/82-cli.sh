@@ -42,3 +42,28 @@ expect "inspect of nothing: exit 125, no such object" sh -c "[ $RC = 125 ] && gr
 run_cl image inspect ex3
 expect "image inspect of a container's name: no such image" sh -c "[ $RC = 125 ] && grep -q 'no such image: ex3' '$T/err'"
 
+# run -h NAME is --hostname; --help is the help.
+run_cl run --rm -h myhost "$BB" hostname
+expect "run -h NAME sets the hostname (docker, podman)" [ "$RC" = 0 -a "$OUT" = myhost ]
+run_cl run --help
+expect "run --help prints the help, -h listed as --hostname" sh -c "[ $RC = 0 ] && printf '%s' \"\$1\" | grep -q -- '-h, --hostname'" _ "$OUT"
+
+# Container names.
+run_cl run --rm --name 'bad name' "$BB" true
+expect "run --name with a space: 125 naming the rule" sh -c "[ $RC = 125 ] && grep -qF '[a-zA-Z0-9][a-zA-Z0-9_.-]*' '$T/err' && ! \"$CL\" ps -a | grep -q 'bad name'"
+run_cl run --rm --name _x "$BB" true
+expect "run --name starting with _: 125" [ "$RC" = 125 ]
+run_cl run --rm --name ok.Name-1_x "$BB" true
+expect "run --name ok.Name-1_x is fine" [ "$RC" = 0 ]
+
+# spec: options end at the image; -o DIR last is the documented exception.
+"$CL" spec "$BB" echo hi -o "$T/s1" 2>"$T/err"; RC=$?
+expect "spec IMAGE CMD -o DIR: -o DIR is not part of the command" sh -c "[ $RC = 0 ] && jq -e '.process.args == [\"echo\", \"hi\"]' '$T/s1/config.json' >/dev/null"
+"$CL" spec -o "$T/s2" "$BB" echo -o x 2>"$T/err"; RC=$?
+expect "spec -o DIR IMAGE CMD -o x: the trailing -o x is the command's" sh -c "[ $RC = 0 ] && jq -e '.process.args == [\"echo\", \"-o\", \"x\"]' '$T/s2/config.json' >/dev/null && [ ! -e x ]"
+"$CL" spec "$BB" echo hi --output="$T/s3" 2>"$T/err"; RC=$?
+expect "spec IMAGE CMD --output=DIR: the same" sh -c "[ $RC = 0 ] && jq -e '.process.args == [\"echo\", \"hi\"]' '$T/s3/config.json' >/dev/null"
+"$CL" spec -h hb "$BB" -o "$T/s4" 2>"$T/err"; RC=$?
+expect "spec -h NAME is --hostname too" sh -c "[ $RC = 0 ] && jq -e '.hostname == \"hb\"' '$T/s4/config.json' >/dev/null"
+run_cl run --rm "$BB" echo -o x
+expect "run IMAGE echo -o x: everything after the image is the command" [ "$RC" = 0 -a "$OUT" = "-o x" ]

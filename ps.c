@@ -47,7 +47,8 @@ static const char rm_usage[] = "Usage: crunlocal rm [OPTIONS] CONTAINER...\n"
                                "\n"
                                "Options:\n"
                                "  -a, --all      every container (a running one needs -f)\n"
-                               "  -f, --force    kill a running container first\n"
+                               "  -f, --force    kill a running container first; one that does not\n"
+                               "                 exist is no error (exit 0)\n"
                                "  -v, --volumes  accepted for podman's sake: crunlocal has no named\n"
                                "                 volumes (bind mounts are the host's and stay)\n";
 
@@ -423,7 +424,7 @@ cmd_rm (int argc, char **argv)
       int r = remove_one (s, *n, force, &err);
       if (r == 0)
         puts (*n);
-      else if (r == 1 && !all)
+      else if (r == 1 && !all && !force) /* -f: gone already is fine (docker, podman) */
         fprintf (stderr, "crunlocal: no such container: %s\n", *n), ret = ret ? ret : 1;
       else if (r < 0)
         ret = cli_fail (&err);

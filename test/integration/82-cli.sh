@@ -48,6 +48,12 @@ expect "run -h NAME sets the hostname (docker, podman)" [ "$RC" = 0 -a "$OUT" = 
 run_cl run --help
 expect "run --help prints the help, -h listed as --hostname" sh -c "[ $RC = 0 ] && printf '%s' \"\$1\" | grep -q -- '-h, --hostname'" _ "$OUT"
 
+# rm -f of what does not exist.
+run_cl rm -f no-such-ctr
+expect "rm -f of a container that does not exist exits 0, silently" [ "$RC" = 0 -a -z "$ERR" ]
+run_cl rm no-such-ctr
+expect "rm without -f still exits 1 with no such container" sh -c "[ $RC = 1 ] && grep -q 'no such container: no-such-ctr' '$T/err'"
+
 # Container names.
 run_cl run --rm --name 'bad name' "$BB" true
 expect "run --name with a space: 125 naming the rule" sh -c "[ $RC = 125 ] && grep -qF '[a-zA-Z0-9][a-zA-Z0-9_.-]*' '$T/err' && ! \"$CL\" ps -a | grep -q 'bad name'"

@@ -54,6 +54,14 @@ expect "rm -f of a container that does not exist exits 0, silently" [ "$RC" = 0 
 run_cl rm no-such-ctr
 expect "rm without -f still exits 1 with no such container" sh -c "[ $RC = 1 ] && grep -q 'no such container: no-such-ctr' '$T/err'"
 
+# A command by path that does not exist.
+run_cl run --rm "$BB" /no/such/cmd
+expect "run of a missing absolute path: 127, no such file or directory" sh -c "[ $RC = 127 ] && grep -q '/no/such/cmd: no such file or directory' '$T/err' && ! grep -q 'PATH' '$T/err'"
+run_cl run --rm "$BB" ./nosuch
+expect "run of a missing relative path: 127, no such file or directory" sh -c "[ $RC = 127 ] && grep -q './nosuch: no such file or directory' '$T/err'"
+run_cl run --rm "$BB" nosuchbare
+expect "a bare name the PATH search missed: executable file not found in \$PATH" sh -c "[ $RC = 127 ] && grep -q 'nosuchbare: executable file not found in \$PATH' '$T/err'"
+
 # Container names.
 run_cl run --rm --name 'bad name' "$BB" true
 expect "run --name with a space: 125 naming the rule" sh -c "[ $RC = 125 ] && grep -qF '[a-zA-Z0-9][a-zA-Z0-9_.-]*' '$T/err' && ! \"$CL\" ps -a | grep -q 'bad name'"

@@ -354,7 +354,11 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
       c->detached = true;
       /* By hand it starts afresh: the backoff too. */
       c->restart_count = restarted ? c->restart_count + 1 : 0;
+      free (c->error);
+      c->error = NULL;
       r = detach_start (s, c, &sp, snap.mode == SNAPSHOT_OVERLAY && snap.lowerdir ? &snap.overlay : NULL, err);
+      if (r < 0 && (err->status == 126 || err->status == 127))
+        container_keep_failed (s, c, err->msg);
     }
   spec_clear (&sp);
   snapshot_clear (&snap);

@@ -800,7 +800,9 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
     printf ("%s\n", c.id);
   else if (ret == 0 && !o->detach)
     ret = start_and_wait (s, &c, &sp, &snap, code, err);
-  if ((o->rm && !o->detach) || (ret < 0 && c.pid == 0))
+  if (ret < 0 && c.pid == 0 && !o->rm && (err->status == 126 || err->status == 127))
+    container_keep_failed (s, &c, err->msg); /* as docker: "Created", with the error */
+  else if ((o->rm && !o->detach) || (ret < 0 && c.pid == 0))
     {
       struct cl_error ignored;
       container_remove (s, c.id, &ignored);

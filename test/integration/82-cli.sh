@@ -70,6 +70,15 @@ expect "run --name starting with _: 125" [ "$RC" = 125 ]
 run_cl run --rm --name ok.Name-1_x "$BB" true
 expect "run --name ok.Name-1_x is fine" [ "$RC" = 0 ]
 
+# A run whose command cannot start stays Created with the error.
+run_cl run --name nocmd "$BB" /nonexistent
+expect "run of a missing command without --rm: 127, left in ps -a as Created" sh -c "[ $RC = 127 ] && \"$CL\" ps -a | grep -q 'Created .*nocmd\$'"
+run_cl inspect -f '{{.State.Status}}: {{.State.Error}}' nocmd
+expect "and inspect shows the error in .State.Error" [ "$OUT" = "created: /nonexistent: no such file or directory" ]
+run_cl run --rm --name nocmd2 "$BB" /nonexistent
+expect "with --rm nothing is left" sh -c "[ $RC = 127 ] && ! \"$CL\" ps -a | grep -q nocmd2"
+"$CL" rm nocmd >/dev/null
+
 # spec: options end at the image; -o DIR last is the documented exception.
 "$CL" spec "$BB" echo hi -o "$T/s1" 2>"$T/err"; RC=$?
 expect "spec IMAGE CMD -o DIR: -o DIR is not part of the command" sh -c "[ $RC = 0 ] && jq -e '.process.args == [\"echo\", \"hi\"]' '$T/s1/config.json' >/dev/null"

@@ -79,6 +79,28 @@ run_cl run --rm --name nocmd2 "$BB" /nonexistent
 expect "with --rm nothing is left" sh -c "[ $RC = 127 ] && ! \"$CL\" ps -a | grep -q nocmd2"
 "$CL" rm nocmd >/dev/null
 
+# ps: filters over running ones unless -a, exited=, label=, -n, -l.
+sleep 1
+"$CL" run --name ex0 "$BB" true
+sleep 1
+"$CL" run -d --name up1 "$BB" sleep 3456 >/dev/null
+names () { "$CL" ps "$@" --format '{{.Names}}' | sort | tr '\n' ' '; }
+expect "ps --filter name=X without -a: running ones only" [ "$(names --filter name=ex)" = "" -a "$(names --filter name=up)" = "up1 " ]
+expect "ps -a --filter name=X: all of them" [ "$(names -a --filter name=ex)" = "ex0 ex3 " ]
+expect "ps -a --filter exited=3 and exited=0" [ "$(names -a --filter exited=3)" = "ex3 " -a "$(names -a --filter exited=0)" = "envc ex0 " ]
+run_cl ps --filter exited=x
+expect "ps --filter exited=x: usage error 125" [ "$RC" = 125 ]
+# Labels are the record's "labels" ("K=V" strings): set here by hand.
+r=$(rec ex0)
+jq '.labels = ["tier=web", "solo"]' "$r" >"$r.new" && mv "$r.new" "$r"
+expect "ps -a --filter label=K, label=K=V" [ "$(names -a --filter label=tier)" = "ex0 " -a "$(names -a --filter label=tier=web)" = "ex0 " -a "$(names -a --filter label=solo)" = "ex0 " -a "$(names -a --filter label=tier=db)" = "" ]
+run_cl inspect -f '{{index .Config.Labels "tier"}} {{json .Config.Labels}}' ex0
+expect "inspect: Config.Labels from the record" [ "$OUT" = 'web {"tier":"web","solo":""}' ]
+expect "ps -n 2 / --last 2: the two last created, of any state" [ "$(names -n 2)" = "ex0 up1 " -a "$(names --last 2)" = "ex0 up1 " ]
+"$CL" stop -t 0 up1 >/dev/null
+expect "ps -l / --latest: the last created, even exited" [ "$(names -l)" = "up1 " -a "$(names --latest)" = "up1 " ]
+"$CL" rm -f up1 >/dev/null
+
 # spec: options end at the image; -o DIR last is the documented exception.
 "$CL" spec "$BB" echo hi -o "$T/s1" 2>"$T/err"; RC=$?
 expect "spec IMAGE CMD -o DIR: -o DIR is not part of the command" sh -c "[ $RC = 0 ] && jq -e '.process.args == [\"echo\", \"hi\"]' '$T/s1/config.json' >/dev/null"

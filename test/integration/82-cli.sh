@@ -101,6 +101,17 @@ expect "ps -n 2 / --last 2: the two last created, of any state" [ "$(names -n 2)
 expect "ps -l / --latest: the last created, even exited" [ "$(names -l)" = "up1 " -a "$(names --latest)" = "up1 " ]
 "$CL" rm -f up1 >/dev/null
 
+# logs: what was written, a last line without newline included.
+"$CL" run --name part "$BB" printf 'a\nb' >/dev/null
+"$CL" logs part >"$T/logs82"
+printf 'a\nb' >"$T/want82"
+expect "logs: a last line without newline comes back without one" cmp -s "$T/logs82" "$T/want82"
+"$CL" run -d --name partd "$BB" printf 'x y' >/dev/null
+until_ok sh -c "[ \"\$(\"$CL\" inspect -f '{{.State.Status}}' partd)\" = exited ]"
+"$CL" logs partd >"$T/logs82"
+printf 'x y' >"$T/want82"
+expect "logs of a detached run: the same" cmp -s "$T/logs82" "$T/want82"
+
 # spec: options end at the image; -o DIR last is the documented exception.
 "$CL" spec "$BB" echo hi -o "$T/s1" 2>"$T/err"; RC=$?
 expect "spec IMAGE CMD -o DIR: -o DIR is not part of the command" sh -c "[ $RC = 0 ] && jq -e '.process.args == [\"echo\", \"hi\"]' '$T/s1/config.json' >/dev/null"

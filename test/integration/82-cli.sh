@@ -123,3 +123,19 @@ expect "spec IMAGE CMD --output=DIR: the same" sh -c "[ $RC = 0 ] && jq -e '.pro
 expect "spec -h NAME is --hostname too" sh -c "[ $RC = 0 ] && jq -e '.hostname == \"hb\"' '$T/s4/config.json' >/dev/null"
 run_cl run --rm "$BB" echo -o x
 expect "run IMAGE echo -o x: everything after the image is the command" [ "$RC" = 0 -a "$OUT" = "-o x" ]
+
+# The same from an unprivileged user's store (inspect reads it from the
+# caller's own user namespace).
+X="as_user crltest"
+$X "$CL" run --name rl "$BB" sh -c 'exit 4' 2>/dev/null
+out=$($X "$CL" inspect -f '{{.State.ExitCode}} {{.Name}}' rl 2>&1)
+expect "[crltest] inspect -f of a container" [ "$out" = "4 rl" ]
+out=$($X "$CL" image inspect -f '{{.Id}}' "$BB" 2>&1)
+expect "[crltest] image inspect -f of an image" [ "$out" = "$(id_of busybox)" ]
+sleep 1
+$X "$CL" run --name rlbad "$BB" /nonexistent 2>/dev/null; RC=$?
+out=$($X "$CL" ps -a --filter exited=4 --format '{{.Names}}'; $X "$CL" ps -l --format '{{.Names}} {{.Status}}')
+expect "[crltest] a failed start left Created; ps -a --filter exited=, ps -l" [ "$RC" = 127 -a "$out" = "rl
+rlbad Created" ]
+$X "$CL" rm -f rl rlbad no-such >/dev/null 2>&1; RC=$?
+expect "[crltest] rm -f of two and of one gone: exit 0" [ "$RC" = 0 ]

@@ -149,24 +149,28 @@ gen_config (yajl_gen g, const struct container *c, const struct spec *sp)
   yajl_gen_map_close (g);
 }
 
-/* The user's binds (-v, --mount), not the standard ones of /sys and
-   /dev (the host's at the same path): a volume may well live in /dev/shm. */
+/* The user's binds (-v, --mount), not the standard ones: /sys and /dev
+   from the host at the same path (a volume may well live in /dev/shm),
+   and the container's own /etc/hosts, hostname and resolv.conf, which
+   docker and podman do not list either. */
 static bool
-user_bind (const struct spec_mount *m)
+user_bind (const struct spec_mount *m, const char *dir)
 {
   bool standard = strcmp (m->source, m->destination) == 0
                   && (strcmp (m->source, "/sys") == 0 || str_has_prefix (m->source, "/dev/"));
+  size_t n = dir ? strlen (dir) : 0;
+  bool own = n && strncmp (m->source, dir, n) == 0 && m->source[n] == '/';
 
-  return strcmp (m->type, "bind") == 0 && !standard;
+  return strcmp (m->type, "bind") == 0 && !standard && !own;
 }
 
 static void
-gen_mounts (yajl_gen g, const struct spec *sp)
+gen_mounts (yajl_gen g, const struct container *c, const struct spec *sp)
 {
   jg_str (g, "Mounts");
   yajl_gen_array_open (g);
   for (size_t i = 0; i < sp->n_mounts; i++)
-    if (user_bind (&sp->mounts[i]))
+    if (user_bind (&sp->mounts[i], c->dir))
       {
         yajl_gen_map_open (g);
         jg_kstr (g, "Type", "bind");
@@ -221,7 +225,7 @@ gen_container (yajl_gen g, const struct container *c, const struct spec *sp)
   jg_kint (g, "RestartCount", c->restart_count);
   jg_kstr (g, "LogPath", log);
   gen_config (g, c, sp);
-  gen_mounts (g, sp);
+  gen_mounts (g, c, sp);
   gen_host_config (g, c, sp);
   yajl_gen_map_close (g);
 }

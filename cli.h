@@ -84,6 +84,7 @@ int cmd_kill (int argc, char **argv);
 int cmd_wait (int argc, char **argv);
 int cmd_start (int argc, char **argv);
 int cmd_inspect (int argc, char **argv);
+int cmd_image_inspect (int argc, char **argv);
 int cmd_exec (int argc, char **argv);
 int cmd_attach (int argc, char **argv);
 int cmd_volume (int argc, char **argv);

@@ -25,13 +25,29 @@ container_clear (struct container *c)
   strv_free (c->command);
   strv_free (c->entrypoint);
   strv_free (c->ports);
+<<<<<<< HEAD
   strv_free (c->volumes);
+=======
+  strv_free (c->labels);
+  free (c->error);
+>>>>>>> cli
   free (c->status);
   free (c->snapshot);
   free (c->stop_signal);
   free (c->restart);
   free (c->dir);
   memset (c, 0, sizeof *c);
+}
+
+#define NAME_FIRST "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+int
+container_name_check (const char *name, struct cl_error *err)
+{
+  if (!name[0] || !strchr (NAME_FIRST, name[0]) || name[strspn (name, NAME_FIRST "_.-")] != '\0')
+    return cl_fail (err, 0, "invalid container name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed",
+                    name);
+  return 0;
 }
 
 static int
@@ -51,7 +67,13 @@ record_parse (const char *buf, struct container *c, struct cl_error *err)
   c->command = json_get_strv (root, "command");
   c->entrypoint = json_get_strv (root, "entrypoint");
   c->ports = json_get_strv (root, "ports");
+<<<<<<< HEAD
   c->volumes = json_get_strv (root, "volumes");
+=======
+  c->labels = json_get_strv (root, "labels");
+  if (json_get_str (root, "error"))
+    c->error = xstrdup (json_get_str (root, "error"));
+>>>>>>> cli
   c->snapshot = xstrdup (json_get_str (root, "snapshot"));
   if (json_get_str (root, "stop_signal"))
     c->stop_signal = xstrdup (json_get_str (root, "stop_signal"));
@@ -256,8 +278,15 @@ record_json (const struct container *c, size_t *len)
     jg_kstrv (g, "entrypoint", c->entrypoint);
   if (c->ports && c->ports[0])
     jg_kstrv (g, "ports", c->ports);
+<<<<<<< HEAD
   if (c->volumes && c->volumes[0])
     jg_kstrv (g, "volumes", c->volumes);
+=======
+  if (c->labels && c->labels[0])
+    jg_kstrv (g, "labels", c->labels);
+  if (c->error)
+    jg_kstr (g, "error", c->error);
+>>>>>>> cli
   if (c->snapshot)
     jg_kstr (g, "snapshot", c->snapshot);
   if (c->stop_signal)
@@ -295,6 +324,18 @@ container_save (struct store *s, const struct container *c, struct cl_error *err
   return write_file_atomic_at (dfd, "container.json", text, len, 0600, false, err);
 }
 
+void
+container_keep_failed (struct store *s, struct container *c, const char *msg)
+{
+  struct cl_error ignored;
+
+  free (c->error);
+  c->error = xstrdup (msg);
+  free (c->status);
+  c->status = xstrdup ("created");
+  container_save (s, c, &ignored);
+}
+
 static int
 make_dirs (struct store *s, const char *id, struct cl_error *err)
 {
@@ -321,6 +362,8 @@ container_create (struct store *s, const char *name, struct container *c, struct
   int ret = 0;
 
   memset (c, 0, sizeof *c);
+  if (name && container_name_check (name, err) < 0)
+    return -1;
   if (lock < 0 || random_hex (id, DIGEST_HEX_LEN, err) < 0 || container_list (s, &all, &n, err) < 0)
     return -1;
   for (size_t i = 0; i < n && name && ret == 0; i++)

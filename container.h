@@ -20,7 +20,11 @@ struct container
   char **command;    /* the process's argv */
   char **entrypoint; /* the part of it that is the entrypoint */
   char **ports;      /* -p: "5432/tcp", published on the host's network */
+<<<<<<< HEAD
   char **volumes;    /* the volumes it mounts, by name (volume.h) */
+=======
+  char **labels;     /* --label: "K=V" strings (NULL: none) */
+>>>>>>> cli
   long long created, started;
   char *status; /* "created", "running"; "exited" once an exit is recorded */
   int pid;
@@ -36,6 +40,7 @@ struct container
   char *restart;     /* --restart policy (restart.h), NULL for none */
   int restart_count; /* restarts by the policy since `run` */
   struct exit_record exit; /* valid when status is "exited" */
+  char *error; /* why its command could not start (left "created"), or NULL */
   char *dir; /* absolute path of containers/<id> */
 };
 
@@ -50,11 +55,18 @@ enum container_state
 
 void container_clear (struct container *c);
 
+/* Docker's rule for a name, [a-zA-Z0-9][a-zA-Z0-9_.-]*: it is also a
+   file name and a command-line word. */
+int container_name_check (const char *name, struct cl_error *err);
+
 /* A new container directory with a fresh ID; name NULL → the short ID.
    Fails naming the holder when the name is taken. */
 int container_create (struct store *s, const char *name, struct container *c,
                       struct cl_error *err);
 int container_save (struct store *s, const struct container *c, struct cl_error *err);
+/* Its command could not start (126, 127): it is "created" with `msg`
+   as its error (inspect's State.Error), as docker and podman keep it. */
+void container_keep_failed (struct store *s, struct container *c, const char *msg);
 /* Its directory in the run root (tmpfs: gone after a reboot), which holds
    the attach socket (attach.h). */
 char *container_run_dir (const struct store *s, const char *id);

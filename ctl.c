@@ -1,5 +1,4 @@
-/* Looking after containers that run: stop, kill, wait, start, attach and
-   inspect.
+/* Looking after containers that run: stop, kill, wait, start and attach.
    No daemon to ask — each reads the records and the exit files, and
    signals the processes they name. */
 #include <errno.h>
@@ -15,8 +14,6 @@
 #include "ocispec.h"
 #include "cli.h"
 #include "detach.h"
-#include "json.h"
-#include "logfmt.h"
 #include "logs.h"
 #include "restart.h"
 #include "snapshot.h"
@@ -64,10 +61,6 @@ static const char attach_usage[]
       "Options:\n"
       "      --detach-keys KEYS   the sequence that detaches (\"\" for none)\n"
       "      --no-stdin           do not pass our input\n";
-
-static const char inspect_usage[] = "Usage: crunlocal inspect CONTAINER...\n"
-                                    "\n"
-                                    "Show containers as a JSON array, in podman's shape.\n";
 
 /* Until its process is gone or `ms` passed (-1: no limit); true if gone. */
 static bool
@@ -362,7 +355,11 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
       c->detached = true;
       /* By hand it starts afresh: the backoff too. */
       c->restart_count = restarted ? c->restart_count + 1 : 0;
+      free (c->error);
+      c->error = NULL;
       r = detach_start (s, c, &sp, snap.mode == SNAPSHOT_OVERLAY && snap.lowerdir ? &snap.overlay : NULL, err);
+      if (r < 0 && (err->status == 126 || err->status == 127))
+        container_keep_failed (s, c, err->msg);
     }
   spec_clear (&sp);
   snapshot_clear (&snap);
@@ -484,6 +481,7 @@ cmd_attach (int argc, char **argv)
   r = run_ctl (argv + optind, attach_one, &a, true);
   return r == 0 ? a.code : r;
 }
+<<<<<<< HEAD
 
 static void
 gen_restart_policy (yajl_gen g, const struct container *c)
@@ -704,3 +702,5 @@ cmd_inspect (int argc, char **argv)
   puts (text);
   return r;
 }
+=======
+>>>>>>> cli

@@ -213,6 +213,7 @@ image_config_clear (struct image_config *c)
   strv_free (c->env);
   strv_free (c->entrypoint);
   strv_free (c->cmd);
+  strv_free (c->labels);
   free (c->working_dir);
   free (c->user);
   free (c->stop_signal);
@@ -245,6 +246,22 @@ volume_keys (yajl_val obj)
 }
 
 /* The "config" object: absent fields stay NULL (Cmd null ≠ Cmd []). */
+/* {"k": "v"} as "k=v" strings; values that are not strings skipped. */
+static char **
+image_labels_parse (yajl_val labels)
+{
+  char **v = NULL;
+
+  for (size_t i = 0; labels && i < labels->u.object.len; i++)
+    if (YAJL_IS_STRING (labels->u.object.values[i]))
+      {
+        cleanup_free char *kv = xasprintf ("%s=%s", labels->u.object.keys[i],
+                                           labels->u.object.values[i]->u.string);
+        strv_append (&v, kv);
+      }
+  return v;
+}
+
 static void
 image_run_config_parse (yajl_val cfg, struct image_config *c)
 {
@@ -256,7 +273,11 @@ image_run_config_parse (yajl_val cfg, struct image_config *c)
   c->working_dir = dup_nonempty (json_get_str (cfg, "WorkingDir"));
   c->user = dup_nonempty (json_get_str (cfg, "User"));
   c->stop_signal = dup_nonempty (json_get_str (cfg, "StopSignal"));
+<<<<<<< HEAD
   c->volumes = volume_keys (json_get_obj (cfg, "Volumes"));
+=======
+  c->labels = image_labels_parse (json_get_obj (cfg, "Labels"));
+>>>>>>> cli
 }
 
 int

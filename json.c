@@ -188,6 +188,36 @@ jg_kstrv (yajl_gen g, const char *key, char *const *v)
   yajl_gen_array_close (g);
 }
 
+void
+json_gen_val (yajl_gen g, yajl_val v)
+{
+  if (!v || YAJL_IS_NULL (v))
+    yajl_gen_null (g);
+  else if (YAJL_IS_STRING (v))
+    jg_str (g, v->u.string);
+  else if (YAJL_IS_NUMBER (v))
+    yajl_gen_number (g, v->u.number.r, strlen (v->u.number.r));
+  else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
+    yajl_gen_bool (g, YAJL_IS_TRUE (v));
+  else if (YAJL_IS_ARRAY (v))
+    {
+      yajl_gen_array_open (g);
+      for (size_t i = 0; i < v->u.array.len; i++)
+        json_gen_val (g, v->u.array.values[i]);
+      yajl_gen_array_close (g);
+    }
+  else if (YAJL_IS_OBJECT (v))
+    {
+      yajl_gen_map_open (g);
+      for (size_t i = 0; i < v->u.object.len; i++)
+        {
+          jg_str (g, v->u.object.keys[i]);
+          json_gen_val (g, v->u.object.values[i]);
+        }
+      yajl_gen_map_close (g);
+    }
+}
+
 char *
 json_gen_take (yajl_gen g, size_t *len)
 {

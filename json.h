@@ -38,6 +38,8 @@ void jg_kstr (yajl_gen g, const char *key, const char *val); /* NULL → null */
 void jg_kint (yajl_gen g, const char *key, long long v);
 void jg_kbool (yajl_gen g, const char *key, bool v);
 void jg_kstrv (yajl_gen g, const char *key, char *const *v);
+/* A parsed tree, written again. */
+void json_gen_val (yajl_gen g, yajl_val v);
 /* Copy of the generated text, NUL-terminated. */
 char *json_gen_take (yajl_gen g, size_t *len);
 

@@ -35,6 +35,7 @@ struct line
   char *text;
   size_t len;
   bool is_stderr;
+  bool newline; /* ended by an F record; a last line without one was written without */
   char time[64];
 };
 
@@ -55,7 +56,8 @@ line_print (const struct line *l, bool timestamps)
   if (timestamps)
     fprintf (f, "%s ", l->time);
   fwrite (l->text, 1, l->len, f);
-  fputc ('\n', f);
+  if (l->newline)
+    fputc ('\n', f);
   fflush (f);
 }
 
@@ -132,6 +134,7 @@ take_record (struct shower *sh, const char *text)
   l->text = xrealloc (l->text, l->len + n + 1);
   memcpy (l->text + l->len, r.text, n + 1);
   l->len += n;
+  l->newline = !r.partial;
   if (!r.partial)
     emit (sh, l);
 }

@@ -517,7 +517,10 @@ child_exec (const struct spec *s, int sync)
   environ = s->env;
   execvp (s->args[0], s->args);
   e = errno;
-  if (e == ENOENT)
+  /* Only a bare name is searched for in $PATH (docker's wording). */
+  if (e == ENOENT && strchr (s->args[0], '/'))
+    cl_fail (&err, 0, "%s: no such file or directory", s->args[0]);
+  else if (e == ENOENT)
     cl_fail (&err, 0, "%s: executable file not found in $PATH", s->args[0]);
   else
     cl_fail (&err, e, "exec %s", s->args[0]);

@@ -24,10 +24,14 @@ static const char ps_usage[] = "Usage: crunlocal ps [OPTIONS]\n"
                                "\n"
                                "Options:\n"
                                "  -a, --all          all containers, not only running ones\n"
+                               "  -n, --last N       the N last created (of all states)\n"
+                               "  -l, --latest       the last created (of all states)\n"
                                "  -q, --quiet        only the IDs\n"
                                "      --no-trunc     full IDs and commands\n"
-                               "  -f, --filter K=V   status=created|running|exited, name=, ancestor=, id=\n"
-                               "                     (the same key: any matches; different keys: all)\n"
+                               "  -f, --filter K=V   status=created|running|exited (of all states), and of\n"
+                               "                     the running ones (all with -a): name=, ancestor=, id=,\n"
+                               "                     exited=CODE, label=KEY or label=KEY=VALUE (the same\n"
+                               "                     key: any matches; different keys: all)\n"
                                "      --format F     json (an array, like podman's), or a template such as\n"
                                "                     '{{.ID}} {{.Names}} {{.Image}} {{.Status}}' (also\n"
                                "                     .Command .Created .CreatedAt .State .Pid .ExitCode\n"
@@ -48,9 +52,16 @@ static const char rm_usage[] = "Usage: crunlocal rm [OPTIONS] CONTAINER...\n"
                                "\n"
                                "Options:\n"
                                "  -a, --all      every container (a running one needs -f)\n"
+<<<<<<< HEAD
                                "  -f, --force    kill a running container first\n"
                                "  -v, --volumes  remove its anonymous volumes too (-v /dst); named\n"
                                "                 volumes and host paths stay\n";
+=======
+                               "  -f, --force    kill a running container first; one that does not\n"
+                               "                 exist is no error (exit 0)\n"
+                               "  -v, --volumes  accepted for podman's sake: crunlocal has no named\n"
+                               "                 volumes (bind mounts are the host's and stay)\n";
+>>>>>>> cli
 
 /* "Up 3 seconds", "Exited (0) 2 minutes ago", as podman says them. */
 static void
@@ -82,6 +93,23 @@ status_text (const struct container *c, char *buf, size_t len)
     }
 }
 
+/* label=K: it has label K; label=K=V: with value V. */
+static bool
+label_matches (const struct container *c, const char *want)
+{
+  size_t klen = strcspn (want, "=");
+
+  for (size_t i = 0; c->labels && c->labels[i]; i++)
+    {
+      const char *l = c->labels[i];
+      if (strncmp (l, want, klen) != 0 || (l[klen] != '=' && l[klen] != '\0'))
+        continue;
+      if (!want[klen] || strcmp (l[klen] ? l + klen + 1 : "", want + klen + 1) == 0)
+        return true;
+    }
+  return false;
+}
+
 /* One --filter key=value against a container. */
 static bool
 filter_matches (const struct container *c, const char *key, const char *val)
@@ -92,6 +120,10 @@ filter_matches (const struct container *c, const char *key, const char *val)
     return c->name && strstr (c->name, val);
   if (strcmp (key, "id") == 0)
     return str_has_prefix (c->id, val);
+  if (strcmp (key, "exited") == 0)
+    return container_state (c) == CONTAINER_EXITED && c->exit.code == atoi (val);
+  if (strcmp (key, "label") == 0)
+    return label_matches (c, val);
   /* ancestor: the image by any name that normalises alike, or its ID. */
   if (c->image_id && *val && str_has_prefix (c->image_id, val))
     return true;
@@ -102,15 +134,33 @@ filter_matches (const struct container *c, const char *key, const char *val)
   }
 }
 
-static const char *filter_keys[] = { "status", "name", "ancestor", "id" };
+static const char *filter_keys[] = { "status", "name", "ancestor", "id", "exited", "label" };
 
+/* A known key, with a number for exited=. */
 static bool
-filter_key_known (const char *f)
+filter_valid (const char *f)
 {
+  char *end;
+
+  if (str_has_prefix (f, "exited="))
+    {
+      strtol (f + 7, &end, 10);
+      return f[7] && !*end;
+    }
   for (size_t k = 0; k < sizeof filter_keys / sizeof filter_keys[0]; k++)
     if (str_has_prefix (f, filter_keys[k]) && f[strlen (filter_keys[k])] == '=')
       return true;
   return false;
+}
+
+/* Which ones a listing starts from: every container with -a, -n, -l or a
+   status filter (docker's rule), else the running ones. */
+static bool
+listed (const struct container *c, bool all, char *const *filters)
+{
+  for (size_t i = 0; !all && filters && filters[i]; i++)
+    all = str_has_prefix (filters[i], "status=");
+  return all || container_state (c) == CONTAINER_RUNNING;
 }
 
 /* Filters of one key: any may match; of different keys: all must. */
@@ -274,10 +324,13 @@ cmd_ps (int argc, char **argv)
   static const struct option longopts[] = {
     { "all", no_argument, NULL, 'a' },  { "quiet", no_argument, NULL, 'q' },
     { "no-trunc", no_argument, NULL, 'T' }, { "format", required_argument, NULL, 'F' },
-    { "filter", required_argument, NULL, 'f' },
+    { "filter", required_argument, NULL, 'f' }, { "last", required_argument, NULL, 'n' },
+    { "latest", no_argument, NULL, 'l' },
     { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
   };
   bool all = false, quiet = false, no_trunc = false;
+  long last = -1;
+  char *end;
   const char *format = "table";
   cleanup_strv char **filters = NULL;
   cleanup_store struct store *s = NULL;
@@ -286,7 +339,7 @@ cmd_ps (int argc, char **argv)
   size_t n, kept = 0;
   int c;
 
-  while ((c = cli_getopt (argc, argv, "ps", "aqhf:", longopts)) != -1)
+  while ((c = cli_getopt (argc, argv, "ps", "aqhf:n:l", longopts)) != -1)
     switch (c)
       {
       case -2: return 125;
@@ -295,9 +348,16 @@ cmd_ps (int argc, char **argv)
       case 'q': quiet = true; break;
       case 'T': no_trunc = true; break;
       case 'F': format = optarg; break;
+      case 'l': last = 1; break;
+      case 'n':
+        last = strtol (optarg, &end, 10);
+        if (*end || end == optarg || last < -1)
+          return cli_usage_error ("ps", "invalid --last \"%s\": want a number", optarg);
+        break;
       case 'f':
-        if (!filter_key_known (optarg))
-          return cli_usage_error ("ps", "invalid filter \"%s\": want status=, name=, ancestor= or id=", optarg);
+        if (!filter_valid (optarg))
+          return cli_usage_error ("ps", "invalid filter \"%s\": want status=, name=, ancestor=, id=, "
+                                  "exited=CODE or label=", optarg);
         strv_append (&filters, optarg);
         break;
       }
@@ -313,13 +373,15 @@ cmd_ps (int argc, char **argv)
   if (cli_open_store (&s, STORE_USE, &err) < 0 || container_list (s, &v, &n, &err) < 0)
     return cli_fail (&err);
   for (size_t i = 0; i < n; i++)
-    if ((all || filters || container_state (&v[i]) == CONTAINER_RUNNING) && passes_filters (&v[i], filters))
+    if (listed (&v[i], all || last > 0, filters) && passes_filters (&v[i], filters))
       {
         struct container t = v[kept];
         v[kept++] = v[i];
         v[i] = t;
       }
   qsort (v, kept, sizeof *v, newest_first);
+  if (last > 0 && (size_t) last < kept)
+    kept = (size_t) last;
   if (strcmp (format, "json") == 0)
     print_json (v, kept);
   else if (quiet && strcmp (format, "table") == 0)
@@ -427,7 +489,7 @@ cmd_rm (int argc, char **argv)
       int r = remove_one (s, *n, force, volumes, &err);
       if (r == 0)
         puts (*n);
-      else if (r == 1 && !all)
+      else if (r == 1 && !all && !force) /* -f: gone already is fine (docker, podman) */
         fprintf (stderr, "crunlocal: no such container: %s\n", *n), ret = ret ? ret : 1;
       else if (r < 0)
         ret = cli_fail (&err);

@@ -197,11 +197,11 @@ static const char main_usage[] =
   "  kill        Send a signal to running containers\n"
   "  wait        Wait for containers to exit; print their exit codes\n"
   "  start       Start exited containers again\n"
-  "  inspect     Show containers as JSON\n"
+  "  inspect     Show containers or images as JSON (-f: through a template)\n"
   "  exec        Run a command in a running container\n"
   "  attach      Attach to a detached container's terminal or output\n"
   "  container   Container commands: prune, and ls, rm, logs, inspect, ... as above\n"
-  "  image       Image commands: ls, rm, pull, inspect as images, rmi, pull\n"
+  "  image       Image commands: ls, rm, pull, inspect\n"
   "  pull        Pull an image from a registry or a local layout/archive\n"
   "  images      List images in the store\n"
   "  rmi         Remove images\n"
@@ -264,6 +264,7 @@ static const struct
   { "wait", cmd_wait, false },
   { "start", cmd_start, true },
   { "inspect", cmd_inspect, false },
+  { "image inspect", cmd_image_inspect, false }, /* only as `image inspect` */
   { "exec", cmd_exec, true },
   { "attach", cmd_attach, false },
   { "volume", cmd_volume, false },
@@ -280,7 +281,7 @@ static const struct
   { "container", "start", "start" }, { "container", "stop", "stop" },   { "container", "kill", "kill" },
   { "container", "wait", "wait" },   { "container", "exec", "exec" },   { "container", "attach", "attach" },
   { "container", "run", "run" },     { "image", "ls", "images" },       { "image", "list", "images" },
-  { "image", "rm", "rmi" },          { "image", "pull", "pull" },
+  { "image", "rm", "rmi" },          { "image", "pull", "pull" },       { "image", "inspect", "image inspect" },
 };
 
 /* The command argv[1] names, through an alias (then *shift is 1); -1
@@ -314,7 +315,7 @@ dispatch (int argc, char **argv)
       return commands[i].fn (argc - 1 - shift, argv + 1 + shift);
     }
   if (strcmp (argv[1], "image") == 0)
-    return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal image\" (ls, rm, pull)",
+    return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal image\" (ls, rm, pull, inspect)",
                             argc > 2 ? argv[2] : "");
   return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal\"", argv[1]);
 }

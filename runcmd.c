@@ -46,8 +46,8 @@ static const char run_options[] =
   "  -w, --workdir DIR            working directory (created if missing)\n"
   "  -u, --user USER[:GROUP]      name, uid, uid:gid or name:group\n"
   "      --entrypoint CMD         replace the image's entrypoint (\"\" clears it)\n"
-  "      --hostname NAME          the container's hostname (default: its short ID)\n"
-  "      --name NAME              the container's name\n"
+  "  -h, --hostname NAME          the container's hostname (default: its short ID)\n"
+  "      --name NAME              the container's name: [a-zA-Z0-9][a-zA-Z0-9_.-]*\n"
   "      --read-only              mount the root filesystem read-only\n"
   "      --rm                     remove the container when it exits\n"
   "  -d, --detach                 run in the background under a monitor; print the ID\n"
@@ -80,17 +80,22 @@ static const char run_usage[] =
   "\n"
   "Run a command in a new container (pulling the image when missing), or\n"
   "the OCI bundle DIR (a rootfs and config.json, as `crunlocal spec` or\n"
-  "`runc spec` write them).\n"
+  "`runc spec` write them).  Options end at IMAGE: what follows it is the\n"
+  "command and its arguments.\n"
   "\n"
   "Options:\n"
   "      --bundle DIR             run the OCI bundle DIR as its config.json says\n";
 
 static const char spec_usage[] =
-  "Usage: crunlocal spec [OPTIONS] IMAGE [COMMAND [ARG...]] -o DIR\n"
+  "Usage: crunlocal spec [OPTIONS] -o DIR IMAGE [COMMAND [ARG...]]\n"
+  "       crunlocal spec [OPTIONS] IMAGE [COMMAND [ARG...]] -o DIR\n"
   "\n"
   "Write an OCI bundle for IMAGE into DIR (new or empty): rootfs/ with the\n"
   "image's layers flattened, and the config.json `run` would execute.\n"
   "Run it with `crunlocal run --bundle DIR` (or any OCI runtime).\n"
+  "Options end at IMAGE, as for run; the one exception: without -o before\n"
+  "IMAGE, a last \"-o DIR\" (or --output DIR, --output=DIR) is the output,\n"
+  "not part of COMMAND.\n"
   "\n"
   "Options:\n"
   "  -o, --output DIR             the bundle directory (required)\n";
@@ -293,8 +298,9 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
     case 'w': o->spec.workdir = optarg; return 0;
     case 'u': o->spec.user = optarg; return 0;
     case OPT_ENTRYPOINT: o->spec.entrypoint = optarg; o->spec.entrypoint_set = true; return 0;
+    case 'h': /* -h is --hostname, as in docker and podman */
     case OPT_HOSTNAME: o->spec.hostname = optarg; return 0;
-    case OPT_NAME: o->name = optarg; return 0;
+    case OPT_NAME: o->name = optarg; return container_name_check (optarg, err);
     case OPT_READ_ONLY: o->spec.read_only = true; return 0;
     case OPT_RM: o->rm = true; return 0;
     case 'd': o->detach = true; return 0;
@@ -354,6 +360,24 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
   return cl_fail (err, 0, "unexpected option");
 }
 
+/* Options end at the image; `spec` takes, as the one exception, -o DIR
+   (--output DIR, --output=DIR) as its last arguments too — cut from the
+   command — when it was not given before the image. */
+static void
+take_trailing_output (int argc, char **argv, struct run_opts *o)
+{
+  if (argc - optind >= 3 && (strcmp (argv[argc - 2], "-o") == 0 || strcmp (argv[argc - 2], "--output") == 0))
+    {
+      o->output = argv[argc - 1];
+      argv[argc - 2] = NULL;
+    }
+  else if (argc - optind >= 2 && str_has_prefix (argv[argc - 1], "--output="))
+    {
+      o->output = argv[argc - 1] + strlen ("--output=");
+      argv[argc - 1] = NULL;
+    }
+}
+
 /* Returns 0, -1 (err set), or -2 (a usage error already printed). */
 static int
 parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
@@ -389,10 +413,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
 
   o->pull = "missing";
   o->tls_verify = true;
-  /* `spec IMAGE [CMD...] -o DIR`: the output may follow the command. */
-  if (o->is_spec && argc > 3 && (strcmp (argv[argc - 2], "-o") == 0 || strcmp (argv[argc - 2], "--output") == 0))
-    o->output = argv[argc - 1], argc -= 2;
-  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:ito:" : "+e:v:w:u:itdp:", longopts)) != -1)
+  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:h:ito:" : "+e:v:w:u:h:itdp:", longopts)) != -1)
     {
       if (c == -2)
         return -2;
@@ -413,6 +434,8 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     return cli_usage_error (cmd, "--bundle runs in the foreground: -d is not supported with it"), -2;
   if (o->bundle)
     return optind < argc ? (cli_usage_error (cmd, "--bundle runs the bundle's config.json: no IMAGE or COMMAND"), -2) : 0;
+  if (o->is_spec && !o->output)
+    take_trailing_output (argc, argv, o);
   if (o->is_spec && !o->output)
     return cli_usage_error (cmd, "\"crunlocal spec\" requires -o DIR"), -2;
   if (optind >= argc)
@@ -635,6 +658,9 @@ describe_container (struct container *c, const struct run_opts *o, const struct 
     strv_append (&c->ports, o->ports[i]);
   c->tty = o->spec.terminal;
   c->log_max_size = o->log_max_size;
+  c->labels = xcalloc (1, sizeof (char *));
+  for (size_t i = 0; o->labels && o->labels[i]; i++)
+    strv_append (&c->labels, o->labels[i]);
   c->entrypoint = xcalloc (1, sizeof (char *));
   if (o->spec.entrypoint_set && o->spec.entrypoint && *o->spec.entrypoint)
     strv_append (&c->entrypoint, o->spec.entrypoint);
@@ -751,7 +777,9 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
     printf ("%s\n", c.id);
   else if (ret == 0 && !o->detach)
     ret = start_and_wait (s, &c, &sp, &snap, code, err);
-  if ((o->rm && !o->detach) || (ret < 0 && c.pid == 0))
+  if (ret < 0 && c.pid == 0 && !o->rm && (err->status == 126 || err->status == 127))
+    container_keep_failed (s, &c, err->msg); /* as docker: "Created", with the error */
+  else if ((o->rm && !o->detach) || (ret < 0 && c.pid == 0))
     discard_container (s, &c);
   spec_clear (&sp);
   snapshot_clear (&snap);
@@ -872,7 +900,7 @@ static bool
 wants_help (int argc, char **argv)
 {
   for (int i = 1; i < argc && argv[i][0] == '-'; i++)
-    if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
+    if (strcmp (argv[i], "--help") == 0)
       return true;
   return false;
 }

@@ -1,12 +1,16 @@
-/* The subset of Go templates that `ps --format` and `images --format`
-   take: {{.Field}} (spaces allowed inside the braces) replaced by the
-   field's text, "\t" and "\n" as tab and newline; a leading "table "
+/* The subset of Go templates that `--format` takes (ps, images,
+   inspect): fields ({{.Field}}, {{.A.B}}, {{.}}), {{range}}, {{if}},
+   {{with}} and {{else}}, pipelines ("|"), and the functions json, index,
+   len, join, upper, lower, eq, ne and not; "\t" and "\n" in the text are
+   a tab and a newline.  A missing field prints "<no value>", as Go's does
+   over a map (docker's inspect).  For ps and images a leading "table "
    asks, as in podman, for a header row and tab-separated cells aligned
    in columns. */
 #ifndef CL_TEMPLATE_H
 #define CL_TEMPLATE_H
 
 #include <stddef.h>
+#include <yajl/yajl_tree.h>
 
 #include "error.h"
 
@@ -14,11 +18,15 @@
    is no such field. */
 typedef const char *(*template_lookup) (const char *field, const void *row, char *buf, size_t len);
 
+/* Over rows (ps, images): a field is the lookup's text. */
 /* Check once that every field exists (rows may be none). */
 int template_check (const char *fmt, template_lookup lookup, const void *sample,
                     struct cl_error *err);
 /* The rendered text, malloc'd (no newline added). */
 char *template_render (const char *fmt, template_lookup lookup, const void *row);
+
+/* Over a JSON document (inspect): the rendered text, malloc'd in *out. */
+int template_render_json (const char *fmt, yajl_val doc, char **out, struct cl_error *err);
 
 /* Print n rows (an array of row_size each) a line each.  For "table FMT"
    the header names each field — from `headers` ({field, header} pairs up

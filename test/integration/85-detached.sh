@@ -77,9 +77,11 @@ sleep 0.5
 expect "run -d from a terminal: closing the terminal leaves the container running" sh -c "\"$CL\" ps | grep -q 'Up .*onterm\$'"
 "$CL" rm -f onterm >/dev/null
 
-# A failed start leaves nothing; --rm removes it after the exit.
+# A failed start leaves it Created with the reason (docker, podman);
+# --rm removes it after the exit.
 run_cl run -d --name bad "$BB" no-such-command
-expect "run -d of a missing command: exit 127 with the reason, nothing left" sh -c "[ $RC = 127 ] && printf '%s' \"\$1\" | grep -q 'no-such-command: executable file not found' && ! \"$CL\" ps -a | grep -q bad" _ "$ERR"
+expect "run -d of a missing command: exit 127 with the reason, left Created" sh -c "[ $RC = 127 ] && printf '%s' \"\$1\" | grep -q 'no-such-command: executable file not found' && \"$CL\" ps -a | grep -q 'Created .*bad\$'" _ "$ERR"
+"$CL" rm bad >/dev/null
 "$CL" run -d --rm --name gone "$BB" sh -c 'exit 3' >/dev/null
 until_ok sh -c "! \"$CL\" ps -a | grep -q gone"
 expect "run -d --rm: the container disappears after its exit" sh -c "! \"$CL\" ps -a | grep -q gone && ! ls '$(cdir)' | grep -q '^\.rm-'"

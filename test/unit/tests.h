@@ -22,6 +22,9 @@ void test_logfmt_when (void);
 void test_log_writer (void);
 void test_exitrec (void);
 void test_template (void);
+void test_template_json_fields (void);
+void test_template_json_actions (void);
+void test_template_json_errors (void);
 void test_detach_keys (void);
 void test_pty_buf (void);
 void test_restart_policy (void);
@@ -59,6 +62,9 @@ void test_flatten_subtree (void);
   { "log_writer", test_log_writer }, \
   { "exitrec", test_exitrec }, \
   { "template", test_template }, \
+  { "template_json_fields", test_template_json_fields }, \
+  { "template_json_actions", test_template_json_actions }, \
+  { "template_json_errors", test_template_json_errors }, \
   { "detach_keys", test_detach_keys }, \
   { "pty_buf", test_pty_buf }, \
   { "restart_policy", test_restart_policy }, \

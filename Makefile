@@ -19,7 +19,7 @@ LDLIBS += $(PKG_LIBS) -lpthread
 LIB_SRCS = error.c util.c digest.c ref.c json.c store.c gc.c unpack.c image.c \
 	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c \
 	flatten.c ocispec.c exitrec.c logfmt.c detach.c template.c pty.c attach.c \
-	restart.c sealed.c etcfiles.c
+	restart.c sealed.c etcfiles.c bpf.c sysnr.c seccomp.c scprofile.c
 SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c exec.c foreground.c $(LIB_SRCS)
 # The monitor: a small static program of its own, carried inside crunlocal
 # (detach.c) — it stays resident for every detached container.
@@ -49,6 +49,8 @@ crunlocal-monitor: $(MONITOR_SRCS) $(HDRS)
 	  -fdata-sections -Wl,--gc-sections -o $@ $(MONITOR_SRCS)
 
 detach.o: crunlocal-monitor
+
+sysnr.o: sysnr_table.h
 
 crunlocal: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)

@@ -29,6 +29,10 @@ void test_spec_caps_ulimits (void);
 void test_spec_privileged (void);
 void test_etc_resolv (void);
 void test_etc_hosts (void);
+void test_seccomp_default (void);
+void test_seccomp_caps (void);
+void test_seccomp_args (void);
+void test_seccomp_profile (void);
 
 #define UNIT_TESTS                                                           \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
@@ -48,6 +52,10 @@ void test_etc_hosts (void);
       { "pty_buf", test_pty_buf }, { "restart_policy", test_restart_policy }, \
       { "spec_caps_ulimits", test_spec_caps_ulimits },                       \
       { "spec_privileged", test_spec_privileged },                           \
-      { "etc_resolv", test_etc_resolv }, { "etc_hosts", test_etc_hosts },
+      { "etc_resolv", test_etc_resolv }, { "etc_hosts", test_etc_hosts },  \
+      { "seccomp_default", test_seccomp_default },                           \
+      { "seccomp_caps", test_seccomp_caps },                                 \
+      { "seccomp_args", test_seccomp_args },                                 \
+      { "seccomp_profile", test_seccomp_profile },
 
 #endif

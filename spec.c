@@ -683,7 +683,7 @@ spec_from_image (const struct image_config *img, const struct spec_opts *o,
   apply_masks (s, o);
   if (set_caps (s, o, err) < 0 || set_rlimits (s, o, err) < 0 || set_seccomp (s, o, err) < 0)
     return -1;
-  s->no_new_privs = true;
+  s->no_new_privs = !o->new_privs;
   s->init = o->init;
   s->namespaces = NS_PID | NS_MOUNT | NS_UTS | NS_IPC | NS_CGROUP
                   | (o->network_none ? NS_NET : 0) | (o->n_uid_maps ? NS_USER : 0);

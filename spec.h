@@ -55,6 +55,7 @@ struct spec_opts
      mask=, unmask= paths (unmask ALL: every masked and read-only one). */
   const char *seccomp, *seccomp_json;
   char **mask, **unmask;
+  bool new_privs; /* no-new-privileges=false: setuid binaries work */
 };
 
 /* Reads a file of the image (for /etc/passwd, /etc/group); returns a

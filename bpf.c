@@ -29,10 +29,20 @@ bpf_prog_clear (struct bpf_prog *p)
   memset (p, 0, sizeof *p);
 }
 
+/* Room for one more of n items of `size` in *v: 64, then doubling. */
+static void
+grow (void *v, size_t n, size_t size)
+{
+  void **pv = v;
+
+  if (n >= 64 ? (n & (n - 1)) == 0 : n == 0)
+    *pv = xrealloc (*pv, (n ? 2 * n : 64) * size);
+}
+
 int
 bpf_label (struct bpf_prog *p)
 {
-  p->labels = xrealloc (p->labels, (p->n_labels + 1) * sizeof *p->labels);
+  grow (&p->labels, p->n_labels, sizeof *p->labels);
   p->labels[p->n_labels] = -1;
   return (int) p->n_labels++;
 }
@@ -57,9 +67,7 @@ emit (struct bpf_prog *p, struct sock_filter insn)
 static void
 add_fixup (struct bpf_prog *p, enum fixup_field field, int label)
 {
-  /* One insn has at most two fixups; growing one at a time is fine for
-     programs of a few thousand instructions. */
-  p->fixups = xrealloc (p->fixups, (p->n_fixups + 1) * sizeof *p->fixups);
+  grow (&p->fixups, p->n_fixups, sizeof *p->fixups);
   p->fixups[p->n_fixups++] = (struct bpf_fixup){ p->n - 1, field, label };
 }
 

@@ -124,10 +124,14 @@ static const struct dflt_rule dflt_rules[] = {
 static char **
 strv_dup (const char *const *v)
 {
-  char **out = xcalloc (1, sizeof (char *));
+  size_t n = 0;
+  char **out;
 
-  for (size_t i = 0; v && v[i]; i++)
-    strv_append (&out, v[i]);
+  while (v && v[n])
+    n++;
+  out = xcalloc (n + 1, sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    out[i] = xstrdup (v[i]);
   return out;
 }
 

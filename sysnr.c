@@ -60,15 +60,23 @@ by_name (const void *key, const void *elem)
   return strcmp (key, ((const struct sysnr_entry *) elem)->name);
 }
 
-long
-sysnr_lookup (const char *name, enum sysnr_abi abi)
+void
+sysnr_lookup_all (const char *name, long nr[ABI_COUNT])
 {
   const struct sysnr_entry *e
       = bsearch (name, table, sizeof table / sizeof table[0], sizeof table[0], by_name);
 
-  if (!e || e->nr[abi] < 0)
-    return -1;
-  return (long) abis[abi].nr_bit + e->nr[abi];
+  for (int abi = 0; abi < ABI_COUNT; abi++)
+    nr[abi] = !e || e->nr[abi] < 0 ? -1 : (long) abis[abi].nr_bit + e->nr[abi];
+}
+
+long
+sysnr_lookup (const char *name, enum sysnr_abi abi)
+{
+  long nr[ABI_COUNT];
+
+  sysnr_lookup_all (name, nr);
+  return nr[abi];
 }
 
 const char *

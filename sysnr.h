@@ -34,8 +34,13 @@ int sysnr_abi_by_name (const char *oci_name);
 /* The ABI this binary runs as. */
 enum sysnr_abi sysnr_native (void);
 
+/* Every number, less the ABI's nr_bit, is below this. */
+#define SYSNR_MAX 1024
+
 /* The number of `name` on `abi` (with its nr_bit), -1 when it has none. */
 long sysnr_lookup (const char *name, enum sysnr_abi abi);
+/* The same on every ABI at once. */
+void sysnr_lookup_all (const char *name, long nr[ABI_COUNT]);
 
 /* The name of number `nr` on `abi`, NULL when none (for tests, errors). */
 const char *sysnr_name (enum sysnr_abi abi, long nr);

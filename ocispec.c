@@ -315,10 +315,10 @@ parse_sc_rule (yajl_val v, bool profile, struct spec_sc_rule *r, size_t i, struc
   if (parse_sc_action (v, "action", "errnoRet", &r->action, &r->ret, where, err) < 0
       || parse_sc_args (json_get_arr (v, "args"), r, where, err) < 0)
     return -1;
-  strcat (where, ".includes");
+  snprintf (where, sizeof where, "syscalls[%zu].includes", i);
   if (parse_sc_cond (json_get_obj (v, "includes"), &r->includes, where, err) < 0)
     return -1;
-  strcpy (where + strlen (where) - strlen ("includes"), "excludes");
+  snprintf (where, sizeof where, "syscalls[%zu].excludes", i);
   return parse_sc_cond (json_get_obj (v, "excludes"), &r->excludes, where, err);
 }
 
@@ -472,7 +472,10 @@ spec_seccomp_clear (struct spec_seccomp *sc)
 {
   strv_free (sc->arches);
   for (size_t i = 0; i < sc->n_arch_map; i++)
-    free (sc->arch_map[i].arch), strv_free (sc->arch_map[i].subs);
+    {
+      free (sc->arch_map[i].arch);
+      strv_free (sc->arch_map[i].subs);
+    }
   free (sc->arch_map);
   for (size_t i = 0; i < sc->n_rules; i++)
     {

@@ -353,6 +353,12 @@ append_paths (char ***v, const char *list)
     strv_append (v, p);
 }
 
+static bool
+key_is (const char *arg, size_t klen, const char *key)
+{
+  return strlen (key) == klen && strncmp (arg, key, klen) == 0;
+}
+
 /* --security-opt, docker's spellings (KEY=VALUE, or the older KEY:VALUE). */
 static int
 parse_security_opt (struct run_opts *o, const char *arg, struct cl_error *err)
@@ -360,7 +366,7 @@ parse_security_opt (struct run_opts *o, const char *arg, struct cl_error *err)
   size_t klen = strcspn (arg, "=:");
   const char *val = arg[klen] ? arg + klen + 1 : NULL;
 
-  if (strncmp (arg, "seccomp", klen) == 0 && klen == 7 && val && *val)
+  if (key_is (arg, klen, "seccomp") && val && *val)
     {
       free (o->seccomp_text);
       o->seccomp_text = NULL;
@@ -371,18 +377,18 @@ parse_security_opt (struct run_opts *o, const char *arg, struct cl_error *err)
       o->spec.seccomp_json = o->seccomp_text;
       return 0;
     }
-  if (strncmp (arg, "no-new-privileges", klen) == 0 && klen == 17
+  if (key_is (arg, klen, "no-new-privileges")
       && (!val || strcmp (val, "true") == 0 || strcmp (val, "false") == 0))
     {
       o->spec.new_privs = val && strcmp (val, "false") == 0;
       return 0;
     }
-  if (strncmp (arg, "mask", klen) == 0 && klen == 4 && val && val[0] == '/')
+  if (key_is (arg, klen, "mask") && val && val[0] == '/')
     {
       append_paths (&o->spec.mask, val);
       return 0;
     }
-  if (strncmp (arg, "unmask", klen) == 0 && klen == 6 && val && (val[0] == '/' || !strcmp (val, "ALL")))
+  if (key_is (arg, klen, "unmask") && val && (val[0] == '/' || strcmp (val, "ALL") == 0))
     {
       append_paths (&o->spec.unmask, val);
       return 0;

@@ -3,9 +3,12 @@
    architecture first (x86_64 with x32 and i386, aarch64; any other gets
    EPERM), then finds the call's number in a binary search over the
    ranges of numbers that share an action, then tests arguments for the
-   calls whose rules have them (first matching rule wins, a rule's
-   conditions all hold).  A name not known on an architecture is skipped,
-   as libseccomp and runc skip it. */
+   calls whose rules have them: a call's rules with conditions in the
+   profile's order (the first whose conditions all hold decides), then its
+   rule without, then the default action.  A name not known on an
+   architecture is skipped, as libseccomp and runc skip it.  64-bit
+   arguments are compared whole on x86_64 and aarch64, their low 32 bits
+   on i386 and x32 (as libseccomp does). */
 #ifndef CL_SECCOMP_H
 #define CL_SECCOMP_H
 

@@ -654,9 +654,10 @@ set_seccomp (struct spec *s, const struct spec_opts *o, struct cl_error *err)
       scprofile_default (&h, s->seccomp);
       return 0;
     }
-  if (!o->seccomp_json || scprofile_load (o->seccomp_json, &h, s->seccomp, err) < 0)
-    return o->seccomp_json ? cl_wrap (err, "seccomp profile %s", o->seccomp)
-                           : cl_fail (err, EINVAL, "seccomp profile %s: not read", o->seccomp);
+  if (!o->seccomp_json)
+    return cl_fail (err, EINVAL, "seccomp profile %s: not read", o->seccomp);
+  if (scprofile_load (o->seccomp_json, &h, s->seccomp, err) < 0)
+    return cl_wrap (err, "seccomp profile %s", o->seccomp);
   return 0;
 }
 

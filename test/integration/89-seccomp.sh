@@ -74,7 +74,8 @@ out=$("$CL" run --rm --init "$BB" sh -c 'grep "^Seccomp:" /proc/1/status /proc/s
 expect "--init: the command has the filter (2), our init has none (0)" [ "$RC" = 0 -a "$(echo $out)" = "0 2" ]
 # exec: the container's spec, filter included.
 "$CL" run -d --name sc1 "$BB" sleep 60 >/dev/null 2>"$T/err"
-out=$("$CL" exec sc1 $PROBE sh -c 'grep "^Seccomp:" /proc/self/status' 2>"$T/err")
+out=$("$CL" exec sc1 grep "^Seccomp:" /proc/1/status 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+expect "run -d: the container's PID 1 (under the monitor) has the filter" sh -c "[ $RC = 0 ] && printf '%s' \"\$1\" | grep -q 'Seccomp:.2'" _ "$out"
 out=$("$CL" exec sc1 sh -c 'grep "^Seccomp:" /proc/self/status; unshare -U true; echo rc=$?' 2>&1); RC=$?; ERR=$out
 expect "exec: the process has the container's filter (unshare -U refused)" sh -c "printf '%s\n' \"\$1\" | grep -q '^Seccomp:.2$' && printf '%s\n' \"\$1\" | grep -q 'rc=1'" _ "$out"
 sec=$("$CL" inspect sc1 | jq -c '.[0].HostConfig.SecurityOpt')

@@ -347,20 +347,23 @@ static int
 parse_seccomp (yajl_val v, bool profile, struct spec_seccomp *sc, struct cl_error *err)
 {
   static const char *const keys[] = { "defaultAction", "defaultErrnoRet", "architectures", "archMap",
-                                      "syscalls", NULL };
-  yajl_val rules = json_get_arr (v, "syscalls");
+                                      "syscalls", "flags", NULL };
+  yajl_val rules = json_get_arr (v, "syscalls"), flags = json_get (v, "flags");
   size_t n = rules ? rules->u.array.len : 0;
 
   memset (sc, 0, sizeof *sc);
   if (!v || !YAJL_IS_OBJECT (v))
     return cl_fail (err, EINVAL, "seccomp: not a JSON object");
   if (only_keys (v, profile ? keys : (const char *const[]){ "defaultAction", "defaultErrnoRet",
-                                                            "architectures", "syscalls", NULL },
+                                                            "architectures", "syscalls", "flags", NULL },
                  "", err) < 0
       || parse_sc_action (v, "defaultAction", "defaultErrnoRet", &sc->default_action, &sc->default_ret, "",
                           err) < 0
       || parse_sc_archmap (json_get_arr (v, "archMap"), sc, err) < 0)
     return -1;
+  /* Tools write an empty list; a flag asks for what we do not do. */
+  if (flags && (!YAJL_IS_ARRAY (flags) || flags->u.array.len))
+    return cl_fail (err, ENOTSUP, "seccomp: unsupported field \"flags\" (filter flags)");
   sc->arches = strv_or_empty (v, "architectures");
   sc->rules = xcalloc (n + 1, sizeof *sc->rules);
   for (size_t i = 0; i < n; i++)

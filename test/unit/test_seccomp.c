@@ -252,6 +252,7 @@ test_seccomp_profile (void)
       "\"SCMP_ACT_ALLOW\", \"includes\": {\"minKernel\": \"4.8\", \"foo\": 1}}]}",
       "\"syscalls[0].includes.foo\"" },
     { "{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}", "unsupported action \"SCMP_ACT_NOTIFY\"" },
+    { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"]}", "\"flags\"" },
     { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"getpid\"], \"action\": "
       "\"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 7, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}",
       "index 0-5" },
@@ -268,6 +269,12 @@ test_seccomp_profile (void)
                           &p, &err)
          == 0);
   CHECK (on (&p, ABI_X86_64, "mkdir", 0) == (SECCOMP_RET_ERRNO | EACCES));
+  /* An empty flags list, as tools write it, is fine. */
+  {
+    cleanup_bpf_prog struct bpf_prog q = { 0 };
+    CHECK (compile_profile ("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"flags\": []}", &q, &err) == 0);
+    CHECK (on (&q, ABI_X86_64, "getpid", 0) == EPERM_RET);
+  }
   CHECK (on (&p, ABI_X86_64, "mkdirat", 0) == (SECCOMP_RET_ERRNO | EACCES));
   CHECK (on (&p, ABI_X86_64, "getpid", 0) == ALLOW && on (&p, ABI_X86_64, "getppid", 0) == ALLOW);
   /* Not listed: i386 and x32 are refused whole. */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "pty.h"
+#include "seccomp.h"
 #include "util.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -507,13 +508,32 @@ take_stdio (const struct ns_stdio *stdio, struct cl_error *err)
   return 0;
 }
 
+/* runc's order: with no_new_privs the filter goes on last, right before
+   execve (after --init's fork: our init is not the container's program);
+   without it, loading one needs CAP_SYS_ADMIN, which set_identity is
+   about to drop, so it goes on before.  Returns the filter still to
+   install. */
+static const struct bpf_prog *
+seccomp_early (const struct spec *s, const struct bpf_prog *filter, int sync)
+{
+  struct cl_error err = { 0 };
+
+  if (!filter || s->no_new_privs)
+    return filter;
+  if (seccomp_install (filter, &err) < 0)
+    child_fail (sync, 125, &err);
+  return NULL;
+}
+
 static void __attribute__ ((noreturn))
-child_exec (const struct spec *s, int sync)
+child_exec (const struct spec *s, const struct bpf_prog *filter, int sync)
 {
   struct cl_error err = { 0 };
   extern char **environ;
   int e;
 
+  if (filter && seccomp_install (filter, &err) < 0)
+    child_fail (sync, 125, &err);
   environ = s->env;
   execvp (s->args[0], s->args);
   e = errno;
@@ -547,7 +567,7 @@ shell_status (int status)
    only make them "caught", because the kernel drops a signal that a
    namespace's init does not catch (pid_namespaces(7)). */
 static void __attribute__ ((noreturn))
-init_main (const struct spec *s, int sync)
+init_main (const struct spec *s, const struct bpf_prog *filter, int sync)
 {
   sigset_t all, none;
   pid_t child;
@@ -569,7 +589,7 @@ init_main (const struct spec *s, int sync)
       for (int sig = 1; sig < NSIG; sig++)
         signal (sig, SIG_DFL);
       sigprocmask (SIG_SETMASK, &none, NULL);
-      child_exec (s, sync);
+      child_exec (s, filter, sync);
     }
   /* Hold nothing the container's files or the caller's locks need. */
   syscall (SYS_close_range, 3, ~0U, 0);
@@ -613,7 +633,7 @@ maps_id (const struct spec_idmap *m, size_t n, unsigned long id)
 
 static void __attribute__ ((noreturn))
 child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
-            const struct ns_stdio *stdio, int sync)
+            const struct ns_stdio *stdio, const struct bpf_prog *filter, int sync)
 {
   struct cl_error err = { 0 };
   char go;
@@ -637,6 +657,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
       || enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0
       || (s->terminal && send_console (s, true, sync, &err) < 0))
     child_fail (sync, 125, &err);
+  filter = seccomp_early (s, filter, sync);
   /* With a single mapping, setgroups is denied (user_namespaces(7)). */
   if (set_identity (s, !in_userns || s->n_gid_maps > 1 || s->gid_maps[0].size > 1, &err) < 0
       || (s->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
@@ -648,9 +669,9 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   make_undumpable (&err);
   syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
   if (s->init)
-    init_main (s, sync);
+    init_main (s, filter, sync);
   sigprocmask (SIG_UNBLOCK, blocked, NULL);
-  child_exec (s, sync);
+  child_exec (s, filter, sync);
 }
 
 static unsigned long
@@ -760,9 +781,13 @@ int
 ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
           const struct ns_stdio *stdio, struct ns_proc *proc, struct cl_error *err)
 {
+  /* The filter is compiled here, where an error is simply returned. */
+  cleanup_bpf_prog struct bpf_prog filter = { 0 };
   int sv[2];
   pid_t pid;
 
+  if (s->seccomp && seccomp_compile (s->seccomp, &filter, err) < 0)
+    return cl_wrap (err, "linux.seccomp");
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return cl_fail (err, errno, "socketpair");
   /* A raw clone: the new PID namespace must hold the child itself. */
@@ -777,7 +802,7 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
   if (pid == 0)
     {
       close (sv[0]);
-      child_main (s, ov, blocked, stdio, sv[1]);
+      child_main (s, ov, blocked, stdio, s->seccomp ? &filter : NULL, sv[1]);
     }
   close (sv[1]);
   if ((s->namespaces & NS_USER)
@@ -856,15 +881,18 @@ ns_join (pid_t pid, struct cl_error *err)
 }
 
 static void __attribute__ ((noreturn))
-spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio, int sync)
+spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio,
+              const struct bpf_prog *filter, int sync)
 {
   struct cl_error err = { 0 };
   bool single_id = s->n_gid_maps == 1 && s->gid_maps[0].size == 1;
 
   if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0
       || make_undumpable (&err) < 0 || null_stdio_inside (stdio, &err) < 0 || enter_cwd (s->cwd, &err) < 0
-      || set_rlimits (s, &err) < 0 || (s->terminal && send_console (s, false, sync, &err) < 0)
-      || set_identity (s, !single_id, &err) < 0
+      || set_rlimits (s, &err) < 0 || (s->terminal && send_console (s, false, sync, &err) < 0))
+    child_fail (sync, 125, &err);
+  filter = seccomp_early (s, filter, sync);
+  if (set_identity (s, !single_id, &err) < 0
       || (s->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
           && cl_fail (&err, errno, "no_new_privs") < 0))
     child_fail (sync, 125, &err);
@@ -872,17 +900,21 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
   make_undumpable (&err);
   syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
   sigprocmask (SIG_UNBLOCK, blocked, NULL);
-  child_exec (s, sync);
+  child_exec (s, filter, sync);
 }
 
 int
 ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio,
           struct ns_proc *proc, struct cl_error *err)
 {
+  /* The filter is compiled here, where an error is simply returned. */
+  cleanup_bpf_prog struct bpf_prog filter = { 0 };
   int sv[2];
   pid_t pid;
   int ret;
 
+  if (s->seccomp && seccomp_compile (s->seccomp, &filter, err) < 0)
+    return cl_wrap (err, "linux.seccomp");
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return cl_fail (err, errno, "socketpair");
   pid = fork ();
@@ -894,7 +926,7 @@ ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *
   if (pid == 0)
     {
       close (sv[0]);
-      spawned_main (s, blocked, stdio, sv[1]);
+      spawned_main (s, blocked, stdio, s->seccomp ? &filter : NULL, sv[1]);
     }
   close (sv[1]);
   ret = await_child (pid, sv[0], &proc->console, err);

@@ -182,13 +182,221 @@ parse_namespaces (yajl_val arr, struct spec *s, struct cl_error *err)
   return 0;
 }
 
+/* linux.seccomp, and docker's profile files: one parser.  The names are
+   libseccomp's, as the runtime-spec and docker use them. */
+static const char *const sc_action_names[] = {
+  [SC_ACT_KILL_THREAD] = "SCMP_ACT_KILL", [SC_ACT_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
+  [SC_ACT_TRAP] = "SCMP_ACT_TRAP",        [SC_ACT_ERRNO] = "SCMP_ACT_ERRNO",
+  [SC_ACT_TRACE] = "SCMP_ACT_TRACE",      [SC_ACT_ALLOW] = "SCMP_ACT_ALLOW",
+  [SC_ACT_LOG] = "SCMP_ACT_LOG",
+};
+static const char *const sc_op_names[] = {
+  [SC_OP_NE] = "SCMP_CMP_NE", [SC_OP_LT] = "SCMP_CMP_LT", [SC_OP_LE] = "SCMP_CMP_LE",
+  [SC_OP_EQ] = "SCMP_CMP_EQ", [SC_OP_GE] = "SCMP_CMP_GE", [SC_OP_GT] = "SCMP_CMP_GT",
+  [SC_OP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+};
+
+static int
+name_index (const char *const *names, size_t n, const char *s)
+{
+  for (size_t i = 0; s && i < n; i++)
+    if (strcmp (names[i], s) == 0)
+      return (int) i;
+  return -1;
+}
+
+/* Every key of `obj` is one of `allowed`: a profile never runs with a
+   part of it silently ignored. */
+static int
+only_keys (yajl_val obj, const char *const *allowed, const char *where, struct cl_error *err)
+{
+  for (size_t i = 0; obj && YAJL_IS_OBJECT (obj) && i < obj->u.object.len; i++)
+    {
+      size_t k = 0;
+      while (allowed[k] && strcmp (allowed[k], obj->u.object.keys[i]) != 0)
+        k++;
+      if (!allowed[k])
+        return cl_fail (err, ENOTSUP, "seccomp: unsupported field \"%s%s%s\"", where, *where ? "." : "",
+                        obj->u.object.keys[i]);
+    }
+  return 0;
+}
+
+/* A 64-bit unsigned value, exactly: yajl keeps a number's text. */
+static bool
+get_u64 (yajl_val obj, const char *key, unsigned long long *out)
+{
+  yajl_val v = json_get (obj, key);
+  char *end;
+
+  if (!v || !YAJL_IS_NUMBER (v) || !v->u.number.r || v->u.number.r[0] == '-')
+    return false;
+  errno = 0;
+  *out = strtoull (v->u.number.r, &end, 10);
+  return errno == 0 && *end == '\0';
+}
+
+static int
+parse_sc_action (yajl_val obj, const char *akey, const char *rkey, enum spec_sc_action *action,
+                 unsigned *ret, const char *where, struct cl_error *err)
+{
+  int a = name_index (sc_action_names, sizeof sc_action_names / sizeof sc_action_names[0],
+                      json_get_str (obj, akey));
+  unsigned long long r = 0;
+
+  if (a < 0 && strcmp (json_get_str (obj, akey) ?: "", "SCMP_ACT_KILL_THREAD") == 0)
+    a = SC_ACT_KILL_THREAD;
+  if (a < 0)
+    return cl_fail (err, ENOTSUP, "seccomp: %s%s%s: unsupported action \"%s\"", where, *where ? "." : "", akey,
+                    json_get_str (obj, akey) ?: "");
+  if (json_get (obj, rkey) && (!get_u64 (obj, rkey, &r) || r > 0xffff))
+    return cl_fail (err, EINVAL, "seccomp: %s%s%s must be a small number", where, *where ? "." : "", rkey);
+  *action = (enum spec_sc_action) a;
+  *ret = json_get (obj, rkey) ? (unsigned) r : a == SC_ACT_ERRNO ? EPERM : 0;
+  return 0;
+}
+
+static int
+parse_sc_args (yajl_val arr, struct spec_sc_rule *r, const char *where, struct cl_error *err)
+{
+  static const char *const keys[] = { "index", "value", "valueTwo", "op", NULL };
+  size_t n = arr ? arr->u.array.len : 0;
+
+  r->args = xcalloc (n + 1, sizeof *r->args);
+  for (size_t i = 0; i < n; i++, r->n_args++)
+    {
+      yajl_val a = arr->u.array.values[i];
+      struct spec_sc_arg *sa = &r->args[i];
+      unsigned long long index = 0;
+      int op = name_index (sc_op_names, sizeof sc_op_names / sizeof sc_op_names[0], json_get_str (a, "op"));
+      char at[96];
+      snprintf (at, sizeof at, "%s.args[%zu]", where, i);
+      if (only_keys (a, keys, at, err) < 0)
+        return -1;
+      if (!get_u64 (a, "index", &index) || index > 5 || !get_u64 (a, "value", &sa->value) || op < 0)
+        return cl_fail (err, EINVAL, "seccomp: %s needs an index 0-5, a value and a known op", at);
+      if (json_get (a, "valueTwo") && !get_u64 (a, "valueTwo", &sa->value_two))
+        return cl_fail (err, EINVAL, "seccomp: %s.valueTwo must be a number", at);
+      sa->index = (unsigned) index;
+      sa->op = (enum spec_sc_op) op;
+    }
+  return 0;
+}
+
+static int
+parse_sc_cond (yajl_val c, struct spec_sc_cond *out, const char *where, struct cl_error *err)
+{
+  static const char *const keys[] = { "caps", "arches", "minKernel", NULL };
+
+  if (only_keys (c, keys, where, err) < 0)
+    return -1;
+  out->caps = json_get_strv (c, "caps");
+  out->arches = json_get_strv (c, "arches");
+  out->min_kernel = json_get_str (c, "minKernel") ? xstrdup (json_get_str (c, "minKernel")) : NULL;
+  return 0;
+}
+
+static int
+parse_sc_rule (yajl_val v, bool profile, struct spec_sc_rule *r, size_t i, struct cl_error *err)
+{
+  static const char *const keys[] = { "names", "name", "action", "errnoRet", "args", "comment",
+                                      "includes", "excludes", NULL };
+  char where[48];
+
+  snprintf (where, sizeof where, "syscalls[%zu]", i);
+  if (only_keys (v, profile ? keys : (const char *const[]){ "names", "action", "errnoRet", "args", NULL },
+                 where, err) < 0)
+    return -1;
+  r->names = json_get_strv (v, "names");
+  if (!r->names && json_get_str (v, "name"))
+    strv_append (&r->names, json_get_str (v, "name"));
+  if (!r->names)
+    return cl_fail (err, EINVAL, "seccomp: %s has no names", where);
+  if (parse_sc_action (v, "action", "errnoRet", &r->action, &r->ret, where, err) < 0
+      || parse_sc_args (json_get_arr (v, "args"), r, where, err) < 0)
+    return -1;
+  snprintf (where, sizeof where, "syscalls[%zu].includes", i);
+  if (parse_sc_cond (json_get_obj (v, "includes"), &r->includes, where, err) < 0)
+    return -1;
+  snprintf (where, sizeof where, "syscalls[%zu].excludes", i);
+  return parse_sc_cond (json_get_obj (v, "excludes"), &r->excludes, where, err);
+}
+
+static int
+parse_sc_archmap (yajl_val arr, struct spec_seccomp *sc, struct cl_error *err)
+{
+  static const char *const keys[] = { "architecture", "subArchitectures", NULL };
+  size_t n = arr ? arr->u.array.len : 0;
+
+  sc->arch_map = xcalloc (n + 1, sizeof *sc->arch_map);
+  for (size_t i = 0; i < n; i++, sc->n_arch_map++)
+    {
+      yajl_val m = arr->u.array.values[i];
+      const char *arch = json_get_str (m, "architecture");
+      if (only_keys (m, keys, "archMap[]", err) < 0)
+        return -1;
+      if (!arch)
+        return cl_fail (err, EINVAL, "seccomp: archMap[%zu] has no architecture", i);
+      sc->arch_map[i].arch = xstrdup (arch);
+      sc->arch_map[i].subs = strv_or_empty (m, "subArchitectures");
+    }
+  return 0;
+}
+
+static int
+parse_seccomp (yajl_val v, bool profile, struct spec_seccomp *sc, struct cl_error *err)
+{
+  static const char *const keys[] = { "defaultAction", "defaultErrnoRet", "architectures", "archMap",
+                                      "syscalls", "flags", NULL };
+  yajl_val rules = json_get_arr (v, "syscalls"), flags = json_get (v, "flags");
+  size_t n = rules ? rules->u.array.len : 0;
+
+  memset (sc, 0, sizeof *sc);
+  if (!v || !YAJL_IS_OBJECT (v))
+    return cl_fail (err, EINVAL, "seccomp: not a JSON object");
+  if (only_keys (v, profile ? keys : (const char *const[]){ "defaultAction", "defaultErrnoRet",
+                                                            "architectures", "syscalls", "flags", NULL },
+                 "", err) < 0
+      || parse_sc_action (v, "defaultAction", "defaultErrnoRet", &sc->default_action, &sc->default_ret, "",
+                          err) < 0
+      || parse_sc_archmap (json_get_arr (v, "archMap"), sc, err) < 0)
+    return -1;
+  /* Tools write an empty list; a flag asks for what we do not do. */
+  if (flags && (!YAJL_IS_ARRAY (flags) || flags->u.array.len))
+    return cl_fail (err, ENOTSUP, "seccomp: unsupported field \"flags\" (filter flags)");
+  sc->arches = strv_or_empty (v, "architectures");
+  sc->rules = xcalloc (n + 1, sizeof *sc->rules);
+  for (size_t i = 0; i < n; i++)
+    {
+      sc->n_rules = i + 1; /* cleared whole even when it fails half-parsed */
+      if (parse_sc_rule (rules->u.array.values[i], profile, &sc->rules[i], i, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+spec_seccomp_parse (const char *text, bool profile, struct spec_seccomp *sc, struct cl_error *err)
+{
+  cleanup_json yajl_val doc = NULL;
+
+  memset (sc, 0, sizeof *sc);
+  if (json_parse (text, &doc, err) < 0)
+    return -1;
+  return parse_seccomp (doc, profile, sc, err);
+}
+
 static int
 parse_linux (yajl_val l, struct spec *s, struct cl_error *err)
 {
   s->masked_paths = strv_or_empty (l, "maskedPaths");
   s->readonly_paths = strv_or_empty (l, "readonlyPaths");
   if (json_get_obj (l, "seccomp"))
-    return cl_fail (err, ENOTSUP, "linux.seccomp is not supported yet: refusing to run less confined");
+    {
+      s->seccomp = xcalloc (1, sizeof *s->seccomp);
+      if (parse_seccomp (json_get_obj (l, "seccomp"), false, s->seccomp, err) < 0)
+        return cl_wrap (err, "linux");
+    }
   if (parse_namespaces (json_get_arr (l, "namespaces"), s, err) < 0
       || parse_maps (json_get_arr (l, "uidMappings"), &s->uid_maps, &s->n_uid_maps, err) < 0
       || parse_maps (json_get_arr (l, "gidMappings"), &s->gid_maps, &s->n_gid_maps, err) < 0)
@@ -221,6 +429,8 @@ spec_from_json (const char *text, struct spec *s, struct cl_error *err)
   hostname = json_get_str (doc, "hostname");
   s->hostname = xstrdup (hostname ? hostname : "");
   s->init = strcmp (json_get_str (json_get_obj (doc, "annotations"), SPEC_ANNOTATION_INIT) ?: "", "true") == 0;
+  if (json_get_str (json_get_obj (doc, "annotations"), SPEC_ANNOTATION_SECCOMP))
+    s->seccomp_profile = xstrdup (json_get_str (json_get_obj (doc, "annotations"), SPEC_ANNOTATION_SECCOMP));
   if (parse_process (json_get_obj (doc, "process"), s, err) < 0
       || parse_mounts (json_get_arr (doc, "mounts"), s, err) < 0)
     return -1;
@@ -252,6 +462,35 @@ bundle_load (const char *dir, struct spec *s, struct cl_error *err)
   return 0;
 }
 
+static void
+sc_cond_clear (struct spec_sc_cond *c)
+{
+  strv_free (c->caps);
+  strv_free (c->arches);
+  free (c->min_kernel);
+}
+
+void
+spec_seccomp_clear (struct spec_seccomp *sc)
+{
+  strv_free (sc->arches);
+  for (size_t i = 0; i < sc->n_arch_map; i++)
+    {
+      free (sc->arch_map[i].arch);
+      strv_free (sc->arch_map[i].subs);
+    }
+  free (sc->arch_map);
+  for (size_t i = 0; i < sc->n_rules; i++)
+    {
+      strv_free (sc->rules[i].names);
+      free (sc->rules[i].args);
+      sc_cond_clear (&sc->rules[i].includes);
+      sc_cond_clear (&sc->rules[i].excludes);
+    }
+  free (sc->rules);
+  memset (sc, 0, sizeof *sc);
+}
+
 void
 spec_clear (struct spec *s)
 {
@@ -277,6 +516,10 @@ spec_clear (struct spec *s)
   free (s->rlimits);
   free (s->uid_maps);
   free (s->gid_maps);
+  if (s->seccomp)
+    spec_seccomp_clear (s->seccomp);
+  free (s->seccomp);
+  free (s->seccomp_profile);
   memset (s, 0, sizeof *s);
 }
 
@@ -363,6 +606,57 @@ gen_mounts (yajl_gen g, const struct spec *s)
 }
 
 static void
+jg_kuint (yajl_gen g, const char *key, unsigned long long v)
+{
+  char buf[24];
+  int n = snprintf (buf, sizeof buf, "%llu", v);
+
+  jg_str (g, key);
+  yajl_gen_number (g, buf, (size_t) n);
+}
+
+static void
+gen_sc_action (yajl_gen g, const char *akey, const char *rkey, enum spec_sc_action a, unsigned ret)
+{
+  jg_kstr (g, akey, sc_action_names[a]);
+  if (a == SC_ACT_ERRNO || a == SC_ACT_TRACE)
+    jg_kuint (g, rkey, ret);
+}
+
+static void
+gen_seccomp (yajl_gen g, const struct spec_seccomp *sc)
+{
+  jg_str (g, "seccomp");
+  yajl_gen_map_open (g);
+  gen_sc_action (g, "defaultAction", "defaultErrnoRet", sc->default_action, sc->default_ret);
+  jg_kstrv (g, "architectures", sc->arches);
+  jg_str (g, "syscalls");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < sc->n_rules; i++)
+    {
+      const struct spec_sc_rule *r = &sc->rules[i];
+      yajl_gen_map_open (g);
+      jg_kstrv (g, "names", r->names);
+      gen_sc_action (g, "action", "errnoRet", r->action, r->ret);
+      jg_str (g, "args");
+      yajl_gen_array_open (g);
+      for (size_t k = 0; k < r->n_args; k++)
+        {
+          yajl_gen_map_open (g);
+          jg_kuint (g, "index", r->args[k].index);
+          jg_kuint (g, "value", r->args[k].value);
+          jg_kuint (g, "valueTwo", r->args[k].value_two);
+          jg_kstr (g, "op", sc_op_names[r->args[k].op]);
+          yajl_gen_map_close (g);
+        }
+      yajl_gen_array_close (g);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  yajl_gen_map_close (g);
+}
+
+static void
 gen_linux (yajl_gen g, const struct spec *s)
 {
   static const struct
@@ -392,6 +686,8 @@ gen_linux (yajl_gen g, const struct spec *s)
     }
   jg_kstrv (g, "maskedPaths", s->masked_paths);
   jg_kstrv (g, "readonlyPaths", s->readonly_paths);
+  if (s->seccomp)
+    gen_seccomp (g, s->seccomp);
   yajl_gen_map_close (g);
 }
 
@@ -415,6 +711,8 @@ spec_to_json (const struct spec *s, size_t *len)
   jg_str (g, "annotations");
   yajl_gen_map_open (g);
   jg_kstr (g, SPEC_ANNOTATION_INIT, s->init ? "true" : "false");
+  if (s->seccomp_profile)
+    jg_kstr (g, SPEC_ANNOTATION_SECCOMP, s->seccomp_profile);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   return json_gen_take (g, len);

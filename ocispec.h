@@ -41,6 +41,72 @@ enum spec_ns
   NS_USER = 1 << 6,
 };
 
+/* linux.seccomp (runtime-spec config-linux.md#seccomp).  The same
+   types hold a docker profile, whose rules may carry includes/excludes
+   (by capability, architecture, kernel) that the builder resolves
+   (scprofile.h) before a spec is written: a spec's rules have none. */
+enum spec_sc_action
+{
+  SC_ACT_KILL_THREAD, /* SCMP_ACT_KILL */
+  SC_ACT_KILL_PROCESS,
+  SC_ACT_TRAP,
+  SC_ACT_ERRNO,
+  SC_ACT_TRACE,
+  SC_ACT_ALLOW,
+  SC_ACT_LOG,
+};
+
+enum spec_sc_op
+{
+  SC_OP_NE,
+  SC_OP_LT,
+  SC_OP_LE,
+  SC_OP_EQ,
+  SC_OP_GE,
+  SC_OP_GT,
+  SC_OP_MASKED_EQ, /* (arg & value) == value_two */
+};
+
+struct spec_sc_arg
+{
+  unsigned index; /* 0..5 */
+  unsigned long long value, value_two;
+  enum spec_sc_op op;
+};
+
+struct spec_sc_cond
+{
+  char **caps, **arches; /* NULL when absent */
+  char *min_kernel;      /* "4.8", NULL when absent */
+};
+
+struct spec_sc_rule
+{
+  char **names;
+  enum spec_sc_action action;
+  unsigned ret; /* errnoRet for ERRNO (EPERM when the JSON omits it), TRACE's data */
+  struct spec_sc_arg *args;
+  size_t n_args;
+  struct spec_sc_cond includes, excludes; /* profiles only */
+};
+
+struct spec_sc_archmap
+{
+  char *arch;
+  char **subs;
+};
+
+struct spec_seccomp
+{
+  enum spec_sc_action default_action;
+  unsigned default_ret; /* defaultErrnoRet, EPERM when omitted */
+  char **arches;        /* empty: the native one */
+  struct spec_sc_archmap *arch_map; /* profiles only */
+  size_t n_arch_map;
+  struct spec_sc_rule *rules;
+  size_t n_rules;
+};
+
 struct spec
 {
   char **args, **env;
@@ -65,9 +131,21 @@ struct spec
   unsigned namespaces;
   struct spec_idmap *uid_maps, *gid_maps;
   size_t n_uid_maps, n_gid_maps;
+  struct spec_seccomp *seccomp; /* NULL: no filter */
+  char *seccomp_profile;        /* its source for inspect: "default", "unconfined" or a path */
 };
 
 #define SPEC_ANNOTATION_INIT "io.crunlocal.init"
+#define SPEC_ANNOTATION_SECCOMP "io.crunlocal.seccomp"
+
+void spec_seccomp_clear (struct spec_seccomp *sc);
+#define cleanup_spec_seccomp __attribute__ ((cleanup (spec_seccomp_clear)))
+
+/* Parse seccomp JSON: with `profile`, a docker/OCI seccomp profile file
+   (archMap, includes, excludes allowed); else the linux.seccomp object of
+   a spec.  A field outside the supported subset is an error naming it. */
+int spec_seccomp_parse (const char *json, bool profile, struct spec_seccomp *out,
+                        struct cl_error *err);
 
 void spec_clear (struct spec *s);
 #define cleanup_spec __attribute__ ((cleanup (spec_clear)))
@@ -76,7 +154,7 @@ void spec_clear (struct spec *s);
 char *spec_to_json (const struct spec *s, size_t *len);
 
 /* Parse a runtime-spec 1.x config.json into the spec ns.c executes.
-   Confinement crunlocal cannot honour yet (seccomp, hooks, joining a
+   Confinement crunlocal cannot honour yet (hooks, joining a
    namespace by path) is refused with a clear error rather than dropped,
    so a bundle never runs less confined than it asked; linux.resources
    and linux.devices are not applied (cgroups come in their own issue; the

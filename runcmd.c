@@ -72,6 +72,9 @@ static const char run_options[] =
   "      --device HOST[:CONTAINER[:rwm]]  bind a host device into the container\n"
   "      --shm-size SIZE          the size of /dev/shm (default 64m)\n"
   "      --label KEY=VALUE, --label-file FILE  labels for inspect and ps --filter\n"
+  "      --security-opt OPT       seccomp=unconfined | seccomp=PROFILE.json (docker's format),\n"
+  "                               no-new-privileges[=false], mask=PATH[:PATH...],\n"
+  "                               unmask=PATH[:PATH...] | unmask=ALL\n"
   "      --tls-verify=false       allow plain HTTP and unverified TLS when pulling\n";
 
 static const char run_usage[] =
@@ -119,6 +122,7 @@ struct run_opts
   bool is_spec;
   struct etc_opts etc; /* --dns, --add-host, ... */
   char **labels;       /* --label, --label-file: "K=V" */
+  char *seccomp_text;  /* --security-opt seccomp=FILE: its content */
 };
 
 static void
@@ -130,6 +134,9 @@ run_opts_clear (struct run_opts *o)
   strv_free (o->etc.add_hosts);
   strv_free (o->spec.devices);
   strv_free (o->labels);
+  free (o->seccomp_text);
+  strv_free (o->spec.mask);
+  strv_free (o->spec.unmask);
   strv_free (o->spec.env);
   strv_free (o->spec.env_files);
   strv_free (o->spec.tmpfs);
@@ -171,6 +178,7 @@ enum
   OPT_LOG_OPT, OPT_STOP_SIGNAL, OPT_RESTART, OPT_CAP_ADD, OPT_CAP_DROP, OPT_ULIMIT, OPT_CIDFILE,
   OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_ADD_HOST, OPT_NO_HOSTS, OPT_PRIVILEGED, OPT_DEVICE,
   OPT_SHM_SIZE, OPT_LABEL, OPT_LABEL_FILE,
+  OPT_SECURITY_OPT,
 };
 
 static long
@@ -285,6 +293,60 @@ add_label_file (struct run_opts *o, const char *file, struct cl_error *err)
   return 0;
 }
 
+static void
+append_paths (char ***v, const char *list)
+{
+  cleanup_free char *copy = xstrdup (list);
+  char *save = NULL;
+
+  for (char *p = strtok_r (copy, ":", &save); p; p = strtok_r (NULL, ":", &save))
+    strv_append (v, p);
+}
+
+static bool
+key_is (const char *arg, size_t klen, const char *key)
+{
+  return strlen (key) == klen && strncmp (arg, key, klen) == 0;
+}
+
+/* --security-opt, docker's spellings (KEY=VALUE, or the older KEY:VALUE). */
+static int
+parse_security_opt (struct run_opts *o, const char *arg, struct cl_error *err)
+{
+  size_t klen = strcspn (arg, "=:");
+  const char *val = arg[klen] ? arg + klen + 1 : NULL;
+
+  if (key_is (arg, klen, "seccomp") && val && *val)
+    {
+      free (o->seccomp_text);
+      o->seccomp_text = NULL;
+      o->spec.seccomp = val;
+      if (strcmp (val, "unconfined") != 0
+          && read_file_at (AT_FDCWD, val, 1 << 20, &o->seccomp_text, NULL, err) < 0)
+        return cl_wrap (err, "--security-opt seccomp=%s", val);
+      o->spec.seccomp_json = o->seccomp_text;
+      return 0;
+    }
+  if (key_is (arg, klen, "no-new-privileges")
+      && (!val || strcmp (val, "true") == 0 || strcmp (val, "false") == 0))
+    {
+      o->spec.new_privs = val && strcmp (val, "false") == 0;
+      return 0;
+    }
+  if (key_is (arg, klen, "mask") && val && val[0] == '/')
+    {
+      append_paths (&o->spec.mask, val);
+      return 0;
+    }
+  if (key_is (arg, klen, "unmask") && val && (val[0] == '/' || strcmp (val, "ALL") == 0))
+    {
+      append_paths (&o->spec.unmask, val);
+      return 0;
+    }
+  return cl_fail (err, EINVAL, "--security-opt %s is not supported (seccomp=unconfined|FILE, "
+                  "no-new-privileges[=BOOL], mask=PATHS, unmask=PATHS|ALL)", arg);
+}
+
 static int
 parse_one (struct run_opts *o, int c, struct cl_error *err)
 {
@@ -328,6 +390,7 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
       return 0;
     case OPT_LABEL: return add_label (o, optarg, err);
     case OPT_LABEL_FILE: return add_label_file (o, optarg, err);
+    case OPT_SECURITY_OPT: return parse_security_opt (o, optarg, err);
     case OPT_RESTART:
       {
         struct restart_policy p;
@@ -406,6 +469,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     { "privileged", no_argument, NULL, OPT_PRIVILEGED }, { "device", required_argument, NULL, OPT_DEVICE },
     { "shm-size", required_argument, NULL, OPT_SHM_SIZE }, { "label", required_argument, NULL, OPT_LABEL },
     { "label-file", required_argument, NULL, OPT_LABEL_FILE },
+    { "security-opt", required_argument, NULL, OPT_SECURITY_OPT },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = o->is_spec ? "spec" : "run";

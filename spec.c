@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "json.h"
+#include "scprofile.h"
 #include "util.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -610,6 +611,56 @@ process_from_image (const struct image_config *img, const struct spec_opts *o,
   return 0;
 }
 
+/* --security-opt mask= and unmask= over the default lists. */
+static void
+apply_masks (struct spec *s, const struct spec_opts *o)
+{
+  for (size_t i = 0; o->unmask && o->unmask[i]; i++)
+    {
+      bool all = strcmp (o->unmask[i], "ALL") == 0;
+      char **lists[] = { s->masked_paths, s->readonly_paths };
+      for (size_t l = 0; l < 2; l++)
+        {
+          size_t k = 0;
+          for (size_t j = 0; lists[l][j]; j++)
+            if (all || strcmp (lists[l][j], o->unmask[i]) == 0)
+              free (lists[l][j]);
+            else
+              lists[l][k++] = lists[l][j];
+          lists[l][k] = NULL;
+        }
+    }
+  for (size_t i = 0; o->mask && o->mask[i]; i++)
+    if (!strv_contains (s->masked_paths, o->mask[i]))
+      strv_append (&s->masked_paths, o->mask[i]);
+}
+
+/* Docker's default profile for the capabilities the container has, a
+   profile file, or none (unconfined, --privileged). */
+static int
+set_seccomp (struct spec *s, const struct spec_opts *o, struct cl_error *err)
+{
+  struct scprofile_host h = { .caps = s->caps, .abi = sysnr_native () };
+
+  if (o->privileged || (o->seccomp && strcmp (o->seccomp, "unconfined") == 0))
+    {
+      s->seccomp_profile = xstrdup ("unconfined");
+      return 0;
+    }
+  s->seccomp = xcalloc (1, sizeof *s->seccomp);
+  s->seccomp_profile = xstrdup (o->seccomp ? o->seccomp : "default");
+  if (!o->seccomp)
+    {
+      scprofile_default (&h, s->seccomp);
+      return 0;
+    }
+  if (!o->seccomp_json)
+    return cl_fail (err, EINVAL, "seccomp profile %s: not read", o->seccomp);
+  if (scprofile_load (o->seccomp_json, &h, s->seccomp, err) < 0)
+    return cl_wrap (err, "seccomp profile %s", o->seccomp);
+  return 0;
+}
+
 int
 spec_from_image (const struct image_config *img, const struct spec_opts *o,
                  spec_file_reader rd, void *arg, struct spec *s, struct cl_error *err)
@@ -630,9 +681,10 @@ spec_from_image (const struct image_config *img, const struct spec_opts *o,
   user_mounts (s, o);
   s->masked_paths = strv_copy (o->privileged ? none : masked_paths);
   s->readonly_paths = strv_copy (o->privileged ? none : readonly_paths);
-  if (set_caps (s, o, err) < 0 || set_rlimits (s, o, err) < 0)
+  apply_masks (s, o);
+  if (set_caps (s, o, err) < 0 || set_rlimits (s, o, err) < 0 || set_seccomp (s, o, err) < 0)
     return -1;
-  s->no_new_privs = true;
+  s->no_new_privs = !o->new_privs;
   s->init = o->init;
   s->namespaces = NS_PID | NS_MOUNT | NS_UTS | NS_IPC | NS_CGROUP
                   | (o->network_none ? NS_NET : 0) | (o->n_uid_maps ? NS_USER : 0);

@@ -50,6 +50,12 @@ struct spec_opts
   bool rootless;  /* not root on the host: sysfs is bound, not mounted */
   bool single_id; /* one mapped id: devpts without gid=5 */
   unsigned long long nofile_hard; /* the caller's hard RLIMIT_NOFILE */
+  /* --security-opt: seccomp= NULL (docker's default profile), "unconfined"
+     or a profile file's path, whose text the CLI read into seccomp_json;
+     mask=, unmask= paths (unmask ALL: every masked and read-only one). */
+  const char *seccomp, *seccomp_json;
+  char **mask, **unmask;
+  bool new_privs; /* no-new-privileges=false: setuid binaries work */
 };
 
 /* Reads a file of the image (for /etc/passwd, /etc/group); returns a

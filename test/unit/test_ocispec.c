@@ -52,6 +52,28 @@ rlimits_equal (const struct spec *a, const struct spec *b)
   return true;
 }
 
+static bool
+seccomp_equal (const struct spec_seccomp *a, const struct spec_seccomp *b)
+{
+  if (!a || !b)
+    return a == b;
+  if (a->default_action != b->default_action || a->default_ret != b->default_ret
+      || !strv_equal (a->arches, b->arches) || a->n_rules != b->n_rules)
+    return false;
+  for (size_t i = 0; i < a->n_rules; i++)
+    {
+      const struct spec_sc_rule *x = &a->rules[i], *y = &b->rules[i];
+      if (!strv_equal (x->names, y->names) || x->action != y->action || x->ret != y->ret
+          || x->n_args != y->n_args)
+        return false;
+      for (size_t k = 0; k < x->n_args; k++)
+        if (x->args[k].index != y->args[k].index || x->args[k].value != y->args[k].value
+            || x->args[k].value_two != y->args[k].value_two || x->args[k].op != y->args[k].op)
+          return false;
+    }
+  return true;
+}
+
 /* Every field of the spec, compared one by one. */
 static void
 check_equal (const struct spec *a, const struct spec *b)
@@ -72,6 +94,8 @@ check_equal (const struct spec *a, const struct spec *b)
   CHECK (a->no_new_privs == b->no_new_privs && a->init == b->init && a->namespaces == b->namespaces);
   CHECK (maps_equal (a->uid_maps, a->n_uid_maps, b->uid_maps, b->n_uid_maps));
   CHECK (maps_equal (a->gid_maps, a->n_gid_maps, b->gid_maps, b->n_gid_maps));
+  CHECK (seccomp_equal (a->seccomp, b->seccomp));
+  CHECK ((!a->seccomp_profile && !b->seccomp_profile) || strcmp (a->seccomp_profile, b->seccomp_profile) == 0);
 }
 
 /* What spec_to_json writes, spec_from_json reads back the same: once for
@@ -93,8 +117,10 @@ test_bundle_roundtrip (void)
   cleanup_spec struct spec a = { 0 };
   cleanup_spec struct spec b = { 0 };
   cleanup_spec struct spec c = { 0 };
+  cleanup_spec struct spec d = { 0 };
   struct cl_error err = { 0 };
-  cleanup_free char *json = NULL, *json2 = NULL;
+  cleanup_free char *json = NULL, *json2 = NULL, *json3 = NULL;
+  struct spec_sc_rule *rule;
   gid_t groups[] = { 10, 20 };
 
   CHECK (spec_from_image (&img, &o, NULL, NULL, &a, &err) == 0);
@@ -102,6 +128,7 @@ test_bundle_roundtrip (void)
   CHECK (spec_from_json (json, &b, &err) == 0);
   check_equal (&a, &b);
   CHECK (b.init && b.no_new_privs && b.root_readonly && (b.namespaces & NS_USER) && (b.namespaces & NS_NET));
+  CHECK (b.seccomp && b.seccomp->n_rules > 10 && strcmp (b.seccomp_profile, "default") == 0);
   /* Every field away from the builder's values. */
   a.init = false, a.no_new_privs = false, a.terminal = false, a.root_readonly = false;
   a.uid = 4242, a.gid = 4343;
@@ -111,9 +138,25 @@ test_bundle_roundtrip (void)
   a.console_rows = a.console_cols = 0;
   free (a.uid_maps), free (a.gid_maps);
   a.uid_maps = a.gid_maps = NULL, a.n_uid_maps = a.n_gid_maps = 0;
+  a.seccomp->default_action = SC_ACT_LOG, a.seccomp->default_ret = 0; /* no errno to return */
+  strv_append (&a.seccomp->arches, "SCMP_ARCH_AARCH64");
+  rule = &a.seccomp->rules[a.seccomp->n_rules - 1];
+  rule->action = SC_ACT_TRACE, rule->ret = 7;
+  rule->args = realloc (rule->args, sizeof *rule->args);
+  rule->args[0] = (struct spec_sc_arg){ 5, ~0ULL, 0x8000000000000001ULL, SC_OP_MASKED_EQ };
+  rule->n_args = 1;
+  free (a.seccomp_profile);
+  a.seccomp_profile = strdup ("/etc/p.json");
   json2 = spec_to_json (&a, NULL);
   CHECK (spec_from_json (json2, &c, &err) == 0);
   check_equal (&a, &c);
+  /* No filter: none comes back. */
+  spec_seccomp_clear (a.seccomp);
+  free (a.seccomp), free (a.seccomp_profile);
+  a.seccomp = NULL, a.seccomp_profile = NULL;
+  json3 = spec_to_json (&a, NULL);
+  CHECK (spec_from_json (json3, &d, &err) == 0);
+  check_equal (&a, &d);
 }
 
 static void

@@ -39,6 +39,10 @@ void test_mounts_mount (void);
 void test_volume_names (void);
 void test_mounts_image_volumes (void);
 void test_flatten_subtree (void);
+void test_seccomp_default (void);
+void test_seccomp_caps (void);
+void test_seccomp_args (void);
+void test_seccomp_profile (void);
 
 /* One entry a line: a test is added by a line here and its declaration. */
 #define UNIT_TESTS \
@@ -78,6 +82,10 @@ void test_flatten_subtree (void);
   { "mounts_mount", test_mounts_mount }, \
   { "volume_names", test_volume_names }, \
   { "mounts_image_volumes", test_mounts_image_volumes }, \
-  { "flatten_subtree", test_flatten_subtree },
+  { "flatten_subtree", test_flatten_subtree }, \
+  { "seccomp_default", test_seccomp_default }, \
+  { "seccomp_caps", test_seccomp_caps }, \
+  { "seccomp_args", test_seccomp_args }, \
+  { "seccomp_profile", test_seccomp_profile },
 
 #endif

@@ -19,18 +19,9 @@ LDLIBS += $(PKG_LIBS) -lpthread
 LIB_SRCS = error.c util.c digest.c ref.c json.c store.c gc.c unpack.c image.c \
 	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c \
 	flatten.c ocispec.c exitrec.c logfmt.c detach.c template.c pty.c attach.c \
-<<<<<<< HEAD
-<<<<<<< HEAD
-	restart.c sealed.c etcfiles.c volume.c mounts.c
-SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c exec.c foreground.c volumes.c $(LIB_SRCS)
-=======
-	restart.c sealed.c etcfiles.c
-SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c inspect.c exec.c foreground.c $(LIB_SRCS)
->>>>>>> cli
-=======
-	restart.c sealed.c etcfiles.c bpf.c sysnr.c seccomp.c scprofile.c
-SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c exec.c foreground.c $(LIB_SRCS)
->>>>>>> seccomp
+	restart.c sealed.c etcfiles.c volume.c mounts.c bpf.c sysnr.c seccomp.c scprofile.c
+SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c inspect.c exec.c foreground.c volumes.c \
+	$(LIB_SRCS)
 # The monitor: a small static program of its own, carried inside crunlocal
 # (detach.c) — it stays resident for every detached container.
 MONITOR_SRCS = monitor.c exitrec.c logfmt.c pty.c restart.c util.c error.c
@@ -60,12 +51,9 @@ crunlocal-monitor: $(MONITOR_SRCS) $(HDRS)
 
 detach.o: crunlocal-monitor
 
-<<<<<<< HEAD
-ifeq ($(shell uname -s),Linux)
-=======
 sysnr.o: sysnr_table.h
 
->>>>>>> seccomp
+ifeq ($(shell uname -s),Linux)
 crunlocal: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 else

@@ -25,12 +25,9 @@ container_clear (struct container *c)
   strv_free (c->command);
   strv_free (c->entrypoint);
   strv_free (c->ports);
-<<<<<<< HEAD
   strv_free (c->volumes);
-=======
   strv_free (c->labels);
   free (c->error);
->>>>>>> cli
   free (c->status);
   free (c->snapshot);
   free (c->stop_signal);
@@ -67,13 +64,10 @@ record_parse (const char *buf, struct container *c, struct cl_error *err)
   c->command = json_get_strv (root, "command");
   c->entrypoint = json_get_strv (root, "entrypoint");
   c->ports = json_get_strv (root, "ports");
-<<<<<<< HEAD
   c->volumes = json_get_strv (root, "volumes");
-=======
   c->labels = json_get_strv (root, "labels");
   if (json_get_str (root, "error"))
     c->error = xstrdup (json_get_str (root, "error"));
->>>>>>> cli
   c->snapshot = xstrdup (json_get_str (root, "snapshot"));
   if (json_get_str (root, "stop_signal"))
     c->stop_signal = xstrdup (json_get_str (root, "stop_signal"));
@@ -278,15 +272,12 @@ record_json (const struct container *c, size_t *len)
     jg_kstrv (g, "entrypoint", c->entrypoint);
   if (c->ports && c->ports[0])
     jg_kstrv (g, "ports", c->ports);
-<<<<<<< HEAD
   if (c->volumes && c->volumes[0])
     jg_kstrv (g, "volumes", c->volumes);
-=======
   if (c->labels && c->labels[0])
     jg_kstrv (g, "labels", c->labels);
   if (c->error)
     jg_kstr (g, "error", c->error);
->>>>>>> cli
   if (c->snapshot)
     jg_kstr (g, "snapshot", c->snapshot);
   if (c->stop_signal)

@@ -20,11 +20,8 @@ struct container
   char **command;    /* the process's argv */
   char **entrypoint; /* the part of it that is the entrypoint */
   char **ports;      /* -p: "5432/tcp", published on the host's network */
-<<<<<<< HEAD
   char **volumes;    /* the volumes it mounts, by name (volume.h) */
-=======
   char **labels;     /* --label: "K=V" strings (NULL: none) */
->>>>>>> cli
   long long created, started;
   char *status; /* "created", "running"; "exited" once an exit is recorded */
   int pid;

@@ -273,11 +273,8 @@ image_run_config_parse (yajl_val cfg, struct image_config *c)
   c->working_dir = dup_nonempty (json_get_str (cfg, "WorkingDir"));
   c->user = dup_nonempty (json_get_str (cfg, "User"));
   c->stop_signal = dup_nonempty (json_get_str (cfg, "StopSignal"));
-<<<<<<< HEAD
   c->volumes = volume_keys (json_get_obj (cfg, "Volumes"));
-=======
   c->labels = image_labels_parse (json_get_obj (cfg, "Labels"));
->>>>>>> cli
 }
 
 int

@@ -17,6 +17,7 @@
 #include "restart.h"
 #include "template.h"
 #include "util.h"
+#include "volume.h"
 
 static const char inspect_usage[]
     = "Usage: crunlocal inspect [OPTIONS] NAME...\n"
@@ -164,19 +165,27 @@ user_bind (const struct spec_mount *m, const char *dir)
   return strcmp (m->type, "bind") == 0 && !standard && !own;
 }
 
+/* As docker shows them: a volume by its Name, a bind by its Source. */
 static void
-gen_mounts (yajl_gen g, const struct container *c, const struct spec *sp)
+gen_mounts (yajl_gen g, const struct store *s, const struct container *c, const struct spec *sp)
 {
   jg_str (g, "Mounts");
   yajl_gen_array_open (g);
   for (size_t i = 0; i < sp->n_mounts; i++)
     if (user_bind (&sp->mounts[i], c->dir))
       {
+        cleanup_free char *volume = volume_name_of_path (s, sp->mounts[i].source);
         yajl_gen_map_open (g);
-        jg_kstr (g, "Type", "bind");
+        jg_kstr (g, "Type", volume ? "volume" : "bind");
+        if (volume)
+          jg_kstr (g, "Name", volume);
         jg_kstr (g, "Source", sp->mounts[i].source);
         jg_kstr (g, "Destination", sp->mounts[i].destination);
+        if (volume)
+          jg_kstr (g, "Driver", "local");
+        jg_kstr (g, "Mode", "");
         jg_kbool (g, "RW", !strv_contains (sp->mounts[i].options, "ro"));
+        jg_kstr (g, "Propagation", volume ? "" : "rprivate");
         jg_kstrv (g, "Options", sp->mounts[i].options);
         yajl_gen_map_close (g);
       }
@@ -207,7 +216,7 @@ gen_host_config (yajl_gen g, const struct container *c, const struct spec *sp)
 }
 
 static void
-gen_container (yajl_gen g, const struct container *c, const struct spec *sp)
+gen_container (yajl_gen g, const struct store *s, const struct container *c, const struct spec *sp)
 {
   cleanup_free char *log = xasprintf ("%s/%s", c->dir, LOG_FILE);
   size_t n = strv_len (c->command);
@@ -225,7 +234,7 @@ gen_container (yajl_gen g, const struct container *c, const struct spec *sp)
   jg_kint (g, "RestartCount", c->restart_count);
   jg_kstr (g, "LogPath", log);
   gen_config (g, c, sp);
-  gen_mounts (g, c, sp);
+  gen_mounts (g, s, c, sp);
   gen_host_config (g, c, sp);
   yajl_gen_map_close (g);
 }
@@ -348,7 +357,7 @@ inspect_doc (struct store *s, const char *what, enum inspect_type type, yajl_val
       /* A container half-made by a killed run may lack its spec. */
       if (bundle_load (c.dir, &sp, err) < 0)
         memset (&sp, 0, sizeof sp);
-      gen_container (g, &c, &sp);
+      gen_container (g, s, &c, &sp);
       spec_clear (&sp);
     }
   container_clear (&c);

@@ -52,16 +52,10 @@ static const char rm_usage[] = "Usage: crunlocal rm [OPTIONS] CONTAINER...\n"
                                "\n"
                                "Options:\n"
                                "  -a, --all      every container (a running one needs -f)\n"
-<<<<<<< HEAD
-                               "  -f, --force    kill a running container first\n"
-                               "  -v, --volumes  remove its anonymous volumes too (-v /dst); named\n"
-                               "                 volumes and host paths stay\n";
-=======
                                "  -f, --force    kill a running container first; one that does not\n"
                                "                 exist is no error (exit 0)\n"
-                               "  -v, --volumes  accepted for podman's sake: crunlocal has no named\n"
-                               "                 volumes (bind mounts are the host's and stay)\n";
->>>>>>> cli
+                               "  -v, --volumes  remove its anonymous volumes too (-v /dst); named\n"
+                               "                 volumes and host paths stay\n";
 
 /* "Up 3 seconds", "Exited (0) 2 minutes ago", as podman says them. */
 static void

@@ -192,6 +192,24 @@ gen_mounts (yajl_gen g, const struct store *s, const struct container *c, const 
   yajl_gen_array_close (g);
 }
 
+/* What confines the process, as docker's inspect shows it: the seccomp
+   profile applied ("default", "unconfined" or the file's path). */
+static void
+gen_security_opt (yajl_gen g, const struct spec *sp)
+{
+  cleanup_free char *seccomp = xasprintf ("seccomp=%s", sp->seccomp_profile ? sp->seccomp_profile
+                                          : sp->seccomp ? "default" : "unconfined");
+
+  jg_str (g, "SecurityOpt");
+  yajl_gen_array_open (g);
+  jg_str (g, seccomp);
+  if (sp->no_new_privs)
+    jg_str (g, "no-new-privileges");
+  yajl_gen_array_close (g);
+  jg_kstrv (g, "MaskedPaths", sp->masked_paths);
+  jg_kstrv (g, "ReadonlyPaths", sp->readonly_paths);
+}
+
 static void
 gen_host_config (yajl_gen g, const struct container *c, const struct spec *sp)
 {
@@ -204,6 +222,7 @@ gen_host_config (yajl_gen g, const struct container *c, const struct spec *sp)
   jg_kstr (g, "NetworkMode", sp->namespaces & NS_NET ? "none" : "host");
   jg_kbool (g, "ReadonlyRootfs", sp->root_readonly);
   jg_kbool (g, "Init", sp->init);
+  gen_security_opt (g, sp);
   gen_port_bindings (g, c);
   gen_restart_policy (g, c);
   jg_str (g, "LogConfig");

@@ -2,6 +2,7 @@
 # bash completion of commands, flags and container names.
 . "$TOP/test/lib.sh"
 BB=$REG/busybox
+ERR=""; RC=0
 
 D=$T/inst
 make -s -C "$TOP" install DESTDIR="$D" PREFIX=/usr/local >"$T/out" 2>&1; RC=$?

@@ -16,7 +16,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS += $(PKG_LIBS) -lpthread
 
-LIB_SRCS = error.c util.c digest.c ref.c json.c store.c gc.c unpack.c image.c \
+LIB_SRCS = error.c util.c sha256.c digest.c ref.c json.c store.c gc.c unpack.c image.c \
 	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c \
 	flatten.c ocispec.c exitrec.c logfmt.c detach.c template.c pty.c attach.c \
 	restart.c sealed.c etcfiles.c
@@ -28,6 +28,8 @@ MONITOR_CC ?= $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || ec
 OBJS = $(SRCS:.c=.o)
 HDRS = $(wildcard *.h)
 UNIT_SRCS = $(wildcard test/unit/*.c)
+# The unit tests check sha256.c against OpenSSL's.
+UNIT_LIBS = $(shell pkg-config --libs libcrypto 2>/dev/null)
 
 # Packages the build and the tests need, by Debian name.
 BUILD_DEPS = gcc clang make pkg-config libyajl-dev libarchive-dev \
@@ -61,12 +63,12 @@ endif
 
 # Unit tests link every module but the CLI; once plain, once with sanitizers.
 test/unit/unit: $(LIB_SRCS) $(UNIT_SRCS) $(HDRS) test/unit/*.h crunlocal-monitor
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(LIB_SRCS) $(UNIT_SRCS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(LIB_SRCS) $(UNIT_SRCS) $(LDLIBS) $(UNIT_LIBS)
 
 test/unit/unit-asan: $(LIB_SRCS) $(UNIT_SRCS) $(HDRS) test/unit/*.h crunlocal-monitor
 	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  -fno-sanitize-recover=undefined $(PKG_CFLAGS) -o $@ $(LIB_SRCS) \
-	  $(UNIT_SRCS) $(LDLIBS)
+	  $(UNIT_SRCS) $(LDLIBS) $(UNIT_LIBS)
 
 deps:
 	@missing=""; for p in $(BUILD_DEPS) $(TEST_DEPS); do \

@@ -29,6 +29,9 @@ void test_spec_caps_ulimits (void);
 void test_spec_privileged (void);
 void test_etc_resolv (void);
 void test_etc_hosts (void);
+void test_sha256_nist (void);
+void test_sha256_vs_openssl (void);
+void test_sha256_speed (void);
 
 #define UNIT_TESTS                                                           \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
@@ -48,6 +51,9 @@ void test_etc_hosts (void);
       { "pty_buf", test_pty_buf }, { "restart_policy", test_restart_policy }, \
       { "spec_caps_ulimits", test_spec_caps_ulimits },                       \
       { "spec_privileged", test_spec_privileged },                           \
-      { "etc_resolv", test_etc_resolv }, { "etc_hosts", test_etc_hosts },
+      { "etc_resolv", test_etc_resolv }, { "etc_hosts", test_etc_hosts },    \
+      { "sha256_nist", test_sha256_nist },                                   \
+      { "sha256_vs_openssl", test_sha256_vs_openssl },                       \
+      { "sha256_speed", test_sha256_speed },
 
 #endif

@@ -3,7 +3,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS = yajl libarchive libcurl libcap libcrypto
+PKGS = yajl libarchive libcurl libcap
 VERSION = 0.1.0
 
 # Messages are bounded on purpose: a truncated error line is fine.
@@ -16,7 +16,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS += $(PKG_LIBS) -lpthread
 
-LIB_SRCS = error.c util.c sha256.c digest.c ref.c json.c store.c gc.c unpack.c image.c \
+LIB_SRCS = error.c util.c sha256.c digest.c sig.c tls.c ref.c json.c store.c gc.c unpack.c image.c \
 	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c \
 	flatten.c ocispec.c exitrec.c logfmt.c detach.c template.c pty.c attach.c \
 	restart.c sealed.c etcfiles.c

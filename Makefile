@@ -33,13 +33,14 @@ UNIT_LIBS = $(shell pkg-config --libs libcrypto 2>/dev/null)
 
 # Packages the build and the tests need, by Debian name.
 BUILD_DEPS = gcc clang make pkg-config libyajl-dev libarchive-dev \
-	libcurl4-openssl-dev libcap-dev libssl-dev musl-tools
+	libcurl4-openssl-dev libcap-dev libssl-dev musl-tools dpkg-dev python3 \
+	linux-libc-dev
 TEST_DEPS = docker-registry busybox-static uidmap tmux python3 openssl \
 	apache2-utils zstd curl jq util-linux procps psmisc attr \
 	python3-jsonschema golang-github-opencontainers-specs-dev runc
 
 .PHONY: all demo check unit install uninstall clean deps \
-	format format-check static stress bench clang-check
+	format format-check static static-clean stress bench clang-check
 
 all: crunlocal
 
@@ -138,3 +139,43 @@ uninstall:
 
 clean:
 	rm -f crunlocal crunlocal-monitor *.o test/unit/unit test/unit/unit-asan
+	rm -rf static $(STATIC_DIR)/obj
+
+# `make static`: one fully static musl crunlocal, static/crunlocal (named
+# crunlocal so that it is the same process name, `pkill -x crunlocal`
+# included).  Its libraries are built from Debian's source packages by
+# tools/static-deps.sh into $(STATIC_DIR)/prefix, once (stamp files);
+# musl objects live in their own directory: they cannot mix with glibc's.
+# `make static-clean` removes the libraries too.
+STATIC_DIR = build/static
+STATIC_PREFIX = $(STATIC_DIR)/prefix
+STATIC_OBJDIR = $(STATIC_DIR)/obj
+STATIC_CC = musl-gcc
+STATIC_PKG = PKG_CONFIG_LIBDIR=$(abspath $(STATIC_PREFIX))/lib/pkgconfig pkg-config --static
+STATIC_PKGS = yajl libarchive libcurl libcap mbedtls
+STATIC_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -DCL_STATIC -O2 -fno-strict-aliasing \
+	-ffunction-sections -fdata-sections -DCL_VERSION='"$(VERSION)"' \
+	-DCL_LIBCAP_VERSION='"$(shell $(STATIC_PKG) --modversion libcap 2>/dev/null)"' \
+	-isystem $(STATIC_DIR)/include -I$(STATIC_DIR) \
+	$(patsubst -I%,-isystem %,$(shell $(STATIC_PKG) --cflags $(STATIC_PKGS) 2>/dev/null))
+# musl gives threads 128 KiB of stack; pull's workers need more.
+STATIC_LDFLAGS = -static -s -Wl,--gc-sections -Wl,-z,stack-size=1048576
+STATIC_LIBS = $(shell $(STATIC_PKG) --libs $(STATIC_PKGS) 2>/dev/null) -lpthread
+STATIC_OBJS = $(addprefix $(STATIC_OBJDIR)/,$(SRCS:.c=.o))
+
+static: crunlocal-monitor
+	sh tools/static-deps.sh $(STATIC_DIR)
+	@$(MAKE) --no-print-directory static/crunlocal
+
+$(STATIC_OBJDIR)/%.o: %.c $(HDRS) $(STATIC_DIR)/versions.h
+	@mkdir -p $(STATIC_OBJDIR)
+	$(STATIC_CC) $(STATIC_CFLAGS) -c -o $@ $<
+
+$(STATIC_OBJDIR)/detach.o: crunlocal-monitor
+
+static/crunlocal: $(STATIC_OBJS)
+	@mkdir -p static
+	$(STATIC_CC) $(STATIC_LDFLAGS) -o $@ $(STATIC_OBJS) $(STATIC_LIBS)
+
+static-clean:
+	rm -rf static $(STATIC_DIR)

@@ -95,10 +95,12 @@ unit: test/unit/unit test/unit/unit-asan
 	test/unit/unit
 	test/unit/unit-asan
 
+# The integration tests run twice: with crunlocal, then static/crunlocal.
 check: deps
 	$(MAKE) crunlocal test/unit/unit test/unit/unit-asan
+	$(MAKE) static
 	$(MAKE) clang-check
-	sh test/check.sh
+	STATIC=1 sh test/check.sh
 
 stress: deps
 	$(MAKE) crunlocal

@@ -37,7 +37,7 @@ BUILD_DEPS = gcc clang make pkg-config libyajl-dev libarchive-dev \
 	linux-libc-dev
 TEST_DEPS = docker-registry busybox-static uidmap tmux python3 openssl \
 	apache2-utils zstd curl jq util-linux procps psmisc attr \
-	python3-jsonschema golang-github-opencontainers-specs-dev runc
+	python3-jsonschema golang-github-opencontainers-specs-dev runc file
 
 .PHONY: all demo check unit install uninstall clean deps \
 	format format-check static static-clean stress bench clang-check

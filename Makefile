@@ -3,7 +3,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS = yajl libarchive libcurl libcap libcrypto
+PKGS = yajl libarchive libcurl libcap
 VERSION = 0.1.0
 
 # Messages are bounded on purpose: a truncated error line is fine.
@@ -16,7 +16,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS += $(PKG_LIBS) -lpthread
 
-LIB_SRCS = error.c util.c digest.c ref.c json.c store.c gc.c unpack.c image.c \
+LIB_SRCS = error.c util.c sha256.c digest.c sig.c tls.c ref.c json.c store.c gc.c unpack.c image.c \
 	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c \
 	flatten.c ocispec.c exitrec.c logfmt.c detach.c template.c pty.c attach.c \
 	restart.c sealed.c etcfiles.c volume.c mounts.c bpf.c sysnr.c seccomp.c scprofile.c
@@ -29,16 +29,19 @@ MONITOR_CC ?= $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || ec
 OBJS = $(SRCS:.c=.o)
 HDRS = $(wildcard *.h)
 UNIT_SRCS = $(wildcard test/unit/*.c)
+# The unit tests check sha256.c against OpenSSL's.
+UNIT_LIBS = $(shell pkg-config --libs libcrypto 2>/dev/null)
 
 # Packages the build and the tests need, by Debian name.
 BUILD_DEPS = gcc clang make pkg-config libyajl-dev libarchive-dev \
-	libcurl4-openssl-dev libcap-dev libssl-dev musl-tools
+	libcurl4-openssl-dev libcap-dev libssl-dev musl-tools dpkg-dev python3 \
+	linux-libc-dev
 TEST_DEPS = docker-registry busybox-static uidmap tmux python3 openssl \
 	apache2-utils zstd curl jq util-linux procps psmisc attr \
-	python3-jsonschema golang-github-opencontainers-specs-dev runc
+	python3-jsonschema golang-github-opencontainers-specs-dev runc file
 
 .PHONY: all demo check unit install uninstall clean deps \
-	format format-check static stress bench clang-check
+	format format-check static static-clean stress bench clang-check
 
 all: crunlocal
 
@@ -64,12 +67,12 @@ endif
 
 # Unit tests link every module but the CLI; once plain, once with sanitizers.
 test/unit/unit: $(LIB_SRCS) $(UNIT_SRCS) $(HDRS) test/unit/*.h crunlocal-monitor
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(LIB_SRCS) $(UNIT_SRCS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(LIB_SRCS) $(UNIT_SRCS) $(LDLIBS) $(UNIT_LIBS)
 
 test/unit/unit-asan: $(LIB_SRCS) $(UNIT_SRCS) $(HDRS) test/unit/*.h crunlocal-monitor
 	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  -fno-sanitize-recover=undefined $(PKG_CFLAGS) -o $@ $(LIB_SRCS) \
-	  $(UNIT_SRCS) $(LDLIBS)
+	  $(UNIT_SRCS) $(LDLIBS) $(UNIT_LIBS)
 
 deps:
 	@missing=""; for p in $(BUILD_DEPS) $(TEST_DEPS); do \
@@ -95,10 +98,12 @@ unit: test/unit/unit test/unit/unit-asan
 	test/unit/unit
 	test/unit/unit-asan
 
+# The integration tests run twice: with crunlocal, then static/crunlocal.
 check: deps
 	$(MAKE) crunlocal test/unit/unit test/unit/unit-asan
+	$(MAKE) static
 	$(MAKE) clang-check
-	sh test/check.sh
+	STATIC=1 sh test/check.sh
 
 stress: deps
 	$(MAKE) crunlocal
@@ -139,3 +144,43 @@ uninstall:
 
 clean:
 	rm -f crunlocal crunlocal-monitor *.o test/unit/unit test/unit/unit-asan
+	rm -rf static $(STATIC_DIR)/obj
+
+# `make static`: one fully static musl crunlocal, static/crunlocal (named
+# crunlocal so that it is the same process name, `pkill -x crunlocal`
+# included).  Its libraries are built from Debian's source packages by
+# tools/static-deps.sh into $(STATIC_DIR)/prefix, once (stamp files);
+# musl objects live in their own directory: they cannot mix with glibc's.
+# `make static-clean` removes the libraries too.
+STATIC_DIR = build/static
+STATIC_PREFIX = $(STATIC_DIR)/prefix
+STATIC_OBJDIR = $(STATIC_DIR)/obj
+STATIC_CC = musl-gcc
+STATIC_PKG = PKG_CONFIG_LIBDIR=$(abspath $(STATIC_PREFIX))/lib/pkgconfig pkg-config --static
+STATIC_PKGS = yajl libarchive libcurl libcap mbedtls
+STATIC_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -DCL_STATIC -O2 -fno-strict-aliasing \
+	-ffunction-sections -fdata-sections -DCL_VERSION='"$(VERSION)"' \
+	-DCL_LIBCAP_VERSION='"$(shell $(STATIC_PKG) --modversion libcap 2>/dev/null)"' \
+	-isystem $(STATIC_DIR)/include -I$(STATIC_DIR) \
+	$(patsubst -I%,-isystem %,$(shell $(STATIC_PKG) --cflags $(STATIC_PKGS) 2>/dev/null))
+# musl gives threads 128 KiB of stack; pull's workers need more.
+STATIC_LDFLAGS = -static -s -Wl,--gc-sections -Wl,-z,stack-size=1048576
+STATIC_LIBS = $(shell $(STATIC_PKG) --libs $(STATIC_PKGS) 2>/dev/null) -lpthread
+STATIC_OBJS = $(addprefix $(STATIC_OBJDIR)/,$(SRCS:.c=.o))
+
+static: crunlocal-monitor
+	sh tools/static-deps.sh $(STATIC_DIR)
+	@$(MAKE) --no-print-directory static/crunlocal
+
+$(STATIC_OBJDIR)/%.o: %.c $(HDRS) $(STATIC_DIR)/versions.h
+	@mkdir -p $(STATIC_OBJDIR)
+	$(STATIC_CC) $(STATIC_CFLAGS) -c -o $@ $<
+
+$(STATIC_OBJDIR)/detach.o: crunlocal-monitor
+
+static/crunlocal: $(STATIC_OBJS)
+	@mkdir -p static
+	$(STATIC_CC) $(STATIC_LDFLAGS) -o $@ $(STATIC_OBJS) $(STATIC_LIBS)
+
+static-clean:
+	rm -rf static $(STATIC_DIR)

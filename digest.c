@@ -1,13 +1,14 @@
 #include "digest.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sha256.h"
+
 struct sha256
 {
-  EVP_MD_CTX *ctx;
+  struct sha256_ctx ctx;
 };
 
 struct sha256 *
@@ -17,26 +18,23 @@ sha256_new (void)
 
   if (!h)
     abort ();
-  h->ctx = EVP_MD_CTX_new ();
-  if (!h->ctx || EVP_DigestInit_ex (h->ctx, EVP_sha256 (), NULL) != 1)
-    abort ();
+  sha256_init (&h->ctx);
   return h;
 }
 
 void
 sha256_update (struct sha256 *h, const void *buf, size_t len)
 {
-  EVP_DigestUpdate (h->ctx, buf, len);
+  sha256_ctx_update (&h->ctx, buf, len);
 }
 
 void
 sha256_final (struct sha256 *h, char out[DIGEST_STR_LEN + 1])
 {
   static const char hex[] = "0123456789abcdef";
-  unsigned char md[32];
-  unsigned int n = 0;
+  unsigned char md[SHA256_LEN];
 
-  EVP_DigestFinal_ex (h->ctx, md, &n);
+  sha256_ctx_final (&h->ctx, md);
   memcpy (out, "sha256:", 7);
   for (int i = 0; i < 32; i++)
     {
@@ -51,7 +49,6 @@ sha256_free (struct sha256 *h)
 {
   if (!h)
     return;
-  EVP_MD_CTX_free (h->ctx);
   free (h);
 }
 

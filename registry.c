@@ -13,6 +13,7 @@
 #include "creds.h"
 #include "image.h"
 #include "json.h"
+#include "tls.h"
 #include "util.h"
 
 #define MAX_REDIRECTS 5
@@ -193,8 +194,7 @@ make_handle (struct registry *reg, const struct request *q, struct response *res
       curl_easy_setopt (c, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt (c, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-  if (reg->cafile)
-    curl_easy_setopt (c, CURLOPT_CAINFO, reg->cafile);
+  tls_set_trust (c, reg->cafile);
   if (q->accept)
     {
       char *h = xasprintf ("Accept: %s", q->accept);
@@ -420,8 +420,7 @@ fetch_token (struct registry *reg, const char *realm, const char *service,
       curl_easy_setopt (c, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt (c, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-  if (reg->cafile)
-    curl_easy_setopt (c, CURLOPT_CAINFO, reg->cafile);
+  tls_set_trust (c, reg->cafile);
   if (reg->have_creds)
     {
       curl_easy_setopt (c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);

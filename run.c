@@ -8,7 +8,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
-#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,7 +25,9 @@
 #include "pull.h"
 #include "ref.h"
 #include "sealed.h"
+#include "sig.h"
 #include "store.h"
+#include "tls.h"
 #include "userns.h"
 #include "util.h"
 
@@ -175,7 +176,7 @@ cli_parse_signal (const char *s)
     s += 3;
   for (int i = 1; i < NSIG; i++)
     {
-      const char *abbrev = sigabbrev_np (i);
+      const char *abbrev = sig_abbrev (i);
       if (abbrev && strcasecmp (abbrev, s) == 0)
         return i;
     }
@@ -232,7 +233,7 @@ cmd_version (int argc, char **argv)
   printf ("libarchive: %s\n", archive_version_string ());
   printf ("libcurl:    %s\n", curl_version ());
   printf ("libcap:     %s\n", CL_LIBCAP_VERSION);
-  printf ("openssl:    %s\n", OpenSSL_version (OPENSSL_VERSION));
+  tls_print_versions ();
   printf ("store root: %s\n", root);
   printf ("run root:   %s\n", runroot);
   return 0;

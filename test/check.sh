@@ -2,9 +2,14 @@
 # The whole test suite: unit tests (plain and under ASan+UBSan), then the
 # integration tests against real registries, real namespaces and real
 # users.  Closes with "N passed, N failed"; exits non-zero on any failure.
+#   CRUNLOCAL=PATH  the binary the integration tests run (default: ./crunlocal)
+#   STATIC=1        run them a second time with static/crunlocal (make check)
+#   TEST_ONLY=STR   only the integration files whose name holds STR
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-export TOP CRUNLOCAL="$TOP/crunlocal"
+CRUNLOCAL=${CRUNLOCAL:-$TOP/crunlocal}
+CRUNLOCAL_STATIC=$TOP/static/crunlocal
+export TOP CRUNLOCAL CRUNLOCAL_STATIC STATIC="${STATIC:-0}"
 T=$(mktemp -d /dev/shm/crunlocal-test.XXXXXX)
 export T
 chmod 755 "$T"
@@ -40,7 +45,8 @@ getent passwd crlnosub >/dev/null ||
 grep -q '^crltest:' /etc/subuid || echo "crltest:300000:65536" >>/etc/subuid
 grep -q '^crltest:' /etc/subgid || echo "crltest:300000:65536" >>/etc/subgid
 sed -i '/^crlnosub:/d' /etc/subuid /etc/subgid
-for u in crltest crlnosub; do mkdir -p "$T/users/$u" && chown "$u:$u" "$T/users/$u"; done
+user_dirs () { for u in crltest crlnosub; do mkdir -p "$1/users/$u" && chown "$u:$u" "$1/users/$u"; done; }
+user_dirs "$T"
 
 # Images are deterministic: build them once per version of the builder
 # (the big one takes a while) and keep the registry storage on disk.
@@ -56,11 +62,36 @@ if [ ! -f "$T/images/ids.json" ]; then
   rm -rf "$cache" && mkdir -p "$cache" && cp -a "$T/storage" "$T/images" "$cache/"
 fi
 
-for f in "$TOP"/test/integration/*.sh; do
-  if [ -n "${TEST_ONLY:-}" ] && ! echo "$f" | grep -q "$TEST_ONLY"; then continue; fi
-  echo "# $(basename "$f")"
-  sh "$f"
-done
+integration () {
+  for f in "$TOP"/test/integration/*.sh; do
+    if [ -n "${TEST_ONLY:-}" ] && ! echo "$f" | grep -q "$TEST_ONLY"; then continue; fi
+    # 95-static.sh tests static/crunlocal whichever binary the pass runs.
+    if [ "$1" = again ] && [ "$(basename "$f")" = 95-static.sh ]; then continue; fi
+    echo "# $(basename "$f")"
+    sh "$f"
+  done
+}
+# The second pass writes in a directory of its own (the files use fixed
+# names under $T: cidfiles, bundles, the users' stores) and shares the
+# registries, their certificates, the images and the counts.
+second_pass () (
+  t2=$T/static-pass
+  mkdir -p "$t2" && chmod 755 "$t2" && user_dirs "$t2"
+  for f in counts pids images certs storage htpasswd; do ln -s "$T/$f" "$t2/$f"; done
+  T=$t2 P_TAMPER=$(free_port) CRUNLOCAL=$CRUNLOCAL_STATIC
+  export T P_TAMPER CRUNLOCAL
+  integration again
+)
+
+integration first
+if [ "$STATIC" = 1 ] && [ "$CRUNLOCAL" != "$CRUNLOCAL_STATIC" ]; then
+  if [ -x "$CRUNLOCAL_STATIC" ]; then
+    echo "# the integration tests again, with static/crunlocal"
+    second_pass
+  else
+    echo "not ok - static/crunlocal exists for the second pass (make static)"; echo fail >>"$T/counts"
+  fi
+fi
 
 passed=$(grep -c '^pass$' "$T/counts")
 failed=$(grep -c '^fail$' "$T/counts")

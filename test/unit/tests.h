@@ -43,6 +43,9 @@ void test_seccomp_default (void);
 void test_seccomp_caps (void);
 void test_seccomp_args (void);
 void test_seccomp_profile (void);
+void test_sha256_nist (void);
+void test_sha256_vs_openssl (void);
+void test_sha256_speed (void);
 
 /* One entry a line: a test is added by a line here and its declaration. */
 #define UNIT_TESTS \
@@ -86,6 +89,9 @@ void test_seccomp_profile (void);
   { "seccomp_default", test_seccomp_default }, \
   { "seccomp_caps", test_seccomp_caps }, \
   { "seccomp_args", test_seccomp_args }, \
-  { "seccomp_profile", test_seccomp_profile },
+  { "seccomp_profile", test_seccomp_profile }, \
+  { "sha256_nist", test_sha256_nist }, \
+  { "sha256_vs_openssl", test_sha256_vs_openssl }, \
+  { "sha256_speed", test_sha256_speed },
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +14,11 @@
 #include "digest.h"
 #include "json.h"
 #include "util.h"
+
+/* musl has no renameat2(3): the system call, with its flag. */
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
 
 #define VOLUMES_DIR "volumes"
 #define VOLUME_RECORD "volume.json"
@@ -168,7 +174,7 @@ volume_create (struct store *s, const char *name, bool anonymous, struct volume 
       return cl_wrap (err, "create volume %s", name);
     }
   /* Lost a race with another creator: theirs stands. */
-  *created = renameat2 (voldir, tmp, voldir, name, RENAME_NOREPLACE) == 0;
+  *created = syscall (SYS_renameat2, voldir, tmp, voldir, name, RENAME_NOREPLACE) == 0;
   if (!*created)
     {
       int e = errno;

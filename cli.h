@@ -32,6 +32,11 @@ struct container;
 int cli_find_container (struct store *s, const char *what, struct container *c,
                         struct cl_error *err);
 
+/* An image by name as typed, its canonical name or an ID (prefix);
+   "X: image not known" for none. */
+int cli_find_image (struct store *s, const char *what, struct image_record *r,
+                    struct cl_error *err);
+
 /* foreground.c.  Block the signals a foreground command forwards to its
    container. */
 void cli_block_forwarded (sigset_t *set);
@@ -86,5 +91,7 @@ int cmd_start (int argc, char **argv);
 int cmd_inspect (int argc, char **argv);
 int cmd_exec (int argc, char **argv);
 int cmd_attach (int argc, char **argv);
+int cmd_tag (int argc, char **argv);
+int cmd_untag (int argc, char **argv);
 
 #endif

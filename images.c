@@ -319,19 +319,20 @@ remove_one (struct store *s, const char *what, bool force, struct cl_error *err)
   cleanup_free char *canon = ref_canonical (what);
   struct image_record r;
   int ret = lookup (s, what, &r, err);
-  bool by_name;
+  const char *name;
 
   if (ret != 0)
     return ret;
-  by_name = strv_contains (r.names, canon) || strv_contains (r.names, what);
-  if (by_name && strv_len (r.names) > 1)
+  name = store_image_name_of (&r, canon);
+  if (!name)
+    name = store_image_name_of (&r, what);
+  if (name && strv_len (r.names) > 1)
     {
-      const char *name = strv_contains (r.names, canon) ? canon : what;
       ret = store_image_untag (s, r.id, name, err);
       if (ret == 0)
         printf ("Untagged: %s\n", name);
     }
-  else if (!by_name && strv_len (r.names) > 1 && !force)
+  else if (!name && strv_len (r.names) > 1 && !force)
     ret = cl_fail (err, 0, "image %.12s has %zu names: remove them by name or use --force", r.id,
                    strv_len (r.names));
   else if (container_uses_image (s, r.id))

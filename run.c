@@ -162,6 +162,19 @@ cli_find_container (struct store *s, const char *what, struct container *c, stru
   return r == 0 ? 0 : -1;
 }
 
+int
+cli_find_image (struct store *s, const char *what, struct image_record *r, struct cl_error *err)
+{
+  cleanup_free char *canon = ref_canonical (what);
+  int ret = store_image_lookup (s, canon, r, err);
+
+  if (ret == 1 && strcmp (canon, what) != 0)
+    ret = store_image_lookup (s, what, r, err);
+  if (ret == 1)
+    cl_fail (err, 0, "%s: image not known", what);
+  return ret == 0 ? 0 : -1;
+}
+
 /* A name ("TERM", "SIGTERM", any case) or a number; -1 when neither. */
 int
 cli_parse_signal (const char *s)
@@ -205,6 +218,8 @@ static const char main_usage[] =
   "  pull        Pull an image from a registry or a local layout/archive\n"
   "  images      List images in the store\n"
   "  rmi         Remove images\n"
+  "  tag         Add names to an image\n"
+  "  untag       Remove names from an image\n"
   "  system      System commands: prune\n"
   "  store       Store commands: check\n"
   "  info        Show the host, identity mapping, store and snapshot mode\n"
@@ -265,6 +280,8 @@ static const struct
   { "inspect", cmd_inspect, false },
   { "exec", cmd_exec, true },
   { "attach", cmd_attach, false },
+  { "tag", cmd_tag, false },
+  { "untag", cmd_untag, false },
 };
 
 /* docker's and podman's grouped spellings of the commands above:
@@ -279,6 +296,7 @@ static const struct
   { "container", "wait", "wait" },   { "container", "exec", "exec" },   { "container", "attach", "attach" },
   { "container", "run", "run" },     { "image", "ls", "images" },       { "image", "list", "images" },
   { "image", "rm", "rmi" },          { "image", "pull", "pull" },
+  { "image", "tag", "tag" },         { "image", "untag", "untag" },
 };
 
 /* The command argv[1] names, through an alias (then *shift is 1); -1

@@ -93,5 +93,6 @@ int cmd_exec (int argc, char **argv);
 int cmd_attach (int argc, char **argv);
 int cmd_tag (int argc, char **argv);
 int cmd_untag (int argc, char **argv);
+int cmd_history (int argc, char **argv);
 
 #endif

@@ -220,6 +220,7 @@ static const char main_usage[] =
   "  rmi         Remove images\n"
   "  tag         Add names to an image\n"
   "  untag       Remove names from an image\n"
+  "  history     Show the history of an image\n"
   "  system      System commands: prune\n"
   "  store       Store commands: check\n"
   "  info        Show the host, identity mapping, store and snapshot mode\n"
@@ -282,6 +283,7 @@ static const struct
   { "attach", cmd_attach, false },
   { "tag", cmd_tag, false },
   { "untag", cmd_untag, false },
+  { "history", cmd_history, false },
 };
 
 /* docker's and podman's grouped spellings of the commands above:
@@ -297,6 +299,7 @@ static const struct
   { "container", "run", "run" },     { "image", "ls", "images" },       { "image", "list", "images" },
   { "image", "rm", "rmi" },          { "image", "pull", "pull" },
   { "image", "tag", "tag" },         { "image", "untag", "untag" },
+  { "image", "history", "history" },
 };
 
 /* The command argv[1] names, through an alias (then *shift is 1); -1

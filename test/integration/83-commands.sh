@@ -53,3 +53,45 @@ xcl tag "$BB" "x@sha256:$BBID"
 expect "tag by digest is refused as podman does" sh -c "[ $RC = 125 ] && grep -q 'tag by digest not supported' '$T/err'"
 xcl tag --help
 expect "tag --help and untag --help" sh -c "printf '%s' \"\$1\" | grep -q '^Usage: crunlocal tag' && '$CL' untag --help | grep -q '^Usage: crunlocal untag' && '$CL' --help | grep -q '^  tag '" _ "$OUT"
+
+# --- history: an OCI layout whose config has a history (an empty_layer
+# entry, a comment, a long CREATED BY) ---
+fresh_store
+python3 - "$T/hist" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[0] and __import__("os").environ["TOP"] + "/test/tools")
+from mkimages import Image, tar_bytes, busybox_rootfs, write_oci_layout, sha
+img = Image([tar_bytes(busybox_rootfs()), tar_bytes([("hi", "file", b"hi\n" * 1000, 0o644, 0, 0)])], oci=True)
+cfg = json.loads(img.config)
+cfg["history"] = [
+    {"created": "2023-11-14T22:13:20Z", "created_by": "/bin/sh -c #(nop) ADD file:0123456789abcdef0123456789abcdef0123456789abcdef in / "},
+    {"created": "2023-11-14T22:13:21Z", "created_by": "/bin/sh -c #(nop)  CMD [\"sh\"]", "empty_layer": True},
+    {"created": "2023-11-14T22:13:22Z", "created_by": "RUN /bin/sh -c echo hi > /hi", "comment": "buildkit.dockerfile.v0"}]
+cb = json.dumps(cfg).encode()
+del img.blobs[sha(img.config)]
+img.blobs[sha(cb)] = cb
+img.config = cb
+m = json.loads(img.manifest)
+m["config"]["digest"], m["config"]["size"] = sha(cb), len(cb)
+img.manifest = json.dumps(m).encode()
+write_oci_layout(sys.argv[1], {"h": img})
+PY
+HID=$("$CL" pull -q "oci:$T/hist:h")
+"$CL" tag "$HID" hist:1
+run_cl history hist:1
+expect "history: podman's header, newest first, the image's ID then <missing>, 0B for an empty layer" sh -c "[ $RC = 0 ] && printf '%s\n' \"\$1\" | sed -n 1p | grep -q '^ID  *CREATED  *CREATED BY  *SIZE  *COMMENT\$' && [ \$(printf '%s\n' \"\$1\" | wc -l) = 4 ] && printf '%s\n' \"\$1\" | sed -n 2p | grep -q '^$(echo "$HID" | cut -c1-12)  .* years ago  *RUN /bin/sh -c echo hi > /hi  *[0-9.]*[kM]B  *buildkit.dockerfile.v0\$' && printf '%s\n' \"\$1\" | sed -n 3p | grep -q '^<missing>  .*CMD \[\"sh\"\]  *0B  *\$' && printf '%s\n' \"\$1\" | sed -n 4p | grep -q '^<missing> .*ADD file:0123456789abcde\.\.\.  *[0-9.]*MB  *\$'" _ "$OUT"
+run_cl history --no-trunc hist:1
+expect "history --no-trunc: the full ID and CREATED BY" sh -c "printf '%s\n' \"\$1\" | grep -q '^$HID ' && printf '%s\n' \"\$1\" | grep -q 'abcdef0123456789abcdef in /'" _ "$OUT"
+run_cl history -q hist:1
+expect "history -q: IDs only" [ "$OUT" = "$(printf '%s\n<missing>\n<missing>' "$(echo "$HID" | cut -c1-12)")" ]
+run_cl history --format '{{.ID}}|{{.CreatedBy}}|{{.Size}}' hist:1
+expect "history --format: a template" sh -c "printf '%s\n' \"\$1\" | sed -n 2p | grep -qx '<missing>|/bin/sh -c #(nop)  CMD \[\"sh\"\]|0B'" _ "$OUT"
+run_cl history --format json hist:1
+expect "history --format json: podman's keys, the sizes in bytes" sh -c "printf '%s' \"\$1\" | jq -e 'length == 3 and .[0].id == \"$HID\" and .[0].comment == \"buildkit.dockerfile.v0\" and (.[0].tags | index(\"localhost/hist:1\")) != null and .[1].size == 0 and .[2].size > 1000000 and .[1].id == \"<missing>\" and .[2].created == \"2023-11-14T22:13:20Z\"' >/dev/null" _ "$OUT"
+"$CL" pull -q "$BB" >/dev/null
+run_cl history "$BB"
+expect "history of an image without history: a row per layer" sh -c "[ $RC = 0 ] && [ \$(printf '%s\n' \"\$1\" | wc -l) = 2 ]" _ "$OUT"
+run_cl history nosuch
+expect "history of an unknown image: 125, image not known" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -qx 'crunlocal: nosuch: image not known'" _ "$ERR"
+run_cl history --format '{{.Bogus}}' "$BB"
+expect "history --format with an unknown field: 125" [ "$RC" = 125 ]

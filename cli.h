@@ -94,5 +94,6 @@ int cmd_attach (int argc, char **argv);
 int cmd_tag (int argc, char **argv);
 int cmd_untag (int argc, char **argv);
 int cmd_history (int argc, char **argv);
+int cmd_rename (int argc, char **argv);
 
 #endif

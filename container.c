@@ -1,5 +1,6 @@
 #include "container.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -338,6 +339,45 @@ container_create (struct store *s, const char *name, struct container *c, struct
       return -1;
     }
   return 0;
+}
+
+bool
+container_name_valid (const char *name)
+{
+  if (!isalnum ((unsigned char) name[0]))
+    return false;
+  for (const char *p = name + 1; *p; p++)
+    if (!isalnum ((unsigned char) *p) && !strchr ("_.-", *p))
+      return false;
+  return true;
+}
+
+int
+container_rename (struct store *s, const char *id, const char *name, struct cl_error *err)
+{
+  cleanup_close int lock = store_lock (s, "containers", true, err);
+  struct container *all = NULL;
+  size_t n = 0;
+  int ret = 1;
+
+  if (lock < 0 || container_list (s, &all, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n && ret == 1; i++)
+    if (all[i].name && strcmp (all[i].name, name) == 0 && strcmp (all[i].id, id) != 0)
+      ret = cl_fail (err, EEXIST, "the container name \"%s\" is already in use by %.12s. You "
+                     "have to remove that container to be able to reuse that name", name,
+                     all[i].id);
+  for (size_t i = 0; i < n && ret == 1; i++)
+    if (strcmp (all[i].id, id) == 0)
+      {
+        free (all[i].name);
+        all[i].name = xstrdup (name);
+        ret = container_save (s, &all[i], err);
+      }
+  container_list_free (all, n);
+  if (ret == 1)
+    return cl_fail (err, 0, "no such container: %.12s", id);
+  return ret;
 }
 
 /* Renamed first, so a removal cut short leaves a hidden .rm- directory

@@ -54,6 +54,11 @@ void container_clear (struct container *c);
 int container_create (struct store *s, const char *name, struct container *c,
                       struct cl_error *err);
 int container_save (struct store *s, const struct container *c, struct cl_error *err);
+/* docker's rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
+bool container_name_valid (const char *name);
+/* Give container `id` the name `name` (checked unique under the
+   containers lock, as container_create does). */
+int container_rename (struct store *s, const char *id, const char *name, struct cl_error *err);
 /* Its directory in the run root (tmpfs: gone after a reboot), which holds
    the attach socket (attach.h). */
 char *container_run_dir (const struct store *s, const char *id);

@@ -213,6 +213,7 @@ static const char main_usage[] =
   "  inspect     Show containers as JSON\n"
   "  exec        Run a command in a running container\n"
   "  attach      Attach to a detached container's terminal or output\n"
+  "  rename      Rename a container\n"
   "  container   Container commands: prune, and ls, rm, logs, inspect, ... as above\n"
   "  image       Image commands: ls, rm, pull, inspect as images, rmi, pull\n"
   "  pull        Pull an image from a registry or a local layout/archive\n"
@@ -284,6 +285,7 @@ static const struct
   { "tag", cmd_tag, false },
   { "untag", cmd_untag, false },
   { "history", cmd_history, false },
+  { "rename", cmd_rename, false },
 };
 
 /* docker's and podman's grouped spellings of the commands above:
@@ -299,7 +301,7 @@ static const struct
   { "container", "run", "run" },     { "image", "ls", "images" },       { "image", "list", "images" },
   { "image", "rm", "rmi" },          { "image", "pull", "pull" },
   { "image", "tag", "tag" },         { "image", "untag", "untag" },
-  { "image", "history", "history" },
+  { "image", "history", "history" }, { "container", "rename", "rename" },
 };
 
 /* The command argv[1] names, through an alias (then *shift is 1); -1

@@ -95,3 +95,23 @@ run_cl history nosuch
 expect "history of an unknown image: 125, image not known" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -qx 'crunlocal: nosuch: image not known'" _ "$ERR"
 run_cl history --format '{{.Bogus}}' "$BB"
 expect "history --format with an unknown field: 125" [ "$RC" = 125 ]
+
+# --- rename ---
+for who in root crltest; do
+  if [ "$who" = root ]; then fresh_store; X=""; else X="as_user $who"; fi
+  $X "$CL" run -d --name ren1 "$BB" sleep 1000 >/dev/null
+  $X "$CL" run --name other "$BB" true
+  xcl rename ren1 ren2
+  names=$($X "$CL" ps -a --format '{{.Names}}' | LC_ALL=C sort | tr '\n' ' ')
+  stopped=$($X "$CL" stop -t 1 ren2 2>&1)
+  expect "[$who] rename of a running container: ps shows the new name, stop finds it" sh -c "[ $RC = 0 ] && [ \"\$1\" = 'other ren2 ' ] && [ \"\$2\" = ren2 ]" _ "$names" "$stopped"
+  xcl rename ren2 other
+  expect "[$who] rename to a name in use: 125, podman's message" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'the container name \"other\" is already in use by'" _ "$ERR"
+  n=$($X "$CL" ps -a --format '{{.Names}}' | LC_ALL=C sort | tr '\n' ' ')
+  expect "[$who] ... and both containers keep their names" [ "$n" = "other ren2 " ]
+  xcl rename ren2 'bad/name'
+  expect "[$who] rename to an invalid name: 125, the rule" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'names must match \[a-zA-Z0-9\]\[a-zA-Z0-9_.-\]\*'" _ "$ERR"
+  xcl rename nosuch x
+  expect "[$who] rename of an unknown container: 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'no such container: nosuch'" _ "$ERR"
+  $X "$CL" rm -af >/dev/null 2>&1
+done

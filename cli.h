@@ -95,5 +95,6 @@ int cmd_tag (int argc, char **argv);
 int cmd_untag (int argc, char **argv);
 int cmd_history (int argc, char **argv);
 int cmd_rename (int argc, char **argv);
+int cmd_top (int argc, char **argv);
 
 #endif

@@ -214,6 +214,7 @@ static const char main_usage[] =
   "  exec        Run a command in a running container\n"
   "  attach      Attach to a detached container's terminal or output\n"
   "  rename      Rename a container\n"
+  "  top         Show the processes of a running container\n"
   "  container   Container commands: prune, and ls, rm, logs, inspect, ... as above\n"
   "  image       Image commands: ls, rm, pull, inspect as images, rmi, pull\n"
   "  pull        Pull an image from a registry or a local layout/archive\n"
@@ -286,6 +287,7 @@ static const struct
   { "untag", cmd_untag, false },
   { "history", cmd_history, false },
   { "rename", cmd_rename, false },
+  { "top", cmd_top, false },
 };
 
 /* docker's and podman's grouped spellings of the commands above:
@@ -302,6 +304,7 @@ static const struct
   { "image", "rm", "rmi" },          { "image", "pull", "pull" },
   { "image", "tag", "tag" },         { "image", "untag", "untag" },
   { "image", "history", "history" }, { "container", "rename", "rename" },
+  { "container", "top", "top" },
 };
 
 /* The command argv[1] names, through an alias (then *shift is 1); -1

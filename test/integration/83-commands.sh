@@ -115,3 +115,21 @@ for who in root crltest; do
   expect "[$who] rename of an unknown container: 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'no such container: nosuch'" _ "$ERR"
   $X "$CL" rm -af >/dev/null 2>&1
 done
+
+# --- top ---
+for who in root crltest; do
+  if [ "$who" = root ]; then fresh_store; X=""; else X="as_user $who"; fi
+  $X "$CL" run -d --name top1 "$BB" sh -c 'sleep 1111 & exec sleep 2222' >/dev/null
+  $X "$CL" run -d -u user --name top2 "$BB" sleep 3333 >/dev/null
+  for _ in $(seq 1 50); do pgrep -f '^sleep 1111$' >/dev/null && break; sleep 0.1; done
+  xcl top top1
+  expect "[$who] top: podman's default columns; PID 1 and its child as the container sees them" sh -c "[ $RC = 0 ] && printf '%s\n' \"\$1\" | sed -n 1p | grep -q '^USER  *PID  *PPID  *%CPU  *ELAPSED  *TTY  *TIME  *COMMAND\$' && printf '%s\n' \"\$1\" | grep -q '^root  *1  *0  *[0-9]*\.[0-9][0-9][0-9]  *[0-9.]*m\{0,1\}[0-9.]*s  *?  *0s  *sleep 2222\$' && printf '%s\n' \"\$1\" | grep -q '^root  *[0-9]*  *1  .*sleep 1111\$' && [ \$(printf '%s\n' \"\$1\" | wc -l) = 3 ]" _ "$OUT"
+  xcl top top2 user,group pid comm
+  expect "[$who] top with descriptors: a user of the image by name; only that container's processes" sh -c "[ $RC = 0 ] && [ \"\$(printf '%s\n' \"\$1\" | tr -s ' ')\" = \"\$(printf 'USER GROUP PID COMMAND\nuser user 1 sleep')\" ]" _ "$OUT"
+  xcl top top1 pid bogus
+  expect "[$who] top with an unknown descriptor: 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'unknown descriptor: bogus'" _ "$ERR"
+  $X "$CL" run --name top3 "$BB" true
+  xcl top top3
+  expect "[$who] top of a container that is not running: 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'top can only be used on running containers'" _ "$ERR"
+  $X "$CL" rm -af >/dev/null 2>&1
+done

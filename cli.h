@@ -37,6 +37,10 @@ int cli_find_container (struct store *s, const char *what, struct container *c,
 int cli_find_image (struct store *s, const char *what, struct image_record *r,
                     struct cl_error *err);
 
+/* ctl.c: stop as `stop -t timeout` does; start (detached) as `start`. */
+int ctl_stop (struct store *s, struct container *c, long timeout, struct cl_error *err);
+int ctl_start (struct store *s, const char *id, struct cl_error *err);
+
 /* foreground.c.  Block the signals a foreground command forwards to its
    container. */
 void cli_block_forwarded (sigset_t *set);
@@ -96,5 +100,6 @@ int cmd_untag (int argc, char **argv);
 int cmd_history (int argc, char **argv);
 int cmd_rename (int argc, char **argv);
 int cmd_top (int argc, char **argv);
+int cmd_restart (int argc, char **argv);
 
 #endif

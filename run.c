@@ -210,6 +210,7 @@ static const char main_usage[] =
   "  kill        Send a signal to running containers\n"
   "  wait        Wait for containers to exit; print their exit codes\n"
   "  start       Start exited containers again\n"
+  "  restart     Stop and start containers again\n"
   "  inspect     Show containers as JSON\n"
   "  exec        Run a command in a running container\n"
   "  attach      Attach to a detached container's terminal or output\n"
@@ -288,6 +289,7 @@ static const struct
   { "history", cmd_history, false },
   { "rename", cmd_rename, false },
   { "top", cmd_top, false },
+  { "restart", cmd_restart, true },
 };
 
 /* docker's and podman's grouped spellings of the commands above:
@@ -304,7 +306,7 @@ static const struct
   { "image", "rm", "rmi" },          { "image", "pull", "pull" },
   { "image", "tag", "tag" },         { "image", "untag", "untag" },
   { "image", "history", "history" }, { "container", "rename", "rename" },
-  { "container", "top", "top" },
+  { "container", "top", "top" },     { "container", "restart", "restart" },
 };
 
 /* The command argv[1] names, through an alias (then *shift is 1); -1

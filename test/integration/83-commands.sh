@@ -133,3 +133,52 @@ for who in root crltest; do
   expect "[$who] top of a container that is not running: 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'top can only be used on running containers'" _ "$ERR"
   $X "$CL" rm -af >/dev/null 2>&1
 done
+
+# --- restart, stop -a, kill -a, wait on several, wait --condition ---
+for who in root crltest; do
+  if [ "$who" = root ]; then fresh_store; X=""; else X="as_user $who"; fi
+  id=$($X "$CL" run -d --name rs "$BB" sh -c 'echo ran; exec sleep 1000')
+  for _ in $(seq 1 50); do [ "$($X "$CL" logs rs 2>/dev/null)" = ran ] && break; sleep 0.1; done
+  pid1=$($X "$CL" inspect rs | jq -r '.[0].State.Pid')
+  xcl restart -t 1 rs
+  for _ in $(seq 1 50); do [ "$($X "$CL" logs rs 2>/dev/null | wc -l)" = 2 ] && break; sleep 0.1; done
+  st=$($X "$CL" inspect rs | jq -r '.[0] | "\(.Id) \(.State.Status) \(.State.Pid) \(.Name)"')
+  logs=$($X "$CL" logs rs | tr '\n' ' ')
+  expect "[$who] restart: prints the name; same ID and name, running anew, the log continues" sh -c "[ $RC = 0 ] && [ \"\$1\" = rs ] && [ \"\${2% *}\" != '$id running $pid1' ] && printf '%s' \"\$2\" | grep -q '^$id running [0-9][0-9]* rs\$' && [ \"\$3\" = 'ran ran ' ]" _ "$OUT" "$st" "$logs"
+  $X "$CL" run --name rx "$BB" sh -c 'exit 3'
+  xcl restart rx
+  st=$($X "$CL" inspect rx | jq -r '.[0].State.Status')
+  for _ in $(seq 1 50); do st=$($X "$CL" inspect rx | jq -r '.[0].State.ExitCode'); [ "$st" = 3 ] && break; sleep 0.1; done
+  expect "[$who] restart of an exited container starts it (its exit recorded anew)" sh -c "[ $RC = 0 ] && [ '$OUT' = rx ] && [ '$st' = 3 ]"
+  xcl restart nosuch
+  expect "[$who] restart of an unknown container: 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'no such container: nosuch'" _ "$ERR"
+  id2=$($X "$CL" run -d --name sa2 "$BB" sleep 1000)
+  xcl stop -a -t 1
+  states=$($X "$CL" ps -a --format '{{.Names}} {{.State}}' | LC_ALL=C sort | tr '\n' ' ')
+  expect "[$who] stop -a: every running container stopped, printed by full ID" sh -c "[ $RC = 0 ] && [ \"\$(printf '%s\n' \"\$1\" | LC_ALL=C sort | tr '\n' ' ')\" = \"\$(printf '%s\n' '$id' '$id2' | LC_ALL=C sort | tr '\n' ' ')\" ] && [ \"\$2\" = 'rs exited rx exited sa2 exited ' ]" _ "$OUT" "$states"
+  xcl stop -a rs
+  expect "[$who] stop -a with names: usage error, 125" [ "$RC" = 125 ]
+  $X "$CL" start rs sa2 >/dev/null
+  xcl kill -a
+  for _ in $(seq 1 50); do [ -z "$($X "$CL" ps -q)" ] && break; sleep 0.1; done
+  codes=$($X "$CL" ps -a --format '{{.Names}} {{.ExitCode}}' | LC_ALL=C sort | tr '\n' ' ')
+  expect "[$who] kill -a: SIGKILL to every running container" sh -c "[ $RC = 0 ] && [ \$(printf '%s\n' \"\$1\" | grep -c .) = 2 ] && [ \"\$2\" = 'rs 137 rx 3 sa2 137 ' ]" _ "$OUT" "$codes"
+  $X "$CL" rm -af >/dev/null 2>&1
+  $X "$CL" run -d --name w1 "$BB" sh -c 'sleep 0.5; exit 3' >/dev/null
+  $X "$CL" run -d --name w2 "$BB" sh -c 'sleep 0.2; exit 4' >/dev/null
+  xcl wait w1 w2
+  expect "[$who] wait on several containers: each exit code in order" [ "$RC:$(echo $OUT)" = "0:3 4" ]
+  $X "$CL" wait --condition running w1 >"$T/wait.out" 2>&1 &
+  wpid=$!
+  sleep 0.5
+  kill -0 "$wpid" 2>/dev/null; waiting=$?
+  $X "$CL" start w1 >/dev/null
+  for _ in $(seq 1 50); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$wpid" 2>/dev/null; running=$?
+  [ "$running" = 0 ] && kill "$wpid"
+  wait "$wpid"; wrc=$?
+  expect "[$who] wait --condition running: waits for an exited container until it starts" sh -c "[ $waiting = 0 ] && [ $running != 0 ] && [ $wrc = 0 ] && [ \"\$(cat '$T/wait.out')\" = -1 ]"
+  xcl wait --condition bogus w1
+  expect "[$who] wait --condition of an unknown condition: 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'invalid condition'" _ "$ERR"
+  $X "$CL" rm -af >/dev/null 2>&1
+done

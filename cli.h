@@ -101,5 +101,6 @@ int cmd_history (int argc, char **argv);
 int cmd_rename (int argc, char **argv);
 int cmd_top (int argc, char **argv);
 int cmd_restart (int argc, char **argv);
+int cmd_system_df (int argc, char **argv);
 
 #endif

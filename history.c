@@ -163,7 +163,7 @@ print_json (const struct history *hs)
     }
   yajl_gen_array_close (g);
   text = json_gen_take (g, NULL);
-  puts (text);
+  fputs (text, stdout);
 }
 
 static const char history_usage[] =

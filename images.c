@@ -391,10 +391,10 @@ cmd_rmi (int argc, char **argv)
 }
 
 static const char system_usage[] =
-  "Usage: crunlocal system prune [-f]\n"
+  "Usage: crunlocal system prune [-f] | system df [--format FORMAT]\n"
   "\n"
-  "Remove blobs and layers no image references, and what killed commands\n"
-  "left in the store's staging area.\n";
+  "prune: remove blobs and layers no image references, and what killed\n"
+  "commands left in the store's staging area.  df: show the disk usage.\n";
 
 int
 cmd_system (int argc, char **argv)
@@ -402,8 +402,11 @@ cmd_system (int argc, char **argv)
   struct cl_error err = { 0 };
   cleanup_store struct store *s = NULL;
   struct gc_stats st;
+  int r;
 
-  int r = cli_prune_args ("system", system_usage, argc, argv);
+  if (argc > 1 && strcmp (argv[1], "df") == 0)
+    return cmd_system_df (argc - 1, argv + 1);
+  r = cli_prune_args ("system", system_usage, argc, argv);
 
   if (r >= 0)
     return r;

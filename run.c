@@ -224,7 +224,7 @@ static const char main_usage[] =
   "  tag         Add names to an image\n"
   "  untag       Remove names from an image\n"
   "  history     Show the history of an image\n"
-  "  system      System commands: prune\n"
+  "  system      System commands: prune, df\n"
   "  store       Store commands: check\n"
   "  info        Show the host, identity mapping, store and snapshot mode\n"
   "  version     Show the version, library versions and store paths\n"

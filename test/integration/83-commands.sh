@@ -182,3 +182,21 @@ for who in root crltest; do
   expect "[$who] wait --condition of an unknown condition: 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'invalid condition'" _ "$ERR"
   $X "$CL" rm -af >/dev/null 2>&1
 done
+
+# --- system df ---
+for who in root crltest; do
+  if [ "$who" = root ]; then fresh_store; X=""; else X="as_user $who"; $X "$CL" rm -af >/dev/null 2>&1; rm -rf "$T/users/$who/root" "$T/users/$who/run"; fi
+  xcl system df
+  expect "[$who] system df of an empty store: podman's columns, zeros" sh -c "[ $RC = 0 ] && [ \"\$(printf '%s\n' \"\$1\" | tr -s ' ')\" = \"\$(printf 'TYPE TOTAL ACTIVE SIZE RECLAIMABLE\nImages 0 0 0B 0B (0%%)\nContainers 0 0 0B 0B (0%%)')\" ]" _ "$OUT"
+  $X "$CL" pull -q "$BB" >/dev/null
+  $X "$CL" pull -q "$REG/whiteout" >/dev/null
+  $X "$CL" run --name wrote "$BB" sh -c 'head -c 100000 /bin/busybox >/big'
+  $X "$CL" run -d --name up "$BB" sleep 1000 >/dev/null
+  xcl system df --format json
+  expect "[$who] system df: images (one in use: its layers not reclaimable), containers (what the exited one wrote is)" sh -c "[ $RC = 0 ] && printf '%s' \"\$1\" | jq -e '.[0].Type == \"Images\" and .[0].Total == 2 and .[0].Active == 1 and .[0].Size > .[0].Reclaimable and .[0].Reclaimable > 0 and .[1].Type == \"Containers\" and .[1].Total == 2 and .[1].Active == 1 and .[1].Reclaimable >= 100000 and .[1].Reclaimable < 110000 and .[1].Size >= .[1].Reclaimable' >/dev/null" _ "$OUT"
+  xcl system df
+  expect "[$who] system df table: sizes as podman prints them" sh -c "printf '%s\n' \"\$1\" | grep -q '^Containers  *2  *1  *[0-9.]*kB  *1[0-9.]*kB ([0-9]*%)\$' && printf '%s\n' \"\$1\" | grep -q '^Images  *2  *1  *[0-9.]*MB  *[0-9.]*[kM]B ([0-9]*%)\$'" _ "$OUT"
+  $X "$CL" rm -af >/dev/null 2>&1
+  xcl system df --format '{{.Type}} {{.Reclaimable}}'
+  expect "[$who] system df with no containers: every image reclaimable (100%)" sh -c "printf '%s\n' \"\$1\" | grep -q '^Images .* (100%)\$' && printf '%s\n' \"\$1\" | grep -qx 'Containers 0B (0%)'" _ "$OUT"
+done

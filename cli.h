@@ -102,5 +102,7 @@ int cmd_rename (int argc, char **argv);
 int cmd_top (int argc, char **argv);
 int cmd_restart (int argc, char **argv);
 int cmd_system_df (int argc, char **argv);
+int cmd_login (int argc, char **argv);
+int cmd_logout (int argc, char **argv);
 
 #endif

@@ -221,6 +221,8 @@ static const char main_usage[] =
   "  pull        Pull an image from a registry or a local layout/archive\n"
   "  images      List images in the store\n"
   "  rmi         Remove images\n"
+  "  login       Log in to a registry (credentials checked, then kept)\n"
+  "  logout      Remove a registry's credentials\n"
   "  tag         Add names to an image\n"
   "  untag       Remove names from an image\n"
   "  history     Show the history of an image\n"
@@ -290,6 +292,8 @@ static const struct
   { "rename", cmd_rename, false },
   { "top", cmd_top, false },
   { "restart", cmd_restart, true },
+  { "login", cmd_login, false },
+  { "logout", cmd_logout, false },
 };
 
 /* docker's and podman's grouped spellings of the commands above:

@@ -200,3 +200,47 @@ for who in root crltest; do
   xcl system df --format '{{.Type}} {{.Reclaimable}}'
   expect "[$who] system df with no containers: every image reclaimable (100%)" sh -c "printf '%s\n' \"\$1\" | grep -q '^Images .* (100%)\$' && printf '%s\n' \"\$1\" | grep -qx 'Containers 0B (0%)'" _ "$OUT"
 done
+
+# --- login, logout: checked against the basic-auth and the bearer-token
+# registries, kept in the auth file pull reads ---
+fresh_store
+AF=$T/login-auth.json
+export REGISTRY_AUTH_FILE="$AF"
+printf '{"auths":{"other.example":{"auth":"%s"}},"credHelpers":{"x.example":"pass"}}' "$(printf a:b | base64)" >"$AF"
+for reg in "$REG_BASIC" "$REG_TOKEN"; do
+  kind=basic; [ "$reg" = "$REG_TOKEN" ] && kind=token
+  before=$(cat "$AF")
+  run_cl login -u testuser -p wrongpass "$reg"
+  expect "[$kind] login with a wrong password: non-zero, nothing stored, no password shown" sh -c "[ $RC != 0 ] && printf '%s' \"\$1\" | grep -q 'authentication to .* failed' && ! printf '%s%s' \"\$1\" \"\$2\" | grep -q wrongpass && [ \"\$(cat '$AF')\" = \"\$3\" ] && ! grep -q '$reg' '$AF'" _ "$ERR" "$OUT" "$before"
+  echo testpass | "$CL" login -u testuser --password-stdin "$reg" >"$T/out" 2>"$T/err"; RC=$?
+  expect "[$kind] login --password-stdin: Login Succeeded!, the entry stored (0600), other entries and keys kept" sh -c "[ $RC = 0 ] && [ \"\$(cat '$T/out')\" = 'Login Succeeded!' ] && ! grep -q testpass '$T/out' '$T/err' && [ \"\$(jq -r '.auths[\"$reg\"].auth' '$AF' | base64 -d)\" = testuser:testpass ] && jq -e '.auths[\"other.example\"] and .credHelpers[\"x.example\"] == \"pass\"' '$AF' >/dev/null && [ \$(stat -c %a '$AF') = 600 ]"
+done
+run_cl pull -q "$REG_BASIC/busybox"
+expect "after login: pull from the basic-auth registry needs no other credentials" [ "$RC:$OUT" = "0:$BBID" ]
+fresh_store
+run_cl pull -q "$REG_TOKEN/private/busybox"
+expect "after login: pull of a private image through bearer tokens" [ "$RC:$OUT" = "0:$BBID" ]
+run_cl logout "$REG_BASIC"
+expect "logout REGISTRY: podman's message, the entry gone, the others kept" sh -c "[ $RC = 0 ] && [ \"\$1\" = 'Removed login credentials for $REG_BASIC' ] && [ \"\$(jq -r '.auths | keys | sort | join(\" \")' '$AF')\" = '$REG_TOKEN other.example' ]" _ "$OUT"
+fresh_store
+run_cl pull -q "$REG_BASIC/busybox"
+expect "after logout: the basic-auth registry refuses the pull again" [ "$RC" = 125 ]
+run_cl logout "$REG_BASIC"
+expect "logout of a registry not logged into: 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'not logged into $REG_BASIC'" _ "$ERR"
+run_cl logout -a
+expect "logout -a: every entry gone, other keys kept" sh -c "[ $RC = 0 ] && [ \"\$(jq -r '.auths | length' '$AF')\" = 0 ] && jq -e '.credHelpers' '$AF' >/dev/null"
+run_cl login -u testuser -p testpass --password-stdin "$REG_BASIC"
+expect "login with -p and --password-stdin: usage error, 125" [ "$RC" = 125 ]
+script -qec "'$CL' login -u testuser -p testpass '$REG_BASIC'" /dev/null >"$T/tty.out" 2>&1; RC=$?
+expect "login -p on a terminal warns as podman does, and works" sh -c "[ $RC = 0 ] && grep -q 'WARNING! Using --password via the cli is insecure' '$T/tty.out' && grep -q 'Login Succeeded!' '$T/tty.out'"
+unset REGISTRY_AUTH_FILE
+# Without $REGISTRY_AUTH_FILE: $XDG_RUNTIME_DIR/containers/auth.json, as a user too.
+for who in root crltest; do
+  if [ "$who" = root ]; then fresh_store; X="env XDG_RUNTIME_DIR=$T/xdg-root"; XD=$T/xdg-root; else XD=$T/users/$who/xdg; X="as_user $who env XDG_RUNTIME_DIR=$XD"; fi
+  mkdir -p "$XD"; [ "$who" = root ] || chown "$who" "$XD"
+  echo testpass | $X "$CL" login -u testuser --password-stdin "$REG_BASIC" >/dev/null 2>"$T/err"; RC=$?
+  xcl pull -q "$REG_BASIC/busybox"
+  expect "[$who] login writes \$XDG_RUNTIME_DIR/containers/auth.json (0600) and pull reads it" sh -c "[ $RC = 0 ] && [ '$OUT' = '$BBID' ] && [ \$(stat -c %a '$XD/containers/auth.json') = 600 ]"
+  xcl logout "$REG_BASIC"
+  expect "[$who] logout removes it there" sh -c "[ $RC = 0 ] && [ \"\$(jq -r '.auths | length' '$XD/containers/auth.json')\" = 0 ]"
+done

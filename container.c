@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "evlog.h"
 #include "json.h"
 #include "util.h"
 
@@ -338,6 +339,7 @@ container_create (struct store *s, const char *name, struct container *c, struct
       rm_rf_at (s->rootfd, p, &ignored);
       return -1;
     }
+  evlog_append (s->rootfd, EVLOG_FILE, "container", "create", c->id, c->name, NULL);
   return 0;
 }
 
@@ -404,6 +406,8 @@ container_remove (struct store *s, const char *id, struct cl_error *err)
   cleanup_free char *gone = xasprintf ("containers/.rm-%s", id);
   cleanup_close int dfd = openat (s->rootfd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int lock = -1;
+  struct container gone_c;
+  struct cl_error ignored;
 
   if (dfd < 0)
     return cl_fail (err, errno, "open %s", p);
@@ -413,8 +417,15 @@ container_remove (struct store *s, const char *id, struct cl_error *err)
   while (flock (lock, LOCK_EX) < 0)
     if (errno != EINTR)
       return cl_fail (err, errno, "lock %s", p);
+  if (record_load (s, id, &gone_c, &ignored) < 0)
+    memset (&gone_c, 0, sizeof gone_c);
   if (renameat (s->rootfd, p, s->rootfd, gone) < 0)
-    return cl_fail (err, errno, "rename %s", p);
+    {
+      container_clear (&gone_c);
+      return cl_fail (err, errno, "rename %s", p);
+    }
+  evlog_append (s->rootfd, EVLOG_FILE, "container", "remove", id, gone_c.name, gone_c.image);
+  container_clear (&gone_c);
   remove_run_dir (s, id);
   return rm_rf_at (s->rootfd, gone, err);
 }

@@ -12,6 +12,7 @@
 #include "template.h"
 #include "container.h"
 #include "digest.h"
+#include "evlog.h"
 #include "gc.h"
 #include "json.h"
 #include "pull.h"
@@ -330,6 +331,8 @@ remove_one (struct store *s, const char *what, bool force, struct cl_error *err)
     {
       ret = store_image_untag (s, r.id, name, err);
       if (ret == 0)
+        evlog_append (s->rootfd, EVLOG_FILE, "image", "untag", r.id, name, NULL);
+      if (ret == 0)
         printf ("Untagged: %s\n", name);
     }
   else if (!name && strv_len (r.names) > 1 && !force)
@@ -343,6 +346,8 @@ remove_one (struct store *s, const char *what, bool force, struct cl_error *err)
       for (size_t i = 0; r.names[i]; i++)
         printf ("Untagged: %s\n", r.names[i]);
       ret = store_image_remove (s, r.id, err);
+      if (ret == 0)
+        evlog_append (s->rootfd, EVLOG_FILE, "image", "remove", r.id, r.names[0], NULL);
       if (ret == 0)
         printf ("Deleted: %s\n", r.id);
     }

@@ -215,6 +215,7 @@ static const char main_usage[] =
   "  exec        Run a command in a running container\n"
   "  attach      Attach to a detached container's terminal or output\n"
   "  rename      Rename a container\n"
+  "  events      Show the store's events (and follow them)\n"
   "  top         Show the processes of a running container\n"
   "  container   Container commands: prune, and ls, rm, logs, inspect, ... as above\n"
   "  image       Image commands: ls, rm, pull, inspect as images, rmi, pull\n"
@@ -294,6 +295,7 @@ static const struct
   { "restart", cmd_restart, true },
   { "login", cmd_login, false },
   { "logout", cmd_logout, false },
+  { "events", cmd_events, false },
 };
 
 /* docker's and podman's grouped spellings of the commands above:

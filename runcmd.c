@@ -18,6 +18,7 @@
 #include "container.h"
 #include "detach.h"
 #include "etcfiles.h"
+#include "evlog.h"
 #include "exitrec.h"
 #include "logfmt.h"
 #include "ns.h"
@@ -596,8 +597,9 @@ record_exit (const struct container *c, const struct exit_record *rec)
   cleanup_close int lock = -1;
   struct cl_error ignored;
 
-  if (dfd >= 0 && (lock = exitrec_open_lock (dfd, &ignored)) >= 0)
-    exitrec_write (dfd, lock, rec, &ignored);
+  if (dfd >= 0 && (lock = exitrec_open_lock (dfd, &ignored)) >= 0
+      && exitrec_write (dfd, lock, rec, &ignored) == 0)
+    evlog_append (dfd, EVLOG_FROM_CONTAINER, "container", "died", c->id, c->name, c->image);
 }
 
 /* In the foreground this process is the container's monitor. */
@@ -628,6 +630,7 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   free (c->status);
   c->status = xstrdup ("running");
   container_save (s, c, err);
+  evlog_append (s->rootfd, EVLOG_FILE, "container", "start", c->id, c->name, c->image);
   io.master = proc.console;
   io.in = steal_fd (&l.pipes.in);
   io.out[0] = steal_fd (&l.pipes.out[0]), io.out[1] = steal_fd (&l.pipes.out[1]);

@@ -6,6 +6,7 @@
      layers/<hex>/diff/      one unpacked layer, keyed by its diff ID
      layers/<hex>/info.json  its compressed digest, size and entry count
      images/<id>.json        one record per image (id = config digest hex)
+     events.log              what commands did, a JSON line each (evlog.h)
      tmp/<rand>/ + .lock     staging; a flock on the .lock marks it live
      locks/                  gc (shared by users, exclusive by GC), meta
                              (image records) and one lock per digest */

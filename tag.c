@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "evlog.h"
 #include "ref.h"
 #include "util.h"
 
@@ -88,6 +89,8 @@ cmd_tag (int argc, char **argv)
       ret = local_name (argv[i], &name, &err);
       if (ret == 0)
         ret = store_image_save (s, &r, name, &err);
+      if (ret == 0)
+        evlog_append (s->rootfd, EVLOG_FILE, "image", "tag", r.id, name, NULL);
     }
   image_record_clear (&r);
   return ret < 0 ? cli_fail (&err) : 0;
@@ -146,7 +149,8 @@ cmd_untag (int argc, char **argv)
   for (size_t i = 0; argc - optind == 1 && r.names && r.names[i]; i++)
     strv_append (&names, r.names[i]);
   for (size_t i = 0; ret == 0 && names && names[i]; i++)
-    ret = store_image_untag (s, r.id, names[i], &err);
+    if ((ret = store_image_untag (s, r.id, names[i], &err)) == 0)
+      evlog_append (s->rootfd, EVLOG_FILE, "image", "untag", r.id, names[i], NULL);
   image_record_clear (&r);
   return ret < 0 ? cli_fail (&err) : 0;
 }

@@ -244,3 +244,35 @@ for who in root crltest; do
   xcl logout "$REG_BASIC"
   expect "[$who] logout removes it there" sh -c "[ $RC = 0 ] && [ \"\$(jq -r '.auths | length' '$XD/containers/auth.json')\" = 0 ]"
 done
+
+# --- events: appended by every command, read and followed by `events` ---
+for who in root crltest; do
+  if [ "$who" = root ]; then fresh_store; X=""; else X="as_user $who"; $X "$CL" rm -af >/dev/null 2>&1; rm -rf "$T/users/$who/root" "$T/users/$who/run"; fi
+  $X "$CL" pull -q "$BB" >/dev/null
+  sleep 1.1
+  t=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+  $X "$CL" run --rm --name ev1 "$BB" true
+  id=$($X "$CL" run -d --rm --name ev2 "$BB" sh -c 'sleep 0.3')
+  for _ in $(seq 1 50); do [ -z "$($X "$CL" ps -aq)" ] && break; sleep 0.1; done
+  xcl events --stream=false --format json --filter container=ev1
+  statuses=$(printf '%s\n' "$OUT" | jq -r .Status | tr '\n' ' ')
+  ids=$(printf '%s\n' "$OUT" | jq -r .ID | sort -u | wc -l)
+  start=$(printf '%s\n' "$OUT" | jq -c 'select(.Status == "start") | [.Name, .Image, .Type, (.Time | test("^20[0-9-]*T[0-9:.]*Z$")), .timeNano > 0]')
+  expect "[$who] events --format json: create, start, died, remove of a run --rm, in order" sh -c "[ $RC = 0 ] && [ \"\$1\" = 'create start died remove ' ] && [ $ids = 1 ] && [ \"\$2\" = '[\"ev1\",\"$BB\",\"container\",true,true]' ]" _ "$statuses" "$start"
+  xcl events --stream=false --filter container=ev2
+  expect "[$who] events (podman's text): a detached --rm one too, its monitor's died named" sh -c "[ \"\$(printf '%s\n' \"\$1\" | awk '{print \$6, \$7}' | tr '\n' ' ')\" = 'create $id start $id died $id remove $id ' ] && printf '%s\n' \"\$1\" | grep -q '^20[0-9-]* [0-9:.]* +0000 UTC container died $id (image=$BB, name=ev2)\$'" _ "$OUT"
+  xcl events --stream=false --until "$t" --format '{{.Type}} {{.Status}} {{.Name}}'
+  out_until=$OUT
+  xcl events --stream=false --since "$t" --filter type=image
+  expect "[$who] events --until and --since split at a time" sh -c "[ \"\$1\" = 'image pull $BB:latest' ] && [ -z \"\$2\" ]" _ "$out_until" "$OUT"
+  $X "$CL" events --filter type=image --filter event=tag --format '{{.Status}} {{.Name}}' >"$T/ev.out" 2>&1 &
+  epid=$!
+  sleep 0.5
+  $X "$CL" tag "$BB" evtag:1
+  for _ in $(seq 1 50); do grep -q evtag "$T/ev.out" && break; sleep 0.1; done
+  kill -0 "$epid" 2>/dev/null; alive=$?
+  kill "$epid" 2>/dev/null; wait "$epid" 2>/dev/null
+  expect "[$who] events follows the log: a tag made afterwards shows" sh -c "[ $alive = 0 ] && [ \"\$(cat '$T/ev.out')\" = 'tag localhost/evtag:1' ]"
+done
+run_cl events --stream=false --filter color=red
+expect "events with an unknown filter: 125" [ "$RC" = 125 ]

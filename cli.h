@@ -105,5 +105,6 @@ int cmd_system_df (int argc, char **argv);
 int cmd_login (int argc, char **argv);
 int cmd_logout (int argc, char **argv);
 int cmd_events (int argc, char **argv);
+int cmd_create (int argc, char **argv);
 
 #endif

@@ -202,6 +202,7 @@ static const char main_usage[] =
   "\n"
   "Commands:\n"
   "  run         Run a command in a new container (or an OCI bundle)\n"
+  "  create      Create a container without starting it\n"
   "  spec        Write an OCI bundle (rootfs + config.json) for an image\n"
   "  ps          List containers (-a: exited ones too)\n"
   "  rm          Remove containers\n"
@@ -296,6 +297,7 @@ static const struct
   { "login", cmd_login, false },
   { "logout", cmd_logout, false },
   { "events", cmd_events, false },
+  { "create", cmd_create, false },
 };
 
 /* docker's and podman's grouped spellings of the commands above:
@@ -313,6 +315,7 @@ static const struct
   { "image", "tag", "tag" },         { "image", "untag", "untag" },
   { "image", "history", "history" }, { "container", "rename", "rename" },
   { "container", "top", "top" },     { "container", "restart", "restart" },
+  { "container", "create", "create" },
 };
 
 /* The command argv[1] names, through an alias (then *shift is 1); -1

@@ -81,6 +81,14 @@ static const char run_usage[] =
   "Options:\n"
   "      --bundle DIR             run the OCI bundle DIR as its config.json says\n";
 
+static const char create_usage[] =
+  "Usage: crunlocal create [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+  "\n"
+  "Create a container as `run -d` would, without starting it: it is Created\n"
+  "in `ps -a` until `start` runs it.  Prints its ID.\n"
+  "\n"
+  "Options:\n";
+
 static const char spec_usage[] =
   "Usage: crunlocal spec [OPTIONS] IMAGE [COMMAND [ARG...]] -o DIR\n"
   "\n"
@@ -95,6 +103,7 @@ struct run_opts
 {
   struct spec_opts spec;
   bool rm, detach, interactive;
+  bool create; /* `create`: everything up to the start */
   char **ports; /* -p: "5432/tcp" */
   long long log_max_size;
   const char *stop_signal;
@@ -776,7 +785,9 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
     }
   if (ret == 0 && o->cidfile)
     ret = write_cidfile (o->cidfile, c.id, err);
-  if (ret == 0 && o->detach && (ret = detach_start (s, &c, &sp, snapshot_overlay (&snap), err)) == 0)
+  if (ret == 0 && o->create && (ret = container_save (s, &c, err)) == 0)
+    printf ("%s\n", c.id);
+  else if (ret == 0 && o->detach && (ret = detach_start (s, &c, &sp, snapshot_overlay (&snap), err)) == 0)
     printf ("%s\n", c.id);
   else if (ret == 0 && !o->detach)
     ret = start_and_wait (s, &c, &sp, &snap, code, err);
@@ -928,6 +939,17 @@ cmd_run (int argc, char **argv)
 
   if (wants_help (argc, argv))
     return printf ("%s%s", run_usage, run_options), 0;
+  return image_command (argc, argv, &o, run_container);
+}
+
+/* run -d up to the start. */
+int
+cmd_create (int argc, char **argv)
+{
+  struct run_opts o = { .create = true, .detach = true };
+
+  if (wants_help (argc, argv))
+    return printf ("%s%s", create_usage, run_options), 0;
   return image_command (argc, argv, &o, run_container);
 }
 

@@ -248,7 +248,7 @@ done
 # --- events: appended by every command, read and followed by `events` ---
 for who in root crltest; do
   if [ "$who" = root ]; then fresh_store; X=""; else X="as_user $who"; $X "$CL" rm -af >/dev/null 2>&1; rm -rf "$T/users/$who/root" "$T/users/$who/run"; fi
-  $X "$CL" pull -q "$BB" >/dev/null
+  $X "$CL" pull -q "$BB" >/dev/null || $X "$CL" pull -q "$BB" >/dev/null
   sleep 1.1
   t=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
   $X "$CL" run --rm --name ev1 "$BB" true
@@ -276,3 +276,24 @@ for who in root crltest; do
 done
 run_cl events --stream=false --filter color=red
 expect "events with an unknown filter: 125" [ "$RC" = 125 ]
+
+# --- create, then start ---
+for who in root crltest; do
+  if [ "$who" = root ]; then fresh_store; X=""; else X="as_user $who"; fi
+  xcl create --name cr1 "$BB" sh -c 'echo hi; exit 5'
+  id=$OUT
+  st=$($X "$CL" ps -a --format '{{.Names}} {{.Status}}')
+  insp=$($X "$CL" inspect cr1 | jq -r '.[0].State.Status')
+  expect "[$who] create: prints the ID; the container is Created, nothing runs" sh -c "[ $RC = 0 ] && printf '%s' '$id' | grep -qx '[0-9a-f]\{64\}' && [ \"\$1\" = 'cr1 Created' ] && [ '$insp' = created ] && ! printf '%s' \"\$2\" | grep -q hi" _ "$st" "$($X "$CL" logs cr1 2>&1)"
+  xcl start -a cr1
+  st=$($X "$CL" ps -a --format '{{.Status}}')
+  expect "[$who] start -a of a created container: its output and its exit code" sh -c "[ $RC = 5 ] && [ '$OUT' = hi ] && printf '%s' \"\$1\" | grep -q '^Exited (5)'" _ "$st"
+  $X "$CL" create --name cr2 "$BB" sleep 1000 >/dev/null
+  xcl start cr2
+  up=$($X "$CL" ps --format '{{.Names}}')
+  $X "$CL" stop -t 1 cr2 >/dev/null
+  expect "[$who] start of a created container runs it detached" sh -c "[ $RC = 0 ] && [ '$OUT' = cr2 ] && [ \"\$1\" = cr2 ]" _ "$up"
+  xcl create --name cr1 "$BB" true
+  expect "[$who] create with a name in use: 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'already in use'" _ "$ERR"
+  $X "$CL" rm -af >/dev/null 2>&1
+done

@@ -32,6 +32,15 @@ struct container;
 int cli_find_container (struct store *s, const char *what, struct container *c,
                         struct cl_error *err);
 
+/* An image by name as typed, its canonical name or an ID (prefix);
+   "X: image not known" for none. */
+int cli_find_image (struct store *s, const char *what, struct image_record *r,
+                    struct cl_error *err);
+
+/* ctl.c: stop as `stop -t timeout` does; start (detached) as `start`. */
+int ctl_stop (struct store *s, struct container *c, long timeout, struct cl_error *err);
+int ctl_start (struct store *s, const char *id, struct cl_error *err);
+
 /* foreground.c.  Block the signals a foreground command forwards to its
    container. */
 void cli_block_forwarded (sigset_t *set);
@@ -88,5 +97,16 @@ int cmd_image_inspect (int argc, char **argv);
 int cmd_exec (int argc, char **argv);
 int cmd_attach (int argc, char **argv);
 int cmd_volume (int argc, char **argv);
+int cmd_tag (int argc, char **argv);
+int cmd_untag (int argc, char **argv);
+int cmd_history (int argc, char **argv);
+int cmd_rename (int argc, char **argv);
+int cmd_top (int argc, char **argv);
+int cmd_restart (int argc, char **argv);
+int cmd_system_df (int argc, char **argv);
+int cmd_login (int argc, char **argv);
+int cmd_logout (int argc, char **argv);
+int cmd_events (int argc, char **argv);
+int cmd_create (int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 #include "container.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "evlog.h"
 #include "json.h"
 #include "util.h"
 
@@ -375,7 +377,47 @@ container_create (struct store *s, const char *name, struct container *c, struct
       rm_rf_at (s->rootfd, p, &ignored);
       return -1;
     }
+  evlog_append (s->rootfd, EVLOG_FILE, "container", "create", c->id, c->name, NULL);
   return 0;
+}
+
+bool
+container_name_valid (const char *name)
+{
+  if (!isalnum ((unsigned char) name[0]))
+    return false;
+  for (const char *p = name + 1; *p; p++)
+    if (!isalnum ((unsigned char) *p) && !strchr ("_.-", *p))
+      return false;
+  return true;
+}
+
+int
+container_rename (struct store *s, const char *id, const char *name, struct cl_error *err)
+{
+  cleanup_close int lock = store_lock (s, "containers", true, err);
+  struct container *all = NULL;
+  size_t n = 0;
+  int ret = 1;
+
+  if (lock < 0 || container_list (s, &all, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n && ret == 1; i++)
+    if (all[i].name && strcmp (all[i].name, name) == 0 && strcmp (all[i].id, id) != 0)
+      ret = cl_fail (err, EEXIST, "the container name \"%s\" is already in use by %.12s. You "
+                     "have to remove that container to be able to reuse that name", name,
+                     all[i].id);
+  for (size_t i = 0; i < n && ret == 1; i++)
+    if (strcmp (all[i].id, id) == 0)
+      {
+        free (all[i].name);
+        all[i].name = xstrdup (name);
+        ret = container_save (s, &all[i], err);
+      }
+  container_list_free (all, n);
+  if (ret == 1)
+    return cl_fail (err, 0, "no such container: %.12s", id);
+  return ret;
 }
 
 /* Renamed first, so a removal cut short leaves a hidden .rm- directory
@@ -402,6 +444,8 @@ container_remove (struct store *s, const char *id, struct cl_error *err)
   cleanup_free char *gone = xasprintf ("containers/.rm-%s", id);
   cleanup_close int dfd = openat (s->rootfd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int lock = -1;
+  struct container gone_c;
+  struct cl_error ignored;
 
   if (dfd < 0)
     return cl_fail (err, errno, "open %s", p);
@@ -411,8 +455,15 @@ container_remove (struct store *s, const char *id, struct cl_error *err)
   while (flock (lock, LOCK_EX) < 0)
     if (errno != EINTR)
       return cl_fail (err, errno, "lock %s", p);
+  if (record_load (s, id, &gone_c, &ignored) < 0)
+    memset (&gone_c, 0, sizeof gone_c);
   if (renameat (s->rootfd, p, s->rootfd, gone) < 0)
-    return cl_fail (err, errno, "rename %s", p);
+    {
+      container_clear (&gone_c);
+      return cl_fail (err, errno, "rename %s", p);
+    }
+  evlog_append (s->rootfd, EVLOG_FILE, "container", "remove", id, gone_c.name, gone_c.image);
+  container_clear (&gone_c);
   remove_run_dir (s, id);
   return rm_rf_at (s->rootfd, gone, err);
 }

@@ -64,6 +64,11 @@ int container_save (struct store *s, const struct container *c, struct cl_error 
 /* Its command could not start (126, 127): it is "created" with `msg`
    as its error (inspect's State.Error), as docker and podman keep it. */
 void container_keep_failed (struct store *s, struct container *c, const char *msg);
+/* docker's rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
+bool container_name_valid (const char *name);
+/* Give container `id` the name `name` (checked unique under the
+   containers lock, as container_create does). */
+int container_rename (struct store *s, const char *id, const char *name, struct cl_error *err);
 /* Its directory in the run root (tmpfs: gone after a reboot), which holds
    the attach socket (attach.h). */
 char *container_run_dir (const struct store *s, const char *id);

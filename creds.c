@@ -4,8 +4,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json.h"
+#include "userns.h"
 #include "util.h"
 
 void
@@ -109,10 +111,9 @@ creds_lookup (const char *domain, const char *repo, struct creds *out,
               struct cl_error *err)
 {
   const char *env = getenv ("REGISTRY_AUTH_FILE");
-  const char *xdg = getenv ("XDG_RUNTIME_DIR");
   const char *home = getenv ("HOME");
   cleanup_free char *f1 = env && *env ? xstrdup (env) : NULL;
-  cleanup_free char *f2 = xdg && *xdg ? xasprintf ("%s/containers/auth.json", xdg) : NULL;
+  cleanup_free char *f2 = f1 ? NULL : creds_auth_file ();
   cleanup_free char *f3 = home ? xasprintf ("%s/.docker/config.json", home) : NULL;
   const char *files[] = { f1, f2, f3 };
 
@@ -127,4 +128,133 @@ creds_lookup (const char *domain, const char *repo, struct creds *out,
         return r;
     }
   return 1;
+}
+
+char *
+creds_auth_file (void)
+{
+  const char *env = getenv ("REGISTRY_AUTH_FILE");
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+  uid_t uid = userns_host_euid ();
+
+  if (env && *env)
+    return xstrdup (env);
+  if (xdg && *xdg)
+    return xasprintf ("%s/containers/auth.json", xdg);
+  if (uid == 0)
+    return xstrdup ("/run/containers/0/auth.json");
+  return xasprintf ("/run/user/%u/containers/auth.json", (unsigned) uid);
+}
+
+/* A parsed tree back to JSON, as it was. */
+static void
+gen_value (yajl_gen g, yajl_val v)
+{
+  if (YAJL_IS_OBJECT (v))
+    {
+      yajl_gen_map_open (g);
+      for (size_t i = 0; i < v->u.object.len; i++)
+        {
+          jg_str (g, v->u.object.keys[i]);
+          gen_value (g, v->u.object.values[i]);
+        }
+      yajl_gen_map_close (g);
+    }
+  else if (YAJL_IS_ARRAY (v))
+    {
+      yajl_gen_array_open (g);
+      for (size_t i = 0; i < v->u.array.len; i++)
+        gen_value (g, v->u.array.values[i]);
+      yajl_gen_array_close (g);
+    }
+  else if (YAJL_IS_STRING (v))
+    jg_str (g, v->u.string);
+  else if (YAJL_IS_NUMBER (v))
+    yajl_gen_number (g, v->u.number.r, strlen (v->u.number.r));
+  else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
+    yajl_gen_bool (g, YAJL_IS_TRUE (v));
+  else
+    yajl_gen_null (g);
+}
+
+static bool
+same_key (const char *a, const char *b)
+{
+  cleanup_free char *x = key_host (a);
+  cleanup_free char *y = key_host (b);
+
+  return strcmp (x, y) == 0;
+}
+
+/* "auths" with `key` set to `c`, or without it (c NULL; key NULL: none). */
+static void
+gen_auths (yajl_gen g, yajl_val auths, const char *key, const struct creds *c, int *removed)
+{
+  yajl_gen_map_open (g);
+  for (size_t i = 0; auths && i < auths->u.object.len; i++)
+    {
+      if (!key || same_key (auths->u.object.keys[i], key))
+        {
+          (*removed)++;
+          continue;
+        }
+      jg_str (g, auths->u.object.keys[i]);
+      gen_value (g, auths->u.object.values[i]);
+    }
+  if (c)
+    {
+      cleanup_free char *pair = xasprintf ("%s:%s", c->user, c->pass);
+      cleanup_free char *enc = base64_encode (pair, strlen (pair));
+      explicit_bzero (pair, strlen (pair));
+      jg_str (g, key);
+      yajl_gen_map_open (g);
+      jg_kstr (g, "auth", enc);
+      yajl_gen_map_close (g);
+      explicit_bzero (enc, strlen (enc));
+    }
+  yajl_gen_map_close (g);
+}
+
+int
+creds_store (const char *file, const char *key, const struct creds *c, struct cl_error *err)
+{
+  cleanup_free char *buf = NULL;
+  cleanup_free char *dir = xstrdup (file);
+  cleanup_json yajl_val root = NULL;
+  cleanup_json_gen yajl_gen g = json_gen_new (true);
+  cleanup_free char *text = NULL;
+  cleanup_close int dfd = -1;
+  char *slash = strrchr (dir, '/');
+  int removed = 0, ret;
+  size_t len;
+
+  if (read_file_at (AT_FDCWD, file, 1 << 20, &buf, NULL, err) < 0 && err->errnum != ENOENT)
+    return -1;
+  if (buf && json_parse (buf, &root, err) < 0)
+    return cl_wrap (err, "%s", file);
+  if (root && !YAJL_IS_OBJECT (root))
+    return cl_fail (err, 0, "%s: not a JSON object", file);
+  yajl_gen_map_open (g);
+  for (size_t i = 0; root && i < root->u.object.len; i++)
+    if (strcmp (root->u.object.keys[i], "auths") != 0)
+      {
+        jg_str (g, root->u.object.keys[i]);
+        gen_value (g, root->u.object.values[i]);
+      }
+  jg_str (g, "auths");
+  gen_auths (g, json_get_obj (root, "auths"), key, c, &removed);
+  yajl_gen_map_close (g);
+  if (!c && removed == 0)
+    return 1;
+  text = json_gen_take (g, &len);
+  if (slash)
+    *slash = '\0';
+  if (slash && slash != dir && mkdir_p (dir, 0700, err) < 0)
+    return cl_wrap (err, "auth file %s", file);
+  dfd = open (slash ? (slash == dir ? "/" : dir) : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return cl_fail (err, errno, "open %s", dir);
+  ret = write_file_atomic_at (dfd, slash ? slash + 1 : file, text, len, 0600, true, err);
+  explicit_bzero (text, len);
+  return ret < 0 ? cl_wrap (err, "auth file %s", file) : 0;
 }

@@ -23,24 +23,30 @@
 #define POLL_US 10000
 
 static const char stop_usage[]
-    = "Usage: crunlocal stop [-t SECONDS] CONTAINER...\n"
+    = "Usage: crunlocal stop [-t SECONDS] CONTAINER... | -a\n"
       "\n"
       "Stop containers: the image's StopSignal (or SIGTERM), then SIGKILL after\n"
       "the timeout.  Prints each container as named.\n"
       "\n"
       "Options:\n"
+      "  -a, --all            every running container (printed by ID)\n"
       "  -t, --time SECONDS   wait this long before SIGKILL (default 10)\n";
 
-static const char kill_usage[] = "Usage: crunlocal kill [-s SIGNAL] CONTAINER...\n"
+static const char kill_usage[] = "Usage: crunlocal kill [-s SIGNAL] CONTAINER... | -a\n"
                                  "\n"
                                  "Send a signal (default SIGKILL) to running containers.\n"
                                  "\n"
                                  "Options:\n"
+                                 "  -a, --all          every running container (printed by ID)\n"
                                  "  -s, --signal SIG   a name (TERM, SIGHUP) or a number\n";
 
-static const char wait_usage[] = "Usage: crunlocal wait CONTAINER...\n"
+static const char wait_usage[] = "Usage: crunlocal wait [--condition COND] CONTAINER...\n"
                                  "\n"
-                                 "Wait for containers to exit; print each exit code (-1: unknown).\n";
+                                 "Wait for containers to exit; print each exit code (-1: unknown).\n"
+                                 "\n"
+                                 "Options:\n"
+                                 "      --condition COND   stopped or exited (the default), or\n"
+                                 "                         running (then -1 is printed)\n";
 
 static const char start_usage[] = "Usage: crunlocal start [-a] CONTAINER...\n"
                                   "\n"
@@ -145,10 +151,18 @@ mark_stopped (const struct container *c, struct cl_error *err)
   return restart_mark_stopped (dfd, err);
 }
 
+/* Options of stop and kill; -a: every running container. */
+struct ctl_opts
+{
+  long timeout;
+  int sig;
+  bool all;
+};
+
 static int
 stop_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
-  long timeout = *(const long *) arg;
+  long timeout = ((const struct ctl_opts *) arg)->timeout;
   int sig = stop_signal_of (c);
   struct exit_record rec;
 
@@ -171,7 +185,7 @@ stop_one (struct store *s, struct container *c, const void *arg, struct cl_error
 static int
 kill_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
-  int sig = *(const int *) arg;
+  int sig = ((const struct ctl_opts *) arg)->sig;
   int stop = stop_signal_of (c);
 
   if (container_state (c) != CONTAINER_RUNNING)
@@ -184,21 +198,49 @@ kill_one (struct store *s, struct container *c, const void *arg, struct cl_error
   return 0;
 }
 
+/* Until the container runs (its record read anew, as `start` rewrites it). */
+static int
+await_running (struct store *s, const char *id, struct cl_error *err)
+{
+  for (;;)
+    {
+      struct container now;
+      enum container_state st;
+      if (cli_find_container (s, id, &now, err) < 0)
+        return -1;
+      st = container_state (&now);
+      container_clear (&now);
+      if (st == CONTAINER_RUNNING)
+        return 0;
+      if (cl_check_interrupt (err) < 0)
+        return -1;
+      usleep (POLL_US);
+    }
+}
+
 static int
 wait_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
   struct exit_record rec;
 
-  printf ("%d\n", await_exit (c, &rec) == 0 ? rec.code : -1);
+  if (arg && strcmp (arg, "running") == 0)
+    {
+      if (await_running (s, c->id, err) < 0)
+        return -1;
+      printf ("-1\n");
+    }
+  else
+    printf ("%d\n", await_exit (c, &rec) == 0 ? rec.code : -1);
   fflush (stdout);
   return 0;
 }
 
 /* Parse the options of stop, kill, wait, start or inspect; returns -1 to
-   go on, else an exit code. */
+   go on, else an exit code.  `all`: set by -a, which takes no names. */
 static int
-parse_ctl (int argc, char **argv, const char *cmd, const char *usage, const char *shortopts,
-           const struct option *longopts, int (*take) (int c, void *arg), void *arg)
+parse_ctl_all (int argc, char **argv, const char *cmd, const char *usage, const char *shortopts,
+               const struct option *longopts, int (*take) (int c, void *arg), void *arg,
+               const bool *all)
 {
   int c;
 
@@ -211,9 +253,18 @@ parse_ctl (int argc, char **argv, const char *cmd, const char *usage, const char
       if (take (c, arg) < 0)
         return 125;
     }
-  if (optind >= argc)
+  if (all && *all && optind < argc)
+    return cli_usage_error (cmd, "--all and containers cannot be used together");
+  if (optind >= argc && !(all && *all))
     return cli_usage_error (cmd, "\"crunlocal %s\" requires at least 1 container", cmd);
   return -1;
+}
+
+static int
+parse_ctl (int argc, char **argv, const char *cmd, const char *usage, const char *shortopts,
+           const struct option *longopts, int (*take) (int c, void *arg), void *arg)
+{
+  return parse_ctl_all (argc, argv, cmd, usage, shortopts, longopts, take, arg, NULL);
 }
 
 static int
@@ -227,13 +278,37 @@ run_ctl (char **names, container_action act, const void *arg, bool quiet)
   return each_container (s, names, act, arg, quiet);
 }
 
+/* -a: the IDs of every running container. */
+static int
+run_ctl_all (container_action act, const void *arg)
+{
+  cleanup_store struct store *s = NULL;
+  cleanup_strv char **ids = NULL;
+  struct cl_error err = { 0 };
+  struct container *all = NULL;
+  size_t n = 0;
+
+  if (cli_open_store_host (&s, &err) < 0 || container_list (s, &all, &n, &err) < 0)
+    return cli_fail (&err);
+  for (size_t i = 0; i < n; i++)
+    if (container_state (&all[i]) == CONTAINER_RUNNING)
+      strv_append (&ids, all[i].id);
+  container_list_free (all, n);
+  if (!ids)
+    return 0;
+  return each_container (s, ids, act, arg, false);
+}
+
 static int
 take_timeout (int c, void *arg)
 {
+  struct ctl_opts *o = arg;
   char *end;
 
-  *(long *) arg = strtol (optarg, &end, 10);
-  if (c == 't' && (*end || end == optarg || *(long *) arg < 0))
+  if (c == 'a')
+    return o->all = true, 0;
+  o->timeout = strtol (optarg, &end, 10);
+  if (c == 't' && (*end || end == optarg || o->timeout < 0))
     return cli_usage_error ("stop", "invalid timeout \"%s\": want seconds", optarg), -1;
   return 0;
 }
@@ -243,19 +318,27 @@ cmd_stop (int argc, char **argv)
 {
   static const struct option longopts[] = { { "time", required_argument, NULL, 't' },
                                             { "timeout", required_argument, NULL, 't' },
+                                            { "all", no_argument, NULL, 'a' },
                                             { "help", no_argument, NULL, 'h' },
                                             { NULL, 0, NULL, 0 } };
-  long timeout = 10;
-  int r = parse_ctl (argc, argv, "stop", stop_usage, "t:h", longopts, take_timeout, &timeout);
+  struct ctl_opts o = { .timeout = 10 };
+  int r = parse_ctl_all (argc, argv, "stop", stop_usage, "at:h", longopts, take_timeout, &o,
+                         &o.all);
 
-  return r >= 0 ? r : run_ctl (argv + optind, stop_one, &timeout, false);
+  if (r >= 0)
+    return r;
+  return o.all ? run_ctl_all (stop_one, &o) : run_ctl (argv + optind, stop_one, &o, false);
 }
 
 static int
 take_signal (int c, void *arg)
 {
-  *(int *) arg = cli_parse_signal (optarg);
-  if (*(int *) arg < 0)
+  struct ctl_opts *o = arg;
+
+  if (c == 'a')
+    return o->all = true, 0;
+  o->sig = cli_parse_signal (optarg);
+  if (o->sig < 0)
     return cli_usage_error ("kill", "invalid signal \"%s\"", optarg), -1;
   return 0;
 }
@@ -264,28 +347,40 @@ int
 cmd_kill (int argc, char **argv)
 {
   static const struct option longopts[] = { { "signal", required_argument, NULL, 's' },
+                                            { "all", no_argument, NULL, 'a' },
                                             { "help", no_argument, NULL, 'h' },
                                             { NULL, 0, NULL, 0 } };
-  int sig = SIGKILL;
-  int r = parse_ctl (argc, argv, "kill", kill_usage, "s:h", longopts, take_signal, &sig);
+  struct ctl_opts o = { .sig = SIGKILL };
+  int r = parse_ctl_all (argc, argv, "kill", kill_usage, "as:h", longopts, take_signal, &o,
+                         &o.all);
 
-  return r >= 0 ? r : run_ctl (argv + optind, kill_one, &sig, false);
+  if (r >= 0)
+    return r;
+  return o.all ? run_ctl_all (kill_one, &o) : run_ctl (argv + optind, kill_one, &o, false);
 }
 
 static int
-take_nothing (int c, void *arg)
+take_condition (int c, void *arg)
 {
-  return 0;
+  static const char *conditions[] = { "stopped", "exited", "running" };
+
+  for (size_t i = 0; c == 'c' && i < sizeof conditions / sizeof conditions[0]; i++)
+    if (strcmp (optarg, conditions[i]) == 0)
+      return *(const char **) arg = conditions[i], 0;
+  return cli_usage_error ("wait", "invalid condition \"%s\": want stopped, exited or running",
+                          optarg), -1;
 }
 
 int
 cmd_wait (int argc, char **argv)
 {
-  static const struct option longopts[]
-      = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-  int r = parse_ctl (argc, argv, "wait", wait_usage, "h", longopts, take_nothing, NULL);
+  static const struct option longopts[] = { { "condition", required_argument, NULL, 'c' },
+                                            { "help", no_argument, NULL, 'h' },
+                                            { NULL, 0, NULL, 0 } };
+  const char *condition = "stopped";
+  int r = parse_ctl (argc, argv, "wait", wait_usage, "h", longopts, take_condition, &condition);
 
-  return r >= 0 ? r : run_ctl (argv + optind, wait_one, NULL, true);
+  return r >= 0 ? r : run_ctl (argv + optind, wait_one, condition, true);
 }
 
 struct start_args
@@ -418,6 +513,24 @@ cmd_start (int argc, char **argv)
     return cli_fail (&err);
   r = each_container (s, argv + optind, start_one, &a, a.attach);
   return r == 0 && a.attach ? a.code : r;
+}
+
+int
+ctl_stop (struct store *s, struct container *c, long timeout, struct cl_error *err)
+{
+  struct ctl_opts o = { .timeout = timeout };
+
+  return stop_one (s, c, &o, err);
+}
+
+int
+ctl_start (struct store *s, const char *id, struct cl_error *err)
+{
+  struct container now = { 0 };
+  int r = start_locked (s, id, false, &now, err);
+
+  container_clear (&now);
+  return r;
 }
 
 struct attach_args

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "evlog.h"
 #include "monitor.h"
 #include "sealed.h"
 #include "util.h"
@@ -187,6 +188,7 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
   c->status = xstrdup ("running");
   if (container_save (s, c, &err) == 0)
     {
+      evlog_append (s->rootfd, EVLOG_FILE, "container", "start", c->id, c->name, c->image);
       report_send (report, &r);
       exec_monitor (s, c, memfd, &io, listenfd);
       cl_fail (&err, errno, "exec the monitor");

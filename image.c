@@ -306,6 +306,56 @@ image_config_parse (const char *buf, struct image_config *c, struct cl_error *er
   return 0;
 }
 
+static char *
+dup_or_null (const char *s)
+{
+  return s ? xstrdup (s) : NULL;
+}
+
+int
+image_history_parse (const char *buf, struct image_history **out, size_t *n,
+                     struct cl_error *err)
+{
+  cleanup_json yajl_val root = NULL;
+  yajl_val arr;
+
+  *out = NULL;
+  *n = 0;
+  if (json_parse (buf, &root, err) < 0)
+    return cl_wrap (err, "image config");
+  arr = json_get_arr (root, "history");
+  if (!arr)
+    return 0;
+  if (arr->u.array.len > IMAGE_HISTORY_MAX)
+    return cl_fail (err, 0, "image config: too many history entries");
+  *out = xcalloc (arr->u.array.len ? arr->u.array.len : 1, sizeof **out);
+  for (size_t i = 0; i < arr->u.array.len; i++)
+    {
+      yajl_val e = arr->u.array.values[i];
+      struct image_history *h = &(*out)[*n];
+      if (!YAJL_IS_OBJECT (e))
+        continue;
+      h->created = dup_or_null (json_get_str (e, "created"));
+      h->created_by = dup_or_null (json_get_str (e, "created_by"));
+      h->comment = dup_or_null (json_get_str (e, "comment"));
+      h->empty_layer = json_get_bool (e, "empty_layer");
+      (*n)++;
+    }
+  return 0;
+}
+
+void
+image_history_free (struct image_history *h, size_t n)
+{
+  for (size_t i = 0; h && i < n; i++)
+    {
+      free (h[i].created);
+      free (h[i].created_by);
+      free (h[i].comment);
+    }
+  free (h);
+}
+
 int
 platform_parse (const char *s, struct platform *p, struct cl_error *err)
 {

@@ -77,6 +77,18 @@ void image_config_clear (struct image_config *c);
 void cleanup_image_configp (struct image_config *c);
 #define cleanup_image_config __attribute__ ((cleanup (cleanup_image_configp)))
 
+/* One entry of an image config's "history", oldest first. */
+struct image_history
+{
+  char *created, *created_by, *comment;
+  bool empty_layer; /* made no layer (ENV, CMD, …) */
+};
+#define IMAGE_HISTORY_MAX 10000
+/* The config's history (none: *n = 0). */
+int image_history_parse (const char *buf, struct image_history **out, size_t *n,
+                         struct cl_error *err);
+void image_history_free (struct image_history *h, size_t n);
+
 /* "linux/arm64[/v8]" → platform; "arm64" alone means linux/arm64. */
 int platform_parse (const char *s, struct platform *p, struct cl_error *err);
 /* This machine's platform, in OCI names (x86_64 → amd64, …). */

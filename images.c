@@ -12,6 +12,7 @@
 #include "template.h"
 #include "container.h"
 #include "digest.h"
+#include "evlog.h"
 #include "gc.h"
 #include "json.h"
 #include "pull.h"
@@ -320,19 +321,22 @@ remove_one (struct store *s, const char *what, bool force, struct cl_error *err)
   cleanup_free char *canon = ref_canonical (what);
   struct image_record r;
   int ret = lookup (s, what, &r, err);
-  bool by_name;
+  const char *name;
 
   if (ret != 0)
     return ret;
-  by_name = strv_contains (r.names, canon) || strv_contains (r.names, what);
-  if (by_name && strv_len (r.names) > 1)
+  name = store_image_name_of (&r, canon);
+  if (!name)
+    name = store_image_name_of (&r, what);
+  if (name && strv_len (r.names) > 1)
     {
-      const char *name = strv_contains (r.names, canon) ? canon : what;
       ret = store_image_untag (s, r.id, name, err);
+      if (ret == 0)
+        evlog_append (s->rootfd, EVLOG_FILE, "image", "untag", r.id, name, NULL);
       if (ret == 0)
         printf ("Untagged: %s\n", name);
     }
-  else if (!by_name && strv_len (r.names) > 1 && !force)
+  else if (!name && strv_len (r.names) > 1 && !force)
     ret = cl_fail (err, 0, "image %.12s has %zu names: remove them by name or use --force", r.id,
                    strv_len (r.names));
   else if (container_uses_image (s, r.id))
@@ -343,6 +347,8 @@ remove_one (struct store *s, const char *what, bool force, struct cl_error *err)
       for (size_t i = 0; r.names[i]; i++)
         printf ("Untagged: %s\n", r.names[i]);
       ret = store_image_remove (s, r.id, err);
+      if (ret == 0)
+        evlog_append (s->rootfd, EVLOG_FILE, "image", "remove", r.id, r.names[0], NULL);
       if (ret == 0)
         printf ("Deleted: %s\n", r.id);
     }
@@ -391,11 +397,12 @@ cmd_rmi (int argc, char **argv)
 }
 
 static const char system_usage[] =
-  "Usage: crunlocal system prune [-f] [--volumes]\n"
+  "Usage: crunlocal system prune [-f] [--volumes] | system df [--format FORMAT]\n"
   "\n"
-  "Remove blobs and layers no image references, and what killed commands\n"
-  "left in the store's staging area.  Volumes stay, unless --volumes: then\n"
-  "the anonymous ones no container uses go too (as docker's).\n";
+  "prune: remove blobs and layers no image references, and what killed\n"
+  "commands left in the store's staging area.  Volumes stay, unless\n"
+  "--volumes: then the anonymous ones no container uses go too (as docker's).\n"
+  "df: show the disk usage.\n";
 
 /* Remove `flag` from argv (after argv[0]); was it there? */
 static bool
@@ -435,7 +442,11 @@ cmd_system (int argc, char **argv)
   cleanup_store struct store *s = NULL;
   struct gc_stats st;
   bool volumes = argc > 1 && strcmp (argv[1], "prune") == 0 && take_flag (&argc, argv, "--volumes");
-  int r = cli_prune_args ("system", system_usage, argc, argv);
+  int r;
+
+  if (argc > 1 && strcmp (argv[1], "df") == 0)
+    return cmd_system_df (argc - 1, argv + 1);
+  r = cli_prune_args ("system", system_usage, argc, argv);
 
   if (r >= 0)
     return r;

@@ -221,11 +221,17 @@ logs_show (const struct container *c, const struct logs_opts *o, struct cl_error
   if (fd >= 0)
     read_records (&sh, fd, &buf, &used);
   flush_ring (&sh);
+  /* No log yet (a created container just started): it comes with the
+     monitor; a last look once the monitor is gone. */
+  for (bool done = false; o->follow && fd < 0 && !done;)
+    {
+      done = !container_monitored (c);
+      fd = openat (dirfd, LOG_FILE, O_RDONLY | O_CLOEXEC);
+      if (fd < 0 && !done)
+        usleep (FOLLOW_POLL_US);
+    }
   if (o->follow && fd >= 0)
     follow (&sh, c, dirfd, &fd, &buf, &used);
-  else if (o->follow)
-    while (container_monitored (c))
-      usleep (FOLLOW_POLL_US);
   for (int i = 0; i < 2; i++)
     if (sh.pending[i].text)
       emit (&sh, &sh.pending[i]); /* a last line without newline */

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "evlog.h"
 #include "exitrec.h"
 #include "logfmt.h"
 #include "monitor.h"
@@ -326,8 +327,8 @@ main (int argc, char **argv)
   log_writer_flush (&m.log, &err);
   log_writer_close (&m.log);
   exitrec_from_status (m.status, &rec);
-  if (m.exited && m.lockfd >= 0)
-    exitrec_write (m.dirfd, m.lockfd, &rec, &err);
+  if (m.exited && m.lockfd >= 0 && exitrec_write (m.dirfd, m.lockfd, &rec, &err) == 0)
+    evlog_append (m.dirfd, EVLOG_FROM_CONTAINER, "container", "died", argv[12], NULL, NULL);
   tell_clients (&m, m.exited ? rec.code : -1);
   if (strchr (argv[6], 'r'))
     execl (argv[11], "crunlocal", "rm", "-f", "-v", argv[12], (char *) NULL);

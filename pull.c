@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "evlog.h"
 #include "image.h"
 #include "ref.h"
 #include "source.h"
@@ -399,5 +400,7 @@ pull_image (struct store *s, const char *reference, const struct pull_opts *opts
   progress_free (prog);
   if (ret < 0 && err->errnum != EINTR)
     return cl_wrap (err, "pull %s", ref.name);
+  if (ret == 0)
+    evlog_append (s->rootfd, EVLOG_FILE, "image", "pull", id, ref.name, NULL);
   return ret;
 }

@@ -395,10 +395,11 @@ fetch_token (struct registry *reg, const char *realm, const char *service,
              const char *scope, char **token, struct cl_error *err)
 {
   cleanup_free char *esc_service = service ? url_escape (service) : NULL;
-  cleanup_free char *esc_scope = url_escape (scope);
-  cleanup_free char *url = xasprintf ("%s%sservice=%s&scope=%s", realm,
+  cleanup_free char *esc_scope = scope ? url_escape (scope) : NULL;
+  cleanup_free char *url = xasprintf ("%s%sservice=%s%s%s", realm,
                                       strchr (realm, '?') ? "&" : "?",
-                                      esc_service ? esc_service : "", esc_scope);
+                                      esc_service ? esc_service : "",
+                                      esc_scope ? "&scope=" : "", esc_scope ? esc_scope : "");
   struct response resp = { .max = TOKEN_MAX_BYTES };
   cleanup_json yajl_val root = NULL;
   char why[512];
@@ -477,7 +478,8 @@ refresh_auth (struct registry *reg, const char *challenge, struct cl_error *err)
     {
       cleanup_free char *realm = challenge_param (challenge, "realm");
       cleanup_free char *service = challenge_param (challenge, "service");
-      cleanup_free char *scope = xasprintf ("repository:%s:pull", reg->repo);
+      /* No repository (login): a token that only proves who we are. */
+      cleanup_free char *scope = *reg->repo ? xasprintf ("repository:%s:pull", reg->repo) : NULL;
       cleanup_free char *token = NULL;
       if (!realm)
         return cl_fail (err, 0, "%s: Bearer challenge without a realm", reg->domain);
@@ -680,4 +682,35 @@ registry_get_blob (struct registry *r, const char *digest, blob_sink sink, void 
     ret = status_error (r, &resp, digest, err);
   response_clear (&resp);
   return ret;
+}
+
+int
+registry_login (const char *domain, const struct registry_opts *opts, struct cl_error *err)
+{
+  struct image_ref ref = { .domain = (char *) domain, .path = (char *) "" };
+  cleanup_registry struct registry *reg = NULL;
+  struct response resp = { .max = ERROR_BODY_MAX };
+  cleanup_free char *url = NULL;
+  long status;
+  char why[512];
+
+  if (registry_open (&ref, opts, &reg, err) < 0)
+    return -1;
+  if (!reg->have_creds || !reg->auth_header)
+    return cl_fail (err, 0, "%s does not ask for credentials: nothing to check them with",
+                    domain);
+  url = xasprintf ("%s/v2/", reg->base);
+  if (http_request (reg, (struct request){ .url = url }, &resp, err) < 0)
+    {
+      response_clear (&resp);
+      return -1;
+    }
+  status = resp.status;
+  describe_status (&resp, why, sizeof why);
+  response_clear (&resp);
+  if (status == 401 || status == 403)
+    return cl_fail (err, EACCES, "authentication to %s failed: invalid username/password", domain);
+  if (status != 200)
+    return cl_fail (err, 0, "%s: %s", domain, why);
+  return 0;
 }

@@ -38,4 +38,9 @@ typedef int (*blob_sink) (const void *buf, size_t len, void *arg);
 int registry_get_blob (struct registry *r, const char *digest, blob_sink sink,
                        void *arg, struct cl_error *err);
 
+/* Check opts->creds against registry `domain`: its /v2/ answered with
+   them (Basic), or a token issued for them (Bearer).  EACCES when they
+   are refused. */
+int registry_login (const char *domain, const struct registry_opts *opts, struct cl_error *err);
+
 #endif

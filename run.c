@@ -163,6 +163,19 @@ cli_find_container (struct store *s, const char *what, struct container *c, stru
   return r == 0 ? 0 : -1;
 }
 
+int
+cli_find_image (struct store *s, const char *what, struct image_record *r, struct cl_error *err)
+{
+  cleanup_free char *canon = ref_canonical (what);
+  int ret = store_image_lookup (s, canon, r, err);
+
+  if (ret == 1 && strcmp (canon, what) != 0)
+    ret = store_image_lookup (s, what, r, err);
+  if (ret == 1)
+    cl_fail (err, 0, "%s: image not known", what);
+  return ret == 0 ? 0 : -1;
+}
+
 /* A name ("TERM", "SIGTERM", any case) or a number; -1 when neither. */
 int
 cli_parse_signal (const char *s)
@@ -190,6 +203,7 @@ static const char main_usage[] =
   "\n"
   "Commands:\n"
   "  run         Run a command in a new container (or an OCI bundle)\n"
+  "  create      Create a container without starting it\n"
   "  spec        Write an OCI bundle (rootfs + config.json) for an image\n"
   "  ps          List containers (-a: exited ones too)\n"
   "  rm          Remove containers\n"
@@ -198,16 +212,25 @@ static const char main_usage[] =
   "  kill        Send a signal to running containers\n"
   "  wait        Wait for containers to exit; print their exit codes\n"
   "  start       Start exited containers again\n"
+  "  restart     Stop and start containers again\n"
   "  inspect     Show containers or images as JSON (-f: through a template)\n"
   "  exec        Run a command in a running container\n"
   "  attach      Attach to a detached container's terminal or output\n"
+  "  rename      Rename a container\n"
+  "  events      Show the store's events (and follow them)\n"
+  "  top         Show the processes of a running container\n"
   "  container   Container commands: prune, and ls, rm, logs, inspect, ... as above\n"
   "  image       Image commands: ls, rm, pull, inspect\n"
   "  pull        Pull an image from a registry or a local layout/archive\n"
   "  images      List images in the store\n"
   "  rmi         Remove images\n"
   "  volume      Volume commands: create, ls, inspect, rm, prune\n"
-  "  system      System commands: prune\n"
+  "  login       Log in to a registry (credentials checked, then kept)\n"
+  "  logout      Remove a registry's credentials\n"
+  "  tag         Add names to an image\n"
+  "  untag       Remove names from an image\n"
+  "  history     Show the history of an image\n"
+  "  system      System commands: prune, df\n"
   "  store       Store commands: check\n"
   "  info        Show the host, identity mapping, store and snapshot mode\n"
   "  version     Show the version, library versions and store paths\n"
@@ -269,6 +292,16 @@ static const struct
   { "exec", cmd_exec, true },
   { "attach", cmd_attach, false },
   { "volume", cmd_volume, false },
+  { "tag", cmd_tag, false },
+  { "untag", cmd_untag, false },
+  { "history", cmd_history, false },
+  { "rename", cmd_rename, false },
+  { "top", cmd_top, false },
+  { "restart", cmd_restart, true },
+  { "login", cmd_login, false },
+  { "logout", cmd_logout, false },
+  { "events", cmd_events, false },
+  { "create", cmd_create, false },
 };
 
 /* docker's and podman's grouped spellings of the commands above:
@@ -283,6 +316,10 @@ static const struct
   { "container", "wait", "wait" },   { "container", "exec", "exec" },   { "container", "attach", "attach" },
   { "container", "run", "run" },     { "image", "ls", "images" },       { "image", "list", "images" },
   { "image", "rm", "rmi" },          { "image", "pull", "pull" },       { "image", "inspect", "image inspect" },
+  { "image", "tag", "tag" },         { "image", "untag", "untag" },
+  { "image", "history", "history" }, { "container", "rename", "rename" },
+  { "container", "top", "top" },     { "container", "restart", "restart" },
+  { "container", "create", "create" },
 };
 
 /* The command argv[1] names, through an alias (then *shift is 1); -1

@@ -18,6 +18,7 @@
 #include "container.h"
 #include "detach.h"
 #include "etcfiles.h"
+#include "evlog.h"
 #include "exitrec.h"
 #include "logfmt.h"
 #include "mounts.h"
@@ -89,6 +90,14 @@ static const char run_usage[] =
   "Options:\n"
   "      --bundle DIR             run the OCI bundle DIR as its config.json says\n";
 
+static const char create_usage[] =
+  "Usage: crunlocal create [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+  "\n"
+  "Create a container as `run -d` would, without starting it: it is Created\n"
+  "in `ps -a` until `start` runs it.  Prints its ID.\n"
+  "\n"
+  "Options:\n";
+
 static const char spec_usage[] =
   "Usage: crunlocal spec [OPTIONS] -o DIR IMAGE [COMMAND [ARG...]]\n"
   "       crunlocal spec [OPTIONS] IMAGE [COMMAND [ARG...]] -o DIR\n"
@@ -107,6 +116,7 @@ struct run_opts
 {
   struct spec_opts spec;
   bool rm, detach, interactive;
+  bool create; /* `create`: everything up to the start */
   char **ports; /* -p: "5432/tcp" */
   struct mount_reqs mounts; /* -v, --mount */
   long long log_max_size;
@@ -628,8 +638,9 @@ record_exit (const struct container *c, const struct exit_record *rec)
   cleanup_close int lock = -1;
   struct cl_error ignored;
 
-  if (dfd >= 0 && (lock = exitrec_open_lock (dfd, &ignored)) >= 0)
-    exitrec_write (dfd, lock, rec, &ignored);
+  if (dfd >= 0 && (lock = exitrec_open_lock (dfd, &ignored)) >= 0
+      && exitrec_write (dfd, lock, rec, &ignored) == 0)
+    evlog_append (dfd, EVLOG_FROM_CONTAINER, "container", "died", c->id, c->name, c->image);
 }
 
 /* In the foreground this process is the container's monitor. */
@@ -660,6 +671,7 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   free (c->status);
   c->status = xstrdup ("running");
   container_save (s, c, err);
+  evlog_append (s->rootfd, EVLOG_FILE, "container", "start", c->id, c->name, c->image);
   io.master = proc.console;
   io.in = steal_fd (&l.pipes.in);
   io.out[0] = steal_fd (&l.pipes.out[0]), io.out[1] = steal_fd (&l.pipes.out[1]);
@@ -837,7 +849,9 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
     }
   if (ret == 0 && o->cidfile)
     ret = write_cidfile (o->cidfile, c.id, err);
-  if (ret == 0 && o->detach && (ret = detach_start (s, &c, &sp, snapshot_overlay (&snap), err)) == 0)
+  if (ret == 0 && o->create && (ret = container_save (s, &c, err)) == 0)
+    printf ("%s\n", c.id);
+  else if (ret == 0 && o->detach && (ret = detach_start (s, &c, &sp, snapshot_overlay (&snap), err)) == 0)
     printf ("%s\n", c.id);
   else if (ret == 0 && !o->detach)
     ret = start_and_wait (s, &c, &sp, &snap, code, err);
@@ -1007,6 +1021,17 @@ cmd_run (int argc, char **argv)
 
   if (wants_help (argc, argv))
     return printf ("%s%s", run_usage, run_options), 0;
+  return image_command (argc, argv, &o, run_container);
+}
+
+/* run -d up to the start. */
+int
+cmd_create (int argc, char **argv)
+{
+  struct run_opts o = { .create = true, .detach = true };
+
+  if (wants_help (argc, argv))
+    return printf ("%s%s", create_usage, run_options), 0;
   return image_command (argc, argv, &o, run_container);
 }
 

@@ -632,6 +632,18 @@ store_image_lookup (struct store *s, const char *what, struct image_record *out,
   return ret;
 }
 
+const char *
+store_image_name_of (const struct image_record *r, const char *what)
+{
+  for (size_t i = 0; r->names && r->names[i]; i++)
+    if (strcmp (r->names[i], what) == 0)
+      return r->names[i];
+  for (size_t i = 0; r->names && r->names[i]; i++)
+    if (short_name_matches (r->names[i], what))
+      return r->names[i];
+  return NULL;
+}
+
 int
 store_image_untag (struct store *s, const char *id, const char *name,
                    struct cl_error *err)

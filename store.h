@@ -6,6 +6,7 @@
      layers/<hex>/diff/      one unpacked layer, keyed by its diff ID
      layers/<hex>/info.json  its compressed digest, size and entry count
      images/<id>.json        one record per image (id = config digest hex)
+     events.log              what commands did, a JSON line each (evlog.h)
      tmp/<rand>/ + .lock     staging; a flock on the .lock marks it live
      volumes/<name>/         volumes that outlive containers (volume.h)
      locks/                  gc (shared by users, exclusive by GC), meta
@@ -110,6 +111,8 @@ int store_images_list (struct store *s, struct image_record **out, size_t *n,
    Returns 0 found, 1 not found, -1 error (ambiguous…). */
 int store_image_lookup (struct store *s, const char *what,
                         struct image_record *out, struct cl_error *err);
+/* The name of `r` that `what` (a full or short name) refers to, or NULL. */
+const char *store_image_name_of (const struct image_record *r, const char *what);
 /* Untag `name` from image `id`, or remove the record when name is NULL. */
 int store_image_untag (struct store *s, const char *id, const char *name,
                        struct cl_error *err);

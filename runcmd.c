@@ -734,7 +734,10 @@ describe_container (struct container *c, const struct run_opts *o, const struct 
     strv_append (&c->ports, o->ports[i]);
   c->tty = o->spec.terminal;
   c->log_max_size = o->log_max_size;
+  /* docker's: the image's labels, then --label (a later key wins). */
   c->labels = xcalloc (1, sizeof (char *));
+  for (size_t i = 0; cfg->labels && cfg->labels[i]; i++)
+    strv_append (&c->labels, cfg->labels[i]);
   for (size_t i = 0; o->labels && o->labels[i]; i++)
     strv_append (&c->labels, o->labels[i]);
   c->entrypoint = xcalloc (1, sizeof (char *));

@@ -54,3 +54,8 @@ bnd=$(sed -n 's/^CapBnd:.//p' /proc/self/status)
 expect "--privileged: every capability we have, the host's devices, no masked paths, /sys rw" sh -c "printf '%s\n' \"\$1\" | grep -q 'CapEff:.$bnd' && printf '%s\n' \"\$1\" | grep -qx devs && printf '%s\n' \"\$1\" | grep ' /sys ' | grep -q ' rw,'" _ "$out"
 out=$(TERM=xterm "$CL" run --rm --privileged -t "$BB" tty </dev/null 2>&1)
 expect "--privileged -t: the terminal is the container's own pts" sh -c "printf '%s' \"\$1\" | grep -q '^/dev/pts/0'" _ "$out"
+printf 'team=web\n# comment\ntier=front\n' >"$T/labels"
+"$CL" run --name labelled --label app=shop --label-file "$T/labels" "$BB" true 2>/dev/null
+expect "--label and --label-file reach inspect's Config.Labels" [ "$("$CL" inspect -f '{{index .Config.Labels "app"}} {{index .Config.Labels "tier"}}' labelled)" = "shop front" ]
+expect "ps --filter label= finds it" [ "$("$CL" ps -a --filter label=team=web --format '{{.Names}}')" = labelled ]
+"$CL" rm -f labelled >/dev/null 2>&1

@@ -19,8 +19,8 @@ LDLIBS += $(PKG_LIBS) -lpthread
 LIB_SRCS = error.c util.c digest.c ref.c json.c store.c gc.c unpack.c image.c \
 	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c \
 	flatten.c ocispec.c exitrec.c logfmt.c detach.c template.c pty.c attach.c \
-	restart.c sealed.c etcfiles.c
-SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c exec.c foreground.c $(LIB_SRCS)
+	restart.c sealed.c etcfiles.c netlink.c net.c forward.c
+SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c exec.c foreground.c port.c $(LIB_SRCS)
 # The monitor: a small static program of its own, carried inside crunlocal
 # (detach.c) — it stays resident for every detached container.
 MONITOR_SRCS = monitor.c exitrec.c logfmt.c pty.c restart.c util.c error.c
@@ -101,6 +101,7 @@ bench: deps
 	sh bench/run.sh
 	sh bench/detached.sh
 	sh bench/tty.sh
+	sh bench/net.sh
 
 
 format:

@@ -25,6 +25,7 @@ container_clear (struct container *c)
   strv_free (c->command);
   strv_free (c->entrypoint);
   strv_free (c->ports);
+  free (c->network);
   free (c->status);
   free (c->snapshot);
   free (c->stop_signal);
@@ -50,6 +51,8 @@ record_parse (const char *buf, struct container *c, struct cl_error *err)
   c->command = json_get_strv (root, "command");
   c->entrypoint = json_get_strv (root, "entrypoint");
   c->ports = json_get_strv (root, "ports");
+  if (json_get_str (root, "network"))
+    c->network = xstrdup (json_get_str (root, "network"));
   c->snapshot = xstrdup (json_get_str (root, "snapshot"));
   if (json_get_str (root, "stop_signal"))
     c->stop_signal = xstrdup (json_get_str (root, "stop_signal"));
@@ -254,6 +257,8 @@ record_json (const struct container *c, size_t *len)
     jg_kstrv (g, "entrypoint", c->entrypoint);
   if (c->ports && c->ports[0])
     jg_kstrv (g, "ports", c->ports);
+  if (c->network)
+    jg_kstr (g, "network", c->network);
   if (c->snapshot)
     jg_kstr (g, "snapshot", c->snapshot);
   if (c->stop_signal)

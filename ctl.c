@@ -2,6 +2,7 @@
    inspect.
    No daemon to ask — each reads the records and the exit files, and
    signals the processes they name. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include "json.h"
 #include "logfmt.h"
 #include "logs.h"
+#include "net.h"
 #include "restart.h"
 #include "snapshot.h"
 #include "util.h"
@@ -341,6 +343,8 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
   struct snapshot snap = { 0 };
   struct spec sp = { 0 };
   enum container_state st;
+  struct net_attach net = { 0 };
+  struct ns_hook hook = { net_attach_hook, &net };
   int r;
 
   if (lock < 0 || cli_find_container (s, id, c, err) < 0)
@@ -354,6 +358,8 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
   if (st == CONTAINER_STOPPING)
     return cl_fail (err, EBUSY, "container %s is still stopping", c->name);
   r = start_prepare (s, c, &sp, &snap, err);
+  if (r == 0)
+    r = net_attach_from_record (s, c, restarted, &net, err);
   if (r == 0 && (dfd < 0 || exitrec_clear (dfd, err) < 0 || restart_clear_stopped (dfd, err) < 0))
     r = dfd < 0 ? cl_fail (err, errno, "open %s", c->dir) : -1;
   if (r == 0)
@@ -361,8 +367,10 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
       c->detached = true;
       /* By hand it starts afresh: the backoff too. */
       c->restart_count = restarted ? c->restart_count + 1 : 0;
-      r = detach_start (s, c, &sp, snap.mode == SNAPSHOT_OVERLAY && snap.lowerdir ? &snap.overlay : NULL, err);
+      r = detach_start (s, c, &sp, snap.mode == SNAPSHOT_OVERLAY && snap.lowerdir ? &snap.overlay : NULL,
+                        net.mode == NET_PRIVATE ? &hook : NULL, err);
     }
+  net_attach_free (&net);
   spec_clear (&sp);
   snapshot_clear (&snap);
   return r;
@@ -508,12 +516,17 @@ gen_port_bindings (yajl_gen g, const struct container *c)
   yajl_gen_map_open (g);
   for (size_t i = 0; c->ports && c->ports[i]; i++)
     {
-      char port[16];
-      snprintf (port, sizeof port, "%d", atoi (c->ports[i]));
-      jg_str (g, c->ports[i]);
+      char port[16], key[24], ip[INET_ADDRSTRLEN];
+      struct net_port p;
+      if (net_port_parse_record (c->ports[i], &p) < 0)
+        continue;
+      snprintf (port, sizeof port, "%u", p.host_port);
+      snprintf (key, sizeof key, "%u/%s", p.port, p.udp ? "udp" : "tcp");
+      inet_ntop (AF_INET, &p.host_ip, ip, sizeof ip);
+      jg_str (g, key);
       yajl_gen_array_open (g);
       yajl_gen_map_open (g);
-      jg_kstr (g, "HostIp", "");
+      jg_kstr (g, "HostIp", p.host_ip ? ip : "");
       jg_kstr (g, "HostPort", port);
       yajl_gen_map_close (g);
       yajl_gen_array_close (g);

@@ -594,7 +594,7 @@ maps_id (const struct spec_idmap *m, size_t n, unsigned long id)
 
 static void __attribute__ ((noreturn))
 child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
-            const struct ns_stdio *stdio, int sync)
+            const struct ns_stdio *stdio, bool wait_go, int sync)
 {
   struct cl_error err = { 0 };
   char go;
@@ -606,9 +606,10 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   /* Root inside, where the maps have one; else (a single id mapped to
      the image's user) we stay that id, with every capability the new
      namespace gave us until set_identity. */
+  if ((in_userns || wait_go) && read (sync, &go, 1) != 1)
+    child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller"), &err));
   if (in_userns
-      && (read (sync, &go, 1) != 1
-          || (maps_id (s->gid_maps, s->n_gid_maps, 0) && setresgid (0, 0, 0) < 0)
+      && ((maps_id (s->gid_maps, s->n_gid_maps, 0) && setresgid (0, 0, 0) < 0)
           || (maps_id (s->uid_maps, s->n_uid_maps, 0) && setresuid (0, 0, 0) < 0)))
     child_fail (sync, 125, (cl_fail (&err, errno, "enter the user namespace"), &err));
   if (make_undumpable (&err) < 0 || ((s->namespaces & NS_NET) && loopback_up (&err) < 0)
@@ -739,7 +740,8 @@ await_child (pid_t pid, int sync, int *console, struct cl_error *err)
 
 int
 ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
-          const struct ns_stdio *stdio, struct ns_proc *proc, struct cl_error *err)
+          const struct ns_stdio *stdio, const struct ns_hook *hook, struct ns_proc *proc,
+          struct cl_error *err)
 {
   int sv[2];
   pid_t pid;
@@ -758,11 +760,12 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
   if (pid == 0)
     {
       close (sv[0]);
-      child_main (s, ov, blocked, stdio, sv[1]);
+      child_main (s, ov, blocked, stdio, hook != NULL, sv[1]);
     }
   close (sv[1]);
-  if ((s->namespaces & NS_USER)
-      && (write_maps (s, pid, err) < 0 || write (sv[0], "g", 1) != 1))
+  if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0)
+      || (hook && hook->fn (pid, hook->arg, err) < 0)
+      || (((s->namespaces & NS_USER) || hook) && write (sv[0], "g", 1) != 1))
     {
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);

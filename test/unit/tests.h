@@ -29,6 +29,10 @@ void test_spec_caps_ulimits (void);
 void test_spec_privileged (void);
 void test_etc_resolv (void);
 void test_etc_hosts (void);
+void test_netlink_veth (void);
+void test_netlink_nft_batch (void);
+void test_net_publish (void);
+void test_net_ipam (void);
 
 #define UNIT_TESTS                                                           \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
@@ -48,6 +52,9 @@ void test_etc_hosts (void);
       { "pty_buf", test_pty_buf }, { "restart_policy", test_restart_policy }, \
       { "spec_caps_ulimits", test_spec_caps_ulimits },                       \
       { "spec_privileged", test_spec_privileged },                           \
-      { "etc_resolv", test_etc_resolv }, { "etc_hosts", test_etc_hosts },
+      { "etc_resolv", test_etc_resolv }, { "etc_hosts", test_etc_hosts },    \
+      { "netlink_veth", test_netlink_veth },                                 \
+      { "netlink_nft_batch", test_netlink_nft_batch },                       \
+      { "net_publish", test_net_publish }, { "net_ipam", test_net_ipam },
 
 #endif

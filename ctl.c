@@ -360,6 +360,8 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
   r = start_prepare (s, c, &sp, &snap, err);
   if (r == 0)
     r = net_attach_from_record (s, c, restarted, &net, err);
+  if (r == 0)
+    r = net_join_path (s, c->network, &sp.net_path, NULL, err);
   if (r == 0 && (dfd < 0 || exitrec_clear (dfd, err) < 0 || restart_clear_stopped (dfd, err) < 0))
     r = dfd < 0 ? cl_fail (err, errno, "open %s", c->dir) : -1;
   if (r == 0)

@@ -208,6 +208,8 @@ struct conn
   int pipe[2][2];
   size_t queued[2], cap[2];
   bool eof[2], shut[2], connecting;
+  bool dead; /* closed; freed once the batch of events is done */
+  struct conn *next_dead;
   uint32_t events[2];
 };
 
@@ -228,6 +230,7 @@ struct fwd
   int ep;
   uint32_t addr;
   char *buf; /* UDP */
+  struct conn *dead; /* closed in this batch of events, which may still name them */
 };
 
 static void
@@ -236,12 +239,28 @@ conn_close (struct fwd *f, struct conn *c)
   for (int i = 0; i < 2; i++)
     {
       if (c->fd[i] >= 0)
-        epoll_ctl (f->ep, EPOLL_CTL_DEL, c->fd[i], NULL), close (c->fd[i]);
+        {
+          epoll_ctl (f->ep, EPOLL_CTL_DEL, c->fd[i], NULL);
+          close (c->fd[i]);
+        }
       for (int k = 0; k < 2; k++)
         if (c->pipe[i][k] >= 0)
           close (c->pipe[i][k]);
     }
-  free (c);
+  c->dead = true;
+  c->next_dead = f->dead;
+  f->dead = c;
+}
+
+static void
+bury_dead (struct fwd *f)
+{
+  while (f->dead)
+    {
+      struct conn *c = f->dead;
+      f->dead = c->next_dead;
+      free (c);
+    }
 }
 
 /* Move what can be moved from fd[d] to fd[1-d]; -1 on an error. */
@@ -311,6 +330,8 @@ conn_rearm (struct fwd *f, struct conn *c)
 static void
 conn_event (struct fwd *f, struct conn *c, int side, uint32_t ev)
 {
+  if (c->dead)
+    return;
   if (c->connecting)
     {
       int e = 0;
@@ -508,6 +529,7 @@ forward_loop (int pidfd, uint32_t addr, const struct net_port *ports, const int 
             case K_FLOW: udp_back (&f, t->ptr); break;
             }
         }
+      bury_dead (&f);
       udp_expire (&f, ls, n);
     }
 }

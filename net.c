@@ -40,6 +40,8 @@ net_mode_parse (const char *s, enum net_mode *mode)
     *mode = NET_NONE;
   else if (strcmp (s, "private") == 0 || strcmp (s, "bridge") == 0)
     *mode = NET_PRIVATE;
+  else if (str_has_prefix (s, "container:") && s[strlen ("container:")])
+    *mode = NET_CONTAINER;
   else
     return -1;
   return 0;
@@ -48,7 +50,35 @@ net_mode_parse (const char *s, enum net_mode *mode)
 const char *
 net_mode_name (enum net_mode mode)
 {
-  return mode == NET_NONE ? "none" : mode == NET_PRIVATE ? "private" : "host";
+  return mode == NET_NONE ? "none" : mode == NET_PRIVATE ? "private"
+         : mode == NET_CONTAINER ? "container" : "host";
+}
+
+int
+net_join_path (struct store *s, const char *network, char **net_path, char **id,
+               struct cl_error *err)
+{
+  const char *what;
+  struct container c = { 0 };
+  int r;
+
+  if (!network || !str_has_prefix (network, "container:"))
+    return 0;
+  what = network + strlen ("container:");
+  r = container_find (s, what, &c, err);
+  if (r == 1)
+    r = cl_fail (err, 0, "--network container:%s: no such container", what);
+  else if (r == 0 && !container_running (&c))
+    r = cl_fail (err, 0, "--network container:%s: the container is not running", what);
+  if (r == 0)
+    {
+      free (*net_path);
+      *net_path = xasprintf ("/proc/%d/ns/net", c.pid);
+      if (id)
+        *id = xstrdup (c.id);
+    }
+  container_clear (&c);
+  return r;
 }
 
 /* ---- ports ---- */
@@ -189,7 +219,7 @@ int
 net_attach_from_record (struct store *s, const struct container *c, bool patient,
                         struct net_attach *a, struct cl_error *err)
 {
-  *a = (struct net_attach){ .store = s, .id = c->id, .dir = c->dir, .patient = patient,
+  *a = (struct net_attach){ .store = s, .id = c->id, .name = c->name, .dir = c->dir, .patient = patient,
                             .rootless = userns_host_euid () != 0 };
   if (!c->network || net_mode_parse (c->network, &a->mode) < 0 || a->mode != NET_PRIVATE)
     return 0;
@@ -275,12 +305,12 @@ lease_alive (int pid, unsigned long long start)
 
 /* The leases still alive, plus ours. */
 static char *
-ipam_renew (const char *old, uint32_t addr, const char *id, pid_t pid)
+ipam_renew (const char *old, uint32_t addr, const char *id, const char *name, pid_t pid)
 {
   char ip[INET_ADDRSTRLEN];
   cleanup_free char *copy = xstrdup (old ? old : "");
-  char *save = NULL, *out = xasprintf ("%s %s %d %llu\n", ipv4_text (addr, ip), id, pid,
-                                      container_pid_start (pid));
+  char *save = NULL, *out = xasprintf ("%s %s %d %llu %s\n", ipv4_text (addr, ip), id, pid,
+                                      container_pid_start (pid), name ? name : id);
 
   for (char *l = strtok_r (copy, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
     {
@@ -368,8 +398,8 @@ network_ensure_config (struct store *s, struct network *nw, struct cl_error *err
 }
 
 static int
-lease (struct store *s, const struct network *nw, const char *id, pid_t pid, uint32_t *addr,
-       struct cl_error *err)
+lease (struct store *s, const struct network *nw, const char *id, const char *name, pid_t pid,
+       uint32_t *addr, struct cl_error *err)
 {
   cleanup_close int dfd = openat (s->rootfd, NET_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_free char *old = NULL, *renewed = NULL;
@@ -385,7 +415,7 @@ lease (struct store *s, const struct network *nw, const char *id, pid_t pid, uin
   *addr = net_ipam_pick (old, nw->subnet, PREFIX, lease_alive);
   if (!*addr)
     return cl_fail (err, EADDRNOTAVAIL, "the default network has no free address");
-  renewed = ipam_renew (old, *addr, id, pid);
+  renewed = ipam_renew (old, *addr, id, name, pid);
   return write_file_atomic_at (dfd, "ipam", renewed, strlen (renewed), 0644, false, err);
 }
 
@@ -510,6 +540,132 @@ hosts_address (const char *dir, uint32_t addr, struct cl_error *err)
   return write_file_atomic_at (dfd, "hosts", out, strlen (out), 0644, false, err);
 }
 
+/* ---- names: every member's hosts lists the others ---- */
+
+#define MEMBER_MARK "\t# network member"
+
+struct member
+{
+  char ip[32], id[80], name[256];
+};
+
+static size_t
+live_members (const char *ipam, struct member **out)
+{
+  cleanup_free char *copy = xstrdup (ipam ? ipam : "");
+  char *save = NULL;
+  size_t n = 0;
+
+  *out = NULL;
+  for (char *l = strtok_r (copy, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    {
+      struct member m;
+      int pid;
+      unsigned long long start;
+      if (sscanf (l, "%31s %79s %d %llu %255s", m.ip, m.id, &pid, &start, m.name) == 5
+          && lease_alive (pid, start))
+        {
+          *out = xrealloc (*out, (n + 1) * sizeof **out);
+          (*out)[n++] = m;
+        }
+    }
+  return n;
+}
+
+static int
+read_all (int fd, char **out)
+{
+  size_t len = 0, cap = 4096;
+  char *buf = xmalloc (cap);
+  ssize_t n;
+
+  while ((n = read (fd, buf + len, cap - len - 1)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 || len + (size_t) n >= (1 << 20))
+        {
+          free (buf);
+          return -1;
+        }
+      len += (size_t) n;
+      if (cap - len < 2)
+        buf = xrealloc (buf, cap *= 2);
+    }
+  buf[len] = '\0';
+  *out = buf;
+  return 0;
+}
+
+/* In place: the bind mount pins the inode, so a rename would not be
+   seen inside.  The whole text first, then the truncation. */
+static int
+hosts_rewrite (int rootfd, const struct member *self, const struct member *all, size_t n,
+               struct cl_error *err)
+{
+  cleanup_free char *path = xasprintf ("containers/%s/hosts", self->id);
+  cleanup_close int fd = openat (rootfd, path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_free char *text = NULL;
+  char *out, *save = NULL;
+
+  if (fd < 0)
+    return errno == ENOENT ? 0 : cl_fail (err, errno, "open %s", path);
+  if (read_all (fd, &text) < 0)
+    return cl_fail (err, errno, "read %s", path);
+  out = xstrdup ("");
+  for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    if (!strstr (l, MEMBER_MARK))
+      {
+        char *next = xasprintf ("%s%s\n", out, l);
+        free (out);
+        out = next;
+      }
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (all[i].id, self->id) != 0)
+      {
+        bool named = strncmp (all[i].name, all[i].id, 12) != 0;
+        char *next = xasprintf ("%s%s\t%s%s%.12s" MEMBER_MARK "\n", out, all[i].ip,
+                                named ? all[i].name : "", named ? " " : "", all[i].id);
+        free (out);
+        out = next;
+      }
+  if (pwrite (fd, out, strlen (out), 0) != (ssize_t) strlen (out) || ftruncate (fd, (off_t) strlen (out)) < 0)
+    {
+      free (out);
+      return cl_fail (err, errno, "rewrite %s", path);
+    }
+  free (out);
+  return 0;
+}
+
+/* Under the network lock. */
+static int
+members_refresh (struct store *s, struct cl_error *err)
+{
+  cleanup_free char *ipam = NULL;
+  cleanup_free struct member *m = NULL;
+  size_t n;
+
+  if (read_file_at (s->rootfd, NET_DIR "/ipam", 1 << 20, &ipam, NULL, err) < 0)
+    return err->errnum == ENOENT ? 0 : -1;
+  n = live_members (ipam, &m);
+  for (size_t i = 0; i < n; i++)
+    if (hosts_rewrite (s->rootfd, &m[i], m, n, err) < 0)
+      return -1;
+  return 0;
+}
+
+int
+net_forget (struct store *s, struct cl_error *err)
+{
+  cleanup_close int lock = -1;
+
+  if (faccessat (s->rootfd, NET_DIR "/ipam", F_OK, 0) < 0)
+    return 0;
+  lock = store_lock (s, "network", true, err);
+  return lock < 0 ? -1 : members_refresh (s, err);
+}
+
 static int
 attach_root (struct net_attach *a, pid_t pid, struct cl_error *err)
 {
@@ -518,14 +674,15 @@ attach_root (struct net_attach *a, pid_t pid, struct cl_error *err)
   struct inside in;
 
   if (lock < 0 || network_ensure_config (a->store, &nw, err) < 0
-      || lease (a->store, &nw, a->id, pid, &a->addr, err) < 0)
+      || lease (a->store, &nw, a->id, a->name, pid, &a->addr, err) < 0)
     return cl_wrap (err, "the default network");
   if (network_ensure_links (&nw, err) < 0 || veth_to (&nw, a->id, pid, err) < 0)
     return -1;
   in = (struct inside){ .addr = a->addr, .gateway = nw.gateway };
-  if (forward_in_netns (pid, configure_inside, &in, err) < 0)
+  if (forward_in_netns (pid, configure_inside, &in, err) < 0
+      || (a->dir && hosts_address (a->dir, a->addr, err) < 0))
     return -1;
-  return a->dir ? hosts_address (a->dir, a->addr, err) : 0;
+  return members_refresh (a->store, err);
 }
 
 int

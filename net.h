@@ -38,9 +38,11 @@ enum net_mode
   NET_HOST,
   NET_NONE,
   NET_PRIVATE,
+  NET_CONTAINER, /* container:NAME|ID — another container's namespace */
 };
 
-/* "host", "none", "private" (also "bridge", podman's name for it). */
+/* "host", "none", "private" (also "bridge", podman's name for it),
+   "container:X". */
 int net_mode_parse (const char *s, enum net_mode *mode);
 const char *net_mode_name (enum net_mode mode);
 
@@ -68,6 +70,7 @@ struct net_attach
   enum net_mode mode;
   struct store *store;
   const char *id;  /* the container's */
+  const char *name; /* its name, for the other members' /etc/hosts */
   const char *dir; /* its directory: hosts is rewritten with its address */
   bool rootless;
   struct net_port *ports;
@@ -97,6 +100,18 @@ int net_bind_ports (struct net_attach *a, struct cl_error *err);
 /* ns_start's hook: the child `pid` exists, its command has not started.
    Lease an address, make the links and routes, fork the forwarder. */
 int net_attach_hook (pid_t pid, void *arg, struct cl_error *err);
+
+/* `network` as recorded ("container:ID"; anything else: nothing to do):
+   the path of that container's network namespace, which must be
+   running, into *net_path (replacing it); its full ID into *id when id
+   is not NULL. */
+int net_join_path (struct store *s, const char *network, char **net_path, char **id,
+                   struct cl_error *err);
+
+/* After a container is removed: the other members' /etc/hosts lose its
+   name (every running member's hosts lists the others, rewritten in
+   place under the network lock when one joins or is removed). */
+int net_forget (struct store *s, struct cl_error *err);
 
 /* For the unit tests: the lowest free address of net/prefix (.1 is the
    gateway) in an ipam text whose live leases `alive` says are taken;

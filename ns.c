@@ -594,13 +594,17 @@ maps_id (const struct spec_idmap *m, size_t n, unsigned long id)
 
 static void __attribute__ ((noreturn))
 child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
-            const struct ns_stdio *stdio, bool wait_go, int sync)
+            const struct ns_stdio *stdio, bool wait_go, int netfd, int sync)
 {
   struct cl_error err = { 0 };
   char go;
   bool in_userns = s->namespaces & NS_USER;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* linux.namespaces network with a path: joined first, while the fd
+     opened before clone is still ours. */
+  if (netfd >= 0 && (setns (netfd, CLONE_NEWNET) < 0 || close (netfd) < 0))
+    child_fail (sync, 125, (cl_fail (&err, errno, "join the network namespace %s", s->net_path), &err));
   if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0)
     child_fail (sync, 125, &err);
   /* Root inside, where the maps have one; else (a single id mapped to
@@ -743,9 +747,12 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
           const struct ns_stdio *stdio, const struct ns_hook *hook, struct ns_proc *proc,
           struct cl_error *err)
 {
+  cleanup_close int netfd = -1;
   int sv[2];
   pid_t pid;
 
+  if (s->net_path && (netfd = open (s->net_path, O_RDONLY | O_CLOEXEC)) < 0)
+    return cl_fail (err, errno, "open the network namespace %s", s->net_path);
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return cl_fail (err, errno, "socketpair");
   /* A raw clone: the new PID namespace must hold the child itself. */
@@ -760,7 +767,7 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
   if (pid == 0)
     {
       close (sv[0]);
-      child_main (s, ov, blocked, stdio, hook != NULL, sv[1]);
+      child_main (s, ov, blocked, stdio, hook != NULL, netfd, sv[1]);
     }
   close (sv[1]);
   if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0)

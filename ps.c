@@ -375,6 +375,8 @@ remove_one (struct store *s, const char *what, bool force, struct cl_error *err)
     r = kill_and_wait (&c, err);
   if (r == 0)
     r = container_remove (s, c.id, err);
+  if (r == 0)
+    r = net_forget (s, err);
   container_clear (&c);
   return r;
 }

@@ -52,9 +52,10 @@ static const char run_options[] =
   "      --restart POLICY         with -d: no, always, unless-stopped, on-failure[:MAX]\n"
   "      --pull missing|always|never  when to pull the image (default missing)\n"
   "      --platform OS/ARCH       the platform to pull\n"
-  "      --network host|none|private  share the host's network (default), have none, or\n"
-  "                               a network of its own (an address on crunlocal's bridge\n"
-  "                               for root; lo and a stub eth0 rootless)\n"
+  "      --network host|none|private|container:NAME  share the host's network (default),\n"
+  "                               have none, have one of its own (an address on crunlocal's\n"
+  "                               bridge for root; lo and a stub eth0 rootless), or join a\n"
+  "                               running container's\n"
   "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]  with --network private, forward the\n"
   "                               host's HOSTPORT (default PORT; ranges: 8000-8009) to the\n"
   "                               container's PORT; on the host's network, the same port\n"
@@ -101,6 +102,8 @@ struct run_opts
   char **ports; /* -p as recorded: "5432/tcp" (host), "0.0.0.0:8080:80/tcp" (private) */
   char **publish; /* -p as given, parsed once the network is known */
   enum net_mode network;
+  const char *net_target; /* --network container:X */
+  char *net_path;         /* its namespace */
   struct net_port *pub;
   size_t n_pub;
   long long log_max_size;
@@ -136,6 +139,7 @@ run_opts_clear (struct run_opts *o)
   strv_free (o->ports);
   strv_free (o->publish);
   free (o->pub);
+  free (o->net_path);
   for (size_t i = 0; i < o->spec.n_volumes; i++)
     free (o->spec.volumes[i].source), free (o->spec.volumes[i].destination);
   free (o->spec.volumes);
@@ -428,6 +432,7 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
         return cl_fail (err, 0, "--network %s is not supported (host, none, private)", optarg);
       o->spec.network_none = o->network == NET_NONE;
       o->spec.network_private = o->network == NET_PRIVATE;
+      o->net_target = optarg;
       return 0;
     case OPT_TLS_VERIFY:
       if (cli_parse_bool ("run", "--tls-verify", optarg, &o->tls_verify) != 0)
@@ -488,8 +493,8 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     return cli_usage_error (cmd, "--restart and --rm conflict: a container that restarts is kept"), -2;
   if (o->restart && !o->detach && !o->is_spec)
     return cli_usage_error (cmd, "--restart needs -d: a foreground run ends with its container"), -2;
-  if (o->publish && o->spec.network_none)
-    return cli_usage_error (cmd, "-p publishes a port: not with --network none"), -2;
+  if (o->publish && (o->network == NET_NONE || o->network == NET_CONTAINER))
+    return cli_usage_error (cmd, "-p publishes a port: not with --network none or container:"), -2;
   if (parse_publish_all (o, err) < 0)
     return -1;
   if (o->etc.no_hosts && o->etc.add_hosts)
@@ -781,18 +786,27 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   struct net_attach net = { .mode = o->network, .store = s, .rootless = o->spec.rootless,
                             .ports = o->pub, .n_ports = o->n_pub };
   struct ns_hook net_hook = { net_attach_hook, &net };
+  cleanup_free char *joined = NULL;
   const struct ns_hook *hook = o->network == NET_PRIVATE ? &net_hook : NULL;
   int ret;
 
   /* The host's ports first: a busy one leaves nothing behind. */
   if (read_image_config (s, img, &cfg, err) < 0 || snapshot_mode_for (s, false, &mode, err) < 0
+      || net_join_path (s, o->network == NET_CONTAINER ? o->net_target : NULL, &o->net_path,
+                        &joined, err) < 0
       || net_bind_ports (&net, err) < 0 || container_create (s, o->name, &c, err) < 0)
     {
       net_attach_clear (&net);
       return -1;
     }
-  net.id = c.id, net.dir = c.dir;
+  net.id = c.id, net.dir = c.dir, net.name = c.name;
   describe_container (&c, o, img, &cfg);
+  if (joined)
+    {
+      free (c.network);
+      c.network = xasprintf ("container:%s", joined);
+      o->spec.net_path = o->net_path;
+    }
   terminal_size (o);
   snprintf (hostname, sizeof hostname, "%.12s", c.id);
   if (!o->spec.hostname)
@@ -825,6 +839,8 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
     {
       struct cl_error ignored;
       container_remove (s, c.id, &ignored);
+      if (o->network == NET_PRIVATE)
+        net_forget (s, &ignored);
     }
   spec_clear (&sp);
   snapshot_clear (&snap);

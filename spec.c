@@ -636,6 +636,7 @@ spec_from_image (const struct image_config *img, const struct spec_opts *o,
   s->init = o->init;
   s->namespaces = NS_PID | NS_MOUNT | NS_UTS | NS_IPC | NS_CGROUP
                   | (o->network_none || o->network_private ? NS_NET : 0) | (o->n_uid_maps ? NS_USER : 0);
+  s->net_path = o->net_path ? xstrdup (o->net_path) : NULL;
   copy_maps (&s->uid_maps, &s->n_uid_maps, o->uid_maps, o->n_uid_maps);
   copy_maps (&s->gid_maps, &s->n_gid_maps, o->gid_maps, o->n_gid_maps);
   /* Rootless with one id: it becomes the image's user (uid 1000 for a

@@ -26,7 +26,7 @@ speed () {
 # Seconds for N sequential small requests.
 conns () {
   s=$(date +%s.%N)
-  i=0; while [ "$i" -lt "$1" ]; do curl -s -o /dev/null "$2"; i=$((i + 1)); done
+  i=0; while [ "$i" -lt "$1" ]; do curl -s -o /dev/null "$2" || echo "curl $2: $?" >&2; i=$((i + 1)); done
   e=$(date +%s.%N)
   echo "$e - $s" | bc
 }

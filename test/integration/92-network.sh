@@ -69,6 +69,28 @@ if [ "${NET_INNER:-}" = root ]; then
   "$CL" rm -f web >/dev/null
   expect "rm: the forwarder ends and the port is free again" until_ok sh -c "[ -n '$fwd' ] && { [ ! -e /proc/$fwd ] || [ \"\$(awk '{print \$3}' /proc/$fwd/stat 2>/dev/null)\" = Z ]; } && ! curl -s -o /dev/null --max-time 1 http://127.0.0.1:8080/"
 
+  # Names: every member's /etc/hosts lists the others, in place.
+  "$CL" run -d --name db --network private "$BB" sleep 1000 >/dev/null
+  "$CL" run -d --name peer --network private "$BB" sleep 1000 >/dev/null
+  dbip=$("$CL" exec db sh -c 'ip -o -4 addr show eth0' | awk '{print $4}')
+  run_cl run --rm --network private "$BB" sh -c 'ping -c1 -W1 db'
+  expect "names: a new container reaches db by name (PING db (its address))" sh -c "printf '%s' \"\$1\" | grep -q \"^PING db (${dbip%/*})\"" _ "$OUT"
+  run_cl exec peer sh -c 'ping -c1 -W1 db'
+  expect "names: a member that started before db resolves it too (its hosts rewritten in place)" sh -c "printf '%s' \"\$1\" | grep -q \"^PING db (${dbip%/*})\"" _ "$OUT"
+  "$CL" rm -f db >/dev/null
+  run_cl exec peer sh -c 'ping -c1 -W1 db'
+  expect "names: after rm db, a running member gets bad address 'db'" sh -c "printf '%s' \"\$1\" | grep -q \"bad address 'db'\"" _ "$ERR"
+  "$CL" rm -f peer >/dev/null
+
+  # container:NAME joins web's network namespace.
+  "$CL" run -d --name web2 --network private -v /usr/bin/busybox:/busybox:ro -v "$www:/www:ro" "$BB" /busybox httpd -f -p 80 -h /www >/dev/null
+  wip=$("$CL" exec web2 sh -c 'ip -o -4 addr show eth0' | awk '{print $4}')
+  run_cl run --rm --network container:web2 "$BB" sh -c 'ip -o -4 addr show eth0; wget -qO- http://127.0.0.1/index.html'
+  expect "--network container:web2 sees web2's eth0 and its server on 127.0.0.1" sh -c "[ $RC = 0 ] && printf '%s' \"\$1\" | grep -q 'inet $wip' && printf '%s' \"\$1\" | tail -n1 | grep -qx hello" _ "$OUT"
+  run_cl run --rm --network container:nosuch "$BB" true
+  expect "--network container: of an unknown container: 125, one line" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'container:nosuch: no such container'" _ "$ERR"
+  "$CL" rm -f web2 >/dev/null
+
   # A lease whose container is gone (its monitor killed with -9) is reused.
   run_cl run -d --name lease --network private "$BB" sleep 1000
   a1=$("$CL" exec lease sh -c 'ip -o -4 addr show eth0' | awk '{print $4}')

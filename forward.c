@@ -318,10 +318,13 @@ conn_rearm (struct fwd *f, struct conn *c)
           if (c->queued[1 - i] > 0)
             ev |= EPOLLOUT;
         }
+      /* A socket with nothing to wait for leaves the set: EPOLLHUP would
+         still wake us for it, over and over. */
       if (ev != c->events[i])
         {
           struct epoll_event e = { .events = ev, .data.ptr = &c->tag[i] };
-          epoll_ctl (f->ep, EPOLL_CTL_MOD, c->fd[i], &e);
+          epoll_ctl (f->ep, !ev ? EPOLL_CTL_DEL : !c->events[i] ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
+                     c->fd[i], &e);
           c->events[i] = ev;
         }
     }
@@ -387,11 +390,7 @@ conn_new (struct fwd *f, struct listener *l, int client)
     }
   c->connecting = true;
   for (int i = 0; i < 2; i++)
-    {
-      struct epoll_event e = { .events = 0, .data.ptr = &c->tag[i] };
-      c->tag[i] = (struct tag){ K_CONN, c, i };
-      epoll_ctl (f->ep, EPOLL_CTL_ADD, c->fd[i], &e);
-    }
+    c->tag[i] = (struct tag){ K_CONN, c, i };
   conn_rearm (f, c);
 }
 

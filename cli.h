@@ -88,6 +88,7 @@ int cmd_ps (int argc, char **argv);
 int cmd_rm (int argc, char **argv);
 int cmd_container (int argc, char **argv);
 int cmd_logs (int argc, char **argv);
+int cmd_port (int argc, char **argv);
 int cmd_stop (int argc, char **argv);
 int cmd_kill (int argc, char **argv);
 int cmd_wait (int argc, char **argv);

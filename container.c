@@ -30,6 +30,7 @@ container_clear (struct container *c)
   strv_free (c->volumes);
   strv_free (c->labels);
   free (c->error);
+  free (c->network);
   free (c->status);
   free (c->snapshot);
   free (c->stop_signal);
@@ -70,6 +71,8 @@ record_parse (const char *buf, struct container *c, struct cl_error *err)
   c->labels = json_get_strv (root, "labels");
   if (json_get_str (root, "error"))
     c->error = xstrdup (json_get_str (root, "error"));
+  if (json_get_str (root, "network"))
+    c->network = xstrdup (json_get_str (root, "network"));
   c->snapshot = xstrdup (json_get_str (root, "snapshot"));
   if (json_get_str (root, "stop_signal"))
     c->stop_signal = xstrdup (json_get_str (root, "stop_signal"));
@@ -280,6 +283,8 @@ record_json (const struct container *c, size_t *len)
     jg_kstrv (g, "labels", c->labels);
   if (c->error)
     jg_kstr (g, "error", c->error);
+  if (c->network)
+    jg_kstr (g, "network", c->network);
   if (c->snapshot)
     jg_kstr (g, "snapshot", c->snapshot);
   if (c->stop_signal)

@@ -19,9 +19,10 @@ struct container
   char *image_id; /* config digest hex */
   char **command;    /* the process's argv */
   char **entrypoint; /* the part of it that is the entrypoint */
-  char **ports;      /* -p: "5432/tcp", published on the host's network */
+  char **ports;      /* -p: "5432/tcp" on the host's network, "IP:HOST:PORT/tcp" (net.h) */
   char **volumes;    /* the volumes it mounts, by name (volume.h) */
   char **labels;     /* --label: "K=V" strings (NULL: none) */
+  char *network;     /* "host", "none", "private"; NULL: host */
   long long created, started;
   char *status; /* "created", "running"; "exited" once an exit is recorded */
   int pid;

@@ -1,6 +1,7 @@
 /* Looking after containers that run: stop, kill, wait, start and attach.
    No daemon to ask — each reads the records and the exit files, and
    signals the processes they name. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include "cli.h"
 #include "detach.h"
 #include "logs.h"
+#include "net.h"
 #include "restart.h"
 #include "snapshot.h"
 #include "util.h"
@@ -430,6 +432,8 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
   struct snapshot snap = { 0 };
   struct spec sp = { 0 };
   enum container_state st;
+  struct net_attach net = { 0 };
+  struct ns_hook hook = { net_attach_hook, &net };
   int r;
 
   if (lock < 0 || cli_find_container (s, id, c, err) < 0)
@@ -443,6 +447,10 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
   if (st == CONTAINER_STOPPING)
     return cl_fail (err, EBUSY, "container %s is still stopping", c->name);
   r = start_prepare (s, c, &sp, &snap, err);
+  if (r == 0)
+    r = net_attach_from_record (s, c, restarted, &net, err);
+  if (r == 0)
+    r = net_join_path (s, c->network, &sp.net_path, NULL, err);
   if (r == 0 && (dfd < 0 || exitrec_clear (dfd, err) < 0 || restart_clear_stopped (dfd, err) < 0))
     r = dfd < 0 ? cl_fail (err, errno, "open %s", c->dir) : -1;
   if (r == 0)
@@ -452,10 +460,12 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
       c->restart_count = restarted ? c->restart_count + 1 : 0;
       free (c->error);
       c->error = NULL;
-      r = detach_start (s, c, &sp, snap.mode == SNAPSHOT_OVERLAY && snap.lowerdir ? &snap.overlay : NULL, err);
+      r = detach_start (s, c, &sp, snap.mode == SNAPSHOT_OVERLAY && snap.lowerdir ? &snap.overlay : NULL,
+                        net.mode == NET_PRIVATE ? &hook : NULL, err);
       if (r < 0 && (err->status == 126 || err->status == 127))
         container_keep_failed (s, c, err->msg);
     }
+  net_attach_free (&net);
   spec_clear (&sp);
   snapshot_clear (&snap);
   return r;

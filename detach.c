@@ -155,7 +155,7 @@ exec_monitor (struct store *s, const struct container *c, int memfd, const struc
    the caller, and becomes the monitor. */
 static void __attribute__ ((noreturn))
 become_monitor (struct store *s, struct container *c, const struct spec *sp,
-                const struct ns_overlay *ov, int memfd, int report)
+                const struct ns_overlay *ov, const struct ns_hook *hook, int memfd, int report)
 {
   struct cl_error err = { 0 };
   struct report r = { .ok = 1 };
@@ -174,7 +174,7 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
   if (devnull < 0)
     report_fail (report, (cl_fail (&err, errno, "/dev/null"), &err));
   if ((listenfd = attach_socket (s, c, &err)) < 0 || container_stdio (c, devnull, &io, &err) < 0
-      || ns_start (sp, ov, &set, c->tty || c->interactive ? NULL : &null_stdin, &proc, &err) < 0)
+      || ns_start (sp, ov, &set, c->tty || c->interactive ? NULL : &null_stdin, hook, &proc, &err) < 0)
     report_fail (report, &err);
   terminal_stdio (&proc, &io);
   /* Hold no end of the container's pipes: their EOF is the container's. */
@@ -226,7 +226,7 @@ read_report (int fd, struct report *last, struct cl_error *err)
 
 int
 detach_start (struct store *s, struct container *c, const struct spec *sp,
-              const struct ns_overlay *ov, struct cl_error *err)
+              const struct ns_overlay *ov, const struct ns_hook *hook, struct cl_error *err)
 {
   cleanup_close int memfd = monitor_memfd (err);
   cleanup_close int rd = -1;
@@ -249,7 +249,7 @@ detach_start (struct store *s, struct container *c, const struct spec *sp,
       child = fork ();
       if (child != 0)
         _exit (child < 0 ? 125 : 0);
-      become_monitor (s, c, sp, ov, memfd, p[1]);
+      become_monitor (s, c, sp, ov, hook, memfd, p[1]);
     }
   close (p[1]);
   rd = p[0];

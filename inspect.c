@@ -1,6 +1,7 @@
 /* `crunlocal inspect` and `image inspect`: containers and images as
    JSON documents in podman's shape (docker's names), printed as an array
    or through a --format template (template.h) one line each. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "image.h"
 #include "json.h"
 #include "logfmt.h"
+#include "net.h"
 #include "ocispec.h"
 #include "ref.h"
 #include "restart.h"
@@ -57,12 +59,17 @@ gen_port_bindings (yajl_gen g, const struct container *c)
   yajl_gen_map_open (g);
   for (size_t i = 0; c->ports && c->ports[i]; i++)
     {
-      char port[16];
-      snprintf (port, sizeof port, "%d", atoi (c->ports[i]));
-      jg_str (g, c->ports[i]);
+      char port[16], key[24], ip[INET_ADDRSTRLEN];
+      struct net_port p;
+      if (net_port_parse_record (c->ports[i], &p) < 0)
+        continue;
+      snprintf (port, sizeof port, "%u", p.host_port);
+      snprintf (key, sizeof key, "%u/%s", p.port, p.udp ? "udp" : "tcp");
+      inet_ntop (AF_INET, &p.host_ip, ip, sizeof ip);
+      jg_str (g, key);
       yajl_gen_array_open (g);
       yajl_gen_map_open (g);
-      jg_kstr (g, "HostIp", "");
+      jg_kstr (g, "HostIp", p.host_ip ? ip : "");
       jg_kstr (g, "HostPort", port);
       yajl_gen_map_close (g);
       yajl_gen_array_close (g);
@@ -219,7 +226,7 @@ gen_host_config (yajl_gen g, const struct container *c, const struct spec *sp)
   jg_str (g, "HostConfig");
   yajl_gen_map_open (g);
   jg_kbool (g, "AutoRemove", c->auto_rm);
-  jg_kstr (g, "NetworkMode", sp->namespaces & NS_NET ? "none" : "host");
+  jg_kstr (g, "NetworkMode", c->network ? c->network : sp->namespaces & NS_NET ? "none" : "host");
   jg_kbool (g, "ReadonlyRootfs", sp->root_readonly);
   jg_kbool (g, "Init", sp->init);
   gen_security_opt (g, sp);

@@ -633,21 +633,27 @@ maps_id (const struct spec_idmap *m, size_t n, unsigned long id)
 
 static void __attribute__ ((noreturn))
 child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
-            const struct ns_stdio *stdio, const struct bpf_prog *filter, int sync)
+            const struct ns_stdio *stdio, const struct bpf_prog *filter, bool wait_go, int netfd,
+            int sync)
 {
   struct cl_error err = { 0 };
   char go;
   bool in_userns = s->namespaces & NS_USER;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* linux.namespaces network with a path: joined first, while the fd
+     opened before clone is still ours. */
+  if (netfd >= 0 && (setns (netfd, CLONE_NEWNET) < 0 || close (netfd) < 0))
+    child_fail (sync, 125, (cl_fail (&err, errno, "join the network namespace %s", s->net_path), &err));
   if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0)
     child_fail (sync, 125, &err);
   /* Root inside, where the maps have one; else (a single id mapped to
      the image's user) we stay that id, with every capability the new
      namespace gave us until set_identity. */
+  if ((in_userns || wait_go) && read (sync, &go, 1) != 1)
+    child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller"), &err));
   if (in_userns
-      && (read (sync, &go, 1) != 1
-          || (maps_id (s->gid_maps, s->n_gid_maps, 0) && setresgid (0, 0, 0) < 0)
+      && ((maps_id (s->gid_maps, s->n_gid_maps, 0) && setresgid (0, 0, 0) < 0)
           || (maps_id (s->uid_maps, s->n_uid_maps, 0) && setresuid (0, 0, 0) < 0)))
     child_fail (sync, 125, (cl_fail (&err, errno, "enter the user namespace"), &err));
   if (make_undumpable (&err) < 0 || ((s->namespaces & NS_NET) && loopback_up (&err) < 0)
@@ -779,15 +785,19 @@ await_child (pid_t pid, int sync, int *console, struct cl_error *err)
 
 int
 ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
-          const struct ns_stdio *stdio, struct ns_proc *proc, struct cl_error *err)
+          const struct ns_stdio *stdio, const struct ns_hook *hook, struct ns_proc *proc,
+          struct cl_error *err)
 {
   /* The filter is compiled here, where an error is simply returned. */
   cleanup_bpf_prog struct bpf_prog filter = { 0 };
+  cleanup_close int netfd = -1;
   int sv[2];
   pid_t pid;
 
   if (s->seccomp && seccomp_compile (s->seccomp, &filter, err) < 0)
     return cl_wrap (err, "linux.seccomp");
+  if (s->net_path && (netfd = open (s->net_path, O_RDONLY | O_CLOEXEC)) < 0)
+    return cl_fail (err, errno, "open the network namespace %s", s->net_path);
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return cl_fail (err, errno, "socketpair");
   /* A raw clone: the new PID namespace must hold the child itself. */
@@ -802,11 +812,12 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
   if (pid == 0)
     {
       close (sv[0]);
-      child_main (s, ov, blocked, stdio, s->seccomp ? &filter : NULL, sv[1]);
+      child_main (s, ov, blocked, stdio, s->seccomp ? &filter : NULL, hook != NULL, netfd, sv[1]);
     }
   close (sv[1]);
-  if ((s->namespaces & NS_USER)
-      && (write_maps (s, pid, err) < 0 || write (sv[0], "g", 1) != 1))
+  if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0)
+      || (hook && hook->fn (pid, hook->arg, err) < 0)
+      || (((s->namespaces & NS_USER) || hook) && write (sv[0], "g", 1) != 1))
     {
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);

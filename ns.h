@@ -43,12 +43,23 @@ struct ns_stdio
   int fd[3];
 };
 
+/* What the caller runs between clone and "go": the child exists (its
+   namespaces made, its id maps written) but waits, so what the caller
+   puts into those namespaces — a network interface — is there before
+   the command runs.  A failure kills the child.  NULL: nothing. */
+struct ns_hook
+{
+  int (*fn) (pid_t pid, void *arg, struct cl_error *err);
+  void *arg;
+};
+
 /* Start spec->args.  Returns once the command has been exec'd (0, *proc
    set) or failed to start (-1, err->status = 125/126/127, nothing left
    running).  `blocked` is the signal mask the caller keeps blocked; the
    child clears it before exec. */
 int ns_start (const struct spec *spec, const struct ns_overlay *overlay, const sigset_t *blocked,
-              const struct ns_stdio *stdio, struct ns_proc *proc, struct cl_error *err);
+              const struct ns_stdio *stdio, const struct ns_hook *hook, struct ns_proc *proc,
+              struct cl_error *err);
 
 /* `exec`: move this (single-threaded) process into the namespaces of the
    running process `pid` — its user namespace when it is not ours — and

@@ -171,7 +171,14 @@ parse_namespaces (yajl_val arr, struct spec *s, struct cl_error *err)
       yajl_val v = arr->u.array.values[i];
       const char *type = json_get_str (v, "type");
       size_t k = 0;
-      if (json_get_str (v, "path"))
+      const char *path = json_get_str (v, "path");
+      if (path && type && strcmp (type, "network") == 0)
+        {
+          free (s->net_path);
+          s->net_path = xstrdup (path);
+          continue;
+        }
+      if (path)
         return cl_fail (err, ENOTSUP, "joining the %s namespace by path is not supported", type ? type : "?");
       while (k < sizeof ns_names / sizeof ns_names[0] && (!type || strcmp (type, ns_names[k].name) != 0))
         k++;
@@ -520,6 +527,7 @@ spec_clear (struct spec *s)
     spec_seccomp_clear (s->seccomp);
   free (s->seccomp);
   free (s->seccomp_profile);
+  free (s->net_path);
   memset (s, 0, sizeof *s);
 }
 
@@ -678,6 +686,13 @@ gen_linux (yajl_gen g, const struct spec *s)
         jg_kstr (g, "type", ns[i].name);
         yajl_gen_map_close (g);
       }
+  if (s->net_path)
+    {
+      yajl_gen_map_open (g);
+      jg_kstr (g, "type", "network");
+      jg_kstr (g, "path", s->net_path);
+      yajl_gen_map_close (g);
+    }
   yajl_gen_array_close (g);
   if (s->namespaces & NS_USER)
     {

@@ -129,6 +129,7 @@ struct spec
   bool no_new_privs;
   bool init; /* run a built-in init as PID 1 (--init) */
   unsigned namespaces;
+  char *net_path; /* a network namespace to join (linux.namespaces path), or NULL */
   struct spec_idmap *uid_maps, *gid_maps;
   size_t n_uid_maps, n_gid_maps;
   struct spec_seccomp *seccomp; /* NULL: no filter */
@@ -154,8 +155,8 @@ void spec_clear (struct spec *s);
 char *spec_to_json (const struct spec *s, size_t *len);
 
 /* Parse a runtime-spec 1.x config.json into the spec ns.c executes.
-   Confinement crunlocal cannot honour yet (hooks, joining a
-   namespace by path) is refused with a clear error rather than dropped,
+   Confinement crunlocal cannot honour yet (hooks, joining a namespace
+   other than the network's by path) is refused with a clear error rather than dropped,
    so a bundle never runs less confined than it asked; linux.resources
    and linux.devices are not applied (cgroups come in their own issue; the
    standard devices are always there). */

@@ -2,6 +2,7 @@
    their processes say they are — no daemon to ask.  A "running" record
    whose process is gone (the crunlocal that ran it was killed) shows as
    exited with an unknown code, and rm cleans it. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "cli.h"
 #include "container.h"
+#include "net.h"
 #include "json.h"
 #include "ref.h"
 #include "template.h"
@@ -236,7 +238,7 @@ print_json (const struct container *v, size_t n)
   puts (out);
 }
 
-/* As podman shows them; the host's port is the container's (runcmd.c). */
+/* As podman shows them: 0.0.0.0:8080->80/tcp. */
 static void
 ports_text (const struct container *c, char *buf, size_t len)
 {
@@ -245,9 +247,13 @@ ports_text (const struct container *c, char *buf, size_t len)
   buf[0] = '\0';
   for (size_t i = 0; c->ports && c->ports[i] && used < len; i++)
     {
-      int port = atoi (c->ports[i]);
-      used += (size_t) snprintf (buf + used, len - used, "%s0.0.0.0:%d->%s", i ? ", " : "", port,
-                                 c->ports[i]);
+      struct net_port p;
+      char ip[INET_ADDRSTRLEN];
+      if (net_port_parse_record (c->ports[i], &p) < 0)
+        continue;
+      inet_ntop (AF_INET, &p.host_ip, ip, sizeof ip);
+      used += (size_t) snprintf (buf + used, len - used, "%s%s:%u->%u/%s", used ? ", " : "", ip,
+                                 p.host_port, p.port, p.udp ? "udp" : "tcp");
     }
 }
 
@@ -429,6 +435,8 @@ remove_one (struct store *s, const char *what, bool force, bool volumes, struct 
     r = container_remove (s, c.id, err);
   if (r == 0 && volumes)
     r = volume_remove_anonymous (s, c.volumes, err);
+  if (r == 0)
+    r = net_forget (s, err);
   container_clear (&c);
   return r;
 }

@@ -208,6 +208,7 @@ static const char main_usage[] =
   "  ps          List containers (-a: exited ones too)\n"
   "  rm          Remove containers\n"
   "  logs        Show a container's output (-f to follow)\n"
+  "  port        List a container's published ports\n"
   "  stop        Stop running containers (StopSignal, then SIGKILL)\n"
   "  kill        Send a signal to running containers\n"
   "  wait        Wait for containers to exit; print their exit codes\n"
@@ -283,6 +284,7 @@ static const struct
   { "rm", cmd_rm, false },
   { "container", cmd_container, false },
   { "logs", cmd_logs, false },
+  { "port", cmd_port, false },
   { "stop", cmd_stop, false },
   { "kill", cmd_kill, false },
   { "wait", cmd_wait, false },

@@ -22,6 +22,7 @@
 #include "exitrec.h"
 #include "logfmt.h"
 #include "mounts.h"
+#include "net.h"
 #include "ns.h"
 #include "pty.h"
 #include "pull.h"
@@ -57,9 +58,13 @@ static const char run_options[] =
   "      --restart POLICY         with -d: no, always, unless-stopped, on-failure[:MAX]\n"
   "      --pull missing|always|never  when to pull the image (default missing)\n"
   "      --platform OS/ARCH       the platform to pull\n"
-  "      --network host|none      share the host's network (default) or have none\n"
-  "  -p, --publish [0.0.0.0:][PORT:]PORT[/tcp|udp]  the container's port, which on the\n"
-  "                               host's network is the host's port of that number\n"
+  "      --network host|none|private|container:NAME  share the host's network (default),\n"
+  "                               have none, have one of its own (an address on crunlocal's\n"
+  "                               bridge for root; lo and a stub eth0 rootless), or join a\n"
+  "                               running container's\n"
+  "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]  with --network private, forward the\n"
+  "                               host's HOSTPORT (default PORT; ranges: 8000-8009) to the\n"
+  "                               container's PORT; on the host's network, the same port\n"
   "      --init                   run a small init as PID 1 that reaps zombies and forwards signals\n"
   "      --cap-add CAP, --cap-drop CAP  change the default capabilities (names, or ALL)\n"
   "      --ulimit NAME=SOFT[:HARD] a resource limit (nofile, nproc, core, memlock, ...; -1: none)\n"
@@ -117,8 +122,14 @@ struct run_opts
   struct spec_opts spec;
   bool rm, detach, interactive;
   bool create; /* `create`: everything up to the start */
-  char **ports; /* -p: "5432/tcp" */
   struct mount_reqs mounts; /* -v, --mount */
+  char **ports; /* -p as recorded: "5432/tcp" (host), "0.0.0.0:8080:80/tcp" (private) */
+  char **publish; /* -p as given, parsed once the network is known */
+  enum net_mode network;
+  const char *net_target; /* --network container:X */
+  char *net_path;         /* its namespace */
+  struct net_port *pub;
+  size_t n_pub;
   long long log_max_size;
   const char *stop_signal;
   const char *restart;
@@ -154,6 +165,9 @@ run_opts_clear (struct run_opts *o)
   strv_free (o->spec.cap_drop);
   strv_free (o->spec.ulimits);
   strv_free (o->ports);
+  strv_free (o->publish);
+  free (o->pub);
+  free (o->net_path);
   for (size_t i = 0; i < o->spec.n_volumes; i++)
     free (o->spec.volumes[i].source), free (o->spec.volumes[i].destination);
   free (o->spec.volumes);
@@ -235,6 +249,23 @@ parse_publish (struct run_opts *o, const char *arg, struct cl_error *err)
     cleanup_free char *entry = xasprintf ("%ld/%s", port, proto ? proto : "tcp");
     strv_append (&o->ports, entry);
   }
+  return 0;
+}
+
+/* -p once the network is known: a network of its own maps any host port
+   to any of the container's. */
+static int
+parse_publish_all (struct run_opts *o, struct cl_error *err)
+{
+  for (size_t i = 0; o->publish && o->publish[i]; i++)
+    if (o->network != NET_PRIVATE ? parse_publish (o, o->publish[i], err) < 0
+                                  : net_parse_publish (o->publish[i], &o->pub, &o->n_pub, err) < 0)
+      return -1;
+  for (size_t i = 0; i < o->n_pub; i++)
+    {
+      cleanup_free char *rec = net_port_format (&o->pub[i]);
+      strv_append (&o->ports, rec);
+    }
   return 0;
 }
 
@@ -413,7 +444,7 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
     case 'o': o->output = optarg; return 0;
     case OPT_PLATFORM: o->platform = optarg; return 0;
     case 'i': o->interactive = true; return 0;
-    case 'p': return parse_publish (o, optarg, err);
+    case 'p': strv_append (&o->publish, optarg); return 0;
     case 't': o->spec.terminal = true; return 0;
     case OPT_PULL:
       if (strcmp (optarg, "missing") && strcmp (optarg, "always") && strcmp (optarg, "never"))
@@ -421,9 +452,11 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
       o->pull = optarg;
       return 0;
     case OPT_NETWORK:
-      if (strcmp (optarg, "host") && strcmp (optarg, "none"))
-        return cl_fail (err, 0, "--network %s is not supported (host, none)", optarg);
-      o->spec.network_none = strcmp (optarg, "none") == 0;
+      if (net_mode_parse (optarg, &o->network) < 0)
+        return cl_fail (err, 0, "--network %s is not supported (host, none, private)", optarg);
+      o->spec.network_none = o->network == NET_NONE;
+      o->spec.network_private = o->network == NET_PRIVATE;
+      o->net_target = optarg;
       return 0;
     case OPT_TLS_VERIFY:
       if (cli_parse_bool ("run", "--tls-verify", optarg, &o->tls_verify) != 0)
@@ -500,8 +533,10 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     return cli_usage_error (cmd, "--restart and --rm conflict: a container that restarts is kept"), -2;
   if (o->restart && !o->detach && !o->is_spec)
     return cli_usage_error (cmd, "--restart needs -d: a foreground run ends with its container"), -2;
-  if (o->ports && o->spec.network_none)
-    return cli_usage_error (cmd, "-p publishes a port of the host's network: not with --network none"), -2;
+  if (o->publish && (o->network == NET_NONE || o->network == NET_CONTAINER))
+    return cli_usage_error (cmd, "-p publishes a port: not with --network none or container:"), -2;
+  if (parse_publish_all (o, err) < 0)
+    return -1;
   if (o->etc.no_hosts && o->etc.add_hosts)
     return cli_usage_error (cmd, "--no-hosts and --add-host conflict: with --no-hosts /etc/hosts is the image's"), -2;
   if (o->bundle && o->detach)
@@ -583,12 +618,13 @@ identity_for (struct run_opts *o)
 
 static int
 start_blocked (const struct spec *sp, const struct ns_overlay *ov, const struct ns_stdio *stdio,
-               sigset_t *set, struct ns_proc *proc, struct cl_error *err)
+               const struct ns_hook *hook, sigset_t *set, struct ns_proc *proc,
+               struct cl_error *err)
 {
   cli_block_forwarded (set);
   if (cl_check_interrupt (err) < 0)
     return -1;
-  return ns_start (sp, ov, set, stdio, proc, err);
+  return ns_start (sp, ov, set, stdio, hook, proc, err);
 }
 
 /* A foreground container's output comes through pipes (or its
@@ -646,7 +682,8 @@ record_exit (const struct container *c, const struct exit_record *rec)
 /* In the foreground this process is the container's monitor. */
 static int
 start_and_wait (struct store *s, struct container *c, const struct spec *sp,
-                const struct snapshot *snap, int *code, struct cl_error *err)
+                const struct snapshot *snap, const struct ns_hook *hook, int *code,
+                struct cl_error *err)
 {
   struct exit_record rec;
   struct ns_proc proc;
@@ -659,7 +696,7 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   if (r < 0)
     return -1;
   memcpy (stdio.fd, l.pipes.theirs, sizeof stdio.fd);
-  r = start_blocked (sp, snapshot_overlay (snap), &stdio, &set, &proc, err);
+  r = start_blocked (sp, snapshot_overlay (snap), &stdio, hook, &set, &proc, err);
   cli_pipes_started (&l.pipes);
   if (r < 0)
     return fg_log_close (&l), -1;
@@ -701,7 +738,7 @@ run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
     ret = cl_fail (err, EPERM, "bundle %s: an unprivileged user needs a user namespace "
                    "(linux.namespaces \"user\" with uidMappings and gidMappings)", o->bundle);
   if (ret == 0)
-    ret = start_blocked (&sp, NULL, sp.terminal ? NULL : &stdio, &set, &proc, err);
+    ret = start_blocked (&sp, NULL, sp.terminal ? NULL : &stdio, NULL, &set, &proc, err);
   if (ret == 0)
     {
       struct exit_record rec;
@@ -732,6 +769,7 @@ describe_container (struct container *c, const struct run_opts *o, const struct 
   c->ports = xcalloc (1, sizeof (char *));
   for (size_t i = 0; o->ports && o->ports[i]; i++)
     strv_append (&c->ports, o->ports[i]);
+  c->network = o->network != NET_HOST ? xstrdup (net_mode_name (o->network)) : NULL;
   c->tty = o->spec.terminal;
   c->log_max_size = o->log_max_size;
   /* docker's: the image's labels, then --label (a later key wins). */
@@ -819,12 +857,30 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   struct spec sp = { 0 };
   enum snapshot_mode mode;
   char hostname[13];
+  struct net_attach net = { .mode = o->network, .store = s, .rootless = o->spec.rootless,
+                            .ports = o->pub, .n_ports = o->n_pub };
+  struct ns_hook net_hook = { net_attach_hook, &net };
+  cleanup_free char *joined = NULL;
+  const struct ns_hook *hook = o->network == NET_PRIVATE ? &net_hook : NULL;
   int ret;
 
+  /* The host's ports first: a busy one leaves nothing behind. */
   if (read_image_config (s, img, &cfg, err) < 0 || snapshot_mode_for (s, false, &mode, err) < 0
-      || container_create (s, o->name, &c, err) < 0)
-    return -1;
+      || net_join_path (s, o->network == NET_CONTAINER ? o->net_target : NULL, &o->net_path,
+                        &joined, err) < 0
+      || net_bind_ports (&net, err) < 0 || container_create (s, o->name, &c, err) < 0)
+    {
+      net_attach_clear (&net);
+      return -1;
+    }
+  net.id = c.id, net.dir = c.dir, net.name = c.name;
   describe_container (&c, o, img, &cfg);
+  if (joined)
+    {
+      free (c.network);
+      c.network = xasprintf ("container:%s", joined);
+      o->spec.net_path = o->net_path;
+    }
   terminal_size (o);
   snprintf (hostname, sizeof hostname, "%.12s", c.id);
   if (!o->spec.hostname)
@@ -854,14 +910,21 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
     ret = write_cidfile (o->cidfile, c.id, err);
   if (ret == 0 && o->create && (ret = container_save (s, &c, err)) == 0)
     printf ("%s\n", c.id);
-  else if (ret == 0 && o->detach && (ret = detach_start (s, &c, &sp, snapshot_overlay (&snap), err)) == 0)
+  else if (ret == 0 && o->detach
+           && (ret = detach_start (s, &c, &sp, snapshot_overlay (&snap), hook, err)) == 0)
     printf ("%s\n", c.id);
   else if (ret == 0 && !o->detach)
-    ret = start_and_wait (s, &c, &sp, &snap, code, err);
+    ret = start_and_wait (s, &c, &sp, &snap, hook, code, err);
+  net_attach_clear (&net);
   if (ret < 0 && c.pid == 0 && !o->rm && (err->status == 126 || err->status == 127))
     container_keep_failed (s, &c, err->msg); /* as docker: "Created", with the error */
   else if ((o->rm && !o->detach) || (ret < 0 && c.pid == 0))
-    discard_container (s, &c);
+    {
+      struct cl_error ignored;
+      discard_container (s, &c);
+      if (o->network == NET_PRIVATE)
+        net_forget (s, &ignored);
+    }
   spec_clear (&sp);
   snapshot_clear (&snap);
   container_clear (&c);

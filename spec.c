@@ -383,7 +383,7 @@ default_mounts (struct spec *s, const struct spec_opts *o)
   add_mount (s, "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev");
   /* A user namespace may not mount sysfs for a network namespace it does
      not own: bind the host's, read-only. */
-  if (o->rootless && !o->network_none)
+  if (o->rootless && !o->network_none && !o->network_private)
     add_mount (s, "/sys", "bind", "/sys", "rbind,nosuid,noexec,nodev,ro");
   else
     add_mount (s, "/sys", "sysfs", "sysfs", o->privileged ? "nosuid,noexec,nodev,rw" : "nosuid,noexec,nodev,ro");
@@ -687,7 +687,8 @@ spec_from_image (const struct image_config *img, const struct spec_opts *o,
   s->no_new_privs = !o->new_privs;
   s->init = o->init;
   s->namespaces = NS_PID | NS_MOUNT | NS_UTS | NS_IPC | NS_CGROUP
-                  | (o->network_none ? NS_NET : 0) | (o->n_uid_maps ? NS_USER : 0);
+                  | (o->network_none || o->network_private ? NS_NET : 0) | (o->n_uid_maps ? NS_USER : 0);
+  s->net_path = o->net_path ? xstrdup (o->net_path) : NULL;
   copy_maps (&s->uid_maps, &s->n_uid_maps, o->uid_maps, o->n_uid_maps);
   copy_maps (&s->gid_maps, &s->n_gid_maps, o->gid_maps, o->n_gid_maps);
   /* Rootless with one id: it becomes the image's user (uid 1000 for a

@@ -31,6 +31,8 @@ struct spec_opts
   bool terminal, read_only, init;
   unsigned short console_rows, console_cols; /* the caller's terminal, for -t */
   bool network_none;
+  bool network_private;   /* a network namespace that net.c sets up */
+  const char *net_path;  /* --network container:X: its namespace to join */
   bool privileged;       /* --privileged: docker's meaning */
   unsigned long long cap_bounding; /* the caller's bounding set (bit n: cap n); 0: any */
   char **devices;        /* --device HOST[:CONTAINER[:PERMS]] */

@@ -92,6 +92,7 @@ check_equal (const struct spec *a, const struct spec *b)
   CHECK (strv_equal (a->caps, b->caps));
   CHECK (rlimits_equal (a, b));
   CHECK (a->no_new_privs == b->no_new_privs && a->init == b->init && a->namespaces == b->namespaces);
+  CHECK ((!a->net_path && !b->net_path) || (a->net_path && b->net_path && strcmp (a->net_path, b->net_path) == 0));
   CHECK (maps_equal (a->uid_maps, a->n_uid_maps, b->uid_maps, b->n_uid_maps));
   CHECK (maps_equal (a->gid_maps, a->n_gid_maps, b->gid_maps, b->n_gid_maps));
   CHECK (seccomp_equal (a->seccomp, b->seccomp));
@@ -135,6 +136,7 @@ test_bundle_roundtrip (void)
   free (a.groups);
   a.groups = malloc (sizeof groups), memcpy (a.groups, groups, sizeof groups), a.n_groups = 2;
   a.namespaces = NS_PID | NS_MOUNT | NS_IPC;
+  a.net_path = strdup ("/proc/4242/ns/net");
   a.console_rows = a.console_cols = 0;
   free (a.uid_maps), free (a.gid_maps);
   a.uid_maps = a.gid_maps = NULL, a.n_uid_maps = a.n_gid_maps = 0;

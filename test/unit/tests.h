@@ -46,6 +46,10 @@ void test_seccomp_profile (void);
 void test_sha256_nist (void);
 void test_sha256_vs_openssl (void);
 void test_sha256_speed (void);
+void test_netlink_veth (void);
+void test_netlink_nft_batch (void);
+void test_net_publish (void);
+void test_net_ipam (void);
 
 /* One entry a line: a test is added by a line here and its declaration. */
 #define UNIT_TESTS \
@@ -92,6 +96,10 @@ void test_sha256_speed (void);
   { "seccomp_profile", test_seccomp_profile }, \
   { "sha256_nist", test_sha256_nist }, \
   { "sha256_vs_openssl", test_sha256_vs_openssl }, \
-  { "sha256_speed", test_sha256_speed },
+  { "sha256_speed", test_sha256_speed }, \
+  { "netlink_veth", test_netlink_veth }, \
+  { "netlink_nft_batch", test_netlink_nft_batch }, \
+  { "net_publish", test_net_publish }, \
+  { "net_ipam", test_net_ipam },
 
 #endif

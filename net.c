@@ -1,0 +1,711 @@
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+
+#include "container.h"
+#include "forward.h"
+#include "netlink.h"
+#include "userns.h"
+#include "util.h"
+
+#define NET_DIR "networks/default"
+#define TABLE "crunlocal"
+#define PREFIX 24
+/* Rootless: the stub's address and its (absent) gateway, slirp4netns's. */
+#define STUB_ADDR "10.0.2.100"
+#define STUB_GW "10.0.2.2"
+
+int
+net_mode_parse (const char *s, enum net_mode *mode)
+{
+  if (strcmp (s, "host") == 0)
+    *mode = NET_HOST;
+  else if (strcmp (s, "none") == 0)
+    *mode = NET_NONE;
+  else if (strcmp (s, "private") == 0 || strcmp (s, "bridge") == 0)
+    *mode = NET_PRIVATE;
+  else if (str_has_prefix (s, "container:") && s[strlen ("container:")])
+    *mode = NET_CONTAINER;
+  else
+    return -1;
+  return 0;
+}
+
+const char *
+net_mode_name (enum net_mode mode)
+{
+  return mode == NET_NONE ? "none" : mode == NET_PRIVATE ? "private"
+         : mode == NET_CONTAINER ? "container" : "host";
+}
+
+int
+net_join_path (struct store *s, const char *network, char **net_path, char **id,
+               struct cl_error *err)
+{
+  const char *what;
+  struct container c = { 0 };
+  int r;
+
+  if (!network || !str_has_prefix (network, "container:"))
+    return 0;
+  what = network + strlen ("container:");
+  r = container_find (s, what, &c, err);
+  if (r == 1)
+    r = cl_fail (err, 0, "--network container:%s: no such container", what);
+  else if (r == 0 && !container_running (&c))
+    r = cl_fail (err, 0, "--network container:%s: the container is not running", what);
+  if (r == 0)
+    {
+      free (*net_path);
+      *net_path = xasprintf ("/proc/%d/ns/net", c.pid);
+      if (id)
+        *id = xstrdup (c.id);
+    }
+  container_clear (&c);
+  return r;
+}
+
+/* ---- ports ---- */
+
+static int
+port_range (const char *s, long *lo, long *hi)
+{
+  char *end;
+
+  *lo = strtol (s, &end, 10);
+  *hi = *lo;
+  if (end != s && *end == '-')
+    *hi = strtol (end + 1, &end, 10);
+  return end != s && !*end && *lo >= 1 && *hi <= 65535 && *lo <= *hi ? 0 : -1;
+}
+
+int
+net_parse_publish (const char *arg, struct net_port **ports, size_t *n, struct cl_error *err)
+{
+  cleanup_free char *copy = xstrdup (arg);
+  char *proto = strchr (copy, '/'), *last = strrchr (copy, ':'), *host = NULL, *ip = NULL;
+  long lo, hi, hlo, hhi;
+  struct in_addr a = { 0 };
+
+  if (proto)
+    *proto++ = '\0';
+  if (proto && strcmp (proto, "tcp") != 0 && strcmp (proto, "udp") != 0)
+    return cl_fail (err, 0, "invalid -p %s: the protocol is tcp or udp", arg);
+  if (last)
+    {
+      *last = '\0';
+      host = strrchr (copy, ':') ? strrchr (copy, ':') + 1 : copy;
+      if (host != copy)
+        host[-1] = '\0', ip = copy;
+    }
+  if (port_range (last ? last + 1 : copy, &lo, &hi) < 0
+      || (host && *host && port_range (host, &hlo, &hhi) < 0))
+    return cl_fail (err, 0, "invalid -p %s: want [IP:][HOSTPORT:]PORT[/tcp|udp], ports 1-65535 "
+                    "or ranges like 8000-8009", arg);
+  if (!host || !*host)
+    hlo = lo, hhi = hi;
+  if (hhi - hlo != hi - lo)
+    return cl_fail (err, 0, "invalid -p %s: the host and container ranges differ in length", arg);
+  if (ip && *ip && inet_pton (AF_INET, ip, &a) != 1)
+    return cl_fail (err, 0, "invalid -p %s: %s is not an IPv4 address", arg, ip);
+  for (long i = 0; i <= hi - lo; i++)
+    {
+      *ports = xrealloc (*ports, (*n + 1) * sizeof **ports);
+      (*ports)[(*n)++] = (struct net_port){ .host_ip = a.s_addr, .host_port = (uint16_t) (hlo + i),
+                                            .port = (uint16_t) (lo + i),
+                                            .udp = proto && strcmp (proto, "udp") == 0 };
+    }
+  return 0;
+}
+
+char *
+net_port_format (const struct net_port *p)
+{
+  char ip[INET_ADDRSTRLEN];
+  struct in_addr a = { p->host_ip };
+
+  inet_ntop (AF_INET, &a, ip, sizeof ip);
+  return xasprintf ("%s:%u:%u/%s", ip, p->host_port, p->port, p->udp ? "udp" : "tcp");
+}
+
+int
+net_port_parse_record (const char *s, struct net_port *p)
+{
+  struct net_port *v = NULL;
+  size_t n = 0;
+  struct cl_error ignored;
+  int r = net_parse_publish (s, &v, &n, &ignored);
+
+  if (r == 0 && n == 1)
+    *p = v[0];
+  free (v);
+  return r == 0 && n == 1 ? 0 : -1;
+}
+
+/* ---- binding ---- */
+
+static int
+unprivileged_port_start (void)
+{
+  cleanup_file FILE *f = fopen ("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+  int v = 1024;
+
+  if (f && fscanf (f, "%d", &v) != 1)
+    v = 1024;
+  return v;
+}
+
+static int
+bind_one (const struct net_port *p, bool rootless, struct cl_error *err)
+{
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (p->host_port),
+                            .sin_addr = { p->host_ip } };
+  int one = 1;
+  cleanup_close int fd = socket (AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC
+                                              | SOCK_NONBLOCK, 0);
+  cleanup_free char *name = net_port_format (p);
+
+  if (fd < 0)
+    return cl_fail (err, errno, "-p %s: socket", name);
+  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+    {
+      int e = errno;
+      if (e == EACCES && rootless && p->host_port < unprivileged_port_start ())
+        return cl_fail (err, e, "-p %s: host port %u is below net.ipv4.ip_unprivileged_port_start "
+                        "(%d), which an unprivileged user may not bind", name, p->host_port,
+                        unprivileged_port_start ());
+      return cl_fail (err, e, "-p %s: cannot bind host port %u", name, p->host_port);
+    }
+  if (!p->udp && listen (fd, 4096) < 0)
+    return cl_fail (err, errno, "-p %s: listen", name);
+  return steal_fd (&fd);
+}
+
+int
+net_bind_ports (struct net_attach *a, struct cl_error *err)
+{
+  a->listeners = xcalloc (a->n_ports + 1, sizeof *a->listeners);
+  for (size_t i = 0; i < a->n_ports; i++)
+    a->listeners[i] = -1;
+  for (size_t i = 0; i < a->n_ports; i++)
+    for (int tries = 0; (a->listeners[i] = bind_one (&a->ports[i], a->rootless, err)) < 0; tries++)
+      {
+        struct timespec ts = { 0, 100 * 1000 * 1000 };
+        if (!a->patient || err->errnum != EADDRINUSE || tries >= 50)
+          return -1;
+        nanosleep (&ts, NULL);
+      }
+  return 0;
+}
+
+int
+net_attach_from_record (struct store *s, const struct container *c, bool patient,
+                        struct net_attach *a, struct cl_error *err)
+{
+  *a = (struct net_attach){ .store = s, .id = c->id, .name = c->name, .dir = c->dir, .patient = patient,
+                            .rootless = userns_host_euid () != 0 };
+  if (!c->network || net_mode_parse (c->network, &a->mode) < 0 || a->mode != NET_PRIVATE)
+    return 0;
+  for (size_t i = 0; c->ports && c->ports[i]; i++)
+    {
+      a->ports = xrealloc (a->ports, (a->n_ports + 1) * sizeof *a->ports);
+      if (net_port_parse_record (c->ports[i], &a->ports[a->n_ports]) < 0)
+        return cl_fail (err, EINVAL, "container %s: bad port record %s", c->name, c->ports[i]);
+      a->n_ports++;
+    }
+  return net_bind_ports (a, err);
+}
+
+void
+net_attach_clear (struct net_attach *a)
+{
+  for (size_t i = 0; a->listeners && i < a->n_ports; i++)
+    if (a->listeners[i] >= 0)
+      close (a->listeners[i]);
+  free (a->listeners);
+  a->listeners = NULL;
+}
+
+void
+net_attach_free (struct net_attach *a)
+{
+  net_attach_clear (a);
+  free (a->ports);
+  a->ports = NULL;
+  a->n_ports = 0;
+}
+
+/* ---- the address lease ---- */
+
+static uint32_t
+ipv4 (const char *s)
+{
+  struct in_addr a = { 0 };
+
+  inet_pton (AF_INET, s, &a);
+  return a.s_addr;
+}
+
+static char *
+ipv4_text (uint32_t addr, char buf[INET_ADDRSTRLEN])
+{
+  struct in_addr a = { addr };
+
+  inet_ntop (AF_INET, &a, buf, INET_ADDRSTRLEN);
+  return buf;
+}
+
+/* ipam: "IP ID PID START" per lease. */
+uint32_t
+net_ipam_pick (const char *ipam, uint32_t net, int prefix,
+               bool (*alive) (int pid, unsigned long long start))
+{
+  uint32_t size = 1U << (32 - prefix), base = ntohl (net);
+
+  for (uint32_t host = 2; host < size - 1; host++)
+    {
+      uint32_t want = htonl (base + host);
+      bool taken = false;
+      for (const char *l = ipam; l && *l && !taken; l = strchr (l, '\n') ? strchr (l, '\n') + 1 : "")
+        {
+          char ip[32];
+          int pid;
+          unsigned long long start;
+          if (sscanf (l, "%31s %*s %d %llu", ip, &pid, &start) == 3 && ipv4 (ip) == want)
+            taken = alive (pid, start);
+        }
+      if (!taken)
+        return want;
+    }
+  return 0;
+}
+
+static bool
+lease_alive (int pid, unsigned long long start)
+{
+  return pid > 0 && container_pid_start (pid) == start;
+}
+
+/* The leases still alive, plus ours. */
+static char *
+ipam_renew (const char *old, uint32_t addr, const char *id, const char *name, pid_t pid)
+{
+  char ip[INET_ADDRSTRLEN];
+  cleanup_free char *copy = xstrdup (old ? old : "");
+  char *save = NULL, *out = xasprintf ("%s %s %d %llu %s\n", ipv4_text (addr, ip), id, pid,
+                                      container_pid_start (pid), name ? name : id);
+
+  for (char *l = strtok_r (copy, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    {
+      char lid[80];
+      int lpid;
+      unsigned long long start;
+      if (sscanf (l, "%*s %79s %d %llu", lid, &lpid, &start) == 3 && strcmp (lid, id) != 0
+          && lease_alive (lpid, start))
+        {
+          char *next = xasprintf ("%s%s\n", out, l);
+          free (out);
+          out = next;
+        }
+    }
+  return out;
+}
+
+/* The network's config (made once): its bridge and subnet. */
+struct network
+{
+  char bridge[IFNAMSIZ];
+  uint32_t subnet, gateway;
+};
+
+/* Does a route of this namespace cover net/24, or is the bridge name
+   taken?  /proc/net/route lists the main table. */
+static bool
+subnet_in_use (uint32_t net, const char *bridge)
+{
+  cleanup_file FILE *f = fopen ("/proc/net/route", "re");
+  char line[256], ifname[64];
+  unsigned dst, mask;
+
+  if (if_nametoindex (bridge) > 0)
+    return true;
+  while (f && fgets (line, sizeof line, f))
+    if (sscanf (line, "%63s %x %*x %*x %*d %*d %*d %x", ifname, &dst, &mask) == 3 && mask != 0
+        && ((net ^ dst) & mask & htonl (0xffffff00)) == 0)
+      return true;
+  return false;
+}
+
+static int
+network_load (int rootfd, struct network *nw, struct cl_error *err)
+{
+  cleanup_free char *text = NULL;
+  char subnet[32];
+
+  if (read_file_at (rootfd, NET_DIR "/config", 4096, &text, NULL, err) < 0)
+    return -1;
+  if (sscanf (text, "bridge %15s subnet %31[0-9.]", nw->bridge, subnet) != 2)
+    return cl_fail (err, EINVAL, NET_DIR "/config is not a network's config");
+  nw->subnet = ipv4 (subnet);
+  nw->gateway = htonl (ntohl (nw->subnet) + 1);
+  return 0;
+}
+
+static int
+network_ensure_config (struct store *s, struct network *nw, struct cl_error *err)
+{
+  cleanup_close int dfd = -1;
+  char ip[INET_ADDRSTRLEN];
+
+  if (faccessat (s->rootfd, NET_DIR "/config", F_OK, 0) == 0)
+    return network_load (s->rootfd, nw, err);
+  for (unsigned i = 0; i < 256; i++)
+    {
+      cleanup_free char *text = NULL;
+      snprintf (nw->bridge, sizeof nw->bridge, "crunlocal%u", i);
+      nw->subnet = htonl (0x0a5a0000 | i << 8); /* 10.90.i.0 */
+      if (subnet_in_use (nw->subnet, nw->bridge))
+        continue;
+      nw->gateway = htonl (ntohl (nw->subnet) + 1);
+      if (mkdirat (s->rootfd, "networks", 0700) < 0 && errno != EEXIST)
+        return cl_fail (err, errno, "create networks/");
+      if (mkdirat (s->rootfd, NET_DIR, 0700) < 0 && errno != EEXIST)
+        return cl_fail (err, errno, "create " NET_DIR);
+      dfd = openat (s->rootfd, NET_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd < 0)
+        return cl_fail (err, errno, "open " NET_DIR);
+      text = xasprintf ("bridge %s\nsubnet %s/%d\n", nw->bridge, ipv4_text (nw->subnet, ip), PREFIX);
+      return write_file_atomic_at (dfd, "config", text, strlen (text), 0644, true, err);
+    }
+  return cl_fail (err, EADDRNOTAVAIL, "no free /24 in 10.90.0.0/16 for the default network");
+}
+
+static int
+lease (struct store *s, const struct network *nw, const char *id, const char *name, pid_t pid,
+       uint32_t *addr, struct cl_error *err)
+{
+  cleanup_close int dfd = openat (s->rootfd, NET_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_free char *old = NULL, *renewed = NULL;
+
+  if (dfd < 0)
+    return cl_fail (err, errno, "open " NET_DIR);
+  if (read_file_at (dfd, "ipam", 1 << 20, &old, NULL, err) < 0)
+    {
+      if (err->errnum != ENOENT)
+        return -1;
+      old = NULL;
+    }
+  *addr = net_ipam_pick (old, nw->subnet, PREFIX, lease_alive);
+  if (!*addr)
+    return cl_fail (err, EADDRNOTAVAIL, "the default network has no free address");
+  renewed = ipam_renew (old, *addr, id, name, pid);
+  return write_file_atomic_at (dfd, "ipam", renewed, strlen (renewed), 0644, false, err);
+}
+
+/* ---- links ---- */
+
+static int
+talk (int protocol, struct nl_buf *b, int ok_errno, struct cl_error *err)
+{
+  cleanup_close int fd = nl_open (protocol, err);
+
+  return fd < 0 ? -1 : nl_talk (fd, b, ok_errno, err);
+}
+
+static int
+write_sysctl (const char *path, const char *v, struct cl_error *err)
+{
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+
+  if (fd < 0 || write_all (fd, v, strlen (v), err) < 0)
+    return cl_fail (err, errno, "write %s", path);
+  return 0;
+}
+
+/* The bridge with its gateway address, up; the masquerade rule; and
+   forwarding on (host-wide, as podman and docker do).  Each idempotent. */
+static int
+network_ensure_links (const struct network *nw, struct cl_error *err)
+{
+  cleanup_nl_buf struct nl_buf b = { 0 };
+  int br;
+
+  nl_new_bridge (&b, nw->bridge);
+  if (talk (NETLINK_ROUTE, &b, EEXIST, err) < 0)
+    return cl_wrap (err, "create bridge %s", nw->bridge);
+  br = (int) if_nametoindex (nw->bridge);
+  if (br <= 0)
+    return cl_fail (err, errno, "bridge %s", nw->bridge);
+  nl_buf_clear (&b);
+  nl_new_addr (&b, br, nw->gateway, PREFIX);
+  nl_link_up (&b, br, 0);
+  if (talk (NETLINK_ROUTE, &b, EEXIST, err) < 0)
+    return cl_wrap (err, "address bridge %s", nw->bridge);
+  nl_buf_clear (&b);
+  nl_nft_masquerade (&b, TABLE, nw->bridge, nw->subnet, PREFIX);
+  if (talk (NETLINK_NETFILTER, &b, 0, err) < 0)
+    return cl_wrap (err, "nf_tables table ip " TABLE);
+  return write_sysctl ("/proc/sys/net/ipv4/ip_forward", "1", err);
+}
+
+static int
+veth_to (const struct network *nw, const char *id, pid_t pid, struct cl_error *err)
+{
+  cleanup_nl_buf struct nl_buf b = { 0 };
+  char host[IFNAMSIZ];
+  int idx;
+
+  snprintf (host, sizeof host, "cl%.8s", id);
+  nl_new_veth (&b, host, "eth0", pid);
+  if (talk (NETLINK_ROUTE, &b, 0, err) < 0)
+    return cl_wrap (err, "create veth %s", host);
+  idx = (int) if_nametoindex (host);
+  nl_buf_clear (&b);
+  nl_link_up (&b, idx, (int) if_nametoindex (nw->bridge));
+  if (idx <= 0 || talk (NETLINK_ROUTE, &b, 0, err) < 0)
+    return cl_wrap (err, "attach %s to %s", host, nw->bridge);
+  return 0;
+}
+
+/* Inside the container's namespace: eth0 (made there, or for the stub
+   made here with its peer) addressed, up, with the default route. */
+struct inside
+{
+  uint32_t addr, gateway;
+  bool stub;
+};
+
+static int
+configure_inside (void *arg, struct cl_error *err)
+{
+  const struct inside *in = arg;
+  cleanup_nl_buf struct nl_buf b = { 0 };
+  int eth0, lo = (int) if_nametoindex ("lo");
+
+  if (in->stub)
+    {
+      nl_new_veth (&b, "eth0", "eth0peer", 0);
+      if (talk (NETLINK_ROUTE, &b, 0, err) < 0)
+        return cl_wrap (err, "create the stub eth0");
+      nl_buf_clear (&b);
+      nl_link_up (&b, (int) if_nametoindex ("eth0peer"), 0);
+    }
+  eth0 = (int) if_nametoindex ("eth0");
+  if (eth0 <= 0)
+    return cl_fail (err, errno, "the container's eth0");
+  nl_link_up (&b, lo, 0);
+  nl_new_addr (&b, eth0, in->addr, PREFIX);
+  nl_link_up (&b, eth0, 0);
+  nl_new_default_route (&b, in->gateway);
+  if (talk (NETLINK_ROUTE, &b, 0, err) < 0)
+    return cl_wrap (err, "configure the container's eth0");
+  return 0;
+}
+
+/* hosts: the hostname's line names the container's address. */
+static int
+hosts_address (const char *dir, uint32_t addr, struct cl_error *err)
+{
+  cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_free char *text = NULL, *out = NULL;
+  char ip[INET_ADDRSTRLEN];
+  char *line;
+
+  if (dfd < 0)
+    return cl_fail (err, errno, "open %s", dir);
+  if (read_file_at (dfd, "hosts", 1 << 20, &text, NULL, err) < 0)
+    return err->errnum == ENOENT ? 0 : -1; /* --no-hosts */
+  line = strstr (text, "127.0.1.1\t");
+  if (!line)
+    return 0;
+  *line = '\0';
+  out = xasprintf ("%s%s%s", text, ipv4_text (addr, ip), line + strlen ("127.0.1.1"));
+  return write_file_atomic_at (dfd, "hosts", out, strlen (out), 0644, false, err);
+}
+
+/* ---- names: every member's hosts lists the others ---- */
+
+#define MEMBER_MARK "\t# network member"
+
+struct member
+{
+  char ip[32], id[80], name[256];
+};
+
+static size_t
+live_members (const char *ipam, struct member **out)
+{
+  cleanup_free char *copy = xstrdup (ipam ? ipam : "");
+  char *save = NULL;
+  size_t n = 0;
+
+  *out = NULL;
+  for (char *l = strtok_r (copy, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    {
+      struct member m;
+      int pid;
+      unsigned long long start;
+      if (sscanf (l, "%31s %79s %d %llu %255s", m.ip, m.id, &pid, &start, m.name) == 5
+          && lease_alive (pid, start))
+        {
+          *out = xrealloc (*out, (n + 1) * sizeof **out);
+          (*out)[n++] = m;
+        }
+    }
+  return n;
+}
+
+static int
+read_all (int fd, char **out)
+{
+  size_t len = 0, cap = 4096;
+  char *buf = xmalloc (cap);
+  ssize_t n;
+
+  while ((n = read (fd, buf + len, cap - len - 1)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 || len + (size_t) n >= (1 << 20))
+        {
+          free (buf);
+          return -1;
+        }
+      len += (size_t) n;
+      if (cap - len < 2)
+        buf = xrealloc (buf, cap *= 2);
+    }
+  buf[len] = '\0';
+  *out = buf;
+  return 0;
+}
+
+/* In place: the bind mount pins the inode, so a rename would not be
+   seen inside.  The whole text first, then the truncation. */
+static int
+hosts_rewrite (int rootfd, const struct member *self, const struct member *all, size_t n,
+               struct cl_error *err)
+{
+  cleanup_free char *path = xasprintf ("containers/%s/hosts", self->id);
+  cleanup_close int fd = openat (rootfd, path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_free char *text = NULL;
+  char *out, *save = NULL;
+
+  if (fd < 0)
+    return errno == ENOENT ? 0 : cl_fail (err, errno, "open %s", path);
+  if (read_all (fd, &text) < 0)
+    return cl_fail (err, errno, "read %s", path);
+  out = xstrdup ("");
+  for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    if (!strstr (l, MEMBER_MARK))
+      {
+        char *next = xasprintf ("%s%s\n", out, l);
+        free (out);
+        out = next;
+      }
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (all[i].id, self->id) != 0)
+      {
+        bool named = strncmp (all[i].name, all[i].id, 12) != 0;
+        char *next = xasprintf ("%s%s\t%s%s%.12s" MEMBER_MARK "\n", out, all[i].ip,
+                                named ? all[i].name : "", named ? " " : "", all[i].id);
+        free (out);
+        out = next;
+      }
+  if (pwrite (fd, out, strlen (out), 0) != (ssize_t) strlen (out) || ftruncate (fd, (off_t) strlen (out)) < 0)
+    {
+      free (out);
+      return cl_fail (err, errno, "rewrite %s", path);
+    }
+  free (out);
+  return 0;
+}
+
+/* Under the network lock. */
+static int
+members_refresh (struct store *s, struct cl_error *err)
+{
+  cleanup_free char *ipam = NULL;
+  cleanup_free struct member *m = NULL;
+  size_t n;
+
+  if (read_file_at (s->rootfd, NET_DIR "/ipam", 1 << 20, &ipam, NULL, err) < 0)
+    return err->errnum == ENOENT ? 0 : -1;
+  n = live_members (ipam, &m);
+  for (size_t i = 0; i < n; i++)
+    if (hosts_rewrite (s->rootfd, &m[i], m, n, err) < 0)
+      return -1;
+  return 0;
+}
+
+int
+net_forget (struct store *s, struct cl_error *err)
+{
+  cleanup_close int lock = -1;
+
+  if (faccessat (s->rootfd, NET_DIR "/ipam", F_OK, 0) < 0)
+    return 0;
+  lock = store_lock (s, "network", true, err);
+  return lock < 0 ? -1 : members_refresh (s, err);
+}
+
+static int
+attach_root (struct net_attach *a, pid_t pid, struct cl_error *err)
+{
+  cleanup_close int lock = store_lock (a->store, "network", true, err);
+  struct network nw;
+  struct inside in;
+
+  if (lock < 0 || network_ensure_config (a->store, &nw, err) < 0
+      || lease (a->store, &nw, a->id, a->name, pid, &a->addr, err) < 0)
+    return cl_wrap (err, "the default network");
+  if (network_ensure_links (&nw, err) < 0 || veth_to (&nw, a->id, pid, err) < 0)
+    return -1;
+  in = (struct inside){ .addr = a->addr, .gateway = nw.gateway };
+  if (forward_in_netns (pid, configure_inside, &in, err) < 0
+      || (a->dir && hosts_address (a->dir, a->addr, err) < 0))
+    return -1;
+  return members_refresh (a->store, err);
+}
+
+int
+net_attach_hook (pid_t pid, void *arg, struct cl_error *err)
+{
+  struct net_attach *a = arg;
+  int r;
+
+  if (a->mode != NET_PRIVATE)
+    r = 0;
+  else if (!a->rootless)
+    r = attach_root (a, pid, err);
+  else
+    {
+      struct inside in = { .addr = ipv4 (STUB_ADDR), .gateway = ipv4 (STUB_GW), .stub = true };
+      a->addr = in.addr;
+      r = forward_in_netns (pid, configure_inside, &in, err);
+      if (r == 0 && a->dir)
+        r = hosts_address (a->dir, a->addr, err);
+    }
+  if (r == 0 && a->n_ports > 0)
+    r = forward_start (pid, a->addr, a->ports, a->listeners, a->n_ports, err);
+  /* The forwarder holds them now. */
+  net_attach_clear (a);
+  return r;
+}

@@ -52,6 +52,22 @@ rlimits_equal (const struct spec *a, const struct spec *b)
   return true;
 }
 
+static bool
+opt_str_equal (const char *a, const char *b)
+{
+  return (!a && !b) || (a && b && strcmp (a, b) == 0);
+}
+
+static bool
+resources_equal (const struct spec_resources *a, const struct spec_resources *b)
+{
+  return a->memory_limit == b->memory_limit && a->memory_swap == b->memory_swap
+         && a->memory_reservation == b->memory_reservation && a->cpu_shares == b->cpu_shares
+         && a->cpu_period == b->cpu_period && a->cpu_quota == b->cpu_quota
+         && opt_str_equal (a->cpuset_cpus, b->cpuset_cpus)
+         && opt_str_equal (a->cpuset_mems, b->cpuset_mems) && a->pids_limit == b->pids_limit;
+}
+
 /* Every field of the spec, compared one by one. */
 static void
 check_equal (const struct spec *a, const struct spec *b)
@@ -72,6 +88,8 @@ check_equal (const struct spec *a, const struct spec *b)
   CHECK (a->no_new_privs == b->no_new_privs && a->init == b->init && a->namespaces == b->namespaces);
   CHECK (maps_equal (a->uid_maps, a->n_uid_maps, b->uid_maps, b->n_uid_maps));
   CHECK (maps_equal (a->gid_maps, a->n_gid_maps, b->gid_maps, b->n_gid_maps));
+  CHECK (resources_equal (&a->resources, &b->resources));
+  CHECK (a->has_oom_score_adj == b->has_oom_score_adj && a->oom_score_adj == b->oom_score_adj);
 }
 
 /* What spec_to_json writes, spec_from_json reads back the same: once for
@@ -111,6 +129,12 @@ test_bundle_roundtrip (void)
   a.console_rows = a.console_cols = 0;
   free (a.uid_maps), free (a.gid_maps);
   a.uid_maps = a.gid_maps = NULL, a.n_uid_maps = a.n_gid_maps = 0;
+  a.resources = (struct spec_resources){ .memory_limit = 64 << 20, .memory_swap = -1,
+                                         .memory_reservation = 32 << 20, .cpu_shares = 512,
+                                         .cpu_period = 50000, .cpu_quota = 25000,
+                                         .cpuset_cpus = xstrdup ("0-1"), .cpuset_mems = xstrdup ("0"),
+                                         .pids_limit = -1 };
+  a.has_oom_score_adj = true, a.oom_score_adj = -17;
   json2 = spec_to_json (&a, NULL);
   CHECK (spec_from_json (json2, &c, &err) == 0);
   check_equal (&a, &c);
@@ -148,6 +172,14 @@ test_bundle_refused (void)
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
                  "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"namespaces\": "
                  "[{\"type\": \"user\"}]}}", "needs uidMappings");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"resources\": "
+                 "{\"blockIO\": {\"weight\": 10}}}}", "linux.resources.blockIO is not supported");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"resources\": "
+                 "{\"memory\": {\"limit\": 1048576, \"kernel\": 1}}}}", "linux.resources.memory.kernel");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [\"x\"], \"cwd\": \"/\", \"oomScoreAdj\": 5000}}", "oomScoreAdj");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
                  "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"mounts\": [{\"destination\": \"x\"}]}",
                  "absolute");

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgrouprec.h"
 #include "digest.h"
 #include "json.h"
 #include "util.h"
@@ -364,6 +365,7 @@ container_remove (struct store *s, const char *id, struct cl_error *err)
   cleanup_free char *gone = xasprintf ("containers/.rm-%s", id);
   cleanup_close int dfd = openat (s->rootfd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int lock = -1;
+  cleanup_cgroup_dirs struct cgroup_dirs cg = { 0 };
 
   if (dfd < 0)
     return cl_fail (err, errno, "open %s", p);
@@ -373,6 +375,9 @@ container_remove (struct store *s, const char *id, struct cl_error *err)
   while (flock (lock, LOCK_EX) < 0)
     if (errno != EINTR)
       return cl_fail (err, errno, "lock %s", p);
+  /* Its cgroups, when no monitor was left to remove them (killed -9). */
+  if (cgrouprec_read (dfd, &cg, err) == 0 && cgroup_dirs_remove (&cg, err) < 0)
+    return cl_wrap (err, "remove container %.12s", id);
   if (renameat (s->rootfd, p, s->rootfd, gone) < 0)
     return cl_fail (err, errno, "rename %s", p);
   remove_run_dir (s, id);

@@ -603,14 +603,20 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0)
     child_fail (sync, 125, &err);
+  /* "go": the caller has placed us (id maps, then its hook). */
+  if (read (sync, &go, 1) != 1)
+    child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller's go"), &err));
   /* Root inside, where the maps have one; else (a single id mapped to
      the image's user) we stay that id, with every capability the new
      namespace gave us until set_identity. */
   if (in_userns
-      && (read (sync, &go, 1) != 1
-          || (maps_id (s->gid_maps, s->n_gid_maps, 0) && setresgid (0, 0, 0) < 0)
+      && ((maps_id (s->gid_maps, s->n_gid_maps, 0) && setresgid (0, 0, 0) < 0)
           || (maps_id (s->uid_maps, s->n_uid_maps, 0) && setresuid (0, 0, 0) < 0)))
     child_fail (sync, 125, (cl_fail (&err, errno, "enter the user namespace"), &err));
+  /* Only after "go": the new cgroup namespace is rooted at the cgroup the
+     hook moved us into, so /proc/self/cgroup reads "/" inside. */
+  if ((s->namespaces & NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+    child_fail (sync, 125, (cl_fail (&err, errno, "create the cgroup namespace"), &err));
   if (make_undumpable (&err) < 0 || ((s->namespaces & NS_NET) && loopback_up (&err) < 0)
       || setup_filesystem (s, ov, &err) < 0 || null_stdio_inside (stdio, &err) < 0
       || (sethostname (s->hostname, strlen (s->hostname)) < 0
@@ -634,13 +640,13 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   child_exec (s, sync);
 }
 
+/* No CLONE_NEWCGROUP: the child unshares it after "go" (child_main). */
 static unsigned long
 clone_flags (unsigned ns)
 {
   return (ns & NS_PID ? CLONE_NEWPID : 0) | (ns & NS_MOUNT ? CLONE_NEWNS : 0)
          | (ns & NS_UTS ? CLONE_NEWUTS : 0) | (ns & NS_IPC ? CLONE_NEWIPC : 0)
-         | (ns & NS_CGROUP ? CLONE_NEWCGROUP : 0) | (ns & NS_NET ? CLONE_NEWNET : 0)
-         | (ns & NS_USER ? CLONE_NEWUSER : 0);
+         | (ns & NS_NET ? CLONE_NEWNET : 0) | (ns & NS_USER ? CLONE_NEWUSER : 0);
 }
 
 static int
@@ -739,7 +745,8 @@ await_child (pid_t pid, int sync, int *console, struct cl_error *err)
 
 int
 ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
-          const struct ns_stdio *stdio, struct ns_proc *proc, struct cl_error *err)
+          const struct ns_stdio *stdio, const struct ns_hook *hook, struct ns_proc *proc,
+          struct cl_error *err)
 {
   int sv[2];
   pid_t pid;
@@ -761,8 +768,9 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
       child_main (s, ov, blocked, stdio, sv[1]);
     }
   close (sv[1]);
-  if ((s->namespaces & NS_USER)
-      && (write_maps (s, pid, err) < 0 || write (sv[0], "g", 1) != 1))
+  if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0)
+      || (hook && hook->before_go && hook->before_go (pid, hook->arg, err) < 0)
+      || (write (sv[0], "g", 1) != 1 && cl_fail (err, errno, "tell the container to go") < 0))
     {
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
@@ -841,7 +849,11 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
 {
   struct cl_error err = { 0 };
   bool single_id = s->n_gid_maps == 1 && s->gid_maps[0].size == 1;
+  char go;
 
+  /* "go": the caller's hook has placed us (ns_spawn). */
+  if (read (sync, &go, 1) != 1)
+    child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller's go"), &err));
   if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0
       || make_undumpable (&err) < 0 || null_stdio_inside (stdio, &err) < 0 || enter_cwd (s->cwd, &err) < 0
       || set_rlimits (s, &err) < 0 || (s->terminal && send_console (s, false, sync, &err) < 0)
@@ -858,7 +870,7 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
 
 int
 ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio,
-          struct ns_proc *proc, struct cl_error *err)
+          const struct ns_hook *hook, struct ns_proc *proc, struct cl_error *err)
 {
   int sv[2];
   pid_t pid;
@@ -878,6 +890,14 @@ ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *
       spawned_main (s, blocked, stdio, sv[1]);
     }
   close (sv[1]);
+  if ((hook && hook->before_go && hook->before_go (pid, hook->arg, err) < 0)
+      || (write (sv[0], "g", 1) != 1 && cl_fail (err, errno, "tell the process to go") < 0))
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      close (sv[0]);
+      return -1;
+    }
   ret = await_child (pid, sv[0], &proc->console, err);
   close (sv[0]);
   if (ret == 0)

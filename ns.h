@@ -43,12 +43,24 @@ struct ns_stdio
   int fd[3];
 };
 
+/* The caller's say between clone and "go": the child waits, in its new
+   namespaces but before anything of the container is set up (its id
+   maps are written), while before_go(pid, arg, err) places it — in
+   cgroups (cgroup.h), say.  A failure (-1) kills the child and fails
+   ns_start. */
+struct ns_hook
+{
+  int (*before_go) (pid_t pid, void *arg, struct cl_error *err);
+  void *arg;
+};
+
 /* Start spec->args.  Returns once the command has been exec'd (0, *proc
    set) or failed to start (-1, err->status = 125/126/127, nothing left
    running).  `blocked` is the signal mask the caller keeps blocked; the
-   child clears it before exec. */
+   child clears it before exec.  `hook` may be NULL. */
 int ns_start (const struct spec *spec, const struct ns_overlay *overlay, const sigset_t *blocked,
-              const struct ns_stdio *stdio, struct ns_proc *proc, struct cl_error *err);
+              const struct ns_stdio *stdio, const struct ns_hook *hook, struct ns_proc *proc,
+              struct cl_error *err);
 
 /* `exec`: move this (single-threaded) process into the namespaces of the
    running process `pid` — its user namespace when it is not ours — and
@@ -59,9 +71,9 @@ int ns_join (pid_t pid, struct cl_error *err);
 /* After ns_join: start spec->args as a child with the spec's cwd, env,
    identity, capabilities and rlimits.  Returns once exec'd, like
    ns_start.  spec->gid_maps tell whether setgroups is allowed (a single
-   mapped id: not). */
+   mapped id: not).  `hook` (or NULL) as ns_start's. */
 int ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio,
-              struct ns_proc *proc, struct cl_error *err);
+              const struct ns_hook *hook, struct ns_proc *proc, struct cl_error *err);
 
 /* Does `pid` catch `sig`?  (/proc/PID/status SigCgt.)  A namespace's init
    that does not catch a signal never sees it. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ocispec.h"
+#include "cgroup.h"
 #include "cli.h"
 #include "container.h"
 #include "detach.h"
@@ -67,6 +68,16 @@ static const char run_options[] =
   "      --device HOST[:CONTAINER[:rwm]]  bind a host device into the container\n"
   "      --shm-size SIZE          the size of /dev/shm (default 64m)\n"
   "      --label KEY=VALUE, --label-file FILE  labels for inspect and ps --filter\n"
+  "  -m, --memory SIZE            memory limit (e.g. 64m); past it the OOM killer strikes (exit 137)\n"
+  "      --memory-swap SIZE       memory + swap limit (default 2x --memory; -1: unlimited swap)\n"
+  "      --memory-reservation SIZE  the soft memory limit\n"
+  "      --cpus N                 CPUs' worth of time (e.g. 0.5): --cpu-quota N*100000\n"
+  "      --cpu-shares N           relative CPU weight (default 1024; cgroup v2: weight by runc's formula)\n"
+  "      --cpu-quota US, --cpu-period US  CFS quota and period in microseconds\n"
+  "      --cpuset-cpus LIST       the CPUs it may use (0-1,3); rootless: as CPU affinity\n"
+  "      --cpuset-mems LIST       the memory nodes it may use\n"
+  "      --pids-limit N           at most N processes (default 2048; -1: no limit)\n"
+  "      --oom-score-adj N        the container's oom_score_adj (-1000..1000)\n"
   "      --tls-verify=false       allow plain HTTP and unverified TLS when pulling\n";
 
 static const char run_usage[] =
@@ -108,6 +119,11 @@ struct run_opts
   bool is_spec;
   struct etc_opts etc; /* --dns, --add-host, ... */
   char **labels;       /* --label, --label-file: "K=V" */
+  /* --memory, --cpus, --pids-limit, ...: linux.resources of the spec */
+  struct spec_resources res;
+  double cpus;
+  bool has_oom_score_adj;
+  int oom_score_adj;
 };
 
 static void
@@ -119,6 +135,8 @@ run_opts_clear (struct run_opts *o)
   strv_free (o->etc.add_hosts);
   strv_free (o->spec.devices);
   strv_free (o->labels);
+  free (o->res.cpuset_cpus);
+  free (o->res.cpuset_mems);
   strv_free (o->spec.env);
   strv_free (o->spec.env_files);
   strv_free (o->spec.tmpfs);
@@ -221,6 +239,8 @@ enum
   OPT_LOG_OPT, OPT_STOP_SIGNAL, OPT_RESTART, OPT_CAP_ADD, OPT_CAP_DROP, OPT_ULIMIT, OPT_CIDFILE,
   OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_ADD_HOST, OPT_NO_HOSTS, OPT_PRIVILEGED, OPT_DEVICE,
   OPT_SHM_SIZE, OPT_LABEL, OPT_LABEL_FILE,
+  OPT_MEMORY_SWAP, OPT_MEMORY_RESERVATION, OPT_CPUS, OPT_CPU_SHARES, OPT_CPU_QUOTA, OPT_CPU_PERIOD,
+  OPT_CPUSET_CPUS, OPT_CPUSET_MEMS, OPT_PIDS_LIMIT, OPT_OOM_SCORE_ADJ,
 };
 
 static long
@@ -336,8 +356,122 @@ add_label_file (struct run_opts *o, const char *file, struct cl_error *err)
 }
 
 static int
+parse_number (const char *flag, const char *arg, long long min, long long max, long long *out,
+              struct cl_error *err)
+{
+  char *end;
+
+  errno = 0;
+  *out = strtoll (arg, &end, 10);
+  if (!*arg || *end || errno || *out < min || *out > max)
+    return cl_fail (err, 0, "invalid %s \"%s\": want a number from %lld to %lld", flag, arg, min, max);
+  return 0;
+}
+
+/* SIZE as docker takes it (64m, 1g, 512k, bytes); -1 when `unlimited_ok`. */
+static int
+parse_limit_size (const char *flag, const char *arg, bool unlimited_ok, long long *out,
+                  struct cl_error *err)
+{
+  if (unlimited_ok && strcmp (arg, "-1") == 0)
+    return *out = -1, 0;
+  if (parse_size (arg, out) < 0 || *out <= 0)
+    return cl_fail (err, 0, "invalid %s \"%s\": want a size like 64m%s", flag, arg,
+                    unlimited_ok ? " (or -1)" : "");
+  return 0;
+}
+
+/* The resource flags, docker's syntax; 1 when `c` is none of them. */
+static int
+parse_resource (struct run_opts *o, int c, struct cl_error *err)
+{
+  struct spec_resources *r = &o->res;
+  long long v;
+
+  switch (c)
+    {
+    case 'm': return parse_limit_size ("--memory", optarg, false, &r->memory_limit, err);
+    case OPT_MEMORY_SWAP: return parse_limit_size ("--memory-swap", optarg, true, &r->memory_swap, err);
+    case OPT_MEMORY_RESERVATION:
+      return parse_limit_size ("--memory-reservation", optarg, false, &r->memory_reservation, err);
+    case OPT_CPUS:
+      {
+        char *end;
+        o->cpus = strtod (optarg, &end);
+        if (!*optarg || *end || !(o->cpus > 0 && o->cpus <= 1024))
+          return cl_fail (err, 0, "invalid --cpus \"%s\": want a number of CPUs like 0.5", optarg);
+        return 0;
+      }
+    case OPT_CPU_SHARES:
+      if (parse_number ("--cpu-shares", optarg, 2, 262144, &v, err) < 0)
+        return -1;
+      r->cpu_shares = (unsigned long long) v;
+      return 0;
+    case OPT_CPU_QUOTA: return parse_number ("--cpu-quota", optarg, -1, 1LL << 40, &r->cpu_quota, err);
+    case OPT_CPU_PERIOD:
+      if (parse_number ("--cpu-period", optarg, 1000, 1000000, &v, err) < 0)
+        return -1;
+      r->cpu_period = (unsigned long long) v;
+      return 0;
+    case OPT_CPUSET_CPUS: free (r->cpuset_cpus); r->cpuset_cpus = xstrdup (optarg); return 0;
+    case OPT_CPUSET_MEMS: free (r->cpuset_mems); r->cpuset_mems = xstrdup (optarg); return 0;
+    case OPT_PIDS_LIMIT:
+      if (parse_number ("--pids-limit", optarg, -1, 1LL << 22, &r->pids_limit, err) < 0)
+        return -1;
+      /* 0 and -1 both mean no limit, as in podman. */
+      r->pids_limit = r->pids_limit == 0 ? -1 : r->pids_limit;
+      return 0;
+    case OPT_OOM_SCORE_ADJ:
+      if (parse_number ("--oom-score-adj", optarg, -1000, 1000, &v, err) < 0)
+        return -1;
+      o->has_oom_score_adj = true, o->oom_score_adj = (int) v;
+      return 0;
+    }
+  return 1;
+}
+
+/* Docker's rules between the flags: --memory-swap needs --memory and is
+   at least it (default twice it); --cpus is quota/period of its own. */
+static int
+check_resources (struct run_opts *o, struct cl_error *err)
+{
+  struct spec_resources *r = &o->res;
+
+  if (r->memory_swap && !r->memory_limit)
+    return cl_fail (err, 0, "--memory-swap needs --memory: it is memory and swap together");
+  if (r->memory_swap > 0 && r->memory_swap < r->memory_limit)
+    return cl_fail (err, 0, "--memory-swap must be at least --memory (it is memory and swap together)");
+  if (r->memory_limit && !r->memory_swap)
+    r->memory_swap = 2 * r->memory_limit;
+  if (r->memory_reservation && r->memory_limit && r->memory_reservation > r->memory_limit)
+    return cl_fail (err, 0, "--memory-reservation must be at most --memory");
+  if (o->cpus > 0 && (r->cpu_quota || r->cpu_period))
+    return cl_fail (err, 0, "--cpus conflicts with --cpu-quota and --cpu-period");
+  if (o->cpus > 0)
+    r->cpu_period = 100000, r->cpu_quota = (long long) (o->cpus * 100000 + 0.5);
+  return 0;
+}
+
+/* The spec carries what the flags asked (cgroup.c applies it). */
+static void
+spec_take_resources (struct run_opts *o, struct spec *sp)
+{
+  free (sp->resources.cpuset_cpus);
+  free (sp->resources.cpuset_mems);
+  sp->resources = o->res;
+  sp->resources.cpuset_cpus = o->res.cpuset_cpus ? xstrdup (o->res.cpuset_cpus) : NULL;
+  sp->resources.cpuset_mems = o->res.cpuset_mems ? xstrdup (o->res.cpuset_mems) : NULL;
+  sp->has_oom_score_adj = o->has_oom_score_adj;
+  sp->oom_score_adj = o->oom_score_adj;
+}
+
+static int
 parse_one (struct run_opts *o, int c, struct cl_error *err)
 {
+  int r = parse_resource (o, c, err);
+
+  if (r <= 0)
+    return r;
   switch (c)
     {
     case 'e': strv_append (&o->spec.env, optarg); return 0;
@@ -437,6 +571,12 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     { "privileged", no_argument, NULL, OPT_PRIVILEGED }, { "device", required_argument, NULL, OPT_DEVICE },
     { "shm-size", required_argument, NULL, OPT_SHM_SIZE }, { "label", required_argument, NULL, OPT_LABEL },
     { "label-file", required_argument, NULL, OPT_LABEL_FILE },
+    { "memory", required_argument, NULL, 'm' }, { "memory-swap", required_argument, NULL, OPT_MEMORY_SWAP },
+    { "memory-reservation", required_argument, NULL, OPT_MEMORY_RESERVATION },
+    { "cpus", required_argument, NULL, OPT_CPUS }, { "cpu-shares", required_argument, NULL, OPT_CPU_SHARES },
+    { "cpu-quota", required_argument, NULL, OPT_CPU_QUOTA }, { "cpu-period", required_argument, NULL, OPT_CPU_PERIOD },
+    { "cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS }, { "cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS },
+    { "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT }, { "oom-score-adj", required_argument, NULL, OPT_OOM_SCORE_ADJ },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = o->is_spec ? "spec" : "run";
@@ -447,7 +587,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
   /* `spec IMAGE [CMD...] -o DIR`: the output may follow the command. */
   if (o->is_spec && argc > 3 && (strcmp (argv[argc - 2], "-o") == 0 || strcmp (argv[argc - 2], "--output") == 0))
     o->output = argv[argc - 1], argc -= 2;
-  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:ito:" : "+e:v:w:u:itdp:", longopts)) != -1)
+  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:itm:o:" : "+e:v:w:u:itdp:m:", longopts)) != -1)
     {
       if (c == -2)
         return -2;
@@ -456,6 +596,8 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
       if (parse_one (o, c, err) < 0)
         return -1;
     }
+  if (check_resources (o, err) < 0)
+    return -1;
   if (o->restart && o->rm)
     return cli_usage_error (cmd, "--restart and --rm conflict: a container that restarts is kept"), -2;
   if (o->restart && !o->detach && !o->is_spec)
@@ -539,14 +681,37 @@ identity_for (struct run_opts *o)
   o->spec.n_uid_maps = o->spec.n_gid_maps = 1;
 }
 
+/* The container goes into its cgroup between clone and "go" (cgroup.h);
+   what could not be applied is one warning line. */
 static int
 start_blocked (const struct spec *sp, const struct ns_overlay *ov, const struct ns_stdio *stdio,
-               sigset_t *set, struct ns_proc *proc, struct cl_error *err)
+               struct cgroup_join *cg, sigset_t *set, struct ns_proc *proc, struct cl_error *err)
 {
+  struct ns_hook hook = { cgroup_join_hook, cg };
+
   cli_block_forwarded (set);
   if (cl_check_interrupt (err) < 0)
     return -1;
-  return ns_start (sp, ov, set, stdio, proc, err);
+  if (ns_start (sp, ov, set, stdio, &hook, proc, err) < 0)
+    return -1;
+  if (cg->warning)
+    fprintf (stderr, "crunlocal: warning: %s\n", cg->warning);
+  return 0;
+}
+
+/* After the container's end: was it OOM-killed?  Then nothing of it is
+   left in its cgroups, and they go. */
+static bool
+finish_cgroup (struct cgroup_join *cg)
+{
+  struct cl_error ignored;
+  bool oom = cgroup_dirs_oom_killed (&cg->dirs);
+
+  cgroup_dirs_remove (&cg->dirs, &ignored);
+  if (cg->recfd >= 0)
+    cgrouprec_remove (cg->recfd, &ignored);
+  cgroup_join_clear (cg);
+  return oom;
 }
 
 /* A foreground container's output comes through pipes (or its
@@ -612,14 +777,20 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   sigset_t set;
   int r = fg_log_open (c, sp->terminal, &l, err);
   struct ns_stdio stdio;
+  cleanup_close int dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct cgroup_join cg = { .id = c->id, .spec = sp, .recfd = dfd };
 
   if (r < 0)
     return -1;
   memcpy (stdio.fd, l.pipes.theirs, sizeof stdio.fd);
-  r = start_blocked (sp, snapshot_overlay (snap), &stdio, &set, &proc, err);
+  r = start_blocked (sp, snapshot_overlay (snap), &stdio, &cg, &set, &proc, err);
   cli_pipes_started (&l.pipes);
   if (r < 0)
-    return fg_log_close (&l), -1;
+    {
+      finish_cgroup (&cg);
+      fg_log_close (&l);
+      return -1;
+    }
   c->pid = proc.pid;
   c->pid_start = container_pid_start (proc.pid);
   c->monitor_pid = getpid ();
@@ -637,6 +808,7 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
     close (proc.console);
   fg_log_close (&l);
   *code = rec.code;
+  rec.oom = finish_cgroup (&cg);
   record_exit (c, &rec);
   return 0;
 }
@@ -651,13 +823,18 @@ run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
      with -i (else its own /dev/null). */
   struct ns_stdio stdio = { { o->interactive ? -1 : NS_STDIO_NULL, -1, -1 } };
   sigset_t set;
+  char id[32] = "bundle-";
+  /* A bundle gets every limit it asks for, or does not run. */
+  struct cgroup_join cg = { .id = id, .spec = &sp, .strict = true, .recfd = -1 };
   int ret = bundle_load (o->bundle, &sp, err);
 
   if (ret == 0 && geteuid () != 0 && !(sp.namespaces & NS_USER))
     ret = cl_fail (err, EPERM, "bundle %s: an unprivileged user needs a user namespace "
                    "(linux.namespaces \"user\" with uidMappings and gidMappings)", o->bundle);
   if (ret == 0)
-    ret = start_blocked (&sp, NULL, sp.terminal ? NULL : &stdio, &set, &proc, err);
+    ret = random_hex (id + strlen (id), 16, err);
+  if (ret == 0)
+    ret = start_blocked (&sp, NULL, sp.terminal ? NULL : &stdio, &cg, &set, &proc, err);
   if (ret == 0)
     {
       struct exit_record rec;
@@ -668,6 +845,7 @@ run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
         close (proc.console);
       *code = rec.code;
     }
+  finish_cgroup (&cg);
   spec_clear (&sp);
   return ret;
 }
@@ -766,6 +944,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
     }
   if (ret == 0)
     {
+      spec_take_resources (o, &sp);
       c.command = xcalloc (1, sizeof (char *));
       for (size_t i = 0; sp.args[i]; i++)
         strv_append (&c.command, sp.args[i]);
@@ -853,7 +1032,10 @@ fill_bundle (struct store *s, struct run_opts *o, const struct image_record *img
     }
   ret = spec_from_image (&cfg, &o->spec, snapshot_read_file, &rd, &sp, err);
   if (ret == 0)
-    ret = bundle_write_config (o->output, &sp, err);
+    {
+      spec_take_resources (o, &sp);
+      ret = bundle_write_config (o->output, &sp, err);
+    }
   spec_clear (&sp);
   return ret;
 }

@@ -29,6 +29,8 @@ void test_spec_caps_ulimits (void);
 void test_spec_privileged (void);
 void test_etc_resolv (void);
 void test_etc_hosts (void);
+void test_cgroup_layout (void);
+void test_cgroup_weight (void);
 
 #define UNIT_TESTS                                                           \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
@@ -48,6 +50,7 @@ void test_etc_hosts (void);
       { "pty_buf", test_pty_buf }, { "restart_policy", test_restart_policy }, \
       { "spec_caps_ulimits", test_spec_caps_ulimits },                       \
       { "spec_privileged", test_spec_privileged },                           \
-      { "etc_resolv", test_etc_resolv }, { "etc_hosts", test_etc_hosts },
+      { "etc_resolv", test_etc_resolv }, { "etc_hosts", test_etc_hosts },  \
+      { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },
 
 #endif

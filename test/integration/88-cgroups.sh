@@ -1,0 +1,94 @@
+# Resource limits on real cgroups: OOM, pids, the files written, cpuset,
+# the container's cgroup namespace, exec joining, cleanup in every way a
+# container ends — and rootless users, who have no cgroup here.
+. "$TOP/test/lib.sh"
+BB=$REG/busybox
+insp () { "$CL" inspect "$1" | jq -r "$2"; }
+until_ok () { for _ in $(seq 1 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+# Every crunlocal/<id> directory of the machine's hierarchies, the cgroup2 mount included.
+cg_dirs () { find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -path '*/crunlocal/*' -name "$1" 2>/dev/null; }
+v1 () { echo "/sys/fs/cgroup/$1/crunlocal/$2"; }
+mode=$("$CL" info --format json 2>/dev/null | jq -r '.host.cgroups // empty')
+
+fresh_store
+"$CL" pull -q "$BB" >/dev/null
+tools=$T/cgtools; mkdir -p "$tools"
+musl-gcc -static -O2 -o "$tools/eat" "$TOP/test/tools/eat.c" || not_ok "build the allocator"
+chmod 755 "$tools" "$tools/eat"
+
+if [ ! -d /sys/fs/cgroup/memory ]; then
+  echo "# skip: the v1 checks below need v1 controllers (this host: $mode)"
+fi
+
+# OOM: 200 MB under 64m is killed (137, OOMKilled); 32 MB is not.
+run_cl run --name oom --memory 64m -v "$tools:/probe:ro" "$BB" /probe/eat 200
+expect "--memory 64m and 200 MB: the OOM killer ends it with 137" [ "$RC" = 137 ]
+expect "inspect: State.OOMKilled true, ExitCode 137" [ "$(insp oom '.[0].State.OOMKilled,.[0].State.ExitCode' | tr '\n' ' ')" = "true 137 " ]
+expect "ps -a: Exited (137)" sh -c "\"$CL\" ps -a | grep -q 'Exited (137) .*oom\$'"
+run_cl run --name fine --memory 64m -v "$tools:/probe:ro" "$BB" /probe/eat 32
+expect "--memory 64m and 32 MB: exit 0, OOMKilled false" sh -c "[ $RC = 0 ] && [ \"\$(\"$CL\" inspect fine | jq -r '.[0].State.OOMKilled')\" = false ]"
+id=$(insp oom '.[0].Id')
+expect "an exited container has no cgroup left" [ -z "$(cg_dirs "$id")" ]
+"$CL" rm oom fine >/dev/null
+
+# pids: a fork loop never passes the limit.
+# (The inner sh dies at its first failed fork; the outer one counts with
+# a glob: past the limit not even a pipe could fork.)
+out=$("$CL" run --rm --pids-limit 20 "$BB" sh -c 'sh -c "for i in \$(seq 40); do sleep 3 & done" 2>/dev/null; set -- /proc/[0-9]*; echo $#' 2>"$T/err"); ERR=$(cat "$T/err")
+expect "--pids-limit 20: 40 forks leave at most 20 processes (saw $out)" sh -c "[ -n '$out' ] && [ '$out' -le 20 ] && [ '$out' -ge 10 ]"
+
+# The files hold the values; exec joins; the v2 mount is joined (hybrid).
+run_cl run -d --name lim --memory 64m --memory-swap 128m --cpu-shares 512 --cpus 0.5 "$BB" sleep 1000
+id=$OUT
+expect "run -d --memory 64m --memory-swap 128m --cpu-shares 512 --cpus 0.5 starts" [ "$RC" = 0 ]
+vals=$(cat "$(v1 memory "$id")/memory.limit_in_bytes" "$(v1 memory "$id")/memory.memsw.limit_in_bytes" \
+  "$(v1 cpu "$id")/cpu.shares" "$(v1 cpu "$id")/cpu.cfs_quota_us" "$(v1 cpu "$id")/cpu.cfs_period_us" \
+  "$(v1 pids "$id")/pids.max" 2>&1 | tr '\n' ' ')
+expect "v1 files: memory 67108864, memsw 134217728, shares 512, quota 50000/100000, pids.max 2048 (default)" [ "$vals" = "67108864 134217728 512 50000 100000 2048 " ]
+pid=$(insp lim '.[0].State.Pid')
+expect "the container's PID 1 is in its cgroup in every hierarchy it has" sh -c "n=0; for d in \$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -path '*/crunlocal/$id'); do grep -qx $pid \$d/cgroup.procs || exit 1; n=\$((n + 1)); done; [ \$n -ge 6 ]"
+if [ -d /sys/fs/cgroup/unified ] && [ -d /sys/fs/cgroup/memory ]; then
+  expect "hybrid: it joined the cgroup2 mount too (cgroup.events: populated 1)" grep -qx 'populated 1' "/sys/fs/cgroup/unified/crunlocal/$id/cgroup.events"
+fi
+out=$("$CL" exec lim sh -c 'cat /proc/self/cgroup; sleep 1' & sleep 0.5; wc -l <"$(v1 pids "$id")/cgroup.procs"; wait)
+expect "exec: the exec'd process sits at / of every hierarchy inside, and in the container's cgroup.procs" sh -c "printf '%s\n' \"\$1\" | grep -q ':/\$' && ! printf '%s\n' \"\$1\" | grep ':' | grep -qv ':/\$' && [ \"\$(printf '%s\n' \"\$1\" | tail -n 1)\" -ge 2 ]" _ "$out"
+"$CL" rm -f lim >/dev/null
+expect "rm -f: no crunlocal/<id> left in any hierarchy" [ -z "$(cg_dirs "$id")" ]
+
+out=$("$CL" run --rm "$BB" cat /proc/self/cgroup)
+expect "inside, every line of /proc/self/cgroup ends in :/" sh -c "[ -n \"\$1\" ] && ! printf '%s\n' \"\$1\" | grep -qv ':/\$'" _ "$out"
+expect "--cpuset-cpus 1: Cpus_allowed_list is 1" [ "$("$CL" run --rm --cpuset-cpus 1 "$BB" grep Cpus_allowed_list /proc/self/status | tr -d '\t')" = "Cpus_allowed_list:1" ]
+
+# Cleanup after --rm, and after a monitor killed with -9.
+rm -f "$T/cid"
+"$CL" run --rm --cidfile "$T/cid" --memory 64m "$BB" true
+expect "--rm: no crunlocal/<id> left" sh -c "[ -s '$T/cid' ] && [ -z \"\$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -name \"\$(cat '$T/cid')\")\" ]"
+run_cl run -d --name killed --memory 64m "$BB" sleep 1000
+id=$OUT; mon=$(insp killed '.[0].State.ConmonPid')
+kill -9 "$mon"
+until_ok sh -c "! kill -0 $(insp killed '.[0].State.Pid') 2>/dev/null"
+had=$(cg_dirs "$id" | wc -l)
+"$CL" rm killed >/dev/null 2>&1 || "$CL" rm -f killed >/dev/null
+expect "kill -9 of the monitor leaves its cgroups ($had); rm removes them all" sh -c "[ $had -ge 2 ] && [ -z \"\$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -name $id)\" ]"
+
+# run --bundle applies linux.resources.
+bundle=$T/cg-bundle
+"$CL" spec --memory 64m "$BB" /probe/eat 200 -o "$bundle" >/dev/null
+jq --arg t "$tools" '.mounts += [{"destination": "/probe", "type": "bind", "source": $t, "options": ["bind", "ro"]}]' \
+  "$bundle/config.json" >"$T/cfg" && mv "$T/cfg" "$bundle/config.json"
+expect "spec --memory 64m writes linux.resources.memory.limit" [ "$(jq '.linux.resources.memory.limit' "$bundle/config.json")" = 67108864 ]
+"$CL" run --bundle "$bundle" >/dev/null 2>&1; RC=$?
+expect "run --bundle applies linux.resources: 200 MB under 64m ends with 137" [ "$RC" = 137 ]
+expect "and leaves no bundle-* cgroup" [ -z "$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -path '*/crunlocal/bundle-*')" ]
+
+# Rootless: no cgroup this user may write here; the container runs, one line says what was not applied.
+for who in crltest crlnosub; do
+  out=$(as_user "$who" "$CL" run --rm --memory 64m --pids-limit 20 --cpus 1 "$BB" echo ok 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  expect "[$who] --memory 64m --pids-limit 20 --cpus 1: prints ok, exit 0, one warning line naming the three" sh -c "[ $RC = 0 ] && [ '$out' = ok ] && [ \"\$(grep -c . '$T/err')\" = 1 ] && grep -q -- '--memory' '$T/err' && grep -q -- '--pids-limit' '$T/err' && grep -q -- '--cpus' '$T/err'"
+  out=$(as_user "$who" "$CL" run --rm --cpuset-cpus 1 "$BB" grep Cpus_allowed_list /proc/self/status 2>"$T/err" | tr -d '\t')
+  expect "[$who] --cpuset-cpus 1 becomes CPU affinity (and says so)" sh -c "[ '$out' = Cpus_allowed_list:1 ] && grep -q 'applied as CPU affinity' '$T/err'"
+  out=$(as_user "$who" "$CL" run --rm "$BB" echo ok 2>"$T/err")
+  expect "[$who] without limits: no warning (the default pids limit was not asked for)" sh -c "[ '$out' = ok ] && [ ! -s '$T/err' ]"
+done
+
+echo "# skip: v2 controller files (memory.max, cpu.max, pids.max, memory.events): this host's cgroup2 mount has no controllers but hugetlb ($mode)"

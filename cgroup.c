@@ -476,6 +476,14 @@ join (struct cgroup_join *j, pid_t pid, struct cl_error *err)
 
   if (cgroup_detect (&l, err) < 0)
     return -1;
+  /* A run whose monitor was killed with -9 left its cgroups: `start`
+     makes them afresh. */
+  if (j->recfd >= 0 && cgrouprec_read (j->recfd, &j->dirs, &why) == 0)
+    {
+      if (cgroup_dirs_remove (&j->dirs, err) < 0)
+        return cl_wrap (err, "the cgroups of the container's last run");
+      cgroup_dirs_clear (&j->dirs);
+    }
   r = l.mode == CGROUP_NONE ? (cl_fail (&why, ENOENT, "no cgroup mounts"), 1)
                             : make_dirs (j, &l, by_ctl, &why);
   if (r == 1)

@@ -68,7 +68,9 @@ id=$OUT; mon=$(insp killed '.[0].State.ConmonPid')
 kill -9 "$mon"
 until_ok sh -c "! kill -0 $(insp killed '.[0].State.Pid') 2>/dev/null"
 had=$(cg_dirs "$id" | wc -l)
-"$CL" rm killed >/dev/null 2>&1 || "$CL" rm -f killed >/dev/null
+"$CL" start killed >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "start after a monitor killed -9 makes its cgroups afresh" sh -c "[ $RC = 0 ] && grep -qx \"\$(\"$CL\" inspect killed | jq -r '.[0].State.Pid')\" $(v1 memory "$id")/cgroup.procs"
+"$CL" rm -f killed >/dev/null
 expect "kill -9 of the monitor leaves its cgroups ($had); rm removes them all" sh -c "[ $had -ge 2 ] && [ -z \"\$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -name $id)\" ]"
 
 # run --bundle applies linux.resources.

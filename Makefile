@@ -20,7 +20,7 @@ LIB_SRCS = error.c util.c digest.c ref.c json.c store.c gc.c unpack.c image.c \
 	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c \
 	flatten.c ocispec.c exitrec.c logfmt.c detach.c template.c pty.c attach.c \
 	restart.c sealed.c etcfiles.c cgroup.c cgrouprec.c
-SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c exec.c foreground.c $(LIB_SRCS)
+SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c exec.c foreground.c stats.c $(LIB_SRCS)
 # The monitor: a small static program of its own, carried inside crunlocal
 # (detach.c) — it stays resident for every detached container.
 MONITOR_SRCS = monitor.c exitrec.c logfmt.c pty.c restart.c util.c error.c cgrouprec.c

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -553,5 +554,78 @@ cgroup_procs_hook (pid_t pid, void *arg, struct cl_error *err)
   for (size_t i = 0; i < p->n; i++)
     if (write (p->fd[i], text, (size_t) len) < 0)
       return cl_fail (err, errno, "move the process into the container's cgroup");
+  return 0;
+}
+
+/* The directory holding the freezer: v1's, else the v2 one (cgroup.freeze
+   is core v2, no controller needed: hybrid's mount has it too). */
+static int
+freezer_of (const char *container_dir, char **dir, bool *v1, struct cl_error *err)
+{
+  cleanup_cgroup_dirs struct cgroup_dirs d = { 0 };
+  cleanup_close int dfd = open (container_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int r;
+
+  if (dfd < 0)
+    return cl_fail (err, errno, "open %s", container_dir);
+  r = cgrouprec_read (dfd, &d, err);
+  if (r < 0)
+    return -1;
+  for (int want_v1 = 1; want_v1 >= 0 && r == 0; want_v1--)
+    for (size_t i = 0; i < d.n; i++)
+      {
+        cleanup_free char *f = xasprintf ("%s/%s", d.dir[i], want_v1 ? "freezer.state" : "cgroup.freeze");
+        if (access (f, F_OK) == 0)
+          {
+            *dir = xstrdup (d.dir[i]);
+            *v1 = want_v1;
+            return 0;
+          }
+      }
+  return cl_fail (err, ENOTSUP, "it has no cgroup with a freezer (rootless on cgroup v1 gets none)");
+}
+
+static bool
+is_frozen (const char *dir, bool v1)
+{
+  cleanup_free char *path = xasprintf ("%s/%s", dir, v1 ? "freezer.state" : "cgroup.events");
+  cleanup_free char *text = NULL;
+  struct cl_error ignored;
+
+  if (read_file_at (AT_FDCWD, path, 4096, &text, NULL, &ignored) < 0)
+    return false;
+  return v1 ? str_has_prefix (text, "FROZEN") : strstr (text, "frozen 1") != NULL;
+}
+
+bool
+cgroup_frozen (const char *container_dir)
+{
+  cleanup_free char *dir = NULL;
+  struct cl_error ignored;
+  bool v1;
+
+  return freezer_of (container_dir, &dir, &v1, &ignored) == 0 && is_frozen (dir, v1);
+}
+
+int
+cgroup_freeze (const char *container_dir, bool freeze, struct cl_error *err)
+{
+  cleanup_free char *dir = NULL;
+  struct timespec tick = { 0, 1000 * 1000 };
+  bool v1;
+
+  if (freezer_of (container_dir, &dir, &v1, err) < 0)
+    return -1;
+  if (write_value (dir, v1 ? "freezer.state" : "cgroup.freeze", v1 ? (freeze ? "FROZEN" : "THAWED") : (freeze ? "1" : "0"), err) < 0)
+    return -1;
+  /* v1 says FREEZING while a task resists: write again until FROZEN. */
+  for (int i = 0; i < 2000 && is_frozen (dir, v1) != freeze; i++)
+    {
+      nanosleep (&tick, NULL);
+      if (v1 && freeze && i % 10 == 9 && write_value (dir, "freezer.state", "FROZEN", err) < 0)
+        return -1;
+    }
+  if (is_frozen (dir, v1) != freeze)
+    return cl_fail (err, ETIMEDOUT, "the kernel did not %s it within 2 s", freeze ? "freeze" : "thaw");
   return 0;
 }

@@ -85,6 +85,15 @@ void cgroup_join_clear (struct cgroup_join *j);
 /* ns_start's hook: `arg` is a struct cgroup_join. */
 int cgroup_join_hook (pid_t pid, void *arg, struct cl_error *err);
 
+/* pause/unpause: freeze or thaw every process of the container in the
+   directory `container_dir` (its record names the cgroups) — v1's
+   freezer.state where there is one, else cgroup v2's cgroup.freeze —
+   and wait until the kernel says it is done.  A container without
+   cgroups (rootless on v1) is refused with the reason. */
+int cgroup_freeze (const char *container_dir, bool freeze, struct cl_error *err);
+/* Is it frozen?  (false when it has no freezer) */
+bool cgroup_frozen (const char *container_dir);
+
 /* `exec`: the container's cgroup.procs files, opened while this process
    is still outside the container (inside, its cgroupfs is not ours to
    reach); cgroup_procs_hook, ns_spawn's hook, moves the spawned command

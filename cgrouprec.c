@@ -191,6 +191,9 @@ kill_all (const struct cgroup_dirs *d)
         if (write_file (d->dir[i], "cgroup.kill", "1", &ignored) < 0)
           kill_listed (d->dir[i]);
       }
+  /* A paused container: v1's frozen tasks die only once thawed. */
+  for (size_t i = 0; i < d->n; i++)
+    write_file (d->dir[i], "freezer.state", "THAWED", &ignored);
   return any;
 }
 

@@ -122,7 +122,10 @@ container_list (struct store *s, struct container **out, size_t *n, struct cl_er
       *out = xrealloc (*out, (*n + 1) * sizeof **out);
       memset (&(*out)[*n], 0, sizeof **out);
       if (record_load (s, de->d_name, &(*out)[*n], &ignored) == 0)
-        (*n)++;
+        {
+          (*out)[*n].dir = xasprintf ("%s/containers/%s", s->root, (*out)[*n].id);
+          (*n)++;
+        }
       else
         container_clear (&(*out)[*n]);
     }
@@ -161,7 +164,6 @@ container_find (struct store *s, const char *what, struct container *out, struct
     {
       *out = all[pick];
       memset (&all[pick], 0, sizeof all[pick]);
-      out->dir = xasprintf ("%s/containers/%s", s->root, out->id);
     }
   container_list_free (all, n);
   if (hits > 1)

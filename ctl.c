@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "cgroup.h"
 #include "ocispec.h"
 #include "cli.h"
 #include "detach.h"
@@ -39,6 +40,14 @@ static const char kill_usage[] = "Usage: crunlocal kill [-s SIGNAL] CONTAINER...
                                  "\n"
                                  "Options:\n"
                                  "  -s, --signal SIG   a name (TERM, SIGHUP) or a number\n";
+
+static const char pause_usage[] = "Usage: crunlocal pause CONTAINER...\n"
+                                  "\n"
+                                  "Freeze every process of running containers (the cgroup freezer).\n";
+
+static const char unpause_usage[] = "Usage: crunlocal unpause CONTAINER...\n"
+                                    "\n"
+                                    "Thaw containers that pause froze.\n";
 
 static const char wait_usage[] = "Usage: crunlocal wait CONTAINER...\n"
                                  "\n"
@@ -151,6 +160,16 @@ mark_stopped (const struct container *c, struct cl_error *err)
   return restart_mark_stopped (dfd, err);
 }
 
+/* A paused container that is told to end must run to end. */
+static void
+thaw_if_paused (const struct container *c)
+{
+  struct cl_error ignored;
+
+  if (cgroup_frozen (c->dir))
+    cgroup_freeze (c->dir, false, &ignored);
+}
+
 static int
 stop_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
@@ -164,6 +183,7 @@ stop_one (struct store *s, struct container *c, const void *arg, struct cl_error
     {
       if (kill (c->pid, sig) < 0 && errno != ESRCH)
         return cl_fail (err, errno, "signal container %s", c->name);
+      thaw_if_paused (c);
       /* PID 1 of a namespace ignores what it does not catch: then SIGKILL. */
       if (!await_gone (c, timeout * 1000) && kill (c->pid, SIGKILL) < 0 && errno != ESRCH)
         return cl_fail (err, errno, "kill container %s", c->name);
@@ -187,6 +207,8 @@ kill_one (struct store *s, struct container *c, const void *arg, struct cl_error
     return -1;
   if (kill (c->pid, sig) < 0)
     return cl_fail (err, errno, "signal container %s", c->name);
+  if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == stop)
+    thaw_if_paused (c);
   return 0;
 }
 
@@ -541,7 +563,7 @@ gen_state (yajl_gen g, const struct container *c)
   yajl_gen_map_open (g);
   jg_kstr (g, "Status", container_state_name (st));
   jg_kbool (g, "Running", st == CONTAINER_RUNNING);
-  jg_kbool (g, "Paused", false);
+  jg_kbool (g, "Paused", st == CONTAINER_RUNNING && cgroup_frozen (c->dir));
   jg_kbool (g, "Restarting", false);
   jg_kbool (g, "OOMKilled", exited && c->exit.oom);
   jg_kbool (g, "Dead", false);
@@ -690,4 +712,40 @@ cmd_inspect (int argc, char **argv)
   text = json_gen_take (g, NULL);
   puts (text);
   return r;
+}
+
+static int
+freeze_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
+{
+  bool freeze = *(const bool *) arg;
+
+  if (container_state (c) != CONTAINER_RUNNING)
+    return cl_fail (err, 0, "container %s is not running", c->name);
+  if (!freeze && !cgroup_frozen (c->dir))
+    return cl_fail (err, 0, "container %s is not paused", c->name);
+  if (cgroup_freeze (c->dir, freeze, err) < 0)
+    return cl_wrap (err, "%s container %s", freeze ? "pause" : "unpause", c->name);
+  return 0;
+}
+
+int
+cmd_pause (int argc, char **argv)
+{
+  static const struct option longopts[]
+      = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+  static const bool freeze = true;
+  int r = parse_ctl (argc, argv, "pause", pause_usage, "h", longopts, take_nothing, NULL);
+
+  return r >= 0 ? r : run_ctl (argv + optind, freeze_one, &freeze, false);
+}
+
+int
+cmd_unpause (int argc, char **argv)
+{
+  static const struct option longopts[]
+      = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+  static const bool thaw = false;
+  int r = parse_ctl (argc, argv, "unpause", unpause_usage, "h", longopts, take_nothing, NULL);
+
+  return r >= 0 ? r : run_ctl (argv + optind, freeze_one, &thaw, false);
 }

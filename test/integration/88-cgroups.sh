@@ -52,12 +52,36 @@ if [ -d /sys/fs/cgroup/unified ] && [ -d /sys/fs/cgroup/memory ]; then
 fi
 out=$("$CL" exec lim sh -c 'cat /proc/self/cgroup; sleep 1' & sleep 0.5; wc -l <"$(v1 pids "$id")/cgroup.procs"; wait)
 expect "exec: the exec'd process sits at / of every hierarchy inside, and in the container's cgroup.procs" sh -c "printf '%s\n' \"\$1\" | grep -q ':/\$' && ! printf '%s\n' \"\$1\" | grep ':' | grep -qv ':/\$' && [ \"\$(printf '%s\n' \"\$1\" | tail -n 1)\" -ge 2 ]" _ "$out"
+js=$("$CL" stats --no-stream --format json lim)
+expect "stats --no-stream --format json: memory > 0 of a 64 MiB limit, pids >= 1, from the cgroup" sh -c "printf '%s' \"\$1\" | jq -e '.[0] | .mem_bytes > 0 and .mem_limit == 67108864 and (.pids | tonumber) >= 1 and .source == \"cgroup\" and (.cpu_percent | endswith(\"%\"))' >/dev/null" _ "$js"
+out=$("$CL" stats --no-stream lim)
+expect "stats table: podman's columns" sh -c "printf '%s\n' \"\$1\" | head -n 1 | grep -q '^ID  *NAME  *CPU %  *MEM USAGE / LIMIT  *MEM %  *NET IO  *PIDS\$' && printf '%s\n' \"\$1\" | grep -q ' lim '" _ "$out"
 "$CL" rm -f lim >/dev/null
 expect "rm -f: no crunlocal/<id> left in any hierarchy" [ -z "$(cg_dirs "$id")" ]
 
 out=$("$CL" run --rm "$BB" cat /proc/self/cgroup)
 expect "inside, every line of /proc/self/cgroup ends in :/" sh -c "[ -n \"\$1\" ] && ! printf '%s\n' \"\$1\" | grep -qv ':/\$'" _ "$out"
 expect "--cpuset-cpus 1: Cpus_allowed_list is 1" [ "$("$CL" run --rm --cpuset-cpus 1 "$BB" grep Cpus_allowed_list /proc/self/status | tr -d '\t')" = "Cpus_allowed_list:1" ]
+
+# pause/unpause: the freezer stops a counter and lets it go on.
+run_cl run -d --name tick "$BB" sh -c 'i=0; while :; do i=$((i + 1)); echo $i; sleep 0.1; done'
+id=$OUT
+sleep 0.5
+"$CL" pause tick >/dev/null; RC=$?
+a=$("$CL" logs tick | wc -l); sleep 1; b=$("$CL" logs tick | wc -l)
+expect "pause: the counter stops ($a, then $b), ps says (Paused), inspect State.Paused" sh -c "[ $RC = 0 ] && [ $a = $b ] && \"$CL\" ps | grep -q 'Up .*(Paused).*tick\$' && [ \"\$(\"$CL\" inspect tick | jq -r '.[0].State.Paused')\" = true ]"
+"$CL" unpause tick >/dev/null; RC=$?; sleep 1; c=$("$CL" logs tick | wc -l)
+expect "unpause: it counts on ($b, then $c)" sh -c "[ $RC = 0 ] && [ $c -gt $b ]"
+run_cl unpause tick
+expect "unpause of a container not paused: refused" [ "$RC" = 125 ]
+"$CL" pause tick >/dev/null
+"$CL" rm -f tick >/dev/null; RC=$?
+expect "rm -f of a paused container: removed, no cgroup left" sh -c "[ $RC = 0 ] && [ -z \"\$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -name $id)\" ]"
+
+fails=0; i=0
+while [ $i -lt 30 ]; do "$CL" run --rm --memory 64m "$BB" true 2>>"$T/seq-err" || fails=$((fails + 1)); i=$((i + 1)); done
+ERR=$(sort "$T/seq-err" | uniq -c | head -n 3)
+expect "30 sequential run --rm --memory 64m: all succeed, no crunlocal/ child left" sh -c "[ $fails = 0 ] && [ -z \"\$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -type d -path '*/crunlocal/*' -newer '$T/cgtools/eat')\" ]"
 
 # Cleanup after --rm, and after a monitor killed with -9.
 rm -f "$T/cid"
@@ -89,6 +113,12 @@ for who in crltest crlnosub; do
   expect "[$who] --memory 64m --pids-limit 20 --cpus 1: prints ok, exit 0, one warning line naming the three" sh -c "[ $RC = 0 ] && [ '$out' = ok ] && [ \"\$(grep -c . '$T/err')\" = 1 ] && grep -q -- '--memory' '$T/err' && grep -q -- '--pids-limit' '$T/err' && grep -q -- '--cpus' '$T/err'"
   out=$(as_user "$who" "$CL" run --rm --cpuset-cpus 1 "$BB" grep Cpus_allowed_list /proc/self/status 2>"$T/err" | tr -d '\t')
   expect "[$who] --cpuset-cpus 1 becomes CPU affinity (and says so)" sh -c "[ '$out' = Cpus_allowed_list:1 ] && grep -q 'applied as CPU affinity' '$T/err'"
+  as_user "$who" "$CL" run -d --name "p$who" "$BB" sleep 100 >/dev/null 2>&1
+  as_user "$who" "$CL" pause "p$who" >/dev/null 2>"$T/err"; RC=$?
+  expect "[$who] pause without a cgroup: refused with the reason" sh -c "[ $RC = 125 ] && grep -q 'no cgroup with a freezer' '$T/err'"
+  js=$(as_user "$who" "$CL" stats --no-stream --format json "p$who" 2>&1)
+  expect "[$who] stats without a cgroup: from /proc, and says so" sh -c "printf '%s' \"\$1\" | jq -e '.[0] | .source == \"proc\" and .mem_bytes > 0 and (.pids | tonumber) >= 1' >/dev/null" _ "$js"
+  as_user "$who" "$CL" rm -f "p$who" >/dev/null 2>&1
   out=$(as_user "$who" "$CL" run --rm "$BB" echo ok 2>"$T/err")
   expect "[$who] without limits: no warning (the default pids limit was not asked for)" sh -c "[ '$out' = ok ] && [ ! -s '$T/err' ]"
 done

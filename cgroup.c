@@ -446,8 +446,18 @@ write_limits (struct cgroup_join *j, const struct cgroup_layout *l, const char *
           return cl_fail (err, ENOTSUP, "%s: this host has no %s controller (%s)", w[i].flag,
                           ctl_names[w[i].ctl], cgroup_mode_name (l->mode));
         }
-      if (write_value (by_ctl[w[i].ctl], w[i].file, w[i].val, err) < 0)
-        return cl_wrap (err, "%s", w[i].flag ? w[i].flag : "the default pids limit");
+      if (write_value (by_ctl[w[i].ctl], w[i].file, w[i].val, err) == 0)
+        continue;
+      /* A kernel without swap accounting (swapaccount=0) has no swap
+         files: memory alone is limited, as docker does, and says so. */
+      if (err->errnum == ENOENT && strstr (w[i].file, "sw") && !j->strict)
+        {
+          free (j->warning);
+          j->warning = xstrdup ("--memory-swap not applied: this kernel does not account swap "
+                                "(memory is limited without swap)");
+          continue;
+        }
+      return cl_wrap (err, "%s", w[i].flag ? w[i].flag : "the default pids limit");
     }
   return 0;
 }

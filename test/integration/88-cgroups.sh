@@ -63,6 +63,19 @@ out=$("$CL" run --rm "$BB" cat /proc/self/cgroup)
 expect "inside, every line of /proc/self/cgroup ends in :/" sh -c "[ -n \"\$1\" ] && ! printf '%s\n' \"\$1\" | grep -qv ':/\$'" _ "$out"
 expect "--cpuset-cpus 1: Cpus_allowed_list is 1" [ "$("$CL" run --rm --cpuset-cpus 1 "$BB" grep Cpus_allowed_list /proc/self/status | tr -d '\t')" = "Cpus_allowed_list:1" ]
 
+# --cpus 0.5: a busy loop gets at most about half a CPU, and is throttled
+# (a generous band: the machine's CPUs are shared).
+run_cl run -d --name busy --cpus 0.5 "$BB" sh -c 'while :; do :; done'
+id=$OUT
+sleep 0.5
+u0=$(cat "$(v1 cpuacct "$id")/cpuacct.usage"); t0=$(date +%s%N)
+sleep 3
+u1=$(cat "$(v1 cpuacct "$id")/cpuacct.usage"); t1=$(date +%s%N)
+thr=$(awk '/^nr_throttled/ {print $2}' "$(v1 cpu "$id")/cpu.stat")
+cores=$(echo "scale=2; ($u1 - $u0) / ($t1 - $t0)" | bc)
+expect "--cpus 0.5: a busy loop used $cores cores (<= 0.6), throttled $thr times (> 0)" sh -c "[ \$(echo '$cores <= 0.6' | bc) = 1 ] && [ '$thr' -gt 0 ]"
+"$CL" rm -f busy >/dev/null
+
 # pause/unpause: the freezer stops a counter and lets it go on.
 run_cl run -d --name tick "$BB" sh -c 'i=0; while :; do i=$((i + 1)); echo $i; sleep 0.1; done'
 id=$OUT

@@ -19,8 +19,8 @@ LDLIBS += $(PKG_LIBS) -lpthread
 LIB_SRCS = error.c util.c digest.c ref.c json.c store.c gc.c unpack.c image.c \
 	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c \
 	flatten.c ocispec.c exitrec.c logfmt.c detach.c template.c pty.c attach.c \
-	restart.c sealed.c etcfiles.c cgroup.c cgrouprec.c
-SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c exec.c foreground.c stats.c $(LIB_SRCS)
+	restart.c sealed.c etcfiles.c volume.c mounts.c cgroup.c cgrouprec.c
+SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c exec.c foreground.c volumes.c stats.c $(LIB_SRCS)
 # The monitor: a small static program of its own, carried inside crunlocal
 # (detach.c) — it stays resident for every detached container.
 MONITOR_SRCS = monitor.c exitrec.c logfmt.c pty.c restart.c util.c error.c cgrouprec.c
@@ -34,9 +34,9 @@ BUILD_DEPS = gcc clang make pkg-config libyajl-dev libarchive-dev \
 	libcurl4-openssl-dev libcap-dev libssl-dev musl-tools
 TEST_DEPS = docker-registry busybox-static uidmap tmux python3 openssl \
 	apache2-utils zstd curl jq util-linux procps psmisc attr \
-	python3-jsonschema golang-github-opencontainers-specs-dev
+	python3-jsonschema golang-github-opencontainers-specs-dev runc
 
-.PHONY: all demo check unit unit-asan integration install clean deps \
+.PHONY: all demo check unit install uninstall clean deps \
 	format format-check static stress bench clang-check
 
 all: crunlocal
@@ -50,8 +50,14 @@ crunlocal-monitor: $(MONITOR_SRCS) $(HDRS)
 
 detach.o: crunlocal-monitor
 
+ifeq ($(shell uname -s),Linux)
 crunlocal: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+else
+# Elsewhere: a crunlocal that says where it runs (nonlinux.c).
+crunlocal: nonlinux.c
+	$(CC) -std=gnu11 $(WARN) -DCL_VERSION='"$(VERSION)"' -o $@ nonlinux.c
+endif
 
 # Unit tests link every module but the CLI; once plain, once with sanitizers.
 test/unit/unit: $(LIB_SRCS) $(UNIT_SRCS) $(HDRS) test/unit/*.h crunlocal-monitor
@@ -109,9 +115,24 @@ format:
 format-check:
 	clang-format --dry-run --Werror *.c *.h test/unit/*.c test/unit/*.h
 
+MANPAGES = $(wildcard man/*.1 man/*.5)
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
+INSTALLED = $(PREFIX)/bin/crunlocal $(BASHCOMPDIR)/crunlocal $(ZSHCOMPDIR)/_crunlocal \
+	$(foreach m,$(MANPAGES),$(PREFIX)/share/man/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+
+# The binary, the man pages and bash and zsh completion; uninstall
+# removes exactly those.
 install: crunlocal
 	install -D -m 0755 crunlocal $(DESTDIR)$(PREFIX)/bin/crunlocal
-	install -D -m 0644 man/crunlocal.1 $(DESTDIR)$(PREFIX)/share/man/man1/crunlocal.1
+	for m in $(MANPAGES); do \
+	  s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/} || exit 1; done
+	install -D -m 0644 completion/crunlocal.bash $(DESTDIR)$(BASHCOMPDIR)/crunlocal
+	mkdir -p $(DESTDIR)$(ZSHCOMPDIR)
+	sed 's|@BASHCOMPDIR@|$(BASHCOMPDIR)|' completion/_crunlocal >$(DESTDIR)$(ZSHCOMPDIR)/_crunlocal
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 clean:
 	rm -f crunlocal crunlocal-monitor *.o test/unit/unit test/unit/unit-asan

@@ -89,5 +89,6 @@ int cmd_start (int argc, char **argv);
 int cmd_inspect (int argc, char **argv);
 int cmd_exec (int argc, char **argv);
 int cmd_attach (int argc, char **argv);
+int cmd_volume (int argc, char **argv);
 
 #endif

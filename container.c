@@ -26,6 +26,7 @@ container_clear (struct container *c)
   strv_free (c->command);
   strv_free (c->entrypoint);
   strv_free (c->ports);
+  strv_free (c->volumes);
   free (c->status);
   free (c->snapshot);
   free (c->stop_signal);
@@ -51,6 +52,7 @@ record_parse (const char *buf, struct container *c, struct cl_error *err)
   c->command = json_get_strv (root, "command");
   c->entrypoint = json_get_strv (root, "entrypoint");
   c->ports = json_get_strv (root, "ports");
+  c->volumes = json_get_strv (root, "volumes");
   c->snapshot = xstrdup (json_get_str (root, "snapshot"));
   if (json_get_str (root, "stop_signal"))
     c->stop_signal = xstrdup (json_get_str (root, "stop_signal"));
@@ -257,6 +259,8 @@ record_json (const struct container *c, size_t *len)
     jg_kstrv (g, "entrypoint", c->entrypoint);
   if (c->ports && c->ports[0])
     jg_kstrv (g, "ports", c->ports);
+  if (c->volumes && c->volumes[0])
+    jg_kstrv (g, "volumes", c->volumes);
   if (c->snapshot)
     jg_kstr (g, "snapshot", c->snapshot);
   if (c->stop_signal)

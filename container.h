@@ -20,6 +20,7 @@ struct container
   char **command;    /* the process's argv */
   char **entrypoint; /* the part of it that is the entrypoint */
   char **ports;      /* -p: "5432/tcp", published on the host's network */
+  char **volumes;    /* the volumes it mounts, by name (volume.h) */
   long long created, started;
   char *status; /* "created", "running"; "exited" once an exit is recorded */
   int pid;

@@ -22,6 +22,7 @@
 #include "restart.h"
 #include "snapshot.h"
 #include "util.h"
+#include "volume.h"
 
 #define POLL_US 10000
 
@@ -602,25 +603,37 @@ gen_config (yajl_gen g, const struct container *c, const struct spec *sp)
 
 /* The user's binds (-v, --mount), not the standard /proc, /dev, /sys. */
 static bool
-user_bind (const struct spec_mount *m)
+user_bind (const struct spec_mount *m, const struct container *c)
 {
+  size_t n = c->dir ? strlen (c->dir) : 0;
+  /* Its /etc/resolv.conf, hostname and hosts come from its directory. */
+  bool own = n && strncmp (m->source, c->dir, n) == 0 && m->source[n] == '/';
+
   return strcmp (m->type, "bind") == 0 && strcmp (m->destination, "/sys") != 0
-         && !str_has_prefix (m->source, "/dev/");
+         && !str_has_prefix (m->destination, "/dev/") && !own;
 }
 
+/* As docker shows them: a volume by its Name, a bind by its Source. */
 static void
-gen_mounts (yajl_gen g, const struct spec *sp)
+gen_mounts (yajl_gen g, const struct store *s, const struct container *c, const struct spec *sp)
 {
   jg_str (g, "Mounts");
   yajl_gen_array_open (g);
   for (size_t i = 0; i < sp->n_mounts; i++)
-    if (user_bind (&sp->mounts[i]))
+    if (user_bind (&sp->mounts[i], c))
       {
+        cleanup_free char *volume = volume_name_of_path (s, sp->mounts[i].source);
         yajl_gen_map_open (g);
-        jg_kstr (g, "Type", "bind");
+        jg_kstr (g, "Type", volume ? "volume" : "bind");
+        if (volume)
+          jg_kstr (g, "Name", volume);
         jg_kstr (g, "Source", sp->mounts[i].source);
         jg_kstr (g, "Destination", sp->mounts[i].destination);
+        if (volume)
+          jg_kstr (g, "Driver", "local");
+        jg_kstr (g, "Mode", "");
         jg_kbool (g, "RW", !strv_contains (sp->mounts[i].options, "ro"));
+        jg_kstr (g, "Propagation", volume ? "" : "rprivate");
         jg_kstrv (g, "Options", sp->mounts[i].options);
         yajl_gen_map_close (g);
       }
@@ -651,7 +664,7 @@ gen_host_config (yajl_gen g, const struct container *c, const struct spec *sp)
 }
 
 static void
-gen_container (yajl_gen g, const struct container *c, const struct spec *sp)
+gen_container (yajl_gen g, const struct store *s, const struct container *c, const struct spec *sp)
 {
   cleanup_free char *log = xasprintf ("%s/%s", c->dir, LOG_FILE);
   size_t n = strv_len (c->command);
@@ -670,7 +683,7 @@ gen_container (yajl_gen g, const struct container *c, const struct spec *sp)
   jg_kint (g, "RestartCount", c->restart_count);
   jg_kstr (g, "LogPath", log);
   gen_config (g, c, sp);
-  gen_mounts (g, sp);
+  gen_mounts (g, s, c, sp);
   gen_host_config (g, c, sp);
   yajl_gen_map_close (g);
 }
@@ -689,7 +702,7 @@ inspect_one (struct store *s, struct container *c, const void *arg, struct cl_er
   /* A container half-made by a killed run may lack its spec. */
   if (bundle_load (c->dir, &sp, err) < 0)
     memset (&sp, 0, sizeof sp);
-  gen_container (out->g, c, &sp);
+  gen_container (out->g, s, c, &sp);
   spec_clear (&sp);
   return 0;
 }

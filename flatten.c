@@ -329,3 +329,96 @@ flatten_layers (int layers_fd, char *const *layers, size_t n, int destfd,
       return -1;
   return 0;
 }
+
+/* How `path` looks in one layer; for the DIR ones *fd is open on it. */
+enum layer_view
+{
+  VIEW_ABSENT, /* the layers below show through */
+  VIEW_DIR,
+  VIEW_DIR_OPAQUE, /* a directory that hides the layers below */
+  VIEW_HIDDEN,     /* no directory here, and the layers below do not show */
+};
+
+static bool
+whited_out (int dfd, const char *name)
+{
+  cleanup_free char *wh = xasprintf ("%s%s", OCI_WHITEOUT, name);
+
+  return faccessat (dfd, wh, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static enum layer_view
+view_in_layer (int layers_fd, const char *layer, const char *path, int *fd)
+{
+  cleanup_close int cur = openat (layers_fd, layer, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_free char *copy = xstrdup (path);
+  char *save = NULL;
+  bool opaque = false;
+
+  if (cur < 0)
+    return VIEW_ABSENT;
+  for (char *c = strtok_r (copy, "/", &save); c; c = strtok_r (NULL, "/", &save))
+    {
+      struct stat st;
+      int next;
+      if (strcmp (c, "..") == 0 || whited_out (cur, c))
+        return VIEW_HIDDEN;
+      if (fstatat (cur, c, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return opaque ? VIEW_HIDDEN : VIEW_ABSENT;
+      if (!S_ISDIR (st.st_mode))
+        return VIEW_HIDDEN;
+      next = openat (cur, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (next < 0)
+        return VIEW_HIDDEN;
+      close (cur);
+      cur = next;
+      opaque = opaque || is_opaque (cur);
+    }
+  *fd = steal_fd (&cur);
+  return opaque ? VIEW_DIR_OPAQUE : VIEW_DIR;
+}
+
+/* The layers that show at `path`, top first, into fds[]; their count. */
+static size_t
+layers_at (int layers_fd, char *const *layers, size_t n, const char *path, int *fds)
+{
+  size_t k = 0;
+
+  for (size_t i = n; i-- > 0;)
+    {
+      enum layer_view v = view_in_layer (layers_fd, layers[i], path, &fds[k]);
+      if (v == VIEW_HIDDEN)
+        break;
+      if (v == VIEW_ABSENT)
+        continue;
+      k++;
+      if (v == VIEW_DIR_OPAQUE)
+        break;
+    }
+  return k;
+}
+
+int
+flatten_subtree (int layers_fd, char *const *layers, size_t n, const char *path, int destfd,
+                 struct cl_error *err)
+{
+  struct flattener f = { .mode = FLATTEN_COPY, .destfd = destfd, .euid = geteuid (), .egid = getegid () };
+  cleanup_free int *fds = xcalloc (n + 1, sizeof *fds);
+  size_t k = layers_at (layers_fd, layers, n, path, fds);
+  int ret = 0;
+
+  /* Bottom first, as the image was built. */
+  for (size_t i = k; i-- > 0;)
+    {
+      struct stat st, have;
+      if (ret == 0 && (fstat (fds[i], &st) < 0 || fstat (destfd, &have) < 0))
+        ret = cl_fail (err, errno, "stat %s", path);
+      if (ret == 0 && walk (&f, fds[i], destfd, "", err) < 0)
+        ret = cl_wrap (err, "copy %s from the image", path);
+      forget_seen (&f);
+      if (ret == 0)
+        ret = set_meta_have (&f, destfd, &st, &have, err);
+      close (fds[i]);
+    }
+  return ret;
+}

@@ -22,4 +22,12 @@ enum flatten_mode
 int flatten_layers (int layers_fd, char *const *layers, size_t n, int destfd,
                     enum flatten_mode mode, struct cl_error *err);
 
+/* The directory the layers make at `path` (absolute, inside the image)
+   copied onto `destfd`, with its owner and mode: a volume's copy-up.
+   Nothing is copied when the image has no directory there (missing,
+   whited out, a file, or a symlink on the way: never followed, it
+   could point out of the layer). */
+int flatten_subtree (int layers_fd, char *const *layers, size_t n, const char *path, int destfd,
+                     struct cl_error *err);
+
 #endif

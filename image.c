@@ -216,6 +216,7 @@ image_config_clear (struct image_config *c)
   free (c->working_dir);
   free (c->user);
   free (c->stop_signal);
+  strv_free (c->volumes);
   memset (c, 0, sizeof *c);
 }
 
@@ -231,6 +232,18 @@ dup_nonempty (const char *s)
   return s && *s ? xstrdup (s) : NULL;
 }
 
+/* config.Volumes is a set: {"/data": {}} (the image spec, "Volumes"). */
+static char **
+volume_keys (yajl_val obj)
+{
+  char **v = NULL;
+
+  for (size_t i = 0; obj && YAJL_IS_OBJECT (obj) && i < obj->u.object.len && i < 128; i++)
+    if (obj->u.object.keys[i][0] == '/')
+      strv_append (&v, obj->u.object.keys[i]);
+  return v;
+}
+
 /* The "config" object: absent fields stay NULL (Cmd null ≠ Cmd []). */
 static void
 image_run_config_parse (yajl_val cfg, struct image_config *c)
@@ -243,6 +256,7 @@ image_run_config_parse (yajl_val cfg, struct image_config *c)
   c->working_dir = dup_nonempty (json_get_str (cfg, "WorkingDir"));
   c->user = dup_nonempty (json_get_str (cfg, "User"));
   c->stop_signal = dup_nonempty (json_get_str (cfg, "StopSignal"));
+  c->volumes = volume_keys (json_get_obj (cfg, "Volumes"));
 }
 
 int

@@ -56,6 +56,7 @@ struct image_config
   /* config: what a container of this image runs (all may be NULL) */
   char **env, **entrypoint, **cmd;
   char *working_dir, *user, *stop_signal;
+  char **volumes; /* VOLUME: the keys of config.Volumes, NULL when none */
 };
 
 int manifest_parse (const char *buf, struct manifest *m, struct cl_error *err);

@@ -17,6 +17,7 @@
 #include "pull.h"
 #include "ref.h"
 #include "util.h"
+#include "volume.h"
 
 static bool
 wants_help (int argc, char **argv)
@@ -390,10 +391,42 @@ cmd_rmi (int argc, char **argv)
 }
 
 static const char system_usage[] =
-  "Usage: crunlocal system prune [-f]\n"
+  "Usage: crunlocal system prune [-f] [--volumes]\n"
   "\n"
   "Remove blobs and layers no image references, and what killed commands\n"
-  "left in the store's staging area.\n";
+  "left in the store's staging area.  Volumes stay, unless --volumes: then\n"
+  "the anonymous ones no container uses go too (as docker's).\n";
+
+/* Remove `flag` from argv (after argv[0]); was it there? */
+static bool
+take_flag (int *argc, char **argv, const char *flag)
+{
+  bool found = false;
+  int kept = 0;
+
+  for (int i = 0; i < *argc; i++)
+    if (i > 0 && strcmp (argv[i], flag) == 0)
+      found = true;
+    else
+      argv[kept++] = argv[i];
+  argv[kept] = NULL;
+  *argc = kept;
+  return found;
+}
+
+static int
+prune_volumes (struct store *s, struct cl_error *err)
+{
+  cleanup_strv char **removed = NULL;
+
+  if (volume_prune (s, false, &removed, err) < 0)
+    return -1;
+  if (removed)
+    puts ("Deleted Volumes:");
+  for (size_t i = 0; removed && removed[i]; i++)
+    puts (removed[i]);
+  return 0;
+}
 
 int
 cmd_system (int argc, char **argv)
@@ -401,12 +434,13 @@ cmd_system (int argc, char **argv)
   struct cl_error err = { 0 };
   cleanup_store struct store *s = NULL;
   struct gc_stats st;
-
+  bool volumes = argc > 1 && strcmp (argv[1], "prune") == 0 && take_flag (&argc, argv, "--volumes");
   int r = cli_prune_args ("system", system_usage, argc, argv);
 
   if (r >= 0)
     return r;
-  if (cli_open_store (&s, STORE_GC, &err) < 0 || store_gc (s, &st, &err) < 0)
+  if (cli_open_store (&s, STORE_GC, &err) < 0 || (volumes && prune_volumes (s, &err) < 0)
+      || store_gc (s, &st, &err) < 0)
     return cli_fail (&err);
   printf ("Deleted %lld blobs, %lld layers, %lld staging leftovers\n", st.blobs, st.layers,
           st.staging);

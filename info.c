@@ -32,6 +32,7 @@ struct info
   struct platform platform;
   const char *cgroups, *id_mapping, *snapshot, *xattrs;
   unsigned long host_uid;
+  bool wsl2;
   const char *root, *runroot;
   size_t images, containers;
 };
@@ -64,6 +65,18 @@ count_entries (int rootfd, const char *dir)
   return n;
 }
 
+/* Windows' WSL2 kernel says so in its version string
+   ("...-microsoft-standard-WSL2"); crunlocal works there as on Linux. */
+static bool
+in_wsl2 (void)
+{
+  cleanup_free char *v = NULL;
+  struct cl_error ignored;
+
+  return read_file_at (AT_FDCWD, "/proc/version", 4096, &v, NULL, &ignored) == 0
+         && (strstr (v, "WSL2") || strstr (v, "microsoft-standard"));
+}
+
 static int
 gather (struct store *s, struct info *in, struct cl_error *err)
 {
@@ -75,6 +88,7 @@ gather (struct store *s, struct info *in, struct cl_error *err)
   snprintf (in->kernel, sizeof in->kernel, "%s", u.release);
   platform_host (&in->platform);
   in->cgroups = cgroup_layout ();
+  in->wsl2 = in_wsl2 ();
   in->host_uid = userns_host_euid ();
   in->id_mapping = in->host_uid == 0 ? "none" : userns_has_range () ? "subordinate ids" : "single id";
   if (snapshot_mode_for (s, true, &mode, err) < 0)
@@ -103,6 +117,7 @@ print_json (const struct info *in)
   jg_kstr (g, "arch", in->platform.arch);
   jg_kstr (g, "kernel", in->kernel);
   jg_kstr (g, "cgroups", in->cgroups);
+  jg_kbool (g, "wsl2", in->wsl2);
   jg_kbool (g, "rootless", in->host_uid != 0);
   jg_kint (g, "uid", (long long) in->host_uid);
   jg_kstr (g, "idMapping", in->id_mapping);
@@ -124,9 +139,9 @@ print_json (const struct info *in)
 static void
 print_text (const struct info *in)
 {
-  printf ("host:\n  os: %s\n  arch: %s\n  kernel: %s\n  cgroups: %s\n  rootless: %s\n"
+  printf ("host:\n  os: %s\n  arch: %s\n  kernel: %s\n  cgroups: %s\n  wsl2: %s\n  rootless: %s\n"
           "  uid: %lu\n  idMapping: %s\n",
-          in->platform.os, in->platform.arch, in->kernel, in->cgroups,
+          in->platform.os, in->platform.arch, in->kernel, in->cgroups, in->wsl2 ? "true" : "false",
           in->host_uid ? "true" : "false", in->host_uid, in->id_mapping);
   printf ("store:\n  root: %s\n  runRoot: %s\n  snapshotMode: %s\n  overlayXattrs: %s\n"
           "  images: %zu\n  containers: %zu\n",

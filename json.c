@@ -4,11 +4,45 @@
 
 #include "util.h"
 
+/* yajl builds and frees its tree recursively: a document a million
+   brackets deep overflows the stack.  Count the nesting first (brackets in
+   strings do not count). */
+static bool
+json_depth_ok (const char *buf, size_t max)
+{
+  size_t depth = 0;
+  bool in_string = false;
+
+  for (const char *p = buf; *p; p++)
+    {
+      if (in_string)
+        {
+          if (*p == '\\' && p[1])
+            p++;
+          else if (*p == '"')
+            in_string = false;
+        }
+      else if (*p == '"')
+        in_string = true;
+      else if (*p == '[' || *p == '{')
+        {
+          if (++depth > max)
+            return false;
+        }
+      else if ((*p == ']' || *p == '}') && depth > 0)
+        depth--;
+    }
+  return true;
+}
+
 int
 json_parse (const char *buf, yajl_val *out, struct cl_error *err)
 {
   char errbuf[256] = "";
 
+  *out = NULL;
+  if (!json_depth_ok (buf, JSON_MAX_DEPTH))
+    return cl_fail (err, 0, "invalid JSON: nested deeper than %d levels", JSON_MAX_DEPTH);
   *out = yajl_tree_parse (buf, errbuf, sizeof errbuf);
   if (!*out)
     {
@@ -120,7 +154,7 @@ jg_str (yajl_gen g, const char *s)
   if (!s)
     yajl_gen_null (g);
   else
-    yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+    yajl_gen_string (g, (const unsigned char *)s, strlen (s));
 }
 
 void
@@ -163,5 +197,5 @@ json_gen_take (yajl_gen g, size_t *len)
   yajl_gen_get_buf (g, &buf, &n);
   if (len)
     *len = n;
-  return xstrndup ((const char *) buf, n);
+  return xstrndup ((const char *)buf, n);
 }

@@ -10,6 +10,10 @@
 
 #include "error.h"
 
+/* Deeper documents are refused before yajl sees them.  OCI manifests,
+   indexes and image configs nest five or six levels; 256 leaves room for
+   any label or annotation a tool might write. */
+#define JSON_MAX_DEPTH 256
 int json_parse (const char *buf, yajl_val *out, struct cl_error *err);
 void cleanup_jsonp (yajl_val *v);
 #define cleanup_json __attribute__ ((cleanup (cleanup_jsonp)))

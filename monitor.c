@@ -349,7 +349,7 @@ main (int argc, char **argv)
     exitrec_write (m.dirfd, m.lockfd, &rec, &err);
   tell_clients (&m, m.exited ? rec.code : -1);
   if (strchr (argv[6], 'r'))
-    execl (argv[11], "crunlocal", "rm", "-f", argv[12], (char *) NULL);
+    execl (argv[11], "crunlocal", "rm", "-f", "-v", argv[12], (char *) NULL);
   else if (m.exited)
     restart_if_asked (&m, argv, rec.code, ms_since (&t0));
   return 0;

@@ -64,19 +64,24 @@ sys_pivot_root (const char *new_root, const char *put_old)
   return (int) syscall (SYS_pivot_root, new_root, put_old);
 }
 
-/* Create `rel` below rootfd one component at a time without following
-   symlinks, so a mount destination cannot be steered out of the rootfs;
-   returns an O_PATH fd of it.  `file`: the last component is a file. */
+/* Create `rel` below rootfd one component at a time; each prefix is
+   resolved inside the rootfs (openat2 RESOLVE_IN_ROOT: an image's
+   symlinks, /etc -> usr/etc say, are followed as they would be inside,
+   and none leads out), so a mount destination cannot be steered out of
+   the rootfs; returns an O_PATH fd of it.  `file`: the last component is
+   a file. */
 static int
 open_beneath (int rootfd, const char *rel, bool file, struct cl_error *err)
 {
   cleanup_free char *copy = xstrdup (rel);
+  cleanup_free char *prefix = xstrdup (".");
   cleanup_close int fd = dup (rootfd);
   char *save = NULL, *next;
 
   for (char *c = strtok_r (copy, "/", &save); c; c = next)
     {
       int nfd;
+      char *longer;
       next = strtok_r (NULL, "/", &save);
       if (strcmp (c, "..") == 0)
         return cl_fail (err, EINVAL, "mount destination %s has ..", rel);
@@ -88,9 +93,12 @@ open_beneath (int rootfd, const char *rel, bool file, struct cl_error *err)
         }
       else if (mkdirat (fd, c, 0755) < 0 && errno != EEXIST)
         return cl_fail (err, errno, "mkdir %s", rel);
-      nfd = openat (fd, c, O_PATH | O_NOFOLLOW | O_CLOEXEC | (next || !file ? O_DIRECTORY : 0));
+      longer = xasprintf ("%s/%s", prefix, c);
+      free (prefix);
+      prefix = longer;
+      nfd = openat_beneath (rootfd, prefix, O_PATH | (next || !file ? O_DIRECTORY : 0), true, err);
       if (nfd < 0)
-        return cl_fail (err, errno, "mount destination %s", rel);
+        return cl_wrap (err, "mount destination %s", rel);
       close (fd);
       fd = nfd;
     }
@@ -154,11 +162,20 @@ parse_options (char *const *opts, char *data, size_t len)
   return flags;
 }
 
+/* A tmpfs /dev is nodev here whatever the spec says: this runtime binds
+   the device nodes in (populate_dev), so none made inside ever opens.
+   (The spec itself stays runc's: runc mknods its nodes in /dev.) */
+static bool
+is_dev_tmpfs (const struct spec_mount *m)
+{
+  return strcmp (m->destination, "/dev") == 0 && strcmp (m->type, "tmpfs") == 0;
+}
+
 static int
 mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
 {
   char data[1024], target[64];
-  unsigned long flags = parse_options (m->options, data, sizeof data);
+  unsigned long flags = parse_options (m->options, data, sizeof data) | (is_dev_tmpfs (m) ? MS_NODEV : 0);
   bool bind = (flags & MS_BIND) || strcmp (m->type, "bind") == 0;
   struct stat st;
   cleanup_close int fd = -1;
@@ -298,8 +315,7 @@ setup_filesystem (const struct spec *s, const struct ns_overlay *ov, struct cl_e
     {
       if (mount_one (rootfd, &s->mounts[i], err) < 0)
         return -1;
-      if (strcmp (s->mounts[i].destination, "/dev") == 0 && strcmp (s->mounts[i].type, "tmpfs") == 0
-          && populate_dev (rootfd, err) < 0)
+      if (is_dev_tmpfs (&s->mounts[i]) && populate_dev (rootfd, err) < 0)
         return -1;
     }
   if (pivot (s->root_path, err) < 0)

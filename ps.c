@@ -17,6 +17,7 @@
 #include "ref.h"
 #include "template.h"
 #include "util.h"
+#include "volume.h"
 
 static const char ps_usage[] = "Usage: crunlocal ps [OPTIONS]\n"
                                "\n"
@@ -49,8 +50,8 @@ static const char rm_usage[] = "Usage: crunlocal rm [OPTIONS] CONTAINER...\n"
                                "Options:\n"
                                "  -a, --all      every container (a running one needs -f)\n"
                                "  -f, --force    kill a running container first\n"
-                               "  -v, --volumes  accepted for podman's sake: crunlocal has no named\n"
-                               "                 volumes (bind mounts are the host's and stay)\n";
+                               "  -v, --volumes  remove its anonymous volumes too (-v /dst); named\n"
+                               "                 volumes and host paths stay\n";
 
 /* "Up 3 seconds", "Exited (0) 2 minutes ago", as podman says them. */
 static void
@@ -353,9 +354,10 @@ kill_and_wait (const struct container *c, struct cl_error *err)
   return cl_fail (err, ETIMEDOUT, "container %.12s did not die after SIGKILL", c->id);
 }
 
-/* 0 removed, 1 no such container, -1 error. */
+/* 0 removed, 1 no such container, -1 error.  With `volumes` (rm -v) its
+   anonymous volumes go too. */
 static int
-remove_one (struct store *s, const char *what, bool force, struct cl_error *err)
+remove_one (struct store *s, const char *what, bool force, bool volumes, struct cl_error *err)
 {
   cleanup_close int lock = store_lock (s, "containers", true, err);
   struct container c;
@@ -374,6 +376,8 @@ remove_one (struct store *s, const char *what, bool force, struct cl_error *err)
     r = kill_and_wait (&c, err);
   if (r == 0)
     r = container_remove (s, c.id, err);
+  if (r == 0 && volumes)
+    r = volume_remove_anonymous (s, c.volumes, err);
   container_clear (&c);
   return r;
 }
@@ -403,7 +407,7 @@ cmd_rm (int argc, char **argv)
                                             { "volumes", no_argument, NULL, 'v' },
                                             { "help", no_argument, NULL, 'h' },
                                             { NULL, 0, NULL, 0 } };
-  bool force = false, all = false;
+  bool force = false, all = false, volumes = false;
   cleanup_store struct store *s = NULL;
   cleanup_strv char **names = NULL;
   struct cl_error err = { 0 };
@@ -416,7 +420,7 @@ cmd_rm (int argc, char **argv)
       case 'h': return fputs (rm_usage, stdout), 0;
       case 'a': all = true; break;
       case 'f': force = true; break;
-      case 'v': break;
+      case 'v': volumes = true; break;
       }
   if (all == (optind < argc))
     return cli_usage_error ("rm", all ? "--all takes no container names"
@@ -425,7 +429,7 @@ cmd_rm (int argc, char **argv)
     return cli_fail (&err);
   for (char **n = all ? names : argv + optind; *n; n++)
     {
-      int r = remove_one (s, *n, force, &err);
+      int r = remove_one (s, *n, force, volumes, &err);
       if (r == 0)
         puts (*n);
       else if (r == 1 && !all)

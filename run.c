@@ -207,6 +207,7 @@ static const char main_usage[] =
   "  pull        Pull an image from a registry or a local layout/archive\n"
   "  images      List images in the store\n"
   "  rmi         Remove images\n"
+  "  volume      Volume commands: create, ls, inspect, rm, prune\n"
   "  system      System commands: prune\n"
   "  store       Store commands: check\n"
   "  info        Show the host, identity mapping, store and snapshot mode\n"
@@ -270,6 +271,7 @@ static const struct
   { "inspect", cmd_inspect, false },
   { "exec", cmd_exec, true },
   { "attach", cmd_attach, false },
+  { "volume", cmd_volume, false },
 };
 
 /* docker's and podman's grouped spellings of the commands above:

@@ -21,6 +21,7 @@
 #include "etcfiles.h"
 #include "exitrec.h"
 #include "logfmt.h"
+#include "mounts.h"
 #include "ns.h"
 #include "pty.h"
 #include "pull.h"
@@ -30,14 +31,18 @@
 #include "spec.h"
 #include "userns.h"
 #include "util.h"
+#include "volume.h"
 
 static const char run_options[] =
   "  -i, --interactive            pass stdin to the container (else it reads /dev/null)\n"
   "  -t, --tty                    give the container a terminal (a PTY); with -i, ours is raw\n"
   "  -e, --env NAME[=VALUE]       set an environment variable (NAME alone: the host's)\n"
   "      --env-file FILE          read variables from FILE\n"
-  "  -v, --volume SRC:DST[:ro|rw] bind a host directory or file\n"
-  "      --mount type=bind,source=SRC,target=DST[,readonly] | type=tmpfs,target=DST\n"
+  "  -v, --volume [SRC:]DST[:OPTS] mount a volume: SRC a NAME (created on first use), a host\n"
+  "                               path (/abs, ./rel; made if missing), none (an anonymous\n"
+  "                               volume); OPTS ro, rw, z, Z (no-ops without SELinux), U (chown\n"
+  "                               to the container's user), nocopy, comma-separated\n"
+  "      --mount type=bind|volume|tmpfs,source=SRC,target=DST[,readonly]  (a bind's SRC must exist)\n"
   "      --tmpfs DST[:OPTIONS]    mount a tmpfs\n"
   "  -w, --workdir DIR            working directory (created if missing)\n"
   "  -u, --user USER[:GROUP]      name, uid, uid:gid or name:group\n"
@@ -106,6 +111,7 @@ struct run_opts
   struct spec_opts spec;
   bool rm, detach, interactive;
   char **ports; /* -p: "5432/tcp" */
+  struct mount_reqs mounts; /* -v, --mount */
   long long log_max_size;
   const char *stop_signal;
   const char *restart;
@@ -147,89 +153,28 @@ run_opts_clear (struct run_opts *o)
   for (size_t i = 0; i < o->spec.n_volumes; i++)
     free (o->spec.volumes[i].source), free (o->spec.volumes[i].destination);
   free (o->spec.volumes);
+  mount_reqs_clear (&o->mounts);
   free (o->spec.uid_maps);
   free (o->spec.gid_maps);
   free (o->spec.rootfs);
 }
 
-static int
-add_volume (struct run_opts *o, const char *src, const char *dst, bool ro, struct cl_error *err)
-{
-  struct spec_volume *v;
-  char *real;
-
-  if (src[0] != '/')
-    return cl_fail (err, 0, "volume source \"%s\" must be an absolute host path", src);
-  if (dst[0] != '/')
-    return cl_fail (err, 0, "volume destination \"%s\" must be an absolute path", dst);
-  /* Docker creates a missing source directory. */
-  if (access (src, F_OK) < 0 && mkdir_p (src, 0755, err) < 0)
-    return cl_wrap (err, "volume %s", src);
-  real = realpath (src, NULL);
-  if (!real)
-    return cl_fail (err, errno, "volume %s", src);
-  o->spec.volumes = xrealloc (o->spec.volumes, (o->spec.n_volumes + 1) * sizeof *v);
-  v = &o->spec.volumes[o->spec.n_volumes++];
-  v->source = real;
-  v->destination = xstrdup (dst);
-  v->readonly = ro;
-  return 0;
-}
-
+/* -v and --mount: host paths are resolved (or refused) now, before
+   anything is made in the store. */
 static int
 parse_volume (struct run_opts *o, const char *arg, struct cl_error *err)
 {
-  cleanup_free char *copy = xstrdup (arg);
-  char *dst = strchr (copy, ':'), *mode;
-
-  if (!dst)
-    return cl_fail (err, 0, "invalid volume \"%s\": want SRC:DST[:ro|rw]", arg);
-  *dst++ = '\0';
-  mode = strchr (dst, ':');
-  if (mode)
-    *mode++ = '\0';
-  if (mode && strcmp (mode, "ro") != 0 && strcmp (mode, "rw") != 0)
-    return cl_fail (err, 0, "invalid volume mode \"%s\": want ro or rw", mode);
-  return add_volume (o, copy, dst, mode && strcmp (mode, "ro") == 0, err);
+  if (mounts_parse_volume (&o->mounts, arg, err) < 0)
+    return -1;
+  return mounts_resolve_binds (&o->mounts, err);
 }
 
 static int
 parse_mount (struct run_opts *o, const char *arg, struct cl_error *err)
 {
-  cleanup_free char *copy = xstrdup (arg);
-  const char *type = NULL, *src = NULL, *dst = NULL;
-  bool ro = false;
-  char *save = NULL;
-
-  for (char *kv = strtok_r (copy, ",", &save); kv; kv = strtok_r (NULL, ",", &save))
-    {
-      char *eq = strchr (kv, '=');
-      const char *v = eq ? eq + 1 : "";
-      if (eq)
-        *eq = '\0';
-      if (strcmp (kv, "type") == 0)
-        type = v;
-      else if (strcmp (kv, "source") == 0 || strcmp (kv, "src") == 0)
-        src = v;
-      else if (strcmp (kv, "target") == 0 || strcmp (kv, "destination") == 0 || strcmp (kv, "dst") == 0)
-        dst = v;
-      else if (strcmp (kv, "readonly") == 0 || strcmp (kv, "ro") == 0)
-        ro = !eq || strcmp (v, "true") == 0;
-      else
-        return cl_fail (err, 0, "--mount: unknown option \"%s\"", kv);
-    }
-  if (!type || !dst)
-    return cl_fail (err, 0, "--mount needs type= and target=");
-  if (strcmp (type, "tmpfs") == 0)
-    {
-      strv_append (&o->spec.tmpfs, dst);
-      return 0;
-    }
-  if (strcmp (type, "bind") != 0)
-    return cl_fail (err, 0, "--mount type \"%s\" is not supported (bind, tmpfs)", type);
-  if (!src)
-    return cl_fail (err, 0, "--mount type=bind needs source=");
-  return add_volume (o, src, dst, ro, err);
+  if (mounts_parse_mount (&o->mounts, arg, err) < 0)
+    return -1;
+  return mounts_resolve_binds (&o->mounts, err);
 }
 
 enum
@@ -912,6 +857,30 @@ terminal_size (struct run_opts *o)
     o->spec.console_rows = ws.ws_row, o->spec.console_cols = ws.ws_col;
 }
 
+/* The container's volumes are created (or found) and named in its record
+   under the shared volume lock, so `volume rm` sees who uses them. */
+static int
+attach_mounts (struct store *s, struct run_opts *o, const struct image_record *img,
+               struct container *c, struct cl_error *err)
+{
+  cleanup_close int lock = volume_lock (s, false, err);
+
+  if (lock < 0 || mounts_prepare (s, img, &o->mounts, &o->spec, &c->volumes, err) < 0)
+    return -1;
+  return container_save (s, c, err);
+}
+
+/* With --rm, or when it never ran: the container, and its anonymous
+   volumes with it (docker's --rm). */
+static void
+discard_container (struct store *s, const struct container *c)
+{
+  struct cl_error ignored;
+
+  if (container_remove (s, c->id, &ignored) == 0)
+    volume_remove_anonymous (s, c->volumes, &ignored);
+}
+
 static int
 run_container (struct store *s, struct run_opts *o, const struct image_record *img,
                int *code, struct cl_error *err)
@@ -940,8 +909,13 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
     {
       c.snapshot = xstrdup (snapshot_mode_name (snap.mode)); /* `start` mounts it again */
       o->spec.rootfs = xstrdup (snap.rootfs);
-      ret = spec_from_image (&cfg, &o->spec, snapshot_read_file, &rd, &sp, err);
+      mounts_add_image_volumes (&o->mounts, cfg.volumes, o->spec.tmpfs);
+      ret = attach_mounts (s, o, img, &c, err);
     }
+  if (ret == 0)
+    ret = spec_from_image (&cfg, &o->spec, snapshot_read_file, &rd, &sp, err);
+  if (ret == 0)
+    ret = mounts_chown (&o->mounts, &sp, err);
   if (ret == 0)
     {
       spec_take_resources (o, &sp);
@@ -957,10 +931,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   else if (ret == 0 && !o->detach)
     ret = start_and_wait (s, &c, &sp, &snap, code, err);
   if ((o->rm && !o->detach) || (ret < 0 && c.pid == 0))
-    {
-      struct cl_error ignored;
-      container_remove (s, c.id, &ignored);
-    }
+    discard_container (s, &c);
   spec_clear (&sp);
   snapshot_clear (&snap);
   container_clear (&c);
@@ -1006,6 +977,23 @@ open_empty_dir (const char *dir, bool *created, struct cl_error *err)
   return steal_fd (&fd);
 }
 
+/* A bundle's volumes are named: an anonymous one would belong to no
+   container that could remove it. */
+static int
+spec_mounts (struct store *s, struct run_opts *o, const struct image_record *img,
+             struct cl_error *err)
+{
+  cleanup_close int lock = volume_lock (s, false, err);
+  cleanup_strv char **names = NULL;
+
+  for (size_t i = 0; i < o->mounts.n; i++)
+    if (o->mounts.v[i].kind == MOUNT_VOLUME && !o->mounts.v[i].source)
+      return cl_fail (err, EINVAL, "spec: the anonymous volume %s would belong to no container: "
+                      "give it a name (-v NAME:%s)", o->mounts.v[i].destination,
+                      o->mounts.v[i].destination);
+  return lock < 0 ? -1 : mounts_prepare (s, img, &o->mounts, &o->spec, &names, err);
+}
+
 static int
 fill_bundle (struct store *s, struct run_opts *o, const struct image_record *img, int dfd,
              struct cl_error *err)
@@ -1025,6 +1013,8 @@ fill_bundle (struct store *s, struct run_opts *o, const struct image_record *img
   if (snapshot_flatten (s, img, rootfd, SNAPSHOT_COPY, err) < 0)
     return -1;
   o->spec.rootfs = xstrdup ("rootfs");
+  if (spec_mounts (s, o, img, err) < 0)
+    return -1;
   if (userns_has_range ())
     {
       read_maps ("/proc/self/uid_map", &o->spec.uid_maps, &o->spec.n_uid_maps);

@@ -31,7 +31,7 @@ mode_from_name (const char *name, enum snapshot_mode *m)
 {
   for (size_t i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++)
     if (strcmp (name, mode_names[i]) == 0)
-      return *m = (enum snapshot_mode) i, 0;
+      return *m = (enum snapshot_mode)i, 0;
   return -1;
 }
 
@@ -50,8 +50,7 @@ write_self (const char *file, const char *text)
 
 /* In a child, as `run` would: a mount namespace of its own, inside a
    user namespace of one id when we are a user outside one. */
-static void __attribute__ ((noreturn))
-probe_overlay_child (const char *dir, bool userxattr)
+static void __attribute__ ((noreturn)) probe_overlay_child (const char *dir, bool userxattr)
 {
   char map[64];
   cleanup_free char *data = NULL, *merged = xasprintf ("%s/merged", dir);
@@ -89,7 +88,8 @@ probe_mode (const struct staging *st, bool userxattr)
   pid = fork ();
   if (pid == 0)
     probe_overlay_child (st->path, userxattr);
-  if (pid > 0 && waitpid (pid, &status, 0) == pid && WIFEXITED (status) && WEXITSTATUS (status) == 0)
+  if (pid > 0 && waitpid (pid, &status, 0) == pid && WIFEXITED (status)
+      && WEXITSTATUS (status) == 0)
     return SNAPSHOT_OVERLAY;
   f = openat (st->dirfd, "file", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (f >= 0 && linkat (st->dirfd, "file", st->dirfd, "link", 0) == 0)
@@ -128,7 +128,8 @@ snapshot_mode_for (struct store *s, bool reprobe, enum snapshot_mode *mode, stru
   if (env && *env)
     return mode_from_name (env, mode) == 0
                ? 0
-               : cl_fail (err, EINVAL, "CRUNLOCAL_SNAPSHOT=%s: want overlay, hardlink or copy", env);
+               : cl_fail (err, EINVAL, "CRUNLOCAL_SNAPSHOT=%s: want overlay, hardlink or copy",
+                          env);
   if (!reprobe && cached_mode (s, release, mode) == 0)
     return 0;
   if (store_staging_new (s, &st, err) < 0)
@@ -149,7 +150,8 @@ layer_dirs (struct store *s, const struct image_record *img, struct cl_error *er
     {
       cleanup_free char *d = NULL;
       if (!store_has_layer (s, img->layers[i]))
-        return cl_fail (err, ENOENT, "layer %s of image %.12s is missing (run crunlocal store check)",
+        return cl_fail (err, ENOENT,
+                        "layer %s of image %.12s is missing (run crunlocal store check)",
                         img->layers[i], img->id),
                NULL;
       d = xasprintf ("%s/diff", digest_hex (img->layers[i]));
@@ -225,7 +227,7 @@ snapshot_prepare (struct store *s, const struct image_record *img, const char *d
   cap = n * (DIGEST_HEX_LEN + 7) + 1;
   snap->lowerdir = xmalloc (cap);
   for (size_t i = n; i-- > 0;)
-    used += (size_t) snprintf (snap->lowerdir + used, cap - used, "%s%s", used ? ":" : "", dirs[i]);
+    used += (size_t)snprintf (snap->lowerdir + used, cap - used, "%s%s", used ? ":" : "", dirs[i]);
   snap->layers_dir = xasprintf ("%s/layers", s->root);
   snap->upperdir = xasprintf ("%s/upper", dir);
   snap->workdir = xasprintf ("%s/work", dir);
@@ -249,32 +251,77 @@ snapshot_clear (struct snapshot *snap)
   memset (snap, 0, sizeof *snap);
 }
 
+enum layer_read
+{
+  LAYER_MISSING, /* not in this layer: look in the one below */
+  LAYER_FOUND,
+  LAYER_HIDES, /* whited out, or not a regular file: the image has none */
+};
+
+/* `path` in one layer, resolved as the container would see it: beneath the
+   layer's diff directory, its "/" and ".." pinned there (an image whose
+   /etc is a symlink to /etc, or to ../../../../etc, must not read the
+   host's /etc/passwd). */
+static enum layer_read
+read_from_layer (int layerfd, const char *path, char **out)
+{
+  const char *slash = strrchr (path, '/'), *base = slash ? slash + 1 : path;
+  cleanup_free char *dir
+      = slash && slash != path ? xstrndup (path, (size_t)(slash - path)) : xstrdup ("/");
+  cleanup_free char *wh = xasprintf (".wh.%s", base);
+  cleanup_close int dfd = -1;
+  struct cl_error ignored;
+  struct stat st;
+
+  dfd = openat_beneath (layerfd, dir, O_PATH | O_DIRECTORY, true, &ignored);
+  if (dfd < 0)
+    return ignored.errnum == ENOENT ? LAYER_MISSING : LAYER_HIDES;
+  if (fstatat (dfd, wh, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    return LAYER_HIDES; /* whited out, OCI style */
+  if (fstatat (dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return LAYER_MISSING;
+  if (!S_ISREG (st.st_mode)) /* a whiteout, or something we will not follow */
+    return LAYER_HIDES;
+  if (read_file_beneath (dfd, base, 4 << 20, true, out, NULL, &ignored) < 0)
+    return LAYER_HIDES;
+  return LAYER_FOUND;
+}
+
 char *
 snapshot_read_file (const char *path, void *arg)
 {
   struct snapshot_reader *r = arg;
-  size_t n = strv_len (r->img->layers);
 
-  const char *slash = strrchr (path, '/');
-
-  for (size_t i = n; i-- > 0;)
+  for (size_t i = strv_len (r->img->layers); i-- > 0;)
     {
-      const char *hex = digest_hex (r->img->layers[i]);
-      cleanup_free char *p = xasprintf ("layers/%s/diff%s", hex, path);
-      cleanup_free char *wh = xasprintf ("layers/%s/diff%.*s/.wh.%s", hex, (int) (slash - path), path,
-                                         slash + 1);
-      struct stat st;
+      cleanup_free char *diff = xasprintf ("layers/%s/diff", digest_hex (r->img->layers[i]));
+      cleanup_close int layerfd
+          = openat (r->s->rootfd, diff, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       char *buf = NULL;
-      struct cl_error ignored;
-      if (fstatat (r->s->rootfd, wh, &st, AT_SYMLINK_NOFOLLOW) == 0)
-        return NULL; /* whited out, OCI style */
-      if (fstatat (r->s->rootfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        continue;
-      if (!S_ISREG (st.st_mode)) /* a whiteout, or something we will not follow */
+
+      if (layerfd < 0)
         return NULL;
-      if (read_file_at (r->s->rootfd, p, 4 << 20, &buf, NULL, &ignored) < 0)
-        return NULL;
-      return buf;
+      switch (read_from_layer (layerfd, path, &buf))
+        {
+        case LAYER_MISSING: continue;
+        case LAYER_FOUND: return buf;
+        case LAYER_HIDES: return NULL;
+        }
     }
   return NULL;
+}
+
+int
+snapshot_copy_dir (struct store *s, const struct image_record *img, const char *path, int destfd,
+                   struct cl_error *err)
+{
+  cleanup_strv char **dirs = layer_dirs (s, img, err);
+  cleanup_close int layers = -1;
+
+  if (!dirs)
+    return -1;
+  layers = openat (s->rootfd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (layers < 0)
+    return cl_fail (err, errno, "open layers");
+  return flatten_subtree (layers, dirs, strv_len (dirs), path, destfd, err);
 }

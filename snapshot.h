@@ -55,4 +55,9 @@ struct snapshot_reader
 };
 char *snapshot_read_file (const char *path, void *reader);
 
+/* The image's directory at `path` copied into `destfd` (a new volume's
+   copy-up, as docker does it); nothing when the image has none there. */
+int snapshot_copy_dir (struct store *s, const struct image_record *img, const char *path,
+                       int destfd, struct cl_error *err);
+
 #endif

@@ -24,8 +24,8 @@ struct archive_blob
 struct source
 {
   const struct image_ref *ref;
-  struct registry *reg;  /* registry transport */
-  int dirfd;             /* local layouts: the layout directory */
+  struct registry *reg; /* registry transport */
+  int dirfd;            /* local layouts: the layout directory */
   struct store *store;
   struct staging staging; /* archives: where they were unpacked */
   bool staged;
@@ -45,8 +45,9 @@ read_small_blob (int dirfd, const char *digest, size_t max, char **body, size_t 
   if (digest_validate (digest, err) < 0)
     return -1;
   path = xasprintf ("blobs/sha256/%s", digest_hex (digest));
-  if (read_file_at (dirfd, path, max, body, len, err) < 0)
-    return err->errnum == ENOENT ? cl_fail (err, ENOENT, "blob %s not found in the layout", digest) : -1;
+  if (read_file_beneath (dirfd, path, max, false, body, len, err) < 0)
+    return err->errnum == ENOENT ? cl_fail (err, ENOENT, "blob %s not found in the layout", digest)
+                                 : -1;
   return 0;
 }
 
@@ -54,19 +55,19 @@ read_small_blob (int dirfd, const char *digest, size_t max, char **body, size_t 
 static int
 stream_file (int dirfd, const char *path, blob_sink sink, void *arg, struct cl_error *err)
 {
-  cleanup_close int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  cleanup_close int fd = open_file_beneath (dirfd, path, false, err);
   cleanup_free char *buf = xmalloc (1 << 20);
   ssize_t n;
 
   if (fd < 0)
-    return cl_fail (err, errno, "open %s", path);
+    return -1;
   while ((n = read (fd, buf, 1 << 20)) != 0)
     {
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
         return cl_fail (err, errno, "read %s", path);
-      if (cl_check_interrupt (err) < 0 || sink (buf, (size_t) n, arg) < 0)
+      if (cl_check_interrupt (err) < 0 || sink (buf, (size_t)n, arg) < 0)
         return -1;
     }
   return 0;
@@ -92,7 +93,7 @@ local_name (const char *tag, const char *file)
       if (dot && dot != b)
         *dot = '\0';
       for (char *p = b; *p; p++)
-        *p = (*p >= 'A' && *p <= 'Z') ? (char) (*p + 32) : *p;
+        *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : *p;
       cand = xasprintf ("localhost/%s:%s", b, tag ? tag : "latest");
     }
   if (ref_parse (cand, &r, &ignored) < 0)
@@ -109,7 +110,8 @@ oci_top (struct source *src, char **body, size_t *len, struct cl_error *err)
   cleanup_manifest struct manifest m = { 0 };
   const struct descriptor *pick = NULL;
 
-  if (read_file_at (src->dirfd, "index.json", MANIFEST_MAX_BYTES, &index, NULL, err) < 0)
+  if (read_file_beneath (src->dirfd, "index.json", MANIFEST_MAX_BYTES, false, &index, NULL, err)
+      < 0)
     return cl_wrap (err, "%s: not an OCI layout", src->ref->file);
   if (manifest_parse (index, &m, err) < 0)
     return cl_wrap (err, "%s/index.json", src->ref->file);
@@ -123,7 +125,8 @@ oci_top (struct source *src, char **body, size_t *len, struct cl_error *err)
     }
   if (!pick)
     return cl_fail (err, ENOENT, "%s: %s", src->ref->file,
-                    src->ref->tag ? "no image with that tag" : "several images: name one with :TAG");
+                    src->ref->tag ? "no image with that tag"
+                                  : "several images: name one with :TAG");
   return read_small_blob (src->dirfd, pick->digest, MANIFEST_MAX_BYTES, body, len, err);
 }
 
@@ -164,25 +167,32 @@ add_archive_blob (struct source *src, const char *digest, const char *path)
   src->n_blobs++;
 }
 
+/* A file manifest.json names: only a regular file inside the archive (an
+   absolute or climbing path could pull in any host file, /dev/zero would
+   hash forever). */
 static int
-file_digest (int dirfd, const char *path, char out[DIGEST_STR_LEN + 1], long long *size,
+file_digest (struct source *src, const char *path, char out[DIGEST_STR_LEN + 1], long long *size,
              struct cl_error *err)
 {
-  cleanup_close int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  cleanup_close int fd = open_file_beneath (src->dirfd, path, false, err);
   cleanup_sha256 struct sha256 *h = sha256_new ();
   cleanup_free char *buf = xmalloc (1 << 20);
   ssize_t n;
 
   *size = 0;
   if (fd < 0)
-    return cl_fail (err, errno, "open %s", path);
-  while ((n = read (fd, buf, 1 << 20)) > 0)
+    return cl_wrap (err, "%s: manifest.json", src->ref->file);
+  while ((n = read (fd, buf, 1 << 20)) != 0)
     {
-      sha256_update (h, buf, (size_t) n);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return cl_fail (err, errno, "%s: read %s", src->ref->file, path);
+      if (cl_check_interrupt (err) < 0)
+        return -1;
+      sha256_update (h, buf, (size_t)n);
       *size += n;
     }
-  if (n < 0)
-    return cl_fail (err, errno, "read %s", path);
   sha256_final (h, out);
   return 0;
 }
@@ -209,7 +219,8 @@ docker_archive_synth (struct source *src, struct cl_error *err)
   yajl_val first, layers, tags;
   long long size;
 
-  if (read_file_at (src->dirfd, "manifest.json", ARCHIVE_MANIFEST_MAX, &buf, NULL, err) < 0
+  if (read_file_beneath (src->dirfd, "manifest.json", ARCHIVE_MANIFEST_MAX, false, &buf, NULL, err)
+          < 0
       || json_parse (buf, &root, err) < 0)
     return cl_wrap (err, "%s: not a docker archive", src->ref->file);
   if (!YAJL_IS_ARRAY (root) || root->u.array.len == 0)
@@ -222,7 +233,7 @@ docker_archive_synth (struct source *src, struct cl_error *err)
     return cl_fail (err, 0, "%s: manifest.json entry without Config or Layers", src->ref->file);
   if (tags && tags->u.array.len > 0 && YAJL_IS_STRING (tags->u.array.values[0]) && !src->name)
     src->name = local_name (tags->u.array.values[0]->u.string, src->ref->file);
-  if (file_digest (src->dirfd, config, digest, &size, err) < 0)
+  if (file_digest (src, config, digest, &size, err) < 0)
     return -1;
   add_archive_blob (src, digest, config);
   yajl_gen_map_open (g);
@@ -234,8 +245,9 @@ docker_archive_synth (struct source *src, struct cl_error *err)
   yajl_gen_array_open (g);
   for (size_t i = 0; i < layers->u.array.len; i++)
     {
-      const char *p = YAJL_IS_STRING (layers->u.array.values[i]) ? layers->u.array.values[i]->u.string : NULL;
-      if (!p || file_digest (src->dirfd, p, digest, &size, err) < 0)
+      const char *p
+          = YAJL_IS_STRING (layers->u.array.values[i]) ? layers->u.array.values[i]->u.string : NULL;
+      if (!p || file_digest (src, p, digest, &size, err) < 0)
         return p ? -1 : cl_fail (err, 0, "%s: bad layer entry", src->ref->file);
       add_archive_blob (src, digest, p);
       synth_descriptor (g, MT_OCI_LAYER, digest, size);
@@ -262,12 +274,8 @@ source_open (const struct image_ref *ref, const struct registry_opts *opts, stru
       ret = registry_open (ref, opts, &src->reg, err);
       src->name = xstrdup (ref->name);
       break;
-    case REF_OCI_DIR:
-      ret = open_layout_dir (src, ref->file, err);
-      break;
-    case REF_OCI_ARCHIVE:
-      ret = stage_archive (src, err);
-      break;
+    case REF_OCI_DIR: ret = open_layout_dir (src, ref->file, err); break;
+    case REF_OCI_ARCHIVE: ret = stage_archive (src, err); break;
     case REF_DOCKER_ARCHIVE:
       ret = stage_archive (src, err);
       if (ret == 0)

@@ -373,7 +373,7 @@ default_mounts (struct spec *s, const struct spec_opts *o)
   if (o->privileged)
     add_mount (s, "/dev", "bind", "/dev", "rbind,nosuid");
   else
-    add_mount (s, "/dev", "tmpfs", "tmpfs", "nosuid,nodev,strictatime,mode=755,size=65536k");
+    add_mount (s, "/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k");
   /* gid=5 (tty) exists only where the mapping has it. */
   add_mount (s, "/dev/pts", "devpts", "devpts",
              o->single_id ? "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620"

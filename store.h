@@ -7,6 +7,7 @@
      layers/<hex>/info.json  its compressed digest, size and entry count
      images/<id>.json        one record per image (id = config digest hex)
      tmp/<rand>/ + .lock     staging; a flock on the .lock marks it live
+     volumes/<name>/         volumes that outlive containers (volume.h)
      locks/                  gc (shared by users, exclusive by GC), meta
                              (image records) and one lock per digest */
 #ifndef CL_STORE_H

@@ -69,7 +69,7 @@ input_read (struct archive *a, void *arg, const void **buf)
       archive_set_error (a, errno, "read layer stream");
       return -1;
     }
-  sha256_update (in->h, in->buf, (size_t) n);
+  sha256_update (in->h, in->buf, (size_t)n);
   in->size += n;
   *buf = in->buf;
   return n;
@@ -87,7 +87,7 @@ diff_read (struct archive *a, void *arg, const void **buf)
       archive_set_error (a, archive_errno (d->raw), "%s", archive_error_string (d->raw));
       return -1;
     }
-  sha256_update (d->h, d->buf, (size_t) n);
+  sha256_update (d->h, d->buf, (size_t)n);
   d->size += n;
   *buf = d->buf;
   return n;
@@ -103,7 +103,7 @@ unpack_clean_path (const char *name, char *out, size_t outlen)
   while (*p)
     {
       const char *end = strchr (p, '/');
-      size_t n = end ? (size_t) (end - p) : strlen (p);
+      size_t n = end ? (size_t)(end - p) : strlen (p);
       if (n == 2 && p[0] == '.' && p[1] == '.')
         return -1;
       if (n > 0 && !(n == 1 && p[0] == '.'))
@@ -146,8 +146,10 @@ open_dir_beneath (struct unpacker *u, const char *rel, struct cl_error *err)
           next = openat (fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         }
       if (next < 0 && (errno == ELOOP || errno == ENOTDIR))
-        return cl_fail (err, 0, "\"%s\" goes through a symlink or a non-directory "
-                                "(refusing to write outside the layer)", rel);
+        return cl_fail (err, 0,
+                        "\"%s\" goes through a symlink or a non-directory "
+                        "(refusing to write outside the layer)",
+                        rel);
       if (next < 0)
         return cl_fail (err, errno, "open %s", rel);
       close (fd);
@@ -161,7 +163,7 @@ static int
 parent_fd (struct unpacker *u, const char *path, const char **base, struct cl_error *err)
 {
   const char *slash = strrchr (path, '/');
-  cleanup_free char *dir = slash ? xstrndup (path, (size_t) (slash - path)) : xstrdup ("");
+  cleanup_free char *dir = slash ? xstrndup (path, (size_t)(slash - path)) : xstrdup ("");
 
   *base = slash ? slash + 1 : path;
   if (u->cached_dir && strcmp (u->cached_dir, dir) == 0)
@@ -281,13 +283,13 @@ apply_xattrs (struct unpacker *u, int fd, struct archive_entry *e)
 }
 
 static int
-apply_owner_mode (struct unpacker *u, int fd, struct archive_entry *e,
-                  const char *path, struct cl_error *err)
+apply_owner_mode (struct unpacker *u, int fd, struct archive_entry *e, const char *path,
+                  struct cl_error *err)
 {
   if (u->opts->keep_owners
-      && fchown (fd, (uid_t) archive_entry_uid (e), (gid_t) archive_entry_gid (e)) < 0)
-    return cl_fail (err, errno, "chown %s to %lld:%lld", path,
-                    (long long) archive_entry_uid (e), (long long) archive_entry_gid (e));
+      && fchown (fd, (uid_t)archive_entry_uid (e), (gid_t)archive_entry_gid (e)) < 0)
+    return cl_fail (err, errno, "chown %s to %lld:%lld", path, (long long)archive_entry_uid (e),
+                    (long long)archive_entry_gid (e));
   /* After chown, which clears setuid/setgid. */
   if (fchmod (fd, archive_entry_perm (e)) < 0)
     return cl_fail (err, errno, "chmod %s", path);
@@ -298,17 +300,19 @@ static void
 entry_times (struct archive_entry *e, struct timespec ts[2])
 {
   ts[0].tv_sec = archive_entry_atime_is_set (e) ? archive_entry_atime (e) : archive_entry_mtime (e);
-  ts[0].tv_nsec = archive_entry_atime_is_set (e) ? archive_entry_atime_nsec (e) : archive_entry_mtime_nsec (e);
+  ts[0].tv_nsec = archive_entry_atime_is_set (e) ? archive_entry_atime_nsec (e)
+                                                 : archive_entry_mtime_nsec (e);
   ts[1].tv_sec = archive_entry_mtime (e);
   ts[1].tv_nsec = archive_entry_mtime_nsec (e);
 }
 
 static int
-write_data (struct archive *a, int fd, const char *path, struct cl_error *err)
+write_data (struct archive *a, struct archive_entry *e, int fd, const char *path,
+            struct cl_error *err)
 {
   const void *buf;
   size_t size;
-  la_int64_t offset, end = 0;
+  la_int64_t offset, end = archive_entry_size (e);
   int r;
 
   while ((r = archive_read_data_block (a, &buf, &size, &offset)) == ARCHIVE_OK)
@@ -323,13 +327,15 @@ write_data (struct archive *a, int fd, const char *path, struct cl_error *err)
             return cl_fail (err, errno, "write %s", path);
           p += n;
           offset += n;
-          size -= (size_t) n;
+          size -= (size_t)n;
         }
-      end = offset;
+      if (offset > end)
+        end = offset;
     }
   if (r != ARCHIVE_EOF)
     return cl_fail (err, archive_errno (a), "read %s: %s", path, archive_error_string (a));
-  /* A sparse file may end in a hole. */
+  /* A sparse file may end in a hole: its size is the entry's, not where
+     the last data block ends. */
   if (end < 0 || ftruncate (fd, end) < 0)
     return cl_fail (err, errno, "truncate %s", path);
   return 0;
@@ -340,11 +346,12 @@ make_file (struct unpacker *u, struct archive *a, struct archive_entry *e, int d
            const char *base, const char *path, struct cl_error *err)
 {
   struct timespec ts[2];
-  cleanup_close int fd = openat (dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  cleanup_close int fd
+      = openat (dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
   if (fd < 0)
     return cl_fail (err, errno, "create %s", path);
-  if (archive_entry_size (e) > 0 && write_data (a, fd, path, err) < 0)
+  if (archive_entry_size (e) > 0 && write_data (a, e, fd, path, err) < 0)
     return -1;
   if (apply_owner_mode (u, fd, e, path, err) < 0)
     return -1;
@@ -392,8 +399,9 @@ make_other (struct unpacker *u, struct archive_entry *e, int dfd, const char *ba
       if (symlinkat (archive_entry_symlink (e), dfd, base) < 0)
         return cl_fail (err, errno, "symlink %s", path);
       if (u->opts->keep_owners
-          && fchownat (dfd, base, (uid_t) archive_entry_uid (e), (gid_t) archive_entry_gid (e),
-                       AT_SYMLINK_NOFOLLOW) < 0)
+          && fchownat (dfd, base, (uid_t)archive_entry_uid (e), (gid_t)archive_entry_gid (e),
+                       AT_SYMLINK_NOFOLLOW)
+                 < 0)
         return cl_fail (err, errno, "chown %s", path);
       utimensat (dfd, base, ts, AT_SYMLINK_NOFOLLOW);
       return 0;
@@ -406,8 +414,9 @@ make_other (struct unpacker *u, struct archive_entry *e, int dfd, const char *ba
   if (mknodat (dfd, base, type | archive_entry_perm (e), archive_entry_rdev (e)) < 0)
     return cl_fail (err, errno, "mknod %s", path);
   if (u->opts->keep_owners
-      && fchownat (dfd, base, (uid_t) archive_entry_uid (e), (gid_t) archive_entry_gid (e),
-                   AT_SYMLINK_NOFOLLOW) < 0)
+      && fchownat (dfd, base, (uid_t)archive_entry_uid (e), (gid_t)archive_entry_gid (e),
+                   AT_SYMLINK_NOFOLLOW)
+             < 0)
     return cl_fail (err, errno, "chown %s", path);
   fchmodat (dfd, base, archive_entry_perm (e), 0);
   utimensat (dfd, base, ts, AT_SYMLINK_NOFOLLOW);
@@ -418,8 +427,8 @@ make_other (struct unpacker *u, struct archive_entry *e, int dfd, const char *ba
    in: a read-only directory must still take its children, and adding a
    child changes the mtime. */
 static int
-make_dir (struct unpacker *u, struct archive_entry *e, int dfd, const char *base,
-          const char *path, struct cl_error *err)
+make_dir (struct unpacker *u, struct archive_entry *e, int dfd, const char *base, const char *path,
+          struct cl_error *err)
 {
   struct dir_fixup *f;
 
@@ -429,8 +438,8 @@ make_dir (struct unpacker *u, struct archive_entry *e, int dfd, const char *base
   f = &u->dirs[u->n_dirs++];
   f->path = xstrdup (path);
   f->mode = archive_entry_perm (e);
-  f->uid = (uid_t) archive_entry_uid (e);
-  f->gid = (gid_t) archive_entry_gid (e);
+  f->uid = (uid_t)archive_entry_uid (e);
+  f->gid = (gid_t)archive_entry_gid (e);
   entry_times (e, f->times);
   return 0;
 }
@@ -454,8 +463,7 @@ fix_dirs (struct unpacker *u, struct cl_error *err)
 }
 
 static int
-unpack_entry (struct unpacker *u, struct archive *a, struct archive_entry *e,
-              struct cl_error *err)
+unpack_entry (struct unpacker *u, struct archive *a, struct archive_entry *e, struct cl_error *err)
 {
   char path[PATH_MAX];
   const char *base;
@@ -529,13 +537,13 @@ drain (struct archive *raw, struct diff_stream *d, struct input *in)
 
   while ((n = archive_read_data (raw, d->buf, READ_BUF)) > 0)
     {
-      sha256_update (d->h, d->buf, (size_t) n);
+      sha256_update (d->h, d->buf, (size_t)n);
       d->size += n;
     }
   while ((n = read (in->fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
     if (n > 0)
       {
-        sha256_update (in->h, buf, (size_t) n);
+        sha256_update (in->h, buf, (size_t)n);
         in->size += n;
       }
 }
@@ -554,8 +562,9 @@ open_readers (struct input *in, struct diff_stream *d, struct archive **raw_out,
   archive_read_support_format_raw (raw);
   if (archive_read_open (raw, in, NULL, input_read, NULL) != ARCHIVE_OK
       || archive_read_next_header (raw, &e) != ARCHIVE_OK)
-    return cl_fail (err, 0, "%s", archive_error_string (raw) ? archive_error_string (raw)
-                                                             : "unreadable layer stream");
+    return cl_fail (err, 0, "%s",
+                    archive_error_string (raw) ? archive_error_string (raw)
+                                               : "unreadable layer stream");
   d->raw = raw;
   archive_read_support_format_tar (tar);
   if (archive_read_open (tar, d, NULL, diff_read, NULL) != ARCHIVE_OK)
@@ -564,8 +573,8 @@ open_readers (struct input *in, struct diff_stream *d, struct archive **raw_out,
 }
 
 int
-unpack_layer (int fd, int destfd, const struct unpack_opts *opts,
-              struct unpack_result *res, struct cl_error *err)
+unpack_layer (int fd, int destfd, const struct unpack_opts *opts, struct unpack_result *res,
+              struct cl_error *err)
 {
   cleanup_sha256 struct sha256 *hin = sha256_new ();
   cleanup_sha256 struct sha256 *hdiff = sha256_new ();

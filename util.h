@@ -25,7 +25,7 @@ void cleanup_strvp (char ***v);
 static inline void *
 steal_ptr (void *pp)
 {
-  void **p = (void **) pp;
+  void **p = (void **)pp;
   void *ret = *p;
   *p = NULL;
   return ret;
@@ -59,15 +59,29 @@ bool str_has_prefix (const char *s, const char *prefix);
 int write_all (int fd, const void *buf, size_t len, struct cl_error *err);
 
 /* Read a whole file (at most `max` bytes, else EFBIG), NUL-terminated. */
-int read_file_at (int dirfd, const char *path, size_t max, char **out,
-                  size_t *len, struct cl_error *err);
+int read_file_at (int dirfd, const char *path, size_t max, char **out, size_t *len,
+                  struct cl_error *err);
+
+/* Open `path` beneath `dirfd` and never outside it, whatever symlinks or
+   ".." it holds: openat2 RESOLVE_BENEATH (escapes refused), or with
+   `in_root` RESOLVE_IN_ROOT (resolved as if dirfd were "/", as a container
+   would see it); magic links never.  Without openat2, a walk that refuses
+   symlinks and "..".  An escape fails with errnum 0 and "leads outside". */
+int openat_beneath (int dirfd, const char *path, int flags, bool in_root, struct cl_error *err);
+/* Its fallback, exposed for the unit tests: -1 and errno (EXDEV for an
+   escape). */
+int openat_beneath_walk (int dirfd, const char *path, int flags, bool in_root);
+/* The same for reading a regular file (anything else is refused, so a
+   FIFO or /dev/zero cannot hang the reader). */
+int open_file_beneath (int dirfd, const char *path, bool in_root, struct cl_error *err);
+int read_file_beneath (int dirfd, const char *path, size_t max, bool in_root, char **out,
+                       size_t *len, struct cl_error *err);
 
 /* Write `name` in `dirfd` through a temp file and rename, so readers see
    the old or the new content, never a torn one.  fsync before the rename
    when `durable`. */
-int write_file_atomic_at (int dirfd, const char *name, const void *buf,
-                          size_t len, mode_t mode, bool durable,
-                          struct cl_error *err);
+int write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
+                          bool durable, struct cl_error *err);
 
 int mkdir_p (const char *path, mode_t mode, struct cl_error *err);
 

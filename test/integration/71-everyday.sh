@@ -10,6 +10,7 @@ HOSTBB=$(command -v busybox)
 python3 "$TOP/test/tools/dnsd.py" 127.0.0.1 53 10.9.8.7 &
 dnsd=$!
 trap 'kill $dnsd 2>/dev/null' EXIT
+for _ in $(seq 1 100); do busybox nslookup ready.test 127.0.0.1 >/dev/null 2>&1 && break; sleep 0.1; done
 host_ns=$(grep '^nameserver' /etc/resolv.conf | head -n 1)
 
 for who in root crltest crlnosub; do

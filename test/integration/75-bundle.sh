@@ -29,6 +29,11 @@ fresh_store
 schema "$T/b2/config.json"; SRC=$?
 expect "spec: -e, --init, --hostname, -w reach config.json, which stays valid" sh -c "[ $RC = 0 ] && [ $SRC = 0 ] && jq -e '(.process.env | index(\"FOO=bar\")) and .hostname == \"hb\" and .process.cwd == \"/work\" and .annotations[\"io.crunlocal.init\"] == \"true\"' '$T/b2/config.json' >/dev/null"
 expect "run --bundle honours them" [ "$("$CL" run --bundle "$T/b2")" = "bar hb /work init" ]
+# The bundle is runc's as much as ours: runc runs it (its /dev nodes
+# made by mknod must open: nodev on /dev is this runtime's, not the spec's).
+"$CL" spec "$BB" sh -c 'echo via-runc >/dev/null && echo via-runc' -o "$T/b5" 2>/dev/null
+out=$(cd "$T/b5" && runc run "crl-t$$" 2>&1); RC=$?
+expect "runc runs the bundle spec -o writes" sh -c "[ $RC = 0 ] && [ '$out' = via-runc ]"
 "$CL" spec --output="$T/b3" "$REG/whiteout" true 2>/dev/null
 expect "spec flattens the layers: whiteouts and opaque dirs resolved" sh -c "[ \"\$(ls '$T/b3/rootfs/a' | tr '\n' ' ')\" = 'y ' ] && [ \"\$(ls '$T/b3/rootfs/d' | wc -l)\" = 1 ] && [ -f '$T/b3/rootfs/new' ] && ! find '$T/b3/rootfs' -name '.wh.*' | grep -q ."
 

@@ -105,6 +105,9 @@ test_image_config (void)
   CHECK (c.n_diff_ids == 2);
   CHECK_STR (c.platform.arch, "amd64");
   image_config_clear (&c);
+  CHECK (image_config_parse ("{\"config\":{\"Volumes\":{\"/data\":{},\"rel\":{}}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" D1 "\"]}}", &c, &err) == 0);
+  CHECK (c.volumes && strv_len (c.volumes) == 1 && strcmp (c.volumes[0], "/data") == 0);
+  image_config_clear (&c);
   CHECK (image_config_parse ("{\"rootfs\":{}}", &c, &err) < 0);
   image_config_clear (&c);
   CHECK (image_config_parse ("{\"rootfs\":{\"diff_ids\":[\"sha256:xyz\"]}}", &c, &err) < 0);

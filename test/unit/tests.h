@@ -29,28 +29,53 @@ void test_spec_caps_ulimits (void);
 void test_spec_privileged (void);
 void test_etc_resolv (void);
 void test_etc_hosts (void);
+void test_json_depth (void);
+void test_open_beneath (void);
+void test_mounts_volume (void);
+void test_mounts_mount (void);
+void test_volume_names (void);
+void test_mounts_image_volumes (void);
+void test_flatten_subtree (void);
 void test_cgroup_layout (void);
 void test_cgroup_weight (void);
 
-#define UNIT_TESTS                                                           \
-  { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },      \
-      { "ref_normalise", test_ref_normalise },                               \
-      { "ref_transports", test_ref_transports }, { "digest", test_digest },                      \
-      { "clean_path", test_clean_path },                                     \
-      { "manifest_parse", test_manifest_parse },                             \
-      { "platform_select", test_platform_select },                           \
-      { "image_config", test_image_config }, { "base64", test_base64 },        \
-      { "spec_args", test_spec_args }, { "spec_env", test_spec_env },         \
-      { "spec_user", test_spec_user },                                       \
-      { "bundle_roundtrip", test_bundle_roundtrip },                         \
-      { "bundle_refused", test_bundle_refused },                             \
-      { "logfmt_parse", test_logfmt_parse }, { "logfmt_when", test_logfmt_when }, \
-      { "log_writer", test_log_writer }, { "exitrec", test_exitrec },        \
-      { "template", test_template }, { "detach_keys", test_detach_keys },  \
-      { "pty_buf", test_pty_buf }, { "restart_policy", test_restart_policy }, \
-      { "spec_caps_ulimits", test_spec_caps_ulimits },                       \
-      { "spec_privileged", test_spec_privileged },                           \
-      { "etc_resolv", test_etc_resolv }, { "etc_hosts", test_etc_hosts },  \
-      { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },
+/* One entry a line: a test is added by a line here and its declaration. */
+#define UNIT_TESTS \
+  { "ref_valid", test_ref_valid }, \
+  { "ref_invalid", test_ref_invalid }, \
+  { "ref_normalise", test_ref_normalise }, \
+  { "ref_transports", test_ref_transports }, \
+  { "digest", test_digest }, \
+  { "clean_path", test_clean_path }, \
+  { "manifest_parse", test_manifest_parse }, \
+  { "platform_select", test_platform_select }, \
+  { "image_config", test_image_config }, \
+  { "base64", test_base64 }, \
+  { "spec_args", test_spec_args }, \
+  { "spec_env", test_spec_env }, \
+  { "spec_user", test_spec_user }, \
+  { "bundle_roundtrip", test_bundle_roundtrip }, \
+  { "bundle_refused", test_bundle_refused }, \
+  { "logfmt_parse", test_logfmt_parse }, \
+  { "logfmt_when", test_logfmt_when }, \
+  { "log_writer", test_log_writer }, \
+  { "exitrec", test_exitrec }, \
+  { "template", test_template }, \
+  { "detach_keys", test_detach_keys }, \
+  { "pty_buf", test_pty_buf }, \
+  { "restart_policy", test_restart_policy }, \
+  { "spec_caps_ulimits", test_spec_caps_ulimits }, \
+  { "spec_privileged", test_spec_privileged }, \
+  { "etc_resolv", test_etc_resolv }, \
+  { "etc_hosts", test_etc_hosts }, \
+  { "json_depth", test_json_depth }, \
+  { "open_beneath", test_open_beneath }, \
+  { "mounts_volume", test_mounts_volume }, \
+  { "mounts_mount", test_mounts_mount }, \
+  { "volume_names", test_volume_names }, \
+  { "mounts_image_volumes", test_mounts_image_volumes }, \
+  { "flatten_subtree", test_flatten_subtree }, \
+  { "cgroup_layout", test_cgroup_layout }, \
+  { "cgroup_weight", test_cgroup_weight },
 
 #endif

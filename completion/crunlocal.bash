@@ -1,0 +1,55 @@
+# bash completion for crunlocal: commands, each command's flags (from its
+# --help), and container and image names read straight from the store.
+
+_crunlocal_root () {
+  if [ -n "${CRUNLOCAL_ROOT:-}" ]; then printf '%s' "$CRUNLOCAL_ROOT"
+  elif [ "$(id -u)" = 0 ]; then printf '/var/lib/crunlocal'
+  else printf '%s/crunlocal' "${XDG_DATA_HOME:-$HOME/.local/share}"
+  fi
+}
+
+# Container names and IDs (12 hex), from containers/*/container.json.
+_crunlocal_containers () {
+  local root f
+  root=$(_crunlocal_root)
+  for f in "$root"/containers/*/container.json; do
+    [ -r "$f" ] || continue
+    sed -n 's/^ *"\(name\|id\)": *"\([^"]*\)".*/\2/p' "$f" | while read -r v; do
+      case $v in ????????????????????????????????????????????????????????????????) echo "${v:0:12}" ;; *) echo "$v" ;; esac
+    done
+  done
+}
+
+# Image names, from images/*.json.
+_crunlocal_images () {
+  local root
+  root=$(_crunlocal_root)
+  cat "$root"/images/*.json 2>/dev/null | sed -n '/"names"/,/]/s/^ *"\([^"]*\)",\{0,1\}$/\1/p'
+}
+
+_crunlocal_flags () {
+  crunlocal "$@" --help 2>/dev/null | grep -oE '(^|[ ,])--?[a-zA-Z][a-zA-Z0-9-]*' | tr -d ' ,' | sort -u
+}
+
+_crunlocal () {
+  local cur cmd i
+  cur=${COMP_WORDS[COMP_CWORD]}
+  cmd=""
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac
+  done
+  if [ -z "$cmd" ]; then
+    COMPREPLY=($(compgen -W "$(crunlocal --help 2>&1 | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p')" -- "$cur"))
+    return
+  fi
+  if [[ $cur == -* ]]; then
+    COMPREPLY=($(compgen -W "$(_crunlocal_flags "$cmd")" -- "$cur"))
+    return
+  fi
+  case $cmd in
+    run|pull|rmi|spec|create|history|save|tag) COMPREPLY=($(compgen -W "$(_crunlocal_images)" -- "$cur")) ;;
+    rm|logs|stop|kill|wait|start|inspect|exec|attach|restart|port|top|rename|pause|unpause|stats|update|cp)
+      COMPREPLY=($(compgen -W "$(_crunlocal_containers)" -- "$cur")) ;;
+  esac
+}
+complete -F _crunlocal crunlocal

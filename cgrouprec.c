@@ -12,7 +12,7 @@
 
 #define RECORD "cgroup"
 /* rmdir while the killed are still being reaped: EBUSY for a moment. */
-#define RMDIR_TRIES 100
+#define RMDIR_TRIES 300
 #define RMDIR_WAIT_NS (10 * 1000 * 1000)
 
 /* Up to size-1 bytes of a small file, NUL-terminated; -1 (errno set)

@@ -652,8 +652,8 @@ finish_cgroup (struct cgroup_join *cg)
   struct cl_error ignored;
   bool oom = cgroup_dirs_oom_killed (&cg->dirs);
 
-  cgroup_dirs_remove (&cg->dirs, &ignored);
-  if (cg->recfd >= 0)
+  /* What cannot be removed yet stays recorded, for rm. */
+  if (cgroup_dirs_remove (&cg->dirs, &ignored) == 0 && cg->recfd >= 0)
     cgrouprec_remove (cg->recfd, &ignored);
   cgroup_join_clear (cg);
   return oom;

@@ -93,7 +93,7 @@ expect "rm -f of a paused container: removed, no cgroup left" sh -c "[ $RC = 0 ]
 
 fails=0; i=0
 while [ $i -lt 30 ]; do "$CL" run --rm --memory 64m "$BB" true 2>>"$T/seq-err" || fails=$((fails + 1)); i=$((i + 1)); done
-ERR=$(sort "$T/seq-err" | uniq -c | head -n 3)
+ERR="$(sort "$T/seq-err" | uniq -c | head -n 3) left: $(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -type d -path '*/crunlocal/*' -newer "$T/cgtools/eat" | head -n 3)"
 expect "30 sequential run --rm --memory 64m: all succeed, no crunlocal/ child left" sh -c "[ $fails = 0 ] && [ -z \"\$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -type d -path '*/crunlocal/*' -newer '$T/cgtools/eat')\" ]"
 
 # Cleanup after --rm, and after a monitor killed with -9.

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgrouprec.h"
 #include "digest.h"
 #include "evlog.h"
 #include "json.h"
@@ -144,7 +145,10 @@ container_list (struct store *s, struct container **out, size_t *n, struct cl_er
       *out = xrealloc (*out, (*n + 1) * sizeof **out);
       memset (&(*out)[*n], 0, sizeof **out);
       if (record_load (s, de->d_name, &(*out)[*n], &ignored) == 0)
-        (*n)++;
+        {
+          (*out)[*n].dir = xasprintf ("%s/containers/%s", s->root, (*out)[*n].id);
+          (*n)++;
+        }
       else
         container_clear (&(*out)[*n]);
     }
@@ -183,7 +187,6 @@ container_find (struct store *s, const char *what, struct container *out, struct
     {
       *out = all[pick];
       memset (&all[pick], 0, sizeof all[pick]);
-      out->dir = xasprintf ("%s/containers/%s", s->root, out->id);
     }
   container_list_free (all, n);
   if (hits > 1)
@@ -451,6 +454,7 @@ container_remove (struct store *s, const char *id, struct cl_error *err)
   cleanup_close int lock = -1;
   struct container gone_c;
   struct cl_error ignored;
+  cleanup_cgroup_dirs struct cgroup_dirs cg = { 0 };
 
   if (dfd < 0)
     return cl_fail (err, errno, "open %s", p);
@@ -462,6 +466,12 @@ container_remove (struct store *s, const char *id, struct cl_error *err)
       return cl_fail (err, errno, "lock %s", p);
   if (record_load (s, id, &gone_c, &ignored) < 0)
     memset (&gone_c, 0, sizeof gone_c);
+  /* Its cgroups, when no monitor was left to remove them (killed -9). */
+  if (cgrouprec_read (dfd, &cg, err) == 0 && cgroup_dirs_remove (&cg, err) < 0)
+    {
+      container_clear (&gone_c);
+      return cl_wrap (err, "remove container %.12s", id);
+    }
   if (renameat (s->rootfd, p, s->rootfd, gone) < 0)
     {
       container_clear (&gone_c);

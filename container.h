@@ -79,7 +79,7 @@ int container_remove (struct store *s, const char *id, struct cl_error *err);
 /* Remove what a removal killed half-way left behind. */
 void container_remove_leftovers (struct store *s);
 
-/* Every record, with its exit record folded in. */
+/* Every record, with its exit record folded in and its dir set. */
 int container_list (struct store *s, struct container **out, size_t *n, struct cl_error *err);
 void container_list_free (struct container *v, size_t n);
 

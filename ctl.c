@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "cgroup.h"
 #include "ocispec.h"
 #include "cli.h"
 #include "detach.h"
@@ -41,6 +42,14 @@ static const char kill_usage[] = "Usage: crunlocal kill [-s SIGNAL] CONTAINER...
                                  "Options:\n"
                                  "  -a, --all          every running container (printed by ID)\n"
                                  "  -s, --signal SIG   a name (TERM, SIGHUP) or a number\n";
+static const char pause_usage[] = "Usage: crunlocal pause CONTAINER...\n"
+                                  "\n"
+                                  "Freeze every process of running containers (the cgroup freezer).\n";
+
+static const char unpause_usage[] = "Usage: crunlocal unpause CONTAINER...\n"
+                                    "\n"
+                                    "Thaw containers that pause froze.\n";
+
 
 static const char wait_usage[] = "Usage: crunlocal wait [--condition COND] CONTAINER...\n"
                                  "\n"
@@ -161,6 +170,16 @@ struct ctl_opts
   bool all;
 };
 
+/* A paused container that is told to end must run to end. */
+static void
+thaw_if_paused (const struct container *c)
+{
+  struct cl_error ignored;
+
+  if (cgroup_frozen (c->dir))
+    cgroup_freeze (c->dir, false, &ignored);
+}
+
 static int
 stop_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
@@ -174,6 +193,7 @@ stop_one (struct store *s, struct container *c, const void *arg, struct cl_error
     {
       if (kill (c->pid, sig) < 0 && errno != ESRCH)
         return cl_fail (err, errno, "signal container %s", c->name);
+      thaw_if_paused (c);
       /* PID 1 of a namespace ignores what it does not catch: then SIGKILL. */
       if (!await_gone (c, timeout * 1000) && kill (c->pid, SIGKILL) < 0 && errno != ESRCH)
         return cl_fail (err, errno, "kill container %s", c->name);
@@ -197,6 +217,8 @@ kill_one (struct store *s, struct container *c, const void *arg, struct cl_error
     return -1;
   if (kill (c->pid, sig) < 0)
     return cl_fail (err, errno, "signal container %s", c->name);
+  if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == stop)
+    thaw_if_paused (c);
   return 0;
 }
 
@@ -362,6 +384,12 @@ cmd_kill (int argc, char **argv)
 }
 
 static int
+take_nothing (int c, void *arg)
+{
+  return 0;
+}
+
+static int
 take_condition (int c, void *arg)
 {
   static const char *conditions[] = { "stopped", "exited", "running" };
@@ -433,7 +461,7 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
   struct spec sp = { 0 };
   enum container_state st;
   struct net_attach net = { 0 };
-  struct ns_hook hook = { net_attach_hook, &net };
+  struct ns_hook hook = { net_attach_hook, &net, NULL };
   int r;
 
   if (lock < 0 || cli_find_container (s, id, c, err) < 0)
@@ -603,4 +631,40 @@ cmd_attach (int argc, char **argv)
     return cli_usage_error ("attach", "\"crunlocal attach\" requires exactly 1 container");
   r = run_ctl (argv + optind, attach_one, &a, true);
   return r == 0 ? a.code : r;
+}
+
+static int
+freeze_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
+{
+  bool freeze = *(const bool *) arg;
+
+  if (container_state (c) != CONTAINER_RUNNING)
+    return cl_fail (err, 0, "container %s is not running", c->name);
+  if (!freeze && !cgroup_frozen (c->dir))
+    return cl_fail (err, 0, "container %s is not paused", c->name);
+  if (cgroup_freeze (c->dir, freeze, err) < 0)
+    return cl_wrap (err, "%s container %s", freeze ? "pause" : "unpause", c->name);
+  return 0;
+}
+
+int
+cmd_pause (int argc, char **argv)
+{
+  static const struct option longopts[]
+      = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+  static const bool freeze = true;
+  int r = parse_ctl (argc, argv, "pause", pause_usage, "h", longopts, take_nothing, NULL);
+
+  return r >= 0 ? r : run_ctl (argv + optind, freeze_one, &freeze, false);
+}
+
+int
+cmd_unpause (int argc, char **argv)
+{
+  static const struct option longopts[]
+      = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+  static const bool thaw = false;
+  int r = parse_ctl (argc, argv, "unpause", unpause_usage, "h", longopts, take_nothing, NULL);
+
+  return r >= 0 ? r : run_ctl (argv + optind, freeze_one, &thaw, false);
 }

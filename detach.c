@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "cgroup.h"
 #include "evlog.h"
 #include "monitor.h"
 #include "sealed.h"
@@ -151,6 +152,18 @@ exec_monitor (struct store *s, const struct container *c, int memfd, const struc
   fexecve (memfd, argv, environ);
 }
 
+/* Nothing of a container that did not start stays in the cgroups. */
+static void __attribute__ ((noreturn))
+fail_cleaning (struct cgroup_join *cg, int report, const struct cl_error *err)
+{
+  struct cl_error ignored;
+
+  cgroup_dirs_remove (&cg->dirs, &ignored);
+  if (cg->recfd >= 0)
+    cgrouprec_remove (cg->recfd, &ignored);
+  report_fail (report, err);
+}
+
 /* The grandchild: starts the container as its child, records it, tells
    the caller, and becomes the monitor. */
 static void __attribute__ ((noreturn))
@@ -165,6 +178,10 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
   struct ns_stdio null_stdin = { { NS_STDIO_NULL, -1, -1 } };
   struct ns_proc proc;
   sigset_t set;
+  struct cgroup_join cg = { .id = c->id, .spec = sp,
+                            .recfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
+  /* Into its cgroups first, then the network's hook (if any). */
+  struct ns_hook cg_hook = { cgroup_join_hook, &cg, hook };
 
   /* The monitor reaps what the container leaves behind. */
   prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -174,8 +191,11 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
   if (devnull < 0)
     report_fail (report, (cl_fail (&err, errno, "/dev/null"), &err));
   if ((listenfd = attach_socket (s, c, &err)) < 0 || container_stdio (c, devnull, &io, &err) < 0
-      || ns_start (sp, ov, &set, c->tty || c->interactive ? NULL : &null_stdin, hook, &proc, &err) < 0)
-    report_fail (report, &err);
+      || ns_start (sp, ov, &set, c->tty || c->interactive ? NULL : &null_stdin, &cg_hook, &proc, &err) < 0)
+    fail_cleaning (&cg, report, &err);
+  /* Still the caller's stderr: the one line of limits not applied. */
+  if (cg.warning)
+    fprintf (stderr, "crunlocal: warning: %s\n", cg.warning);
   terminal_stdio (&proc, &io);
   /* Hold no end of the container's pipes: their EOF is the container's. */
   dup2 (devnull, 0), dup2 (devnull, 1), dup2 (devnull, 2);
@@ -195,7 +215,7 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
     }
   kill (proc.pid, SIGKILL);
   waitpid (proc.pid, NULL, 0);
-  report_fail (report, &err);
+  fail_cleaning (&cg, report, &err);
 }
 
 static int

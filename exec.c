@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ocispec.h"
+#include "cgroup.h"
 #include "cli.h"
 #include "container.h"
 #include "ns.h"
@@ -133,9 +134,29 @@ prepare_to_enter (struct cl_error *err)
   return 0;
 }
 
+/* The container's cgroups (cgrouprec.h), their cgroup.procs opened
+   while we are still outside; a container without any has none. */
 static int
-spawn_and_wait (struct spec *sp, const struct exec_opts *o, int *code, struct cl_error *err)
+open_cgroups (const struct container *c, struct cgroup_procs *p, struct cl_error *err)
 {
+  cleanup_cgroup_dirs struct cgroup_dirs d = { 0 };
+  cleanup_close int dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int r;
+
+  p->n = 0;
+  if (dfd < 0)
+    return cl_fail (err, errno, "open %s", c->dir);
+  r = cgrouprec_read (dfd, &d, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  return cgroup_procs_open (&d, p, err);
+}
+
+static int
+spawn_and_wait (struct spec *sp, const struct exec_opts *o, struct cgroup_procs *cg, int *code,
+                struct cl_error *err)
+{
+  struct ns_hook hook = { cgroup_procs_hook, cg, NULL };
   struct cli_pipes p;
   struct ns_stdio stdio;
   struct exit_record rec;
@@ -147,7 +168,7 @@ spawn_and_wait (struct spec *sp, const struct exec_opts *o, int *code, struct cl
     return -1;
   memcpy (stdio.fd, p.theirs, sizeof stdio.fd);
   cli_block_forwarded (&set);
-  if (ns_spawn (sp, &set, &stdio, &proc, err) < 0)
+  if (ns_spawn (sp, &set, &stdio, &hook, &proc, err) < 0)
     return cli_pipes_close (&p), -1;
   cli_pipes_started (&p);
   io.master = proc.console;
@@ -164,17 +185,20 @@ static int
 exec_in (const struct container *c, const struct exec_opts *o, int *code, struct cl_error *err)
 {
   struct spec sp = { 0 };
+  cleanup_cgroup_procs struct cgroup_procs cg = { 0 };
   int ret = exec_spec (c, o, &sp, err);
 
   if (ret == 0)
     ret = prepare_to_enter (err);
+  if (ret == 0)
+    ret = open_cgroups (c, &cg, err);
   /* From here on this process is in the container (its /proc too). */
   if (ret == 0)
     ret = ns_join (c->pid, err);
   if (ret == 0)
     ret = resolve_user (o->user, &sp, err);
   if (ret == 0)
-    ret = spawn_and_wait (&sp, o, code, err);
+    ret = spawn_and_wait (&sp, o, &cg, code, err);
   spec_clear (&sp);
   return ret;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cgroup.h"
 #include "container.h"
 #include "image.h"
 #include "json.h"
@@ -97,7 +98,7 @@ gen_state (yajl_gen g, const struct container *c)
   yajl_gen_map_open (g);
   jg_kstr (g, "Status", container_state_name (st));
   jg_kbool (g, "Running", st == CONTAINER_RUNNING);
-  jg_kbool (g, "Paused", false);
+  jg_kbool (g, "Paused", st == CONTAINER_RUNNING && cgroup_frozen (c->dir));
   jg_kbool (g, "Restarting", false);
   jg_kbool (g, "OOMKilled", exited && c->exit.oom);
   jg_kbool (g, "Dead", false);

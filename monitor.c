@@ -1,5 +1,5 @@
 /* The monitor's main: see monitor.h.  Only libc, exitrec.c, logfmt.c,
-   pty.c, util.c and error.c are linked in: it stays resident for every
+   pty.c, util.c, error.c and cgrouprec.c are linked in: it stays resident for every
    detached container, so it must stay small. */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgrouprec.h"
 #include "evlog.h"
 #include "exitrec.h"
 #include "logfmt.h"
@@ -303,6 +304,23 @@ restart_if_asked (const struct monitor *m, char **argv, int code, long ran_ms)
     execl (argv[11], "crunlocal", "start", "--restarted", argv[12], (char *) NULL);
 }
 
+/* The container's cgroups (cgrouprec.h): was it OOM-killed?  Then
+   whatever is left of it is killed and they are removed. */
+static bool
+finish_cgroup (int dirfd)
+{
+  cleanup_cgroup_dirs struct cgroup_dirs d = { 0 };
+  struct cl_error err;
+  bool oom;
+
+  if (cgrouprec_read (dirfd, &d, &err) != 0)
+    return false;
+  oom = cgroup_dirs_oom_killed (&d);
+  if (cgroup_dirs_remove (&d, &err) == 0)
+    cgrouprec_remove (dirfd, &err);
+  return oom;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -327,6 +345,7 @@ main (int argc, char **argv)
   log_writer_flush (&m.log, &err);
   log_writer_close (&m.log);
   exitrec_from_status (m.status, &rec);
+  rec.oom = finish_cgroup (m.dirfd);
   if (m.exited && m.lockfd >= 0 && exitrec_write (m.dirfd, m.lockfd, &rec, &err) == 0)
     evlog_append (m.dirfd, EVLOG_FROM_CONTAINER, "container", "died", argv[12], NULL, NULL);
   tell_clients (&m, m.exited ? rec.code : -1);

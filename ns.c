@@ -633,8 +633,7 @@ maps_id (const struct spec_idmap *m, size_t n, unsigned long id)
 
 static void __attribute__ ((noreturn))
 child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
-            const struct ns_stdio *stdio, const struct bpf_prog *filter, bool wait_go, int netfd,
-            int sync)
+            const struct ns_stdio *stdio, const struct bpf_prog *filter, int netfd, int sync)
 {
   struct cl_error err = { 0 };
   char go;
@@ -647,15 +646,20 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
     child_fail (sync, 125, (cl_fail (&err, errno, "join the network namespace %s", s->net_path), &err));
   if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0)
     child_fail (sync, 125, &err);
+  /* "go": the caller has placed us (id maps, then its hooks). */
+  if (read (sync, &go, 1) != 1)
+    child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller's go"), &err));
   /* Root inside, where the maps have one; else (a single id mapped to
      the image's user) we stay that id, with every capability the new
      namespace gave us until set_identity. */
-  if ((in_userns || wait_go) && read (sync, &go, 1) != 1)
-    child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller"), &err));
   if (in_userns
       && ((maps_id (s->gid_maps, s->n_gid_maps, 0) && setresgid (0, 0, 0) < 0)
           || (maps_id (s->uid_maps, s->n_uid_maps, 0) && setresuid (0, 0, 0) < 0)))
     child_fail (sync, 125, (cl_fail (&err, errno, "enter the user namespace"), &err));
+  /* Only after "go": the new cgroup namespace is rooted at the cgroup the
+     hook moved us into, so /proc/self/cgroup reads "/" inside. */
+  if ((s->namespaces & NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+    child_fail (sync, 125, (cl_fail (&err, errno, "create the cgroup namespace"), &err));
   if (make_undumpable (&err) < 0 || ((s->namespaces & NS_NET) && loopback_up (&err) < 0)
       || setup_filesystem (s, ov, &err) < 0 || null_stdio_inside (stdio, &err) < 0
       || (sethostname (s->hostname, strlen (s->hostname)) < 0
@@ -680,13 +684,22 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   child_exec (s, filter, sync);
 }
 
+/* No CLONE_NEWCGROUP: the child unshares it after "go" (child_main). */
 static unsigned long
 clone_flags (unsigned ns)
 {
   return (ns & NS_PID ? CLONE_NEWPID : 0) | (ns & NS_MOUNT ? CLONE_NEWNS : 0)
          | (ns & NS_UTS ? CLONE_NEWUTS : 0) | (ns & NS_IPC ? CLONE_NEWIPC : 0)
-         | (ns & NS_CGROUP ? CLONE_NEWCGROUP : 0) | (ns & NS_NET ? CLONE_NEWNET : 0)
-         | (ns & NS_USER ? CLONE_NEWUSER : 0);
+         | (ns & NS_NET ? CLONE_NEWNET : 0) | (ns & NS_USER ? CLONE_NEWUSER : 0);
+}
+
+static int
+run_hooks (const struct ns_hook *h, pid_t pid, struct cl_error *err)
+{
+  for (; h; h = h->next)
+    if (h->fn && h->fn (pid, h->arg, err) < 0)
+      return -1;
+  return 0;
 }
 
 static int
@@ -812,12 +825,12 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
   if (pid == 0)
     {
       close (sv[0]);
-      child_main (s, ov, blocked, stdio, s->seccomp ? &filter : NULL, hook != NULL, netfd, sv[1]);
+      child_main (s, ov, blocked, stdio, s->seccomp ? &filter : NULL, netfd, sv[1]);
     }
   close (sv[1]);
   if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0)
-      || (hook && hook->fn (pid, hook->arg, err) < 0)
-      || (((s->namespaces & NS_USER) || hook) && write (sv[0], "g", 1) != 1))
+      || run_hooks (hook, pid, err) < 0
+      || (write (sv[0], "g", 1) != 1 && cl_fail (err, errno, "tell the container to go") < 0))
     {
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
@@ -897,7 +910,11 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
 {
   struct cl_error err = { 0 };
   bool single_id = s->n_gid_maps == 1 && s->gid_maps[0].size == 1;
+  char go;
 
+  /* "go": the caller's hook has placed us (ns_spawn). */
+  if (read (sync, &go, 1) != 1)
+    child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller's go"), &err));
   if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0
       || make_undumpable (&err) < 0 || null_stdio_inside (stdio, &err) < 0 || enter_cwd (s->cwd, &err) < 0
       || set_rlimits (s, &err) < 0 || (s->terminal && send_console (s, false, sync, &err) < 0))
@@ -916,7 +933,7 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
 
 int
 ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio,
-          struct ns_proc *proc, struct cl_error *err)
+          const struct ns_hook *hook, struct ns_proc *proc, struct cl_error *err)
 {
   /* The filter is compiled here, where an error is simply returned. */
   cleanup_bpf_prog struct bpf_prog filter = { 0 };
@@ -940,6 +957,14 @@ ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *
       spawned_main (s, blocked, stdio, s->seccomp ? &filter : NULL, sv[1]);
     }
   close (sv[1]);
+  if (run_hooks (hook, pid, err) < 0
+      || (write (sv[0], "g", 1) != 1 && cl_fail (err, errno, "tell the process to go") < 0))
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      close (sv[0]);
+      return -1;
+    }
   ret = await_child (pid, sv[0], &proc->console, err);
   close (sv[0]);
   if (ret == 0)

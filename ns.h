@@ -45,12 +45,15 @@ struct ns_stdio
 
 /* What the caller runs between clone and "go": the child exists (its
    namespaces made, its id maps written) but waits, so what the caller
-   puts into those namespaces — a network interface — is there before
-   the command runs.  A failure kills the child.  NULL: nothing. */
+   does to it — moves it into cgroups, puts a network interface into its
+   namespace — is done before anything of the container is set up.  The
+   hooks run in a chain (`next`); a failure kills the child and fails
+   ns_start.  NULL: nothing. */
 struct ns_hook
 {
   int (*fn) (pid_t pid, void *arg, struct cl_error *err);
   void *arg;
+  const struct ns_hook *next;
 };
 
 /* Start spec->args.  Returns once the command has been exec'd (0, *proc
@@ -70,9 +73,9 @@ int ns_join (pid_t pid, struct cl_error *err);
 /* After ns_join: start spec->args as a child with the spec's cwd, env,
    identity, capabilities and rlimits.  Returns once exec'd, like
    ns_start.  spec->gid_maps tell whether setgroups is allowed (a single
-   mapped id: not). */
+   mapped id: not).  `hook` (or NULL) as ns_start's. */
 int ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio,
-              struct ns_proc *proc, struct cl_error *err);
+              const struct ns_hook *hook, struct ns_proc *proc, struct cl_error *err);
 
 /* Does `pid` catch `sig`?  (/proc/PID/status SigCgt.)  A namespace's init
    that does not catch a signal never sees it. */

@@ -95,6 +95,7 @@ parse_process (yajl_val p, struct spec *s, struct cl_error *err)
 {
   yajl_val caps = json_get_obj (p, "capabilities");
   const char *cwd = json_get_str (p, "cwd");
+  long long adj = 0;
 
   if (!p)
     return cl_fail (err, EINVAL, "config.json has no process");
@@ -108,6 +109,10 @@ parse_process (yajl_val p, struct spec *s, struct cl_error *err)
   s->terminal = json_get_bool (p, "terminal");
   parse_console_size (json_get_obj (p, "consoleSize"), s);
   s->no_new_privs = json_get_bool (p, "noNewPrivileges");
+  s->has_oom_score_adj = json_get_int (p, "oomScoreAdj", &adj);
+  if (s->has_oom_score_adj && (adj < -1000 || adj > 1000))
+    return cl_fail (err, EINVAL, "process.oomScoreAdj %lld is outside -1000..1000", adj);
+  s->oom_score_adj = (int) adj;
   /* One set serves bounding, effective and permitted (see ns.c). */
   s->caps = json_get_strv (caps, "bounding");
   if (!s->caps)
@@ -393,6 +398,50 @@ spec_seccomp_parse (const char *text, bool profile, struct spec_seccomp *sc, str
   return parse_seccomp (doc, profile, sc, err);
 }
 
+/* Every key of `obj` is one of `known` (NULL-terminated), or has a null
+   value: a limit crunlocal cannot apply is refused, never dropped. */
+static int
+only_known_keys (yajl_val obj, const char *where, const char *const *known, struct cl_error *err)
+{
+  for (size_t i = 0; obj && YAJL_IS_OBJECT (obj) && i < obj->u.object.len; i++)
+    {
+      const char *k = obj->u.object.keys[i];
+      size_t j = 0;
+      while (known[j] && strcmp (known[j], k) != 0)
+        j++;
+      if (!known[j] && !YAJL_IS_NULL (obj->u.object.values[i]))
+        return cl_fail (err, ENOTSUP, "%s.%s is not supported: refusing to run without it", where, k);
+    }
+  return 0;
+}
+
+static int
+parse_resources (yajl_val r, struct spec_resources *res, struct cl_error *err)
+{
+  static const char *const top[] = { "memory", "cpu", "pids", "devices", NULL };
+  static const char *const mem[] = { "limit", "swap", "reservation", NULL };
+  static const char *const cpu[] = { "shares", "quota", "period", "cpus", "mems", NULL };
+  static const char *const pids[] = { "limit", NULL };
+  yajl_val m = json_get_obj (r, "memory"), c = json_get_obj (r, "cpu"), p = json_get_obj (r, "pids");
+  const char *cpus = json_get_str (c, "cpus"), *mems = json_get_str (c, "mems");
+
+  if (only_known_keys (r, "linux.resources", top, err) < 0
+      || only_known_keys (m, "linux.resources.memory", mem, err) < 0
+      || only_known_keys (c, "linux.resources.cpu", cpu, err) < 0
+      || only_known_keys (p, "linux.resources.pids", pids, err) < 0)
+    return -1;
+  json_get_int (m, "limit", &res->memory_limit);
+  json_get_int (m, "swap", &res->memory_swap);
+  json_get_int (m, "reservation", &res->memory_reservation);
+  get_ulong (c, "shares", &res->cpu_shares);
+  get_ulong (c, "period", &res->cpu_period);
+  json_get_int (c, "quota", &res->cpu_quota);
+  json_get_int (p, "limit", &res->pids_limit);
+  res->cpuset_cpus = cpus && *cpus ? xstrdup (cpus) : NULL;
+  res->cpuset_mems = mems && *mems ? xstrdup (mems) : NULL;
+  return 0;
+}
+
 static int
 parse_linux (yajl_val l, struct spec *s, struct cl_error *err)
 {
@@ -406,7 +455,8 @@ parse_linux (yajl_val l, struct spec *s, struct cl_error *err)
     }
   if (parse_namespaces (json_get_arr (l, "namespaces"), s, err) < 0
       || parse_maps (json_get_arr (l, "uidMappings"), &s->uid_maps, &s->n_uid_maps, err) < 0
-      || parse_maps (json_get_arr (l, "gidMappings"), &s->gid_maps, &s->n_gid_maps, err) < 0)
+      || parse_maps (json_get_arr (l, "gidMappings"), &s->gid_maps, &s->n_gid_maps, err) < 0
+      || parse_resources (json_get_obj (l, "resources"), &s->resources, err) < 0)
     return -1;
   if ((s->namespaces & NS_USER) && (!s->n_uid_maps || !s->n_gid_maps))
     return cl_fail (err, EINVAL, "a user namespace needs uidMappings and gidMappings");
@@ -528,6 +578,8 @@ spec_clear (struct spec *s)
   free (s->seccomp);
   free (s->seccomp_profile);
   free (s->net_path);
+  free (s->resources.cpuset_cpus);
+  free (s->resources.cpuset_mems);
   memset (s, 0, sizeof *s);
 }
 
@@ -593,6 +645,8 @@ gen_process (yajl_gen g, const struct spec *s)
     }
   yajl_gen_array_close (g);
   jg_kbool (g, "noNewPrivileges", s->no_new_privs);
+  if (s->has_oom_score_adj)
+    jg_kint (g, "oomScoreAdj", s->oom_score_adj);
   yajl_gen_map_close (g);
 }
 
@@ -664,6 +718,50 @@ gen_seccomp (yajl_gen g, const struct spec_seccomp *sc)
   yajl_gen_map_close (g);
 }
 
+/* Only what is set: an absent key means "not set". */
+static void
+gen_resources (yajl_gen g, const struct spec_resources *r)
+{
+  jg_str (g, "resources");
+  yajl_gen_map_open (g);
+  if (r->memory_limit || r->memory_swap || r->memory_reservation)
+    {
+      jg_str (g, "memory");
+      yajl_gen_map_open (g);
+      if (r->memory_limit)
+        jg_kint (g, "limit", r->memory_limit);
+      if (r->memory_swap)
+        jg_kint (g, "swap", r->memory_swap);
+      if (r->memory_reservation)
+        jg_kint (g, "reservation", r->memory_reservation);
+      yajl_gen_map_close (g);
+    }
+  if (r->cpu_shares || r->cpu_period || r->cpu_quota || r->cpuset_cpus || r->cpuset_mems)
+    {
+      jg_str (g, "cpu");
+      yajl_gen_map_open (g);
+      if (r->cpu_shares)
+        jg_kint (g, "shares", (long long) r->cpu_shares);
+      if (r->cpu_quota)
+        jg_kint (g, "quota", r->cpu_quota);
+      if (r->cpu_period)
+        jg_kint (g, "period", (long long) r->cpu_period);
+      if (r->cpuset_cpus)
+        jg_kstr (g, "cpus", r->cpuset_cpus);
+      if (r->cpuset_mems)
+        jg_kstr (g, "mems", r->cpuset_mems);
+      yajl_gen_map_close (g);
+    }
+  if (r->pids_limit)
+    {
+      jg_str (g, "pids");
+      yajl_gen_map_open (g);
+      jg_kint (g, "limit", r->pids_limit);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_map_close (g);
+}
+
 static void
 gen_linux (yajl_gen g, const struct spec *s)
 {
@@ -694,6 +792,7 @@ gen_linux (yajl_gen g, const struct spec *s)
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
+  gen_resources (g, &s->resources);
   if (s->namespaces & NS_USER)
     {
       gen_maps (g, "uidMappings", s->uid_maps, s->n_uid_maps);

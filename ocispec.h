@@ -30,6 +30,18 @@ struct spec_rlimit
   unsigned long long soft, hard;
 };
 
+/* linux.resources, as far as cgroup.c applies them.  0 is "not set"
+   in every field; -1 is "unlimited" where the runtime spec allows it
+   (memory, swap, quota, pids). */
+struct spec_resources
+{
+  long long memory_limit, memory_swap, memory_reservation; /* bytes */
+  unsigned long long cpu_shares, cpu_period;               /* period in µs */
+  long long cpu_quota;                                     /* µs per period */
+  char *cpuset_cpus, *cpuset_mems;                         /* "0-1,3", NULL: not set */
+  long long pids_limit;
+};
+
 enum spec_ns
 {
   NS_PID = 1 << 0,
@@ -134,6 +146,9 @@ struct spec
   size_t n_uid_maps, n_gid_maps;
   struct spec_seccomp *seccomp; /* NULL: no filter */
   char *seccomp_profile;        /* its source for inspect: "default", "unconfined" or a path */
+  struct spec_resources resources; /* linux.resources */
+  bool has_oom_score_adj;          /* process.oomScoreAdj */
+  int oom_score_adj;
 };
 
 #define SPEC_ANNOTATION_INIT "io.crunlocal.init"
@@ -156,10 +171,11 @@ char *spec_to_json (const struct spec *s, size_t *len);
 
 /* Parse a runtime-spec 1.x config.json into the spec ns.c executes.
    Confinement crunlocal cannot honour yet (hooks, joining a namespace
-   other than the network's by path) is refused with a clear error rather than dropped,
-   so a bundle never runs less confined than it asked; linux.resources
-   and linux.devices are not applied (cgroups come in their own issue; the
-   standard devices are always there). */
+   other than the network's by path, a linux.resources limit cgroup.c
+   does not know) is refused with a clear error rather than dropped, so a
+   bundle never runs less confined than it asked.  linux.resources.devices
+   and linux.devices are not applied (the standard devices are always
+   there, on nodev mounts). */
 int spec_from_json (const char *json, struct spec *out, struct cl_error *err);
 
 /* Read DIR/config.json; a relative root.path is made absolute. */

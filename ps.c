@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "container.h"
 #include "net.h"
@@ -71,7 +72,7 @@ status_text (const struct container *c, char *buf, size_t len)
     case CONTAINER_RUNNING:
       human_ago (now - c->started, ago, sizeof ago);
       ago[strlen (ago) - strlen (" ago")] = '\0';
-      snprintf (buf, len, "Up %s", ago);
+      snprintf (buf, len, "Up %s%s", ago, cgroup_frozen (c->dir) ? " (Paused)" : "");
       return;
     case CONTAINER_EXITED:
       human_ago (now - c->exit.finished_sec, ago, sizeof ago);
@@ -400,8 +401,12 @@ cmd_ps (int argc, char **argv)
 static int
 kill_and_wait (const struct container *c, struct cl_error *err)
 {
+  struct cl_error ignored;
+
   if (kill (c->pid, SIGKILL) < 0 && errno == EPERM && container_monitored (c))
     kill (c->monitor_pid, SIGKILL);
+  if (cgroup_frozen (c->dir))
+    cgroup_freeze (c->dir, false, &ignored); /* frozen tasks die only thawed */
   for (int i = 0; i < 1000; i++)
     {
       if (!container_running (c))

@@ -211,6 +211,8 @@ static const char main_usage[] =
   "  port        List a container's published ports\n"
   "  stop        Stop running containers (StopSignal, then SIGKILL)\n"
   "  kill        Send a signal to running containers\n"
+  "  pause       Freeze running containers (unpause thaws them)\n"
+  "  stats       Show CPU, memory and PIDs of running containers\n"
   "  wait        Wait for containers to exit; print their exit codes\n"
   "  start       Start exited containers again\n"
   "  restart     Stop and start containers again\n"
@@ -287,6 +289,9 @@ static const struct
   { "port", cmd_port, false },
   { "stop", cmd_stop, false },
   { "kill", cmd_kill, false },
+  { "pause", cmd_pause, false },
+  { "unpause", cmd_unpause, false },
+  { "stats", cmd_stats, false },
   { "wait", cmd_wait, false },
   { "start", cmd_start, true },
   { "inspect", cmd_inspect, false },

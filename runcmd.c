@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ocispec.h"
+#include "cgroup.h"
 #include "cli.h"
 #include "container.h"
 #include "detach.h"
@@ -81,6 +82,16 @@ static const char run_options[] =
   "      --security-opt OPT       seccomp=unconfined | seccomp=PROFILE.json (docker's format),\n"
   "                               no-new-privileges[=false], mask=PATH[:PATH...],\n"
   "                               unmask=PATH[:PATH...] | unmask=ALL\n"
+  "  -m, --memory SIZE            memory limit (e.g. 64m); past it the OOM killer strikes (exit 137)\n"
+  "      --memory-swap SIZE       memory + swap limit (default 2x --memory; -1: unlimited swap)\n"
+  "      --memory-reservation SIZE  the soft memory limit\n"
+  "      --cpus N                 CPUs' worth of time (e.g. 0.5): --cpu-quota N*100000\n"
+  "      --cpu-shares N           relative CPU weight (default 1024; cgroup v2: weight by runc's formula)\n"
+  "      --cpu-quota US, --cpu-period US  CFS quota and period in microseconds\n"
+  "      --cpuset-cpus LIST       the CPUs it may use (0-1,3); rootless: as CPU affinity\n"
+  "      --cpuset-mems LIST       the memory nodes it may use\n"
+  "      --pids-limit N           at most N processes (default 2048; -1: no limit)\n"
+  "      --oom-score-adj N        the container's oom_score_adj (-1000..1000)\n"
   "      --tls-verify=false       allow plain HTTP and unverified TLS when pulling\n";
 
 static const char run_usage[] =
@@ -144,6 +155,11 @@ struct run_opts
   struct etc_opts etc; /* --dns, --add-host, ... */
   char **labels;       /* --label, --label-file: "K=V" */
   char *seccomp_text;  /* --security-opt seccomp=FILE: its content */
+  /* --memory, --cpus, --pids-limit, ...: linux.resources of the spec */
+  struct spec_resources res;
+  double cpus;
+  bool has_oom_score_adj;
+  int oom_score_adj;
 };
 
 static void
@@ -158,6 +174,8 @@ run_opts_clear (struct run_opts *o)
   free (o->seccomp_text);
   strv_free (o->spec.mask);
   strv_free (o->spec.unmask);
+  free (o->res.cpuset_cpus);
+  free (o->res.cpuset_mems);
   strv_free (o->spec.env);
   strv_free (o->spec.env_files);
   strv_free (o->spec.tmpfs);
@@ -203,6 +221,8 @@ enum
   OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_ADD_HOST, OPT_NO_HOSTS, OPT_PRIVILEGED, OPT_DEVICE,
   OPT_SHM_SIZE, OPT_LABEL, OPT_LABEL_FILE,
   OPT_SECURITY_OPT,
+  OPT_MEMORY_SWAP, OPT_MEMORY_RESERVATION, OPT_CPUS, OPT_CPU_SHARES, OPT_CPU_QUOTA, OPT_CPU_PERIOD,
+  OPT_CPUSET_CPUS, OPT_CPUSET_MEMS, OPT_PIDS_LIMIT, OPT_OOM_SCORE_ADJ,
 };
 
 static long
@@ -389,8 +409,122 @@ parse_security_opt (struct run_opts *o, const char *arg, struct cl_error *err)
 }
 
 static int
+parse_number (const char *flag, const char *arg, long long min, long long max, long long *out,
+              struct cl_error *err)
+{
+  char *end;
+
+  errno = 0;
+  *out = strtoll (arg, &end, 10);
+  if (!*arg || *end || errno || *out < min || *out > max)
+    return cl_fail (err, 0, "invalid %s \"%s\": want a number from %lld to %lld", flag, arg, min, max);
+  return 0;
+}
+
+/* SIZE as docker takes it (64m, 1g, 512k, bytes); -1 when `unlimited_ok`. */
+static int
+parse_limit_size (const char *flag, const char *arg, bool unlimited_ok, long long *out,
+                  struct cl_error *err)
+{
+  if (unlimited_ok && strcmp (arg, "-1") == 0)
+    return *out = -1, 0;
+  if (parse_size (arg, out) < 0 || *out <= 0)
+    return cl_fail (err, 0, "invalid %s \"%s\": want a size like 64m%s", flag, arg,
+                    unlimited_ok ? " (or -1)" : "");
+  return 0;
+}
+
+/* The resource flags, docker's syntax; 1 when `c` is none of them. */
+static int
+parse_resource (struct run_opts *o, int c, struct cl_error *err)
+{
+  struct spec_resources *r = &o->res;
+  long long v;
+
+  switch (c)
+    {
+    case 'm': return parse_limit_size ("--memory", optarg, false, &r->memory_limit, err);
+    case OPT_MEMORY_SWAP: return parse_limit_size ("--memory-swap", optarg, true, &r->memory_swap, err);
+    case OPT_MEMORY_RESERVATION:
+      return parse_limit_size ("--memory-reservation", optarg, false, &r->memory_reservation, err);
+    case OPT_CPUS:
+      {
+        char *end;
+        o->cpus = strtod (optarg, &end);
+        if (!*optarg || *end || !(o->cpus > 0 && o->cpus <= 1024))
+          return cl_fail (err, 0, "invalid --cpus \"%s\": want a number of CPUs like 0.5", optarg);
+        return 0;
+      }
+    case OPT_CPU_SHARES:
+      if (parse_number ("--cpu-shares", optarg, 2, 262144, &v, err) < 0)
+        return -1;
+      r->cpu_shares = (unsigned long long) v;
+      return 0;
+    case OPT_CPU_QUOTA: return parse_number ("--cpu-quota", optarg, -1, 1LL << 40, &r->cpu_quota, err);
+    case OPT_CPU_PERIOD:
+      if (parse_number ("--cpu-period", optarg, 1000, 1000000, &v, err) < 0)
+        return -1;
+      r->cpu_period = (unsigned long long) v;
+      return 0;
+    case OPT_CPUSET_CPUS: free (r->cpuset_cpus); r->cpuset_cpus = xstrdup (optarg); return 0;
+    case OPT_CPUSET_MEMS: free (r->cpuset_mems); r->cpuset_mems = xstrdup (optarg); return 0;
+    case OPT_PIDS_LIMIT:
+      if (parse_number ("--pids-limit", optarg, -1, 1LL << 22, &r->pids_limit, err) < 0)
+        return -1;
+      /* 0 and -1 both mean no limit, as in podman. */
+      r->pids_limit = r->pids_limit == 0 ? -1 : r->pids_limit;
+      return 0;
+    case OPT_OOM_SCORE_ADJ:
+      if (parse_number ("--oom-score-adj", optarg, -1000, 1000, &v, err) < 0)
+        return -1;
+      o->has_oom_score_adj = true, o->oom_score_adj = (int) v;
+      return 0;
+    }
+  return 1;
+}
+
+/* Docker's rules between the flags: --memory-swap needs --memory and is
+   at least it (default twice it); --cpus is quota/period of its own. */
+static int
+check_resources (struct run_opts *o, struct cl_error *err)
+{
+  struct spec_resources *r = &o->res;
+
+  if (r->memory_swap && !r->memory_limit)
+    return cl_fail (err, 0, "--memory-swap needs --memory: it is memory and swap together");
+  if (r->memory_swap > 0 && r->memory_swap < r->memory_limit)
+    return cl_fail (err, 0, "--memory-swap must be at least --memory (it is memory and swap together)");
+  if (r->memory_limit && !r->memory_swap)
+    r->memory_swap = 2 * r->memory_limit;
+  if (r->memory_reservation && r->memory_limit && r->memory_reservation > r->memory_limit)
+    return cl_fail (err, 0, "--memory-reservation must be at most --memory");
+  if (o->cpus > 0 && (r->cpu_quota || r->cpu_period))
+    return cl_fail (err, 0, "--cpus conflicts with --cpu-quota and --cpu-period");
+  if (o->cpus > 0)
+    r->cpu_period = 100000, r->cpu_quota = (long long) (o->cpus * 100000 + 0.5);
+  return 0;
+}
+
+/* The spec carries what the flags asked (cgroup.c applies it). */
+static void
+spec_take_resources (struct run_opts *o, struct spec *sp)
+{
+  free (sp->resources.cpuset_cpus);
+  free (sp->resources.cpuset_mems);
+  sp->resources = o->res;
+  sp->resources.cpuset_cpus = o->res.cpuset_cpus ? xstrdup (o->res.cpuset_cpus) : NULL;
+  sp->resources.cpuset_mems = o->res.cpuset_mems ? xstrdup (o->res.cpuset_mems) : NULL;
+  sp->has_oom_score_adj = o->has_oom_score_adj;
+  sp->oom_score_adj = o->oom_score_adj;
+}
+
+static int
 parse_one (struct run_opts *o, int c, struct cl_error *err)
 {
+  int r = parse_resource (o, c, err);
+
+  if (r <= 0)
+    return r;
   switch (c)
     {
     case 'e': strv_append (&o->spec.env, optarg); return 0;
@@ -513,6 +647,12 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     { "shm-size", required_argument, NULL, OPT_SHM_SIZE }, { "label", required_argument, NULL, OPT_LABEL },
     { "label-file", required_argument, NULL, OPT_LABEL_FILE },
     { "security-opt", required_argument, NULL, OPT_SECURITY_OPT },
+    { "memory", required_argument, NULL, 'm' }, { "memory-swap", required_argument, NULL, OPT_MEMORY_SWAP },
+    { "memory-reservation", required_argument, NULL, OPT_MEMORY_RESERVATION },
+    { "cpus", required_argument, NULL, OPT_CPUS }, { "cpu-shares", required_argument, NULL, OPT_CPU_SHARES },
+    { "cpu-quota", required_argument, NULL, OPT_CPU_QUOTA }, { "cpu-period", required_argument, NULL, OPT_CPU_PERIOD },
+    { "cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS }, { "cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS },
+    { "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT }, { "oom-score-adj", required_argument, NULL, OPT_OOM_SCORE_ADJ },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = o->is_spec ? "spec" : "run";
@@ -520,7 +660,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
 
   o->pull = "missing";
   o->tls_verify = true;
-  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:h:ito:" : "+e:v:w:u:h:itdp:", longopts)) != -1)
+  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:h:itm:o:" : "+e:v:w:u:h:itdp:m:", longopts)) != -1)
     {
       if (c == -2)
         return -2;
@@ -529,6 +669,8 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
       if (parse_one (o, c, err) < 0)
         return -1;
     }
+  if (check_resources (o, err) < 0)
+    return -1;
   if (o->restart && o->rm)
     return cli_usage_error (cmd, "--restart and --rm conflict: a container that restarts is kept"), -2;
   if (o->restart && !o->detach && !o->is_spec)
@@ -616,15 +758,38 @@ identity_for (struct run_opts *o)
   o->spec.n_uid_maps = o->spec.n_gid_maps = 1;
 }
 
+/* The container goes into its cgroup between clone and "go" (cgroup.h);
+   what could not be applied is one warning line. */
 static int
 start_blocked (const struct spec *sp, const struct ns_overlay *ov, const struct ns_stdio *stdio,
-               const struct ns_hook *hook, sigset_t *set, struct ns_proc *proc,
-               struct cl_error *err)
+               struct cgroup_join *cg, const struct ns_hook *next, sigset_t *set,
+               struct ns_proc *proc, struct cl_error *err)
 {
+  struct ns_hook hook = { cgroup_join_hook, cg, next };
+
   cli_block_forwarded (set);
   if (cl_check_interrupt (err) < 0)
     return -1;
-  return ns_start (sp, ov, set, stdio, hook, proc, err);
+  if (ns_start (sp, ov, set, stdio, &hook, proc, err) < 0)
+    return -1;
+  if (cg->warning)
+    fprintf (stderr, "crunlocal: warning: %s\n", cg->warning);
+  return 0;
+}
+
+/* After the container's end: was it OOM-killed?  Then nothing of it is
+   left in its cgroups, and they go. */
+static bool
+finish_cgroup (struct cgroup_join *cg)
+{
+  struct cl_error ignored;
+  bool oom = cgroup_dirs_oom_killed (&cg->dirs);
+
+  /* What cannot be removed yet stays recorded, for rm. */
+  if (cgroup_dirs_remove (&cg->dirs, &ignored) == 0 && cg->recfd >= 0)
+    cgrouprec_remove (cg->recfd, &ignored);
+  cgroup_join_clear (cg);
+  return oom;
 }
 
 /* A foreground container's output comes through pipes (or its
@@ -692,14 +857,20 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   sigset_t set;
   int r = fg_log_open (c, sp->terminal, &l, err);
   struct ns_stdio stdio;
+  cleanup_close int dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct cgroup_join cg = { .id = c->id, .spec = sp, .recfd = dfd };
 
   if (r < 0)
     return -1;
   memcpy (stdio.fd, l.pipes.theirs, sizeof stdio.fd);
-  r = start_blocked (sp, snapshot_overlay (snap), &stdio, hook, &set, &proc, err);
+  r = start_blocked (sp, snapshot_overlay (snap), &stdio, &cg, hook, &set, &proc, err);
   cli_pipes_started (&l.pipes);
   if (r < 0)
-    return fg_log_close (&l), -1;
+    {
+      finish_cgroup (&cg);
+      fg_log_close (&l);
+      return -1;
+    }
   c->pid = proc.pid;
   c->pid_start = container_pid_start (proc.pid);
   c->monitor_pid = getpid ();
@@ -718,6 +889,7 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
     close (proc.console);
   fg_log_close (&l);
   *code = rec.code;
+  rec.oom = finish_cgroup (&cg);
   record_exit (c, &rec);
   return 0;
 }
@@ -732,13 +904,18 @@ run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
      with -i (else its own /dev/null). */
   struct ns_stdio stdio = { { o->interactive ? -1 : NS_STDIO_NULL, -1, -1 } };
   sigset_t set;
+  char id[32] = "bundle-";
+  /* A bundle gets every limit it asks for, or does not run. */
+  struct cgroup_join cg = { .id = id, .spec = &sp, .strict = true, .recfd = -1 };
   int ret = bundle_load (o->bundle, &sp, err);
 
   if (ret == 0 && geteuid () != 0 && !(sp.namespaces & NS_USER))
     ret = cl_fail (err, EPERM, "bundle %s: an unprivileged user needs a user namespace "
                    "(linux.namespaces \"user\" with uidMappings and gidMappings)", o->bundle);
   if (ret == 0)
-    ret = start_blocked (&sp, NULL, sp.terminal ? NULL : &stdio, NULL, &set, &proc, err);
+    ret = random_hex (id + strlen (id), 16, err);
+  if (ret == 0)
+    ret = start_blocked (&sp, NULL, sp.terminal ? NULL : &stdio, &cg, NULL, &set, &proc, err);
   if (ret == 0)
     {
       struct exit_record rec;
@@ -749,6 +926,7 @@ run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
         close (proc.console);
       *code = rec.code;
     }
+  finish_cgroup (&cg);
   spec_clear (&sp);
   return ret;
 }
@@ -859,7 +1037,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   char hostname[13];
   struct net_attach net = { .mode = o->network, .store = s, .rootless = o->spec.rootless,
                             .ports = o->pub, .n_ports = o->n_pub };
-  struct ns_hook net_hook = { net_attach_hook, &net };
+  struct ns_hook net_hook = { net_attach_hook, &net, NULL };
   cleanup_free char *joined = NULL;
   const struct ns_hook *hook = o->network == NET_PRIVATE ? &net_hook : NULL;
   int ret;
@@ -901,6 +1079,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
     ret = mounts_chown (&o->mounts, &sp, err);
   if (ret == 0)
     {
+      spec_take_resources (o, &sp);
       c.command = xcalloc (1, sizeof (char *));
       for (size_t i = 0; sp.args[i]; i++)
         strv_append (&c.command, sp.args[i]);
@@ -1015,7 +1194,10 @@ fill_bundle (struct store *s, struct run_opts *o, const struct image_record *img
     }
   ret = spec_from_image (&cfg, &o->spec, snapshot_read_file, &rd, &sp, err);
   if (ret == 0)
-    ret = bundle_write_config (o->output, &sp, err);
+    {
+      spec_take_resources (o, &sp);
+      ret = bundle_write_config (o->output, &sp, err);
+    }
   spec_clear (&sp);
   return ret;
 }

@@ -74,6 +74,22 @@ seccomp_equal (const struct spec_seccomp *a, const struct spec_seccomp *b)
   return true;
 }
 
+static bool
+opt_str_equal (const char *a, const char *b)
+{
+  return (!a && !b) || (a && b && strcmp (a, b) == 0);
+}
+
+static bool
+resources_equal (const struct spec_resources *a, const struct spec_resources *b)
+{
+  return a->memory_limit == b->memory_limit && a->memory_swap == b->memory_swap
+         && a->memory_reservation == b->memory_reservation && a->cpu_shares == b->cpu_shares
+         && a->cpu_period == b->cpu_period && a->cpu_quota == b->cpu_quota
+         && opt_str_equal (a->cpuset_cpus, b->cpuset_cpus)
+         && opt_str_equal (a->cpuset_mems, b->cpuset_mems) && a->pids_limit == b->pids_limit;
+}
+
 /* Every field of the spec, compared one by one. */
 static void
 check_equal (const struct spec *a, const struct spec *b)
@@ -94,6 +110,8 @@ check_equal (const struct spec *a, const struct spec *b)
   CHECK (a->no_new_privs == b->no_new_privs && a->init == b->init && a->namespaces == b->namespaces);
   CHECK ((!a->net_path && !b->net_path) || (a->net_path && b->net_path && strcmp (a->net_path, b->net_path) == 0));
   CHECK (maps_equal (a->uid_maps, a->n_uid_maps, b->uid_maps, b->n_uid_maps));
+  CHECK (resources_equal (&a->resources, &b->resources));
+  CHECK (a->has_oom_score_adj == b->has_oom_score_adj && a->oom_score_adj == b->oom_score_adj);
   CHECK (maps_equal (a->gid_maps, a->n_gid_maps, b->gid_maps, b->n_gid_maps));
   CHECK (seccomp_equal (a->seccomp, b->seccomp));
   CHECK ((!a->seccomp_profile && !b->seccomp_profile) || strcmp (a->seccomp_profile, b->seccomp_profile) == 0);
@@ -133,6 +151,12 @@ test_bundle_roundtrip (void)
   /* Every field away from the builder's values. */
   a.init = false, a.no_new_privs = false, a.terminal = false, a.root_readonly = false;
   a.uid = 4242, a.gid = 4343;
+  a.resources = (struct spec_resources){ .memory_limit = 64 << 20, .memory_swap = -1,
+                                         .memory_reservation = 32 << 20, .cpu_shares = 512,
+                                         .cpu_period = 50000, .cpu_quota = 25000,
+                                         .cpuset_cpus = xstrdup ("0-1"), .cpuset_mems = xstrdup ("0"),
+                                         .pids_limit = -1 };
+  a.has_oom_score_adj = true, a.oom_score_adj = -17;
   free (a.groups);
   a.groups = malloc (sizeof groups), memcpy (a.groups, groups, sizeof groups), a.n_groups = 2;
   a.namespaces = NS_PID | NS_MOUNT | NS_IPC;
@@ -193,6 +217,14 @@ test_bundle_refused (void)
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
                  "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"namespaces\": "
                  "[{\"type\": \"user\"}]}}", "needs uidMappings");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"resources\": "
+                 "{\"blockIO\": {\"weight\": 10}}}}", "linux.resources.blockIO is not supported");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"resources\": "
+                 "{\"memory\": {\"limit\": 1048576, \"kernel\": 1}}}}", "linux.resources.memory.kernel");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [\"x\"], \"cwd\": \"/\", \"oomScoreAdj\": 5000}}", "oomScoreAdj");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
                  "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"mounts\": [{\"destination\": \"x\"}]}",
                  "absolute");

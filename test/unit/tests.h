@@ -50,6 +50,8 @@ void test_netlink_veth (void);
 void test_netlink_nft_batch (void);
 void test_net_publish (void);
 void test_net_ipam (void);
+void test_cgroup_layout (void);
+void test_cgroup_weight (void);
 
 /* One entry a line: a test is added by a line here and its declaration. */
 #define UNIT_TESTS \
@@ -100,6 +102,8 @@ void test_net_ipam (void);
   { "netlink_veth", test_netlink_veth }, \
   { "netlink_nft_batch", test_netlink_nft_batch }, \
   { "net_publish", test_net_publish }, \
-  { "net_ipam", test_net_ipam },
+  { "net_ipam", test_net_ipam }, \
+  { "cgroup_layout", test_cgroup_layout }, \
+  { "cgroup_weight", test_cgroup_weight },
 
 #endif

@@ -1,0 +1,641 @@
+#include "cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define PARENT "crunlocal"
+
+static const char *ctl_names[CG_N] = { "memory", "pids", "cpu", "cpuacct", "cpuset", "freezer" };
+
+void
+cgroup_layout_clear (struct cgroup_layout *l)
+{
+  free (l->unified);
+  for (int i = 0; i < CG_N; i++)
+    free (l->v1[i]);
+  memset (l, 0, sizeof *l);
+}
+
+const char *
+cgroup_mode_name (enum cgroup_mode m)
+{
+  switch (m)
+    {
+    case CGROUP_LEGACY: return "cgroup v1";
+    case CGROUP_HYBRID: return "cgroup v1 + v2 (hybrid)";
+    case CGROUP_UNIFIED: return "cgroup v2";
+    default: return "no cgroups";
+    }
+}
+
+static bool
+has_option (const char *opts, const char *name)
+{
+  size_t n = strlen (name);
+
+  for (const char *p = opts; p && *p; p = strchr (p, ',') ? strchr (p, ',') + 1 : NULL)
+    if (strncmp (p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+      return true;
+  return false;
+}
+
+/* One mountinfo line: "ID PARENT MAJ:MIN ROOT POINT OPTS [TAGS...] - TYPE SOURCE SUPER".
+   Only a hierarchy's own root mount counts (not a bind of a subtree). */
+static void
+parse_line (char *line, struct cgroup_layout *l)
+{
+  char *f[6] = { 0 }, *save = NULL, *dash = strstr (line, " - "), *type, *super;
+  int i = 0;
+
+  if (!dash)
+    return;
+  *dash = '\0';
+  for (char *t = strtok_r (line, " ", &save); t && i < 6; t = strtok_r (NULL, " ", &save))
+    f[i++] = t;
+  save = NULL;
+  type = strtok_r (dash + 3, " ", &save);
+  strtok_r (NULL, " ", &save); /* source */
+  super = strtok_r (NULL, " \n", &save);
+  if (i < 5 || !type || strcmp (f[3], "/") != 0)
+    return;
+  if (strcmp (type, "cgroup2") == 0 && !l->unified)
+    l->unified = xstrdup (f[4]);
+  else if (strcmp (type, "cgroup") == 0)
+    for (int c = 0; c < CG_N; c++)
+      if (!l->v1[c] && has_option (super, ctl_names[c]))
+        l->v1[c] = xstrdup (f[4]);
+}
+
+void
+cgroup_layout_parse (const char *mountinfo, struct cgroup_layout *l)
+{
+  cleanup_free char *copy = xstrdup (mountinfo);
+  char *save = NULL;
+  bool v1 = false;
+
+  memset (l, 0, sizeof *l);
+  for (char *line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    parse_line (line, l);
+  for (int c = 0; c < CG_N; c++)
+    v1 = v1 || l->v1[c];
+  l->mode = v1 && l->unified ? CGROUP_HYBRID : v1 ? CGROUP_LEGACY : l->unified ? CGROUP_UNIFIED : CGROUP_NONE;
+}
+
+int
+cgroup_detect (struct cgroup_layout *l, struct cl_error *err)
+{
+  cleanup_free char *text = NULL;
+
+  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", 1 << 20, &text, NULL, err) < 0)
+    return -1;
+  cgroup_layout_parse (text, l);
+  return 0;
+}
+
+unsigned long long
+cgroup_shares_to_weight (unsigned long long shares)
+{
+  if (shares == 0)
+    return 0;
+  if (shares < 2)
+    shares = 2;
+  if (shares > 262144)
+    shares = 262144;
+  return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+void
+cgroup_join_clear (struct cgroup_join *j)
+{
+  cgroup_dirs_clear (&j->dirs);
+  free (j->warning);
+  j->warning = NULL;
+}
+
+/* One limit: which controller, which file, what value, and the flag a
+   user would have given (for the warning). */
+struct cg_write
+{
+  enum cgroup_ctl ctl;
+  const char *file;
+  char val[256];
+  const char *flag;
+};
+
+#define MAX_WRITES 12
+
+static void
+add (struct cg_write *w, size_t *n, enum cgroup_ctl ctl, const char *file, const char *flag,
+     const char *fmt, long long v)
+{
+  w[*n] = (struct cg_write){ .ctl = ctl, .file = file, .flag = flag };
+  snprintf (w[*n].val, sizeof w[*n].val, fmt, v);
+  (*n)++;
+}
+
+static void
+add_str (struct cg_write *w, size_t *n, enum cgroup_ctl ctl, const char *file, const char *flag,
+         const char *val)
+{
+  w[*n] = (struct cg_write){ .ctl = ctl, .file = file, .flag = flag };
+  snprintf (w[*n].val, sizeof w[*n].val, "%s", val);
+  (*n)++;
+}
+
+/* v1: memory before memsw (memsw ≥ memory at every step); period before
+   quota; cpuset's own files before any task moves in. */
+static size_t
+v1_writes (const struct spec_resources *r, struct cg_write *w)
+{
+  size_t n = 0;
+
+  if (r->cpuset_cpus)
+    add_str (w, &n, CG_CPUSET, "cpuset.cpus", "--cpuset-cpus", r->cpuset_cpus);
+  if (r->cpuset_mems)
+    add_str (w, &n, CG_CPUSET, "cpuset.mems", "--cpuset-mems", r->cpuset_mems);
+  if (r->memory_limit)
+    add (w, &n, CG_MEMORY, "memory.limit_in_bytes", "--memory", "%lld", r->memory_limit);
+  if (r->memory_swap)
+    add (w, &n, CG_MEMORY, "memory.memsw.limit_in_bytes", "--memory-swap", "%lld", r->memory_swap);
+  if (r->memory_reservation)
+    add (w, &n, CG_MEMORY, "memory.soft_limit_in_bytes", "--memory-reservation", "%lld",
+         r->memory_reservation);
+  if (r->cpu_shares)
+    add (w, &n, CG_CPU, "cpu.shares", "--cpu-shares", "%lld", (long long) r->cpu_shares);
+  if (r->cpu_period)
+    add (w, &n, CG_CPU, "cpu.cfs_period_us", "--cpu-period", "%lld", (long long) r->cpu_period);
+  if (r->cpu_quota)
+    add (w, &n, CG_CPU, "cpu.cfs_quota_us", "--cpus", "%lld", r->cpu_quota);
+  if (r->pids_limit > 0)
+    add (w, &n, CG_PIDS, "pids.max", "--pids-limit", "%lld", r->pids_limit);
+  else
+    add_str (w, &n, CG_PIDS, "pids.max", r->pids_limit < 0 ? "--pids-limit" : NULL,
+             r->pids_limit < 0 ? "max" : "2048");
+  return n;
+}
+
+/* v2, as runc converts: memory.swap.max holds swap alone (memsw − memory),
+   cpu.weight from shares, cpu.max "QUOTA PERIOD". */
+static size_t
+v2_writes (const struct spec_resources *r, struct cg_write *w)
+{
+  size_t n = 0;
+
+  if (r->cpuset_cpus)
+    add_str (w, &n, CG_CPUSET, "cpuset.cpus", "--cpuset-cpus", r->cpuset_cpus);
+  if (r->cpuset_mems)
+    add_str (w, &n, CG_CPUSET, "cpuset.mems", "--cpuset-mems", r->cpuset_mems);
+  if (r->memory_limit > 0)
+    add (w, &n, CG_MEMORY, "memory.max", "--memory", "%lld", r->memory_limit);
+  if (r->memory_swap < 0)
+    add_str (w, &n, CG_MEMORY, "memory.swap.max", "--memory-swap", "max");
+  else if (r->memory_swap > 0)
+    add (w, &n, CG_MEMORY, "memory.swap.max", "--memory-swap", "%lld",
+         r->memory_swap - (r->memory_limit > 0 ? r->memory_limit : 0));
+  if (r->memory_reservation > 0)
+    add (w, &n, CG_MEMORY, "memory.low", "--memory-reservation", "%lld", r->memory_reservation);
+  if (r->cpu_shares)
+    add (w, &n, CG_CPU, "cpu.weight", "--cpu-shares", "%lld",
+         (long long) cgroup_shares_to_weight (r->cpu_shares));
+  if (r->cpu_quota || r->cpu_period)
+    {
+      char v[64];
+      unsigned long long period = r->cpu_period ? r->cpu_period : 100000;
+      if (r->cpu_quota > 0)
+        snprintf (v, sizeof v, "%lld %llu", r->cpu_quota, period);
+      else
+        snprintf (v, sizeof v, "max %llu", period);
+      add_str (w, &n, CG_CPU, "cpu.max", "--cpus", v);
+    }
+  if (r->pids_limit > 0)
+    add (w, &n, CG_PIDS, "pids.max", "--pids-limit", "%lld", r->pids_limit);
+  else
+    add_str (w, &n, CG_PIDS, "pids.max", r->pids_limit < 0 ? "--pids-limit" : NULL,
+             r->pids_limit < 0 ? "max" : "2048");
+  return n;
+}
+
+static int
+write_value (const char *dir, const char *file, const char *val, struct cl_error *err)
+{
+  cleanup_free char *path = xasprintf ("%s/%s", dir, file);
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+
+  if (fd < 0 || write (fd, val, strlen (val)) < 0)
+    return cl_fail (err, errno, "write %s to %s", val, path);
+  return 0;
+}
+
+/* A new v1 cpuset cgroup starts with no CPUs and no memory nodes, and no
+   task can join it so: copy the parent's where empty. */
+static int
+cpuset_inherit (const char *parent, const char *dir, struct cl_error *err)
+{
+  static const char *files[] = { "cpuset.cpus", "cpuset.mems" };
+
+  for (size_t i = 0; i < 2; i++)
+    {
+      cleanup_free char *mine = NULL, *theirs = NULL;
+      cleanup_free char *p = xasprintf ("%s/%s", dir, files[i]);
+      cleanup_free char *pp = xasprintf ("%s/%s", parent, files[i]);
+      if (read_file_at (AT_FDCWD, p, 4096, &mine, NULL, err) < 0
+          || read_file_at (AT_FDCWD, pp, 4096, &theirs, NULL, err) < 0)
+        return -1;
+      if (mine[strspn (mine, " \n")] == '\0' && write_value (dir, files[i], theirs, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* The hierarchies a container gets: memory and pids always (OOM, the
+   default pids limit), cpu and cpuacct (stats, --cpus), freezer
+   (pause); cpuset only when asked (it costs a copy of the parent's). */
+static bool
+wanted (enum cgroup_ctl c, const struct spec_resources *r)
+{
+  return c != CG_CPUSET || r->cpuset_cpus || r->cpuset_mems;
+}
+
+/* mkdir MOUNT/crunlocal (its v2 controllers enabled for its children,
+   a v1 cpuset's filled) and MOUNT/crunlocal/<id>. */
+static int
+make_dir (const char *mount, const char *dir, bool cpuset, bool v2, struct cl_error *err)
+{
+  cleanup_free char *parent = xasprintf ("%s/" PARENT, mount);
+
+  if (mkdir (parent, 0755) < 0 && errno != EEXIST)
+    return cl_fail (err, errno, "create cgroup %s", parent);
+  if (cpuset && cpuset_inherit (mount, parent, err) < 0)
+    return -1;
+  if (v2)
+    {
+      /* What the kernel refuses (nothing is left to enable in hybrid)
+         is simply not there: write_limits names what it misses. */
+      static const char *enable[] = { "+memory", "+pids", "+cpu", "+cpuset" };
+      struct cl_error ignored;
+      for (size_t i = 0; i < 4; i++)
+        {
+          write_value (mount, "cgroup.subtree_control", enable[i], &ignored);
+          write_value (parent, "cgroup.subtree_control", enable[i], &ignored);
+        }
+    }
+  if (mkdir (dir, 0755) < 0)
+    return cl_fail (err, errno, "create cgroup %s", dir);
+  if (cpuset && cpuset_inherit (parent, dir, err) < 0)
+    return -1;
+  return 0;
+}
+
+static bool
+no_permission (int e)
+{
+  return e == EACCES || e == EPERM || e == EROFS;
+}
+
+static const char *
+plan (struct cgroup_join *j, const char *mount)
+{
+  j->dirs.dir[j->dirs.n] = xasprintf ("%s/" PARENT "/%s", mount, j->id);
+  return j->dirs.dir[j->dirs.n++];
+}
+
+/* The container's directories, recorded before any is made so that a
+   crash half-way leaves nothing unrecorded; 1 when this user may make
+   none. */
+static int
+make_dirs (struct cgroup_join *j, const struct cgroup_layout *l, const char **by_ctl,
+           struct cl_error *err)
+{
+  const struct spec_resources *r = &j->spec->resources;
+  const char *mounts[CGROUP_DIRS_MAX];
+  bool cpuset[CGROUP_DIRS_MAX] = { false };
+
+  if (l->mode == CGROUP_UNIFIED)
+    {
+      /* One directory holds every controller. */
+      mounts[0] = l->unified;
+      by_ctl[0] = plan (j, l->unified);
+      for (int c = 1; c < CG_N; c++)
+        by_ctl[c] = by_ctl[0];
+    }
+  else
+    {
+      for (int c = 0; c < CG_N; c++)
+        if (l->v1[c] && wanted (c, r))
+          {
+            cpuset[j->dirs.n] = c == CG_CPUSET;
+            mounts[j->dirs.n] = l->v1[c];
+            by_ctl[c] = plan (j, l->v1[c]);
+          }
+      /* Hybrid: the v2 mount too, for cgroup.kill and cgroup.events. */
+      if (l->mode == CGROUP_HYBRID)
+        {
+          mounts[j->dirs.n] = l->unified;
+          plan (j, l->unified);
+        }
+    }
+  if (j->dirs.n == 0)
+    return cl_fail (err, ENOENT, "no cgroup hierarchy"), 1;
+  if (j->recfd >= 0 && cgrouprec_write (j->recfd, &j->dirs, err) < 0)
+    return -1;
+  for (size_t i = 0; i < j->dirs.n; i++)
+    if (make_dir (mounts[i], j->dirs.dir[i], cpuset[i], l->mode == CGROUP_UNIFIED, err) < 0)
+      return no_permission (err->errnum) ? 1 : -1;
+  return 0;
+}
+
+/* "0-1,3" → a CPU set. */
+static int
+parse_cpus (const char *list, cpu_set_t *set)
+{
+  cleanup_free char *copy = xstrdup (list);
+  char *save = NULL;
+
+  CPU_ZERO (set);
+  for (char *t = strtok_r (copy, ",", &save); t; t = strtok_r (NULL, ",", &save))
+    {
+      char *end;
+      long a = strtol (t, &end, 10), b = a;
+      if (end == t)
+        return -1;
+      if (*end == '-')
+        {
+          char *e2;
+          b = strtol (end + 1, &e2, 10);
+          end = e2;
+        }
+      if (*end || a < 0 || b < a || b >= CPU_SETSIZE)
+        return -1;
+      for (long c = a; c <= b; c++)
+        CPU_SET (c, set);
+    }
+  return 0;
+}
+
+static int
+set_affinity (pid_t pid, const char *cpus, struct cl_error *err)
+{
+  cpu_set_t set;
+
+  if (parse_cpus (cpus, &set) < 0)
+    return cl_fail (err, EINVAL, "invalid --cpuset-cpus \"%s\"", cpus);
+  if (sched_setaffinity (pid, sizeof set, &set) < 0)
+    return cl_fail (err, errno, "--cpuset-cpus %s as CPU affinity", cpus);
+  return 0;
+}
+
+/* No cgroup for us: name every limit asked for (the default pids limit
+   was not asked for) in one line, or refuse when strict. */
+static int
+without_cgroup (struct cgroup_join *j, const struct cgroup_layout *l, pid_t pid,
+                const struct cl_error *why, struct cl_error *err)
+{
+  const struct spec_resources *r = &j->spec->resources;
+  struct cg_write w[MAX_WRITES];
+  size_t n = l->mode == CGROUP_UNIFIED ? v2_writes (r, w) : v1_writes (r, w);
+  char names[256] = "";
+  size_t used = 0;
+  bool affinity = false;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      if (!w[i].flag || strstr (names, w[i].flag))
+        continue;
+      if (!j->strict && w[i].ctl == CG_CPUSET && strcmp (w[i].file, "cpuset.cpus") == 0)
+        {
+          if (set_affinity (pid, r->cpuset_cpus, err) < 0)
+            return -1;
+          affinity = true;
+          continue;
+        }
+      used += (size_t) snprintf (names + used, sizeof names - used, "%s%s", used ? ", " : "", w[i].flag);
+    }
+  if (used && j->strict)
+    return cl_fail (err, why->errnum, "cannot apply %s: %s", names, why->msg);
+  if (used || affinity)
+    j->warning = xasprintf ("%s%s%s%s: no cgroup this user may write (%s, no delegation)",
+                            names, used ? " not applied" : "", used && affinity ? "; " : "",
+                            affinity ? "--cpuset-cpus applied as CPU affinity" : "",
+                            cgroup_mode_name (l->mode));
+  return 0;
+}
+
+static int
+write_limits (struct cgroup_join *j, const struct cgroup_layout *l, const char **by_ctl,
+              struct cl_error *err)
+{
+  struct cg_write w[MAX_WRITES];
+  size_t n = l->mode == CGROUP_UNIFIED ? v2_writes (&j->spec->resources, w)
+                                       : v1_writes (&j->spec->resources, w);
+
+  for (size_t i = 0; i < n; i++)
+    {
+      if (!by_ctl[w[i].ctl])
+        {
+          if (!w[i].flag)
+            continue; /* the default pids limit, where there is no pids controller */
+          return cl_fail (err, ENOTSUP, "%s: this host has no %s controller (%s)", w[i].flag,
+                          ctl_names[w[i].ctl], cgroup_mode_name (l->mode));
+        }
+      if (write_value (by_ctl[w[i].ctl], w[i].file, w[i].val, err) == 0)
+        continue;
+      /* A kernel without swap accounting (swapaccount=0) has no swap
+         files: memory alone is limited, as docker does, and says so. */
+      if (err->errnum == ENOENT && strstr (w[i].file, "sw") && !j->strict)
+        {
+          free (j->warning);
+          j->warning = xstrdup ("--memory-swap not applied: this kernel does not account swap "
+                                "(memory is limited without swap)");
+          continue;
+        }
+      return cl_wrap (err, "%s", w[i].flag ? w[i].flag : "the default pids limit");
+    }
+  return 0;
+}
+
+static int
+set_oom_score_adj (pid_t pid, int adj, struct cl_error *err)
+{
+  char path[64], val[16];
+  cleanup_close int fd = -1;
+
+  snprintf (path, sizeof path, "/proc/%d/oom_score_adj", (int) pid);
+  snprintf (val, sizeof val, "%d", adj);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, val, strlen (val)) < 0)
+    return cl_fail (err, errno, "--oom-score-adj %d%s", adj,
+                    errno == EACCES ? " (lowering it needs CAP_SYS_RESOURCE)" : "");
+  return 0;
+}
+
+static int
+join (struct cgroup_join *j, pid_t pid, struct cl_error *err)
+{
+  cleanup_cgroup_layout struct cgroup_layout l = { 0 };
+  const char *by_ctl[CG_N] = { 0 };
+  struct cl_error why = { 0 };
+  int r;
+
+  if (cgroup_detect (&l, err) < 0)
+    return -1;
+  /* A run whose monitor was killed with -9 left its cgroups: `start`
+     makes them afresh. */
+  if (j->recfd >= 0 && cgrouprec_read (j->recfd, &j->dirs, &why) == 0)
+    {
+      if (cgroup_dirs_remove (&j->dirs, err) < 0)
+        return cl_wrap (err, "the cgroups of the container's last run");
+      cgroup_dirs_clear (&j->dirs);
+    }
+  r = l.mode == CGROUP_NONE ? (cl_fail (&why, ENOENT, "no cgroup mounts"), 1)
+                            : make_dirs (j, &l, by_ctl, &why);
+  if (r == 1)
+    {
+      struct cl_error ignored;
+      cgroup_dirs_remove (&j->dirs, &ignored);
+      cgroup_dirs_clear (&j->dirs);
+      if (j->recfd >= 0)
+        cgrouprec_remove (j->recfd, &ignored);
+      r = without_cgroup (j, &l, pid, &why, err);
+    }
+  else if (r < 0)
+    *err = why;
+  else
+    r = write_limits (j, &l, by_ctl, err) < 0 || cgroup_dirs_attach (&j->dirs, pid, err) < 0 ? -1 : 0;
+  return r;
+}
+
+int
+cgroup_join_hook (pid_t pid, void *arg, struct cl_error *err)
+{
+  struct cgroup_join *j = arg;
+  struct cl_error ignored;
+
+  if ((j->spec->has_oom_score_adj && set_oom_score_adj (pid, j->spec->oom_score_adj, err) < 0)
+      || join (j, pid, err) < 0)
+    {
+      cgroup_dirs_remove (&j->dirs, &ignored);
+      if (j->recfd >= 0)
+        cgrouprec_remove (j->recfd, &ignored);
+      cgroup_dirs_clear (&j->dirs);
+      return -1;
+    }
+  return 0;
+}
+
+int
+cgroup_procs_open (const struct cgroup_dirs *d, struct cgroup_procs *p, struct cl_error *err)
+{
+  p->n = 0;
+  for (size_t i = 0; i < d->n; i++)
+    {
+      cleanup_free char *path = xasprintf ("%s/cgroup.procs", d->dir[i]);
+      int fd = open (path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0)
+        return cl_fail (err, errno, "open %s", path);
+      p->fd[p->n++] = fd;
+    }
+  return 0;
+}
+
+void
+cgroup_procs_close (struct cgroup_procs *p)
+{
+  for (size_t i = 0; i < p->n; i++)
+    close (p->fd[i]);
+  p->n = 0;
+}
+
+int
+cgroup_procs_hook (pid_t pid, void *arg, struct cl_error *err)
+{
+  struct cgroup_procs *p = arg;
+  char text[24];
+  int len = snprintf (text, sizeof text, "%d", (int) pid);
+
+  for (size_t i = 0; i < p->n; i++)
+    if (write (p->fd[i], text, (size_t) len) < 0)
+      return cl_fail (err, errno, "move the process into the container's cgroup");
+  return 0;
+}
+
+/* The directory holding the freezer: v1's, else the v2 one (cgroup.freeze
+   is core v2, no controller needed: hybrid's mount has it too). */
+static int
+freezer_of (const char *container_dir, char **dir, bool *v1, struct cl_error *err)
+{
+  cleanup_cgroup_dirs struct cgroup_dirs d = { 0 };
+  cleanup_close int dfd = open (container_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int r;
+
+  if (dfd < 0)
+    return cl_fail (err, errno, "open %s", container_dir);
+  r = cgrouprec_read (dfd, &d, err);
+  if (r < 0)
+    return -1;
+  for (int want_v1 = 1; want_v1 >= 0 && r == 0; want_v1--)
+    for (size_t i = 0; i < d.n; i++)
+      {
+        cleanup_free char *f = xasprintf ("%s/%s", d.dir[i], want_v1 ? "freezer.state" : "cgroup.freeze");
+        if (access (f, F_OK) == 0)
+          {
+            *dir = xstrdup (d.dir[i]);
+            *v1 = want_v1;
+            return 0;
+          }
+      }
+  return cl_fail (err, ENOTSUP, "it has no cgroup with a freezer (rootless on cgroup v1 gets none)");
+}
+
+static bool
+is_frozen (const char *dir, bool v1)
+{
+  cleanup_free char *path = xasprintf ("%s/%s", dir, v1 ? "freezer.state" : "cgroup.events");
+  cleanup_free char *text = NULL;
+  struct cl_error ignored;
+
+  if (read_file_at (AT_FDCWD, path, 4096, &text, NULL, &ignored) < 0)
+    return false;
+  return v1 ? str_has_prefix (text, "FROZEN") : strstr (text, "frozen 1") != NULL;
+}
+
+bool
+cgroup_frozen (const char *container_dir)
+{
+  cleanup_free char *dir = NULL;
+  struct cl_error ignored;
+  bool v1;
+
+  return freezer_of (container_dir, &dir, &v1, &ignored) == 0 && is_frozen (dir, v1);
+}
+
+int
+cgroup_freeze (const char *container_dir, bool freeze, struct cl_error *err)
+{
+  cleanup_free char *dir = NULL;
+  struct timespec tick = { 0, 1000 * 1000 };
+  bool v1;
+
+  if (freezer_of (container_dir, &dir, &v1, err) < 0)
+    return -1;
+  if (write_value (dir, v1 ? "freezer.state" : "cgroup.freeze", v1 ? (freeze ? "FROZEN" : "THAWED") : (freeze ? "1" : "0"), err) < 0)
+    return -1;
+  /* v1 says FREEZING while a task resists: write again until FROZEN. */
+  for (int i = 0; i < 2000 && is_frozen (dir, v1) != freeze; i++)
+    {
+      nanosleep (&tick, NULL);
+      if (v1 && freeze && i % 10 == 9 && write_value (dir, "freezer.state", "FROZEN", err) < 0)
+        return -1;
+    }
+  if (is_frozen (dir, v1) != freeze)
+    return cl_fail (err, ETIMEDOUT, "the kernel did not %s it within 2 s", freeze ? "freeze" : "thaw");
+  return 0;
+}

@@ -1,0 +1,112 @@
+/* Resource limits: a cgroup of the container's own, written directly
+   on cgroupfs (no systemd, no D-Bus).
+
+   The layout comes from /proc/self/mountinfo: cgroup v2 alone
+   ("unified"), v1 alone with each controller on a mount of its own
+   ("legacy" — cpu and cpuacct need not share one), or both ("hybrid":
+   v1 holds the controllers, the v2 mount is joined too, as runc does,
+   for cgroup.kill and cgroup.events).
+
+   The process that calls ns_start places the child between clone and
+   "go" (cgroup_join_hook as ns.h's hook): it makes crunlocal/<id> in
+   each hierarchy needed, writes the limits of spec->resources, moves the
+   child in.  The child makes its cgroup namespace only after that, so
+   inside it sits at "/".  What was made is recorded (cgrouprec.h) for
+   whoever finishes the container.
+
+   Where no cgroup can be made (rootless without a delegated v2 subtree:
+   cgroup v1 has none), the container runs without: the hook fills
+   `warning` with one line naming every limit not applied, and
+   --cpuset-cpus becomes the child's CPU affinity.  `strict` (run
+   --bundle) refuses instead: a bundle never runs with less than it
+   asked. */
+#ifndef CL_CGROUP_H
+#define CL_CGROUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgrouprec.h"
+#include "error.h"
+#include "ocispec.h"
+
+/* podman's default: a fork bomb inside stops here (--pids-limit -1 lifts it). */
+#define CGROUP_PIDS_DEFAULT 2048
+
+enum cgroup_mode
+{
+  CGROUP_NONE,
+  CGROUP_LEGACY,
+  CGROUP_HYBRID,
+  CGROUP_UNIFIED,
+};
+
+enum cgroup_ctl
+{
+  CG_MEMORY,
+  CG_PIDS,
+  CG_CPU,
+  CG_CPUACCT,
+  CG_CPUSET,
+  CG_FREEZER,
+  CG_N,
+};
+
+struct cgroup_layout
+{
+  enum cgroup_mode mode;
+  char *unified;    /* the cgroup2 mount point, or NULL */
+  char *v1[CG_N];   /* each v1 controller's mount point, or NULL */
+};
+
+/* From the text of a mountinfo file (pure: unit-tested). */
+void cgroup_layout_parse (const char *mountinfo, struct cgroup_layout *l);
+int cgroup_detect (struct cgroup_layout *l, struct cl_error *err);
+void cgroup_layout_clear (struct cgroup_layout *l);
+#define cleanup_cgroup_layout __attribute__ ((cleanup (cgroup_layout_clear)))
+const char *cgroup_mode_name (enum cgroup_mode m);
+
+/* shares (v1, 2..262144) → weight (v2, 1..10000), as runc converts. */
+unsigned long long cgroup_shares_to_weight (unsigned long long shares);
+
+/* What the starting process needs; `dirs` and `warning` are filled. */
+struct cgroup_join
+{
+  const char *id;          /* the container's (64 hex), or a run --bundle's own */
+  const struct spec *spec; /* resources, oomScoreAdj */
+  bool strict;             /* refuse a limit that cannot be applied */
+  int recfd;               /* the container's directory for the record, or -1 */
+  struct cgroup_dirs dirs; /* out: what was made (empty: none) */
+  char *warning;           /* out: the one line of what was not applied, or NULL */
+};
+
+void cgroup_join_clear (struct cgroup_join *j);
+
+/* ns_start's hook: `arg` is a struct cgroup_join. */
+int cgroup_join_hook (pid_t pid, void *arg, struct cl_error *err);
+
+/* pause/unpause: freeze or thaw every process of the container in the
+   directory `container_dir` (its record names the cgroups) — v1's
+   freezer.state where there is one, else cgroup v2's cgroup.freeze —
+   and wait until the kernel says it is done.  A container without
+   cgroups (rootless on v1) is refused with the reason. */
+int cgroup_freeze (const char *container_dir, bool freeze, struct cl_error *err);
+/* Is it frozen?  (false when it has no freezer) */
+bool cgroup_frozen (const char *container_dir);
+
+/* `exec`: the container's cgroup.procs files, opened while this process
+   is still outside the container (inside, its cgroupfs is not ours to
+   reach); cgroup_procs_hook, ns_spawn's hook, moves the spawned command
+   in — and only it: `exec` itself is not the container's to count. */
+struct cgroup_procs
+{
+  size_t n;
+  int fd[CGROUP_DIRS_MAX];
+};
+
+int cgroup_procs_open (const struct cgroup_dirs *d, struct cgroup_procs *p, struct cl_error *err);
+void cgroup_procs_close (struct cgroup_procs *p);
+#define cleanup_cgroup_procs __attribute__ ((cleanup (cgroup_procs_close)))
+int cgroup_procs_hook (pid_t pid, void *arg, struct cl_error *err);
+
+#endif

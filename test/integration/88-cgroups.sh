@@ -1,0 +1,139 @@
+# Resource limits on real cgroups: OOM, pids, the files written, cpuset,
+# the container's cgroup namespace, exec joining, cleanup in every way a
+# container ends — and rootless users, who have no cgroup here.
+. "$TOP/test/lib.sh"
+BB=$REG/busybox
+insp () { "$CL" inspect "$1" | jq -r "$2"; }
+until_ok () { for _ in $(seq 1 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+# Every crunlocal/<id> directory of the machine's hierarchies, the cgroup2 mount included.
+cg_dirs () { find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -path '*/crunlocal/*' -name "$1" 2>/dev/null; }
+v1 () { echo "/sys/fs/cgroup/$1/crunlocal/$2"; }
+mode=$("$CL" info --format json 2>/dev/null | jq -r '.host.cgroups // empty')
+
+fresh_store
+"$CL" pull -q "$BB" >/dev/null
+tools=$T/cgtools; mkdir -p "$tools"
+musl-gcc -static -O2 -o "$tools/eat" "$TOP/test/tools/eat.c" || not_ok "build the allocator"
+chmod 755 "$tools" "$tools/eat"
+
+if [ ! -d /sys/fs/cgroup/memory ]; then
+  echo "# skip: the v1 checks below need v1 controllers (this host: $mode)"
+fi
+
+# OOM: 200 MB under 64m is killed (137, OOMKilled); 32 MB is not.
+run_cl run --name oom --memory 64m -v "$tools:/probe:ro" "$BB" /probe/eat 200
+expect "--memory 64m and 200 MB: the OOM killer ends it with 137" [ "$RC" = 137 ]
+expect "inspect: State.OOMKilled true, ExitCode 137" [ "$(insp oom '.[0].State.OOMKilled,.[0].State.ExitCode' | tr '\n' ' ')" = "true 137 " ]
+expect "ps -a: Exited (137)" sh -c "\"$CL\" ps -a | grep -q 'Exited (137) .*oom\$'"
+run_cl run --name fine --memory 64m -v "$tools:/probe:ro" "$BB" /probe/eat 32
+expect "--memory 64m and 32 MB: exit 0, OOMKilled false" sh -c "[ $RC = 0 ] && [ \"\$(\"$CL\" inspect fine | jq -r '.[0].State.OOMKilled')\" = false ]"
+id=$(insp oom '.[0].Id')
+expect "an exited container has no cgroup left" [ -z "$(cg_dirs "$id")" ]
+"$CL" rm oom fine >/dev/null
+
+# pids: a fork loop never passes the limit.
+# (The inner sh dies at its first failed fork; the outer one counts with
+# a glob: past the limit not even a pipe could fork.)
+out=$("$CL" run --rm --pids-limit 20 "$BB" sh -c 'sh -c "for i in \$(seq 40); do sleep 3 & done" 2>/dev/null; set -- /proc/[0-9]*; echo $#' 2>"$T/err"); ERR=$(cat "$T/err")
+expect "--pids-limit 20: 40 forks leave at most 20 processes (saw $out)" sh -c "[ -n '$out' ] && [ '$out' -le 20 ] && [ '$out' -ge 10 ]"
+
+# The files hold the values; exec joins; the v2 mount is joined (hybrid).
+run_cl run -d --name lim --memory 64m --memory-swap 128m --cpu-shares 512 --cpus 0.5 "$BB" sleep 1000
+id=$OUT
+expect "run -d --memory 64m --memory-swap 128m --cpu-shares 512 --cpus 0.5 starts" [ "$RC" = 0 ]
+vals=$(cat "$(v1 memory "$id")/memory.limit_in_bytes" "$(v1 memory "$id")/memory.memsw.limit_in_bytes" \
+  "$(v1 cpu "$id")/cpu.shares" "$(v1 cpu "$id")/cpu.cfs_quota_us" "$(v1 cpu "$id")/cpu.cfs_period_us" \
+  "$(v1 pids "$id")/pids.max" 2>&1 | tr '\n' ' ')
+expect "v1 files: memory 67108864, memsw 134217728, shares 512, quota 50000/100000, pids.max 2048 (default)" [ "$vals" = "67108864 134217728 512 50000 100000 2048 " ]
+pid=$(insp lim '.[0].State.Pid')
+expect "the container's PID 1 is in its cgroup in every hierarchy it has" sh -c "n=0; for d in \$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -path '*/crunlocal/$id'); do grep -qx $pid \$d/cgroup.procs || exit 1; n=\$((n + 1)); done; [ \$n -ge 6 ]"
+if [ -d /sys/fs/cgroup/unified ] && [ -d /sys/fs/cgroup/memory ]; then
+  expect "hybrid: it joined the cgroup2 mount too (cgroup.events: populated 1)" grep -qx 'populated 1' "/sys/fs/cgroup/unified/crunlocal/$id/cgroup.events"
+fi
+out=$("$CL" exec lim sh -c 'cat /proc/self/cgroup; sleep 1' & sleep 0.5; wc -l <"$(v1 pids "$id")/cgroup.procs"; wait)
+expect "exec: the exec'd process sits at / of every hierarchy inside, and in the container's cgroup.procs" sh -c "printf '%s\n' \"\$1\" | grep -q ':/\$' && ! printf '%s\n' \"\$1\" | grep ':' | grep -qv ':/\$' && [ \"\$(printf '%s\n' \"\$1\" | tail -n 1)\" -ge 2 ]" _ "$out"
+js=$("$CL" stats --no-stream --format json lim)
+expect "stats --no-stream --format json: memory > 0 of a 64 MiB limit, pids >= 1, from the cgroup" sh -c "printf '%s' \"\$1\" | jq -e '.[0] | .mem_bytes > 0 and .mem_limit == 67108864 and (.pids | tonumber) >= 1 and .source == \"cgroup\" and (.cpu_percent | endswith(\"%\"))' >/dev/null" _ "$js"
+out=$("$CL" stats --no-stream lim)
+expect "stats table: podman's columns" sh -c "printf '%s\n' \"\$1\" | head -n 1 | grep -q '^ID  *NAME  *CPU %  *MEM USAGE / LIMIT  *MEM %  *NET IO  *PIDS\$' && printf '%s\n' \"\$1\" | grep -q ' lim '" _ "$out"
+"$CL" rm -f lim >/dev/null
+expect "rm -f: no crunlocal/<id> left in any hierarchy" [ -z "$(cg_dirs "$id")" ]
+
+out=$("$CL" run --rm "$BB" cat /proc/self/cgroup)
+expect "inside, every line of /proc/self/cgroup ends in :/" sh -c "[ -n \"\$1\" ] && ! printf '%s\n' \"\$1\" | grep -qv ':/\$'" _ "$out"
+expect "--cpuset-cpus 1: Cpus_allowed_list is 1" [ "$("$CL" run --rm --cpuset-cpus 1 "$BB" grep Cpus_allowed_list /proc/self/status | tr -d '\t')" = "Cpus_allowed_list:1" ]
+
+# --cpus 0.5: a busy loop gets at most about half a CPU, and is throttled
+# (a generous band: the machine's CPUs are shared).
+run_cl run -d --name busy --cpus 0.5 "$BB" sh -c 'while :; do :; done'
+id=$OUT
+sleep 0.5
+u0=$(cat "$(v1 cpuacct "$id")/cpuacct.usage"); t0=$(date +%s%N)
+sleep 3
+u1=$(cat "$(v1 cpuacct "$id")/cpuacct.usage"); t1=$(date +%s%N)
+thr=$(awk '/^nr_throttled/ {print $2}' "$(v1 cpu "$id")/cpu.stat")
+cores=$(echo "scale=2; ($u1 - $u0) / ($t1 - $t0)" | bc)
+expect "--cpus 0.5: a busy loop used $cores cores (<= 0.6), throttled $thr times (> 0)" sh -c "[ \$(echo '$cores <= 0.6' | bc) = 1 ] && [ '$thr' -gt 0 ]"
+"$CL" rm -f busy >/dev/null
+
+# pause/unpause: the freezer stops a counter and lets it go on.
+run_cl run -d --name tick "$BB" sh -c 'i=0; while :; do i=$((i + 1)); echo $i; sleep 0.1; done'
+id=$OUT
+sleep 0.5
+"$CL" pause tick >/dev/null; RC=$?
+a=$("$CL" logs tick | wc -l); sleep 1; b=$("$CL" logs tick | wc -l)
+expect "pause: the counter stops ($a, then $b), ps says (Paused), inspect State.Paused" sh -c "[ $RC = 0 ] && [ $a = $b ] && \"$CL\" ps | grep -q 'Up .*(Paused).*tick\$' && [ \"\$(\"$CL\" inspect tick | jq -r '.[0].State.Paused')\" = true ]"
+"$CL" unpause tick >/dev/null; RC=$?; sleep 1; c=$("$CL" logs tick | wc -l)
+expect "unpause: it counts on ($b, then $c)" sh -c "[ $RC = 0 ] && [ $c -gt $b ]"
+run_cl unpause tick
+expect "unpause of a container not paused: refused" [ "$RC" = 125 ]
+"$CL" pause tick >/dev/null
+"$CL" rm -f tick >/dev/null; RC=$?
+expect "rm -f of a paused container: removed, no cgroup left" sh -c "[ $RC = 0 ] && [ -z \"\$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -name $id)\" ]"
+
+fails=0; i=0
+while [ $i -lt 30 ]; do "$CL" run --rm --memory 64m "$BB" true 2>>"$T/seq-err" || fails=$((fails + 1)); i=$((i + 1)); done
+ERR="$(sort "$T/seq-err" | uniq -c | head -n 3) left: $(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -type d -path '*/crunlocal/*' -newer "$T/cgtools/eat" | head -n 3)"
+expect "30 sequential run --rm --memory 64m: all succeed, no crunlocal/ child left" sh -c "[ $fails = 0 ] && [ -z \"\$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -type d -path '*/crunlocal/*' -newer '$T/cgtools/eat')\" ]"
+
+# Cleanup after --rm, and after a monitor killed with -9.
+rm -f "$T/cid"
+"$CL" run --rm --cidfile "$T/cid" --memory 64m "$BB" true
+expect "--rm: no crunlocal/<id> left" sh -c "[ -s '$T/cid' ] && [ -z \"\$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -name \"\$(cat '$T/cid')\")\" ]"
+run_cl run -d --name killed --memory 64m "$BB" sleep 1000
+id=$OUT; mon=$(insp killed '.[0].State.ConmonPid')
+kill -9 "$mon"
+until_ok sh -c "! kill -0 $(insp killed '.[0].State.Pid') 2>/dev/null"
+had=$(cg_dirs "$id" | wc -l)
+"$CL" start killed >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "start after a monitor killed -9 makes its cgroups afresh" sh -c "[ $RC = 0 ] && grep -qx \"\$(\"$CL\" inspect killed | jq -r '.[0].State.Pid')\" $(v1 memory "$id")/cgroup.procs"
+"$CL" rm -f killed >/dev/null
+expect "kill -9 of the monitor leaves its cgroups ($had); rm removes them all" sh -c "[ $had -ge 2 ] && [ -z \"\$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -name $id)\" ]"
+
+# run --bundle applies linux.resources.
+bundle=$T/cg-bundle
+"$CL" spec --memory 64m "$BB" /probe/eat 200 -o "$bundle" >/dev/null
+jq --arg t "$tools" '.mounts += [{"destination": "/probe", "type": "bind", "source": $t, "options": ["bind", "ro"]}]' \
+  "$bundle/config.json" >"$T/cfg" && mv "$T/cfg" "$bundle/config.json"
+expect "spec --memory 64m writes linux.resources.memory.limit" [ "$(jq '.linux.resources.memory.limit' "$bundle/config.json")" = 67108864 ]
+"$CL" run --bundle "$bundle" >/dev/null 2>&1; RC=$?
+expect "run --bundle applies linux.resources: 200 MB under 64m ends with 137" [ "$RC" = 137 ]
+expect "and leaves no bundle-* cgroup" [ -z "$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -path '*/crunlocal/bundle-*')" ]
+
+# Rootless: no cgroup this user may write here; the container runs, one line says what was not applied.
+for who in crltest crlnosub; do
+  out=$(as_user "$who" "$CL" run --rm --memory 64m --pids-limit 20 --cpus 1 "$BB" echo ok 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  expect "[$who] --memory 64m --pids-limit 20 --cpus 1: prints ok, exit 0, one warning line naming the three" sh -c "[ $RC = 0 ] && [ '$out' = ok ] && [ \"\$(grep -c . '$T/err')\" = 1 ] && grep -q -- '--memory' '$T/err' && grep -q -- '--pids-limit' '$T/err' && grep -q -- '--cpus' '$T/err'"
+  out=$(as_user "$who" "$CL" run --rm --cpuset-cpus 1 "$BB" grep Cpus_allowed_list /proc/self/status 2>"$T/err" | tr -d '\t')
+  expect "[$who] --cpuset-cpus 1 becomes CPU affinity (and says so)" sh -c "[ '$out' = Cpus_allowed_list:1 ] && grep -q 'applied as CPU affinity' '$T/err'"
+  as_user "$who" "$CL" run -d --name "p$who" "$BB" sleep 100 >/dev/null 2>&1
+  as_user "$who" "$CL" pause "p$who" >/dev/null 2>"$T/err"; RC=$?
+  expect "[$who] pause without a cgroup: refused with the reason" sh -c "[ $RC = 125 ] && grep -q 'no cgroup with a freezer' '$T/err'"
+  js=$(as_user "$who" "$CL" stats --no-stream --format json "p$who" 2>&1)
+  expect "[$who] stats without a cgroup: from /proc, and says so" sh -c "printf '%s' \"\$1\" | jq -e '.[0] | .source == \"proc\" and .mem_bytes > 0 and (.pids | tonumber) >= 1' >/dev/null" _ "$js"
+  as_user "$who" "$CL" rm -f "p$who" >/dev/null 2>&1
+  out=$(as_user "$who" "$CL" run --rm "$BB" echo ok 2>"$T/err")
+  expect "[$who] without limits: no warning (the default pids limit was not asked for)" sh -c "[ '$out' = ok ] && [ ! -s '$T/err' ]"
+done
+
+echo "# skip: v2 controller files (memory.max, cpu.max, pids.max, memory.events): this host's cgroup2 mount has no controllers but hugetlb ($mode)"

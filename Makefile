@@ -36,7 +36,7 @@ UNIT_LIBS = $(shell pkg-config --libs libcrypto 2>/dev/null)
 # Packages the build and the tests need, by Debian name.
 BUILD_DEPS = gcc clang make pkg-config libyajl-dev libarchive-dev \
 	libcurl4-openssl-dev libcap-dev libssl-dev musl-tools dpkg-dev python3 \
-	linux-libc-dev
+	linux-libc-dev clang-format
 TEST_DEPS = docker-registry busybox-static uidmap tmux python3 openssl \
 	apache2-utils zstd curl jq util-linux procps psmisc attr \
 	python3-jsonschema golang-github-opencontainers-specs-dev runc file
@@ -101,6 +101,7 @@ unit: test/unit/unit test/unit/unit-asan
 
 # The integration tests run twice: with crunlocal, then static/crunlocal.
 check: deps
+	$(MAKE) format-check
 	$(MAKE) crunlocal test/unit/unit test/unit/unit-asan
 	$(MAKE) static
 	$(MAKE) clang-check

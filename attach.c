@@ -31,10 +31,10 @@ socket_at (const char *dir, bool server, struct cl_error *err)
   if (server)
     {
       unlinkat (dfd, ATTACH_SOCKET, 0);
-      if (bind (fd, (struct sockaddr *) &sa, sizeof sa) < 0 || listen (fd, 8) < 0)
+      if (bind (fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen (fd, 8) < 0)
         return cl_fail (err, errno, "attach socket in %s", dir);
     }
-  else if (connect (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+  else if (connect (fd, (struct sockaddr *)&sa, sizeof sa) < 0)
     return cl_fail (err, errno, "connect to the container's monitor");
   return steal_fd (&fd);
 }
@@ -98,8 +98,8 @@ from_monitor (struct session *a)
       return;
     }
   if ((msg[0] == ATTACH_STDOUT || msg[0] == ATTACH_STDERR) && n > 1)
-    write_all (msg[0] == ATTACH_STDOUT ? 1 : 2, msg + 1, (size_t) n - 1, &ignored);
-  else if (msg[0] == ATTACH_EXIT && n == 1 + (ssize_t) sizeof a->code)
+    write_all (msg[0] == ATTACH_STDOUT ? 1 : 2, msg + 1, (size_t)n - 1, &ignored);
+  else if (msg[0] == ATTACH_EXIT && n == 1 + (ssize_t)sizeof a->code)
     memcpy (&a->code, msg + 1, sizeof a->code), a->done = true;
 }
 
@@ -121,9 +121,9 @@ from_stdin (struct session *a)
       return;
     }
   if (!a->tty)
-    memcpy (out, buf, (size_t) n), len = (size_t) n;
+    memcpy (out, buf, (size_t)n), len = (size_t)n;
   else
-    a->detached = pty_detach_scan (&a->keys, buf, (size_t) n, out, &len);
+    a->detached = pty_detach_scan (&a->keys, buf, (size_t)n, out, &len);
   if (len > 0 && send_msg (a->sock, ATTACH_INPUT, out, len) < 0)
     a->done = true;
 }
@@ -133,11 +133,11 @@ on_signals (struct session *a)
 {
   struct signalfd_siginfo si;
 
-  while (read (a->sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+  while (read (a->sigfd, &si, sizeof si) == (ssize_t)sizeof si)
     if (si.ssi_signo == SIGWINCH)
       send_size (a);
     else
-      a->detached = true, a->code = 128 + (int) si.ssi_signo;
+      a->detached = true, a->code = 128 + (int)si.ssi_signo;
 }
 
 static void
@@ -145,7 +145,8 @@ session_loop (struct session *a)
 {
   while (!a->done && !a->detached)
     {
-      struct pollfd p[3] = { { a->sock, POLLIN, 0 }, { a->sigfd, POLLIN, 0 }, { a->in, POLLIN, 0 } };
+      struct pollfd p[3]
+          = { { a->sock, POLLIN, 0 }, { a->sigfd, POLLIN, 0 }, { a->in, POLLIN, 0 } };
       if (poll (p, 3, -1) < 0)
         continue;
       if (p[0].revents)

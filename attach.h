@@ -20,7 +20,7 @@ int attach_connect (const char *dir, struct cl_error *err);
    a terminal, and its size is the container's), or by a signal.
    *code: the container's exit code when it exited, -1 when the monitor
    went without saying it, 0 (or 128+signal) when we detached. */
-int attach_session (int sock, bool tty, int in, struct pty_detach *keys, int *code,
-                    bool *detached, struct cl_error *err);
+int attach_session (int sock, bool tty, int in, struct pty_detach *keys, int *code, bool *detached,
+                    struct cl_error *err);
 
 #endif

@@ -87,7 +87,10 @@ cgroup_layout_parse (const char *mountinfo, struct cgroup_layout *l)
     parse_line (line, l);
   for (int c = 0; c < CG_N; c++)
     v1 = v1 || l->v1[c];
-  l->mode = v1 && l->unified ? CGROUP_HYBRID : v1 ? CGROUP_LEGACY : l->unified ? CGROUP_UNIFIED : CGROUP_NONE;
+  l->mode = v1 && l->unified ? CGROUP_HYBRID
+            : v1             ? CGROUP_LEGACY
+            : l->unified     ? CGROUP_UNIFIED
+                             : CGROUP_NONE;
 }
 
 int
@@ -170,9 +173,9 @@ v1_writes (const struct spec_resources *r, struct cg_write *w)
     add (w, &n, CG_MEMORY, "memory.soft_limit_in_bytes", "--memory-reservation", "%lld",
          r->memory_reservation);
   if (r->cpu_shares)
-    add (w, &n, CG_CPU, "cpu.shares", "--cpu-shares", "%lld", (long long) r->cpu_shares);
+    add (w, &n, CG_CPU, "cpu.shares", "--cpu-shares", "%lld", (long long)r->cpu_shares);
   if (r->cpu_period)
-    add (w, &n, CG_CPU, "cpu.cfs_period_us", "--cpu-period", "%lld", (long long) r->cpu_period);
+    add (w, &n, CG_CPU, "cpu.cfs_period_us", "--cpu-period", "%lld", (long long)r->cpu_period);
   if (r->cpu_quota)
     add (w, &n, CG_CPU, "cpu.cfs_quota_us", "--cpus", "%lld", r->cpu_quota);
   if (r->pids_limit > 0)
@@ -205,7 +208,7 @@ v2_writes (const struct spec_resources *r, struct cg_write *w)
     add (w, &n, CG_MEMORY, "memory.low", "--memory-reservation", "%lld", r->memory_reservation);
   if (r->cpu_shares)
     add (w, &n, CG_CPU, "cpu.weight", "--cpu-shares", "%lld",
-         (long long) cgroup_shares_to_weight (r->cpu_shares));
+         (long long)cgroup_shares_to_weight (r->cpu_shares));
   if (r->cpu_quota || r->cpu_period)
     {
       char v[64];
@@ -417,13 +420,14 @@ without_cgroup (struct cgroup_join *j, const struct cgroup_layout *l, pid_t pid,
           affinity = true;
           continue;
         }
-      used += (size_t) snprintf (names + used, sizeof names - used, "%s%s", used ? ", " : "", w[i].flag);
+      used += (size_t)snprintf (names + used, sizeof names - used, "%s%s", used ? ", " : "",
+                                w[i].flag);
     }
   if (used && j->strict)
     return cl_fail (err, why->errnum, "cannot apply %s: %s", names, why->msg);
   if (used || affinity)
-    j->warning = xasprintf ("%s%s%s%s: no cgroup this user may write (%s, no delegation)",
-                            names, used ? " not applied" : "", used && affinity ? "; " : "",
+    j->warning = xasprintf ("%s%s%s%s: no cgroup this user may write (%s, no delegation)", names,
+                            used ? " not applied" : "", used && affinity ? "; " : "",
                             affinity ? "--cpuset-cpus applied as CPU affinity" : "",
                             cgroup_mode_name (l->mode));
   return 0;
@@ -468,7 +472,7 @@ set_oom_score_adj (pid_t pid, int adj, struct cl_error *err)
   char path[64], val[16];
   cleanup_close int fd = -1;
 
-  snprintf (path, sizeof path, "/proc/%d/oom_score_adj", (int) pid);
+  snprintf (path, sizeof path, "/proc/%d/oom_score_adj", (int)pid);
   snprintf (val, sizeof val, "%d", adj);
   fd = open (path, O_WRONLY | O_CLOEXEC);
   if (fd < 0 || write (fd, val, strlen (val)) < 0)
@@ -509,7 +513,8 @@ join (struct cgroup_join *j, pid_t pid, struct cl_error *err)
   else if (r < 0)
     *err = why;
   else
-    r = write_limits (j, &l, by_ctl, err) < 0 || cgroup_dirs_attach (&j->dirs, pid, err) < 0 ? -1 : 0;
+    r = write_limits (j, &l, by_ctl, err) < 0 || cgroup_dirs_attach (&j->dirs, pid, err) < 0 ? -1
+                                                                                             : 0;
   return r;
 }
 
@@ -559,10 +564,10 @@ cgroup_procs_hook (pid_t pid, void *arg, struct cl_error *err)
 {
   struct cgroup_procs *p = arg;
   char text[24];
-  int len = snprintf (text, sizeof text, "%d", (int) pid);
+  int len = snprintf (text, sizeof text, "%d", (int)pid);
 
   for (size_t i = 0; i < p->n; i++)
-    if (write (p->fd[i], text, (size_t) len) < 0)
+    if (write (p->fd[i], text, (size_t)len) < 0)
       return cl_fail (err, errno, "move the process into the container's cgroup");
   return 0;
 }
@@ -584,7 +589,8 @@ freezer_of (const char *container_dir, char **dir, bool *v1, struct cl_error *er
   for (int want_v1 = 1; want_v1 >= 0 && r == 0; want_v1--)
     for (size_t i = 0; i < d.n; i++)
       {
-        cleanup_free char *f = xasprintf ("%s/%s", d.dir[i], want_v1 ? "freezer.state" : "cgroup.freeze");
+        cleanup_free char *f
+            = xasprintf ("%s/%s", d.dir[i], want_v1 ? "freezer.state" : "cgroup.freeze");
         if (access (f, F_OK) == 0)
           {
             *dir = xstrdup (d.dir[i]);
@@ -592,7 +598,8 @@ freezer_of (const char *container_dir, char **dir, bool *v1, struct cl_error *er
             return 0;
           }
       }
-  return cl_fail (err, ENOTSUP, "it has no cgroup with a freezer (rootless on cgroup v1 gets none)");
+  return cl_fail (err, ENOTSUP,
+                  "it has no cgroup with a freezer (rootless on cgroup v1 gets none)");
 }
 
 static bool
@@ -626,7 +633,9 @@ cgroup_freeze (const char *container_dir, bool freeze, struct cl_error *err)
 
   if (freezer_of (container_dir, &dir, &v1, err) < 0)
     return -1;
-  if (write_value (dir, v1 ? "freezer.state" : "cgroup.freeze", v1 ? (freeze ? "FROZEN" : "THAWED") : (freeze ? "1" : "0"), err) < 0)
+  if (write_value (dir, v1 ? "freezer.state" : "cgroup.freeze",
+                   v1 ? (freeze ? "FROZEN" : "THAWED") : (freeze ? "1" : "0"), err)
+      < 0)
     return -1;
   /* v1 says FREEZING while a task resists: write again until FROZEN. */
   for (int i = 0; i < 2000 && is_frozen (dir, v1) != freeze; i++)
@@ -636,6 +645,7 @@ cgroup_freeze (const char *container_dir, bool freeze, struct cl_error *err)
         return -1;
     }
   if (is_frozen (dir, v1) != freeze)
-    return cl_fail (err, ETIMEDOUT, "the kernel did not %s it within 2 s", freeze ? "freeze" : "thaw");
+    return cl_fail (err, ETIMEDOUT, "the kernel did not %s it within 2 s",
+                    freeze ? "freeze" : "thaw");
   return 0;
 }

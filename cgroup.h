@@ -55,8 +55,8 @@ enum cgroup_ctl
 struct cgroup_layout
 {
   enum cgroup_mode mode;
-  char *unified;    /* the cgroup2 mount point, or NULL */
-  char *v1[CG_N];   /* each v1 controller's mount point, or NULL */
+  char *unified;  /* the cgroup2 mount point, or NULL */
+  char *v1[CG_N]; /* each v1 controller's mount point, or NULL */
 };
 
 /* From the text of a mountinfo file (pure: unit-tested). */

@@ -27,11 +27,12 @@ read_small_at (int dirfd, const char *path, char *buf, size_t size)
 
   if (fd < 0)
     return -1;
-  while (used < size - 1 && ((n = read (fd, buf + used, size - 1 - used)) > 0 || (n < 0 && errno == EINTR)))
-    used += n > 0 ? (size_t) n : 0;
+  while (used < size - 1
+         && ((n = read (fd, buf + used, size - 1 - used)) > 0 || (n < 0 && errno == EINTR)))
+    used += n > 0 ? (size_t)n : 0;
   close (fd);
   buf[used] = '\0';
-  return n < 0 ? -1 : (ssize_t) used;
+  return n < 0 ? -1 : (ssize_t)used;
 }
 
 void
@@ -156,7 +157,7 @@ write_file (const char *dir, const char *file, const char *text, struct cl_error
 int
 cgroup_dirs_attach (const struct cgroup_dirs *d, pid_t pid, struct cl_error *err)
 {
-  cleanup_free char *text = xasprintf ("%d", (int) pid);
+  cleanup_free char *text = xasprintf ("%d", (int)pid);
 
   for (size_t i = 0; i < d->n; i++)
     if (write_file (d->dir[i], "cgroup.procs", text, err) < 0)
@@ -175,7 +176,7 @@ kill_listed (const char *dir)
     return;
   for (char *p = buf; (pid = take_number (&p)) >= 0 && *p == '\n'; p++)
     if (pid > 0)
-      kill ((pid_t) pid, SIGKILL);
+      kill ((pid_t)pid, SIGKILL);
 }
 
 static bool

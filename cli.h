@@ -13,8 +13,7 @@
 /* Print err once; returns the exit code (125, or 128+signal). */
 int cli_fail (const struct cl_error *err);
 /* One line plus "See 'crunlocal CMD --help'."; returns 125. */
-int cli_usage_error (const char *cmd, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
+int cli_usage_error (const char *cmd, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 /* getopt_long; -2 after printing a usage error. */
 int cli_getopt (int argc, char **argv, const char *cmd, const char *shortopts,
                 const struct option *longopts);
@@ -48,11 +47,11 @@ void cli_block_forwarded (sigset_t *set);
 struct log_writer;
 struct cli_io
 {
-  int master;   /* -t: its terminal (else -1), relayed to our stdout */
-  bool input;   /* -i with -t: our stdin to the terminal, ours raw meanwhile */
-  int in;       /* -i without -t: its stdin pipe, fed from ours (else -1) */
-  int out[2];   /* no -t: its stdout and stderr pipes, relayed to ours and
-                   closed; -1: it has ours (nothing to relay) */
+  int master;             /* -t: its terminal (else -1), relayed to our stdout */
+  bool input;             /* -i with -t: our stdin to the terminal, ours raw meanwhile */
+  int in;                 /* -i without -t: its stdin pipe, fed from ours (else -1) */
+  int out[2];             /* no -t: its stdout and stderr pipes, relayed to ours and
+                             closed; -1: it has ours (nothing to relay) */
   struct log_writer *log; /* what is relayed is logged too (NULL: not) */
 };
 

@@ -46,8 +46,8 @@ int
 container_name_check (const char *name, struct cl_error *err)
 {
   if (!name[0] || !strchr (NAME_FIRST, name[0]) || name[strspn (name, NAME_FIRST "_.-")] != '\0')
-    return cl_fail (err, 0, "invalid container name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed",
-                    name);
+    return cl_fail (
+        err, 0, "invalid container name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed", name);
   return 0;
 }
 
@@ -80,7 +80,7 @@ record_parse (const char *buf, struct container *c, struct cl_error *err)
   if (json_get_str (root, "restart"))
     c->restart = xstrdup (json_get_str (root, "restart"));
   if (json_get_int (root, "restart_count", &v))
-    c->restart_count = (int) v;
+    c->restart_count = (int)v;
   json_get_int (root, "created", &c->created);
   json_get_int (root, "started", &c->started);
   json_get_int (root, "log_max_size", &c->log_max_size);
@@ -89,13 +89,13 @@ record_parse (const char *buf, struct container *c, struct cl_error *err)
   c->interactive = json_get_bool (root, "interactive");
   c->tty = json_get_bool (root, "tty");
   if (json_get_int (root, "pid", &v))
-    c->pid = (int) v;
+    c->pid = (int)v;
   if (json_get_int (root, "pid_start", &v))
-    c->pid_start = (unsigned long long) v;
+    c->pid_start = (unsigned long long)v;
   if (json_get_int (root, "monitor_pid", &v))
-    c->monitor_pid = (int) v;
+    c->monitor_pid = (int)v;
   if (json_get_int (root, "monitor_start", &v))
-    c->monitor_start = (unsigned long long) v;
+    c->monitor_start = (unsigned long long)v;
   return 0;
 }
 
@@ -174,7 +174,8 @@ container_find (struct store *s, const char *what, struct container *out, struct
     return -1;
   for (size_t i = 0; i < n; i++)
     {
-      bool exact = strcmp (all[i].id, what) == 0 || (all[i].name && strcmp (all[i].name, what) == 0);
+      bool exact
+          = strcmp (all[i].id, what) == 0 || (all[i].name && strcmp (all[i].name, what) == 0);
       if (exact)
         {
           hits = 1, pick = i;
@@ -305,9 +306,9 @@ record_json (const struct container *c, size_t *len)
   jg_kbool (g, "tty", c->tty);
   jg_kint (g, "log_max_size", c->log_max_size);
   jg_kint (g, "pid", c->pid);
-  jg_kint (g, "pid_start", (long long) c->pid_start);
+  jg_kint (g, "pid_start", (long long)c->pid_start);
   jg_kint (g, "monitor_pid", c->monitor_pid);
-  jg_kint (g, "monitor_start", (long long) c->monitor_start);
+  jg_kint (g, "monitor_start", (long long)c->monitor_start);
   yajl_gen_map_close (g);
   return json_gen_take (g, len);
 }
@@ -392,10 +393,10 @@ container_create (struct store *s, const char *name, struct container *c, struct
 bool
 container_name_valid (const char *name)
 {
-  if (!isalnum ((unsigned char) name[0]))
+  if (!isalnum ((unsigned char)name[0]))
     return false;
   for (const char *p = name + 1; *p; p++)
-    if (!isalnum ((unsigned char) *p) && !strchr ("_.-", *p))
+    if (!isalnum ((unsigned char)*p) && !strchr ("_.-", *p))
       return false;
   return true;
 }
@@ -412,9 +413,10 @@ container_rename (struct store *s, const char *id, const char *name, struct cl_e
     return -1;
   for (size_t i = 0; i < n && ret == 1; i++)
     if (all[i].name && strcmp (all[i].name, name) == 0 && strcmp (all[i].id, id) != 0)
-      ret = cl_fail (err, EEXIST, "the container name \"%s\" is already in use by %.12s. You "
-                     "have to remove that container to be able to reuse that name", name,
-                     all[i].id);
+      ret = cl_fail (err, EEXIST,
+                     "the container name \"%s\" is already in use by %.12s. You "
+                     "have to remove that container to be able to reuse that name",
+                     name, all[i].id);
   for (size_t i = 0; i < n && ret == 1; i++)
     if (strcmp (all[i].id, id) == 0)
       {

@@ -13,10 +13,10 @@
 
 struct container
 {
-  char *id;   /* 64 hex */
+  char *id; /* 64 hex */
   char *name;
-  char *image;    /* as the user named it */
-  char *image_id; /* config digest hex */
+  char *image;       /* as the user named it */
+  char *image_id;    /* config digest hex */
   char **command;    /* the process's argv */
   char **entrypoint; /* the part of it that is the entrypoint */
   char **ports;      /* -p: "5432/tcp" on the host's network, "IP:HOST:PORT/tcp" (net.h) */
@@ -33,13 +33,13 @@ struct container
   bool detached, auto_rm;
   bool interactive, tty; /* -i, -t */
   long long log_max_size;
-  char *snapshot;    /* snapshot mode name */
-  char *stop_signal; /* the image's StopSignal, or NULL */
-  char *restart;     /* --restart policy (restart.h), NULL for none */
-  int restart_count; /* restarts by the policy since `run` */
+  char *snapshot;          /* snapshot mode name */
+  char *stop_signal;       /* the image's StopSignal, or NULL */
+  char *restart;           /* --restart policy (restart.h), NULL for none */
+  int restart_count;       /* restarts by the policy since `run` */
   struct exit_record exit; /* valid when status is "exited" */
-  char *error; /* why its command could not start (left "created"), or NULL */
-  char *dir; /* absolute path of containers/<id> */
+  char *error;             /* why its command could not start (left "created"), or NULL */
+  char *dir;               /* absolute path of containers/<id> */
 };
 
 enum container_state
@@ -59,8 +59,7 @@ int container_name_check (const char *name, struct cl_error *err);
 
 /* A new container directory with a fresh ID; name NULL → the short ID.
    Fails naming the holder when the name is taken. */
-int container_create (struct store *s, const char *name, struct container *c,
-                      struct cl_error *err);
+int container_create (struct store *s, const char *name, struct container *c, struct cl_error *err);
 int container_save (struct store *s, const struct container *c, struct cl_error *err);
 /* Its command could not start (126, 127): it is "created" with `msg`
    as its error (inspect's State.Error), as docker and podman keep it. */
@@ -85,8 +84,7 @@ void container_list_free (struct container *v, size_t n);
 
 /* By full ID, name, or unambiguous ID prefix: 0 found, 1 none, -1 error
    (an ambiguous prefix). */
-int container_find (struct store *s, const char *what, struct container *out,
-                    struct cl_error *err);
+int container_find (struct store *s, const char *what, struct container *out, struct cl_error *err);
 
 /* The start time of process `pid` (/proc/PID/stat), 0 when gone or a
    zombie. */

@@ -27,7 +27,7 @@ creds_parse (const char *s, struct creds *out, struct cl_error *err)
 
   if (!colon || colon == s)
     return cl_fail (err, 0, "credentials must be USER:PASSWORD");
-  out->user = xstrndup (s, (size_t) (colon - s));
+  out->user = xstrndup (s, (size_t)(colon - s));
   out->pass = xstrdup (colon + 1);
   return 0;
 }
@@ -73,8 +73,8 @@ entry_creds (yajl_val entry, struct creds *out, struct cl_error *err)
 
 /* The most specific key wins: "host/repo" before "host". */
 static int
-lookup_in_file (const char *file, const char *domain, const char *repo,
-                struct creds *out, struct cl_error *err)
+lookup_in_file (const char *file, const char *domain, const char *repo, struct creds *out,
+                struct cl_error *err)
 {
   cleanup_free char *buf = NULL;
   cleanup_json yajl_val root = NULL;
@@ -107,8 +107,7 @@ lookup_in_file (const char *file, const char *domain, const char *repo,
 }
 
 int
-creds_lookup (const char *domain, const char *repo, struct creds *out,
-              struct cl_error *err)
+creds_lookup (const char *domain, const char *repo, struct creds *out, struct cl_error *err)
 {
   const char *env = getenv ("REGISTRY_AUTH_FILE");
   const char *home = getenv ("HOME");
@@ -143,7 +142,7 @@ creds_auth_file (void)
     return xasprintf ("%s/containers/auth.json", xdg);
   if (uid == 0)
     return xstrdup ("/run/containers/0/auth.json");
-  return xasprintf ("/run/user/%u/containers/auth.json", (unsigned) uid);
+  return xasprintf ("/run/user/%u/containers/auth.json", (unsigned)uid);
 }
 
 /* A parsed tree back to JSON, as it was. */

@@ -18,8 +18,7 @@ int creds_parse (const char *s, struct creds *out, struct cl_error *err);
 
 /* Credentials for registry `domain` (repository `repo` for per-repo keys);
    0 found, 1 none, -1 a malformed file. */
-int creds_lookup (const char *domain, const char *repo, struct creds *out,
-                  struct cl_error *err);
+int creds_lookup (const char *domain, const char *repo, struct creds *out, struct cl_error *err);
 
 /* The auth file `login` writes and `logout` edits, as podman picks it:
    $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json, else

@@ -42,30 +42,32 @@ static const char kill_usage[] = "Usage: crunlocal kill [-s SIGNAL] CONTAINER...
                                  "Options:\n"
                                  "  -a, --all          every running container (printed by ID)\n"
                                  "  -s, --signal SIG   a name (TERM, SIGHUP) or a number\n";
-static const char pause_usage[] = "Usage: crunlocal pause CONTAINER...\n"
-                                  "\n"
-                                  "Freeze every process of running containers (the cgroup freezer).\n";
+static const char pause_usage[]
+    = "Usage: crunlocal pause CONTAINER...\n"
+      "\n"
+      "Freeze every process of running containers (the cgroup freezer).\n";
 
 static const char unpause_usage[] = "Usage: crunlocal unpause CONTAINER...\n"
                                     "\n"
                                     "Thaw containers that pause froze.\n";
 
+static const char wait_usage[]
+    = "Usage: crunlocal wait [--condition COND] CONTAINER...\n"
+      "\n"
+      "Wait for containers to exit; print each exit code (-1: unknown).\n"
+      "\n"
+      "Options:\n"
+      "      --condition COND   stopped or exited (the default), or\n"
+      "                         running (then -1 is printed)\n";
 
-static const char wait_usage[] = "Usage: crunlocal wait [--condition COND] CONTAINER...\n"
-                                 "\n"
-                                 "Wait for containers to exit; print each exit code (-1: unknown).\n"
-                                 "\n"
-                                 "Options:\n"
-                                 "      --condition COND   stopped or exited (the default), or\n"
-                                 "                         running (then -1 is printed)\n";
-
-static const char start_usage[] = "Usage: crunlocal start [-a] CONTAINER...\n"
-                                  "\n"
-                                  "Start exited containers again, in the background under a monitor.\n"
-                                  "\n"
-                                  "Options:\n"
-                                  "  -a, --attach   follow its output and exit with its exit code\n"
-                                  "                 (one container)\n";
+static const char start_usage[]
+    = "Usage: crunlocal start [-a] CONTAINER...\n"
+      "\n"
+      "Start exited containers again, in the background under a monitor.\n"
+      "\n"
+      "Options:\n"
+      "  -a, --attach   follow its output and exit with its exit code\n"
+      "                 (one container)\n";
 
 static const char attach_usage[]
     = "Usage: crunlocal attach [OPTIONS] CONTAINER\n"
@@ -183,7 +185,7 @@ thaw_if_paused (const struct container *c)
 static int
 stop_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
-  long timeout = ((const struct ctl_opts *) arg)->timeout;
+  long timeout = ((const struct ctl_opts *)arg)->timeout;
   int sig = stop_signal_of (c);
   struct exit_record rec;
 
@@ -207,13 +209,14 @@ stop_one (struct store *s, struct container *c, const void *arg, struct cl_error
 static int
 kill_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
-  int sig = ((const struct ctl_opts *) arg)->sig;
+  int sig = ((const struct ctl_opts *)arg)->sig;
   int stop = stop_signal_of (c);
 
   if (container_state (c) != CONTAINER_RUNNING)
     return cl_fail (err, 0, "container %s is not running", c->name);
   /* A signal that ends it ends it for good; HUP or USR1 only tell it. */
-  if ((sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == stop) && mark_stopped (c, err) < 0)
+  if ((sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == stop)
+      && mark_stopped (c, err) < 0)
     return -1;
   if (kill (c->pid, sig) < 0)
     return cl_fail (err, errno, "signal container %s", c->name);
@@ -346,8 +349,8 @@ cmd_stop (int argc, char **argv)
                                             { "help", no_argument, NULL, 'h' },
                                             { NULL, 0, NULL, 0 } };
   struct ctl_opts o = { .timeout = 10 };
-  int r = parse_ctl_all (argc, argv, "stop", stop_usage, "at:h", longopts, take_timeout, &o,
-                         &o.all);
+  int r
+      = parse_ctl_all (argc, argv, "stop", stop_usage, "at:h", longopts, take_timeout, &o, &o.all);
 
   if (r >= 0)
     return r;
@@ -375,8 +378,7 @@ cmd_kill (int argc, char **argv)
                                             { "help", no_argument, NULL, 'h' },
                                             { NULL, 0, NULL, 0 } };
   struct ctl_opts o = { .sig = SIGKILL };
-  int r = parse_ctl_all (argc, argv, "kill", kill_usage, "as:h", longopts, take_signal, &o,
-                         &o.all);
+  int r = parse_ctl_all (argc, argv, "kill", kill_usage, "as:h", longopts, take_signal, &o, &o.all);
 
   if (r >= 0)
     return r;
@@ -396,9 +398,10 @@ take_condition (int c, void *arg)
 
   for (size_t i = 0; c == 'c' && i < sizeof conditions / sizeof conditions[0]; i++)
     if (strcmp (optarg, conditions[i]) == 0)
-      return *(const char **) arg = conditions[i], 0;
+      return *(const char **)arg = conditions[i], 0;
   return cli_usage_error ("wait", "invalid condition \"%s\": want stopped, exited or running",
-                          optarg), -1;
+                          optarg),
+         -1;
 }
 
 int
@@ -417,7 +420,7 @@ struct start_args
 {
   bool attach;
   bool restarted; /* by its monitor, for its restart policy */
-  int code; /* with attach: the container's exit code */
+  int code;       /* with attach: the container's exit code */
 };
 
 /* The spec it ran with, and its overlay mounted again over the same
@@ -448,7 +451,8 @@ start_prepare (struct store *s, const struct container *c, struct spec *sp, stru
 static bool
 restart_wanted (const struct container *c, int dfd, bool restarted)
 {
-  return !restarted || (dfd >= 0 && !restart_stopped (dfd) && container_state (c) == CONTAINER_EXITED);
+  return !restarted
+         || (dfd >= 0 && !restart_stopped (dfd) && container_state (c) == CONTAINER_EXITED);
 }
 
 static int
@@ -488,7 +492,8 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
       c->restart_count = restarted ? c->restart_count + 1 : 0;
       free (c->error);
       c->error = NULL;
-      r = detach_start (s, c, &sp, snap.mode == SNAPSHOT_OVERLAY && snap.lowerdir ? &snap.overlay : NULL,
+      r = detach_start (s, c, &sp,
+                        snap.mode == SNAPSHOT_OVERLAY && snap.lowerdir ? &snap.overlay : NULL,
                         net.mode == NET_PRIVATE ? &hook : NULL, err);
       if (r < 0 && (err->status == 126 || err->status == 127))
         container_keep_failed (s, c, err->msg);
@@ -502,7 +507,7 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
 static int
 start_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
-  struct start_args *a = (struct start_args *) arg;
+  struct start_args *a = (struct start_args *)arg;
   struct logs_opts lo = { .follow = true, .tail = -1, .has_since = true };
   struct container now = { 0 };
   struct exit_record rec;
@@ -581,7 +586,7 @@ struct attach_args
 static int
 attach_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
-  struct attach_args *a = (struct attach_args *) arg;
+  struct attach_args *a = (struct attach_args *)arg;
   cleanup_free char *dir = container_run_dir (s, c->id);
   cleanup_close int sock = -1;
   struct pty_detach keys;
@@ -592,11 +597,12 @@ attach_one (struct store *s, struct container *c, const void *arg, struct cl_err
   if (container_state (c) != CONTAINER_RUNNING)
     return cl_fail (err, 0, "container %s is not running", c->name);
   if (!c->detached)
-    return cl_fail (err, 0, "container %s runs in the foreground of its `run`: nothing to attach to",
-                    c->name);
+    return cl_fail (
+        err, 0, "container %s runs in the foreground of its `run`: nothing to attach to", c->name);
   if ((sock = attach_connect (dir, err)) < 0
       || attach_session (sock, c->tty, c->interactive && !a->no_stdin ? 0 : -1, &keys, &a->code,
-                         &detached, err) < 0)
+                         &detached, err)
+             < 0)
     return -1;
   if (a->code < 0)
     return cl_fail (err, 0, "lost the monitor of container %s", c->name);
@@ -636,7 +642,7 @@ cmd_attach (int argc, char **argv)
 static int
 freeze_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
-  bool freeze = *(const bool *) arg;
+  bool freeze = *(const bool *)arg;
 
   if (container_state (c) != CONTAINER_RUNNING)
     return cl_fail (err, 0, "container %s is not running", c->name);

@@ -24,16 +24,16 @@
 
 /* The monitor's static binary, carried inside ours so that crunlocal
    stays one file; it runs from a memfd. */
-__asm__ (".section .rodata\n"
-         ".balign 16\n"
-         ".global cl_monitor_bin\n"
-         ".hidden cl_monitor_bin\n"
-         "cl_monitor_bin:\n"
-         ".incbin \"" MONITOR_BIN "\"\n"
-         ".global cl_monitor_bin_end\n"
-         ".hidden cl_monitor_bin_end\n"
-         "cl_monitor_bin_end:\n"
-         ".previous\n");
+__asm__(".section .rodata\n"
+        ".balign 16\n"
+        ".global cl_monitor_bin\n"
+        ".hidden cl_monitor_bin\n"
+        "cl_monitor_bin:\n"
+        ".incbin \"" MONITOR_BIN "\"\n"
+        ".global cl_monitor_bin_end\n"
+        ".hidden cl_monitor_bin_end\n"
+        "cl_monitor_bin_end:\n"
+        ".previous\n");
 extern const char cl_monitor_bin[], cl_monitor_bin_end[];
 
 /* What the starting side tells the caller; the last message counts. */
@@ -50,7 +50,7 @@ static int
 monitor_memfd (struct cl_error *err)
 {
   return sealed_from_buf (MONITOR_NAME, cl_monitor_bin,
-                          (size_t) (cl_monitor_bin_end - cl_monitor_bin), err);
+                          (size_t)(cl_monitor_bin_end - cl_monitor_bin), err);
 }
 
 static void
@@ -60,8 +60,7 @@ report_send (int fd, const struct report *r)
     return;
 }
 
-static void __attribute__ ((noreturn))
-report_fail (int fd, const struct cl_error *err)
+static void __attribute__ ((noreturn)) report_fail (int fd, const struct cl_error *err)
 {
   struct report r = { .ok = 0, .status = err->status ? err->status : 125, .errnum = err->errnum };
 
@@ -129,8 +128,13 @@ exec_monitor (struct store *s, const struct container *c, int memfd, const struc
 {
   char pid[16], in[16], fd0[16], fd1[16], mode[8], lfd[16], max[32], count[16];
   cleanup_free char *exe = sealed_origin ();
-  char *argv[] = { MONITOR_NAME, c->dir, pid, in, fd0, fd1, mode, lfd, max,
-                   c->restart ? c->restart : "no", count, exe ? exe : "crunlocal", c->id, NULL };
+  char *argv[] = { MONITOR_NAME, c->dir,
+                   pid,          in,
+                   fd0,          fd1,
+                   mode,         lfd,
+                   max,          c->restart ? c->restart : "no",
+                   count,        exe ? exe : "crunlocal",
+                   c->id,        NULL };
   int keep[] = { io->in, io->out[0], io->out[1], listenfd };
   extern char **environ;
 
@@ -178,8 +182,8 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
   struct ns_stdio null_stdin = { { NS_STDIO_NULL, -1, -1 } };
   struct ns_proc proc;
   sigset_t set;
-  struct cgroup_join cg = { .id = c->id, .spec = sp,
-                            .recfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
+  struct cgroup_join cg
+      = { .id = c->id, .spec = sp, .recfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
   /* Into its cgroups first, then the network's hook (if any). */
   struct ns_hook cg_hook = { cgroup_join_hook, &cg, hook };
 
@@ -191,7 +195,9 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
   if (devnull < 0)
     report_fail (report, (cl_fail (&err, errno, "/dev/null"), &err));
   if ((listenfd = attach_socket (s, c, &err)) < 0 || container_stdio (c, devnull, &io, &err) < 0
-      || ns_start (sp, ov, &set, c->tty || c->interactive ? NULL : &null_stdin, &cg_hook, &proc, &err) < 0)
+      || ns_start (sp, ov, &set, c->tty || c->interactive ? NULL : &null_stdin, &cg_hook, &proc,
+                   &err)
+             < 0)
     fail_cleaning (&cg, report, &err);
   /* Still the caller's stderr: the one line of limits not applied. */
   if (cg.warning)
@@ -203,7 +209,7 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
   c->pid_start = r.pid_start = container_pid_start (proc.pid);
   c->monitor_pid = r.monitor_pid = getpid ();
   c->monitor_start = r.monitor_start = container_pid_start (getpid ());
-  c->started = r.started = (long long) time (NULL);
+  c->started = r.started = (long long)time (NULL);
   free (c->status);
   c->status = xstrdup ("running");
   if (container_save (s, c, &err) == 0)
@@ -229,7 +235,7 @@ read_report (int fd, struct report *last, struct cl_error *err)
     {
       if (n < 0 && errno == EINTR)
         continue;
-      if (n != (ssize_t) sizeof r)
+      if (n != (ssize_t)sizeof r)
         break;
       *last = r, any = true;
     }

@@ -69,7 +69,7 @@ df_images (struct store *s, const struct container *ctrs, size_t nc, struct df_r
 
   if (store_images_list (s, &imgs, &n, err) < 0)
     return -1;
-  row->total = (long long) n;
+  row->total = (long long)n;
   for (size_t i = 0; i < n; i++)
     {
       bool active = false;
@@ -106,7 +106,7 @@ df_rows (struct store *s, struct df_row rows[2], struct cl_error *err)
   if (container_list (s, &ctrs, &nc, err) < 0)
     return -1;
   ret = df_images (s, ctrs, nc, &rows[0], err);
-  rows[1].total = (long long) nc;
+  rows[1].total = (long long)nc;
   for (size_t i = 0; i < nc; i++)
     {
       long long size = container_size (s, &ctrs[i]);
@@ -124,7 +124,7 @@ static const char *
 size_text (long long size, char *buf, size_t len)
 {
   static const char *units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
-  double v = (double) size;
+  double v = (double)size;
   size_t u = 0;
 
   while (v >= 1000 && u < 5)
@@ -152,8 +152,9 @@ df_field (const char *field, const void *arg, char *buf, size_t len)
   if (strcmp (field, "Reclaimable") == 0)
     {
       char sz[32];
-      int pct = row->size ? (int) ((200 * row->reclaimable / row->size + 1) / 2) : 0;
-      return snprintf (buf, len, "%s (%d%%)", size_text (row->reclaimable, sz, sizeof sz), pct), buf;
+      int pct = row->size ? (int)((200 * row->reclaimable / row->size + 1) / 2) : 0;
+      return snprintf (buf, len, "%s (%d%%)", size_text (row->reclaimable, sz, sizeof sz), pct),
+             buf;
     }
   return NULL;
 }
@@ -180,16 +181,16 @@ print_json (const struct df_row *rows, size_t n)
   fputs (text, stdout);
 }
 
-static const char df_usage[] =
-  "Usage: crunlocal system df [--format FORMAT]\n"
-  "\n"
-  "Show the store's disk usage: images (layers counted once) and containers\n"
-  "(what each wrote); ACTIVE: images in use by a container, containers that\n"
-  "run; RECLAIMABLE: what removing the others would free.\n"
-  "\n"
-  "Options:\n"
-  "      --format FORMAT  'json', or a template with Type, Total, Active, Size,\n"
-  "                       Reclaimable\n";
+static const char df_usage[]
+    = "Usage: crunlocal system df [--format FORMAT]\n"
+      "\n"
+      "Show the store's disk usage: images (layers counted once) and containers\n"
+      "(what each wrote); ACTIVE: images in use by a container, containers that\n"
+      "run; RECLAIMABLE: what removing the others would free.\n"
+      "\n"
+      "Options:\n"
+      "      --format FORMAT  'json', or a template with Type, Total, Active, Size,\n"
+      "                       Reclaimable\n";
 
 int
 cmd_system_df (int argc, char **argv)

@@ -9,8 +9,8 @@
 
 struct cl_error
 {
-  int errnum;  /* errno at the failure, 0 when it has none */
-  int status;  /* suggested exit status, 0 = default (125) */
+  int errnum; /* errno at the failure, 0 when it has none */
+  int status; /* suggested exit status, 0 = default (125) */
   char msg[CL_ERROR_MSG_MAX];
 };
 
@@ -19,8 +19,7 @@ int cl_fail (struct cl_error *err, int errnum, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
 /* Prefix the recorded message with context ("pull x: " + old message). */
-int cl_wrap (struct cl_error *err, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
+int cl_wrap (struct cl_error *err, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 /* One line: "crunlocal: message: strerror". */
 void cl_error_print (const struct cl_error *err);

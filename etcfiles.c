@@ -20,8 +20,7 @@ struct buf
   char *s;
 };
 
-static void __attribute__ ((format (printf, 2, 3)))
-add (struct buf *b, const char *fmt, ...)
+static void __attribute__ ((format (printf, 2, 3))) add (struct buf *b, const char *fmt, ...)
 {
   cleanup_free char *line = NULL;
   char *n;
@@ -126,7 +125,8 @@ etc_resolv_conf (const char *host, const struct etc_opts *o)
   for (char *l = strtok_r (copy, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
     {
       if ((o->dns && value_of (l, "nameserver")) || (o->dns_search && value_of (l, "search"))
-          || (o->dns_search && value_of (l, "domain")) || (o->dns_options && value_of (l, "options")))
+          || (o->dns_search && value_of (l, "domain"))
+          || (o->dns_options && value_of (l, "options")))
         continue;
       add (&b, "%s\n", l);
     }
@@ -145,7 +145,7 @@ etc_hosts (const struct etc_opts *o)
   for (size_t i = 0; o->add_hosts && o->add_hosts[i]; i++)
     {
       const char *colon = strchr (o->add_hosts[i], ':');
-      cleanup_free char *name = xstrndup (o->add_hosts[i], (size_t) (colon - o->add_hosts[i]));
+      cleanup_free char *name = xstrndup (o->add_hosts[i], (size_t)(colon - o->add_hosts[i]));
       add (&b, "%s\t%s\n", colon + 1, name);
     }
   add (&b, "127.0.1.1\t%s\n", o->hostname);
@@ -186,7 +186,8 @@ etc_files_write (int dirfd, const struct etc_opts *o, struct cl_error *err)
   cleanup_free char *hosts = o->no_hosts ? NULL : etc_hosts (o);
   cleanup_free char *hostname = xasprintf ("%s\n", o->hostname);
 
-  if (write_one (dirfd, "resolv.conf", resolv, err) < 0 || write_one (dirfd, "hostname", hostname, err) < 0)
+  if (write_one (dirfd, "resolv.conf", resolv, err) < 0
+      || write_one (dirfd, "hostname", hostname, err) < 0)
     return -1;
   return hosts ? write_one (dirfd, "hosts", hosts, err) : 0;
 }

@@ -38,7 +38,7 @@ static bool
 filter_matches (const struct event *e, const char *f)
 {
   const char *eq = strchr (f, '=');
-  size_t kl = eq ? (size_t) (eq - f) : 0;
+  size_t kl = eq ? (size_t)(eq - f) : 0;
   const char *v = eq ? eq + 1 : "";
 
   if (kl == 4 && strncmp (f, "type", 4) == 0)
@@ -49,9 +49,9 @@ filter_matches (const struct event *e, const char *f)
     return strcmp (e->type, "container") == 0
            && (strcmp (e->name, v) == 0 || (*v && strncmp (e->id, v, strlen (v)) == 0));
   if (kl == 5 && strncmp (f, "image", 5) == 0)
-    return strcmp (e->image, v) == 0 || (strcmp (e->type, "image") == 0
-                                         && (strcmp (e->name, v) == 0
-                                             || (*v && strncmp (e->id, v, strlen (v)) == 0)));
+    return strcmp (e->image, v) == 0
+           || (strcmp (e->type, "image") == 0
+               && (strcmp (e->name, v) == 0 || (*v && strncmp (e->id, v, strlen (v)) == 0)));
   return false;
 }
 
@@ -101,7 +101,7 @@ event_field (const char *field, const void *arg, char *buf, size_t len)
 static void
 print_text (const struct event *e)
 {
-  time_t sec = (time_t) (e->nano / 1000000000LL);
+  time_t sec = (time_t)(e->nano / 1000000000LL);
   struct tm tm;
   char when[64];
 
@@ -181,9 +181,12 @@ show_line (const struct events_opts *o, struct known *k, const char *line)
 
   if (json_parse (line, &v, &ignored) < 0 || !YAJL_IS_OBJECT (v))
     return;
-  e = (struct event){ .id = str_or_empty (v, "ID"),         .image = str_or_empty (v, "Image"),
-                      .name = str_or_empty (v, "Name"),     .status = str_or_empty (v, "Status"),
-                      .time = str_or_empty (v, "Time"),     .type = str_or_empty (v, "Type") };
+  e = (struct event){ .id = str_or_empty (v, "ID"),
+                      .image = str_or_empty (v, "Image"),
+                      .name = str_or_empty (v, "Name"),
+                      .status = str_or_empty (v, "Status"),
+                      .time = str_or_empty (v, "Time"),
+                      .type = str_or_empty (v, "Type") };
   json_get_int (v, "timeNano", &e.nano);
   known_fill (k, &e);
   if (!wanted (o, &e))
@@ -205,7 +208,7 @@ now_ns (void)
   struct timespec ts;
 
   clock_gettime (CLOCK_REALTIME, &ts);
-  return (long long) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* Print what the log holds, then (stream) what is appended, a whole line
@@ -230,7 +233,7 @@ show_events (struct store *s, const struct events_opts *o, struct cl_error *err)
           if (line[n - 1] != '\n')
             {
               /* Half a line: its writer is not done; read it again later. */
-              fseeko (f, -(off_t) n, SEEK_CUR);
+              fseeko (f, -(off_t)n, SEEK_CUR);
               break;
             }
           line[n - 1] = '\0';
@@ -253,30 +256,31 @@ show_events (struct store *s, const struct events_opts *o, struct cl_error *err)
   return ret;
 }
 
-static const char events_usage[] =
-  "Usage: crunlocal events [OPTIONS]\n"
-  "\n"
-  "Show the events of the store (container create, start, died, remove;\n"
-  "image pull, tag, untag, remove) and follow new ones until interrupted.\n"
-  "\n"
-  "Options:\n"
-  "      --stream=false       print what there is and exit\n"
-  "      --since T, --until T  RFC 3339 times, Unix seconds or durations (10m);\n"
-  "                           --until stops following once it has passed\n"
-  "  -f, --filter KEY=VALUE   type=, event=, container=, image= (one key: any;\n"
-  "                           several keys: all)\n"
-  "      --format FORMAT      'json' (a line per event), or a template with ID,\n"
-  "                           Image, Name, Status, Time, TimeNano, Type\n";
+static const char events_usage[]
+    = "Usage: crunlocal events [OPTIONS]\n"
+      "\n"
+      "Show the events of the store (container create, start, died, remove;\n"
+      "image pull, tag, untag, remove) and follow new ones until interrupted.\n"
+      "\n"
+      "Options:\n"
+      "      --stream=false       print what there is and exit\n"
+      "      --since T, --until T  RFC 3339 times, Unix seconds or durations (10m);\n"
+      "                           --until stops following once it has passed\n"
+      "  -f, --filter KEY=VALUE   type=, event=, container=, image= (one key: any;\n"
+      "                           several keys: all)\n"
+      "      --format FORMAT      'json' (a line per event), or a template with ID,\n"
+      "                           Image, Name, Status, Time, TimeNano, Type\n";
 
 static int
 parse_events_opts (int argc, char **argv, struct events_opts *o, struct cl_error *err)
 {
-  static const struct option longopts[] = {
-    { "stream", optional_argument, NULL, 'S' }, { "since", required_argument, NULL, 's' },
-    { "until", required_argument, NULL, 'u' },  { "filter", required_argument, NULL, 'f' },
-    { "format", required_argument, NULL, 'F' }, { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 }
-  };
+  static const struct option longopts[] = { { "stream", optional_argument, NULL, 'S' },
+                                            { "since", required_argument, NULL, 's' },
+                                            { "until", required_argument, NULL, 'u' },
+                                            { "filter", required_argument, NULL, 'f' },
+                                            { "format", required_argument, NULL, 'F' },
+                                            { "help", no_argument, NULL, 'h' },
+                                            { NULL, 0, NULL, 0 } };
   struct timespec now, when;
   int c;
 
@@ -292,7 +296,7 @@ parse_events_opts (int argc, char **argv, struct events_opts *o, struct cl_error
       case 'u':
         if (logfmt_parse_when (optarg, &now, &when, err) < 0)
           return cli_usage_error ("events", "%s", err->msg);
-        *(c == 's' ? &o->since : &o->until) = (long long) when.tv_sec * 1000000000LL + when.tv_nsec;
+        *(c == 's' ? &o->since : &o->until) = (long long)when.tv_sec * 1000000000LL + when.tv_nsec;
         *(c == 's' ? &o->has_since : &o->has_until) = true;
         break;
       case 'f':
@@ -313,8 +317,10 @@ parse_events_opts (int argc, char **argv, struct events_opts *o, struct cl_error
       for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         known = known || str_has_prefix (o->filters[i], keys[k]);
       if (!known)
-        return cli_usage_error ("events", "invalid filter \"%s\": want type=, event=, "
-                                "container= or image=", o->filters[i]);
+        return cli_usage_error ("events",
+                                "invalid filter \"%s\": want type=, event=, "
+                                "container= or image=",
+                                o->filters[i]);
     }
   if (*o->format && strcmp (o->format, "json") != 0)
     {

@@ -12,19 +12,19 @@ static void
 put_str (char *buf, size_t len, size_t *off, const char *key, const char *s)
 {
   if (*off < len)
-    *off += (size_t) snprintf (buf + *off, len - *off, "%s\"%s\":\"", *off > 1 ? "," : "", key);
+    *off += (size_t)snprintf (buf + *off, len - *off, "%s\"%s\":\"", *off > 1 ? "," : "", key);
   for (const char *p = s ? s : ""; *p && *off + 8 < len; p++)
     {
-      unsigned char c = (unsigned char) *p;
+      unsigned char c = (unsigned char)*p;
       if (c == '"' || c == '\\')
-        *off += (size_t) snprintf (buf + *off, len - *off, "\\%c", c);
+        *off += (size_t)snprintf (buf + *off, len - *off, "\\%c", c);
       else if (c < 0x20)
-        *off += (size_t) snprintf (buf + *off, len - *off, "\\u%04x", c);
+        *off += (size_t)snprintf (buf + *off, len - *off, "\\u%04x", c);
       else
-        buf[(*off)++] = (char) c;
+        buf[(*off)++] = (char)c;
     }
   if (*off < len)
-    *off += (size_t) snprintf (buf + *off, len - *off, "\"");
+    *off += (size_t)snprintf (buf + *off, len - *off, "\"");
 }
 
 void
@@ -49,8 +49,8 @@ evlog_append (int dirfd, const char *path, const char *type, const char *status,
   put_str (line, sizeof line, &off, "Time", when);
   put_str (line, sizeof line, &off, "Type", type);
   if (off < sizeof line)
-    off += (size_t) snprintf (line + off, sizeof line - off, ",\"timeNano\":%lld}\n",
-                              (long long) ts.tv_sec * 1000000000LL + ts.tv_nsec);
+    off += (size_t)snprintf (line + off, sizeof line - off, ",\"timeNano\":%lld}\n",
+                             (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
   if (off >= sizeof line)
     return;
   fd = openat (dirfd, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);

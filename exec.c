@@ -45,10 +45,9 @@ parse_exec (int argc, char **argv, struct exec_opts *o)
 {
   static const struct option longopts[]
       = { { "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
-          { "env", required_argument, NULL, 'e' },
-          { "env-file", required_argument, NULL, 'E' }, { "user", required_argument, NULL, 'u' },
-          { "workdir", required_argument, NULL, 'w' }, { "help", no_argument, NULL, 'h' },
-          { NULL, 0, NULL, 0 } };
+          { "env", required_argument, NULL, 'e' },   { "env-file", required_argument, NULL, 'E' },
+          { "user", required_argument, NULL, 'u' },  { "workdir", required_argument, NULL, 'w' },
+          { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 } };
   int c;
 
   while ((c = cli_getopt (argc, argv, "exec", "+ite:u:w:h", longopts)) != -1)
@@ -215,7 +214,9 @@ cmd_exec (int argc, char **argv)
   if (r < 0)
     {
       /* In the caller's user namespace: it owns the container's (run.c). */
-      r = cli_open_store_host (&s, &err) < 0 || cli_find_container (s, argv[optind], &c, &err) < 0 ? -1 : 0;
+      r = cli_open_store_host (&s, &err) < 0 || cli_find_container (s, argv[optind], &c, &err) < 0
+              ? -1
+              : 0;
       if (r == 0 && container_state (&c) != CONTAINER_RUNNING)
         r = cl_fail (&err, 0, "container %s is not running", c.name);
       store_close (steal_pointer (&s));

@@ -48,9 +48,9 @@ exitrec_write (int dirfd, int lockfd, const struct exit_record *rec, struct cl_e
       flock (lockfd, LOCK_UN);
       return 0;
     }
-  len = snprintf (text, sizeof text, "code=%d\nsignal=%d\noom=%d\nfinished=%lld.%09ld\n",
-                  rec->code, rec->signal, rec->oom ? 1 : 0, rec->finished_sec, rec->finished_nsec);
-  ret = write_file_atomic_at (dirfd, "exit", text, (size_t) len, 0600, false, err);
+  len = snprintf (text, sizeof text, "code=%d\nsignal=%d\noom=%d\nfinished=%lld.%09ld\n", rec->code,
+                  rec->signal, rec->oom ? 1 : 0, rec->finished_sec, rec->finished_nsec);
+  ret = write_file_atomic_at (dirfd, "exit", text, (size_t)len, 0600, false, err);
   flock (lockfd, LOCK_UN);
   return ret;
 }
@@ -64,8 +64,8 @@ exitrec_read (int dirfd, struct exit_record *rec, struct cl_error *err)
   memset (rec, 0, sizeof *rec);
   if (read_file_at (dirfd, "exit", 4096, &buf, NULL, err) < 0)
     return err->errnum == ENOENT ? 1 : -1;
-  if (sscanf (buf, "code=%d\nsignal=%d\noom=%d\nfinished=%lld.%ld", &rec->code, &rec->signal,
-              &oom, &rec->finished_sec, &rec->finished_nsec)
+  if (sscanf (buf, "code=%d\nsignal=%d\noom=%d\nfinished=%lld.%ld", &rec->code, &rec->signal, &oom,
+              &rec->finished_sec, &rec->finished_nsec)
       != 5)
     return cl_fail (err, 0, "malformed exit record");
   rec->oom = oom != 0;
@@ -89,6 +89,6 @@ exitrec_from_status (int status, struct exit_record *rec)
   memset (rec, 0, sizeof *rec);
   rec->signal = WIFSIGNALED (status) ? WTERMSIG (status) : 0;
   rec->code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + rec->signal;
-  rec->finished_sec = (long long) now.tv_sec;
+  rec->finished_sec = (long long)now.tv_sec;
   rec->finished_nsec = now.tv_nsec;
 }

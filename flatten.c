@@ -84,14 +84,14 @@ copy_xattrs (int src, int dst)
   char names[8192], value[8192];
   ssize_t n = flistxattr (src, names, sizeof names);
 
-  for (ssize_t off = 0; n > 0 && off < n; off += (ssize_t) strlen (names + off) + 1)
+  for (ssize_t off = 0; n > 0 && off < n; off += (ssize_t)strlen (names + off) + 1)
     {
       ssize_t len;
       if (is_overlay_xattr (names + off))
         continue;
       len = fgetxattr (src, names + off, value, sizeof value);
       if (len >= 0)
-        (void) fsetxattr (dst, names + off, value, (size_t) len, 0);
+        (void)fsetxattr (dst, names + off, value, (size_t)len, 0);
     }
 }
 
@@ -133,7 +133,7 @@ copy_data (int src, int dst, struct cl_error *err)
   if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
     return cl_fail (err, errno, "copy");
   while ((n = read (src, buf, sizeof buf)) > 0)
-    if (write_all (dst, buf, (size_t) n, err) < 0)
+    if (write_all (dst, buf, (size_t)n, err) < 0)
       return -1;
   return n < 0 ? cl_fail (err, errno, "read") : 0;
 }
@@ -191,15 +191,16 @@ put_file (struct flattener *f, int srcdir, int dstdir, const char *rel, const ch
       if (errno != EXDEV && errno != EMLINK && errno != EPERM)
         return cl_fail (err, errno, "link %s", name);
     }
-  if (st->st_nlink > 1 && (s = find_seen (f, st)) && linkat (f->destfd, s->path, dstdir, name, 0) == 0)
+  if (st->st_nlink > 1 && (s = find_seen (f, st))
+      && linkat (f->destfd, s->path, dstdir, name, 0) == 0)
     return 0;
   if (copy_file (f, srcdir, dstdir, name, st, err) < 0)
     return -1;
   if (st->st_nlink > 1)
     {
       f->seen = xrealloc (f->seen, (f->n_seen + 1) * sizeof *f->seen);
-      f->seen[f->n_seen++] = (struct seen_inode){ st->st_dev, st->st_ino,
-                                                  xasprintf ("%s%s", rel, name) };
+      f->seen[f->n_seen++]
+          = (struct seen_inode){ st->st_dev, st->st_ino, xasprintf ("%s%s", rel, name) };
     }
   return 0;
 }
@@ -305,7 +306,8 @@ walk (struct flattener *f, int src, int dst, const char *rel, struct cl_error *e
 static int
 apply_layer (struct flattener *f, int layers_fd, const char *layer, struct cl_error *err)
 {
-  cleanup_close int src = openat (layers_fd, layer, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int src
+      = openat (layers_fd, layer, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st, have;
   int r;
 
@@ -319,8 +321,8 @@ apply_layer (struct flattener *f, int layers_fd, const char *layer, struct cl_er
 }
 
 int
-flatten_layers (int layers_fd, char *const *layers, size_t n, int destfd,
-                enum flatten_mode mode, struct cl_error *err)
+flatten_layers (int layers_fd, char *const *layers, size_t n, int destfd, enum flatten_mode mode,
+                struct cl_error *err)
 {
   struct flattener f = { .mode = mode, .destfd = destfd, .euid = geteuid (), .egid = getegid () };
 
@@ -350,7 +352,8 @@ whited_out (int dfd, const char *name)
 static enum layer_view
 view_in_layer (int layers_fd, const char *layer, const char *path, int *fd)
 {
-  cleanup_close int cur = openat (layers_fd, layer, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int cur
+      = openat (layers_fd, layer, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   cleanup_free char *copy = xstrdup (path);
   char *save = NULL;
   bool opaque = false;
@@ -402,7 +405,8 @@ int
 flatten_subtree (int layers_fd, char *const *layers, size_t n, const char *path, int destfd,
                  struct cl_error *err)
 {
-  struct flattener f = { .mode = FLATTEN_COPY, .destfd = destfd, .euid = geteuid (), .egid = getegid () };
+  struct flattener f
+      = { .mode = FLATTEN_COPY, .destfd = destfd, .euid = geteuid (), .egid = getegid () };
   cleanup_free int *fds = xcalloc (n + 1, sizeof *fds);
   size_t k = layers_at (layers_fd, layers, n, path, fds);
   int ret = 0;

@@ -99,9 +99,9 @@ relay_signals (struct relay *r)
 {
   struct signalfd_siginfo si;
 
-  while (read (r->sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+  while (read (r->sigfd, &si, sizeof si) == (ssize_t)sizeof si)
     {
-      int sig = (int) si.ssi_signo;
+      int sig = (int)si.ssi_signo;
       if (sig == SIGCHLD)
         r->exited = r->exited || waitpid (r->pid, &r->status, WNOHANG) == r->pid;
       else if (sig == SIGWINCH && r->master >= 0)
@@ -120,7 +120,7 @@ send_eof (int master)
 
   if (tcgetattr (master, &t) == 0 && (t.c_lflag & ICANON))
     {
-      char c = (char) t.c_cc[VEOF];
+      char c = (char)t.c_cc[VEOF];
       if (write (master, &c, 1) < 0)
         return;
     }
@@ -151,7 +151,7 @@ relay_input (struct relay *r)
       end_input (r);
       return;
     }
-  pty_buf_set (&r->pending, buf, (size_t) n);
+  pty_buf_set (&r->pending, buf, (size_t)n);
   if (pty_buf_flush (r->sink, &r->pending) < 0)
     end_input (r);
 }
@@ -171,8 +171,8 @@ relay_output (struct relay *r, int i)
   if (n <= 0)
     return false;
   if (r->log)
-    log_writer_put (r->log, streams[i], buf, (size_t) n, &err);
-  return write_all (i + 1, buf, (size_t) n, &err) == 0 || err.errnum != EPIPE;
+    log_writer_put (r->log, streams[i], buf, (size_t)n, &err);
+  return write_all (i + 1, buf, (size_t)n, &err) == 0 || err.errnum != EPIPE;
 }
 
 /* A pipe's end is closed, so that the container's next write to it
@@ -224,8 +224,12 @@ relay_until_exit (pid_t pid, const sigset_t *set, bool pid1, const struct cli_io
                   struct exit_record *rec)
 {
   bool tty = io->master >= 0, input = tty ? io->input : io->in >= 0;
-  struct relay r = { .pid = pid, .pid1 = pid1, .sigfd = -1, .in = input ? 0 : -1,
-                     .master = io->master, .sink = input ? (tty ? io->master : io->in) : -1,
+  struct relay r = { .pid = pid,
+                     .pid1 = pid1,
+                     .sigfd = -1,
+                     .in = input ? 0 : -1,
+                     .master = io->master,
+                     .sink = input ? (tty ? io->master : io->in) : -1,
                      .out = { tty ? io->master : io->out[0], tty ? -1 : io->out[1] },
                      .log = io->log };
   struct pty_saved saved = { .active = false };

@@ -33,8 +33,7 @@ struct report
   char msg[900];
 };
 
-static void __attribute__ ((noreturn))
-child_fail (int fd, const struct cl_error *err)
+static void __attribute__ ((noreturn)) child_fail (int fd, const struct cl_error *err)
 {
   struct report r = { .errnum = err->errnum };
 
@@ -54,7 +53,7 @@ read_report (int fd, struct cl_error *err)
     ;
   if (n == 0)
     return 0;
-  if (n != (ssize_t) sizeof r)
+  if (n != (ssize_t)sizeof r)
     return cl_fail (err, errno, "a network helper died");
   return cl_fail (err, r.errnum, "%s", r.msg);
 }
@@ -62,7 +61,7 @@ read_report (int fd, struct cl_error *err)
 static int
 cmp_int (const void *a, const void *b)
 {
-  return *(const int *) a - *(const int *) b;
+  return *(const int *)a - *(const int *)b;
 }
 
 /* Close every fd above stdio but the `n` in keep. */
@@ -89,7 +88,8 @@ same_ns (int fd, const char *self)
 {
   struct stat a, b;
 
-  return fstat (fd, &a) == 0 && stat (self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+  return fstat (fd, &a) == 0 && stat (self, &b) == 0 && a.st_ino == b.st_ino
+         && a.st_dev == b.st_dev;
 }
 
 /* The first steps of every helper: owned by nobody inside, stdio
@@ -229,7 +229,7 @@ struct fwd
 {
   int ep;
   uint32_t addr;
-  char *buf; /* UDP */
+  char *buf;         /* UDP */
   struct conn *dead; /* closed in this batch of events, which may still name them */
 };
 
@@ -277,7 +277,7 @@ pump (struct conn *c, int d)
           ssize_t n = splice (c->fd[d], NULL, c->pipe[d][1], NULL, c->cap[d] - c->queued[d],
                               SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
           if (n > 0)
-            c->queued[d] += (size_t) n, moved = true;
+            c->queued[d] += (size_t)n, moved = true;
           else if (n == 0)
             c->eof[d] = true;
           else if (errno != EAGAIN && errno != EINTR)
@@ -288,7 +288,7 @@ pump (struct conn *c, int d)
           ssize_t n = splice (c->pipe[d][0], NULL, c->fd[1 - d], NULL, c->queued[d],
                               SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
           if (n > 0)
-            c->queued[d] -= (size_t) n, moved = true;
+            c->queued[d] -= (size_t)n, moved = true;
           else if (n < 0 && errno != EAGAIN && errno != EINTR)
             return -1;
         }
@@ -323,7 +323,10 @@ conn_rearm (struct fwd *f, struct conn *c)
       if (ev != c->events[i])
         {
           struct epoll_event e = { .events = ev, .data.ptr = &c->tag[i] };
-          epoll_ctl (f->ep, !ev ? EPOLL_CTL_DEL : !c->events[i] ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
+          epoll_ctl (f->ep,
+                     !ev             ? EPOLL_CTL_DEL
+                     : !c->events[i] ? EPOLL_CTL_ADD
+                                     : EPOLL_CTL_MOD,
                      c->fd[i], &e);
           c->events[i] = ev;
         }
@@ -348,7 +351,7 @@ conn_event (struct fwd *f, struct conn *c, int side, uint32_t ev)
         }
       c->connecting = false;
     }
-  (void) ev;
+  (void)ev;
   if (pump (c, 0) < 0 || pump (c, 1) < 0 || (c->shut[0] && c->shut[1]))
     {
       conn_close (f, c);
@@ -368,7 +371,7 @@ make_pipe (int p[2], size_t *cap)
      kernel refuses, and the default size still works. */
   fcntl (p[1], F_SETPIPE_SZ, PIPE_SIZE);
   sz = fcntl (p[1], F_GETPIPE_SZ);
-  *cap = sz > 0 ? (size_t) sz : 65536;
+  *cap = sz > 0 ? (size_t)sz : 65536;
   return 0;
 }
 
@@ -376,14 +379,15 @@ static void
 conn_new (struct fwd *f, struct listener *l, int client)
 {
   struct conn *c = xcalloc (1, sizeof *c);
-  struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons (l->port.port),
-                            .sin_addr = { f->addr } };
+  struct sockaddr_in to
+      = { .sin_family = AF_INET, .sin_port = htons (l->port.port), .sin_addr = { f->addr } };
 
   c->fd[0] = client;
   c->fd[1] = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   c->pipe[0][0] = c->pipe[0][1] = c->pipe[1][0] = c->pipe[1][1] = -1;
-  if (c->fd[1] < 0 || make_pipe (c->pipe[0], &c->cap[0]) < 0 || make_pipe (c->pipe[1], &c->cap[1]) < 0
-      || (connect (c->fd[1], (struct sockaddr *) &to, sizeof to) < 0 && errno != EINPROGRESS))
+  if (c->fd[1] < 0 || make_pipe (c->pipe[0], &c->cap[0]) < 0
+      || make_pipe (c->pipe[1], &c->cap[1]) < 0
+      || (connect (c->fd[1], (struct sockaddr *)&to, sizeof to) < 0 && errno != EINPROGRESS))
     {
       conn_close (f, c);
       return;
@@ -423,8 +427,8 @@ flow_close (struct fwd *f, struct flow *fl)
 static struct flow *
 flow_for (struct fwd *f, struct listener *l, const struct sockaddr_in *peer)
 {
-  struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons (l->port.port),
-                            .sin_addr = { f->addr } };
+  struct sockaddr_in to
+      = { .sin_family = AF_INET, .sin_port = htons (l->port.port), .sin_addr = { f->addr } };
   struct flow *fl;
   struct epoll_event e = { .events = EPOLLIN };
 
@@ -433,7 +437,7 @@ flow_for (struct fwd *f, struct listener *l, const struct sockaddr_in *peer)
       return fl;
   fl = xcalloc (1, sizeof *fl);
   fl->fd = socket (AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fl->fd < 0 || connect (fl->fd, (struct sockaddr *) &to, sizeof to) < 0)
+  if (fl->fd < 0 || connect (fl->fd, (struct sockaddr *)&to, sizeof to) < 0)
     {
       if (fl->fd >= 0)
         close (fl->fd);
@@ -457,13 +461,13 @@ udp_in (struct fwd *f, struct listener *l)
   socklen_t len = sizeof peer;
   ssize_t n;
 
-  while ((n = recvfrom (l->fd, f->buf, UDP_MAX, 0, (struct sockaddr *) &peer, &len)) >= 0)
+  while ((n = recvfrom (l->fd, f->buf, UDP_MAX, 0, (struct sockaddr *)&peer, &len)) >= 0)
     {
       struct flow *fl = flow_for (f, l, &peer);
       if (fl)
         {
           fl->last = time (NULL);
-          send (fl->fd, f->buf, (size_t) n, 0);
+          send (fl->fd, f->buf, (size_t)n, 0);
         }
       len = sizeof peer;
     }
@@ -477,7 +481,7 @@ udp_back (struct fwd *f, struct flow *fl)
   while ((n = recv (fl->fd, f->buf, UDP_MAX, 0)) >= 0)
     {
       fl->last = time (NULL);
-      sendto (fl->l->fd, f->buf, (size_t) n, 0, (struct sockaddr *) &fl->peer, sizeof fl->peer);
+      sendto (fl->l->fd, f->buf, (size_t)n, 0, (struct sockaddr *)&fl->peer, sizeof fl->peer);
     }
 }
 
@@ -508,7 +512,8 @@ forward_loop (int pidfd, uint32_t addr, const struct net_port *ports, const int 
   for (size_t i = 0; i < n; i++)
     {
       ls[i] = (struct listener){ .tag = { ports[i].udp ? K_UDP : K_LISTENER, &ls[i], 0 },
-                                 .fd = fds[i], .port = ports[i] };
+                                 .fd = fds[i],
+                                 .port = ports[i] };
       e = (struct epoll_event){ .events = EPOLLIN, .data.ptr = &ls[i].tag };
       epoll_ctl (f.ep, EPOLL_CTL_ADD, fds[i], &e);
     }
@@ -569,7 +574,7 @@ forward_start (pid_t pid, uint32_t addr, const struct net_port *ports, const int
       prctl (PR_SET_NAME, "crunlocal-fwd", 0, 0, 0);
       if (helper_setup (parent, &e) < 0)
         child_fail (p[1], &e);
-      pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+      pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
       if (pidfd < 0)
         child_fail (p[1], (cl_fail (&e, errno, "pidfd_open the container"), &e));
       if ((userfd = open_ns (pid, "user", &e)) < 0 || (netfd = open_ns (pid, "net", &e)) < 0)

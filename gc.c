@@ -51,8 +51,7 @@ is_temp_name (const char *n)
 
 /* Atomic writes that a kill -9 interrupted leave ".NAME.tmp-RAND". */
 static int
-remove_temp_files (struct store *s, const char *dir, long long *removed,
-                   struct cl_error *err)
+remove_temp_files (struct store *s, const char *dir, long long *removed, struct cl_error *err)
 {
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
@@ -79,9 +78,8 @@ store_clean_staging (struct store *s, long long *removed, struct cl_error *err)
       cleanup_free char *base = NULL;
       if (de->d_name[0] == '.')
         continue;
-      base = len > 5 && strcmp (de->d_name + len - 5, ".lock") == 0
-                 ? xstrndup (de->d_name, len - 5)
-                 : xstrdup (de->d_name);
+      base = len > 5 && strcmp (de->d_name + len - 5, ".lock") == 0 ? xstrndup (de->d_name, len - 5)
+                                                                    : xstrdup (de->d_name);
       if (!staging_is_dead (dirfd (d), base))
         continue;
       if (rm_rf_at (dirfd (d), base, err) < 0)
@@ -119,8 +117,8 @@ referenced (struct store *s, char ***blobs, char ***layers, struct cl_error *err
 }
 
 static int
-remove_unreferenced (struct store *s, const char *dir, char **keep,
-                     long long *count, struct cl_error *err)
+remove_unreferenced (struct store *s, const char *dir, char **keep, long long *count,
+                     struct cl_error *err)
 {
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
@@ -155,8 +153,7 @@ store_gc (struct store *s, struct gc_stats *st, struct cl_error *err)
   return 0;
 }
 
-static void
-reportf (void (*report) (const char *, void *), void *arg, const char *fmt, ...)
+static void reportf (void (*report) (const char *, void *), void *arg, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
 static void
@@ -183,7 +180,7 @@ blob_digest_of (int dfd, const char *name, char out[DIGEST_STR_LEN + 1])
   if (fd < 0)
     return -1;
   while ((n = read (fd, buf, sizeof buf)) > 0)
-    sha256_update (h, buf, (size_t) n);
+    sha256_update (h, buf, (size_t)n);
   if (n < 0)
     return -1;
   sha256_final (h, out);
@@ -312,8 +309,7 @@ store_check (struct store *s, void (*report) (const char *msg, void *arg), void 
 
   if (store_clean_staging (s, &cleaned, err) < 0)
     return -1;
-  if ((a = check_blobs (s, report, arg, err)) < 0
-      || (b = check_layers (s, report, arg, err)) < 0
+  if ((a = check_blobs (s, report, arg, err)) < 0 || (b = check_layers (s, report, arg, err)) < 0
       || (c = check_images (s, report, arg, err)) < 0)
     return -1;
   return a + b + c;

@@ -20,7 +20,7 @@ int store_gc (struct store *s, struct gc_stats *st, struct cl_error *err);
 /* Verify every blob's digest, every layer's record and every image's
    references; each problem goes to `report`.  Returns the damage count,
    or -1 when the check itself failed. */
-int store_check (struct store *s, void (*report) (const char *msg, void *arg),
-                 void *arg, struct cl_error *err);
+int store_check (struct store *s, void (*report) (const char *msg, void *arg), void *arg,
+                 struct cl_error *err);
 
 #endif

@@ -46,7 +46,7 @@ epoch_of (const char *created)
 
   if (!created || !strptime (created, "%Y-%m-%dT%H:%M:%S", &tm))
     return 0;
-  return (long long) timegm (&tm);
+  return (long long)timegm (&tm);
 }
 
 /* Rows newest first; each entry that made a layer takes the next layer
@@ -95,7 +95,7 @@ size_text (long long size, char *buf, size_t len)
   char tmp[32];
   size_t j = 0;
 
-  human_size ((double) size, tmp, sizeof tmp);
+  human_size ((double)size, tmp, sizeof tmp);
   for (size_t i = 0; tmp[i] && j + 1 < len; i++)
     if (tmp[i] != ' ')
       buf[j++] = tmp[i];
@@ -107,13 +107,13 @@ static const char *
 history_field (const char *field, const void *arg, char *buf, size_t len)
 {
   const struct history_row *row = arg;
-  time_t t = (time_t) epoch_of (row->created);
+  time_t t = (time_t)epoch_of (row->created);
   struct tm tm;
 
   if (strcmp (field, "ID") == 0)
     return snprintf (buf, len, "%.*s", row->no_trunc ? DIGEST_HEX_LEN : 12, row->id), buf;
   if (strcmp (field, "Created") == 0 || strcmp (field, "CreatedSince") == 0)
-    return human_ago ((long long) time (NULL) - (long long) t, buf, len), buf;
+    return human_ago ((long long)time (NULL) - (long long)t, buf, len), buf;
   if (strcmp (field, "CreatedAt") == 0)
     return strftime (buf, len, "%Y-%m-%d %H:%M:%S +0000 UTC", gmtime_r (&t, &tm)), buf;
   if (strcmp (field, "CreatedBy") == 0)
@@ -166,27 +166,26 @@ print_json (const struct history *hs)
   fputs (text, stdout);
 }
 
-static const char history_usage[] =
-  "Usage: crunlocal history [OPTIONS] IMAGE\n"
-  "\n"
-  "Show how an image was built: a row per history entry of its config,\n"
-  "newest first (a row per layer when it has none).\n"
-  "\n"
-  "Options:\n"
-  "      --no-trunc       do not truncate IDs and CREATED BY\n"
-  "  -q, --quiet          print only the IDs\n"
-  "      --format FORMAT  'json', or a template such as '{{.ID}} {{.Size}}' with\n"
-  "                       ID, Created, CreatedAt, CreatedBy, Size, Comment, Tags\n"
-  "                       ('table …': a header row and aligned columns)\n";
+static const char history_usage[]
+    = "Usage: crunlocal history [OPTIONS] IMAGE\n"
+      "\n"
+      "Show how an image was built: a row per history entry of its config,\n"
+      "newest first (a row per layer when it has none).\n"
+      "\n"
+      "Options:\n"
+      "      --no-trunc       do not truncate IDs and CREATED BY\n"
+      "  -q, --quiet          print only the IDs\n"
+      "      --format FORMAT  'json', or a template such as '{{.ID}} {{.Size}}' with\n"
+      "                       ID, Created, CreatedAt, CreatedBy, Size, Comment, Tags\n"
+      "                       ('table …': a header row and aligned columns)\n";
 
 int
 cmd_history (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    { "no-trunc", no_argument, NULL, 'n' },     { "quiet", no_argument, NULL, 'q' },
-    { "format", required_argument, NULL, 'f' }, { "human", optional_argument, NULL, 'H' },
-    { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 }
-  };
+  static const struct option longopts[]
+      = { { "no-trunc", no_argument, NULL, 'n' },     { "quiet", no_argument, NULL, 'q' },
+          { "format", required_argument, NULL, 'f' }, { "human", optional_argument, NULL, 'H' },
+          { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 } };
   struct cl_error err = { 0 };
   cleanup_store struct store *s = NULL;
   struct history hs = { 0 };

@@ -88,8 +88,8 @@ descriptor_parse (yajl_val v, struct descriptor *d, struct cl_error *err)
 }
 
 static int
-descriptors_parse (yajl_val arr, size_t max, struct descriptor **out, size_t *n,
-                   const char *what, struct cl_error *err)
+descriptors_parse (yajl_val arr, size_t max, struct descriptor **out, size_t *n, const char *what,
+                   struct cl_error *err)
 {
   size_t len = arr->u.array.len;
 
@@ -123,13 +123,12 @@ image_manifest_parse (yajl_val root, struct manifest *m, struct cl_error *err)
     return cl_fail (err, 0, "manifest without config or layers");
   if (descriptor_parse (config, &m->config, err) < 0)
     return cl_wrap (err, "config");
-  if (descriptors_parse (layers, MANIFEST_MAX_LAYERS, &m->layers, &m->n_layers,
-                         "layers", err) < 0)
+  if (descriptors_parse (layers, MANIFEST_MAX_LAYERS, &m->layers, &m->n_layers, "layers", err) < 0)
     return -1;
   for (size_t i = 0; i < m->n_layers; i++)
     if (!is_layer_type (m->layers[i].media_type))
-      return cl_fail (err, 0, "layer %s has unsupported media type %s",
-                      m->layers[i].digest, m->layers[i].media_type);
+      return cl_fail (err, 0, "layer %s has unsupported media type %s", m->layers[i].digest,
+                      m->layers[i].media_type);
   return 0;
 }
 
@@ -154,8 +153,9 @@ manifest_parse (const char *buf, struct manifest *m, struct cl_error *err)
   if (manifests)
     {
       m->is_index = true;
-      if (descriptors_parse (manifests, INDEX_MAX_ENTRIES, &m->manifests,
-                             &m->n_manifests, "manifests", err) < 0)
+      if (descriptors_parse (manifests, INDEX_MAX_ENTRIES, &m->manifests, &m->n_manifests,
+                             "manifests", err)
+          < 0)
         return cl_wrap (err, "index");
       return 0;
     }
@@ -176,8 +176,7 @@ platform_matches (const struct platform *have, const struct platform *want)
 }
 
 const struct descriptor *
-manifest_select (const struct manifest *index, const struct platform *want,
-                 struct cl_error *err)
+manifest_select (const struct manifest *index, const struct platform *want, struct cl_error *err)
 {
   cleanup_free char *wanted = platform_string (want);
   char offered[512] = "";
@@ -196,8 +195,7 @@ manifest_select (const struct manifest *index, const struct platform *want,
   for (size_t i = 0; i < index->n_manifests && used < sizeof offered - 64; i++)
     {
       cleanup_free char *s = platform_string (&index->manifests[i].platform);
-      used += (size_t) snprintf (offered + used, sizeof offered - used, "%s%s",
-                                 used ? ", " : "", s);
+      used += (size_t)snprintf (offered + used, sizeof offered - used, "%s%s", used ? ", " : "", s);
     }
   return cl_fail (err, 0, "no image for platform %s (the index has: %s)", wanted,
                   used ? offered : "nothing"),
@@ -255,8 +253,8 @@ image_labels_parse (yajl_val labels)
   for (size_t i = 0; labels && i < labels->u.object.len; i++)
     if (YAJL_IS_STRING (labels->u.object.values[i]))
       {
-        cleanup_free char *kv = xasprintf ("%s=%s", labels->u.object.keys[i],
-                                           labels->u.object.values[i]->u.string);
+        cleanup_free char *kv
+            = xasprintf ("%s=%s", labels->u.object.keys[i], labels->u.object.values[i]->u.string);
         strv_append (&v, kv);
       }
   return v;
@@ -313,8 +311,7 @@ dup_or_null (const char *s)
 }
 
 int
-image_history_parse (const char *buf, struct image_history **out, size_t *n,
-                     struct cl_error *err)
+image_history_parse (const char *buf, struct image_history **out, size_t *n, struct cl_error *err)
 {
   cleanup_json yajl_val root = NULL;
   yajl_val arr;
@@ -389,10 +386,10 @@ platform_host (struct platform *p)
   static const struct
   {
     const char *uname, *arch, *variant;
-  } map[] = { { "x86_64", "amd64", NULL },  { "aarch64", "arm64", NULL },
-              { "armv7l", "arm", "v7" },    { "armv6l", "arm", "v6" },
-              { "i686", "386", NULL },      { "ppc64le", "ppc64le", NULL },
-              { "s390x", "s390x", NULL },   { "riscv64", "riscv64", NULL } };
+  } map[] = { { "x86_64", "amd64", NULL }, { "aarch64", "arm64", NULL },
+              { "armv7l", "arm", "v7" },   { "armv6l", "arm", "v6" },
+              { "i686", "386", NULL },     { "ppc64le", "ppc64le", NULL },
+              { "s390x", "s390x", NULL },  { "riscv64", "riscv64", NULL } };
   struct utsname u;
 
   memset (p, 0, sizeof *p);

@@ -57,7 +57,7 @@ struct image_config
   char **env, **entrypoint, **cmd;
   char *working_dir, *user, *stop_signal;
   char **volumes; /* VOLUME: the keys of config.Volumes, NULL when none */
-  char **labels; /* Labels as "K=V" strings */
+  char **labels;  /* Labels as "K=V" strings */
 };
 
 int manifest_parse (const char *buf, struct manifest *m, struct cl_error *err);
@@ -67,12 +67,10 @@ void cleanup_manifestp (struct manifest *m);
 
 /* The entry of an index for `want`; NULL and an error naming what the
    index offers when none matches. */
-const struct descriptor *manifest_select (const struct manifest *index,
-                                          const struct platform *want,
+const struct descriptor *manifest_select (const struct manifest *index, const struct platform *want,
                                           struct cl_error *err);
 
-int image_config_parse (const char *buf, struct image_config *c,
-                        struct cl_error *err);
+int image_config_parse (const char *buf, struct image_config *c, struct cl_error *err);
 void image_config_clear (struct image_config *c);
 void cleanup_image_configp (struct image_config *c);
 #define cleanup_image_config __attribute__ ((cleanup (cleanup_image_configp)))

@@ -33,29 +33,30 @@ wants_help (int argc, char **argv)
   return false;
 }
 
-static const char pull_usage[] =
-  "Usage: crunlocal pull [OPTIONS] IMAGE\n"
-  "\n"
-  "Pull an image into the store and print its ID.  IMAGE is a registry\n"
-  "reference (alpine, host:port/path:tag, …@sha256:…) or oci:DIR[:TAG],\n"
-  "oci-archive:FILE[:TAG], docker-archive:FILE.\n"
-  "\n"
-  "Options:\n"
-  "      --platform OS/ARCH[/VARIANT]  pick this entry of a multi-platform image\n"
-  "      --tls-verify=false            allow plain HTTP and unverified TLS\n"
-  "      --creds USER:PASSWORD         registry credentials\n"
-  "      --cert-dir DIR                trust DIR/ca.crt for the registry\n"
-  "  -q, --quiet                       print only the image ID\n";
+static const char pull_usage[]
+    = "Usage: crunlocal pull [OPTIONS] IMAGE\n"
+      "\n"
+      "Pull an image into the store and print its ID.  IMAGE is a registry\n"
+      "reference (alpine, host:port/path:tag, …@sha256:…) or oci:DIR[:TAG],\n"
+      "oci-archive:FILE[:TAG], docker-archive:FILE.\n"
+      "\n"
+      "Options:\n"
+      "      --platform OS/ARCH[/VARIANT]  pick this entry of a multi-platform image\n"
+      "      --tls-verify=false            allow plain HTTP and unverified TLS\n"
+      "      --creds USER:PASSWORD         registry credentials\n"
+      "      --cert-dir DIR                trust DIR/ca.crt for the registry\n"
+      "  -q, --quiet                       print only the image ID\n";
 
 int
 cmd_pull (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    { "platform", required_argument, NULL, 'p' }, { "tls-verify", optional_argument, NULL, 't' },
-    { "creds", required_argument, NULL, 'c' },    { "cert-dir", required_argument, NULL, 'd' },
-    { "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 }
-  };
+  static const struct option longopts[] = { { "platform", required_argument, NULL, 'p' },
+                                            { "tls-verify", optional_argument, NULL, 't' },
+                                            { "creds", required_argument, NULL, 'c' },
+                                            { "cert-dir", required_argument, NULL, 'd' },
+                                            { "quiet", no_argument, NULL, 'q' },
+                                            { "help", no_argument, NULL, 'h' },
+                                            { NULL, 0, NULL, 0 } };
   struct pull_opts o = { .reg = { .tls_verify = true } };
   struct cl_error err = { 0 };
   cleanup_store struct store *s = NULL;
@@ -81,24 +82,23 @@ cmd_pull (int argc, char **argv)
   if (argc - optind != 1)
     return cli_usage_error ("pull", "\"crunlocal pull\" requires exactly 1 argument");
   o.progress = quiet ? PROGRESS_QUIET : isatty (2) ? PROGRESS_BARS : PROGRESS_LINES;
-  if (cli_open_store (&s, STORE_USE, &err) < 0
-      || pull_image (s, argv[optind], &o, id, &err) < 0)
+  if (cli_open_store (&s, STORE_USE, &err) < 0 || pull_image (s, argv[optind], &o, id, &err) < 0)
     return cli_fail (&err);
   printf ("%s\n", id);
   return 0;
 }
 
-static const char images_usage[] =
-  "Usage: crunlocal images [OPTIONS]\n"
-  "\n"
-  "List the images in the store.\n"
-  "\n"
-  "Options:\n"
-  "  -q, --quiet          print only image IDs\n"
-  "      --no-trunc       print full image IDs\n"
-  "      --format FORMAT  'table' (default), 'json', or a template such as\n"
-  "                       '{{.Repository}}:{{.Tag}} {{.ID}}' ('table …': with a header,\n"
-  "                       tab-separated cells aligned in columns)\n";
+static const char images_usage[]
+    = "Usage: crunlocal images [OPTIONS]\n"
+      "\n"
+      "List the images in the store.\n"
+      "\n"
+      "Options:\n"
+      "  -q, --quiet          print only image IDs\n"
+      "      --no-trunc       print full image IDs\n"
+      "      --format FORMAT  'table' (default), 'json', or a template such as\n"
+      "                       '{{.Repository}}:{{.Tag}} {{.ID}}' ('table …': with a header,\n"
+      "                       tab-separated cells aligned in columns)\n";
 
 struct image_row
 {
@@ -117,7 +117,7 @@ split_name (const char *name, char **repo, char **tag)
 
   if (at)
     {
-      *repo = xstrndup (name, (size_t) (at - name));
+      *repo = xstrndup (name, (size_t)(at - name));
       *tag = xstrdup ("<none>");
       colon = strrchr (*repo, ':');
       slash = strrchr (*repo, '/');
@@ -131,7 +131,7 @@ split_name (const char *name, char **repo, char **tag)
     }
   if (colon && (!slash || colon > slash))
     {
-      *repo = xstrndup (name, (size_t) (colon - name));
+      *repo = xstrndup (name, (size_t)(colon - name));
       *tag = xstrdup (colon + 1);
       return;
     }
@@ -146,7 +146,7 @@ created_epoch (const char *created)
 
   if (!created || !strptime (created, "%Y-%m-%dT%H:%M:%S", &tm))
     return 0;
-  return (long long) timegm (&tm);
+  return (long long)timegm (&tm);
 }
 
 /* A field of `images --format '{{.Field}}'`. */
@@ -156,7 +156,9 @@ image_field (const char *field, const void *arg, char *buf, size_t len)
   const struct image_row *row = arg;
 
   if (strcmp (field, "ID") == 0 || strcmp (field, "Id") == 0)
-    return snprintf (buf, len, "%.*s", row->no_trunc ? DIGEST_HEX_LEN : 12, row->r->id ? row->r->id : ""), buf;
+    return snprintf (buf, len, "%.*s", row->no_trunc ? DIGEST_HEX_LEN : 12,
+                     row->r->id ? row->r->id : ""),
+           buf;
   if (strcmp (field, "Repository") == 0)
     return row->repo;
   if (strcmp (field, "Tag") == 0)
@@ -164,9 +166,9 @@ image_field (const char *field, const void *arg, char *buf, size_t len)
   if (strcmp (field, "Digest") == 0)
     return row->r->digest ? row->r->digest : "";
   if (strcmp (field, "Size") == 0)
-    return human_size ((double) row->r->size, buf, len), buf;
+    return human_size ((double)row->r->size, buf, len), buf;
   if (strcmp (field, "Created") == 0 || strcmp (field, "CreatedSince") == 0)
-    return human_ago ((long long) time (NULL) - created_epoch (row->r->created), buf, len), buf;
+    return human_ago ((long long)time (NULL) - created_epoch (row->r->created), buf, len), buf;
   if (strcmp (field, "CreatedAt") == 0)
     return row->r->created ? row->r->created : "";
   return NULL;
@@ -232,11 +234,10 @@ sort_by_pulled (const void *a, const void *b)
 int
 cmd_images (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    { "quiet", no_argument, NULL, 'q' },       { "no-trunc", no_argument, NULL, 'n' },
-    { "format", required_argument, NULL, 'f' }, { "all", no_argument, NULL, 'a' },
-    { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 }
-  };
+  static const struct option longopts[]
+      = { { "quiet", no_argument, NULL, 'q' },        { "no-trunc", no_argument, NULL, 'n' },
+          { "format", required_argument, NULL, 'f' }, { "all", no_argument, NULL, 'a' },
+          { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 } };
   struct cl_error err = { 0 };
   cleanup_store struct store *s = NULL;
   struct image_record *all = NULL;
@@ -294,14 +295,14 @@ cmd_images (int argc, char **argv)
   return 0;
 }
 
-static const char rmi_usage[] =
-  "Usage: crunlocal rmi [OPTIONS] IMAGE [IMAGE...]\n"
-  "\n"
-  "Remove images by name or ID, and the layers no other image uses.  A name\n"
-  "of an image that has others is only untagged.\n"
-  "\n"
-  "Options:\n"
-  "  -f, --force   remove an image even when several names refer to it\n";
+static const char rmi_usage[]
+    = "Usage: crunlocal rmi [OPTIONS] IMAGE [IMAGE...]\n"
+      "\n"
+      "Remove images by name or ID, and the layers no other image uses.  A name\n"
+      "of an image that has others is only untagged.\n"
+      "\n"
+      "Options:\n"
+      "  -f, --force   remove an image even when several names refer to it\n";
 
 static int
 lookup (struct store *s, const char *what, struct image_record *r, struct cl_error *err)
@@ -396,13 +397,13 @@ cmd_rmi (int argc, char **argv)
   return status;
 }
 
-static const char system_usage[] =
-  "Usage: crunlocal system prune [-f] [--volumes] | system df [--format FORMAT]\n"
-  "\n"
-  "prune: remove blobs and layers no image references, and what killed\n"
-  "commands left in the store's staging area.  Volumes stay, unless\n"
-  "--volumes: then the anonymous ones no container uses go too (as docker's).\n"
-  "df: show the disk usage.\n";
+static const char system_usage[]
+    = "Usage: crunlocal system prune [-f] [--volumes] | system df [--format FORMAT]\n"
+      "\n"
+      "prune: remove blobs and layers no image references, and what killed\n"
+      "commands left in the store's staging area.  Volumes stay, unless\n"
+      "--volumes: then the anonymous ones no container uses go too (as docker's).\n"
+      "df: show the disk usage.\n";
 
 /* Remove `flag` from argv (after argv[0]); was it there? */
 static bool
@@ -458,16 +459,16 @@ cmd_system (int argc, char **argv)
   return 0;
 }
 
-static const char store_usage[] =
-  "Usage: crunlocal store check\n"
-  "\n"
-  "Verify the digest of every blob, every layer's record and every image's\n"
-  "references; clean what killed commands left behind.  Exit 1 on damage.\n";
+static const char store_usage[]
+    = "Usage: crunlocal store check\n"
+      "\n"
+      "Verify the digest of every blob, every layer's record and every image's\n"
+      "references; clean what killed commands left behind.  Exit 1 on damage.\n";
 
 static void
 print_damage (const char *msg, void *arg)
 {
-  (*(int *) arg)++;
+  (*(int *)arg)++;
   printf ("damaged: %s\n", msg);
 }
 

@@ -21,10 +21,11 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-static const char info_usage[] = "Usage: crunlocal info [--format json]\n"
-                                 "\n"
-                                 "Show the host, the identity mapping, the store and the snapshot mode\n"
-                                 "(overlay, hardlink or copy) that containers get.\n";
+static const char info_usage[]
+    = "Usage: crunlocal info [--format json]\n"
+      "\n"
+      "Show the host, the identity mapping, the store and the snapshot mode\n"
+      "(overlay, hardlink or copy) that containers get.\n";
 
 struct info
 {
@@ -90,7 +91,9 @@ gather (struct store *s, struct info *in, struct cl_error *err)
   in->cgroups = cgroup_layout ();
   in->wsl2 = in_wsl2 ();
   in->host_uid = userns_host_euid ();
-  in->id_mapping = in->host_uid == 0 ? "none" : userns_has_range () ? "subordinate ids" : "single id";
+  in->id_mapping = in->host_uid == 0     ? "none"
+                   : userns_has_range () ? "subordinate ids"
+                                         : "single id";
   if (snapshot_mode_for (s, true, &mode, err) < 0)
     return -1;
   in->snapshot = snapshot_mode_name (mode);
@@ -119,7 +122,7 @@ print_json (const struct info *in)
   jg_kstr (g, "cgroups", in->cgroups);
   jg_kbool (g, "wsl2", in->wsl2);
   jg_kbool (g, "rootless", in->host_uid != 0);
-  jg_kint (g, "uid", (long long) in->host_uid);
+  jg_kint (g, "uid", (long long)in->host_uid);
   jg_kstr (g, "idMapping", in->id_mapping);
   yajl_gen_map_close (g);
   jg_str (g, "store");
@@ -128,8 +131,8 @@ print_json (const struct info *in)
   jg_kstr (g, "runRoot", in->runroot);
   jg_kstr (g, "snapshotMode", in->snapshot);
   jg_kstr (g, "overlayXattrs", in->xattrs);
-  jg_kint (g, "images", (long long) in->images);
-  jg_kint (g, "containers", (long long) in->containers);
+  jg_kint (g, "images", (long long)in->images);
+  jg_kint (g, "containers", (long long)in->containers);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   out = json_gen_take (g, NULL);

@@ -81,7 +81,7 @@ gen_port_bindings (yajl_gen g, const struct container *c)
 static void
 gen_time (yajl_gen g, const char *key, long long sec, long nsec)
 {
-  struct timespec ts = { (time_t) sec, nsec };
+  struct timespec ts = { (time_t)sec, nsec };
   char buf[64];
 
   logfmt_time (&ts, buf, sizeof buf);
@@ -105,8 +105,10 @@ gen_state (yajl_gen g, const struct container *c)
   jg_kint (g, "Pid", st == CONTAINER_RUNNING ? c->pid : 0);
   jg_kint (g, "ConmonPid", st == CONTAINER_RUNNING && c->detached ? c->monitor_pid : 0);
   jg_kint (g, "ExitCode", exited ? c->exit.code : st == CONTAINER_LOST ? -1 : 0);
-  jg_kstr (g, "Error", st == CONTAINER_LOST ? "its monitor died: exit code unknown"
-                       : c->error ? c->error : "");
+  jg_kstr (g, "Error",
+           st == CONTAINER_LOST ? "its monitor died: exit code unknown"
+           : c->error           ? c->error
+                                : "");
   gen_time (g, "StartedAt", c->started, 0);
   gen_time (g, "FinishedAt", exited ? c->exit.finished_sec : 0, exited ? c->exit.finished_nsec : 0);
   yajl_gen_map_close (g);
@@ -122,12 +124,13 @@ gen_labels (yajl_gen g, char *const *labels)
     {
       const char *eq = strchr (labels[i], '=');
       bool later = false;
-      size_t klen = eq ? (size_t) (eq - labels[i]) : strlen (labels[i]);
+      size_t klen = eq ? (size_t)(eq - labels[i]) : strlen (labels[i]);
       for (size_t k = i + 1; labels[k] && !later; k++)
-        later = strncmp (labels[k], labels[i], klen) == 0 && (labels[k][klen] == '=' || !labels[k][klen]);
+        later = strncmp (labels[k], labels[i], klen) == 0
+                && (labels[k][klen] == '=' || !labels[k][klen]);
       if (later)
         continue;
-      yajl_gen_string (g, (const unsigned char *) labels[i], klen);
+      yajl_gen_string (g, (const unsigned char *)labels[i], klen);
       jg_str (g, eq ? eq + 1 : "");
     }
   yajl_gen_map_close (g);
@@ -206,7 +209,8 @@ static void
 gen_security_opt (yajl_gen g, const struct spec *sp)
 {
   cleanup_free char *seccomp = xasprintf ("seccomp=%s", sp->seccomp_profile ? sp->seccomp_profile
-                                          : sp->seccomp ? "default" : "unconfined");
+                                                        : sp->seccomp       ? "default"
+                                                                            : "unconfined");
 
   jg_str (g, "SecurityOpt");
   yajl_gen_array_open (g);
@@ -266,7 +270,6 @@ gen_container (yajl_gen g, const struct store *s, const struct container *c, con
   yajl_gen_map_close (g);
 }
 
-
 /* The image's record and its config, as podman's `image inspect`. */
 static void
 gen_repo_digests (yajl_gen g, const struct image_record *r)
@@ -286,7 +289,7 @@ gen_repo_digests (yajl_gen g, const struct image_record *r)
           if (!cut || (slash && cut < slash))
             cut = name + strlen (name);
         }
-      d = xasprintf ("%.*s@%s", (int) (cut - name), name, r->digest);
+      d = xasprintf ("%.*s@%s", (int)(cut - name), name, r->digest);
       if (!strv_contains (seen, d))
         {
           jg_str (g, d);

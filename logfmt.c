@@ -33,7 +33,7 @@ open_log (struct log_writer *w, struct cl_error *err)
   w->fd = openat (w->dirfd, LOG_FILE, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (w->fd < 0)
     return cl_fail (err, errno, "open the log");
-  w->size = fstat (w->fd, &st) == 0 ? (long long) st.st_size : 0;
+  w->size = fstat (w->fd, &st) == 0 ? (long long)st.st_size : 0;
   return 0;
 }
 
@@ -62,7 +62,7 @@ log_writer_flush (struct log_writer *w, struct cl_error *err)
     return 0;
   if (write_all (w->fd, w->buf, w->used, err) < 0)
     return cl_wrap (err, "write the log");
-  w->size += (long long) w->used;
+  w->size += (long long)w->used;
   w->used = 0;
   return 0;
 }
@@ -92,7 +92,7 @@ put_record (struct log_writer *w, const char *prefix, size_t plen, char tag, con
             size_t n, struct cl_error *err)
 {
   char t[3] = { tag, ' ', '\0' };
-  long long pending = w->size + (long long) w->used, need = (long long) (plen + 3 + n);
+  long long pending = w->size + (long long)w->used, need = (long long)(plen + 3 + n);
 
   /* A file never grows past max_size (but for one record larger than it). */
   if (w->max_size > 0 && pending > 0 && pending + need > w->max_size
@@ -117,11 +117,11 @@ log_writer_put (struct log_writer *w, const char *stream, const char *data, size
 
   clock_gettime (CLOCK_REALTIME, &now);
   logfmt_time (&now, ts, sizeof ts);
-  plen = (size_t) snprintf (prefix, sizeof prefix, "%s %s ", ts, stream);
+  plen = (size_t)snprintf (prefix, sizeof prefix, "%s %s ", ts, stream);
   while (len > 0)
     {
       const char *nl = memchr (data, '\n', len);
-      size_t n = nl ? (size_t) (nl - data) : len;
+      size_t n = nl ? (size_t)(nl - data) : len;
       if (put_record (w, prefix, plen, nl ? 'F' : 'P', data, n, err) < 0)
         return -1;
       n += nl ? 1 : 0;
@@ -146,7 +146,7 @@ digits (const char *s, int n)
 
   for (int i = 0; i < n; i++)
     {
-      if (!isdigit ((unsigned char) s[i]))
+      if (!isdigit ((unsigned char)s[i]))
         return -1;
       v = v * 10 + (s[i] - '0');
     }
@@ -166,21 +166,22 @@ parse_rfc3339 (const char *s, bool zone_optional, struct timespec *out, const ch
   if (strlen (s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ')
       || s[13] != ':' || s[16] != ':')
     return -1;
-  tm.tm_year = (int) digits (s, 4) - 1900;
-  tm.tm_mon = (int) digits (s + 5, 2) - 1;
-  tm.tm_mday = (int) digits (s + 8, 2);
-  tm.tm_hour = (int) digits (s + 11, 2);
-  tm.tm_min = (int) digits (s + 14, 2);
-  tm.tm_sec = (int) digits (s + 17, 2);
+  tm.tm_year = (int)digits (s, 4) - 1900;
+  tm.tm_mon = (int)digits (s + 5, 2) - 1;
+  tm.tm_mday = (int)digits (s + 8, 2);
+  tm.tm_hour = (int)digits (s + 11, 2);
+  tm.tm_min = (int)digits (s + 14, 2);
+  tm.tm_sec = (int)digits (s + 17, 2);
   if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mday < 0 || tm.tm_hour < 0 || tm.tm_min < 0
       || tm.tm_sec < 0)
     return -1;
   if (*p == '.')
-    for (p++; isdigit ((unsigned char) *p); p++, scale /= 10)
+    for (p++; isdigit ((unsigned char)*p); p++, scale /= 10)
       nsec += (*p - '0') * scale;
   if (*p == 'Z' || *p == 'z')
     t = timegm (&tm), p++;
-  else if ((*p == '+' || *p == '-') && digits (p + 1, 2) >= 0 && p[3] == ':' && digits (p + 4, 2) >= 0)
+  else if ((*p == '+' || *p == '-') && digits (p + 1, 2) >= 0 && p[3] == ':'
+           && digits (p + 4, 2) >= 0)
     {
       long off = digits (p + 1, 2) * 3600 + digits (p + 4, 2) * 60;
       t = timegm (&tm) - (*p == '+' ? off : -off);
@@ -204,7 +205,7 @@ logfmt_parse (const char *line, struct log_record *out)
   if (parse_rfc3339 (line, false, &out->time, &p) < 0 || *p != ' ')
     return -1;
   out->time_text = line;
-  out->time_len = (size_t) (p - line);
+  out->time_len = (size_t)(p - line);
   p++;
   if (strncmp (p, "stdout ", 7) == 0)
     out->is_stderr = false;
@@ -228,7 +229,8 @@ parse_duration (const char *s, long double *secs)
   {
     const char *unit;
     long double scale;
-  } units[] = { { "ns", 1e-9L }, { "us", 1e-6L }, { "ms", 1e-3L }, { "h", 3600 }, { "m", 60 }, { "s", 1 } };
+  } units[] = { { "ns", 1e-9L }, { "us", 1e-6L }, { "ms", 1e-3L },
+                { "h", 3600 },   { "m", 60 },     { "s", 1 } };
   long double total = 0;
 
   if (!*s)
@@ -255,8 +257,8 @@ parse_duration (const char *s, long double *secs)
 static void
 set_seconds (long double secs, struct timespec *out)
 {
-  out->tv_sec = (time_t) secs;
-  out->tv_nsec = (long) ((secs - (long double) out->tv_sec) * 1e9L);
+  out->tv_sec = (time_t)secs;
+  out->tv_nsec = (long)((secs - (long double)out->tv_sec) * 1e9L);
 }
 
 int
@@ -280,10 +282,11 @@ logfmt_parse_when (const char *s, const struct timespec *now, struct timespec *o
     return set_seconds (v, out), 0;
   if (parse_duration (s, &v) == 0)
     {
-      long double t = (long double) now->tv_sec + (long double) now->tv_nsec * 1e-9L - v;
+      long double t = (long double)now->tv_sec + (long double)now->tv_nsec * 1e-9L - v;
       return set_seconds (t < 0 ? 0 : t, out), 0;
     }
-  return cl_fail (err, 0, "invalid time \"%s\": want RFC 3339, YYYY-MM-DD, Unix seconds or a "
+  return cl_fail (err, 0,
+                  "invalid time \"%s\": want RFC 3339, YYYY-MM-DD, Unix seconds or a "
                   "duration like 10m",
                   s);
 }

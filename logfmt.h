@@ -44,7 +44,7 @@ struct log_record
   bool partial;
   const char *time_text; /* points into the parsed line */
   size_t time_len;
-  const char *text;      /* the rest of the line, NUL-terminated */
+  const char *text; /* the rest of the line, NUL-terminated */
 };
 
 /* Parse one line (without its newline); 0 or -1 when malformed. */

@@ -56,7 +56,7 @@ read_line (int fd, bool hide)
   if (restore)
     {
       quiet = old;
-      quiet.c_lflag &= ~(tcflag_t) ECHO;
+      quiet.c_lflag &= ~(tcflag_t)ECHO;
       tcsetattr (fd, TCSAFLUSH, &quiet);
     }
   for (;;)
@@ -152,31 +152,33 @@ do_login (const struct login_opts *o, const char *arg, struct cl_error *err)
   return ret < 0 ? cl_wrap (err, "login to %s", key) : 0;
 }
 
-static const char login_usage[] =
-  "Usage: crunlocal login [OPTIONS] REGISTRY\n"
-  "\n"
-  "Check a username and password against a registry, then keep them in the\n"
-  "auth file (REGISTRY_AUTH_FILE, or $XDG_RUNTIME_DIR/containers/auth.json)\n"
-  "for pull.  What is not given is asked on the terminal.\n"
-  "\n"
-  "Options:\n"
-  "  -u, --username USER     the username\n"
-  "  -p, --password PASS     the password (visible to other users: prefer\n"
-  "                          --password-stdin)\n"
-  "      --password-stdin    read the password from stdin\n"
-  "      --authfile FILE     the auth file to write\n"
-  "      --tls-verify=false  allow plain HTTP and unverified TLS\n"
-  "      --cert-dir DIR      trust DIR/ca.crt for the registry\n";
+static const char login_usage[]
+    = "Usage: crunlocal login [OPTIONS] REGISTRY\n"
+      "\n"
+      "Check a username and password against a registry, then keep them in the\n"
+      "auth file (REGISTRY_AUTH_FILE, or $XDG_RUNTIME_DIR/containers/auth.json)\n"
+      "for pull.  What is not given is asked on the terminal.\n"
+      "\n"
+      "Options:\n"
+      "  -u, --username USER     the username\n"
+      "  -p, --password PASS     the password (visible to other users: prefer\n"
+      "                          --password-stdin)\n"
+      "      --password-stdin    read the password from stdin\n"
+      "      --authfile FILE     the auth file to write\n"
+      "      --tls-verify=false  allow plain HTTP and unverified TLS\n"
+      "      --cert-dir DIR      trust DIR/ca.crt for the registry\n";
 
 int
 cmd_login (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    { "username", required_argument, NULL, 'u' },   { "password", required_argument, NULL, 'p' },
-    { "password-stdin", no_argument, NULL, 's' },   { "authfile", required_argument, NULL, 'a' },
-    { "tls-verify", optional_argument, NULL, 't' }, { "cert-dir", required_argument, NULL, 'd' },
-    { "help", no_argument, NULL, 'h' },             { NULL, 0, NULL, 0 }
-  };
+  static const struct option longopts[] = { { "username", required_argument, NULL, 'u' },
+                                            { "password", required_argument, NULL, 'p' },
+                                            { "password-stdin", no_argument, NULL, 's' },
+                                            { "authfile", required_argument, NULL, 'a' },
+                                            { "tls-verify", optional_argument, NULL, 't' },
+                                            { "cert-dir", required_argument, NULL, 'd' },
+                                            { "help", no_argument, NULL, 'h' },
+                                            { NULL, 0, NULL, 0 } };
   struct login_opts o = { .reg = { .tls_verify = true } };
   struct cl_error err = { 0 };
   int c;
@@ -211,15 +213,15 @@ cmd_login (int argc, char **argv)
   return 0;
 }
 
-static const char logout_usage[] =
-  "Usage: crunlocal logout [OPTIONS] REGISTRY | -a\n"
-  "\n"
-  "Remove the credentials of a registry (-a: of every registry) from the\n"
-  "auth file login writes.\n"
-  "\n"
-  "Options:\n"
-  "  -a, --all             every registry\n"
-  "      --authfile FILE   the auth file to edit\n";
+static const char logout_usage[]
+    = "Usage: crunlocal logout [OPTIONS] REGISTRY | -a\n"
+      "\n"
+      "Remove the credentials of a registry (-a: of every registry) from the\n"
+      "auth file login writes.\n"
+      "\n"
+      "Options:\n"
+      "  -a, --all             every registry\n"
+      "      --authfile FILE   the auth file to edit\n";
 
 int
 cmd_logout (int argc, char **argv)

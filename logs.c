@@ -14,18 +14,18 @@
 #include "logfmt.h"
 #include "util.h"
 
-static const char logs_usage[] =
-  "Usage: crunlocal logs [OPTIONS] CONTAINER\n"
-  "\n"
-  "Show a container's output: stdout lines on stdout, stderr lines on stderr.\n"
-  "\n"
-  "Options:\n"
-  "  -f, --follow       keep printing new lines until the container exits\n"
-  "  -n, --tail N       only the last N lines\n"
-  "  -t, --timestamps   prefix each line with its time (RFC 3339)\n"
-  "      --since T      lines from T on (RFC 3339, YYYY-MM-DD, Unix seconds, or a\n"
-  "                     duration like 10m meaning that long ago)\n"
-  "      --until T      lines before T (the same forms)\n";
+static const char logs_usage[]
+    = "Usage: crunlocal logs [OPTIONS] CONTAINER\n"
+      "\n"
+      "Show a container's output: stdout lines on stdout, stderr lines on stderr.\n"
+      "\n"
+      "Options:\n"
+      "  -f, --follow       keep printing new lines until the container exits\n"
+      "  -n, --tail N       only the last N lines\n"
+      "  -t, --timestamps   prefix each line with its time (RFC 3339)\n"
+      "      --since T      lines from T on (RFC 3339, YYYY-MM-DD, Unix seconds, or a\n"
+      "                     duration like 10m meaning that long ago)\n"
+      "      --until T      lines before T (the same forms)\n";
 
 #define FOLLOW_POLL_US 50000
 
@@ -64,11 +64,13 @@ line_print (const struct line *l, bool timestamps)
 static bool
 in_window (const struct logs_opts *o, const struct timespec *t)
 {
-  if (o->has_since && (t->tv_sec < o->since.tv_sec
-                       || (t->tv_sec == o->since.tv_sec && t->tv_nsec < o->since.tv_nsec)))
+  if (o->has_since
+      && (t->tv_sec < o->since.tv_sec
+          || (t->tv_sec == o->since.tv_sec && t->tv_nsec < o->since.tv_nsec)))
     return false;
-  if (o->has_until && (t->tv_sec > o->until.tv_sec
-                       || (t->tv_sec == o->until.tv_sec && t->tv_nsec >= o->until.tv_nsec)))
+  if (o->has_until
+      && (t->tv_sec > o->until.tv_sec
+          || (t->tv_sec == o->until.tv_sec && t->tv_nsec >= o->until.tv_nsec)))
     return false;
   return true;
 }
@@ -87,12 +89,12 @@ emit (struct shower *sh, struct line *l)
   else
     {
       struct line *slot = &sh->ring[sh->ring_next];
-      if (sh->ring_used == (size_t) sh->o->tail)
+      if (sh->ring_used == (size_t)sh->o->tail)
         free (slot->text);
       else
         sh->ring_used++;
       *slot = *l;
-      sh->ring_next = (sh->ring_next + 1) % (size_t) sh->o->tail;
+      sh->ring_next = (sh->ring_next + 1) % (size_t)sh->o->tail;
     }
   memset (l, 0, sizeof *l);
 }
@@ -100,7 +102,7 @@ emit (struct shower *sh, struct line *l)
 static void
 flush_ring (struct shower *sh)
 {
-  size_t n = sh->ring_used, cap = sh->o->tail > 0 ? (size_t) sh->o->tail : 0;
+  size_t n = sh->ring_used, cap = sh->o->tail > 0 ? (size_t)sh->o->tail : 0;
 
   for (size_t i = 0; i < n; i++)
     {
@@ -127,7 +129,7 @@ take_record (struct shower *sh, const char *text)
       if (!in_window (sh->o, &r.time))
         return;
       l->is_stderr = r.is_stderr;
-      snprintf (l->time, sizeof l->time, "%.*s", (int) r.time_len, r.time_text);
+      snprintf (l->time, sizeof l->time, "%.*s", (int)r.time_len, r.time_text);
       l->text = xstrdup ("");
     }
   n = strlen (r.text);
@@ -152,16 +154,17 @@ read_records (struct shower *sh, int fd, char **buf, size_t *used)
       char *start, *nl;
       if (n < 0)
         continue;
-      *buf = xrealloc (*buf, *used + (size_t) n + 1);
-      memcpy (*buf + *used, chunk, (size_t) n);
-      *used += (size_t) n;
+      *buf = xrealloc (*buf, *used + (size_t)n + 1);
+      memcpy (*buf + *used, chunk, (size_t)n);
+      *used += (size_t)n;
       (*buf)[*used] = '\0';
-      for (start = *buf; (nl = memchr (start, '\n', *used - (size_t) (start - *buf))); start = nl + 1)
+      for (start = *buf; (nl = memchr (start, '\n', *used - (size_t)(start - *buf)));
+           start = nl + 1)
         {
           *nl = '\0';
           take_record (sh, start);
         }
-      *used -= (size_t) (start - *buf);
+      *used -= (size_t)(start - *buf);
       memmove (*buf, start, *used);
     }
 }
@@ -212,7 +215,7 @@ logs_show (const struct container *c, const struct logs_opts *o, struct cl_error
 
   if (dirfd < 0)
     return cl_fail (err, errno, "open %s", c->dir);
-  sh.ring = o->tail > 0 ? xcalloc ((size_t) o->tail, sizeof *sh.ring) : NULL;
+  sh.ring = o->tail > 0 ? xcalloc ((size_t)o->tail, sizeof *sh.ring) : NULL;
   old = openat (dirfd, LOG_FILE_OLD, O_RDONLY | O_CLOEXEC);
   if (old >= 0)
     read_records (&sh, old, &buf, &used);
@@ -242,12 +245,13 @@ logs_show (const struct container *c, const struct logs_opts *o, struct cl_error
 static int
 parse_logs (int argc, char **argv, struct logs_opts *o, struct cl_error *err)
 {
-  static const struct option longopts[] = {
-    { "follow", no_argument, NULL, 'f' },     { "tail", required_argument, NULL, 'n' },
-    { "timestamps", no_argument, NULL, 't' }, { "since", required_argument, NULL, 'S' },
-    { "until", required_argument, NULL, 'U' }, { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 }
-  };
+  static const struct option longopts[] = { { "follow", no_argument, NULL, 'f' },
+                                            { "tail", required_argument, NULL, 'n' },
+                                            { "timestamps", no_argument, NULL, 't' },
+                                            { "since", required_argument, NULL, 'S' },
+                                            { "until", required_argument, NULL, 'U' },
+                                            { "help", no_argument, NULL, 'h' },
+                                            { NULL, 0, NULL, 0 } };
   struct timespec now;
   char *end;
   int c;

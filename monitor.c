@@ -52,7 +52,7 @@ reap (struct monitor *m)
   pid_t p;
   int status;
 
-  while (read (m->sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+  while (read (m->sigfd, &si, sizeof si) == (ssize_t)sizeof si)
     ;
   while ((p = waitpid (-1, &status, WNOHANG)) > 0)
     if (p == m->pid)
@@ -95,8 +95,8 @@ pump (struct monitor *m, int i)
     return 1;
   /* A log that cannot be written (disk full) must not stop the
      container: its output is dropped, the pipe kept drained. */
-  log_writer_put (&m->log, streams[i], buf, (size_t) n, &err);
-  broadcast (m, i == 0 ? ATTACH_STDOUT : ATTACH_STDERR, buf, (size_t) n);
+  log_writer_put (&m->log, streams[i], buf, (size_t)n, &err);
+  broadcast (m, i == 0 ? ATTACH_STDOUT : ATTACH_STDERR, buf, (size_t)n);
   return 0;
 }
 
@@ -141,7 +141,7 @@ serve_client (struct monitor *m, int i)
     return;
   if (n <= 0)
     return drop_client (m, i);
-  take_message (m, msg, (size_t) n);
+  take_message (m, msg, (size_t)n);
 }
 
 static void
@@ -279,7 +279,7 @@ ms_since (const struct timespec *t0)
   struct timespec now;
 
   clock_gettime (CLOCK_MONOTONIC, &now);
-  return (long) (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+  return (long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 /* --restart: after the policy's delay, unless stopped by hand meanwhile,
@@ -301,7 +301,7 @@ restart_if_asked (const struct monitor *m, char **argv, int code, long ran_ms)
   while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
     ;
   if (!restart_stopped (m->dirfd))
-    execl (argv[11], "crunlocal", "start", "--restarted", argv[12], (char *) NULL);
+    execl (argv[11], "crunlocal", "start", "--restarted", argv[12], (char *)NULL);
 }
 
 /* The container's cgroups (cgrouprec.h): was it OOM-killed?  Then
@@ -350,7 +350,7 @@ main (int argc, char **argv)
     evlog_append (m.dirfd, EVLOG_FROM_CONTAINER, "container", "died", argv[12], NULL, NULL);
   tell_clients (&m, m.exited ? rec.code : -1);
   if (strchr (argv[6], 'r'))
-    execl (argv[11], "crunlocal", "rm", "-f", "-v", argv[12], (char *) NULL);
+    execl (argv[11], "crunlocal", "rm", "-f", "-v", argv[12], (char *)NULL);
   else if (m.exited)
     restart_if_asked (&m, argv, rec.code, ms_since (&t0));
   return 0;

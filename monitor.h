@@ -30,10 +30,10 @@ enum attach_msg
 {
   ATTACH_STDOUT = 1, /* monitor → client: output */
   ATTACH_STDERR = 2,
-  ATTACH_EXIT = 'x',  /* monitor → client, last: the exit code (int) */
-  ATTACH_INPUT = 'i', /* client → monitor: typed or piped input */
+  ATTACH_EXIT = 'x',   /* monitor → client, last: the exit code (int) */
+  ATTACH_INPUT = 'i',  /* client → monitor: typed or piped input */
   ATTACH_RESIZE = 'w', /* client → monitor: rows and columns (2 × uint16) */
-  ATTACH_CLOSE = 'c', /* client → monitor: end of input (no terminal) */
+  ATTACH_CLOSE = 'c',  /* client → monitor: end of input (no terminal) */
 };
 
 #endif

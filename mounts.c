@@ -44,7 +44,8 @@ static int
 append (struct mount_reqs *r, const struct mount_req *m, struct cl_error *err)
 {
   if (m->destination[0] != '/')
-    return cl_fail (err, EINVAL, "mount destination \"%s\" must be an absolute path", m->destination);
+    return cl_fail (err, EINVAL, "mount destination \"%s\" must be an absolute path",
+                    m->destination);
   if (strcmp (m->destination, "/") == 0)
     return cl_fail (err, EINVAL, "a mount cannot replace the container's root (\"/\")");
   for (size_t i = 0; i < r->n; i++)
@@ -68,7 +69,8 @@ is_host_path (const char *src)
 }
 
 static int
-volume_option (struct mount_req *m, const char *opt, bool *rw_seen, bool *ro_seen, struct cl_error *err)
+volume_option (struct mount_req *m, const char *opt, bool *rw_seen, bool *ro_seen,
+               struct cl_error *err)
 {
   if (strcmp (opt, "ro") == 0 || strcmp (opt, "readonly") == 0)
     m->readonly = true, *ro_seen = true;
@@ -81,7 +83,8 @@ volume_option (struct mount_req *m, const char *opt, bool *rw_seen, bool *ro_see
   else if (strcmp (opt, "nocopy") == 0)
     m->nocopy = true;
   else
-    return cl_fail (err, EINVAL, "invalid volume option \"%s\": want ro, rw, z, Z, U or nocopy", opt);
+    return cl_fail (err, EINVAL, "invalid volume option \"%s\": want ro, rw, z, Z, U or nocopy",
+                    opt);
   if (*rw_seen && *ro_seen)
     return cl_fail (err, EINVAL, "invalid volume options: both ro and rw");
   return 0;
@@ -134,8 +137,10 @@ mounts_parse_volume (struct mount_reqs *r, const char *arg, struct cl_error *err
     {
       m.kind = MOUNT_VOLUME;
       if (!volume_name_valid (m.source))
-        return cl_fail (err, EINVAL, "invalid volume name \"%s\": want [a-zA-Z0-9][a-zA-Z0-9_.-]+ "
-                        "(or a path: /abs, ./rel)", m.source);
+        return cl_fail (err, EINVAL,
+                        "invalid volume name \"%s\": want [a-zA-Z0-9][a-zA-Z0-9_.-]+ "
+                        "(or a path: /abs, ./rel)",
+                        m.source);
     }
   return append (r, &m, err);
 }
@@ -158,14 +163,17 @@ mount_key (struct mount_parse *p, const char *k, const char *v, bool has_v, stru
   if (strcmp (k, "type") == 0)
     {
       if (strcmp (v, "bind") && strcmp (v, "volume") && strcmp (v, "tmpfs"))
-        return cl_fail (err, EINVAL, "--mount type \"%s\" is not supported (bind, volume, tmpfs)", v);
-      m->kind = strcmp (v, "bind") == 0 ? MOUNT_BIND : strcmp (v, "volume") == 0 ? MOUNT_VOLUME : MOUNT_TMPFS;
+        return cl_fail (err, EINVAL, "--mount type \"%s\" is not supported (bind, volume, tmpfs)",
+                        v);
+      m->kind = strcmp (v, "bind") == 0     ? MOUNT_BIND
+                : strcmp (v, "volume") == 0 ? MOUNT_VOLUME
+                                            : MOUNT_TMPFS;
       p->typed = true;
     }
   else if (strcmp (k, "source") == 0 || strcmp (k, "src") == 0)
-    m->source = *v ? (char *) v : NULL;
+    m->source = *v ? (char *)v : NULL;
   else if (strcmp (k, "target") == 0 || strcmp (k, "destination") == 0 || strcmp (k, "dst") == 0)
-    m->destination = (char *) v;
+    m->destination = (char *)v;
   else if (strcmp (k, "readonly") == 0 || strcmp (k, "ro") == 0)
     m->readonly = !has_v || strcmp (v, "true") == 0 || strcmp (v, "1") == 0;
   else if (strcmp (k, "volume-nocopy") == 0)
@@ -214,8 +222,10 @@ mounts_parse_mount (struct mount_reqs *r, const char *arg, struct cl_error *err)
   if (m.kind == MOUNT_BIND && !m.source)
     return cl_fail (err, EINVAL, "--mount %s: type=bind needs source=", arg);
   if (m.kind == MOUNT_VOLUME && m.source && !volume_name_valid (m.source))
-    return cl_fail (err, EINVAL, "--mount %s: invalid volume name \"%s\": want "
-                    "[a-zA-Z0-9][a-zA-Z0-9_.-]+", arg, m.source);
+    return cl_fail (err, EINVAL,
+                    "--mount %s: invalid volume name \"%s\": want "
+                    "[a-zA-Z0-9][a-zA-Z0-9_.-]+",
+                    arg, m.source);
   if (m.kind == MOUNT_TMPFS && m.source)
     return cl_fail (err, EINVAL, "--mount %s: type=tmpfs takes no source", arg);
   if (tmpfs && m.kind != MOUNT_TMPFS)
@@ -467,9 +477,11 @@ mounts_chown (const struct mount_reqs *r, const struct spec *sp, struct cl_error
         continue;
       if (map_id (sp->uid, sp->uid_maps, sp->n_uid_maps, &hu) < 0
           || map_id (sp->gid, sp->gid_maps, sp->n_gid_maps, &hg) < 0)
-        return cl_fail (err, EINVAL, ":U %s: the container's user %u:%u has no id outside it "
-                        "(no subordinate ids)", r->v[i].destination, sp->uid, sp->gid);
-      if (chown_source (r->v[i].resolved, (uid_t) hu, (gid_t) hg, err) < 0)
+        return cl_fail (err, EINVAL,
+                        ":U %s: the container's user %u:%u has no id outside it "
+                        "(no subordinate ids)",
+                        r->v[i].destination, sp->uid, sp->gid);
+      if (chown_source (r->v[i].resolved, (uid_t)hu, (gid_t)hg, err) < 0)
         return -1;
     }
   return 0;

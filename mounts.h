@@ -39,8 +39,8 @@ struct mount_req
   char *destination; /* absolute, inside the container */
   char *tmpfs_opts;  /* tmpfs: "size=...,mode=..." or NULL */
   bool readonly, chown, nocopy;
-  bool make_source;  /* bind: a missing host path is created (-v), else refused */
-  char *resolved;    /* the host path mounted, once known */
+  bool make_source; /* bind: a missing host path is created (-v), else refused */
+  char *resolved;   /* the host path mounted, once known */
 };
 
 struct mount_reqs

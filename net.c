@@ -50,8 +50,10 @@ net_mode_parse (const char *s, enum net_mode *mode)
 const char *
 net_mode_name (enum net_mode mode)
 {
-  return mode == NET_NONE ? "none" : mode == NET_PRIVATE ? "private"
-         : mode == NET_CONTAINER ? "container" : "host";
+  return mode == NET_NONE        ? "none"
+         : mode == NET_PRIVATE   ? "private"
+         : mode == NET_CONTAINER ? "container"
+                                 : "host";
 }
 
 int
@@ -116,8 +118,10 @@ net_parse_publish (const char *arg, struct net_port **ports, size_t *n, struct c
     }
   if (port_range (last ? last + 1 : copy, &lo, &hi) < 0
       || (host && *host && port_range (host, &hlo, &hhi) < 0))
-    return cl_fail (err, 0, "invalid -p %s: want [IP:][HOSTPORT:]PORT[/tcp|udp], ports 1-65535 "
-                    "or ranges like 8000-8009", arg);
+    return cl_fail (err, 0,
+                    "invalid -p %s: want [IP:][HOSTPORT:]PORT[/tcp|udp], ports 1-65535 "
+                    "or ranges like 8000-8009",
+                    arg);
   if (!host || !*host)
     hlo = lo, hhi = hi;
   if (hhi - hlo != hi - lo)
@@ -127,8 +131,9 @@ net_parse_publish (const char *arg, struct net_port **ports, size_t *n, struct c
   for (long i = 0; i <= hi - lo; i++)
     {
       *ports = xrealloc (*ports, (*n + 1) * sizeof **ports);
-      (*ports)[(*n)++] = (struct net_port){ .host_ip = a.s_addr, .host_port = (uint16_t) (hlo + i),
-                                            .port = (uint16_t) (lo + i),
+      (*ports)[(*n)++] = (struct net_port){ .host_ip = a.s_addr,
+                                            .host_port = (uint16_t)(hlo + i),
+                                            .port = (uint16_t)(lo + i),
                                             .udp = proto && strcmp (proto, "udp") == 0 };
     }
   return 0;
@@ -174,23 +179,24 @@ unprivileged_port_start (void)
 static int
 bind_one (const struct net_port *p, bool rootless, struct cl_error *err)
 {
-  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (p->host_port),
-                            .sin_addr = { p->host_ip } };
+  struct sockaddr_in sa
+      = { .sin_family = AF_INET, .sin_port = htons (p->host_port), .sin_addr = { p->host_ip } };
   int one = 1;
-  cleanup_close int fd = socket (AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC
-                                              | SOCK_NONBLOCK, 0);
+  cleanup_close int fd
+      = socket (AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   cleanup_free char *name = net_port_format (p);
 
   if (fd < 0)
     return cl_fail (err, errno, "-p %s: socket", name);
   setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+  if (bind (fd, (struct sockaddr *)&sa, sizeof sa) < 0)
     {
       int e = errno;
       if (e == EACCES && rootless && p->host_port < unprivileged_port_start ())
-        return cl_fail (err, e, "-p %s: host port %u is below net.ipv4.ip_unprivileged_port_start "
-                        "(%d), which an unprivileged user may not bind", name, p->host_port,
-                        unprivileged_port_start ());
+        return cl_fail (err, e,
+                        "-p %s: host port %u is below net.ipv4.ip_unprivileged_port_start "
+                        "(%d), which an unprivileged user may not bind",
+                        name, p->host_port, unprivileged_port_start ());
       return cl_fail (err, e, "-p %s: cannot bind host port %u", name, p->host_port);
     }
   if (!p->udp && listen (fd, 4096) < 0)
@@ -219,7 +225,11 @@ int
 net_attach_from_record (struct store *s, const struct container *c, bool patient,
                         struct net_attach *a, struct cl_error *err)
 {
-  *a = (struct net_attach){ .store = s, .id = c->id, .name = c->name, .dir = c->dir, .patient = patient,
+  *a = (struct net_attach){ .store = s,
+                            .id = c->id,
+                            .name = c->name,
+                            .dir = c->dir,
+                            .patient = patient,
                             .rootless = userns_host_euid () != 0 };
   if (!c->network || net_mode_parse (c->network, &a->mode) < 0 || a->mode != NET_PRIVATE)
     return 0;
@@ -283,7 +293,8 @@ net_ipam_pick (const char *ipam, uint32_t net, int prefix,
     {
       uint32_t want = htonl (base + host);
       bool taken = false;
-      for (const char *l = ipam; l && *l && !taken; l = strchr (l, '\n') ? strchr (l, '\n') + 1 : "")
+      for (const char *l = ipam; l && *l && !taken;
+           l = strchr (l, '\n') ? strchr (l, '\n') + 1 : "")
         {
           char ip[32];
           int pid;
@@ -310,7 +321,7 @@ ipam_renew (const char *old, uint32_t addr, const char *id, const char *name, pi
   char ip[INET_ADDRSTRLEN];
   cleanup_free char *copy = xstrdup (old ? old : "");
   char *save = NULL, *out = xasprintf ("%s %s %d %llu %s\n", ipv4_text (addr, ip), id, pid,
-                                      container_pid_start (pid), name ? name : id);
+                                       container_pid_start (pid), name ? name : id);
 
   for (char *l = strtok_r (copy, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
     {
@@ -391,7 +402,8 @@ network_ensure_config (struct store *s, struct network *nw, struct cl_error *err
       dfd = openat (s->rootfd, NET_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (dfd < 0)
         return cl_fail (err, errno, "open " NET_DIR);
-      text = xasprintf ("bridge %s\nsubnet %s/%d\n", nw->bridge, ipv4_text (nw->subnet, ip), PREFIX);
+      text
+          = xasprintf ("bridge %s\nsubnet %s/%d\n", nw->bridge, ipv4_text (nw->subnet, ip), PREFIX);
       return write_file_atomic_at (dfd, "config", text, strlen (text), 0644, true, err);
     }
   return cl_fail (err, EADDRNOTAVAIL, "no free /24 in 10.90.0.0/16 for the default network");
@@ -450,7 +462,7 @@ network_ensure_links (const struct network *nw, struct cl_error *err)
   nl_new_bridge (&b, nw->bridge);
   if (talk (NETLINK_ROUTE, &b, EEXIST, err) < 0)
     return cl_wrap (err, "create bridge %s", nw->bridge);
-  br = (int) if_nametoindex (nw->bridge);
+  br = (int)if_nametoindex (nw->bridge);
   if (br <= 0)
     return cl_fail (err, errno, "bridge %s", nw->bridge);
   nl_buf_clear (&b);
@@ -476,9 +488,9 @@ veth_to (const struct network *nw, const char *id, pid_t pid, struct cl_error *e
   nl_new_veth (&b, host, "eth0", pid);
   if (talk (NETLINK_ROUTE, &b, 0, err) < 0)
     return cl_wrap (err, "create veth %s", host);
-  idx = (int) if_nametoindex (host);
+  idx = (int)if_nametoindex (host);
   nl_buf_clear (&b);
-  nl_link_up (&b, idx, (int) if_nametoindex (nw->bridge));
+  nl_link_up (&b, idx, (int)if_nametoindex (nw->bridge));
   if (idx <= 0 || talk (NETLINK_ROUTE, &b, 0, err) < 0)
     return cl_wrap (err, "attach %s to %s", host, nw->bridge);
   return 0;
@@ -497,7 +509,7 @@ configure_inside (void *arg, struct cl_error *err)
 {
   const struct inside *in = arg;
   cleanup_nl_buf struct nl_buf b = { 0 };
-  int eth0, lo = (int) if_nametoindex ("lo");
+  int eth0, lo = (int)if_nametoindex ("lo");
 
   if (in->stub)
     {
@@ -505,9 +517,9 @@ configure_inside (void *arg, struct cl_error *err)
       if (talk (NETLINK_ROUTE, &b, 0, err) < 0)
         return cl_wrap (err, "create the stub eth0");
       nl_buf_clear (&b);
-      nl_link_up (&b, (int) if_nametoindex ("eth0peer"), 0);
+      nl_link_up (&b, (int)if_nametoindex ("eth0peer"), 0);
     }
-  eth0 = (int) if_nametoindex ("eth0");
+  eth0 = (int)if_nametoindex ("eth0");
   if (eth0 <= 0)
     return cl_fail (err, errno, "the container's eth0");
   nl_link_up (&b, lo, 0);
@@ -583,12 +595,12 @@ read_all (int fd, char **out)
     {
       if (n < 0 && errno == EINTR)
         continue;
-      if (n < 0 || len + (size_t) n >= (1 << 20))
+      if (n < 0 || len + (size_t)n >= (1 << 20))
         {
           free (buf);
           return -1;
         }
-      len += (size_t) n;
+      len += (size_t)n;
       if (cap - len < 2)
         buf = xrealloc (buf, cap *= 2);
     }
@@ -629,7 +641,8 @@ hosts_rewrite (int rootfd, const struct member *self, const struct member *all, 
         free (out);
         out = next;
       }
-  if (pwrite (fd, out, strlen (out), 0) != (ssize_t) strlen (out) || ftruncate (fd, (off_t) strlen (out)) < 0)
+  if (pwrite (fd, out, strlen (out), 0) != (ssize_t)strlen (out)
+      || ftruncate (fd, (off_t)strlen (out)) < 0)
     {
       free (out);
       return cl_fail (err, errno, "rewrite %s", path);

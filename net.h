@@ -57,8 +57,7 @@ struct net_port
 /* -p [IP:][HOST:]CONTAINER[/tcp|/udp], where HOST and CONTAINER may be
    ranges (8000-8009) of the same length; no HOST: the same number.
    Appends to *ports. */
-int net_parse_publish (const char *arg, struct net_port **ports, size_t *n,
-                       struct cl_error *err);
+int net_parse_publish (const char *arg, struct net_port **ports, size_t *n, struct cl_error *err);
 /* The record's form, "0.0.0.0:8080:80/tcp", and back (an old record's
    "80/tcp" is 80 on 80). */
 char *net_port_format (const struct net_port *p);
@@ -69,15 +68,15 @@ struct net_attach
 {
   enum net_mode mode;
   struct store *store;
-  const char *id;  /* the container's */
+  const char *id;   /* the container's */
   const char *name; /* its name, for the other members' /etc/hosts */
-  const char *dir; /* its directory: hosts is rewritten with its address */
+  const char *dir;  /* its directory: hosts is rewritten with its address */
   bool rootless;
   struct net_port *ports;
   size_t n_ports;
-  int *listeners;  /* one per port, bound by net_bind_ports */
-  uint32_t addr;   /* eth0's, once attached */
-  bool patient;    /* net_bind_ports retries a busy port for a few seconds */
+  int *listeners; /* one per port, bound by net_bind_ports */
+  uint32_t addr;  /* eth0's, once attached */
+  bool patient;   /* net_bind_ports retries a busy port for a few seconds */
 };
 
 /* Close the listeners (the forwarder has its own); _free: and the ports

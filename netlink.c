@@ -51,7 +51,7 @@ reserve (struct nl_buf *b, size_t n)
 static struct nlmsghdr *
 current (struct nl_buf *b)
 {
-  return (struct nlmsghdr *) (b->data + b->msg);
+  return (struct nlmsghdr *)(b->data + b->msg);
 }
 
 void
@@ -66,7 +66,7 @@ nl_msg_begin (struct nl_buf *b, uint16_t type, uint16_t flags, const void *hdr, 
   h->nlmsg_seq = ++b->seq;
   if (hdrlen)
     memcpy (reserve (b, hdrlen), hdr, hdrlen);
-  current (b)->nlmsg_len = (uint32_t) (b->len - b->msg);
+  current (b)->nlmsg_len = (uint32_t)(b->len - b->msg);
 }
 
 void
@@ -75,10 +75,10 @@ nl_put (struct nl_buf *b, uint16_t type, const void *data, size_t len)
   struct nlattr *a = reserve (b, NLA_HDRLEN + len);
 
   a->nla_type = type;
-  a->nla_len = (uint16_t) (NLA_HDRLEN + len);
+  a->nla_len = (uint16_t)(NLA_HDRLEN + len);
   if (len)
-    memcpy ((unsigned char *) a + NLA_HDRLEN, data, len);
-  current (b)->nlmsg_len = (uint32_t) (b->len - b->msg);
+    memcpy ((unsigned char *)a + NLA_HDRLEN, data, len);
+  current (b)->nlmsg_len = (uint32_t)(b->len - b->msg);
 }
 
 void
@@ -111,9 +111,9 @@ nl_nest_begin (struct nl_buf *b, uint16_t type)
 void
 nl_nest_end (struct nl_buf *b, size_t nest)
 {
-  struct nlattr *a = (struct nlattr *) (b->data + nest);
+  struct nlattr *a = (struct nlattr *)(b->data + nest);
 
-  a->nla_len = (uint16_t) (b->len - nest);
+  a->nla_len = (uint16_t)(b->len - nest);
 }
 
 /* ---- rtnetlink ---- */
@@ -154,7 +154,7 @@ nl_new_veth (struct nl_buf *b, const char *name, const char *peer, pid_t peer_pi
   memcpy (reserve (b, sizeof ifi), &ifi, sizeof ifi);
   nl_put_str (b, IFLA_IFNAME, peer);
   if (peer_pid > 0)
-    nl_put_u32 (b, IFLA_NET_NS_PID, (uint32_t) peer_pid);
+    nl_put_u32 (b, IFLA_NET_NS_PID, (uint32_t)peer_pid);
   nl_nest_end (b, p);
   nl_nest_end (b, data);
   nl_nest_end (b, info);
@@ -163,19 +163,21 @@ nl_new_veth (struct nl_buf *b, const char *name, const char *peer, pid_t peer_pi
 void
 nl_link_up (struct nl_buf *b, int ifindex, int master)
 {
-  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex, .ifi_flags = IFF_UP,
-                           .ifi_change = IFF_UP };
+  struct ifinfomsg ifi = {
+    .ifi_family = AF_UNSPEC, .ifi_index = ifindex, .ifi_flags = IFF_UP, .ifi_change = IFF_UP
+  };
 
   nl_msg_begin (b, RTM_NEWLINK, 0, &ifi, sizeof ifi);
   if (master > 0)
-    nl_put_u32 (b, IFLA_MASTER, (uint32_t) master);
+    nl_put_u32 (b, IFLA_MASTER, (uint32_t)master);
 }
 
 void
 nl_new_addr (struct nl_buf *b, int ifindex, uint32_t addr, int prefix)
 {
-  struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = (unsigned char) prefix,
-                           .ifa_index = (unsigned) ifindex };
+  struct ifaddrmsg ifa = { .ifa_family = AF_INET,
+                           .ifa_prefixlen = (unsigned char)prefix,
+                           .ifa_index = (unsigned)ifindex };
 
   nl_msg_begin (b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof ifa);
   nl_put (b, IFA_LOCAL, &addr, 4);
@@ -185,8 +187,10 @@ nl_new_addr (struct nl_buf *b, int ifindex, uint32_t addr, int prefix)
 void
 nl_new_default_route (struct nl_buf *b, uint32_t gateway)
 {
-  struct rtmsg rt = { .rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN,
-                      .rtm_protocol = RTPROT_STATIC, .rtm_scope = RT_SCOPE_UNIVERSE,
+  struct rtmsg rt = { .rtm_family = AF_INET,
+                      .rtm_table = RT_TABLE_MAIN,
+                      .rtm_protocol = RTPROT_STATIC,
+                      .rtm_scope = RT_SCOPE_UNIVERSE,
                       .rtm_type = RTN_UNICAST };
 
   nl_msg_begin (b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof rt);
@@ -198,20 +202,21 @@ nl_new_default_route (struct nl_buf *b, uint32_t gateway)
 static void
 nft_msg (struct nl_buf *b, uint16_t type, uint16_t flags, int family)
 {
-  struct nfgenmsg g = { .nfgen_family = (uint8_t) family, .version = NFNETLINK_V0 };
+  struct nfgenmsg g = { .nfgen_family = (uint8_t)family, .version = NFNETLINK_V0 };
 
-  nl_msg_begin (b, (uint16_t) (NFNL_SUBSYS_NFTABLES << 8 | type), flags, &g, sizeof g);
+  nl_msg_begin (b, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), flags, &g, sizeof g);
 }
 
 /* Batch markers are not acknowledged: only what they hold is. */
 static void
 nft_batch_mark (struct nl_buf *b, uint16_t type)
 {
-  struct nfgenmsg g = { .nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0,
+  struct nfgenmsg g = { .nfgen_family = AF_UNSPEC,
+                        .version = NFNETLINK_V0,
                         .res_id = htons (NFNL_SUBSYS_NFTABLES) };
 
   nl_msg_begin (b, type, 0, &g, sizeof g);
-  current (b)->nlmsg_flags &= (uint16_t) ~NLM_F_ACK;
+  current (b)->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
 }
 
 static size_t
@@ -261,15 +266,14 @@ match_prefix (struct nl_buf *b, uint32_t offset, uint32_t net, uint32_t mask, in
   e = expr_begin (b, "cmp");
   d = nl_nest_begin (b, NFTA_EXPR_DATA);
   nl_put_be32 (b, NFTA_CMP_SREG, NFT_REG_1);
-  nl_put_be32 (b, NFTA_CMP_OP, (uint32_t) op);
+  nl_put_be32 (b, NFTA_CMP_OP, (uint32_t)op);
   data_value (b, NFTA_CMP_DATA, &net, 4);
   nl_nest_end (b, d);
   nl_nest_end (b, e);
 }
 
 void
-nl_nft_masquerade (struct nl_buf *b, const char *table, const char *chain, uint32_t net,
-                   int prefix)
+nl_nft_masquerade (struct nl_buf *b, const char *table, const char *chain, uint32_t net, int prefix)
 {
   uint32_t mask = prefix ? htonl (~0U << (32 - prefix)) : 0;
   size_t hook, exprs, e;
@@ -330,7 +334,7 @@ count_acks (const struct nl_buf *b)
 
   for (size_t off = 0; off < b->len;)
     {
-      const struct nlmsghdr *h = (const struct nlmsghdr *) (b->data + off);
+      const struct nlmsghdr *h = (const struct nlmsghdr *)(b->data + off);
       n += (h->nlmsg_flags & NLM_F_ACK) != 0;
       off += NLMSG_ALIGN (h->nlmsg_len);
     }
@@ -350,11 +354,11 @@ ack_text (const struct nlmsghdr *h)
     off += NLMSG_ALIGN (e->msg.nlmsg_len) - NLMSG_HDRLEN;
   while (off + NLA_HDRLEN <= h->nlmsg_len)
     {
-      const struct nlattr *a = (const struct nlattr *) ((const char *) h + off);
+      const struct nlattr *a = (const struct nlattr *)((const char *)h + off);
       if (a->nla_len < NLA_HDRLEN || off + a->nla_len > h->nlmsg_len)
         break;
       if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG && a->nla_len > NLA_HDRLEN)
-        return (const char *) a + NLA_HDRLEN;
+        return (const char *)a + NLA_HDRLEN;
       off += NLA_ALIGN (a->nla_len);
     }
   return NULL;
@@ -367,7 +371,7 @@ nl_talk (int fd, struct nl_buf *b, int ok_errno, struct cl_error *err)
   size_t want = count_acks (b), got = 0;
   cleanup_free char *buf = xmalloc (32768);
 
-  if (sendto (fd, b->data, b->len, 0, (struct sockaddr *) &kernel, sizeof kernel) != (ssize_t) b->len)
+  if (sendto (fd, b->data, b->len, 0, (struct sockaddr *)&kernel, sizeof kernel) != (ssize_t)b->len)
     return cl_fail (err, errno, "send a netlink request");
   while (got < want)
     {
@@ -376,7 +380,7 @@ nl_talk (int fd, struct nl_buf *b, int ok_errno, struct cl_error *err)
         continue;
       if (n <= 0)
         return cl_fail (err, n < 0 ? errno : EIO, "read a netlink reply");
-      for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK (h, (size_t) n);
+      for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK (h, (size_t)n);
            h = NLMSG_NEXT (h, n))
         {
           const struct nlmsgerr *e = NLMSG_DATA (h);

@@ -48,8 +48,7 @@ struct child_msg
 
 static const char *host_devices[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
 
-static void __attribute__ ((noreturn))
-child_fail (int sync, int status, const struct cl_error *err)
+static void __attribute__ ((noreturn)) child_fail (int sync, int status, const struct cl_error *err)
 {
   struct child_msg m = { .kind = MSG_FAILED, .errnum = err->errnum, .status = status };
 
@@ -62,7 +61,7 @@ child_fail (int sync, int status, const struct cl_error *err)
 static int
 sys_pivot_root (const char *new_root, const char *put_old)
 {
-  return (int) syscall (SYS_pivot_root, new_root, put_old);
+  return (int)syscall (SYS_pivot_root, new_root, put_old);
 }
 
 /* Create `rel` below rootfd one component at a time; each prefix is
@@ -115,8 +114,9 @@ remount_bind (const char *target, unsigned long flags)
   static const struct
   {
     unsigned long st, ms;
-  } keep[] = { { ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV },       { ST_NOEXEC, MS_NOEXEC },
-               { ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+  } keep[] = { { ST_NOSUID, MS_NOSUID },         { ST_NODEV, MS_NODEV },
+               { ST_NOEXEC, MS_NOEXEC },         { ST_NOATIME, MS_NOATIME },
+               { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
                { ST_RDONLY, MS_RDONLY } };
   struct statvfs sv;
 
@@ -134,10 +134,10 @@ struct mount_flag
 };
 
 static const struct mount_flag mount_flags[]
-    = { { "ro", MS_RDONLY, 0 },        { "rw", 0, MS_RDONLY },
-        { "nosuid", MS_NOSUID, 0 },    { "nodev", MS_NODEV, 0 },
-        { "noexec", MS_NOEXEC, 0 },    { "strictatime", MS_STRICTATIME, 0 },
-        { "bind", MS_BIND, 0 },        { "rbind", MS_BIND | MS_REC, 0 },
+    = { { "ro", MS_RDONLY, 0 },         { "rw", 0, MS_RDONLY },
+        { "nosuid", MS_NOSUID, 0 },     { "nodev", MS_NODEV, 0 },
+        { "noexec", MS_NOEXEC, 0 },     { "strictatime", MS_STRICTATIME, 0 },
+        { "bind", MS_BIND, 0 },         { "rbind", MS_BIND | MS_REC, 0 },
         { "relatime", MS_RELATIME, 0 }, { "noatime", MS_NOATIME, 0 } };
 
 /* Split spec options into mount(2) flags and the data string. */
@@ -158,7 +158,7 @@ parse_options (char *const *opts, char *data, size_t len)
             known = true;
           }
       if (!known)
-        used += (size_t) snprintf (data + used, len - used, "%s%s", used ? "," : "", opts[i]);
+        used += (size_t)snprintf (data + used, len - used, "%s%s", used ? "," : "", opts[i]);
     }
   return flags;
 }
@@ -176,7 +176,8 @@ static int
 mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
 {
   char data[1024], target[64];
-  unsigned long flags = parse_options (m->options, data, sizeof data) | (is_dev_tmpfs (m) ? MS_NODEV : 0);
+  unsigned long flags
+      = parse_options (m->options, data, sizeof data) | (is_dev_tmpfs (m) ? MS_NODEV : 0);
   bool bind = (flags & MS_BIND) || strcmp (m->type, "bind") == 0;
   struct stat st;
   cleanup_close int fd = -1;
@@ -224,8 +225,8 @@ mount_rootfs (const struct spec *s, const struct ns_overlay *ov, struct cl_error
         return cl_fail (err, errno, "bind rootfs %s", s->root_path);
       return 0;
     }
-  data = xasprintf ("lowerdir=%s,upperdir=%s,workdir=%s%s", ov->lowerdir, ov->upperdir,
-                    ov->workdir, ov->userxattr ? ",userxattr" : "");
+  data = xasprintf ("lowerdir=%s,upperdir=%s,workdir=%s%s", ov->lowerdir, ov->upperdir, ov->workdir,
+                    ov->userxattr ? ",userxattr" : "");
   if (chdir (ov->layers_dir) < 0)
     return cl_fail (err, errno, "chdir %s", ov->layers_dir);
   /* nodev: a device node shipped in an image never opens. */
@@ -237,9 +238,10 @@ mount_rootfs (const struct spec *s, const struct ns_overlay *ov, struct cl_error
 static int
 populate_dev (int rootfd, struct cl_error *err)
 {
-  static const char *links[][2] = { { "/proc/self/fd", "dev/fd" },   { "/proc/self/fd/0", "dev/stdin" },
-                                    { "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
-                                    { "pts/ptmx", "dev/ptmx" },       { "/proc/kcore", "dev/core" } };
+  static const char *links[][2]
+      = { { "/proc/self/fd", "dev/fd" },       { "/proc/self/fd/0", "dev/stdin" },
+          { "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
+          { "pts/ptmx", "dev/ptmx" },          { "/proc/kcore", "dev/core" } };
 
   /* Bind the host's nodes: a user namespace cannot mknod them, and /dev
      is nodev.  Read-only binds: a device still reads and writes, but its
@@ -354,7 +356,8 @@ set_rlimits (const struct spec *s, struct cl_error *err)
       if (setrlimit (rlimit_types[k].resource, &rl) < 0)
         return cl_fail (err, errno, "setrlimit %s %llu:%llu%s", s->rlimits[i].type,
                         s->rlimits[i].soft, s->rlimits[i].hard,
-                        errno == EPERM ? " (above the hard limit: that needs CAP_SYS_RESOURCE)" : "");
+                        errno == EPERM ? " (above the hard limit: that needs CAP_SYS_RESOURCE)"
+                                       : "");
     }
   return 0;
 }
@@ -544,14 +547,17 @@ child_exec (const struct spec *s, const struct bpf_prog *filter, int sync)
     cl_fail (&err, 0, "%s: executable file not found in $PATH", s->args[0]);
   else
     cl_fail (&err, e, "exec %s", s->args[0]);
-  child_fail (sync, e == ENOENT ? 127 : (e == EACCES || e == ENOEXEC || e == EPERM) ? 126 : 125,
+  child_fail (sync,
+              e == ENOENT                                   ? 127
+              : (e == EACCES || e == ENOEXEC || e == EPERM) ? 126
+                                                            : 125,
               &err);
 }
 
 static void
 ignore_signal (int sig)
 {
-  (void) sig;
+  (void)sig;
 }
 
 /* The exit status a shell would report for `status`. */
@@ -617,7 +623,7 @@ send_console (const struct spec *s, bool console, int sync, struct cl_error *err
 
   if (master < 0)
     return -1;
-  if (pty_send_fd (sync, &m, sizeof m, master) != (ssize_t) sizeof m)
+  if (pty_send_fd (sync, &m, sizeof m, master) != (ssize_t)sizeof m)
     return cl_fail (err, errno, "hand the terminal to the caller");
   return 0;
 }
@@ -643,7 +649,8 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   /* linux.namespaces network with a path: joined first, while the fd
      opened before clone is still ours. */
   if (netfd >= 0 && (setns (netfd, CLONE_NEWNET) < 0 || close (netfd) < 0))
-    child_fail (sync, 125, (cl_fail (&err, errno, "join the network namespace %s", s->net_path), &err));
+    child_fail (sync, 125,
+                (cl_fail (&err, errno, "join the network namespace %s", s->net_path), &err));
   if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0)
     child_fail (sync, 125, &err);
   /* "go": the caller has placed us (id maps, then its hooks). */
@@ -717,7 +724,7 @@ static int
 run_idmap_tool (const char *tool, pid_t pid, const struct spec_idmap *m, size_t n,
                 struct cl_error *err)
 {
-  char *argv[64] = { (char *) tool };
+  char *argv[64] = { (char *)tool };
   char buf[64][24];
   int k = 1, status;
   pid_t child;
@@ -749,7 +756,8 @@ write_maps (const struct spec *s, pid_t pid, struct cl_error *err)
 {
   char line[128];
 
-  if (s->n_uid_maps == 1 && s->uid_maps[0].size == 1 && s->n_gid_maps == 1 && s->gid_maps[0].size == 1)
+  if (s->n_uid_maps == 1 && s->uid_maps[0].size == 1 && s->n_gid_maps == 1
+      && s->gid_maps[0].size == 1)
     {
       if (write_proc (pid, "setgroups", "deny", err) < 0)
         return -1;
@@ -777,7 +785,7 @@ await_child (pid_t pid, int sync, int *console, struct cl_error *err)
       n = pty_recv_fd (sync, &m, sizeof m, &fd);
       if (n == 0)
         return 0; /* exec closed its end: the command runs */
-      if (n == (ssize_t) sizeof m && m.kind == MSG_CONSOLE && fd >= 0 && *console < 0)
+      if (n == (ssize_t)sizeof m && m.kind == MSG_CONSOLE && fd >= 0 && *console < 0)
         {
           *console = fd;
           continue;
@@ -789,7 +797,7 @@ await_child (pid_t pid, int sync, int *console, struct cl_error *err)
   if (*console >= 0)
     close (*console), *console = -1;
   waitpid (pid, NULL, 0);
-  if (n != (ssize_t) sizeof m)
+  if (n != (ssize_t)sizeof m)
     return cl_fail (err, errno, "the container process died while starting");
   cl_fail (err, m.errnum, "%s", m.text);
   err->status = m.status;
@@ -814,7 +822,7 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return cl_fail (err, errno, "socketpair");
   /* A raw clone: the new PID namespace must hold the child itself. */
-  pid = (pid_t) syscall (SYS_clone, clone_flags (s->namespaces) | SIGCHLD, NULL, NULL, NULL, NULL);
+  pid = (pid_t)syscall (SYS_clone, clone_flags (s->namespaces) | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid < 0)
     {
       int e = errno;
@@ -828,8 +836,7 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
       child_main (s, ov, blocked, stdio, s->seccomp ? &filter : NULL, netfd, sv[1]);
     }
   close (sv[1]);
-  if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0)
-      || run_hooks (hook, pid, err) < 0
+  if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0) || run_hooks (hook, pid, err) < 0
       || (write (sv[0], "g", 1) != 1 && cl_fail (err, errno, "tell the container to go") < 0))
     {
       kill (pid, SIGKILL);
@@ -867,9 +874,10 @@ static const struct
 {
   const char *name;
   int type;
-} join_order[] = { { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
-                   { "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP }, { "pid", CLONE_NEWPID },
-                   { "mnt", CLONE_NEWNS } };
+} join_order[]
+    = { { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },
+        { "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP }, { "pid", CLONE_NEWPID },
+        { "mnt", CLONE_NEWNS } };
 
 static bool
 same_ns (const char *name, int fd)
@@ -877,13 +885,17 @@ same_ns (const char *name, int fd)
   cleanup_free char *self = xasprintf ("/proc/self/ns/%s", name);
   struct stat a, b;
 
-  return stat (self, &a) == 0 && fstat (fd, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+  return stat (self, &a) == 0 && fstat (fd, &b) == 0 && a.st_ino == b.st_ino
+         && a.st_dev == b.st_dev;
 }
 
 int
 ns_join (pid_t pid, struct cl_error *err)
 {
-  enum { N = sizeof join_order / sizeof join_order[0] };
+  enum
+  {
+    N = sizeof join_order / sizeof join_order[0]
+  };
   int fds[N];
   int ret = 0;
 
@@ -916,8 +928,9 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
   if (read (sync, &go, 1) != 1)
     child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller's go"), &err));
   if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0
-      || make_undumpable (&err) < 0 || null_stdio_inside (stdio, &err) < 0 || enter_cwd (s->cwd, &err) < 0
-      || set_rlimits (s, &err) < 0 || (s->terminal && send_console (s, false, sync, &err) < 0))
+      || make_undumpable (&err) < 0 || null_stdio_inside (stdio, &err) < 0
+      || enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0
+      || (s->terminal && send_console (s, false, sync, &err) < 0))
     child_fail (sync, 125, &err);
   filter = seccomp_early (s, filter, sync);
   if (set_identity (s, !single_id, &err) < 0

@@ -14,9 +14,9 @@ static const struct
 {
   const char *name;
   unsigned bit;
-} ns_names[] = { { "pid", NS_PID },       { "mount", NS_MOUNT }, { "uts", NS_UTS },
-                 { "ipc", NS_IPC },       { "cgroup", NS_CGROUP }, { "network", NS_NET },
-                 { "user", NS_USER } };
+} ns_names[]
+    = { { "pid", NS_PID },       { "mount", NS_MOUNT }, { "uts", NS_UTS },  { "ipc", NS_IPC },
+        { "cgroup", NS_CGROUP }, { "network", NS_NET }, { "user", NS_USER } };
 
 static char **
 strv_or_empty (yajl_val obj, const char *key)
@@ -33,9 +33,10 @@ get_ulong (yajl_val obj, const char *key, unsigned long long *out)
   yajl_val v = json_get (obj, key);
 
   if (v && YAJL_IS_INTEGER (v) && YAJL_GET_INTEGER (v) >= 0)
-    return *out = (unsigned long long) YAJL_GET_INTEGER (v), true;
+    return *out = (unsigned long long)YAJL_GET_INTEGER (v), true;
   if (v && YAJL_IS_DOUBLE (v) && YAJL_GET_DOUBLE (v) >= 0)
-    return *out = YAJL_GET_DOUBLE (v) >= 1.8e19 ? ~0ULL : (unsigned long long) YAJL_GET_DOUBLE (v), true;
+    return *out = YAJL_GET_DOUBLE (v) >= 1.8e19 ? ~0ULL : (unsigned long long)YAJL_GET_DOUBLE (v),
+           true;
   return false;
 }
 
@@ -47,16 +48,16 @@ parse_user (yajl_val user, struct spec *s, struct cl_error *err)
 
   if (user && (!get_ulong (user, "uid", &uid) || !get_ulong (user, "gid", &gid)))
     return cl_fail (err, EINVAL, "process.user needs numeric uid and gid");
-  s->uid = (uid_t) uid;
-  s->gid = (gid_t) gid;
+  s->uid = (uid_t)uid;
+  s->gid = (gid_t)gid;
   s->n_groups = groups ? groups->u.array.len : 0;
   s->groups = xcalloc (s->n_groups + 1, sizeof *s->groups);
   for (size_t i = 0; i < s->n_groups; i++)
     {
       yajl_val v = groups->u.array.values[i];
-      if (!YAJL_IS_INTEGER (v) || (g = (unsigned long long) YAJL_GET_INTEGER (v)) > 0xffffffffULL)
+      if (!YAJL_IS_INTEGER (v) || (g = (unsigned long long)YAJL_GET_INTEGER (v)) > 0xffffffffULL)
         return cl_fail (err, EINVAL, "process.user.additionalGids must be numbers");
-      s->groups[i] = (gid_t) g;
+      s->groups[i] = (gid_t)g;
     }
   return 0;
 }
@@ -87,7 +88,7 @@ parse_console_size (yajl_val cs, struct spec *s)
 
   if (json_get_int (cs, "height", &h) && json_get_int (cs, "width", &w) && h > 0 && w > 0
       && h <= 0xffff && w <= 0xffff)
-    s->console_rows = (unsigned short) h, s->console_cols = (unsigned short) w;
+    s->console_rows = (unsigned short)h, s->console_cols = (unsigned short)w;
 }
 
 static int
@@ -112,7 +113,7 @@ parse_process (yajl_val p, struct spec *s, struct cl_error *err)
   s->has_oom_score_adj = json_get_int (p, "oomScoreAdj", &adj);
   if (s->has_oom_score_adj && (adj < -1000 || adj > 1000))
     return cl_fail (err, EINVAL, "process.oomScoreAdj %lld is outside -1000..1000", adj);
-  s->oom_score_adj = (int) adj;
+  s->oom_score_adj = (int)adj;
   /* One set serves bounding, effective and permitted (see ns.c). */
   s->caps = json_get_strv (caps, "bounding");
   if (!s->caps)
@@ -161,7 +162,8 @@ parse_maps (yajl_val arr, struct spec_idmap **out, size_t *n, struct cl_error *e
     {
       yajl_val m = arr->u.array.values[i];
       unsigned long long c, h, sz;
-      if (!get_ulong (m, "containerID", &c) || !get_ulong (m, "hostID", &h) || !get_ulong (m, "size", &sz))
+      if (!get_ulong (m, "containerID", &c) || !get_ulong (m, "hostID", &h)
+          || !get_ulong (m, "size", &sz))
         return cl_fail (err, EINVAL, "an id mapping needs containerID, hostID and size");
       (*out)[i] = (struct spec_idmap){ c, h, sz };
     }
@@ -184,8 +186,10 @@ parse_namespaces (yajl_val arr, struct spec *s, struct cl_error *err)
           continue;
         }
       if (path)
-        return cl_fail (err, ENOTSUP, "joining the %s namespace by path is not supported", type ? type : "?");
-      while (k < sizeof ns_names / sizeof ns_names[0] && (!type || strcmp (type, ns_names[k].name) != 0))
+        return cl_fail (err, ENOTSUP, "joining the %s namespace by path is not supported",
+                        type ? type : "?");
+      while (k < sizeof ns_names / sizeof ns_names[0]
+             && (!type || strcmp (type, ns_names[k].name) != 0))
         k++;
       if (k == sizeof ns_names / sizeof ns_names[0])
         return cl_fail (err, EINVAL, "unknown namespace type \"%s\"", type ? type : "");
@@ -203,8 +207,12 @@ static const char *const sc_action_names[] = {
   [SC_ACT_LOG] = "SCMP_ACT_LOG",
 };
 static const char *const sc_op_names[] = {
-  [SC_OP_NE] = "SCMP_CMP_NE", [SC_OP_LT] = "SCMP_CMP_LT", [SC_OP_LE] = "SCMP_CMP_LE",
-  [SC_OP_EQ] = "SCMP_CMP_EQ", [SC_OP_GE] = "SCMP_CMP_GE", [SC_OP_GT] = "SCMP_CMP_GT",
+  [SC_OP_NE] = "SCMP_CMP_NE",
+  [SC_OP_LT] = "SCMP_CMP_LT",
+  [SC_OP_LE] = "SCMP_CMP_LE",
+  [SC_OP_EQ] = "SCMP_CMP_EQ",
+  [SC_OP_GE] = "SCMP_CMP_GE",
+  [SC_OP_GT] = "SCMP_CMP_GT",
   [SC_OP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
 };
 
@@ -213,7 +221,7 @@ name_index (const char *const *names, size_t n, const char *s)
 {
   for (size_t i = 0; s && i < n; i++)
     if (strcmp (names[i], s) == 0)
-      return (int) i;
+      return (int)i;
   return -1;
 }
 
@@ -228,8 +236,8 @@ only_keys (yajl_val obj, const char *const *allowed, const char *where, struct c
       while (allowed[k] && strcmp (allowed[k], obj->u.object.keys[i]) != 0)
         k++;
       if (!allowed[k])
-        return cl_fail (err, ENOTSUP, "seccomp: unsupported field \"%s%s%s\"", where, *where ? "." : "",
-                        obj->u.object.keys[i]);
+        return cl_fail (err, ENOTSUP, "seccomp: unsupported field \"%s%s%s\"", where,
+                        *where ? "." : "", obj->u.object.keys[i]);
     }
   return 0;
 }
@@ -259,12 +267,13 @@ parse_sc_action (yajl_val obj, const char *akey, const char *rkey, enum spec_sc_
   if (a < 0 && strcmp (json_get_str (obj, akey) ?: "", "SCMP_ACT_KILL_THREAD") == 0)
     a = SC_ACT_KILL_THREAD;
   if (a < 0)
-    return cl_fail (err, ENOTSUP, "seccomp: %s%s%s: unsupported action \"%s\"", where, *where ? "." : "", akey,
-                    json_get_str (obj, akey) ?: "");
+    return cl_fail (err, ENOTSUP, "seccomp: %s%s%s: unsupported action \"%s\"", where,
+                    *where ? "." : "", akey, json_get_str (obj, akey) ?: "");
   if (json_get (obj, rkey) && (!get_u64 (obj, rkey, &r) || r > 0xffff))
-    return cl_fail (err, EINVAL, "seccomp: %s%s%s must be a small number", where, *where ? "." : "", rkey);
-  *action = (enum spec_sc_action) a;
-  *ret = json_get (obj, rkey) ? (unsigned) r : a == SC_ACT_ERRNO ? EPERM : 0;
+    return cl_fail (err, EINVAL, "seccomp: %s%s%s must be a small number", where, *where ? "." : "",
+                    rkey);
+  *action = (enum spec_sc_action)a;
+  *ret = json_get (obj, rkey) ? (unsigned)r : a == SC_ACT_ERRNO ? EPERM : 0;
   return 0;
 }
 
@@ -280,7 +289,8 @@ parse_sc_args (yajl_val arr, struct spec_sc_rule *r, const char *where, struct c
       yajl_val a = arr->u.array.values[i];
       struct spec_sc_arg *sa = &r->args[i];
       unsigned long long index = 0;
-      int op = name_index (sc_op_names, sizeof sc_op_names / sizeof sc_op_names[0], json_get_str (a, "op"));
+      int op = name_index (sc_op_names, sizeof sc_op_names / sizeof sc_op_names[0],
+                           json_get_str (a, "op"));
       char at[96];
       snprintf (at, sizeof at, "%s.args[%zu]", where, i);
       if (only_keys (a, keys, at, err) < 0)
@@ -289,8 +299,8 @@ parse_sc_args (yajl_val arr, struct spec_sc_rule *r, const char *where, struct c
         return cl_fail (err, EINVAL, "seccomp: %s needs an index 0-5, a value and a known op", at);
       if (json_get (a, "valueTwo") && !get_u64 (a, "valueTwo", &sa->value_two))
         return cl_fail (err, EINVAL, "seccomp: %s.valueTwo must be a number", at);
-      sa->index = (unsigned) index;
-      sa->op = (enum spec_sc_op) op;
+      sa->index = (unsigned)index;
+      sa->op = (enum spec_sc_op)op;
     }
   return 0;
 }
@@ -311,13 +321,15 @@ parse_sc_cond (yajl_val c, struct spec_sc_cond *out, const char *where, struct c
 static int
 parse_sc_rule (yajl_val v, bool profile, struct spec_sc_rule *r, size_t i, struct cl_error *err)
 {
-  static const char *const keys[] = { "names", "name", "action", "errnoRet", "args", "comment",
-                                      "includes", "excludes", NULL };
+  static const char *const keys[]
+      = { "names", "name", "action", "errnoRet", "args", "comment", "includes", "excludes", NULL };
   char where[48];
 
   snprintf (where, sizeof where, "syscalls[%zu]", i);
-  if (only_keys (v, profile ? keys : (const char *const[]){ "names", "action", "errnoRet", "args", NULL },
-                 where, err) < 0)
+  if (only_keys (
+          v, profile ? keys : (const char *const[]){ "names", "action", "errnoRet", "args", NULL },
+          where, err)
+      < 0)
     return -1;
   r->names = json_get_strv (v, "names");
   if (!r->names && json_get_str (v, "name"))
@@ -358,19 +370,24 @@ parse_sc_archmap (yajl_val arr, struct spec_seccomp *sc, struct cl_error *err)
 static int
 parse_seccomp (yajl_val v, bool profile, struct spec_seccomp *sc, struct cl_error *err)
 {
-  static const char *const keys[] = { "defaultAction", "defaultErrnoRet", "architectures", "archMap",
-                                      "syscalls", "flags", NULL };
+  static const char *const keys[] = {
+    "defaultAction", "defaultErrnoRet", "architectures", "archMap", "syscalls", "flags", NULL
+  };
   yajl_val rules = json_get_arr (v, "syscalls"), flags = json_get (v, "flags");
   size_t n = rules ? rules->u.array.len : 0;
 
   memset (sc, 0, sizeof *sc);
   if (!v || !YAJL_IS_OBJECT (v))
     return cl_fail (err, EINVAL, "seccomp: not a JSON object");
-  if (only_keys (v, profile ? keys : (const char *const[]){ "defaultAction", "defaultErrnoRet",
-                                                            "architectures", "syscalls", "flags", NULL },
-                 "", err) < 0
-      || parse_sc_action (v, "defaultAction", "defaultErrnoRet", &sc->default_action, &sc->default_ret, "",
-                          err) < 0
+  if (only_keys (v,
+                 profile ? keys
+                         : (const char *const[]){ "defaultAction", "defaultErrnoRet",
+                                                  "architectures", "syscalls", "flags", NULL },
+                 "", err)
+          < 0
+      || parse_sc_action (v, "defaultAction", "defaultErrnoRet", &sc->default_action,
+                          &sc->default_ret, "", err)
+             < 0
       || parse_sc_archmap (json_get_arr (v, "archMap"), sc, err) < 0)
     return -1;
   /* Tools write an empty list; a flag asks for what we do not do. */
@@ -410,7 +427,8 @@ only_known_keys (yajl_val obj, const char *where, const char *const *known, stru
       while (known[j] && strcmp (known[j], k) != 0)
         j++;
       if (!known[j] && !YAJL_IS_NULL (obj->u.object.values[i]))
-        return cl_fail (err, ENOTSUP, "%s.%s is not supported: refusing to run without it", where, k);
+        return cl_fail (err, ENOTSUP, "%s.%s is not supported: refusing to run without it", where,
+                        k);
     }
   return 0;
 }
@@ -422,7 +440,8 @@ parse_resources (yajl_val r, struct spec_resources *res, struct cl_error *err)
   static const char *const mem[] = { "limit", "swap", "reservation", NULL };
   static const char *const cpu[] = { "shares", "quota", "period", "cpus", "mems", NULL };
   static const char *const pids[] = { "limit", NULL };
-  yajl_val m = json_get_obj (r, "memory"), c = json_get_obj (r, "cpu"), p = json_get_obj (r, "pids");
+  yajl_val m = json_get_obj (r, "memory"), c = json_get_obj (r, "cpu"),
+           p = json_get_obj (r, "pids");
   const char *cpus = json_get_str (c, "cpus"), *mems = json_get_str (c, "mems");
 
   if (only_known_keys (r, "linux.resources", top, err) < 0
@@ -485,9 +504,12 @@ spec_from_json (const char *text, struct spec *s, struct cl_error *err)
   s->root_readonly = json_get_bool (root, "readonly");
   hostname = json_get_str (doc, "hostname");
   s->hostname = xstrdup (hostname ? hostname : "");
-  s->init = strcmp (json_get_str (json_get_obj (doc, "annotations"), SPEC_ANNOTATION_INIT) ?: "", "true") == 0;
+  s->init = strcmp (json_get_str (json_get_obj (doc, "annotations"), SPEC_ANNOTATION_INIT) ?: "",
+                    "true")
+            == 0;
   if (json_get_str (json_get_obj (doc, "annotations"), SPEC_ANNOTATION_SECCOMP))
-    s->seccomp_profile = xstrdup (json_get_str (json_get_obj (doc, "annotations"), SPEC_ANNOTATION_SECCOMP));
+    s->seccomp_profile
+        = xstrdup (json_get_str (json_get_obj (doc, "annotations"), SPEC_ANNOTATION_SECCOMP));
   if (parse_process (json_get_obj (doc, "process"), s, err) < 0
       || parse_mounts (json_get_arr (doc, "mounts"), s, err) < 0)
     return -1;
@@ -591,9 +613,9 @@ gen_maps (yajl_gen g, const char *key, const struct spec_idmap *m, size_t n)
   for (size_t i = 0; i < n; i++)
     {
       yajl_gen_map_open (g);
-      jg_kint (g, "containerID", (long long) m[i].container);
-      jg_kint (g, "hostID", (long long) m[i].host);
-      jg_kint (g, "size", (long long) m[i].size);
+      jg_kint (g, "containerID", (long long)m[i].container);
+      jg_kint (g, "hostID", (long long)m[i].host);
+      jg_kint (g, "size", (long long)m[i].size);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -639,8 +661,8 @@ gen_process (yajl_gen g, const struct spec *s)
     {
       yajl_gen_map_open (g);
       jg_kstr (g, "type", s->rlimits[i].type);
-      jg_kint (g, "hard", (long long) s->rlimits[i].hard);
-      jg_kint (g, "soft", (long long) s->rlimits[i].soft);
+      jg_kint (g, "hard", (long long)s->rlimits[i].hard);
+      jg_kint (g, "soft", (long long)s->rlimits[i].soft);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -674,7 +696,7 @@ jg_kuint (yajl_gen g, const char *key, unsigned long long v)
   int n = snprintf (buf, sizeof buf, "%llu", v);
 
   jg_str (g, key);
-  yajl_gen_number (g, buf, (size_t) n);
+  yajl_gen_number (g, buf, (size_t)n);
 }
 
 static void
@@ -741,11 +763,11 @@ gen_resources (yajl_gen g, const struct spec_resources *r)
       jg_str (g, "cpu");
       yajl_gen_map_open (g);
       if (r->cpu_shares)
-        jg_kint (g, "shares", (long long) r->cpu_shares);
+        jg_kint (g, "shares", (long long)r->cpu_shares);
       if (r->cpu_quota)
         jg_kint (g, "quota", r->cpu_quota);
       if (r->cpu_period)
-        jg_kint (g, "period", (long long) r->cpu_period);
+        jg_kint (g, "period", (long long)r->cpu_period);
       if (r->cpuset_cpus)
         jg_kstr (g, "cpus", r->cpuset_cpus);
       if (r->cpuset_mems)
@@ -769,9 +791,8 @@ gen_linux (yajl_gen g, const struct spec *s)
   {
     unsigned bit;
     const char *name;
-  } ns[] = { { NS_PID, "pid" },       { NS_NET, "network" }, { NS_IPC, "ipc" },
-             { NS_UTS, "uts" },       { NS_MOUNT, "mount" }, { NS_CGROUP, "cgroup" },
-             { NS_USER, "user" } };
+  } ns[] = { { NS_PID, "pid" },     { NS_NET, "network" },   { NS_IPC, "ipc" },  { NS_UTS, "uts" },
+             { NS_MOUNT, "mount" }, { NS_CGROUP, "cgroup" }, { NS_USER, "user" } };
 
   jg_str (g, "linux");
   yajl_gen_map_open (g);

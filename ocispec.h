@@ -111,8 +111,8 @@ struct spec_sc_archmap
 struct spec_seccomp
 {
   enum spec_sc_action default_action;
-  unsigned default_ret; /* defaultErrnoRet, EPERM when omitted */
-  char **arches;        /* empty: the native one */
+  unsigned default_ret;             /* defaultErrnoRet, EPERM when omitted */
+  char **arches;                    /* empty: the native one */
   struct spec_sc_archmap *arch_map; /* profiles only */
   size_t n_arch_map;
   struct spec_sc_rule *rules;
@@ -144,8 +144,8 @@ struct spec
   char *net_path; /* a network namespace to join (linux.namespaces path), or NULL */
   struct spec_idmap *uid_maps, *gid_maps;
   size_t n_uid_maps, n_gid_maps;
-  struct spec_seccomp *seccomp; /* NULL: no filter */
-  char *seccomp_profile;        /* its source for inspect: "default", "unconfined" or a path */
+  struct spec_seccomp *seccomp;    /* NULL: no filter */
+  char *seccomp_profile;           /* its source for inspect: "default", "unconfined" or a path */
   struct spec_resources resources; /* linux.resources */
   bool has_oom_score_adj;          /* process.oomScoreAdj */
   int oom_score_adj;

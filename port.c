@@ -47,7 +47,8 @@ print_ports (const struct container *c, const char *want)
 int
 cmd_port (int argc, char **argv)
 {
-  static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+  static const struct option longopts[]
+      = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
   struct cl_error err = { 0 };
   cleanup_store struct store *s = NULL;
   struct container c = { 0 };

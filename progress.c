@@ -70,13 +70,13 @@ draw_bar (const struct item *it)
   char done[32], total[32], bar[31];
   int width = 30, fill = 0;
 
-  human_size ((double) it->done, done, sizeof done);
-  human_size ((double) it->total, total, sizeof total);
+  human_size ((double)it->done, done, sizeof done);
+  human_size ((double)it->total, total, sizeof total);
   if (it->total > 0)
-    fill = (int) ((double) width * (double) (it->done > it->total ? it->total : it->done)
-                  / (double) it->total);
-  memset (bar, '=', (size_t) fill);
-  memset (bar + fill, ' ', (size_t) (width - fill));
+    fill = (int)((double)width * (double)(it->done > it->total ? it->total : it->done)
+                 / (double)it->total);
+  memset (bar, '=', (size_t)fill);
+  memset (bar + fill, ' ', (size_t)(width - fill));
   if (fill > 0 && fill < width)
     bar[fill - 1] = '>';
   bar[width] = '\0';

@@ -21,25 +21,26 @@
 #include "util.h"
 #include "volume.h"
 
-static const char ps_usage[] = "Usage: crunlocal ps [OPTIONS]\n"
-                               "\n"
-                               "List containers (running ones; -a for all).\n"
-                               "\n"
-                               "Options:\n"
-                               "  -a, --all          all containers, not only running ones\n"
-                               "  -n, --last N       the N last created (of all states)\n"
-                               "  -l, --latest       the last created (of all states)\n"
-                               "  -q, --quiet        only the IDs\n"
-                               "      --no-trunc     full IDs and commands\n"
-                               "  -f, --filter K=V   status=created|running|exited (of all states), and of\n"
-                               "                     the running ones (all with -a): name=, ancestor=, id=,\n"
-                               "                     exited=CODE, label=KEY or label=KEY=VALUE (the same\n"
-                               "                     key: any matches; different keys: all)\n"
-                               "      --format F     json (an array, like podman's), or a template such as\n"
-                               "                     '{{.ID}} {{.Names}} {{.Image}} {{.Status}}' (also\n"
-                               "                     .Command .Created .CreatedAt .State .Pid .ExitCode\n"
-                               "                     .Exited .ImageID .Ports); 'table {{.ID}}\\t{{.Names}}'\n"
-                               "                     adds a header and aligns the tab-separated columns\n";
+static const char ps_usage[]
+    = "Usage: crunlocal ps [OPTIONS]\n"
+      "\n"
+      "List containers (running ones; -a for all).\n"
+      "\n"
+      "Options:\n"
+      "  -a, --all          all containers, not only running ones\n"
+      "  -n, --last N       the N last created (of all states)\n"
+      "  -l, --latest       the last created (of all states)\n"
+      "  -q, --quiet        only the IDs\n"
+      "      --no-trunc     full IDs and commands\n"
+      "  -f, --filter K=V   status=created|running|exited (of all states), and of\n"
+      "                     the running ones (all with -a): name=, ancestor=, id=,\n"
+      "                     exited=CODE, label=KEY or label=KEY=VALUE (the same\n"
+      "                     key: any matches; different keys: all)\n"
+      "      --format F     json (an array, like podman's), or a template such as\n"
+      "                     '{{.ID}} {{.Names}} {{.Image}} {{.Status}}' (also\n"
+      "                     .Command .Created .CreatedAt .State .Pid .ExitCode\n"
+      "                     .Exited .ImageID .Ports); 'table {{.ID}}\\t{{.Names}}'\n"
+      "                     adds a header and aligns the tab-separated columns\n";
 
 static const char container_usage[]
     = "Usage: crunlocal container prune [-f]\n"
@@ -48,23 +49,24 @@ static const char container_usage[]
       "prune: remove every container that is not running; prints their IDs.\n"
       "The others are the commands of those names (ls: ps).\n";
 
-static const char rm_usage[] = "Usage: crunlocal rm [OPTIONS] CONTAINER...\n"
-                               "       crunlocal rm -a [-f]\n"
-                               "\n"
-                               "Remove containers by name, ID or unambiguous ID prefix.\n"
-                               "\n"
-                               "Options:\n"
-                               "  -a, --all      every container (a running one needs -f)\n"
-                               "  -f, --force    kill a running container first; one that does not\n"
-                               "                 exist is no error (exit 0)\n"
-                               "  -v, --volumes  remove its anonymous volumes too (-v /dst); named\n"
-                               "                 volumes and host paths stay\n";
+static const char rm_usage[]
+    = "Usage: crunlocal rm [OPTIONS] CONTAINER...\n"
+      "       crunlocal rm -a [-f]\n"
+      "\n"
+      "Remove containers by name, ID or unambiguous ID prefix.\n"
+      "\n"
+      "Options:\n"
+      "  -a, --all      every container (a running one needs -f)\n"
+      "  -f, --force    kill a running container first; one that does not\n"
+      "                 exist is no error (exit 0)\n"
+      "  -v, --volumes  remove its anonymous volumes too (-v /dst); named\n"
+      "                 volumes and host paths stay\n";
 
 /* "Up 3 seconds", "Exited (0) 2 minutes ago", as podman says them. */
 static void
 status_text (const struct container *c, char *buf, size_t len)
 {
-  long long now = (long long) time (NULL);
+  long long now = (long long)time (NULL);
   char ago[64];
 
   switch (container_state (c))
@@ -78,15 +80,9 @@ status_text (const struct container *c, char *buf, size_t len)
       human_ago (now - c->exit.finished_sec, ago, sizeof ago);
       snprintf (buf, len, "Exited (%d) %s", c->exit.code, ago);
       return;
-    case CONTAINER_STOPPING:
-      snprintf (buf, len, "Stopping");
-      return;
-    case CONTAINER_LOST:
-      snprintf (buf, len, "Exited (unknown)");
-      return;
-    case CONTAINER_CREATED:
-      snprintf (buf, len, "Created");
-      return;
+    case CONTAINER_STOPPING: snprintf (buf, len, "Stopping"); return;
+    case CONTAINER_LOST: snprintf (buf, len, "Exited (unknown)"); return;
+    case CONTAINER_CREATED: snprintf (buf, len, "Created"); return;
     }
 }
 
@@ -228,7 +224,10 @@ print_json (const struct container *v, size_t n)
       jg_kstr (g, "State", container_state_name (st));
       jg_kstr (g, "Status", status);
       jg_kbool (g, "Exited", st == CONTAINER_EXITED || st == CONTAINER_LOST);
-      jg_kint (g, "ExitCode", st == CONTAINER_EXITED ? v[i].exit.code : st == CONTAINER_LOST ? -1 : 0);
+      jg_kint (g, "ExitCode",
+               st == CONTAINER_EXITED ? v[i].exit.code
+               : st == CONTAINER_LOST ? -1
+                                      : 0);
       jg_kint (g, "Pid", st == CONTAINER_RUNNING ? v[i].pid : 0);
       jg_kint (g, "StartedAt", v[i].started);
       jg_kint (g, "ExitedAt", st == CONTAINER_EXITED ? v[i].exit.finished_sec : 0);
@@ -253,8 +252,8 @@ ports_text (const struct container *c, char *buf, size_t len)
       if (net_port_parse_record (c->ports[i], &p) < 0)
         continue;
       inet_ntop (AF_INET, &p.host_ip, ip, sizeof ip);
-      used += (size_t) snprintf (buf + used, len - used, "%s%s:%u->%u/%s", used ? ", " : "", ip,
-                                 p.host_port, p.port, p.udp ? "udp" : "tcp");
+      used += (size_t)snprintf (buf + used, len - used, "%s%s:%u->%u/%s", used ? ", " : "", ip,
+                                p.host_port, p.port, p.udp ? "udp" : "tcp");
     }
 }
 
@@ -279,14 +278,16 @@ ps_field (const char *f, const void *arg, char *buf, size_t len)
   if (strcmp (f, "Image") == 0)
     return c->image ? c->image : "";
   if (strcmp (f, "ImageID") == 0)
-    return snprintf (buf, len, "%.*s", row->no_trunc ? 64 : 12, c->image_id ? c->image_id : ""), buf;
+    return snprintf (buf, len, "%.*s", row->no_trunc ? 64 : 12, c->image_id ? c->image_id : ""),
+           buf;
   if (strcmp (f, "Command") == 0)
     {
       cleanup_free char *cmd = command_text (c, row->no_trunc);
       return snprintf (buf, len, "%s", cmd), buf;
     }
-  if (strcmp (f, "Created") == 0 || strcmp (f, "CreatedHuman") == 0 || strcmp (f, "RunningFor") == 0)
-    return human_ago ((long long) time (NULL) - c->created, buf, len), buf;
+  if (strcmp (f, "Created") == 0 || strcmp (f, "CreatedHuman") == 0
+      || strcmp (f, "RunningFor") == 0)
+    return human_ago ((long long)time (NULL) - c->created, buf, len), buf;
   if (strcmp (f, "CreatedAt") == 0)
     return snprintf (buf, len, "%lld", c->created), buf;
   if (strcmp (f, "Status") == 0)
@@ -298,14 +299,21 @@ ps_field (const char *f, const void *arg, char *buf, size_t len)
   if (strcmp (f, "Pid") == 0)
     return snprintf (buf, len, "%d", st == CONTAINER_RUNNING ? c->pid : 0), buf;
   if (strcmp (f, "ExitCode") == 0)
-    return snprintf (buf, len, "%d", st == CONTAINER_EXITED ? c->exit.code : st == CONTAINER_LOST ? -1 : 0), buf;
+    return snprintf (buf, len, "%d",
+                     st == CONTAINER_EXITED ? c->exit.code
+                     : st == CONTAINER_LOST ? -1
+                                            : 0),
+           buf;
   if (strcmp (f, "Exited") == 0)
     return st == CONTAINER_EXITED || st == CONTAINER_LOST ? "true" : "false";
   return NULL;
 }
 
 /* The default is podman's own template. */
-#define PS_TABLE "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.CreatedHuman}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}"
+#define PS_TABLE                                                                                   \
+  "table "                                                                                         \
+  "{{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.CreatedHuman}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}" \
+  "}"
 
 static void
 print_template (const char *format, const struct container *v, size_t n, bool no_trunc)
@@ -322,13 +330,15 @@ print_template (const char *format, const struct container *v, size_t n, bool no
 int
 cmd_ps (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    { "all", no_argument, NULL, 'a' },  { "quiet", no_argument, NULL, 'q' },
-    { "no-trunc", no_argument, NULL, 'T' }, { "format", required_argument, NULL, 'F' },
-    { "filter", required_argument, NULL, 'f' }, { "last", required_argument, NULL, 'n' },
-    { "latest", no_argument, NULL, 'l' },
-    { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
-  };
+  static const struct option longopts[] = { { "all", no_argument, NULL, 'a' },
+                                            { "quiet", no_argument, NULL, 'q' },
+                                            { "no-trunc", no_argument, NULL, 'T' },
+                                            { "format", required_argument, NULL, 'F' },
+                                            { "filter", required_argument, NULL, 'f' },
+                                            { "last", required_argument, NULL, 'n' },
+                                            { "latest", no_argument, NULL, 'l' },
+                                            { "help", no_argument, NULL, 'h' },
+                                            { NULL, 0, NULL, 0 } };
   bool all = false, quiet = false, no_trunc = false;
   long last = -1;
   char *end;
@@ -357,8 +367,10 @@ cmd_ps (int argc, char **argv)
         break;
       case 'f':
         if (!filter_valid (optarg))
-          return cli_usage_error ("ps", "invalid filter \"%s\": want status=, name=, ancestor=, id=, "
-                                  "exited=CODE or label=", optarg);
+          return cli_usage_error ("ps",
+                                  "invalid filter \"%s\": want status=, name=, ancestor=, id=, "
+                                  "exited=CODE or label=",
+                                  optarg);
         strv_append (&filters, optarg);
         break;
       }
@@ -381,8 +393,8 @@ cmd_ps (int argc, char **argv)
         v[i] = t;
       }
   qsort (v, kept, sizeof *v, newest_first);
-  if (last > 0 && (size_t) last < kept)
-    kept = (size_t) last;
+  if (last > 0 && (size_t)last < kept)
+    kept = (size_t)last;
   if (strcmp (format, "json") == 0)
     print_json (v, kept);
   else if (quiet && strcmp (format, "table") == 0)
@@ -516,7 +528,8 @@ prune (struct store *s, struct cl_error *err)
     return -1;
   container_remove_leftovers (s);
   for (size_t i = 0; i < n && ret == 0; i++)
-    if (container_state (&v[i]) != CONTAINER_RUNNING && container_state (&v[i]) != CONTAINER_STOPPING)
+    if (container_state (&v[i]) != CONTAINER_RUNNING
+        && container_state (&v[i]) != CONTAINER_STOPPING)
       {
         ret = container_remove (s, v[i].id, err);
         if (ret == 0)

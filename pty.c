@@ -68,7 +68,7 @@ pty_open_console (const struct winsize *ws, uid_t uid, bool console, struct cl_e
     return cl_fail (err, errno, "set the terminal's size");
   /* The user it runs as owns its terminal (a single-id namespace may not
      map it: then root keeps it, and mode 0620 still lets it write). */
-  if (fchown (slave, uid, (gid_t) -1) < 0 && errno != EINVAL && errno != EPERM)
+  if (fchown (slave, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM)
     return cl_fail (err, errno, "chown the terminal");
   if (console && bind_console (num, err) < 0)
     return -1;
@@ -87,7 +87,7 @@ pty_send_fd (int sock, const void *msg, size_t len, int fd)
     char buf[CMSG_SPACE (sizeof (int))];
     struct cmsghdr align;
   } u;
-  struct iovec iov = { (void *) msg, len };
+  struct iovec iov = { (void *)msg, len };
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
   struct cmsghdr *cm;
 
@@ -114,8 +114,8 @@ pty_recv_fd (int sock, void *msg, size_t len, int *fd)
     struct cmsghdr align;
   } u;
   struct iovec iov = { msg, len };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                       .msg_controllen = sizeof u.buf };
+  struct msghdr mh
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
   ssize_t n;
 
   *fd = -1;
@@ -193,7 +193,7 @@ pty_buf_flush (int fd, struct pty_buf *b)
           b->off = b->len = 0;
           return -1;
         }
-      b->off += (size_t) n;
+      b->off += (size_t)n;
     }
   return 0;
 }
@@ -203,10 +203,10 @@ static int
 detach_key (const char *k, size_t len)
 {
   if (len == 1)
-    return (unsigned char) k[0];
+    return (unsigned char)k[0];
   if (len == 6 && strncasecmp (k, "ctrl-", 5) == 0)
     {
-      int c = tolower ((unsigned char) k[5]);
+      int c = tolower ((unsigned char)k[5]);
       if (c >= 'a' && c <= 'z')
         return c - 'a' + 1;
       if (strchr ("@[\\]^_", c))
@@ -227,7 +227,7 @@ pty_detach_parse (const char *spec, struct pty_detach *d, struct cl_error *err)
       int k = detach_key (p, len);
       if (k < 0 || d->n == PTY_DETACH_MAX)
         return cl_fail (err, 0, "invalid detach keys \"%s\": want e.g. ctrl-p,ctrl-q", spec);
-      d->keys[d->n++] = (unsigned char) k;
+      d->keys[d->n++] = (unsigned char)k;
       p += len;
       if (*p == ',' && *++p == '\0')
         return cl_fail (err, 0, "invalid detach keys \"%s\": want e.g. ctrl-p,ctrl-q", spec);
@@ -241,7 +241,7 @@ pty_detach_scan (struct pty_detach *d, const char *in, size_t n, char *out, size
   *outn = 0;
   for (size_t i = 0; i < n; i++)
     {
-      unsigned char b = (unsigned char) in[i];
+      unsigned char b = (unsigned char)in[i];
       if (d->matched && b != d->keys[d->matched])
         {
           /* Not the sequence after all: what was held back is input. */
@@ -256,7 +256,7 @@ pty_detach_scan (struct pty_detach *d, const char *in, size_t n, char *out, size
           d->matched = 0;
           return true;
         }
-      out[(*outn)++] = (char) b;
+      out[(*outn)++] = (char)b;
     }
   return false;
 }

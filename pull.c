@@ -52,10 +52,10 @@ pipe_sink (const void *buf, size_t len, void *arg)
 {
   struct download *d = arg;
 
-  d->received += (long long) len;
+  d->received += (long long)len;
   if (d->received > d->limit)
     return cl_fail (&d->err, 0, "larger than the %lld bytes its descriptor says", d->limit);
-  progress_add (d->ctx->prog, d->index, (long long) len);
+  progress_add (d->ctx->prog, d->index, (long long)len);
   return write_all (d->wfd, buf, len, &d->err);
 }
 
@@ -72,9 +72,8 @@ download_main (void *arg)
 
 /* Which of the failures that may happen together explains the others. */
 static int
-layer_verdict (const struct descriptor *l, const char *diff_id, struct download *d,
-               int unpack_ret, const struct unpack_result *res, struct cl_error *uerr,
-               struct cl_error *err)
+layer_verdict (const struct descriptor *l, const char *diff_id, struct download *d, int unpack_ret,
+               const struct unpack_result *res, struct cl_error *uerr, struct cl_error *err)
 {
   if (cl_interrupted)
     return cl_fail (err, EINTR, "interrupted");
@@ -95,7 +94,8 @@ layer_verdict (const struct descriptor *l, const char *diff_id, struct download 
       return cl_wrap (err, "layer %s", l->digest);
     }
   if (strcmp (res->diff_id, diff_id) != 0)
-    return cl_fail (err, 0, "layer %s: uncompressed content has digest %s, the image config says %s",
+    return cl_fail (err, 0,
+                    "layer %s: uncompressed content has digest %s, the image config says %s",
                     l->digest, res->diff_id, diff_id);
   return 0;
 }
@@ -130,8 +130,10 @@ unpack_streamed (struct pull_ctx *ctx, size_t i, struct staging *st, struct cl_e
   if (layer_verdict (l, diff_id, &d, uret, &res, &uerr, err) < 0)
     return -1;
   {
-    struct layer_info info = { .diff_id = (char *) diff_id, .digest = l->digest,
-                               .size = res.diff_size, .entries = res.entries,
+    struct layer_info info = { .diff_id = (char *)diff_id,
+                               .digest = l->digest,
+                               .size = res.diff_size,
+                               .entries = res.entries,
                                .oci_whiteouts = res.oci_whiteouts };
     return store_layer_commit (ctx->s, st, &info, err);
   }
@@ -299,8 +301,7 @@ resolve_manifest (struct source *src, const struct image_ref *ref, const struct 
   *body = NULL;
   manifest_clear (m);
   if (source_get_manifest (src, entry, body, len, err) < 0
-      || check_digest (*body, *len, entry, digest, err) < 0
-      || manifest_parse (*body, m, err) < 0)
+      || check_digest (*body, *len, entry, digest, err) < 0 || manifest_parse (*body, m, err) < 0)
     return -1;
   if (m->is_index)
     return cl_fail (err, 0, "index entry %s is itself an index", entry);
@@ -314,12 +315,12 @@ save_record (struct store *s, struct source *src, const char *digest,
   struct image_record r = { 0 };
   int ret;
 
-  r.id = (char *) digest_hex (config_digest);
-  r.digest = (char *) digest;
+  r.id = (char *)digest_hex (config_digest);
+  r.digest = (char *)digest;
   r.layers = cfg->diff_ids;
   r.created = cfg->created;
   r.platform = platform_string (&cfg->platform);
-  r.pulled = (long long) time (NULL);
+  r.pulled = (long long)time (NULL);
   for (size_t i = 0; i < cfg->n_diff_ids; i++)
     r.size += store_layer_size (s, cfg->diff_ids[i]);
   ret = store_image_save (s, &r, source_name (src), err);

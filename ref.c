@@ -76,10 +76,10 @@ valid_path_component (const char *s, size_t n)
 static bool
 valid_host_component (const char *s, size_t n)
 {
-  if (n == 0 || !isalnum ((unsigned char) s[0]) || !isalnum ((unsigned char) s[n - 1]))
+  if (n == 0 || !isalnum ((unsigned char)s[0]) || !isalnum ((unsigned char)s[n - 1]))
     return false;
   for (size_t i = 0; i < n; i++)
-    if (!isalnum ((unsigned char) s[i]) && s[i] != '-')
+    if (!isalnum ((unsigned char)s[i]) && s[i] != '-')
       return false;
   return true;
 }
@@ -90,7 +90,7 @@ valid_port (const char *s, size_t n)
   if (n == 0)
     return false;
   for (size_t i = 0; i < n; i++)
-    if (!isdigit ((unsigned char) s[i]))
+    if (!isdigit ((unsigned char)s[i]))
       return false;
   return true;
 }
@@ -108,7 +108,7 @@ valid_domain (const char *d)
       if (!close || close == d + 1)
         return false;
       for (const char *p = d + 1; p < close; p++)
-        if (!isxdigit ((unsigned char) *p) && *p != ':' && *p != '.')
+        if (!isxdigit ((unsigned char)*p) && *p != ':' && *p != '.')
           return false;
       host_end = close + 1;
     }
@@ -119,9 +119,9 @@ valid_domain (const char *d)
       host_end = colon ? colon : d + n;
       while (p < host_end)
         {
-          const char *dot = memchr (p, '.', (size_t) (host_end - p));
+          const char *dot = memchr (p, '.', (size_t)(host_end - p));
           const char *end = dot ? dot : host_end;
-          if (!valid_host_component (p, (size_t) (end - p)))
+          if (!valid_host_component (p, (size_t)(end - p)))
             return false;
           p = dot ? dot + 1 : host_end;
           if (dot && p == host_end)
@@ -141,7 +141,7 @@ valid_path (const char *path)
   for (;;)
     {
       const char *slash = strchr (p, '/');
-      size_t n = slash ? (size_t) (slash - p) : strlen (p);
+      size_t n = slash ? (size_t)(slash - p) : strlen (p);
       if (!valid_path_component (p, n))
         return false;
       if (!slash)
@@ -159,7 +159,7 @@ valid_tag (const char *t)
   if (n == 0 || n > TAG_MAX_LEN || t[0] == '.' || t[0] == '-')
     return false;
   for (size_t i = 0; i < n; i++)
-    if (!isalnum ((unsigned char) t[i]) && t[i] != '_' && t[i] != '.' && t[i] != '-')
+    if (!isalnum ((unsigned char)t[i]) && t[i] != '_' && t[i] != '.' && t[i] != '-')
       return false;
   return true;
 }
@@ -185,11 +185,11 @@ split_domain (const char *s, char **domain, char **rest)
 
   if (slash)
     {
-      size_t n = (size_t) (slash - s);
+      size_t n = (size_t)(slash - s);
       is_host = memchr (s, '.', n) || memchr (s, ':', n)
                 || (n == 9 && strncmp (s, "localhost", 9) == 0);
       for (size_t i = 0; i < n && !is_host; i++)
-        is_host = isupper ((unsigned char) s[i]);
+        is_host = isupper ((unsigned char)s[i]);
     }
   if (!is_host)
     {
@@ -198,7 +198,7 @@ split_domain (const char *s, char **domain, char **rest)
     }
   else
     {
-      *domain = xstrndup (s, (size_t) (slash - s));
+      *domain = xstrndup (s, (size_t)(slash - s));
       *rest = xstrdup (slash + 1);
     }
   if (strcmp (*domain, "index.docker.io") == 0)
@@ -224,7 +224,7 @@ static bool
 has_upper (const char *s, size_t n)
 {
   for (size_t i = 0; i < n; i++)
-    if (isupper ((unsigned char) s[i]))
+    if (isupper ((unsigned char)s[i]))
       return true;
   return false;
 }
@@ -279,23 +279,23 @@ parse_registry (const char *s, struct image_ref *ref, struct cl_error *err)
     return bad_ref (err, s, "repository name must not be more than 255 characters");
   if (!ref->tag && !ref->digest)
     ref->tag = xstrdup ("latest");
-  ref->name = xasprintf ("%s/%s%s%s%s%s", ref->domain, ref->path,
-                         ref->tag ? ":" : "", ref->tag ? ref->tag : "",
-                         ref->digest ? "@" : "", ref->digest ? ref->digest : "");
+  ref->name = xasprintf ("%s/%s%s%s%s%s", ref->domain, ref->path, ref->tag ? ":" : "",
+                         ref->tag ? ref->tag : "", ref->digest ? "@" : "",
+                         ref->digest ? ref->digest : "");
   return 0;
 }
 
 /* TRANSPORT:FILE[:TAG], split at the first ':' after the transport, as
    containers/image does on Linux. */
 static int
-parse_local (const char *s, const char *prefix, enum ref_transport t,
-             struct image_ref *ref, struct cl_error *err)
+parse_local (const char *s, const char *prefix, enum ref_transport t, struct image_ref *ref,
+             struct cl_error *err)
 {
   const char *body = s + strlen (prefix);
   const char *colon = strchr (body, ':');
 
   ref->transport = t;
-  ref->file = colon ? xstrndup (body, (size_t) (colon - body)) : xstrdup (body);
+  ref->file = colon ? xstrndup (body, (size_t)(colon - body)) : xstrdup (body);
   if (*ref->file == '\0')
     return bad_ref (err, s, "missing path");
   if (colon)

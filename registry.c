@@ -23,17 +23,17 @@
 
 struct registry
 {
-  char *domain;  /* as in the reference */
-  char *host;    /* what we connect to (docker.io → registry-1.docker.io) */
-  char *repo;    /* path */
-  char *base;    /* "https://host" or "http://host" */
-  char *cafile;  /* from the cert dir, or NULL */
+  char *domain; /* as in the reference */
+  char *host;   /* what we connect to (docker.io → registry-1.docker.io) */
+  char *repo;   /* path */
+  char *base;   /* "https://host" or "http://host" */
+  char *cafile; /* from the cert dir, or NULL */
   bool tls_verify;
   bool tls_untrusted; /* the last failure was certificate verification */
   struct creds creds;
   bool have_creds;
-  pthread_mutex_t lock; /* guards auth, which a 401 may refresh */
-  char *auth_header;    /* "Authorization: …" or NULL */
+  pthread_mutex_t lock;  /* guards auth, which a 401 may refresh */
+  char *auth_header;     /* "Authorization: …" or NULL */
   char *realm, *service; /* the Bearer challenge, for refreshes */
 };
 
@@ -123,7 +123,7 @@ on_body (char *buf, size_t size, size_t n, void *arg)
           r->sink_failed = true;
           return 0;
         }
-      r->received += (long long) len;
+      r->received += (long long)len;
       return len;
     }
   if (r->len + len > r->max)
@@ -149,7 +149,7 @@ host_of_url (const char *url, char *buf, size_t len)
 
   p = p ? p + 3 : url;
   n = strcspn (p, "/?#");
-  snprintf (buf, len, "%.*s", (int) n, p);
+  snprintf (buf, len, "%.*s", (int)n, p);
   return buf;
 }
 
@@ -241,8 +241,7 @@ static bool
 transient_curl (CURLcode rc)
 {
   return rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_PARTIAL_FILE
-         || rc == CURLE_GOT_NOTHING || rc == CURLE_OPERATION_TIMEDOUT
-         || rc == CURLE_HTTP2_STREAM;
+         || rc == CURLE_GOT_NOTHING || rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_HTTP2_STREAM;
 }
 
 static bool
@@ -283,15 +282,13 @@ describe_status (const struct response *resp, char *buf, size_t len)
             code ? code : "", resp->status);
 }
 
-static int curl_failure (struct registry *reg, CURLcode rc, const char *url,
-                         struct cl_error *err);
+static int curl_failure (struct registry *reg, CURLcode rc, const char *url, struct cl_error *err);
 static int refresh_auth (struct registry *reg, const char *challenge, struct cl_error *err);
 
 /* A request with redirects, retries, re-auth on 401 and Range resume.
    The final response (any status) is left in resp for the caller. */
 static int
-http_request (struct registry *reg, struct request q, struct response *resp,
-              struct cl_error *err)
+http_request (struct registry *reg, struct request q, struct response *resp, struct cl_error *err)
 {
   char host[512], reghost[512];
   cleanup_free char *url = xstrdup (q.url);
@@ -351,7 +348,8 @@ curl_failure (struct registry *reg, CURLcode rc, const char *url, struct cl_erro
   if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
     reg->tls_untrusted = true;
   if (reg->tls_untrusted)
-    return cl_fail (err, 0, "%s: TLS certificate not trusted (%s); use --cert-dir or --tls-verify=false",
+    return cl_fail (err, 0,
+                    "%s: TLS certificate not trusted (%s); use --cert-dir or --tls-verify=false",
                     reg->domain, curl_easy_strerror (rc));
   return cl_fail (err, 0, "%s: %s", url, curl_easy_strerror (rc));
 }
@@ -372,7 +370,7 @@ challenge_param (const char *ch, const char *key)
           if (*v == '"')
             {
               const char *end = strchr (v + 1, '"');
-              return end ? xstrndup (v + 1, (size_t) (end - v - 1)) : NULL;
+              return end ? xstrndup (v + 1, (size_t)(end - v - 1)) : NULL;
             }
           return xstrndup (v, strcspn (v, ", "));
         }
@@ -391,15 +389,14 @@ url_escape (const char *s)
 }
 
 static int
-fetch_token (struct registry *reg, const char *realm, const char *service,
-             const char *scope, char **token, struct cl_error *err)
+fetch_token (struct registry *reg, const char *realm, const char *service, const char *scope,
+             char **token, struct cl_error *err)
 {
   cleanup_free char *esc_service = service ? url_escape (service) : NULL;
   cleanup_free char *esc_scope = scope ? url_escape (scope) : NULL;
-  cleanup_free char *url = xasprintf ("%s%sservice=%s%s%s", realm,
-                                      strchr (realm, '?') ? "&" : "?",
-                                      esc_service ? esc_service : "",
-                                      esc_scope ? "&scope=" : "", esc_scope ? esc_scope : "");
+  cleanup_free char *url = xasprintf ("%s%sservice=%s%s%s", realm, strchr (realm, '?') ? "&" : "?",
+                                      esc_service ? esc_service : "", esc_scope ? "&scope=" : "",
+                                      esc_scope ? esc_scope : "");
   struct response resp = { .max = TOKEN_MAX_BYTES };
   cleanup_json yajl_val root = NULL;
   char why[512];
@@ -495,14 +492,16 @@ refresh_auth (struct registry *reg, const char *challenge, struct cl_error *err)
       cleanup_free char *pair = NULL;
       cleanup_free char *enc = NULL;
       if (!reg->have_creds)
-        return cl_fail (err, EACCES, "%s requires authentication: use --creds or an auth file", reg->domain);
+        return cl_fail (err, EACCES, "%s requires authentication: use --creds or an auth file",
+                        reg->domain);
       pair = xasprintf ("%s:%s", reg->creds.user, reg->creds.pass);
       enc = base64_encode (pair, strlen (pair));
       explicit_bzero (pair, strlen (pair));
       set_auth_header (reg, xasprintf ("Authorization: Basic %s", enc));
       return 0;
     }
-  return cl_fail (err, 0, "%s: unsupported authentication scheme \"%.20s\"", reg->domain, challenge);
+  return cl_fail (err, 0, "%s: unsupported authentication scheme \"%.20s\"", reg->domain,
+                  challenge);
 }
 
 static bool
@@ -585,15 +584,16 @@ ping (struct registry *reg, struct cl_error *err)
 }
 
 int
-registry_open (const struct image_ref *ref, const struct registry_opts *opts,
-               struct registry **out, struct cl_error *err)
+registry_open (const struct image_ref *ref, const struct registry_opts *opts, struct registry **out,
+               struct cl_error *err)
 {
   struct registry *reg = xcalloc (1, sizeof *reg);
   int r;
 
   pthread_mutex_init (&reg->lock, NULL);
   reg->domain = xstrdup (ref->domain);
-  reg->host = xstrdup (strcmp (ref->domain, "docker.io") == 0 ? "registry-1.docker.io" : ref->domain);
+  reg->host
+      = xstrdup (strcmp (ref->domain, "docker.io") == 0 ? "registry-1.docker.io" : ref->domain);
   reg->repo = xstrdup (ref->path);
   reg->tls_verify = opts->tls_verify;
   reg->cafile = find_cafile (opts->cert_dir, ref->domain);
@@ -643,19 +643,20 @@ status_error (struct registry *reg, const struct response *resp, const char *wha
   if (resp->status == 404)
     return cl_fail (err, ENOENT, "%s/%s: %s not found: %s", reg->domain, reg->repo, what, why);
   if (resp->status == 401 || resp->status == 403)
-    return cl_fail (err, EACCES, "%s/%s: access to %s denied: %s", reg->domain, reg->repo, what, why);
+    return cl_fail (err, EACCES, "%s/%s: access to %s denied: %s", reg->domain, reg->repo, what,
+                    why);
   return cl_fail (err, 0, "%s/%s: %s: %s", reg->domain, reg->repo, what, why);
 }
 
 int
-registry_get_manifest (struct registry *r, const char *reference, char **body,
-                       size_t *len, char **media_type, struct cl_error *err)
+registry_get_manifest (struct registry *r, const char *reference, char **body, size_t *len,
+                       char **media_type, struct cl_error *err)
 {
   cleanup_free char *url = xasprintf ("%s/v2/%s/manifests/%s", r->base, r->repo, reference);
   struct response resp = { .max = MANIFEST_MAX_BYTES };
-  struct request q = { .url = url,
-                       .accept = MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_LIST
-                                 ", " MT_DOCKER_MANIFEST };
+  struct request q
+      = { .url = url,
+          .accept = MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_LIST ", " MT_DOCKER_MANIFEST };
   int ret = http_request (r, q, &resp, err);
 
   if (ret == 0 && resp.status != 200)
@@ -687,7 +688,7 @@ registry_get_blob (struct registry *r, const char *digest, blob_sink sink, void 
 int
 registry_login (const char *domain, const struct registry_opts *opts, struct cl_error *err)
 {
-  struct image_ref ref = { .domain = (char *) domain, .path = (char *) "" };
+  struct image_ref ref = { .domain = (char *)domain, .path = (char *)"" };
   cleanup_registry struct registry *reg = NULL;
   struct response resp = { .max = ERROR_BODY_MAX };
   cleanup_free char *url = NULL;
@@ -697,8 +698,7 @@ registry_login (const char *domain, const struct registry_opts *opts, struct cl_
   if (registry_open (&ref, opts, &reg, err) < 0)
     return -1;
   if (!reg->have_creds || !reg->auth_header)
-    return cl_fail (err, 0, "%s does not ask for credentials: nothing to check them with",
-                    domain);
+    return cl_fail (err, 0, "%s does not ask for credentials: nothing to check them with", domain);
   url = xasprintf ("%s/v2/", reg->base);
   if (http_request (reg, (struct request){ .url = url }, &resp, err) < 0)
     {

@@ -26,8 +26,8 @@ void cleanup_registryp (struct registry **r);
 #define cleanup_registry __attribute__ ((cleanup (cleanup_registryp)))
 
 /* GET /v2/<repo>/manifests/<reference>; body is NUL-terminated. */
-int registry_get_manifest (struct registry *r, const char *reference, char **body,
-                           size_t *len, char **media_type, struct cl_error *err);
+int registry_get_manifest (struct registry *r, const char *reference, char **body, size_t *len,
+                           char **media_type, struct cl_error *err);
 
 /* Called with each chunk of a blob; returns 0, or -1 to abort. */
 typedef int (*blob_sink) (const void *buf, size_t len, void *arg);
@@ -35,8 +35,8 @@ typedef int (*blob_sink) (const void *buf, size_t len, void *arg);
 /* GET /v2/<repo>/blobs/<digest> into `sink`, following redirects (without
    our credentials when they leave the registry's host), retrying transient
    failures and resuming with Range where the server allows. */
-int registry_get_blob (struct registry *r, const char *digest, blob_sink sink,
-                       void *arg, struct cl_error *err);
+int registry_get_blob (struct registry *r, const char *digest, blob_sink sink, void *arg,
+                       struct cl_error *err);
 
 /* Check opts->creds against registry `domain`: its /v2/ answered with
    them (Basic), or a token issued for them (Bearer).  EACCES when they

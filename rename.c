@@ -5,17 +5,17 @@
 #include "cli.h"
 #include "container.h"
 
-static const char rename_usage[] =
-  "Usage: crunlocal rename CONTAINER NAME\n"
-  "\n"
-  "Give a container (running or not) a new name: [a-zA-Z0-9][a-zA-Z0-9_.-]*,\n"
-  "not used by another container.\n";
+static const char rename_usage[]
+    = "Usage: crunlocal rename CONTAINER NAME\n"
+      "\n"
+      "Give a container (running or not) a new name: [a-zA-Z0-9][a-zA-Z0-9_.-]*,\n"
+      "not used by another container.\n";
 
 int
 cmd_rename (int argc, char **argv)
 {
-  static const struct option longopts[] = { { "help", no_argument, NULL, 'h' },
-                                            { NULL, 0, NULL, 0 } };
+  static const struct option longopts[]
+      = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
   struct cl_error err = { 0 };
   cleanup_store struct store *s = NULL;
   struct container c = { 0 };
@@ -30,8 +30,10 @@ cmd_rename (int argc, char **argv)
   if (argc - optind != 2)
     return cli_usage_error ("rename", "\"crunlocal rename\" requires exactly 2 arguments");
   if (!container_name_valid (argv[optind + 1]))
-    return cli_usage_error ("rename", "invalid name \"%s\": names must match "
-                            "[a-zA-Z0-9][a-zA-Z0-9_.-]*", argv[optind + 1]);
+    return cli_usage_error ("rename",
+                            "invalid name \"%s\": names must match "
+                            "[a-zA-Z0-9][a-zA-Z0-9_.-]*",
+                            argv[optind + 1]);
   if (cli_open_store_host (&s, &err) < 0 || cli_find_container (s, argv[optind], &c, &err) < 0)
     return cli_fail (&err);
   ret = container_rename (s, c.id, argv[optind + 1], &err);

@@ -14,24 +14,26 @@ int
 restart_parse (const char *s, struct restart_policy *p, struct cl_error *err)
 {
   const char *colon = strchr (s, ':');
-  size_t len = colon ? (size_t) (colon - s) : strlen (s);
+  size_t len = colon ? (size_t)(colon - s) : strlen (s);
   int kind = -1;
 
   memset (p, 0, sizeof *p);
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (strlen (names[i]) == len && strncmp (s, names[i], len) == 0)
-      kind = (int) i;
+      kind = (int)i;
   p->kind = kind < 0 ? RESTART_NO : kind;
   if (kind < 0)
-    return cl_fail (err, 0, "invalid restart policy \"%s\": want no, always, unless-stopped or "
-                    "on-failure[:MAX]", s);
+    return cl_fail (err, 0,
+                    "invalid restart policy \"%s\": want no, always, unless-stopped or "
+                    "on-failure[:MAX]",
+                    s);
   if (colon)
     {
       char *end;
       long max = strtol (colon + 1, &end, 10);
       if (p->kind != RESTART_ON_FAILURE || !colon[1] || *end || max < 0 || max > 1000000)
         return cl_fail (err, 0, "invalid restart policy \"%s\": only on-failure takes a count", s);
-      p->max = (int) max;
+      p->max = (int)max;
     }
   return 0;
 }

@@ -31,8 +31,7 @@ const char *restart_name (const struct restart_policy *p);
    after running `ran_ms`, restarted `count` times before: -1 for never.
    docker's backoff: 100 ms doubling per restart, at most a minute, back
    to 100 ms after a run of 10 s. */
-long restart_delay (const struct restart_policy *p, int code, int count, bool stopped,
-                    long ran_ms);
+long restart_delay (const struct restart_policy *p, int code, int count, bool stopped, long ran_ms);
 
 int restart_mark_stopped (int dirfd, struct cl_error *err);
 bool restart_stopped (int dirfd);

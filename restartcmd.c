@@ -9,14 +9,14 @@
 #include "container.h"
 #include "util.h"
 
-static const char restart_usage[] =
-  "Usage: crunlocal restart [-t SECONDS] CONTAINER...\n"
-  "\n"
-  "Stop containers that run (as stop does) and start them again, detached,\n"
-  "keeping their ID, name, filesystem and log.  Prints each as named.\n"
-  "\n"
-  "Options:\n"
-  "  -t, --time SECONDS   wait this long before SIGKILL (default 10)\n";
+static const char restart_usage[]
+    = "Usage: crunlocal restart [-t SECONDS] CONTAINER...\n"
+      "\n"
+      "Stop containers that run (as stop does) and start them again, detached,\n"
+      "keeping their ID, name, filesystem and log.  Prints each as named.\n"
+      "\n"
+      "Options:\n"
+      "  -t, --time SECONDS   wait this long before SIGKILL (default 10)\n";
 
 /* Stopping signals the processes from our own user namespace (see
    cli_open_store_host); the IDs in order, NULL for a failed one. */
@@ -68,7 +68,7 @@ cmd_restart (int argc, char **argv)
     }
   if (optind >= argc)
     return cli_usage_error ("restart", "\"crunlocal restart\" requires at least 1 container");
-  n = (size_t) (argc - optind);
+  n = (size_t)(argc - optind);
   ids = xcalloc (n, sizeof *ids);
   ret = stop_named (argv + optind, n, timeout, ids);
   /* Like start: rootless with subordinate ids, inside the store's namespace. */

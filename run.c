@@ -184,7 +184,7 @@ cli_parse_signal (const char *s)
   long n = strtol (s, &end, 10);
 
   if (*s && !*end)
-    return n > 0 && n < NSIG ? (int) n : -1;
+    return n > 0 && n < NSIG ? (int)n : -1;
   if (strncasecmp (s, "SIG", 3) == 0)
     s += 3;
   for (int i = 1; i < NSIG; i++)
@@ -196,49 +196,49 @@ cli_parse_signal (const char *s)
   return -1;
 }
 
-static const char main_usage[] =
-  "Usage: crunlocal [--help] COMMAND [ARG...]\n"
-  "\n"
-  "A daemonless container runner: pulls images into a per-user store.\n"
-  "\n"
-  "Commands:\n"
-  "  run         Run a command in a new container (or an OCI bundle)\n"
-  "  create      Create a container without starting it\n"
-  "  spec        Write an OCI bundle (rootfs + config.json) for an image\n"
-  "  ps          List containers (-a: exited ones too)\n"
-  "  rm          Remove containers\n"
-  "  logs        Show a container's output (-f to follow)\n"
-  "  port        List a container's published ports\n"
-  "  stop        Stop running containers (StopSignal, then SIGKILL)\n"
-  "  kill        Send a signal to running containers\n"
-  "  pause       Freeze running containers (unpause thaws them)\n"
-  "  stats       Show CPU, memory and PIDs of running containers\n"
-  "  wait        Wait for containers to exit; print their exit codes\n"
-  "  start       Start exited containers again\n"
-  "  restart     Stop and start containers again\n"
-  "  inspect     Show containers or images as JSON (-f: through a template)\n"
-  "  exec        Run a command in a running container\n"
-  "  attach      Attach to a detached container's terminal or output\n"
-  "  rename      Rename a container\n"
-  "  events      Show the store's events (and follow them)\n"
-  "  top         Show the processes of a running container\n"
-  "  container   Container commands: prune, and ls, rm, logs, inspect, ... as above\n"
-  "  image       Image commands: ls, rm, pull, inspect\n"
-  "  pull        Pull an image from a registry or a local layout/archive\n"
-  "  images      List images in the store\n"
-  "  rmi         Remove images\n"
-  "  volume      Volume commands: create, ls, inspect, rm, prune\n"
-  "  login       Log in to a registry (credentials checked, then kept)\n"
-  "  logout      Remove a registry's credentials\n"
-  "  tag         Add names to an image\n"
-  "  untag       Remove names from an image\n"
-  "  history     Show the history of an image\n"
-  "  system      System commands: prune, df\n"
-  "  store       Store commands: check\n"
-  "  info        Show the host, identity mapping, store and snapshot mode\n"
-  "  version     Show the version, library versions and store paths\n"
-  "\n"
-  "Run 'crunlocal COMMAND --help' for more on a command.\n";
+static const char main_usage[]
+    = "Usage: crunlocal [--help] COMMAND [ARG...]\n"
+      "\n"
+      "A daemonless container runner: pulls images into a per-user store.\n"
+      "\n"
+      "Commands:\n"
+      "  run         Run a command in a new container (or an OCI bundle)\n"
+      "  create      Create a container without starting it\n"
+      "  spec        Write an OCI bundle (rootfs + config.json) for an image\n"
+      "  ps          List containers (-a: exited ones too)\n"
+      "  rm          Remove containers\n"
+      "  logs        Show a container's output (-f to follow)\n"
+      "  port        List a container's published ports\n"
+      "  stop        Stop running containers (StopSignal, then SIGKILL)\n"
+      "  kill        Send a signal to running containers\n"
+      "  pause       Freeze running containers (unpause thaws them)\n"
+      "  stats       Show CPU, memory and PIDs of running containers\n"
+      "  wait        Wait for containers to exit; print their exit codes\n"
+      "  start       Start exited containers again\n"
+      "  restart     Stop and start containers again\n"
+      "  inspect     Show containers or images as JSON (-f: through a template)\n"
+      "  exec        Run a command in a running container\n"
+      "  attach      Attach to a detached container's terminal or output\n"
+      "  rename      Rename a container\n"
+      "  events      Show the store's events (and follow them)\n"
+      "  top         Show the processes of a running container\n"
+      "  container   Container commands: prune, and ls, rm, logs, inspect, ... as above\n"
+      "  image       Image commands: ls, rm, pull, inspect\n"
+      "  pull        Pull an image from a registry or a local layout/archive\n"
+      "  images      List images in the store\n"
+      "  rmi         Remove images\n"
+      "  volume      Volume commands: create, ls, inspect, rm, prune\n"
+      "  login       Log in to a registry (credentials checked, then kept)\n"
+      "  logout      Remove a registry's credentials\n"
+      "  tag         Add names to an image\n"
+      "  untag       Remove names from an image\n"
+      "  history     Show the history of an image\n"
+      "  system      System commands: prune, df\n"
+      "  store       Store commands: check\n"
+      "  info        Show the host, identity mapping, store and snapshot mode\n"
+      "  version     Show the version, library versions and store paths\n"
+      "\n"
+      "Run 'crunlocal COMMAND --help' for more on a command.\n";
 
 static int
 cmd_version (int argc, char **argv)
@@ -317,15 +317,18 @@ static const struct
 {
   const char *group, *name, *command;
 } aliases[] = {
-  { "container", "ls", "ps" },       { "container", "list", "ps" },     { "container", "ps", "ps" },
-  { "container", "rm", "rm" },       { "container", "logs", "logs" },   { "container", "inspect", "inspect" },
-  { "container", "start", "start" }, { "container", "stop", "stop" },   { "container", "kill", "kill" },
-  { "container", "wait", "wait" },   { "container", "exec", "exec" },   { "container", "attach", "attach" },
-  { "container", "run", "run" },     { "image", "ls", "images" },       { "image", "list", "images" },
-  { "image", "rm", "rmi" },          { "image", "pull", "pull" },       { "image", "inspect", "image inspect" },
-  { "image", "tag", "tag" },         { "image", "untag", "untag" },
-  { "image", "history", "history" }, { "container", "rename", "rename" },
-  { "container", "top", "top" },     { "container", "restart", "restart" },
+  { "container", "ls", "ps" },         { "container", "list", "ps" },
+  { "container", "ps", "ps" },         { "container", "rm", "rm" },
+  { "container", "logs", "logs" },     { "container", "inspect", "inspect" },
+  { "container", "start", "start" },   { "container", "stop", "stop" },
+  { "container", "kill", "kill" },     { "container", "wait", "wait" },
+  { "container", "exec", "exec" },     { "container", "attach", "attach" },
+  { "container", "run", "run" },       { "image", "ls", "images" },
+  { "image", "list", "images" },       { "image", "rm", "rmi" },
+  { "image", "pull", "pull" },         { "image", "inspect", "image inspect" },
+  { "image", "tag", "tag" },           { "image", "untag", "untag" },
+  { "image", "history", "history" },   { "container", "rename", "rename" },
+  { "container", "top", "top" },       { "container", "restart", "restart" },
   { "container", "create", "create" },
 };
 
@@ -345,7 +348,7 @@ find_command (int argc, char **argv, int *shift)
       }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp (name, commands[i].name) == 0)
-      return (int) i;
+      return (int)i;
   return -1;
 }
 
@@ -356,12 +359,13 @@ dispatch (int argc, char **argv)
 
   if (i >= 0)
     {
-      argv[1 + shift] = (char *) commands[i].name;
+      argv[1 + shift] = (char *)commands[i].name;
       return commands[i].fn (argc - 1 - shift, argv + 1 + shift);
     }
   if (strcmp (argv[1], "image") == 0)
-    return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal image\" (ls, rm, pull, inspect)",
-                            argc > 2 ? argv[2] : "");
+    return cli_usage_error (
+        NULL, "unknown command \"%s\" for \"crunlocal image\" (ls, rm, pull, inspect)",
+        argc > 2 ? argv[2] : "");
   return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal\"", argv[1]);
 }
 

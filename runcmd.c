@@ -35,107 +35,116 @@
 #include "util.h"
 #include "volume.h"
 
-static const char run_options[] =
-  "  -i, --interactive            pass stdin to the container (else it reads /dev/null)\n"
-  "  -t, --tty                    give the container a terminal (a PTY); with -i, ours is raw\n"
-  "  -e, --env NAME[=VALUE]       set an environment variable (NAME alone: the host's)\n"
-  "      --env-file FILE          read variables from FILE\n"
-  "  -v, --volume [SRC:]DST[:OPTS] mount a volume: SRC a NAME (created on first use), a host\n"
-  "                               path (/abs, ./rel; made if missing), none (an anonymous\n"
-  "                               volume); OPTS ro, rw, z, Z (no-ops without SELinux), U (chown\n"
-  "                               to the container's user), nocopy, comma-separated\n"
-  "      --mount type=bind|volume|tmpfs,source=SRC,target=DST[,readonly]  (a bind's SRC must exist)\n"
-  "      --tmpfs DST[:OPTIONS]    mount a tmpfs\n"
-  "  -w, --workdir DIR            working directory (created if missing)\n"
-  "  -u, --user USER[:GROUP]      name, uid, uid:gid or name:group\n"
-  "      --entrypoint CMD         replace the image's entrypoint (\"\" clears it)\n"
-  "  -h, --hostname NAME          the container's hostname (default: its short ID)\n"
-  "      --name NAME              the container's name: [a-zA-Z0-9][a-zA-Z0-9_.-]*\n"
-  "      --read-only              mount the root filesystem read-only\n"
-  "      --rm                     remove the container when it exits\n"
-  "  -d, --detach                 run in the background under a monitor; print the ID\n"
-  "      --log-opt max-size=SIZE  rotate the log (-d) at SIZE (e.g. 10mb)\n"
-  "      --stop-signal SIG        what `stop` sends first (default: the image's StopSignal, or TERM)\n"
-  "      --restart POLICY         with -d: no, always, unless-stopped, on-failure[:MAX]\n"
-  "      --pull missing|always|never  when to pull the image (default missing)\n"
-  "      --platform OS/ARCH       the platform to pull\n"
-  "      --network host|none|private|container:NAME  share the host's network (default),\n"
-  "                               have none, have one of its own (an address on crunlocal's\n"
-  "                               bridge for root; lo and a stub eth0 rootless), or join a\n"
-  "                               running container's\n"
-  "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]  with --network private, forward the\n"
-  "                               host's HOSTPORT (default PORT; ranges: 8000-8009) to the\n"
-  "                               container's PORT; on the host's network, the same port\n"
-  "      --init                   run a small init as PID 1 that reaps zombies and forwards signals\n"
-  "      --cap-add CAP, --cap-drop CAP  change the default capabilities (names, or ALL)\n"
-  "      --ulimit NAME=SOFT[:HARD] a resource limit (nofile, nproc, core, memlock, ...; -1: none)\n"
-  "      --cidfile FILE           write the container's ID to FILE (which must not exist)\n"
-  "      --dns IP                 a nameserver for /etc/resolv.conf (else the host's)\n"
-  "      --dns-search DOMAIN      a search domain for /etc/resolv.conf\n"
-  "      --dns-option OPTION      an option for /etc/resolv.conf (e.g. ndots:2)\n"
-  "      --add-host NAME:IP       a line in /etc/hosts\n"
-  "      --no-hosts               keep the image's /etc/hosts\n"
-  "      --privileged             every capability, the host's devices, no masked paths\n"
-  "      --device HOST[:CONTAINER[:rwm]]  bind a host device into the container\n"
-  "      --shm-size SIZE          the size of /dev/shm (default 64m)\n"
-  "      --label KEY=VALUE, --label-file FILE  labels for inspect and ps --filter\n"
-  "      --security-opt OPT       seccomp=unconfined | seccomp=PROFILE.json (docker's format),\n"
-  "                               no-new-privileges[=false], mask=PATH[:PATH...],\n"
-  "                               unmask=PATH[:PATH...] | unmask=ALL\n"
-  "  -m, --memory SIZE            memory limit (e.g. 64m); past it the OOM killer strikes (exit 137)\n"
-  "      --memory-swap SIZE       memory + swap limit (default 2x --memory; -1: unlimited swap)\n"
-  "      --memory-reservation SIZE  the soft memory limit\n"
-  "      --cpus N                 CPUs' worth of time (e.g. 0.5): --cpu-quota N*100000\n"
-  "      --cpu-shares N           relative CPU weight (default 1024; cgroup v2: weight by runc's formula)\n"
-  "      --cpu-quota US, --cpu-period US  CFS quota and period in microseconds\n"
-  "      --cpuset-cpus LIST       the CPUs it may use (0-1,3); rootless: as CPU affinity\n"
-  "      --cpuset-mems LIST       the memory nodes it may use\n"
-  "      --pids-limit N           at most N processes (default 2048; -1: no limit)\n"
-  "      --oom-score-adj N        the container's oom_score_adj (-1000..1000)\n"
-  "      --tls-verify=false       allow plain HTTP and unverified TLS when pulling\n";
+static const char run_options[]
+    = "  -i, --interactive            pass stdin to the container (else it reads /dev/null)\n"
+      "  -t, --tty                    give the container a terminal (a PTY); with -i, ours is raw\n"
+      "  -e, --env NAME[=VALUE]       set an environment variable (NAME alone: the host's)\n"
+      "      --env-file FILE          read variables from FILE\n"
+      "  -v, --volume [SRC:]DST[:OPTS] mount a volume: SRC a NAME (created on first use), a host\n"
+      "                               path (/abs, ./rel; made if missing), none (an anonymous\n"
+      "                               volume); OPTS ro, rw, z, Z (no-ops without SELinux), U "
+      "(chown\n"
+      "                               to the container's user), nocopy, comma-separated\n"
+      "      --mount type=bind|volume|tmpfs,source=SRC,target=DST[,readonly]  (a bind's SRC must "
+      "exist)\n"
+      "      --tmpfs DST[:OPTIONS]    mount a tmpfs\n"
+      "  -w, --workdir DIR            working directory (created if missing)\n"
+      "  -u, --user USER[:GROUP]      name, uid, uid:gid or name:group\n"
+      "      --entrypoint CMD         replace the image's entrypoint (\"\" clears it)\n"
+      "  -h, --hostname NAME          the container's hostname (default: its short ID)\n"
+      "      --name NAME              the container's name: [a-zA-Z0-9][a-zA-Z0-9_.-]*\n"
+      "      --read-only              mount the root filesystem read-only\n"
+      "      --rm                     remove the container when it exits\n"
+      "  -d, --detach                 run in the background under a monitor; print the ID\n"
+      "      --log-opt max-size=SIZE  rotate the log (-d) at SIZE (e.g. 10mb)\n"
+      "      --stop-signal SIG        what `stop` sends first (default: the image's StopSignal, or "
+      "TERM)\n"
+      "      --restart POLICY         with -d: no, always, unless-stopped, on-failure[:MAX]\n"
+      "      --pull missing|always|never  when to pull the image (default missing)\n"
+      "      --platform OS/ARCH       the platform to pull\n"
+      "      --network host|none|private|container:NAME  share the host's network (default),\n"
+      "                               have none, have one of its own (an address on crunlocal's\n"
+      "                               bridge for root; lo and a stub eth0 rootless), or join a\n"
+      "                               running container's\n"
+      "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]  with --network private, forward the\n"
+      "                               host's HOSTPORT (default PORT; ranges: 8000-8009) to the\n"
+      "                               container's PORT; on the host's network, the same port\n"
+      "      --init                   run a small init as PID 1 that reaps zombies and forwards "
+      "signals\n"
+      "      --cap-add CAP, --cap-drop CAP  change the default capabilities (names, or ALL)\n"
+      "      --ulimit NAME=SOFT[:HARD] a resource limit (nofile, nproc, core, memlock, ...; -1: "
+      "none)\n"
+      "      --cidfile FILE           write the container's ID to FILE (which must not exist)\n"
+      "      --dns IP                 a nameserver for /etc/resolv.conf (else the host's)\n"
+      "      --dns-search DOMAIN      a search domain for /etc/resolv.conf\n"
+      "      --dns-option OPTION      an option for /etc/resolv.conf (e.g. ndots:2)\n"
+      "      --add-host NAME:IP       a line in /etc/hosts\n"
+      "      --no-hosts               keep the image's /etc/hosts\n"
+      "      --privileged             every capability, the host's devices, no masked paths\n"
+      "      --device HOST[:CONTAINER[:rwm]]  bind a host device into the container\n"
+      "      --shm-size SIZE          the size of /dev/shm (default 64m)\n"
+      "      --label KEY=VALUE, --label-file FILE  labels for inspect and ps --filter\n"
+      "      --security-opt OPT       seccomp=unconfined | seccomp=PROFILE.json (docker's "
+      "format),\n"
+      "                               no-new-privileges[=false], mask=PATH[:PATH...],\n"
+      "                               unmask=PATH[:PATH...] | unmask=ALL\n"
+      "  -m, --memory SIZE            memory limit (e.g. 64m); past it the OOM killer strikes "
+      "(exit 137)\n"
+      "      --memory-swap SIZE       memory + swap limit (default 2x --memory; -1: unlimited "
+      "swap)\n"
+      "      --memory-reservation SIZE  the soft memory limit\n"
+      "      --cpus N                 CPUs' worth of time (e.g. 0.5): --cpu-quota N*100000\n"
+      "      --cpu-shares N           relative CPU weight (default 1024; cgroup v2: weight by "
+      "runc's formula)\n"
+      "      --cpu-quota US, --cpu-period US  CFS quota and period in microseconds\n"
+      "      --cpuset-cpus LIST       the CPUs it may use (0-1,3); rootless: as CPU affinity\n"
+      "      --cpuset-mems LIST       the memory nodes it may use\n"
+      "      --pids-limit N           at most N processes (default 2048; -1: no limit)\n"
+      "      --oom-score-adj N        the container's oom_score_adj (-1000..1000)\n"
+      "      --tls-verify=false       allow plain HTTP and unverified TLS when pulling\n";
 
-static const char run_usage[] =
-  "Usage: crunlocal run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
-  "       crunlocal run --bundle DIR\n"
-  "\n"
-  "Run a command in a new container (pulling the image when missing), or\n"
-  "the OCI bundle DIR (a rootfs and config.json, as `crunlocal spec` or\n"
-  "`runc spec` write them).  Options end at IMAGE: what follows it is the\n"
-  "command and its arguments.\n"
-  "\n"
-  "Options:\n"
-  "      --bundle DIR             run the OCI bundle DIR as its config.json says\n";
+static const char run_usage[]
+    = "Usage: crunlocal run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+      "       crunlocal run --bundle DIR\n"
+      "\n"
+      "Run a command in a new container (pulling the image when missing), or\n"
+      "the OCI bundle DIR (a rootfs and config.json, as `crunlocal spec` or\n"
+      "`runc spec` write them).  Options end at IMAGE: what follows it is the\n"
+      "command and its arguments.\n"
+      "\n"
+      "Options:\n"
+      "      --bundle DIR             run the OCI bundle DIR as its config.json says\n";
 
-static const char create_usage[] =
-  "Usage: crunlocal create [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
-  "\n"
-  "Create a container as `run -d` would, without starting it: it is Created\n"
-  "in `ps -a` until `start` runs it.  Prints its ID.\n"
-  "\n"
-  "Options:\n";
+static const char create_usage[]
+    = "Usage: crunlocal create [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+      "\n"
+      "Create a container as `run -d` would, without starting it: it is Created\n"
+      "in `ps -a` until `start` runs it.  Prints its ID.\n"
+      "\n"
+      "Options:\n";
 
-static const char spec_usage[] =
-  "Usage: crunlocal spec [OPTIONS] -o DIR IMAGE [COMMAND [ARG...]]\n"
-  "       crunlocal spec [OPTIONS] IMAGE [COMMAND [ARG...]] -o DIR\n"
-  "\n"
-  "Write an OCI bundle for IMAGE into DIR (new or empty): rootfs/ with the\n"
-  "image's layers flattened, and the config.json `run` would execute.\n"
-  "Run it with `crunlocal run --bundle DIR` (or any OCI runtime).\n"
-  "Options end at IMAGE, as for run; the one exception: without -o before\n"
-  "IMAGE, a last \"-o DIR\" (or --output DIR, --output=DIR) is the output,\n"
-  "not part of COMMAND.\n"
-  "\n"
-  "Options:\n"
-  "  -o, --output DIR             the bundle directory (required)\n";
+static const char spec_usage[]
+    = "Usage: crunlocal spec [OPTIONS] -o DIR IMAGE [COMMAND [ARG...]]\n"
+      "       crunlocal spec [OPTIONS] IMAGE [COMMAND [ARG...]] -o DIR\n"
+      "\n"
+      "Write an OCI bundle for IMAGE into DIR (new or empty): rootfs/ with the\n"
+      "image's layers flattened, and the config.json `run` would execute.\n"
+      "Run it with `crunlocal run --bundle DIR` (or any OCI runtime).\n"
+      "Options end at IMAGE, as for run; the one exception: without -o before\n"
+      "IMAGE, a last \"-o DIR\" (or --output DIR, --output=DIR) is the output,\n"
+      "not part of COMMAND.\n"
+      "\n"
+      "Options:\n"
+      "  -o, --output DIR             the bundle directory (required)\n";
 
 struct run_opts
 {
   struct spec_opts spec;
   bool rm, detach, interactive;
-  bool create; /* `create`: everything up to the start */
+  bool create;              /* `create`: everything up to the start */
   struct mount_reqs mounts; /* -v, --mount */
-  char **ports; /* -p as recorded: "5432/tcp" (host), "0.0.0.0:8080:80/tcp" (private) */
-  char **publish; /* -p as given, parsed once the network is known */
+  char **ports;             /* -p as recorded: "5432/tcp" (host), "0.0.0.0:8080:80/tcp" (private) */
+  char **publish;           /* -p as given, parsed once the network is known */
   enum net_mode network;
   const char *net_target; /* --network container:X */
   char *net_path;         /* its namespace */
@@ -215,14 +224,48 @@ parse_mount (struct run_opts *o, const char *arg, struct cl_error *err)
 
 enum
 {
-  OPT_ENV_FILE = 256, OPT_MOUNT, OPT_TMPFS, OPT_ENTRYPOINT, OPT_HOSTNAME, OPT_NAME,
-  OPT_READ_ONLY, OPT_RM, OPT_PULL, OPT_PLATFORM, OPT_NETWORK, OPT_TLS_VERIFY, OPT_INIT, OPT_BUNDLE,
-  OPT_LOG_OPT, OPT_STOP_SIGNAL, OPT_RESTART, OPT_CAP_ADD, OPT_CAP_DROP, OPT_ULIMIT, OPT_CIDFILE,
-  OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_ADD_HOST, OPT_NO_HOSTS, OPT_PRIVILEGED, OPT_DEVICE,
-  OPT_SHM_SIZE, OPT_LABEL, OPT_LABEL_FILE,
+  OPT_ENV_FILE = 256,
+  OPT_MOUNT,
+  OPT_TMPFS,
+  OPT_ENTRYPOINT,
+  OPT_HOSTNAME,
+  OPT_NAME,
+  OPT_READ_ONLY,
+  OPT_RM,
+  OPT_PULL,
+  OPT_PLATFORM,
+  OPT_NETWORK,
+  OPT_TLS_VERIFY,
+  OPT_INIT,
+  OPT_BUNDLE,
+  OPT_LOG_OPT,
+  OPT_STOP_SIGNAL,
+  OPT_RESTART,
+  OPT_CAP_ADD,
+  OPT_CAP_DROP,
+  OPT_ULIMIT,
+  OPT_CIDFILE,
+  OPT_DNS,
+  OPT_DNS_SEARCH,
+  OPT_DNS_OPTION,
+  OPT_ADD_HOST,
+  OPT_NO_HOSTS,
+  OPT_PRIVILEGED,
+  OPT_DEVICE,
+  OPT_SHM_SIZE,
+  OPT_LABEL,
+  OPT_LABEL_FILE,
   OPT_SECURITY_OPT,
-  OPT_MEMORY_SWAP, OPT_MEMORY_RESERVATION, OPT_CPUS, OPT_CPU_SHARES, OPT_CPU_QUOTA, OPT_CPU_PERIOD,
-  OPT_CPUSET_CPUS, OPT_CPUSET_MEMS, OPT_PIDS_LIMIT, OPT_OOM_SCORE_ADJ,
+  OPT_MEMORY_SWAP,
+  OPT_MEMORY_RESERVATION,
+  OPT_CPUS,
+  OPT_CPU_SHARES,
+  OPT_CPU_QUOTA,
+  OPT_CPU_PERIOD,
+  OPT_CPUSET_CPUS,
+  OPT_CPUSET_MEMS,
+  OPT_PIDS_LIMIT,
+  OPT_OOM_SCORE_ADJ,
 };
 
 static long
@@ -257,14 +300,18 @@ parse_publish (struct run_opts *o, const char *arg, struct cl_error *err)
     }
   port = port_number (last ? last + 1 : copy);
   if (port < 0 || (host && *host && port_number (host) < 0))
-    return cl_fail (err, 0, "invalid -p %s: want [IP:][HOSTPORT:]PORT[/tcp|udp], ports 1-65535", arg);
+    return cl_fail (err, 0, "invalid -p %s: want [IP:][HOSTPORT:]PORT[/tcp|udp], ports 1-65535",
+                    arg);
   if (host && *host && port_number (host) != port)
-    return cl_fail (err, 0, "-p %s: the container shares the host's network, where its port %ld is "
+    return cl_fail (err, 0,
+                    "-p %s: the container shares the host's network, where its port %ld is "
                     "the host's port %ld; publishing it on another port is not supported",
                     arg, port, port);
   if (ip && *ip && strcmp (ip, "0.0.0.0") != 0)
-    return cl_fail (err, 0, "-p %s: the container shares the host's network; it listens where "
-                    "it binds, and crunlocal cannot restrict that to %s", arg, ip);
+    return cl_fail (err, 0,
+                    "-p %s: the container shares the host's network; it listens where "
+                    "it binds, and crunlocal cannot restrict that to %s",
+                    arg, ip);
   {
     cleanup_free char *entry = xasprintf ("%ld/%s", port, proto ? proto : "tcp");
     strv_append (&o->ports, entry);
@@ -302,7 +349,7 @@ parse_size (const char *s, long long *out)
     return -1;
   for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
     if (strcasecmp (end, units[i]) == 0)
-      return *out = (long long) (v * (double) scale[i]), 0;
+      return *out = (long long)(v * (double)scale[i]), 0;
   return -1;
 }
 
@@ -404,8 +451,10 @@ parse_security_opt (struct run_opts *o, const char *arg, struct cl_error *err)
       append_paths (&o->spec.unmask, val);
       return 0;
     }
-  return cl_fail (err, EINVAL, "--security-opt %s is not supported (seccomp=unconfined|FILE, "
-                  "no-new-privileges[=BOOL], mask=PATHS, unmask=PATHS|ALL)", arg);
+  return cl_fail (err, EINVAL,
+                  "--security-opt %s is not supported (seccomp=unconfined|FILE, "
+                  "no-new-privileges[=BOOL], mask=PATHS, unmask=PATHS|ALL)",
+                  arg);
 }
 
 static int
@@ -417,7 +466,8 @@ parse_number (const char *flag, const char *arg, long long min, long long max, l
   errno = 0;
   *out = strtoll (arg, &end, 10);
   if (!*arg || *end || errno || *out < min || *out > max)
-    return cl_fail (err, 0, "invalid %s \"%s\": want a number from %lld to %lld", flag, arg, min, max);
+    return cl_fail (err, 0, "invalid %s \"%s\": want a number from %lld to %lld", flag, arg, min,
+                    max);
   return 0;
 }
 
@@ -444,7 +494,8 @@ parse_resource (struct run_opts *o, int c, struct cl_error *err)
   switch (c)
     {
     case 'm': return parse_limit_size ("--memory", optarg, false, &r->memory_limit, err);
-    case OPT_MEMORY_SWAP: return parse_limit_size ("--memory-swap", optarg, true, &r->memory_swap, err);
+    case OPT_MEMORY_SWAP:
+      return parse_limit_size ("--memory-swap", optarg, true, &r->memory_swap, err);
     case OPT_MEMORY_RESERVATION:
       return parse_limit_size ("--memory-reservation", optarg, false, &r->memory_reservation, err);
     case OPT_CPUS:
@@ -458,16 +509,23 @@ parse_resource (struct run_opts *o, int c, struct cl_error *err)
     case OPT_CPU_SHARES:
       if (parse_number ("--cpu-shares", optarg, 2, 262144, &v, err) < 0)
         return -1;
-      r->cpu_shares = (unsigned long long) v;
+      r->cpu_shares = (unsigned long long)v;
       return 0;
-    case OPT_CPU_QUOTA: return parse_number ("--cpu-quota", optarg, -1, 1LL << 40, &r->cpu_quota, err);
+    case OPT_CPU_QUOTA:
+      return parse_number ("--cpu-quota", optarg, -1, 1LL << 40, &r->cpu_quota, err);
     case OPT_CPU_PERIOD:
       if (parse_number ("--cpu-period", optarg, 1000, 1000000, &v, err) < 0)
         return -1;
-      r->cpu_period = (unsigned long long) v;
+      r->cpu_period = (unsigned long long)v;
       return 0;
-    case OPT_CPUSET_CPUS: free (r->cpuset_cpus); r->cpuset_cpus = xstrdup (optarg); return 0;
-    case OPT_CPUSET_MEMS: free (r->cpuset_mems); r->cpuset_mems = xstrdup (optarg); return 0;
+    case OPT_CPUSET_CPUS:
+      free (r->cpuset_cpus);
+      r->cpuset_cpus = xstrdup (optarg);
+      return 0;
+    case OPT_CPUSET_MEMS:
+      free (r->cpuset_mems);
+      r->cpuset_mems = xstrdup (optarg);
+      return 0;
     case OPT_PIDS_LIMIT:
       if (parse_number ("--pids-limit", optarg, -1, 1LL << 22, &r->pids_limit, err) < 0)
         return -1;
@@ -477,7 +535,7 @@ parse_resource (struct run_opts *o, int c, struct cl_error *err)
     case OPT_OOM_SCORE_ADJ:
       if (parse_number ("--oom-score-adj", optarg, -1000, 1000, &v, err) < 0)
         return -1;
-      o->has_oom_score_adj = true, o->oom_score_adj = (int) v;
+      o->has_oom_score_adj = true, o->oom_score_adj = (int)v;
       return 0;
     }
   return 1;
@@ -493,7 +551,8 @@ check_resources (struct run_opts *o, struct cl_error *err)
   if (r->memory_swap && !r->memory_limit)
     return cl_fail (err, 0, "--memory-swap needs --memory: it is memory and swap together");
   if (r->memory_swap > 0 && r->memory_swap < r->memory_limit)
-    return cl_fail (err, 0, "--memory-swap must be at least --memory (it is memory and swap together)");
+    return cl_fail (err, 0,
+                    "--memory-swap must be at least --memory (it is memory and swap together)");
   if (r->memory_limit && !r->memory_swap)
     r->memory_swap = 2 * r->memory_limit;
   if (r->memory_reservation && r->memory_limit && r->memory_reservation > r->memory_limit)
@@ -501,7 +560,7 @@ check_resources (struct run_opts *o, struct cl_error *err)
   if (o->cpus > 0 && (r->cpu_quota || r->cpu_period))
     return cl_fail (err, 0, "--cpus conflicts with --cpu-quota and --cpu-period");
   if (o->cpus > 0)
-    r->cpu_period = 100000, r->cpu_quota = (long long) (o->cpus * 100000 + 0.5);
+    r->cpu_period = 100000, r->cpu_quota = (long long)(o->cpus * 100000 + 0.5);
   return 0;
 }
 
@@ -534,7 +593,10 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
     case OPT_TMPFS: strv_append (&o->spec.tmpfs, optarg); return 0;
     case 'w': o->spec.workdir = optarg; return 0;
     case 'u': o->spec.user = optarg; return 0;
-    case OPT_ENTRYPOINT: o->spec.entrypoint = optarg; o->spec.entrypoint_set = true; return 0;
+    case OPT_ENTRYPOINT:
+      o->spec.entrypoint = optarg;
+      o->spec.entrypoint_set = true;
+      return 0;
     case 'h': /* -h is --hostname, as in docker and podman */
     case OPT_HOSTNAME: o->spec.hostname = optarg; return 0;
     case OPT_NAME: o->name = optarg; return container_name_check (optarg, err);
@@ -606,7 +668,8 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
 static void
 take_trailing_output (int argc, char **argv, struct run_opts *o)
 {
-  if (argc - optind >= 3 && (strcmp (argv[argc - 2], "-o") == 0 || strcmp (argv[argc - 2], "--output") == 0))
+  if (argc - optind >= 3
+      && (strcmp (argv[argc - 2], "-o") == 0 || strcmp (argv[argc - 2], "--output") == 0))
     {
       o->output = argv[argc - 1];
       argv[argc - 2] = NULL;
@@ -622,45 +685,69 @@ take_trailing_output (int argc, char **argv, struct run_opts *o)
 static int
 parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
 {
-  static const struct option longopts[] = {
-    { "env", required_argument, NULL, 'e' },     { "env-file", required_argument, NULL, OPT_ENV_FILE },
-    { "volume", required_argument, NULL, 'v' },  { "mount", required_argument, NULL, OPT_MOUNT },
-    { "tmpfs", required_argument, NULL, OPT_TMPFS }, { "workdir", required_argument, NULL, 'w' },
-    { "user", required_argument, NULL, 'u' },    { "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
-    { "hostname", required_argument, NULL, OPT_HOSTNAME }, { "name", required_argument, NULL, OPT_NAME },
-    { "read-only", no_argument, NULL, OPT_READ_ONLY }, { "rm", no_argument, NULL, OPT_RM },
-    { "pull", required_argument, NULL, OPT_PULL }, { "platform", required_argument, NULL, OPT_PLATFORM },
-    { "network", required_argument, NULL, OPT_NETWORK }, { "net", required_argument, NULL, OPT_NETWORK },
-    { "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY }, { "interactive", no_argument, NULL, 'i' },
-    { "tty", no_argument, NULL, 't' },
-    { "publish", required_argument, NULL, 'p' },
-    { "init", no_argument, NULL, OPT_INIT },     { "bundle", required_argument, NULL, OPT_BUNDLE },
-    { "output", required_argument, NULL, 'o' }, { "detach", no_argument, NULL, 'd' },
-    { "log-opt", required_argument, NULL, OPT_LOG_OPT }, { "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
-    { "restart", required_argument, NULL, OPT_RESTART },
-    { "cap-add", required_argument, NULL, OPT_CAP_ADD }, { "cap-drop", required_argument, NULL, OPT_CAP_DROP },
-    { "ulimit", required_argument, NULL, OPT_ULIMIT }, { "cidfile", required_argument, NULL, OPT_CIDFILE },
-    { "dns", required_argument, NULL, OPT_DNS }, { "dns-search", required_argument, NULL, OPT_DNS_SEARCH },
-    { "dns-option", required_argument, NULL, OPT_DNS_OPTION },
-    { "add-host", required_argument, NULL, OPT_ADD_HOST }, { "no-hosts", no_argument, NULL, OPT_NO_HOSTS },
-    { "privileged", no_argument, NULL, OPT_PRIVILEGED }, { "device", required_argument, NULL, OPT_DEVICE },
-    { "shm-size", required_argument, NULL, OPT_SHM_SIZE }, { "label", required_argument, NULL, OPT_LABEL },
-    { "label-file", required_argument, NULL, OPT_LABEL_FILE },
-    { "security-opt", required_argument, NULL, OPT_SECURITY_OPT },
-    { "memory", required_argument, NULL, 'm' }, { "memory-swap", required_argument, NULL, OPT_MEMORY_SWAP },
-    { "memory-reservation", required_argument, NULL, OPT_MEMORY_RESERVATION },
-    { "cpus", required_argument, NULL, OPT_CPUS }, { "cpu-shares", required_argument, NULL, OPT_CPU_SHARES },
-    { "cpu-quota", required_argument, NULL, OPT_CPU_QUOTA }, { "cpu-period", required_argument, NULL, OPT_CPU_PERIOD },
-    { "cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS }, { "cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS },
-    { "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT }, { "oom-score-adj", required_argument, NULL, OPT_OOM_SCORE_ADJ },
-    { NULL, 0, NULL, 0 }
-  };
+  static const struct option longopts[]
+      = { { "env", required_argument, NULL, 'e' },
+          { "env-file", required_argument, NULL, OPT_ENV_FILE },
+          { "volume", required_argument, NULL, 'v' },
+          { "mount", required_argument, NULL, OPT_MOUNT },
+          { "tmpfs", required_argument, NULL, OPT_TMPFS },
+          { "workdir", required_argument, NULL, 'w' },
+          { "user", required_argument, NULL, 'u' },
+          { "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
+          { "hostname", required_argument, NULL, OPT_HOSTNAME },
+          { "name", required_argument, NULL, OPT_NAME },
+          { "read-only", no_argument, NULL, OPT_READ_ONLY },
+          { "rm", no_argument, NULL, OPT_RM },
+          { "pull", required_argument, NULL, OPT_PULL },
+          { "platform", required_argument, NULL, OPT_PLATFORM },
+          { "network", required_argument, NULL, OPT_NETWORK },
+          { "net", required_argument, NULL, OPT_NETWORK },
+          { "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
+          { "interactive", no_argument, NULL, 'i' },
+          { "tty", no_argument, NULL, 't' },
+          { "publish", required_argument, NULL, 'p' },
+          { "init", no_argument, NULL, OPT_INIT },
+          { "bundle", required_argument, NULL, OPT_BUNDLE },
+          { "output", required_argument, NULL, 'o' },
+          { "detach", no_argument, NULL, 'd' },
+          { "log-opt", required_argument, NULL, OPT_LOG_OPT },
+          { "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
+          { "restart", required_argument, NULL, OPT_RESTART },
+          { "cap-add", required_argument, NULL, OPT_CAP_ADD },
+          { "cap-drop", required_argument, NULL, OPT_CAP_DROP },
+          { "ulimit", required_argument, NULL, OPT_ULIMIT },
+          { "cidfile", required_argument, NULL, OPT_CIDFILE },
+          { "dns", required_argument, NULL, OPT_DNS },
+          { "dns-search", required_argument, NULL, OPT_DNS_SEARCH },
+          { "dns-option", required_argument, NULL, OPT_DNS_OPTION },
+          { "add-host", required_argument, NULL, OPT_ADD_HOST },
+          { "no-hosts", no_argument, NULL, OPT_NO_HOSTS },
+          { "privileged", no_argument, NULL, OPT_PRIVILEGED },
+          { "device", required_argument, NULL, OPT_DEVICE },
+          { "shm-size", required_argument, NULL, OPT_SHM_SIZE },
+          { "label", required_argument, NULL, OPT_LABEL },
+          { "label-file", required_argument, NULL, OPT_LABEL_FILE },
+          { "security-opt", required_argument, NULL, OPT_SECURITY_OPT },
+          { "memory", required_argument, NULL, 'm' },
+          { "memory-swap", required_argument, NULL, OPT_MEMORY_SWAP },
+          { "memory-reservation", required_argument, NULL, OPT_MEMORY_RESERVATION },
+          { "cpus", required_argument, NULL, OPT_CPUS },
+          { "cpu-shares", required_argument, NULL, OPT_CPU_SHARES },
+          { "cpu-quota", required_argument, NULL, OPT_CPU_QUOTA },
+          { "cpu-period", required_argument, NULL, OPT_CPU_PERIOD },
+          { "cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS },
+          { "cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS },
+          { "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT },
+          { "oom-score-adj", required_argument, NULL, OPT_OOM_SCORE_ADJ },
+          { NULL, 0, NULL, 0 } };
   const char *cmd = o->is_spec ? "spec" : "run";
   int c;
 
   o->pull = "missing";
   o->tls_verify = true;
-  while ((c = cli_getopt (argc, argv, cmd, o->is_spec ? "+e:v:w:u:h:itm:o:" : "+e:v:w:u:h:itdp:m:", longopts)) != -1)
+  while ((c = cli_getopt (argc, argv, cmd,
+                          o->is_spec ? "+e:v:w:u:h:itm:o:" : "+e:v:w:u:h:itdp:m:", longopts))
+         != -1)
     {
       if (c == -2)
         return -2;
@@ -672,19 +759,28 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
   if (check_resources (o, err) < 0)
     return -1;
   if (o->restart && o->rm)
-    return cli_usage_error (cmd, "--restart and --rm conflict: a container that restarts is kept"), -2;
+    return cli_usage_error (cmd, "--restart and --rm conflict: a container that restarts is kept"),
+           -2;
   if (o->restart && !o->detach && !o->is_spec)
-    return cli_usage_error (cmd, "--restart needs -d: a foreground run ends with its container"), -2;
+    return cli_usage_error (cmd, "--restart needs -d: a foreground run ends with its container"),
+           -2;
   if (o->publish && (o->network == NET_NONE || o->network == NET_CONTAINER))
     return cli_usage_error (cmd, "-p publishes a port: not with --network none or container:"), -2;
   if (parse_publish_all (o, err) < 0)
     return -1;
   if (o->etc.no_hosts && o->etc.add_hosts)
-    return cli_usage_error (cmd, "--no-hosts and --add-host conflict: with --no-hosts /etc/hosts is the image's"), -2;
+    return cli_usage_error (
+               cmd,
+               "--no-hosts and --add-host conflict: with --no-hosts /etc/hosts is the image's"),
+           -2;
   if (o->bundle && o->detach)
-    return cli_usage_error (cmd, "--bundle runs in the foreground: -d is not supported with it"), -2;
+    return cli_usage_error (cmd, "--bundle runs in the foreground: -d is not supported with it"),
+           -2;
   if (o->bundle)
-    return optind < argc ? (cli_usage_error (cmd, "--bundle runs the bundle's config.json: no IMAGE or COMMAND"), -2) : 0;
+    return optind < argc ? (
+               cli_usage_error (cmd, "--bundle runs the bundle's config.json: no IMAGE or COMMAND"),
+               -2)
+                         : 0;
   if (o->is_spec && !o->output)
     take_trailing_output (argc, argv, o);
   if (o->is_spec && !o->output)
@@ -719,8 +815,9 @@ find_image (struct store *s, const struct run_opts *o, struct image_record *img,
   po.progress = isatty (2) ? PROGRESS_BARS : PROGRESS_QUIET;
   if (pull_image (s, o->image, &po, id, err) < 0)
     return -1;
-  return store_image_lookup (s, id, img, err) == 0 ? 0
-         : cl_fail (err, ENOENT, "image %s vanished after the pull", id);
+  return store_image_lookup (s, id, img, err) == 0
+             ? 0
+             : cl_fail (err, ENOENT, "image %s vanished after the pull", id);
 }
 
 static int
@@ -875,7 +972,7 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   c->pid_start = container_pid_start (proc.pid);
   c->monitor_pid = getpid ();
   c->monitor_start = container_pid_start (getpid ());
-  c->started = (long long) time (NULL);
+  c->started = (long long)time (NULL);
   free (c->status);
   c->status = xstrdup ("running");
   container_save (s, c, err);
@@ -910,8 +1007,10 @@ run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
   int ret = bundle_load (o->bundle, &sp, err);
 
   if (ret == 0 && geteuid () != 0 && !(sp.namespaces & NS_USER))
-    ret = cl_fail (err, EPERM, "bundle %s: an unprivileged user needs a user namespace "
-                   "(linux.namespaces \"user\" with uidMappings and gidMappings)", o->bundle);
+    ret = cl_fail (err, EPERM,
+                   "bundle %s: an unprivileged user needs a user namespace "
+                   "(linux.namespaces \"user\" with uidMappings and gidMappings)",
+                   o->bundle);
   if (ret == 0)
     ret = random_hex (id + strlen (id), 16, err);
   if (ret == 0)
@@ -937,9 +1036,10 @@ describe_container (struct container *c, const struct run_opts *o, const struct 
 {
   c->image = xstrdup (o->image);
   c->image_id = xstrdup (img->id);
-  c->created = (long long) time (NULL);
-  c->stop_signal = o->stop_signal ? xstrdup (o->stop_signal)
-                   : cfg->stop_signal ? xstrdup (cfg->stop_signal) : NULL;
+  c->created = (long long)time (NULL);
+  c->stop_signal = o->stop_signal     ? xstrdup (o->stop_signal)
+                   : cfg->stop_signal ? xstrdup (cfg->stop_signal)
+                                      : NULL;
   c->detached = o->detach;
   c->auto_rm = o->rm;
   c->restart = o->restart ? xstrdup (o->restart) : NULL;
@@ -1025,8 +1125,8 @@ discard_container (struct store *s, const struct container *c)
 }
 
 static int
-run_container (struct store *s, struct run_opts *o, const struct image_record *img,
-               int *code, struct cl_error *err)
+run_container (struct store *s, struct run_opts *o, const struct image_record *img, int *code,
+               struct cl_error *err)
 {
   cleanup_image_config struct image_config cfg = { 0 };
   struct snapshot_reader rd = { s, img };
@@ -1035,8 +1135,11 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   struct spec sp = { 0 };
   enum snapshot_mode mode;
   char hostname[13];
-  struct net_attach net = { .mode = o->network, .store = s, .rootless = o->spec.rootless,
-                            .ports = o->pub, .n_ports = o->n_pub };
+  struct net_attach net = { .mode = o->network,
+                            .store = s,
+                            .rootless = o->spec.rootless,
+                            .ports = o->pub,
+                            .n_ports = o->n_pub };
   struct ns_hook net_hook = { net_attach_hook, &net, NULL };
   cleanup_free char *joined = NULL;
   const struct ns_hook *hook = o->network == NET_PRIVATE ? &net_hook : NULL;
@@ -1045,7 +1148,8 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   /* The host's ports first: a busy one leaves nothing behind. */
   if (read_image_config (s, img, &cfg, err) < 0 || snapshot_mode_for (s, false, &mode, err) < 0
       || net_join_path (s, o->network == NET_CONTAINER ? o->net_target : NULL, &o->net_path,
-                        &joined, err) < 0
+                        &joined, err)
+             < 0
       || net_bind_ports (&net, err) < 0 || container_create (s, o->name, &c, err) < 0)
     {
       net_attach_clear (&net);
@@ -1160,9 +1264,10 @@ spec_mounts (struct store *s, struct run_opts *o, const struct image_record *img
 
   for (size_t i = 0; i < o->mounts.n; i++)
     if (o->mounts.v[i].kind == MOUNT_VOLUME && !o->mounts.v[i].source)
-      return cl_fail (err, EINVAL, "spec: the anonymous volume %s would belong to no container: "
-                      "give it a name (-v NAME:%s)", o->mounts.v[i].destination,
-                      o->mounts.v[i].destination);
+      return cl_fail (err, EINVAL,
+                      "spec: the anonymous volume %s would belong to no container: "
+                      "give it a name (-v NAME:%s)",
+                      o->mounts.v[i].destination, o->mounts.v[i].destination);
   return lock < 0 ? -1 : mounts_prepare (s, img, &o->mounts, &o->spec, &names, err);
 }
 

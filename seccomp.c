@@ -40,7 +40,7 @@ struct entry
 struct segment
 {
   long start;
-  uint32_t ret;          /* when entry is NULL */
+  uint32_t ret; /* when entry is NULL */
   struct entry *entry;
 };
 
@@ -96,7 +96,8 @@ abi_code_clear (struct abi_code *c)
    sorted by number through a table of slots (no search per name, no
    sort: the default profile names ~370 calls, on every start). */
 static int
-collect_entries (const struct compile *cc, enum sysnr_abi abi, struct abi_code *c, struct cl_error *err)
+collect_entries (const struct compile *cc, enum sysnr_abi abi, struct abi_code *c,
+                 struct cl_error *err)
 {
   const long base = sysnr_abi_info (abi)->nr_bit;
   short slot[SYSNR_MAX];
@@ -117,7 +118,7 @@ collect_entries (const struct compile *cc, enum sysnr_abi abi, struct abi_code *
             continue;
           if (slot[nr - base] < 0)
             {
-              slot[nr - base] = (short) n;
+              slot[nr - base] = (short)n;
               found[n++] = (struct entry){ .nr = nr, .label = -1 };
             }
           e = &found[slot[nr - base]];
@@ -126,7 +127,9 @@ collect_entries (const struct compile *cc, enum sysnr_abi abi, struct abi_code *
               e->cond = xrealloc (e->cond, (e->n_cond + 1) * sizeof *e->cond);
               e->cond[e->n_cond++] = r;
             }
-          else if (e->plain && action_ret (e->plain->action, e->plain->ret) != action_ret (r->action, r->ret))
+          else if (e->plain
+                   && action_ret (e->plain->action, e->plain->ret)
+                          != action_ret (r->action, r->ret))
             conflict = r->names[k];
           else
             e->plain = r;
@@ -137,7 +140,8 @@ collect_entries (const struct compile *cc, enum sysnr_abi abi, struct abi_code *
     if (slot[i] >= 0)
       c->entries[c->n_entries++] = found[slot[i]];
   if (conflict)
-    return cl_fail (err, EINVAL, "%s has two rules without arguments and different actions", conflict);
+    return cl_fail (err, EINVAL, "%s has two rules without arguments and different actions",
+                    conflict);
   return 0;
 }
 
@@ -219,12 +223,12 @@ emit_tree (struct bpf_prog *p, const struct segment *segs, size_t lo, size_t hi)
   if (tree_size (lo, mid - 1) > 255)
     {
       int left = bpf_label (p);
-      bpf_jump (p, J (BPF_JGE), (uint32_t) segs[mid].start, BPF_NEXT, left);
+      bpf_jump (p, J (BPF_JGE), (uint32_t)segs[mid].start, BPF_NEXT, left);
       bpf_goto (p, right);
       bpf_place (p, left);
     }
   else
-    bpf_jump (p, J (BPF_JGE), (uint32_t) segs[mid].start, right, BPF_NEXT);
+    bpf_jump (p, J (BPF_JGE), (uint32_t)segs[mid].start, right, BPF_NEXT);
   emit_tree (p, segs, lo, mid - 1);
   bpf_place (p, right);
   emit_tree (p, segs, mid, hi);
@@ -235,8 +239,8 @@ emit_tree (struct bpf_prog *p, const struct segment *segs, size_t lo, size_t hi)
 static void
 emit_arg_test (struct bpf_prog *p, const struct spec_sc_arg *a, bool wide, int fail)
 {
-  uint32_t lo = (uint32_t) a->value, hi = (uint32_t) (a->value >> 32);
-  uint32_t lo2 = (uint32_t) a->value_two, hi2 = (uint32_t) (a->value_two >> 32);
+  uint32_t lo = (uint32_t)a->value, hi = (uint32_t)(a->value >> 32);
+  uint32_t lo2 = (uint32_t)a->value_two, hi2 = (uint32_t)(a->value_two >> 32);
   int ok = bpf_label (p);
 
   if (wide)
@@ -314,7 +318,8 @@ emit_abi (struct bpf_prog *p, const struct compile *cc, enum sysnr_abi abi, stru
 }
 
 static int
-emit_abi_or_refuse (struct bpf_prog *p, const struct compile *cc, enum sysnr_abi abi, struct cl_error *err)
+emit_abi_or_refuse (struct bpf_prog *p, const struct compile *cc, enum sysnr_abi abi,
+                    struct cl_error *err)
 {
   if (cc->want[abi])
     return emit_abi (p, cc, abi, err);
@@ -343,7 +348,8 @@ compile_prepare (const struct spec_seccomp *sc, struct compile *cc, struct cl_er
   for (size_t i = 0; i < sc->n_rules; i++)
     {
       if (sc->rules[i].action == SC_ACT_ERRNO && sc->rules[i].ret > 4095)
-        return cl_fail (err, EINVAL, "syscalls[%zu]: errnoRet %u is not an errno", i, sc->rules[i].ret);
+        return cl_fail (err, EINVAL, "syscalls[%zu]: errnoRet %u is not an errno", i,
+                        sc->rules[i].ret);
       n += strv_len (sc->rules[i].names);
     }
   cc->nrs = xcalloc (n + 1, sizeof *cc->nrs);
@@ -412,7 +418,7 @@ seccomp_compile (const struct spec_seccomp *sc, struct bpf_prog *p, struct cl_er
 int
 seccomp_install (const struct bpf_prog *prog, struct cl_error *err)
 {
-  struct sock_fprog f = { .len = (unsigned short) prog->n, .filter = prog->insns };
+  struct sock_fprog f = { .len = (unsigned short)prog->n, .filter = prog->insns };
 
   if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &f) < 0)
     return cl_fail (err, errno, "install the seccomp filter");

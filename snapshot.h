@@ -35,9 +35,8 @@ struct snapshot
 
 /* For SNAPSHOT_OVERLAY this only computes the mount (made in the
    container's mount namespace); the others fill rootfs/ now. */
-int snapshot_prepare (struct store *s, const struct image_record *img,
-                      const char *container_dir, enum snapshot_mode mode,
-                      struct snapshot *out, struct cl_error *err);
+int snapshot_prepare (struct store *s, const struct image_record *img, const char *container_dir,
+                      enum snapshot_mode mode, struct snapshot *out, struct cl_error *err);
 /* The overlay ns_start mounts, or NULL when the rootfs is a plain tree. */
 const struct ns_overlay *snapshot_overlay (const struct snapshot *snap);
 

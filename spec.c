@@ -16,34 +16,67 @@
 #define NOFILE_WANTED 1048576ULL
 
 /* Every capability Linux 6.x knows, in bit order. */
-static const char *all_caps[]
-    = { "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
-        "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
-        "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
-        "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
-        "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
-        "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-        "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
-        "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
-        "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE", NULL };
+static const char *all_caps[] = { "CAP_CHOWN",
+                                  "CAP_DAC_OVERRIDE",
+                                  "CAP_DAC_READ_SEARCH",
+                                  "CAP_FOWNER",
+                                  "CAP_FSETID",
+                                  "CAP_KILL",
+                                  "CAP_SETGID",
+                                  "CAP_SETUID",
+                                  "CAP_SETPCAP",
+                                  "CAP_LINUX_IMMUTABLE",
+                                  "CAP_NET_BIND_SERVICE",
+                                  "CAP_NET_BROADCAST",
+                                  "CAP_NET_ADMIN",
+                                  "CAP_NET_RAW",
+                                  "CAP_IPC_LOCK",
+                                  "CAP_IPC_OWNER",
+                                  "CAP_SYS_MODULE",
+                                  "CAP_SYS_RAWIO",
+                                  "CAP_SYS_CHROOT",
+                                  "CAP_SYS_PTRACE",
+                                  "CAP_SYS_PACCT",
+                                  "CAP_SYS_ADMIN",
+                                  "CAP_SYS_BOOT",
+                                  "CAP_SYS_NICE",
+                                  "CAP_SYS_RESOURCE",
+                                  "CAP_SYS_TIME",
+                                  "CAP_SYS_TTY_CONFIG",
+                                  "CAP_MKNOD",
+                                  "CAP_LEASE",
+                                  "CAP_AUDIT_WRITE",
+                                  "CAP_AUDIT_CONTROL",
+                                  "CAP_SETFCAP",
+                                  "CAP_MAC_OVERRIDE",
+                                  "CAP_MAC_ADMIN",
+                                  "CAP_SYSLOG",
+                                  "CAP_WAKE_ALARM",
+                                  "CAP_BLOCK_SUSPEND",
+                                  "CAP_AUDIT_READ",
+                                  "CAP_PERFMON",
+                                  "CAP_BPF",
+                                  "CAP_CHECKPOINT_RESTORE",
+                                  NULL };
 static const char *none[] = { NULL };
 
 /* Docker's default set, but for CAP_MKNOD: until a device cgroup stands
    behind it, a root container could make and open any host device (and
    /dev and the rootfs are nodev besides).  --cap-add MKNOD gives it. */
-static const char *default_caps[]
-    = { "CAP_CHOWN",      "CAP_DAC_OVERRIDE",     "CAP_FSETID",   "CAP_FOWNER",
-        "CAP_NET_RAW",          "CAP_SETGID",   "CAP_SETUID",
-        "CAP_SETFCAP",    "CAP_SETPCAP",          "CAP_NET_BIND_SERVICE",
-        "CAP_SYS_CHROOT", "CAP_KILL",             "CAP_AUDIT_WRITE", NULL };
+static const char *default_caps[] = {
+  "CAP_CHOWN",      "CAP_DAC_OVERRIDE", "CAP_FSETID",      "CAP_FOWNER",  "CAP_NET_RAW",
+  "CAP_SETGID",     "CAP_SETUID",       "CAP_SETFCAP",     "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+  "CAP_SYS_CHROOT", "CAP_KILL",         "CAP_AUDIT_WRITE", NULL
+};
 
 /* podman's default masked and read-only paths. */
 static const char *masked_paths[]
-    = { "/proc/acpi",        "/proc/kcore",      "/proc/keys",  "/proc/latency_stats",
-        "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-        "/sys/firmware",     "/sys/fs/selinux",  "/sys/dev/block", NULL };
-static const char *readonly_paths[] = { "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq",
-                                        "/proc/sys", "/proc/sysrq-trigger", NULL };
+    = { "/proc/acpi",       "/proc/kcore",       "/proc/keys",        "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+        "/sys/firmware",    "/sys/fs/selinux",   "/sys/dev/block",    NULL };
+static const char *readonly_paths[]
+    = { "/proc/asound", "/proc/bus",           "/proc/fs", "/proc/irq",
+        "/proc/sys",    "/proc/sysrq-trigger", NULL };
 
 static char **
 strv_copy (const char *const *v)
@@ -82,7 +115,7 @@ static size_t
 env_name_len (const char *kv)
 {
   const char *eq = strchr (kv, '=');
-  return eq ? (size_t) (eq - kv) : strlen (kv);
+  return eq ? (size_t)(eq - kv) : strlen (kv);
 }
 
 /* Set NAME=VALUE, replacing an earlier NAME. */
@@ -146,8 +179,7 @@ env_file_apply (char ***env, const char *file, struct cl_error *err)
 }
 
 int
-spec_merge_env (char *const *img_env, const struct spec_opts *o, char ***out,
-                struct cl_error *err)
+spec_merge_env (char *const *img_env, const struct spec_opts *o, char ***out, struct cl_error *err)
 {
   char **env = xcalloc (1, sizeof (char *));
 
@@ -196,14 +228,14 @@ find_entry (const char *text, const char *key, bool by_id, char f[][256], int ma
   while (line && *line)
     {
       const char *nl = strchr (line, '\n');
-      size_t len = nl ? (size_t) (nl - line) : strlen (line);
+      size_t len = nl ? (size_t)(nl - line) : strlen (line);
       char buf[1024];
       int n = 0;
       char *save = NULL;
-      snprintf (buf, sizeof buf, "%.*s", (int) len, line);
+      snprintf (buf, sizeof buf, "%.*s", (int)len, line);
       for (char *p = buf, *tok; n < max && (tok = strsep (&p, ":"));)
         snprintf (f[n++], 256, "%s", tok);
-      (void) save;
+      (void)save;
       if (n >= 3 && strcmp (by_id ? f[2] : f[0], key) == 0)
         return true;
       line = nl ? nl + 1 : NULL;
@@ -219,19 +251,18 @@ resolve_group (const char *g, const char *group, gid_t *gid, struct cl_error *er
 
   if (parse_id (g, &id))
     {
-      *gid = (gid_t) id;
+      *gid = (gid_t)id;
       return 0;
     }
   if (!group || !find_entry (group, g, false, f, 4) || !parse_id (f[2], &id))
     return cl_fail (err, 0, "unable to find group %s: no matching entries in group file", g);
-  *gid = (gid_t) id;
+  *gid = (gid_t)id;
   return 0;
 }
 
 /* Groups whose member list names the user (docker's additional groups). */
 static void
-supplementary_groups (const char *name, gid_t primary, const char *group, gid_t **groups,
-                      size_t *n)
+supplementary_groups (const char *name, gid_t primary, const char *group, gid_t **groups, size_t *n)
 {
   const char *line = group;
 
@@ -245,25 +276,25 @@ supplementary_groups (const char *name, gid_t primary, const char *group, gid_t 
       char buf[1024], *f[4] = { 0 }, *p = buf;
       unsigned long id;
       int k = 0;
-      snprintf (buf, sizeof buf, "%.*s", (int) (nl ? (size_t) (nl - line) : strlen (line)), line);
+      snprintf (buf, sizeof buf, "%.*s", (int)(nl ? (size_t)(nl - line) : strlen (line)), line);
       while (k < 4 && (f[k] = strsep (&p, ":")))
         k++;
       if (k == 4 && parse_id (f[2], &id))
         for (char *m = strtok_r (f[3], ",", &p); m; m = strtok_r (NULL, ",", &p))
           if (strcmp (m, name) == 0)
             {
-              if ((gid_t) id == primary)
+              if ((gid_t)id == primary)
                 continue;
               *groups = xrealloc (*groups, (*n + 1) * sizeof (gid_t));
-              (*groups)[(*n)++] = (gid_t) id;
+              (*groups)[(*n)++] = (gid_t)id;
             }
       line = nl ? nl + 1 : NULL;
     }
 }
 
 int
-spec_resolve_user (const char *user, const char *passwd, const char *group, uid_t *uid,
-                   gid_t *gid, gid_t **groups, size_t *n_groups, struct cl_error *err)
+spec_resolve_user (const char *user, const char *passwd, const char *group, uid_t *uid, gid_t *gid,
+                   gid_t **groups, size_t *n_groups, struct cl_error *err)
 {
   cleanup_free char *u = xstrdup (user && *user ? user : "0");
   char *colon = strchr (u, ':');
@@ -278,7 +309,7 @@ spec_resolve_user (const char *user, const char *passwd, const char *group, uid_
   if (parse_id (u, &id))
     {
       found = passwd && find_entry (passwd, u, true, f, 7);
-      *uid = (uid_t) id;
+      *uid = (uid_t)id;
       *gid = 0;
     }
   else
@@ -286,10 +317,10 @@ spec_resolve_user (const char *user, const char *passwd, const char *group, uid_
       found = passwd && find_entry (passwd, u, false, f, 7) && parse_id (f[2], &id);
       if (!found)
         return cl_fail (err, 0, "unable to find user %s: no matching entries in passwd file", u);
-      *uid = (uid_t) id;
+      *uid = (uid_t)id;
     }
   if (found && parse_id (f[3], &id))
-    *gid = (gid_t) id;
+    *gid = (gid_t)id;
   if (colon)
     {
       if (resolve_group (colon + 1, group, gid, err) < 0)
@@ -355,8 +386,10 @@ device_mounts (struct spec *s, const struct spec_opts *o, struct cl_error *err)
           if (!perms && strspn (dst, "rwm") == strlen (dst) && dst[0] != '/')
             perms = dst, dst = NULL;
         }
-      if (copy[0] != '/' || (dst && dst[0] != '/') || (perms && strspn (perms, "rwm") != strlen (perms)))
-        return cl_fail (err, 0, "invalid --device %s: want HOST[:CONTAINER[:rwm]] with absolute paths",
+      if (copy[0] != '/' || (dst && dst[0] != '/')
+          || (perms && strspn (perms, "rwm") != strlen (perms)))
+        return cl_fail (err, 0,
+                        "invalid --device %s: want HOST[:CONTAINER[:rwm]] with absolute paths",
                         o->devices[i]);
       add_mount (s, dst ? dst : copy, "bind", copy, "bind,nosuid,noexec");
     }
@@ -378,7 +411,7 @@ default_mounts (struct spec *s, const struct spec_opts *o)
   /* gid=5 (tty) exists only where the mapping has it. */
   add_mount (s, "/dev/pts", "devpts", "devpts",
              o->single_id ? "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620"
-                         : "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5");
+                          : "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5");
   add_mount (s, "/dev/shm", "tmpfs", "shm", shm);
   add_mount (s, "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev");
   /* A user namespace may not mount sysfs for a network namespace it does
@@ -386,7 +419,8 @@ default_mounts (struct spec *s, const struct spec_opts *o)
   if (o->rootless && !o->network_none && !o->network_private)
     add_mount (s, "/sys", "bind", "/sys", "rbind,nosuid,noexec,nodev,ro");
   else
-    add_mount (s, "/sys", "sysfs", "sysfs", o->privileged ? "nosuid,noexec,nodev,rw" : "nosuid,noexec,nodev,ro");
+    add_mount (s, "/sys", "sysfs", "sysfs",
+               o->privileged ? "nosuid,noexec,nodev,rw" : "nosuid,noexec,nodev,ro");
 }
 
 static void
@@ -408,9 +442,9 @@ user_mounts (struct spec *s, const struct spec_opts *o)
 }
 
 /* docker's --ulimit names (RLIMIT_ + upper case). */
-static const char *ulimit_names[] = { "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue",
-                                      "nice", "nofile", "nproc", "rss", "rtprio", "rttime",
-                                      "sigpending", "stack", NULL };
+static const char *ulimit_names[]
+    = { "core",   "cpu",   "data", "fsize",  "locks",  "memlock",    "msgqueue", "nice",
+        "nofile", "nproc", "rss",  "rtprio", "rttime", "sigpending", "stack",    NULL };
 
 static int
 ulimit_value (const char *s, unsigned long long *v)
@@ -442,11 +476,13 @@ add_ulimit (struct spec *s, const char *arg, struct cl_error *err)
     *colon++ = '\0';
   if (!eq || !ulimit_names[i] || ulimit_value (eq, &rl.soft) < 0
       || ulimit_value (colon ? colon : eq, &rl.hard) < 0 || rl.soft > rl.hard)
-    return cl_fail (err, 0, "invalid --ulimit %s: want NAME=SOFT[:HARD] (nofile, nproc, core, "
-                    "memlock, stack, ...; -1 for unlimited; soft not above hard)", arg);
+    return cl_fail (err, 0,
+                    "invalid --ulimit %s: want NAME=SOFT[:HARD] (nofile, nproc, core, "
+                    "memlock, stack, ...; -1 for unlimited; soft not above hard)",
+                    arg);
   rl.type = xasprintf ("RLIMIT_%s", ulimit_names[i]);
   for (char *p = rl.type; *p; p++)
-    *p = (char) toupper ((unsigned char) *p);
+    *p = (char)toupper ((unsigned char)*p);
   for (i = 0; i < s->n_rlimits && strcmp (s->rlimits[i].type, rl.type) != 0; i++)
     ;
   if (i == s->n_rlimits)
@@ -463,8 +499,8 @@ set_rlimits (struct spec *s, const struct spec_opts *o, struct cl_error *err)
   /* Never ask for more than the caller's hard limit: without
      CAP_SYS_RESOURCE the kernel refuses, and the container would not start
      (podman's fixed 1048576 fails so on hosts like these). */
-  unsigned long long n = o->nofile_hard && o->nofile_hard < NOFILE_WANTED ? o->nofile_hard
-                                                                          : NOFILE_WANTED;
+  unsigned long long n
+      = o->nofile_hard && o->nofile_hard < NOFILE_WANTED ? o->nofile_hard : NOFILE_WANTED;
   s->rlimits = xcalloc (1, sizeof *s->rlimits);
   s->rlimits[0].type = xstrdup ("RLIMIT_NOFILE");
   s->rlimits[0].soft = s->rlimits[0].hard = n;
@@ -553,7 +589,8 @@ set_caps (struct spec *s, const struct spec_opts *o, struct cl_error *err)
       if (!c && strcasecmp (o->cap_add[i], "ALL") != 0)
         return cl_fail (err, 0, "--cap-add: unknown capability \"%s\"", o->cap_add[i]);
       if (c && !in_bounding (o, c))
-        return cl_fail (err, EPERM, "--cap-add %s: crunlocal itself lacks it (not in its bounding set)",
+        return cl_fail (err, EPERM,
+                        "--cap-add %s: crunlocal itself lacks it (not in its bounding set)",
                         o->cap_add[i]);
       if (c && !strv_contains (s->caps, c))
         strv_append (&s->caps, c);
@@ -571,8 +608,8 @@ copy_maps (struct spec_idmap **dst, size_t *n, const struct spec_idmap *src, siz
 }
 
 static int
-process_from_image (const struct image_config *img, const struct spec_opts *o,
-                    spec_file_reader rd, void *arg, struct spec *s, struct cl_error *err)
+process_from_image (const struct image_config *img, const struct spec_opts *o, spec_file_reader rd,
+                    void *arg, struct spec *s, struct cl_error *err)
 {
   cleanup_free char *passwd = rd ? rd ("/etc/passwd", arg) : NULL;
   cleanup_free char *group = rd ? rd ("/etc/group", arg) : NULL;
@@ -586,8 +623,9 @@ process_from_image (const struct image_config *img, const struct spec_opts *o,
   s->cwd = xstrdup (cwd);
   if (spec_merge_env (img->env, o, &s->env, err) < 0)
     return -1;
-  if (spec_resolve_user (o->user ? o->user : img->user, passwd, group, &s->uid, &s->gid,
-                         &s->groups, &s->n_groups, err) < 0)
+  if (spec_resolve_user (o->user ? o->user : img->user, passwd, group, &s->uid, &s->gid, &s->groups,
+                         &s->n_groups, err)
+      < 0)
     return -1;
   if (!spec_env_has (s->env, "PATH"))
     env_set (&s->env, DEFAULT_PATH);
@@ -604,8 +642,8 @@ process_from_image (const struct image_config *img, const struct spec_opts *o,
       char idbuf[32];
       cleanup_free char *home = NULL;
       snprintf (idbuf, sizeof idbuf, "%u", s->uid);
-      home = xasprintf ("HOME=%s", passwd && find_entry (passwd, idbuf, true, f, 7) && f[5][0]
-                                       ? f[5] : "/");
+      home = xasprintf ("HOME=%s",
+                        passwd && find_entry (passwd, idbuf, true, f, 7) && f[5][0] ? f[5] : "/");
       env_set (&s->env, home);
     }
   return 0;
@@ -662,8 +700,8 @@ set_seccomp (struct spec *s, const struct spec_opts *o, struct cl_error *err)
 }
 
 int
-spec_from_image (const struct image_config *img, const struct spec_opts *o,
-                 spec_file_reader rd, void *arg, struct spec *s, struct cl_error *err)
+spec_from_image (const struct image_config *img, const struct spec_opts *o, spec_file_reader rd,
+                 void *arg, struct spec *s, struct cl_error *err)
 {
   memset (s, 0, sizeof *s);
   s->hostname = xstrdup (o->hostname ? o->hostname : "crunlocal");
@@ -687,7 +725,8 @@ spec_from_image (const struct image_config *img, const struct spec_opts *o,
   s->no_new_privs = !o->new_privs;
   s->init = o->init;
   s->namespaces = NS_PID | NS_MOUNT | NS_UTS | NS_IPC | NS_CGROUP
-                  | (o->network_none || o->network_private ? NS_NET : 0) | (o->n_uid_maps ? NS_USER : 0);
+                  | (o->network_none || o->network_private ? NS_NET : 0)
+                  | (o->n_uid_maps ? NS_USER : 0);
   s->net_path = o->net_path ? xstrdup (o->net_path) : NULL;
   copy_maps (&s->uid_maps, &s->n_uid_maps, o->uid_maps, o->n_uid_maps);
   copy_maps (&s->gid_maps, &s->n_gid_maps, o->gid_maps, o->n_gid_maps);

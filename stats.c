@@ -65,7 +65,7 @@ host_memory (void)
 {
   long pages = sysconf (_SC_PHYS_PAGES), size = sysconf (_SC_PAGESIZE);
 
-  return pages > 0 && size > 0 ? (unsigned long long) pages * (unsigned long long) size : 0;
+  return pages > 0 && size > 0 ? (unsigned long long)pages * (unsigned long long)size : 0;
 }
 
 /* Usage as docker and podman report it: without the inactive page cache. */
@@ -137,12 +137,12 @@ sample_proc (int pid, struct sample *s)
       if (read_file_at (AT_FDCWD, stat_path, 4096, &text, NULL, &ignored) == 0
           && (p = strrchr (text, ')'))
           && sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2)
-        s->cpu_ns += (ut + st) * (1000000000ULL / (unsigned long long) tick);
+        s->cpu_ns += (ut + st) * (1000000000ULL / (unsigned long long)tick);
       free (text);
       text = NULL;
       if (read_file_at (AT_FDCWD, statm_path, 4096, &text, NULL, &ignored) == 0
           && sscanf (text, "%llu %llu", &size, &rss) == 2)
-        s->mem += rss * (unsigned long long) page;
+        s->mem += rss * (unsigned long long)page;
     }
 }
 
@@ -172,7 +172,7 @@ struct row
 static double
 cpu_percent (const struct row *r, double seconds)
 {
-  return r->b.cpu_ns > r->a.cpu_ns ? (double) (r->b.cpu_ns - r->a.cpu_ns) / 1e9 / seconds * 100 : 0;
+  return r->b.cpu_ns > r->a.cpu_ns ? (double)(r->b.cpu_ns - r->a.cpu_ns) / 1e9 / seconds * 100 : 0;
 }
 
 static void
@@ -184,11 +184,12 @@ print_table (const struct row *rows, size_t n, double seconds)
     {
       char mem[32], lim[32], usage[72], cpu[24], memp[24];
       const struct sample *s = &rows[i].b;
-      human_size ((double) s->mem, mem, sizeof mem);
-      human_size ((double) s->limit, lim, sizeof lim);
+      human_size ((double)s->mem, mem, sizeof mem);
+      human_size ((double)s->limit, lim, sizeof lim);
       snprintf (usage, sizeof usage, "%s / %s", mem, lim);
       snprintf (cpu, sizeof cpu, "%.2f%%", cpu_percent (&rows[i], seconds));
-      snprintf (memp, sizeof memp, "%.2f%%", s->limit ? (double) s->mem * 100 / (double) s->limit : 0);
+      snprintf (memp, sizeof memp, "%.2f%%",
+                s->limit ? (double)s->mem * 100 / (double)s->limit : 0);
       printf ("%-14.12s%-20s%-10s%-24s%-10s%-20s%llu\n", rows[i].c->id, rows[i].c->name, cpu, usage,
               memp, "-- / --", s->pids);
     }
@@ -205,11 +206,11 @@ print_json (const struct row *rows, size_t n, double seconds)
     {
       const struct sample *s = &rows[i].b;
       char cpu[24], memp[24], mem[32], lim[32], usage[72], pids[24];
-      double mp = s->limit ? (double) s->mem * 100 / (double) s->limit : 0;
+      double mp = s->limit ? (double)s->mem * 100 / (double)s->limit : 0;
       snprintf (cpu, sizeof cpu, "%.2f%%", cpu_percent (&rows[i], seconds));
       snprintf (memp, sizeof memp, "%.2f%%", mp);
-      human_size ((double) s->mem, mem, sizeof mem);
-      human_size ((double) s->limit, lim, sizeof lim);
+      human_size ((double)s->mem, mem, sizeof mem);
+      human_size ((double)s->limit, lim, sizeof lim);
       snprintf (usage, sizeof usage, "%s / %s", mem, lim);
       snprintf (pids, sizeof pids, "%llu", s->pids);
       yajl_gen_map_open (g);
@@ -222,9 +223,9 @@ print_json (const struct row *rows, size_t n, double seconds)
       jg_kstr (g, "blocki", "-- / --");
       jg_kstr (g, "pids", pids);
       /* The raw numbers, and where they came from. */
-      jg_kint (g, "cpu_nano", (long long) s->cpu_ns);
-      jg_kint (g, "mem_bytes", (long long) s->mem);
-      jg_kint (g, "mem_limit", (long long) s->limit);
+      jg_kint (g, "cpu_nano", (long long)s->cpu_ns);
+      jg_kint (g, "mem_bytes", (long long)s->mem);
+      jg_kint (g, "mem_limit", (long long)s->limit);
       jg_kstr (g, "source", s->proc ? "proc" : "cgroup");
       yajl_gen_map_close (g);
     }
@@ -282,7 +283,7 @@ one_round (struct container *v, size_t n, bool json)
   clock_gettime (CLOCK_MONOTONIC, &t1);
   for (size_t i = 0; i < n; i++)
     take_sample (&v[i], &rows[i].b);
-  seconds = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+  seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   if (json)
     print_json (rows, n, seconds);
   else
@@ -293,9 +294,10 @@ one_round (struct container *v, size_t n, bool json)
 int
 cmd_stats (int argc, char **argv)
 {
-  static const struct option longopts[]
-      = { { "no-stream", no_argument, NULL, 'N' }, { "format", required_argument, NULL, 'F' },
-          { "help", no_argument, NULL, 'h' },      { NULL, 0, NULL, 0 } };
+  static const struct option longopts[] = { { "no-stream", no_argument, NULL, 'N' },
+                                            { "format", required_argument, NULL, 'F' },
+                                            { "help", no_argument, NULL, 'h' },
+                                            { NULL, 0, NULL, 0 } };
   cleanup_store struct store *s = NULL;
   struct cl_error err = { 0 };
   struct container *v = NULL;

@@ -18,8 +18,7 @@
 
 #define RECORD_MAX_BYTES (1 << 20)
 
-static const char *store_dirs[] = { "blobs", "blobs/sha256", "layers", "images",
-                                    "tmp", "locks" };
+static const char *store_dirs[] = { "blobs", "blobs/sha256", "layers", "images", "tmp", "locks" };
 
 char *
 store_default_root (uid_t host_euid)
@@ -65,8 +64,7 @@ check_owned_dir (const char *path, struct cl_error *err)
   if (!S_ISDIR (st.st_mode))
     return cl_fail (err, ENOTDIR, "%s", path);
   if (st.st_uid != geteuid ())
-    return cl_fail (err, EPERM, "%s belongs to uid %u, not to uid %u", path,
-                    st.st_uid, geteuid ());
+    return cl_fail (err, EPERM, "%s belongs to uid %u, not to uid %u", path, st.st_uid, geteuid ());
   if ((st.st_mode & 022) && chmod (path, 0700) < 0)
     return cl_fail (err, errno, "chmod %s", path);
   return 0;
@@ -203,8 +201,8 @@ store_put_blob (struct store *s, const char *digest, const void *buf, size_t len
 }
 
 int
-store_read_blob (struct store *s, const char *digest, size_t max, char **out,
-                 size_t *len, struct cl_error *err)
+store_read_blob (struct store *s, const char *digest, size_t max, char **out, size_t *len,
+                 struct cl_error *err)
 {
   cleanup_free char *p = blob_path (digest);
   return read_file_at (s->rootfd, p, max, out, len, err);
@@ -329,8 +327,8 @@ store_layer_oci_whiteouts (struct store *s, const char *diff_id)
 }
 
 int
-store_layer_commit (struct store *s, struct staging *st,
-                    const struct layer_info *info, struct cl_error *err)
+store_layer_commit (struct store *s, struct staging *st, const struct layer_info *info,
+                    struct cl_error *err)
 {
   cleanup_free char *dest = layer_dir (info->diff_id);
   size_t len;
@@ -435,8 +433,7 @@ record_write (struct store *s, const struct image_record *r, struct cl_error *er
 }
 
 static int
-record_read (struct store *s, const char *id, struct image_record *r,
-             struct cl_error *err)
+record_read (struct store *s, const char *id, struct image_record *r, struct cl_error *err)
 {
   cleanup_free char *path = xasprintf ("images/%s.json", id);
   cleanup_free char *buf = NULL;
@@ -464,8 +461,7 @@ strv_remove (char **v, const char *s)
 }
 
 int
-store_images_list (struct store *s, struct image_record **out, size_t *n,
-                   struct cl_error *err)
+store_images_list (struct store *s, struct image_record **out, size_t *n, struct cl_error *err)
 {
   cleanup_close int dfd = openat (s->rootfd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_dir DIR *d = NULL;
@@ -571,8 +567,8 @@ id_matches (const char *id, const char *what)
 
 static int
 pick_unique (struct image_record *all, size_t n, const char *what,
-             bool (*match) (const struct image_record *, const char *),
-             struct image_record *out, struct cl_error *err)
+             bool (*match) (const struct image_record *, const char *), struct image_record *out,
+             struct cl_error *err)
 {
   ssize_t found = -1;
 
@@ -582,7 +578,7 @@ pick_unique (struct image_record *all, size_t n, const char *what,
         continue;
       if (found >= 0)
         return cl_fail (err, 0, "\"%s\" is ambiguous: more than one image matches", what);
-      found = (ssize_t) i;
+      found = (ssize_t)i;
     }
   if (found < 0)
     return 1;
@@ -645,8 +641,7 @@ store_image_name_of (const struct image_record *r, const char *what)
 }
 
 int
-store_image_untag (struct store *s, const char *id, const char *name,
-                   struct cl_error *err)
+store_image_untag (struct store *s, const char *id, const char *name, struct cl_error *err)
 {
   cleanup_close int meta = store_lock (s, "meta", true, err);
   struct image_record r;

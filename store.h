@@ -47,21 +47,20 @@ void cleanup_storep (struct store **s);
 #define cleanup_store __attribute__ ((cleanup (cleanup_storep)))
 
 /* flock on locks/<name>; returns the fd holding it. */
-int store_lock (struct store *s, const char *name, bool exclusive,
-                struct cl_error *err);
+int store_lock (struct store *s, const char *name, bool exclusive, struct cl_error *err);
 
 /* Blobs (manifests, configs). */
 bool store_has_blob (struct store *s, const char *digest);
-int store_put_blob (struct store *s, const char *digest, const void *buf,
-                    size_t len, struct cl_error *err);
-int store_read_blob (struct store *s, const char *digest, size_t max,
-                     char **out, size_t *len, struct cl_error *err);
+int store_put_blob (struct store *s, const char *digest, const void *buf, size_t len,
+                    struct cl_error *err);
+int store_read_blob (struct store *s, const char *digest, size_t max, char **out, size_t *len,
+                     struct cl_error *err);
 
 /* Staging: a directory under tmp/ with a held lock, committed by rename. */
 struct staging
 {
-  char *name;  /* "tmp/<rand>", relative to the root */
-  char *path;  /* absolute */
+  char *name; /* "tmp/<rand>", relative to the root */
+  char *path; /* absolute */
   int dirfd;
   int lockfd;
 };
@@ -84,15 +83,15 @@ bool store_layer_oci_whiteouts (struct store *s, const char *diff_id);
 /* The uncompressed size recorded for a layer, 0 when unknown. */
 long long store_layer_size (struct store *s, const char *diff_id);
 /* Writes info.json into the staging dir and renames it to layers/<hex>. */
-int store_layer_commit (struct store *s, struct staging *st,
-                        const struct layer_info *info, struct cl_error *err);
+int store_layer_commit (struct store *s, struct staging *st, const struct layer_info *info,
+                        struct cl_error *err);
 
 /* Image records. */
 struct image_record
 {
-  char *id;     /* config digest hex */
-  char *digest; /* manifest digest */
-  char **names; /* canonical references */
+  char *id;      /* config digest hex */
+  char *digest;  /* manifest digest */
+  char **names;  /* canonical references */
   char **layers; /* diff IDs, base first */
   char *created;
   char *platform;
@@ -103,19 +102,17 @@ void image_record_clear (struct image_record *r);
 void image_records_free (struct image_record *v, size_t n);
 
 /* Saves `r` and gives it `name` (taken from whichever image had it). */
-int store_image_save (struct store *s, const struct image_record *r,
-                      const char *name, struct cl_error *err);
-int store_images_list (struct store *s, struct image_record **out, size_t *n,
-                       struct cl_error *err);
+int store_image_save (struct store *s, const struct image_record *r, const char *name,
+                      struct cl_error *err);
+int store_images_list (struct store *s, struct image_record **out, size_t *n, struct cl_error *err);
 /* By canonical name, short name, full ID or unambiguous ID prefix.
    Returns 0 found, 1 not found, -1 error (ambiguous…). */
-int store_image_lookup (struct store *s, const char *what,
-                        struct image_record *out, struct cl_error *err);
+int store_image_lookup (struct store *s, const char *what, struct image_record *out,
+                        struct cl_error *err);
 /* The name of `r` that `what` (a full or short name) refers to, or NULL. */
 const char *store_image_name_of (const struct image_record *r, const char *what);
 /* Untag `name` from image `id`, or remove the record when name is NULL. */
-int store_image_untag (struct store *s, const char *id, const char *name,
-                       struct cl_error *err);
+int store_image_untag (struct store *s, const char *id, const char *name, struct cl_error *err);
 int store_image_remove (struct store *s, const char *id, struct cl_error *err);
 
 #endif

@@ -57,7 +57,7 @@ sysnr_native (void)
 static int
 by_name (const void *key, const void *elem)
 {
-  return strcmp (key, ((const struct sysnr_entry *) elem)->name);
+  return strcmp (key, ((const struct sysnr_entry *)elem)->name);
 }
 
 void
@@ -67,7 +67,7 @@ sysnr_lookup_all (const char *name, long nr[ABI_COUNT])
       = bsearch (name, table, sizeof table / sizeof table[0], sizeof table[0], by_name);
 
   for (int abi = 0; abi < ABI_COUNT; abi++)
-    nr[abi] = !e || e->nr[abi] < 0 ? -1 : (long) abis[abi].nr_bit + e->nr[abi];
+    nr[abi] = !e || e->nr[abi] < 0 ? -1 : (long)abis[abi].nr_bit + e->nr[abi];
 }
 
 long
@@ -83,7 +83,7 @@ const char *
 sysnr_name (enum sysnr_abi abi, long nr)
 {
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-    if (table[i].nr[abi] >= 0 && (long) abis[abi].nr_bit + table[i].nr[abi] == nr)
+    if (table[i].nr[abi] >= 0 && (long)abis[abi].nr_bit + table[i].nr[abi] == nr)
       return table[i].name;
   return NULL;
 }

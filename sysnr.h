@@ -20,10 +20,10 @@ enum sysnr_abi
 
 struct sysnr_abi_info
 {
-  const char *oci_name;  /* "SCMP_ARCH_X86_64" */
-  uint32_t audit_arch;   /* AUDIT_ARCH_X86_64 */
-  uint32_t nr_bit;       /* added to every number (x32's __X32_SYSCALL_BIT) */
-  bool wide_args;        /* arguments are 64 bits wide (compared whole) */
+  const char *oci_name; /* "SCMP_ARCH_X86_64" */
+  uint32_t audit_arch;  /* AUDIT_ARCH_X86_64 */
+  uint32_t nr_bit;      /* added to every number (x32's __X32_SYSCALL_BIT) */
+  bool wide_args;       /* arguments are 64 bits wide (compared whole) */
 };
 
 const struct sysnr_abi_info *sysnr_abi_info (enum sysnr_abi abi);

@@ -24,7 +24,7 @@ static bool
 has_domain (const char *name)
 {
   const char *slash = strchr (name, '/');
-  size_t n = slash ? (size_t) (slash - name) : 0;
+  size_t n = slash ? (size_t)(slash - name) : 0;
 
   if (!slash)
     return false;
@@ -52,18 +52,18 @@ local_name (const char *what, char **out, struct cl_error *err)
   return 0;
 }
 
-static const char tag_usage[] =
-  "Usage: crunlocal tag IMAGE TARGET_NAME[:TAG] [TARGET_NAME[:TAG]...]\n"
-  "\n"
-  "Add names to an image in the store.  A name without a registry is a\n"
-  "local one: \"myimg\" is localhost/myimg:latest.  A name another image had\n"
-  "moves to this one.\n";
+static const char tag_usage[]
+    = "Usage: crunlocal tag IMAGE TARGET_NAME[:TAG] [TARGET_NAME[:TAG]...]\n"
+      "\n"
+      "Add names to an image in the store.  A name without a registry is a\n"
+      "local one: \"myimg\" is localhost/myimg:latest.  A name another image had\n"
+      "moves to this one.\n";
 
 int
 cmd_tag (int argc, char **argv)
 {
-  static const struct option longopts[] = { { "help", no_argument, NULL, 'h' },
-                                            { NULL, 0, NULL, 0 } };
+  static const struct option longopts[]
+      = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
   struct cl_error err = { 0 };
   cleanup_store struct store *s = NULL;
   struct image_record r = { 0 };
@@ -113,17 +113,17 @@ image_name (const struct image_record *r, const char *what)
   return name ? name : store_image_name_of (r, what);
 }
 
-static const char untag_usage[] =
-  "Usage: crunlocal untag IMAGE [NAME...]\n"
-  "\n"
-  "Remove names from an image (all of them when none is given); the image\n"
-  "stays, as <none> when it has no name left.\n";
+static const char untag_usage[]
+    = "Usage: crunlocal untag IMAGE [NAME...]\n"
+      "\n"
+      "Remove names from an image (all of them when none is given); the image\n"
+      "stays, as <none> when it has no name left.\n";
 
 int
 cmd_untag (int argc, char **argv)
 {
-  static const struct option longopts[] = { { "help", no_argument, NULL, 'h' },
-                                            { NULL, 0, NULL, 0 } };
+  static const struct option longopts[]
+      = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
   struct cl_error err = { 0 };
   cleanup_store struct store *s = NULL;
   cleanup_strv char **names = NULL;

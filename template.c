@@ -56,7 +56,7 @@ struct tctx
   struct tval root;
   template_lookup lookup;
   const void *row;
-  bool strict; /* a field the lookup does not know is an error (template_check) */
+  bool strict;          /* a field the lookup does not know is an error (template_check) */
   const struct tok *at; /* the action being executed */
   FILE *out;
   char **owned;
@@ -64,8 +64,7 @@ struct tctx
   struct cl_error *err;
 };
 
-static int __attribute__ ((format (printf, 2, 3)))
-tfail (struct tctx *x, const char *fmt, ...)
+static int __attribute__ ((format (printf, 2, 3))) tfail (struct tctx *x, const char *fmt, ...)
 {
   char msg[512];
   va_list ap;
@@ -74,7 +73,7 @@ tfail (struct tctx *x, const char *fmt, ...)
   vsnprintf (msg, sizeof msg, fmt, ap);
   va_end (ap);
   if (x->at)
-    return cl_fail (x->err, 0, "template \"%s\": at \"{{%.*s}}\": %s", x->fmt, (int) x->at->len,
+    return cl_fail (x->err, 0, "template \"%s\": at \"{{%.*s}}\": %s", x->fmt, (int)x->at->len,
                     x->at->p, msg);
   return cl_fail (x->err, 0, "template \"%s\": %s", x->fmt, msg);
 }
@@ -119,7 +118,7 @@ take_action (struct tctx *x, const char *open, bool trim_left, bool *trim_next)
   while (b > a && is_blank (b[-1]))
     b--;
   if (!(b - a >= 4 && strncmp (a, "/*", 2) == 0 && strncmp (b - 2, "*/", 2) == 0))
-    add_tok (x, true, a, (size_t) (b - a));
+    add_tok (x, true, a, (size_t)(b - a));
   return close + 2;
 }
 
@@ -139,7 +138,7 @@ tokenize (struct tctx *x)
       while (trim_left && te > ts && is_blank (te[-1]))
         te--;
       if (te > ts)
-        add_tok (x, false, ts, (size_t) (te - ts));
+        add_tok (x, false, ts, (size_t)(te - ts));
       if (!open)
         break;
       p = take_action (x, open, trim_left, &trim_next);
@@ -163,7 +162,7 @@ split_words (struct tctx *x, const struct tok *t, char ***words)
         p++;
       else if (*p == '"')
         {
-          cleanup_free char *w = xmalloc ((size_t) (end - p) + 1);
+          cleanup_free char *w = xmalloc ((size_t)(end - p) + 1);
           size_t n = 0;
           w[n++] = '"';
           for (p++; p < end && *p != '"'; p++)
@@ -182,7 +181,7 @@ split_words (struct tctx *x, const struct tok *t, char ***words)
       else
         {
           size_t n = *p == '|' ? 1 : strcspn (p, " \t\n\r|\"");
-          cleanup_free char *w = xstrndup (p, n > (size_t) (end - p) ? (size_t) (end - p) : n);
+          cleanup_free char *w = xstrndup (p, n > (size_t)(end - p) ? (size_t)(end - p) : n);
           strv_append (words, w);
           p += strlen (w);
         }
@@ -192,8 +191,7 @@ split_words (struct tctx *x, const struct tok *t, char ***words)
 
 /* Go's text/template prints a nil or missing value alone as
    "<no value>", inside a list or map as "<nil>" (fmt's %v). */
-static void
-print_json (FILE *f, yajl_val v, bool nested);
+static void print_json (FILE *f, yajl_val v, bool nested);
 
 static size_t *
 sorted_keys (yajl_val obj)
@@ -345,11 +343,12 @@ step (struct tctx *x, struct tval *v, const char *name, size_t len)
   if (v->kind == TV_ROW)
     {
       const char *s;
-      snprintf (field, sizeof field, "%.*s", (int) len, name);
+      snprintf (field, sizeof field, "%.*s", (int)len, name);
       s = x->lookup (field, x->row, buf, sizeof buf);
       if (!s && x->strict)
         return tfail (x, "no field \"%s\"", field);
-      *v = s ? (struct tval){ .kind = TV_STR, .s = own (x, xstrdup (s)) } : (struct tval){ .kind = TV_MISSING };
+      *v = s ? (struct tval){ .kind = TV_STR, .s = own (x, xstrdup (s)) }
+             : (struct tval){ .kind = TV_MISSING };
       return 0;
     }
   if (v->kind == TV_MISSING || (v->kind == TV_JSON && (!v->j || YAJL_IS_NULL (v->j))))
@@ -358,7 +357,7 @@ step (struct tctx *x, struct tval *v, const char *name, size_t len)
       return 0;
     }
   if (v->kind != TV_JSON || !YAJL_IS_OBJECT (v->j))
-    return tfail (x, "can't evaluate field %.*s in type %s", (int) len, name, type_name (v));
+    return tfail (x, "can't evaluate field %.*s in type %s", (int)len, name, type_name (v));
   v->j = object_get (v->j, name, len);
   if (!v->j)
     v->kind = TV_MISSING;
@@ -452,7 +451,7 @@ fn_index (struct tctx *x, const struct tval *a, size_t n, struct tval *out)
       else if (v.kind == TV_JSON && v.j && YAJL_IS_ARRAY (v.j) && is_number (k))
         {
           long idx = atol (k);
-          if (idx < 0 || (size_t) idx >= v.j->u.array.len)
+          if (idx < 0 || (size_t)idx >= v.j->u.array.len)
             return tfail (x, "index out of range: %ld", idx);
           v.j = v.j->u.array.values[idx];
         }
@@ -471,13 +470,13 @@ fn_len (struct tctx *x, const struct tval *a, struct tval *out)
   long long n;
 
   if (a->kind == TV_STR)
-    n = (long long) strlen (a->s);
+    n = (long long)strlen (a->s);
   else if (a->kind == TV_JSON && a->j && YAJL_IS_ARRAY (a->j))
-    n = (long long) a->j->u.array.len;
+    n = (long long)a->j->u.array.len;
   else if (a->kind == TV_JSON && a->j && YAJL_IS_OBJECT (a->j))
-    n = (long long) a->j->u.object.len;
+    n = (long long)a->j->u.object.len;
   else if (a->kind == TV_JSON && a->j && YAJL_IS_STRING (a->j))
-    n = (long long) strlen (a->j->u.string);
+    n = (long long)strlen (a->j->u.string);
   else
     return tfail (x, "len of %s", a->kind == TV_MISSING ? "nothing" : type_name (a));
   *out = (struct tval){ .kind = TV_STR, .s = own (x, xasprintf ("%lld", n)) };
@@ -513,7 +512,7 @@ fn_case (struct tctx *x, const struct tval *a, bool upper, struct tval *out)
   char *s = xstrdup (val_text (x, a));
 
   for (char *p = s; *p; p++)
-    *p = (char) (upper ? toupper ((unsigned char) *p) : tolower ((unsigned char) *p));
+    *p = (char)(upper ? toupper ((unsigned char)*p) : tolower ((unsigned char)*p));
   *out = (struct tval){ .kind = TV_STR, .s = own (x, s) };
   return 0;
 }
@@ -523,8 +522,8 @@ static const struct
   const char *name;
   size_t min, max;
 } functions[] = {
-  { "json", 1, 1 }, { "index", 2, MAX_ARGS }, { "len", 1, 1 }, { "join", 2, 2 },
-  { "upper", 1, 1 }, { "lower", 1, 1 }, { "eq", 2, MAX_ARGS }, { "ne", 2, 2 }, { "not", 1, 1 },
+  { "json", 1, 1 },  { "index", 2, MAX_ARGS }, { "len", 1, 1 }, { "join", 2, 2 }, { "upper", 1, 1 },
+  { "lower", 1, 1 }, { "eq", 2, MAX_ARGS },    { "ne", 2, 2 },  { "not", 1, 1 },
 };
 
 static int
@@ -609,7 +608,8 @@ is_keyword (const struct tok *t, const char *kw)
 {
   size_t n = strlen (kw);
 
-  return t->action && t->len >= n && strncmp (t->p, kw, n) == 0 && (t->len == n || is_blank (t->p[n]));
+  return t->action && t->len >= n && strncmp (t->p, kw, n) == 0
+         && (t->len == n || is_blank (t->p[n]));
 }
 
 static bool
@@ -640,7 +640,7 @@ find_block_end (struct tctx *x, size_t at, size_t to, size_t *else_at, size_t *e
       else if (is_keyword (&x->toks[i], "else") && depth == 0)
         *else_at = i;
     }
-  return tfail (x, "unexpected EOF: {{%.*s}} without {{end}}", (int) x->toks[at].len, x->toks[at].p);
+  return tfail (x, "unexpected EOF: {{%.*s}} without {{end}}", (int)x->toks[at].len, x->toks[at].p);
 }
 
 static int exec_range (struct tctx *x, size_t from, size_t to, struct tval dot);
@@ -664,14 +664,18 @@ exec_loop (struct tctx *x, const struct tval *v, size_t body, size_t body_end, s
   if (YAJL_IS_ARRAY (j))
     {
       for (size_t i = 0; i < n; i++)
-        if (exec_range (x, body, body_end, (struct tval){ .kind = TV_JSON, .j = j->u.array.values[i] }) < 0)
+        if (exec_range (x, body, body_end,
+                        (struct tval){ .kind = TV_JSON, .j = j->u.array.values[i] })
+            < 0)
           return -1;
       return 0;
     }
   {
     cleanup_free size_t *idx = sorted_keys (j);
     for (size_t i = 0; i < n; i++)
-      if (exec_range (x, body, body_end, (struct tval){ .kind = TV_JSON, .j = j->u.object.values[idx[i]] }) < 0)
+      if (exec_range (x, body, body_end,
+                      (struct tval){ .kind = TV_JSON, .j = j->u.object.values[idx[i]] })
+          < 0)
         return -1;
   }
   return 0;
@@ -731,7 +735,7 @@ exec_range (struct tctx *x, size_t from, size_t to, struct tval dot)
           continue;
         }
       if (is_keyword (t, "end") || is_keyword (t, "else"))
-        return tfail (x, "unexpected {{%.*s}}", (int) t->len, t->p);
+        return tfail (x, "unexpected {{%.*s}}", (int)t->len, t->p);
       if (split_words (x, t, &words) < 0 || eval_pipeline (x, words, dot, &v) < 0)
         return -1;
       print_val (x->out, &v);
@@ -769,8 +773,12 @@ skip_table (const char *fmt)
 int
 template_check (const char *fmt, template_lookup lookup, const void *sample, struct cl_error *err)
 {
-  struct tctx x = { .fmt = skip_table (fmt), .root = { .kind = TV_ROW }, .lookup = lookup,
-                    .row = sample, .strict = true, .err = err };
+  struct tctx x = { .fmt = skip_table (fmt),
+                    .root = { .kind = TV_ROW },
+                    .lookup = lookup,
+                    .row = sample,
+                    .strict = true,
+                    .err = err };
   cleanup_free char *out = NULL;
 
   return execute (&x, &out);
@@ -780,8 +788,11 @@ char *
 template_render (const char *fmt, template_lookup lookup, const void *row)
 {
   struct cl_error ignored;
-  struct tctx x = { .fmt = skip_table (fmt), .root = { .kind = TV_ROW }, .lookup = lookup,
-                    .row = row, .err = &ignored };
+  struct tctx x = { .fmt = skip_table (fmt),
+                    .root = { .kind = TV_ROW },
+                    .lookup = lookup,
+                    .row = row,
+                    .err = &ignored };
   char *out = NULL;
 
   execute (&x, &out);
@@ -819,10 +830,10 @@ header_of (const char *field, const void *arg, char *buf, size_t len)
       return h->header;
   for (const char *p = field; *p && n + 2 < len; p++)
     {
-      bool word = p > field && isupper ((unsigned char) *p) && islower ((unsigned char) p[-1]);
+      bool word = p > field && isupper ((unsigned char)*p) && islower ((unsigned char)p[-1]);
       if (word)
         buf[n++] = ' ';
-      buf[n++] = (char) toupper ((unsigned char) *p);
+      buf[n++] = (char)toupper ((unsigned char)*p);
     }
   buf[n] = '\0';
   return buf;
@@ -840,7 +851,7 @@ column_widths (char **lines, size_t n, size_t *ncols)
       size_t col = 0;
       for (const char *c = lines[i], *tab; (tab = strchr (c, '\t')); c = tab + 1, col++)
         {
-          size_t cw = (size_t) (tab - c) + 2;
+          size_t cw = (size_t)(tab - c) + 2;
           if (col >= *ncols)
             w = xrealloc (w, (col + 1) * sizeof *w), w[col] = 12, *ncols = col + 1;
           if (cw > w[col])
@@ -861,7 +872,7 @@ print_aligned (char **lines, size_t n)
       size_t col = 0;
       const char *c = lines[i], *tab;
       for (; (tab = strchr (c, '\t')); c = tab + 1, col++)
-        printf ("%-*.*s", (int) w[col], (int) (tab - c), c);
+        printf ("%-*.*s", (int)w[col], (int)(tab - c), c);
       puts (c);
     }
 }
@@ -877,7 +888,7 @@ template_print (const char *fmt, template_lookup lookup, const void *rows, size_
   if (table)
     lines[k++] = template_render (fmt, header_of, headers);
   for (size_t i = 0; i < n; i++)
-    lines[k++] = template_render (fmt, lookup, (const char *) rows + i * row_size);
+    lines[k++] = template_render (fmt, lookup, (const char *)rows + i * row_size);
   if (table)
     print_aligned (lines, k);
   else

@@ -26,9 +26,9 @@ static const struct
 {
   const char *name, *header;
 } descriptors[] = {
-  { "pid", "PID" },     { "ppid", "PPID" }, { "user", "USER" },   { "args", "COMMAND" },
+  { "pid", "PID" },      { "ppid", "PPID" },     { "user", "USER" }, { "args", "COMMAND" },
   { "comm", "COMMAND" }, { "etime", "ELAPSED" }, { "time", "TIME" }, { "group", "GROUP" },
-  { "nice", "NI" },     { "pcpu", "%CPU" }, { "vsz", "VSZ" },     { "rss", "RSS" },
+  { "nice", "NI" },      { "pcpu", "%CPU" },     { "vsz", "VSZ" },   { "rss", "RSS" },
   { "tty", "TTY" },
 };
 
@@ -60,8 +60,9 @@ struct ctr_view
 static char *
 read_in_root (int rootfd, const char *path)
 {
-  struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-  cleanup_close int fd = (int) syscall (SYS_openat2, rootfd, path, &how, sizeof how);
+  struct open_how how
+      = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  cleanup_close int fd = (int)syscall (SYS_openat2, rootfd, path, &how, sizeof how);
   cleanup_free char *self = NULL;
   struct cl_error ignored;
   char *buf = NULL;
@@ -114,10 +115,10 @@ name_of (const char *db, long id)
   for (const char *line = db; line && *line;)
     {
       const char *end = strchrnul (line, '\n');
-      const char *c1 = memchr (line, ':', (size_t) (end - line));
-      const char *c2 = c1 ? memchr (c1 + 1, ':', (size_t) (end - c1 - 1)) : NULL;
-      if (c2 && strtol (c2 + 1, NULL, 10) == id && isdigit ((unsigned char) c2[1]))
-        return xstrndup (line, (size_t) (c1 - line));
+      const char *c1 = memchr (line, ':', (size_t)(end - line));
+      const char *c2 = c1 ? memchr (c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
+      if (c2 && strtol (c2 + 1, NULL, 10) == id && isdigit ((unsigned char)c2[1]))
+        return xstrndup (line, (size_t)(c1 - line));
       line = *end ? end + 1 : end;
     }
   return xasprintf ("%ld", id);
@@ -161,7 +162,7 @@ ns_pid (const char *status)
         break;
       v = n;
     }
-  return (int) v;
+  return (int)v;
 }
 
 /* Go's time.Duration.String() for a non-negative count of nanoseconds. */
@@ -194,7 +195,7 @@ go_duration (long long ns, char *buf, size_t len)
 static void
 tty_name (long tty_nr, char *buf, size_t len)
 {
-  unsigned maj = major ((dev_t) tty_nr), min = minor ((dev_t) tty_nr);
+  unsigned maj = major ((dev_t)tty_nr), min = minor ((dev_t)tty_nr);
 
   if (tty_nr == 0)
     snprintf (buf, len, "?");
@@ -226,18 +227,19 @@ proc_stat (int pid, struct proc_row *p)
       || sscanf (close + 2,
                  "%*c %d %*d %*d %ld %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %ld %*d %*d "
                  "%llu %llu %ld",
-                 &p->host_ppid, &tty_nr, &utime, &stime, &nice, &start, &vsize, &rss) != 8)
+                 &p->host_ppid, &tty_nr, &utime, &stime, &nice, &start, &vsize, &rss)
+             != 8)
     return -1;
-  p->comm = xstrndup (open + 1, (size_t) (close - open - 1));
+  p->comm = xstrndup (open + 1, (size_t)(close - open - 1));
   clock_gettime (CLOCK_BOOTTIME, &now);
-  elapsed = (long long) now.tv_sec * 1000000000LL + now.tv_nsec
-            - (long long) (start * (1000000000ULL / (unsigned long long) hz));
+  elapsed = (long long)now.tv_sec * 1000000000LL + now.tv_nsec
+            - (long long)(start * (1000000000ULL / (unsigned long long)hz));
   elapsed = elapsed < 0 ? 0 : elapsed;
   go_duration (elapsed, p->etime, sizeof p->etime);
-  go_duration ((long long) ((utime + stime) * (1000000000ULL / (unsigned long long) hz)), p->time,
+  go_duration ((long long)((utime + stime) * (1000000000ULL / (unsigned long long)hz)), p->time,
                sizeof p->time);
   snprintf (p->pcpu, sizeof p->pcpu, "%.3f",
-            elapsed ? (double) (utime + stime) / (double) hz * 1e11 / (double) elapsed : 0.0);
+            elapsed ? (double)(utime + stime) / (double)hz * 1e11 / (double)elapsed : 0.0);
   snprintf (p->nice, sizeof p->nice, "%ld", nice);
   snprintf (p->vsz, sizeof p->vsz, "%llu", vsize / 1024);
   snprintf (p->rss, sizeof p->rss, "%ld", rss * (page / 1024));
@@ -388,7 +390,7 @@ top_format (int argc, char **argv, char **fmt, struct template_header *headers, 
 {
   static char *defaults[] = { "user", "pid", "ppid", "pcpu", "etime", "tty", "time", "args" };
   char **words = argc ? argv : defaults;
-  int nwords = argc ? argc : (int) (sizeof defaults / sizeof defaults[0]);
+  int nwords = argc ? argc : (int)(sizeof defaults / sizeof defaults[0]);
   cleanup_free char *out = xstrdup ("table ");
   size_t nh = 0;
 
@@ -416,18 +418,18 @@ top_format (int argc, char **argv, char **fmt, struct template_header *headers, 
   return 0;
 }
 
-static const char top_usage[] =
-  "Usage: crunlocal top CONTAINER [DESCRIPTOR...]\n"
-  "\n"
-  "Show the processes of a running container, as podman does.  Descriptors:\n"
-  "pid, ppid, user, args, comm, etime, time, group, nice, pcpu, vsz, rss, tty\n"
-  "(default: user pid ppid pcpu etime tty time args).\n";
+static const char top_usage[]
+    = "Usage: crunlocal top CONTAINER [DESCRIPTOR...]\n"
+      "\n"
+      "Show the processes of a running container, as podman does.  Descriptors:\n"
+      "pid, ppid, user, args, comm, etime, time, group, nice, pcpu, vsz, rss, tty\n"
+      "(default: user pid ppid pcpu etime tty time args).\n";
 
 int
 cmd_top (int argc, char **argv)
 {
-  static const struct option longopts[] = { { "help", no_argument, NULL, 'h' },
-                                            { NULL, 0, NULL, 0 } };
+  static const struct option longopts[]
+      = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
   struct cl_error err = { 0 };
   cleanup_store struct store *s = NULL;
   cleanup_free char *fmt = NULL;

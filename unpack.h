@@ -12,8 +12,8 @@
 
 struct unpack_opts
 {
-  bool user_xattrs; /* user.overlay.* (rootless) rather than trusted.overlay.* */
-  bool keep_owners; /* chown to the image's ids (root, or a full id mapping) */
+  bool user_xattrs;  /* user.overlay.* (rootless) rather than trusted.overlay.* */
+  bool keep_owners;  /* chown to the image's ids (root, or a full id mapping) */
   bool make_devices; /* create device nodes (only real root can) */
   void (*notice) (const char *msg, void *arg); /* one-line notices */
   void *notice_arg;
@@ -31,8 +31,8 @@ struct unpack_result
 
 /* Read `fd` to EOF and unpack into `destfd`.  On error the directory holds
    a partial tree for the caller to discard. */
-int unpack_layer (int fd, int destfd, const struct unpack_opts *opts,
-                  struct unpack_result *res, struct cl_error *err);
+int unpack_layer (int fd, int destfd, const struct unpack_opts *opts, struct unpack_result *res,
+                  struct cl_error *err);
 
 /* Split a tar entry name into clean components: leading "/" and "./"
    dropped, "." skipped, ".." refused.  Returns the count, -1 if refused.

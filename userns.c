@@ -25,8 +25,8 @@ read_uid_map (struct map_line *lines, int max)
 
   if (!f)
     return -1;
-  while (n < max && fscanf (f, "%lu %lu %lu", &lines[n].inside, &lines[n].outside,
-                            &lines[n].count) == 3)
+  while (n < max
+         && fscanf (f, "%lu %lu %lu", &lines[n].inside, &lines[n].outside, &lines[n].count) == 3)
     n++;
   return n;
 }
@@ -40,7 +40,7 @@ userns_host_euid (void)
 
   for (int i = 0; i < n; i++)
     if (me >= lines[i].inside && me - lines[i].inside < lines[i].count)
-      return (uid_t) (lines[i].outside + (me - lines[i].inside));
+      return (uid_t)(lines[i].outside + (me - lines[i].inside));
   return geteuid ();
 }
 
@@ -65,8 +65,8 @@ userns_has_range (void)
 }
 
 int
-userns_subid_range (const char *file, const char *name, unsigned long id,
-                    struct subid_range *out, struct cl_error *err)
+userns_subid_range (const char *file, const char *name, unsigned long id, struct subid_range *out,
+                    struct cl_error *err)
 {
   cleanup_file FILE *f = fopen (file, "re");
   char line[512];
@@ -115,8 +115,8 @@ run_wait (char *const argv[])
 /* The helper child: waits until the parent has unshared, then writes the
    parent's maps with the setuid helpers.  Exit 0 on success. */
 static void
-map_helper (int ready_fd, pid_t parent, uid_t uid, gid_t gid,
-            const struct subid_range *u, const struct subid_range *g)
+map_helper (int ready_fd, pid_t parent, uid_t uid, gid_t gid, const struct subid_range *u,
+            const struct subid_range *g)
 {
   char c, pid_s[32], uid_s[32], gid_s[32], us[32], uc[32], gs[32], gc[32];
 

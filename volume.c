@@ -94,7 +94,7 @@ record_write (int dfd, const char *name, bool anonymous, struct cl_error *err)
 
   yajl_gen_map_open (g);
   jg_kstr (g, "name", name);
-  jg_kint (g, "created", (long long) time (NULL));
+  jg_kint (g, "created", (long long)time (NULL));
   jg_kbool (g, "anonymous", anonymous);
   yajl_gen_map_close (g);
   text = json_gen_take (g, &len);
@@ -149,8 +149,8 @@ make_staged (int voldir, const char *tmp, const char *name, bool anonymous, stru
 }
 
 int
-volume_create (struct store *s, const char *name, bool anonymous, struct volume *out,
-               bool *created, struct cl_error *err)
+volume_create (struct store *s, const char *name, bool anonymous, struct volume *out, bool *created,
+               struct cl_error *err)
 {
   cleanup_close int voldir = open_volumes_dir (s, err);
   char rand[DIGEST_HEX_LEN + 1], tmp[16 + DIGEST_HEX_LEN];
@@ -163,7 +163,8 @@ volume_create (struct store *s, const char *name, bool anonymous, struct volume 
   if (!name)
     name = rand;
   if (!volume_name_valid (name))
-    return cl_fail (err, EINVAL, "invalid volume name \"%s\": want [a-zA-Z0-9][a-zA-Z0-9_.-]+", name);
+    return cl_fail (err, EINVAL, "invalid volume name \"%s\": want [a-zA-Z0-9][a-zA-Z0-9_.-]+",
+                    name);
   r = load (s, voldir, name, out, err);
   if (r <= 0)
     return r;
@@ -189,7 +190,7 @@ volume_create (struct store *s, const char *name, bool anonymous, struct volume 
 static int
 by_name (const void *a, const void *b)
 {
-  return strcmp (((const struct volume *) a)->name, ((const struct volume *) b)->name);
+  return strcmp (((const struct volume *)a)->name, ((const struct volume *)b)->name);
 }
 
 int
@@ -364,5 +365,5 @@ volume_name_of_path (const struct store *s, const char *path)
   slash = strchr (name, '/');
   if (!slash || strcmp (slash + 1, VOLUME_DATA) != 0)
     return NULL;
-  return xstrndup (name, (size_t) (slash - name));
+  return xstrndup (name, (size_t)(slash - name));
 }

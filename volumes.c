@@ -12,24 +12,27 @@
 #include "util.h"
 #include "volume.h"
 
-static const char volume_usage[] =
-  "Usage: crunlocal volume COMMAND\n"
-  "\n"
-  "Manage volumes: directories in the store that containers mount with\n"
-  "-v NAME:/dst (named, created on first use) or -v /dst (anonymous), and\n"
-  "that outlive the containers.\n"
-  "\n"
-  "Commands:\n"
-  "  create [NAME]                     create a volume (no NAME: a random one); print its name\n"
-  "  ls [-q] [--format json|TEMPLATE] [-f dangling=true|false|name=TEXT|driver=local]\n"
-  "                                    list volumes ({{.Name}} {{.Driver}} {{.Mountpoint}}\n"
-  "                                    {{.CreatedAt}} {{.Scope}} {{.Anonymous}}); -f keeps the\n"
-  "                                    unused ones (dangling), names holding TEXT\n"
-  "  inspect [--format TEMPLATE] NAME...  show volumes as JSON\n"
-  "  rm [-f] NAME...                   remove volumes; one a container uses (running or\n"
-  "                                    not) is refused, even with -f; -f: a missing one is no error\n"
-  "  prune [-f] [-a]                   remove the anonymous volumes no container uses\n"
-  "                                    (-a: every unused volume, named ones too)\n";
+static const char volume_usage[]
+    = "Usage: crunlocal volume COMMAND\n"
+      "\n"
+      "Manage volumes: directories in the store that containers mount with\n"
+      "-v NAME:/dst (named, created on first use) or -v /dst (anonymous), and\n"
+      "that outlive the containers.\n"
+      "\n"
+      "Commands:\n"
+      "  create [NAME]                     create a volume (no NAME: a random one); print its "
+      "name\n"
+      "  ls [-q] [--format json|TEMPLATE] [-f dangling=true|false|name=TEXT|driver=local]\n"
+      "                                    list volumes ({{.Name}} {{.Driver}} {{.Mountpoint}}\n"
+      "                                    {{.CreatedAt}} {{.Scope}} {{.Anonymous}}); -f keeps "
+      "the\n"
+      "                                    unused ones (dangling), names holding TEXT\n"
+      "  inspect [--format TEMPLATE] NAME...  show volumes as JSON\n"
+      "  rm [-f] NAME...                   remove volumes; one a container uses (running or\n"
+      "                                    not) is refused, even with -f; -f: a missing one is no "
+      "error\n"
+      "  prune [-f] [-a]                   remove the anonymous volumes no container uses\n"
+      "                                    (-a: every unused volume, named ones too)\n";
 
 /* --help on stdout (0); the bare command's usage on stderr (125). */
 static int
@@ -42,7 +45,7 @@ show_usage (FILE *to)
 static void
 created_at (const struct volume *v, char *buf, size_t len)
 {
-  time_t t = (time_t) v->created;
+  time_t t = (time_t)v->created;
   struct tm tm;
 
   if (!gmtime_r (&t, &tm) || strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
@@ -150,14 +153,16 @@ volume_create_cmd (int argc, char **argv)
       case 'h': return show_usage (stdout);
       case 'd':
         if (strcmp (optarg, "local") != 0)
-          return cli_usage_error ("volume create", "driver \"%s\" is not supported (local)", optarg);
+          return cli_usage_error ("volume create", "driver \"%s\" is not supported (local)",
+                                  optarg);
         break;
       default: return 125;
       }
   if (argc - optind > 1)
     return cli_usage_error ("volume create", "\"crunlocal volume create\" takes at most 1 name");
   if (optind < argc && !volume_name_valid (argv[optind]))
-    return cli_usage_error ("volume create", "invalid volume name \"%s\": want [a-zA-Z0-9][a-zA-Z0-9_.-]+",
+    return cli_usage_error ("volume create",
+                            "invalid volume name \"%s\": want [a-zA-Z0-9][a-zA-Z0-9_.-]+",
                             argv[optind]);
   if (cli_open_store (&s, STORE_USE, &err) < 0 || (lock = volume_lock (s, false, &err)) < 0
       || volume_create (s, optind < argc ? argv[optind] : NULL, false, &v, &created, &err) < 0)
@@ -174,8 +179,10 @@ check_filter (const char *f)
   if (strcmp (f, "dangling=true") == 0 || strcmp (f, "dangling=false") == 0
       || str_has_prefix (f, "name=") || str_has_prefix (f, "driver="))
     return 0;
-  return cli_usage_error ("volume ls", "invalid filter \"%s\": want dangling=true|false, name=TEXT "
-                          "or driver=local", f);
+  return cli_usage_error ("volume ls",
+                          "invalid filter \"%s\": want dangling=true|false, name=TEXT "
+                          "or driver=local",
+                          f);
 }
 
 static bool
@@ -246,7 +253,8 @@ volume_ls_cmd (int argc, char **argv)
   else if (quiet)
     print_template ("{{.Name}}", v, kept);
   else
-    print_template (strcmp (format, "table") == 0 ? "table {{.Driver}}\\t{{.Name}}" : format, v, kept);
+    print_template (strcmp (format, "table") == 0 ? "table {{.Driver}}\\t{{.Name}}" : format, v,
+                    kept);
   volume_list_free (v, n);
   return 0;
 }
@@ -268,11 +276,13 @@ volume_inspect_cmd (int argc, char **argv)
     switch (c)
       {
       case 'h': return show_usage (stdout);
-      case 'f': case 'F': format = optarg; break;
+      case 'f':
+      case 'F': format = optarg; break;
       default: return 125;
       }
   if (optind >= argc)
-    return cli_usage_error ("volume inspect", "\"crunlocal volume inspect\" requires at least 1 name");
+    return cli_usage_error ("volume inspect",
+                            "\"crunlocal volume inspect\" requires at least 1 name");
   if (check_format ("volume inspect", format) != 0)
     return 125;
   if (cli_open_store (&s, STORE_USE, &err) < 0)
@@ -377,7 +387,7 @@ cmd_volume (int argc, char **argv)
     const char *name;
     int (*fn) (int, char **);
   } sub[] = {
-    { "create", volume_create_cmd }, { "ls", volume_ls_cmd },   { "list", volume_ls_cmd },
+    { "create", volume_create_cmd },   { "ls", volume_ls_cmd }, { "list", volume_ls_cmd },
     { "inspect", volume_inspect_cmd }, { "rm", volume_rm_cmd }, { "remove", volume_rm_cmd },
     { "prune", volume_prune_cmd },
   };

@@ -24,10 +24,12 @@ test_cgroup_layout (void)
       = "25 22 0:22 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 "
         "rw,nsdelegate,memory_recursiveprot\n";
   static const char legacy[]
-      = "30 25 0:26 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid shared:11 - cgroup cgroup rw,cpu,cpuacct\n"
+      = "30 25 0:26 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid shared:11 - cgroup cgroup "
+        "rw,cpu,cpuacct\n"
         "31 25 0:27 / /sys/fs/cgroup/memory rw,nosuid shared:12 - cgroup cgroup rw,memory\n"
         "90 25 0:27 /docker/abc /mnt/memory rw - cgroup cgroup rw,memory\n"
-        "32 25 0:28 / /sys/fs/cgroup/cpuset rw shared:13 - cgroup cgroup rw,cpuset,clone_children\n";
+        "32 25 0:28 / /sys/fs/cgroup/cpuset rw shared:13 - cgroup cgroup "
+        "rw,cpuset,clone_children\n";
   struct cgroup_layout l;
 
   cgroup_layout_parse (hybrid, &l);

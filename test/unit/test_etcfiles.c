@@ -7,14 +7,16 @@
 #include "tests.h"
 #include "unit.h"
 
-static const char host[] = "# generated\nnameserver 10.0.0.2\nnameserver 10.0.0.3\nsearch corp.example\n"
-                           "options edns0\n";
+static const char host[]
+    = "# generated\nnameserver 10.0.0.2\nnameserver 10.0.0.3\nsearch corp.example\n"
+      "options edns0\n";
 
 /* The host's lines unless a flag replaces their kind. */
 void
 test_etc_resolv (void)
 {
-  char *dns[] = { "1.1.1.1", NULL }, *search[] = { "a.test", "b.test", NULL }, *opts[] = { "ndots:2", NULL };
+  char *dns[] = { "1.1.1.1", NULL }, *search[] = { "a.test", "b.test", NULL },
+       *opts[] = { "ndots:2", NULL };
   struct etc_opts none = { .hostname = "h" };
   struct etc_opts o = { .hostname = "h", .dns = dns, .dns_search = search, .dns_options = opts };
   struct cl_error err;

@@ -32,9 +32,10 @@ test_manifest_parse (void)
 {
   struct cl_error err = { 0 };
   struct manifest m = { 0 };
-  const char *img = "{\"schemaVersion\":2,\"mediaType\":\"" MT_OCI_MANIFEST "\","
-                    "\"config\":{\"mediaType\":\"" MT_OCI_CONFIG "\",\"digest\":\"" D1 "\",\"size\":7},"
-                    "\"layers\":[{\"mediaType\":\"" MT_OCI_LAYER "+gzip\",\"digest\":\"" D2 "\",\"size\":9}]}";
+  const char *img
+      = "{\"schemaVersion\":2,\"mediaType\":\"" MT_OCI_MANIFEST "\","
+        "\"config\":{\"mediaType\":\"" MT_OCI_CONFIG "\",\"digest\":\"" D1 "\",\"size\":7},"
+        "\"layers\":[{\"mediaType\":\"" MT_OCI_LAYER "+gzip\",\"digest\":\"" D2 "\",\"size\":9}]}";
 
   CHECK (manifest_parse (img, &m, &err) == 0);
   CHECK (!m.is_index);
@@ -44,23 +45,36 @@ test_manifest_parse (void)
   CHECK (manifest_parse ("{\"schemaVersion\":1,\"fsLayers\":[]}", &m, &err) < 0);
   CHECK (strstr (err.msg, "schema 1") != NULL);
   manifest_clear (&m);
-  CHECK (manifest_parse ("{\"schemaVersion\":2,\"config\":{\"digest\":\"md5:x\",\"size\":1},\"layers\":[]}", &m, &err) < 0);
+  CHECK (manifest_parse (
+             "{\"schemaVersion\":2,\"config\":{\"digest\":\"md5:x\",\"size\":1},\"layers\":[]}", &m,
+             &err)
+         < 0);
   manifest_clear (&m);
-  CHECK (manifest_parse ("{\"config\":{\"digest\":\"" D1 "\",\"size\":1},\"layers\":[{\"mediaType\":\"application/vnd.cncf.helm.chart.content.v1.tar+gzip\",\"digest\":\"" D2 "\",\"size\":1}]}", &m, &err) < 0);
+  CHECK (manifest_parse ("{\"config\":{\"digest\":\"" D1
+                         "\",\"size\":1},\"layers\":[{\"mediaType\":\"application/"
+                         "vnd.cncf.helm.chart.content.v1.tar+gzip\",\"digest\":\"" D2
+                         "\",\"size\":1}]}",
+                         &m, &err)
+         < 0);
   CHECK (strstr (err.msg, "unsupported media type") != NULL);
   manifest_clear (&m);
   CHECK (manifest_parse ("not json", &m, &err) < 0);
   manifest_clear (&m);
   CHECK (manifest_parse ("[1,2]", &m, &err) < 0);
   manifest_clear (&m);
-  CHECK (manifest_parse ("{\"layers\":[{\"digest\":\"" D2 "\"}],\"config\":{\"digest\":\"" D1 "\",\"size\":1}}", &m, &err) < 0);
+  CHECK (manifest_parse ("{\"layers\":[{\"digest\":\"" D2 "\"}],\"config\":{\"digest\":\"" D1
+                         "\",\"size\":1}}",
+                         &m, &err)
+         < 0);
   manifest_clear (&m);
 }
 
 static const char *index_json
     = "{\"schemaVersion\":2,\"manifests\":["
-      "{\"digest\":\"" D1 "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
-      "{\"digest\":\"" D2 "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}}]}";
+      "{\"digest\":\"" D1
+      "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+      "{\"digest\":\"" D2 "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\","
+      "\"variant\":\"v7\"}}]}";
 
 void
 test_platform_select (void)
@@ -101,11 +115,18 @@ test_image_config (void)
   struct cl_error err = { 0 };
   struct image_config c = { 0 };
 
-  CHECK (image_config_parse ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" D1 "\",\"" D2 "\"]}}", &c, &err) == 0);
+  CHECK (image_config_parse ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":"
+                             "\"layers\",\"diff_ids\":[\"" D1 "\",\"" D2 "\"]}}",
+                             &c, &err)
+         == 0);
   CHECK (c.n_diff_ids == 2);
   CHECK_STR (c.platform.arch, "amd64");
   image_config_clear (&c);
-  CHECK (image_config_parse ("{\"config\":{\"Volumes\":{\"/data\":{},\"rel\":{}}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" D1 "\"]}}", &c, &err) == 0);
+  CHECK (image_config_parse (
+             "{\"config\":{\"Volumes\":{\"/"
+             "data\":{},\"rel\":{}}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" D1 "\"]}}",
+             &c, &err)
+         == 0);
   CHECK (c.volumes && strv_len (c.volumes) == 1 && strcmp (c.volumes[0], "/data") == 0);
   image_config_clear (&c);
   CHECK (image_config_parse ("{\"rootfs\":{}}", &c, &err) < 0);

@@ -43,7 +43,8 @@ test_logfmt_when (void)
   struct cl_error err = { 0 };
 
   CHECK (logfmt_parse_when ("2026-11-25T09:22:33Z", &now, &t, &err) == 0 && t.tv_sec == 1795598553);
-  CHECK (logfmt_parse_when ("2026-11-25T10:22:33+01:00", &now, &t, &err) == 0 && t.tv_sec == 1795598553);
+  CHECK (logfmt_parse_when ("2026-11-25T10:22:33+01:00", &now, &t, &err) == 0
+         && t.tv_sec == 1795598553);
   CHECK (logfmt_parse_when ("1795598553.25", &now, &t, &err) == 0 && t.tv_sec == 1795598553
          && t.tv_nsec == 250000000);
   CHECK (logfmt_parse_when ("10m", &now, &t, &err) == 0 && t.tv_sec == 1795598553 - 600);
@@ -109,7 +110,9 @@ void
 test_exitrec (void)
 {
   char dir[] = "/tmp/cl-unit-exit.XXXXXX";
-  struct exit_record a = { .code = 137, .signal = 9, .oom = true, .finished_sec = 1795598553, .finished_nsec = 42 }, b;
+  struct exit_record a
+      = { .code = 137, .signal = 9, .oom = true, .finished_sec = 1795598553, .finished_nsec = 42 },
+      b;
   struct cl_error err = { 0 };
   int dfd, lock;
 
@@ -120,7 +123,8 @@ test_exitrec (void)
   CHECK (exitrec_read (dfd, &b, &err) == 1);
   CHECK (exitrec_write (dfd, lock, &a, &err) == 0);
   CHECK (exitrec_read (dfd, &b, &err) == 0);
-  CHECK (b.code == 137 && b.signal == 9 && b.oom && b.finished_sec == 1795598553 && b.finished_nsec == 42);
+  CHECK (b.code == 137 && b.signal == 9 && b.oom && b.finished_sec == 1795598553
+         && b.finished_nsec == 42);
   CHECK (exitrec_clear (dfd, &err) == 0 && exitrec_read (dfd, &b, &err) == 1);
   CHECK (rm_rf_at (AT_FDCWD, dir, &err) == 0);
   CHECK (exitrec_write (dfd, lock, &a, &err) == 0);
@@ -133,9 +137,9 @@ static const char *
 sample_field (const char *field, const void *row, char *buf, size_t len)
 {
   if (strcmp (field, "ID") == 0)
-    return (const char *) row;
+    return (const char *)row;
   if (strcmp (field, "Names") == 0)
-    return snprintf (buf, len, "n-%s", (const char *) row), buf;
+    return snprintf (buf, len, "n-%s", (const char *)row), buf;
   return NULL;
 }
 
@@ -157,7 +161,8 @@ test_template (void)
   CHECK_STR (out, "no fields {");
   free (out);
   CHECK (template_check ("{{.ID}} {{.Names}}", sample_field, "z", &err) == 0);
-  CHECK (template_check ("{{.ID}} {{.Size}}", sample_field, "z", &err) < 0 && strstr (err.msg, "{{.Size}}"));
+  CHECK (template_check ("{{.ID}} {{.Size}}", sample_field, "z", &err) < 0
+         && strstr (err.msg, "{{.Size}}"));
   CHECK (template_check ("{{.ID", sample_field, "z", &err) < 0);
   CHECK (template_check ("{{json .}}", sample_field, "z", &err) < 0);
 }

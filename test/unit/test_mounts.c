@@ -31,9 +31,12 @@ test_mounts_volume (void)
   struct mount_reqs r = { 0 };
 
   CHECK (parses_v ("/data", &r) && r.v[0].kind == MOUNT_VOLUME && !r.v[0].source);
-  CHECK (parses_v ("vol:/v", &r) && r.v[1].kind == MOUNT_VOLUME && strcmp (r.v[1].source, "vol") == 0);
-  CHECK (parses_v ("/host:/h:ro,Z", &r) && r.v[2].kind == MOUNT_BIND && r.v[2].readonly && r.v[2].make_source);
-  CHECK (parses_v ("./rel:/r:U", &r) && r.v[3].kind == MOUNT_BIND && r.v[3].chown && !r.v[3].readonly);
+  CHECK (parses_v ("vol:/v", &r) && r.v[1].kind == MOUNT_VOLUME
+         && strcmp (r.v[1].source, "vol") == 0);
+  CHECK (parses_v ("/host:/h:ro,Z", &r) && r.v[2].kind == MOUNT_BIND && r.v[2].readonly
+         && r.v[2].make_source);
+  CHECK (parses_v ("./rel:/r:U", &r) && r.v[3].kind == MOUNT_BIND && r.v[3].chown
+         && !r.v[3].readonly);
   CHECK (parses_v ("a/b:/ab:rw,z", &r) && r.v[4].kind == MOUNT_BIND);
   CHECK (parses_v ("vol2:/n:nocopy", &r) && r.v[5].nocopy);
   CHECK (!parses_v ("other:/v/", &r)); /* duplicate mount point */
@@ -117,7 +120,7 @@ put (const char *root, const char *rel, const char *text)
     }
   {
     cleanup_close int fd = open (p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    CHECK (fd >= 0 && write (fd, text, strlen (text)) == (ssize_t) strlen (text));
+    CHECK (fd >= 0 && write (fd, text, strlen (text)) == (ssize_t)strlen (text));
   }
 }
 

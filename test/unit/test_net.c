@@ -20,7 +20,7 @@ attr (const void *p, size_t len, uint16_t type)
 
   for (size_t off = 0; off + NLA_HDRLEN <= len;)
     {
-      const struct nlattr *a = (const struct nlattr *) (c + off);
+      const struct nlattr *a = (const struct nlattr *)(c + off);
       if (a->nla_len < NLA_HDRLEN || off + a->nla_len > len)
         return NULL;
       if ((a->nla_type & NLA_TYPE_MASK) == type)
@@ -33,7 +33,7 @@ attr (const void *p, size_t len, uint16_t type)
 static const void *
 payload (const struct nlattr *a)
 {
-  return (const unsigned char *) a + NLA_HDRLEN;
+  return (const unsigned char *)a + NLA_HDRLEN;
 }
 
 static size_t
@@ -54,13 +54,13 @@ test_netlink_veth (void)
   size_t alen;
 
   nl_new_veth (&b, "cl12345678", "eth0", 4242);
-  h = (const struct nlmsghdr *) b.data;
+  h = (const struct nlmsghdr *)b.data;
   CHECK (b.len == h->nlmsg_len);
   CHECK (h->nlmsg_type == RTM_NEWLINK);
   CHECK ((h->nlmsg_flags & (NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL))
          == (NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL));
   attrs = b.data + NLMSG_HDRLEN + NLMSG_ALIGN (sizeof (struct ifinfomsg));
-  alen = h->nlmsg_len - (size_t) (attrs - b.data);
+  alen = h->nlmsg_len - (size_t)(attrs - b.data);
   name = attr (attrs, alen, IFLA_IFNAME);
   CHECK (name && strcmp (payload (name), "cl12345678") == 0);
   info = attr (attrs, alen, IFLA_LINKINFO);
@@ -74,12 +74,12 @@ test_netlink_veth (void)
   CHECK (peer != NULL);
   if (!peer)
     return;
-  pname = attr ((const unsigned char *) payload (peer) + sizeof (struct ifinfomsg),
+  pname = attr ((const unsigned char *)payload (peer) + sizeof (struct ifinfomsg),
                 plen (peer) - sizeof (struct ifinfomsg), IFLA_IFNAME);
-  pid = attr ((const unsigned char *) payload (peer) + sizeof (struct ifinfomsg),
+  pid = attr ((const unsigned char *)payload (peer) + sizeof (struct ifinfomsg),
               plen (peer) - sizeof (struct ifinfomsg), IFLA_NET_NS_PID);
   CHECK (pname && strcmp (payload (pname), "eth0") == 0);
-  CHECK (pid && *(const uint32_t *) payload (pid) == 4242);
+  CHECK (pid && *(const uint32_t *)payload (pid) == 4242);
 }
 
 static const struct nlmsghdr *
@@ -88,8 +88,8 @@ msg_at (const struct nl_buf *b, int i)
   size_t off = 0;
 
   for (; i > 0 && off < b->len; i--)
-    off += NLMSG_ALIGN (((const struct nlmsghdr *) (b->data + off))->nlmsg_len);
-  return off < b->len ? (const struct nlmsghdr *) (b->data + off) : NULL;
+    off += NLMSG_ALIGN (((const struct nlmsghdr *)(b->data + off))->nlmsg_len);
+  return off < b->len ? (const struct nlmsghdr *)(b->data + off) : NULL;
 }
 
 #define NFT(t) ((NFNL_SUBSYS_NFTABLES << 8) | (t))
@@ -99,8 +99,9 @@ void
 test_netlink_nft_batch (void)
 {
   cleanup_nl_buf struct nl_buf b = { 0 };
-  static const uint16_t types[] = { NFNL_MSG_BATCH_BEGIN, NFT (NFT_MSG_NEWTABLE), NFT (NFT_MSG_NEWCHAIN),
-                                    NFT (NFT_MSG_DELRULE), NFT (NFT_MSG_NEWRULE), NFNL_MSG_BATCH_END };
+  static const uint16_t types[]
+      = { NFNL_MSG_BATCH_BEGIN,  NFT (NFT_MSG_NEWTABLE), NFT (NFT_MSG_NEWCHAIN),
+          NFT (NFT_MSG_DELRULE), NFT (NFT_MSG_NEWRULE),  NFNL_MSG_BATCH_END };
   const struct nlmsghdr *rule;
   const unsigned char *attrs;
   const struct nlattr *exprs, *tbl;
@@ -117,8 +118,10 @@ test_netlink_nft_batch (void)
       CHECK (h && !!(h->nlmsg_flags & NLM_F_ACK) == (i > 0 && i < 5));
       if (h && i > 0 && i < 5)
         {
-          const unsigned char *a = (const unsigned char *) h + NLMSG_HDRLEN + NLMSG_ALIGN (sizeof (struct nfgenmsg));
-          tbl = attr (a, h->nlmsg_len - (size_t) (a - (const unsigned char *) h), 1 /* *_TABLE / TABLE_NAME */);
+          const unsigned char *a
+              = (const unsigned char *)h + NLMSG_HDRLEN + NLMSG_ALIGN (sizeof (struct nfgenmsg));
+          tbl = attr (a, h->nlmsg_len - (size_t)(a - (const unsigned char *)h),
+                      1 /* *_TABLE / TABLE_NAME */);
           CHECK (tbl && strcmp (payload (tbl), "crunlocal") == 0);
         }
     }
@@ -126,13 +129,14 @@ test_netlink_nft_batch (void)
   rule = msg_at (&b, 4);
   if (!rule)
     return;
-  attrs = (const unsigned char *) rule + NLMSG_HDRLEN + NLMSG_ALIGN (sizeof (struct nfgenmsg));
-  alen = rule->nlmsg_len - (size_t) (attrs - (const unsigned char *) rule);
+  attrs = (const unsigned char *)rule + NLMSG_HDRLEN + NLMSG_ALIGN (sizeof (struct nfgenmsg));
+  alen = rule->nlmsg_len - (size_t)(attrs - (const unsigned char *)rule);
   exprs = attr (attrs, alen, NFTA_RULE_EXPRESSIONS);
   CHECK (exprs != NULL);
   for (size_t off = 0; exprs && off < plen (exprs);)
     {
-      const struct nlattr *e = (const struct nlattr *) ((const unsigned char *) payload (exprs) + off);
+      const struct nlattr *e
+          = (const struct nlattr *)((const unsigned char *)payload (exprs) + off);
       const struct nlattr *name = attr (payload (e), plen (e), NFTA_EXPR_NAME);
       const struct nlattr *data = attr (payload (e), plen (e), NFTA_EXPR_DATA);
       n++;
@@ -143,8 +147,9 @@ test_netlink_nft_batch (void)
           const struct nlattr *val = v ? attr (payload (v), plen (v), NFTA_DATA_VALUE) : NULL;
           uint32_t want;
           inet_pton (AF_INET, "10.90.3.0", &want);
-          CHECK (op && ntohl (*(const uint32_t *) payload (op)) == (cmps ? NFT_CMP_NEQ : NFT_CMP_EQ));
-          CHECK (val && *(const uint32_t *) payload (val) == want);
+          CHECK (op
+                 && ntohl (*(const uint32_t *)payload (op)) == (cmps ? NFT_CMP_NEQ : NFT_CMP_EQ));
+          CHECK (val && *(const uint32_t *)payload (val) == want);
           cmps++;
         }
       if (n == 7)
@@ -184,7 +189,8 @@ test_net_publish (void)
   {
     struct net_port r;
     CHECK (net_port_parse_record ("5432/tcp", &r) == 0 && r.host_port == 5432 && r.port == 5432);
-    CHECK (net_port_parse_record ("0.0.0.0:8080:80/tcp", &r) == 0 && r.host_port == 8080 && r.port == 80);
+    CHECK (net_port_parse_record ("0.0.0.0:8080:80/tcp", &r) == 0 && r.host_port == 8080
+           && r.port == 80);
     CHECK (net_port_parse_record ("8000-8001:80-81", &r) < 0);
   }
 }

@@ -46,8 +46,8 @@ rlimits_equal (const struct spec *a, const struct spec *b)
   if (a->n_rlimits != b->n_rlimits)
     return false;
   for (size_t i = 0; i < a->n_rlimits; i++)
-    if (strcmp (a->rlimits[i].type, b->rlimits[i].type) != 0 || a->rlimits[i].soft != b->rlimits[i].soft
-        || a->rlimits[i].hard != b->rlimits[i].hard)
+    if (strcmp (a->rlimits[i].type, b->rlimits[i].type) != 0
+        || a->rlimits[i].soft != b->rlimits[i].soft || a->rlimits[i].hard != b->rlimits[i].hard)
       return false;
   return true;
 }
@@ -98,23 +98,28 @@ check_equal (const struct spec *a, const struct spec *b)
   CHECK_STR (a->cwd, b->cwd);
   CHECK (a->terminal == b->terminal && a->console_rows == b->console_rows
          && a->console_cols == b->console_cols);
-  CHECK (a->uid == b->uid && a->gid == b->gid && a->n_groups == b->n_groups
-         && (a->n_groups == 0 || memcmp (a->groups, b->groups, a->n_groups * sizeof *a->groups) == 0));
+  CHECK (
+      a->uid == b->uid && a->gid == b->gid && a->n_groups == b->n_groups
+      && (a->n_groups == 0 || memcmp (a->groups, b->groups, a->n_groups * sizeof *a->groups) == 0));
   CHECK_STR (a->hostname, b->hostname);
   CHECK_STR (a->root_path, b->root_path);
   CHECK (a->root_readonly == b->root_readonly);
   CHECK (mounts_equal (a, b));
-  CHECK (strv_equal (a->masked_paths, b->masked_paths) && strv_equal (a->readonly_paths, b->readonly_paths));
+  CHECK (strv_equal (a->masked_paths, b->masked_paths)
+         && strv_equal (a->readonly_paths, b->readonly_paths));
   CHECK (strv_equal (a->caps, b->caps));
   CHECK (rlimits_equal (a, b));
-  CHECK (a->no_new_privs == b->no_new_privs && a->init == b->init && a->namespaces == b->namespaces);
-  CHECK ((!a->net_path && !b->net_path) || (a->net_path && b->net_path && strcmp (a->net_path, b->net_path) == 0));
+  CHECK (a->no_new_privs == b->no_new_privs && a->init == b->init
+         && a->namespaces == b->namespaces);
+  CHECK ((!a->net_path && !b->net_path)
+         || (a->net_path && b->net_path && strcmp (a->net_path, b->net_path) == 0));
   CHECK (maps_equal (a->uid_maps, a->n_uid_maps, b->uid_maps, b->n_uid_maps));
   CHECK (resources_equal (&a->resources, &b->resources));
   CHECK (a->has_oom_score_adj == b->has_oom_score_adj && a->oom_score_adj == b->oom_score_adj);
   CHECK (maps_equal (a->gid_maps, a->n_gid_maps, b->gid_maps, b->n_gid_maps));
   CHECK (seccomp_equal (a->seccomp, b->seccomp));
-  CHECK ((!a->seccomp_profile && !b->seccomp_profile) || strcmp (a->seccomp_profile, b->seccomp_profile) == 0);
+  CHECK ((!a->seccomp_profile && !b->seccomp_profile)
+         || strcmp (a->seccomp_profile, b->seccomp_profile) == 0);
 }
 
 /* What spec_to_json writes, spec_from_json reads back the same: once for
@@ -126,11 +131,24 @@ test_bundle_roundtrip (void)
   char *env[] = { "A=1", NULL }, *args[] = { "sh", "-c", "true", NULL };
   struct spec_idmap maps[] = { { 0, 1000, 1 }, { 1, 100000, 65536 } };
   char *dev[] = { "/dev/fuse", NULL };
-  struct spec_opts o = { .args = args, .env = env, .hostname = "h1", .rootfs = "rootfs",
-                         .init = true, .uid_maps = maps, .gid_maps = maps,
-                         .n_uid_maps = 2, .n_gid_maps = 2, .rootless = true, .nofile_hard = 4096,
-                         .terminal = true, .console_rows = 40, .console_cols = 132,
-                         .user = "7:8", .read_only = true, .devices = dev, .network_none = true,
+  struct spec_opts o = { .args = args,
+                         .env = env,
+                         .hostname = "h1",
+                         .rootfs = "rootfs",
+                         .init = true,
+                         .uid_maps = maps,
+                         .gid_maps = maps,
+                         .n_uid_maps = 2,
+                         .n_gid_maps = 2,
+                         .rootless = true,
+                         .nofile_hard = 4096,
+                         .terminal = true,
+                         .console_rows = 40,
+                         .console_cols = 132,
+                         .user = "7:8",
+                         .read_only = true,
+                         .devices = dev,
+                         .network_none = true,
                          .etc_dir = "/c" };
   struct image_config img = { 0 };
   cleanup_spec struct spec a = { 0 };
@@ -146,15 +164,20 @@ test_bundle_roundtrip (void)
   json = spec_to_json (&a, NULL);
   CHECK (spec_from_json (json, &b, &err) == 0);
   check_equal (&a, &b);
-  CHECK (b.init && b.no_new_privs && b.root_readonly && (b.namespaces & NS_USER) && (b.namespaces & NS_NET));
+  CHECK (b.init && b.no_new_privs && b.root_readonly && (b.namespaces & NS_USER)
+         && (b.namespaces & NS_NET));
   CHECK (b.seccomp && b.seccomp->n_rules > 10 && strcmp (b.seccomp_profile, "default") == 0);
   /* Every field away from the builder's values. */
   a.init = false, a.no_new_privs = false, a.terminal = false, a.root_readonly = false;
   a.uid = 4242, a.gid = 4343;
-  a.resources = (struct spec_resources){ .memory_limit = 64 << 20, .memory_swap = -1,
-                                         .memory_reservation = 32 << 20, .cpu_shares = 512,
-                                         .cpu_period = 50000, .cpu_quota = 25000,
-                                         .cpuset_cpus = xstrdup ("0-1"), .cpuset_mems = xstrdup ("0"),
+  a.resources = (struct spec_resources){ .memory_limit = 64 << 20,
+                                         .memory_swap = -1,
+                                         .memory_reservation = 32 << 20,
+                                         .cpu_shares = 512,
+                                         .cpu_period = 50000,
+                                         .cpu_quota = 25000,
+                                         .cpuset_cpus = xstrdup ("0-1"),
+                                         .cpuset_mems = xstrdup ("0"),
                                          .pids_limit = -1 };
   a.has_oom_score_adj = true, a.oom_score_adj = -17;
   free (a.groups);
@@ -204,27 +227,35 @@ test_bundle_refused (void)
   check_refused ("{\"ociVersion\": \"2.0.0\"}", "is not 1.x");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}}", "no process");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
-                 "{\"args\": [], \"cwd\": \"/\"}}", "process.args");
+                 "{\"args\": [], \"cwd\": \"/\"}}",
+                 "process.args");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
-                 "{\"args\": [\"x\"], \"cwd\": \"rel\"}}", "process.cwd");
+                 "{\"args\": [\"x\"], \"cwd\": \"rel\"}}",
+                 "process.cwd");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"process\": {\"args\": [\"x\"], \"cwd\": \"/\"}}",
                  "root.path");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"hooks\": {}, "
-                 "\"process\": {\"args\": [\"x\"], \"cwd\": \"/\"}}", "hooks");
+                 "\"process\": {\"args\": [\"x\"], \"cwd\": \"/\"}}",
+                 "hooks");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
                  "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"namespaces\": "
-                 "[{\"type\": \"net\", \"path\": \"/proc/1/ns/net\"}]}}", "by path");
+                 "[{\"type\": \"net\", \"path\": \"/proc/1/ns/net\"}]}}",
+                 "by path");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
                  "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"namespaces\": "
-                 "[{\"type\": \"user\"}]}}", "needs uidMappings");
+                 "[{\"type\": \"user\"}]}}",
+                 "needs uidMappings");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
                  "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"resources\": "
-                 "{\"blockIO\": {\"weight\": 10}}}}", "linux.resources.blockIO is not supported");
+                 "{\"blockIO\": {\"weight\": 10}}}}",
+                 "linux.resources.blockIO is not supported");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
                  "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"resources\": "
-                 "{\"memory\": {\"limit\": 1048576, \"kernel\": 1}}}}", "linux.resources.memory.kernel");
+                 "{\"memory\": {\"limit\": 1048576, \"kernel\": 1}}}}",
+                 "linux.resources.memory.kernel");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
-                 "{\"args\": [\"x\"], \"cwd\": \"/\", \"oomScoreAdj\": 5000}}", "oomScoreAdj");
+                 "{\"args\": [\"x\"], \"cwd\": \"/\", \"oomScoreAdj\": 5000}}",
+                 "oomScoreAdj");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
                  "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"mounts\": [{\"destination\": \"x\"}]}",
                  "absolute");

@@ -36,7 +36,10 @@ test_detach_keys (void)
   CHECK (scan (&d, "\x11rest", ""));
   CHECK (pty_detach_parse ("ctrl-a,d", &d, &err) == 0);
   CHECK (d.n == 2 && d.keys[0] == 1 && d.keys[1] == 'd');
-  CHECK (scan (&d, "x\x01" "d", "x"));
+  CHECK (scan (&d,
+               "x\x01"
+               "d",
+               "x"));
   CHECK (pty_detach_parse ("ctrl-@,ctrl-[,ctrl-_", &d, &err) == 0);
   CHECK (d.n == 3 && d.keys[0] == 0 && d.keys[1] == 27 && d.keys[2] == 31);
   CHECK (pty_detach_parse ("ctrl-x", &d, &err) == 0 && d.n == 1);
@@ -68,14 +71,14 @@ test_pty_buf (void)
     {
       ssize_t n = read (p[0], sink, sizeof sink);
       CHECK (n > 0);
-      moved += (size_t) (n > 0 ? n : 0);
+      moved += (size_t)(n > 0 ? n : 0);
       CHECK (pty_buf_flush (p[1], &b) == 0);
     }
   for (ssize_t n; (n = read (p[0], sink, sizeof sink)) > 0;)
-    moved += (size_t) n;
+    moved += (size_t)n;
   CHECK (moved == sizeof chunk);
   close (p[0]);
-  signal (SIGPIPE, SIG_IGN); /* as crunlocal and the monitor have it */
+  signal (SIGPIPE, SIG_IGN);             /* as crunlocal and the monitor have it */
   CHECK (pty_buf_flush (p[1], &b) == 0); /* nothing pending: nothing written */
   pty_buf_set (&b, chunk, 10);
   CHECK (pty_buf_flush (p[1], &b) < 0 && !pty_buf_pending (&b)); /* reader gone */

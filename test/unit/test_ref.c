@@ -28,8 +28,8 @@ static const struct ref_case valid_cases[] = {
   { "sub-dom1.foo.com/bar/baz/quux", "sub-dom1.foo.com", "bar/baz/quux", "latest", NULL },
   { "sub-dom1.foo.com/bar/baz/quux:some-long-tag", "sub-dom1.foo.com", "bar/baz/quux",
     "some-long-tag", NULL },
-  { "b.gcr.io/test.example.com/my-app:test.example.com", "b.gcr.io",
-    "test.example.com/my-app", "test.example.com", NULL },
+  { "b.gcr.io/test.example.com/my-app:test.example.com", "b.gcr.io", "test.example.com/my-app",
+    "test.example.com", NULL },
   { "xn--n3h.com/myimage:xn--n3h.com", "xn--n3h.com", "myimage", "xn--n3h.com", NULL },
   { "foo_bar.com:8080", "docker.io", "library/foo_bar.com", "8080", NULL },
   { "foo/foo_bar.com:8080", "docker.io", "foo/foo_bar.com", "8080", NULL },
@@ -85,9 +85,11 @@ static const char *invalid_cases[] = {
   "repo:-tag",
   "repo:.tag",
   F64,
-  "repo:" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+  "repo:"
+  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-  "a/" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+  "a/"
+  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
   "repo@",
@@ -196,7 +198,9 @@ test_digest (void)
   sha256_digest ("abc", 3, out);
   CHECK_STR (out, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK (digest_validate (out, &err) == 0);
-  CHECK (digest_validate ("sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", &err) < 0);
+  CHECK (digest_validate ("sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
+                          &err)
+         < 0);
   CHECK (digest_validate ("md5:abc", &err) < 0);
   CHECK (digest_validate ("sha256:abc", &err) < 0);
   CHECK (digest_validate ("nocolon", &err) < 0);

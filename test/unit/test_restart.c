@@ -19,7 +19,8 @@ test_restart_policy (void)
   CHECK (restart_delay (&p, 0, 30, false, 10000) == 100);
   CHECK (restart_delay (&p, 0, 0, true, 0) < 0);
   CHECK (restart_parse ("unless-stopped", &p, &err) == 0 && p.kind == RESTART_UNLESS_STOPPED);
-  CHECK (restart_parse ("on-failure:2", &p, &err) == 0 && p.kind == RESTART_ON_FAILURE && p.max == 2);
+  CHECK (restart_parse ("on-failure:2", &p, &err) == 0 && p.kind == RESTART_ON_FAILURE
+         && p.max == 2);
   CHECK (restart_delay (&p, 0, 0, false, 0) < 0);
   CHECK (restart_delay (&p, 1, 1, false, 0) == 200);
   CHECK (restart_delay (&p, 1, 2, false, 0) < 0);

@@ -20,8 +20,7 @@
 #include "unit.h"
 
 /* A failed check with its story. */
-static void __attribute__ ((format (printf, 1, 2)))
-fail (const char *fmt, ...)
+static void __attribute__ ((format (printf, 1, 2))) fail (const char *fmt, ...)
 {
   va_list ap;
 
@@ -77,7 +76,7 @@ eval (const struct bpf_prog *p, uint32_t arch, enum sysnr_abi abi, const char *n
   long nr = sysnr_lookup (name, abi);
 
   CHECK (nr >= 0);
-  d.nr = (int) nr;
+  d.nr = (int)nr;
   return bpf_run (p, &d);
 }
 
@@ -87,10 +86,11 @@ on (const struct bpf_prog *p, enum sysnr_abi abi, const char *name, uint64_t a0)
   return eval (p, sysnr_abi_info (abi)->audit_arch, abi, name, a0, 0);
 }
 
-static const char *docker_caps[]
-    = { "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",  "CAP_FOWNER", "CAP_NET_RAW",
-        "CAP_SETGID", "CAP_SETUID",      "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
-        "CAP_SYS_CHROOT", "CAP_KILL",    "CAP_AUDIT_WRITE", NULL };
+static const char *docker_caps[] = {
+  "CAP_CHOWN",      "CAP_DAC_OVERRIDE", "CAP_FSETID",      "CAP_FOWNER",  "CAP_NET_RAW",
+  "CAP_SETGID",     "CAP_SETUID",       "CAP_SETFCAP",     "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+  "CAP_SYS_CHROOT", "CAP_KILL",         "CAP_AUDIT_WRITE", NULL
+};
 
 static void
 compile_default (char *const *caps, enum sysnr_abi abi, const char *kernel, struct bpf_prog *p)
@@ -108,18 +108,35 @@ compile_default (char *const *caps, enum sysnr_abi abi, const char *kernel, stru
 void
 test_seccomp_default (void)
 {
-  static const char *denied[] = { "keyctl", "add_key", "request_key", "unshare", "mount", "umount2",
-                                  "bpf", "perf_event_open", "open_by_handle_at", "kexec_load",
-                                  "userfaultfd", "io_uring_setup", "setns", "init_module", "reboot",
-                                  "settimeofday", "kcmp", "pivot_root", "swapon", NULL };
-  static const char *allowed[] = { "read", "write", "getpid", "execve", "openat", "mmap", "futex",
-                                   "rt_sigaction", "close_range", "seccomp", "prctl", "capset",
-                                   "setresuid", "chroot", "wait4", "arch_prctl", "ptrace", NULL };
+  static const char *denied[] = { "keyctl",
+                                  "add_key",
+                                  "request_key",
+                                  "unshare",
+                                  "mount",
+                                  "umount2",
+                                  "bpf",
+                                  "perf_event_open",
+                                  "open_by_handle_at",
+                                  "kexec_load",
+                                  "userfaultfd",
+                                  "io_uring_setup",
+                                  "setns",
+                                  "init_module",
+                                  "reboot",
+                                  "settimeofday",
+                                  "kcmp",
+                                  "pivot_root",
+                                  "swapon",
+                                  NULL };
+  static const char *allowed[]
+      = { "read",      "write",        "getpid",      "execve",     "openat", "mmap",
+          "futex",     "rt_sigaction", "close_range", "seccomp",    "prctl",  "capset",
+          "setresuid", "chroot",       "wait4",       "arch_prctl", "ptrace", NULL };
   static const enum sysnr_abi abis[] = { ABI_X86_64, ABI_X32, ABI_I386 };
   cleanup_bpf_prog struct bpf_prog p = { 0 };
   struct seccomp_data d = { 0 };
 
-  compile_default ((char **) docker_caps, ABI_X86_64, "6.1.0", &p);
+  compile_default ((char **)docker_caps, ABI_X86_64, "6.1.0", &p);
   CHECK (p.n > 0 && p.n < BPF_MAXINSNS);
   for (size_t k = 0; k < 3; k++)
     {
@@ -140,7 +157,8 @@ test_seccomp_default (void)
     }
   /* socket: every family but AF_ALG (38) and AF_VSOCK (40). */
   CHECK (on (&p, ABI_X86_64, "socket", 2) == ALLOW && on (&p, ABI_X86_64, "socket", 39) == ALLOW);
-  CHECK (on (&p, ABI_X86_64, "socket", 38) == EPERM_RET && on (&p, ABI_X86_64, "socket", 40) == EPERM_RET);
+  CHECK (on (&p, ABI_X86_64, "socket", 38) == EPERM_RET
+         && on (&p, ABI_X86_64, "socket", 40) == EPERM_RET);
   CHECK (on (&p, ABI_X86_64, "socket", 41) == ALLOW);
   /* 64-bit arguments are compared whole on x86_64, 32 bits on i386. */
   CHECK (on (&p, ABI_X86_64, "personality", 0x100000000ULL) == EPERM_RET);
@@ -166,13 +184,20 @@ test_seccomp_caps (void)
   static const struct
   {
     const char *cap, *call;
-  } unlocks[] = { { "CAP_SYS_ADMIN", "mount" },       { "CAP_SYS_ADMIN", "unshare" },
-                  { "CAP_SYS_ADMIN", "setns" },       { "CAP_SYS_BOOT", "reboot" },
-                  { "CAP_SYS_MODULE", "init_module" }, { "CAP_SYS_TIME", "settimeofday" },
-                  { "CAP_SYS_PTRACE", "kcmp" },       { "CAP_SYS_NICE", "mbind" },
-                  { "CAP_DAC_READ_SEARCH", "open_by_handle_at" }, { "CAP_BPF", "bpf" },
-                  { "CAP_PERFMON", "perf_event_open" }, { "CAP_SYS_RAWIO", "iopl" },
-                  { "CAP_SYSLOG", "syslog" },         { "CAP_SYS_PACCT", "acct" } };
+  } unlocks[] = { { "CAP_SYS_ADMIN", "mount" },
+                  { "CAP_SYS_ADMIN", "unshare" },
+                  { "CAP_SYS_ADMIN", "setns" },
+                  { "CAP_SYS_BOOT", "reboot" },
+                  { "CAP_SYS_MODULE", "init_module" },
+                  { "CAP_SYS_TIME", "settimeofday" },
+                  { "CAP_SYS_PTRACE", "kcmp" },
+                  { "CAP_SYS_NICE", "mbind" },
+                  { "CAP_DAC_READ_SEARCH", "open_by_handle_at" },
+                  { "CAP_BPF", "bpf" },
+                  { "CAP_PERFMON", "perf_event_open" },
+                  { "CAP_SYS_RAWIO", "iopl" },
+                  { "CAP_SYSLOG", "syslog" },
+                  { "CAP_SYS_PACCT", "acct" } };
 
   for (size_t i = 0; i < sizeof unlocks / sizeof unlocks[0]; i++)
     {
@@ -189,11 +214,12 @@ test_seccomp_caps (void)
   CHECK (on (&p, ABI_X86_64, "clone3", 0) == ALLOW);
   CHECK (on (&p, ABI_X86_64, "keyctl", 0) == EPERM_RET);
   /* ptrace is everyone's from 4.8 on. */
-  compile_default ((char **) docker_caps, ABI_X86_64, "4.4.0", &old);
+  compile_default ((char **)docker_caps, ABI_X86_64, "4.4.0", &old);
   CHECK (on (&old, ABI_X86_64, "ptrace", 0) == EPERM_RET);
   /* aarch64: its own numbers, arm64's rules; x86 is another architecture. */
-  compile_default ((char **) docker_caps, ABI_AARCH64, "6.1", &arm);
-  CHECK (on (&arm, ABI_AARCH64, "getpid", 0) == ALLOW && on (&arm, ABI_AARCH64, "keyctl", 0) == EPERM_RET);
+  compile_default ((char **)docker_caps, ABI_AARCH64, "6.1", &arm);
+  CHECK (on (&arm, ABI_AARCH64, "getpid", 0) == ALLOW
+         && on (&arm, ABI_AARCH64, "keyctl", 0) == EPERM_RET);
   CHECK (on (&arm, ABI_AARCH64, "clone3", 0) == (SECCOMP_RET_ERRNO | ENOSYS));
   CHECK (on (&arm, ABI_X86_64, "getpid", 0) == EPERM_RET);
 }
@@ -201,7 +227,7 @@ test_seccomp_caps (void)
 static int
 compile_profile (const char *json, struct bpf_prog *p, struct cl_error *err)
 {
-  struct scprofile_host h = { (char **) docker_caps, ABI_X86_64, "6.1" };
+  struct scprofile_host h = { (char **)docker_caps, ABI_X86_64, "6.1" };
   cleanup_spec_seccomp struct spec_seccomp sc = { 0 };
 
   if (scprofile_load (json, &h, &sc, err) < 0)
@@ -213,10 +239,17 @@ compile_profile (const char *json, struct bpf_prog *p, struct cl_error *err)
 void
 test_seccomp_args (void)
 {
-  static const char *ops[] = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
+  static const char *ops[] = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",       "SCMP_CMP_EQ",
                                "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ" };
   const uint64_t v = 0x100000005ULL, v2 = 0x100000004ULL;
-  const uint64_t xs[] = { 0, 4, 5, 6, 0x100000004ULL, 0x100000005ULL, 0x100000006ULL, 0x200000005ULL,
+  const uint64_t xs[] = { 0,
+                          4,
+                          5,
+                          6,
+                          0x100000004ULL,
+                          0x100000005ULL,
+                          0x100000006ULL,
+                          0x200000005ULL,
                           0xffffffff00000005ULL };
 
   for (size_t o = 0; o < 7; o++)
@@ -225,18 +258,23 @@ test_seccomp_args (void)
           "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"getpid\"], "
           "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 99, \"args\": [{\"index\": 1, \"value\": "
           "%llu, \"valueTwo\": %llu, \"op\": \"%s\"}]}]}",
-          (unsigned long long) v, (unsigned long long) v2, ops[o]);
+          (unsigned long long)v, (unsigned long long)v2, ops[o]);
       cleanup_bpf_prog struct bpf_prog p = { 0 };
       struct cl_error err = { 0 };
       CHECK (compile_profile (json, &p, &err) == 0);
       for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++)
         {
           uint64_t x = xs[i];
-          bool match = o == 0 ? x != v : o == 1 ? x < v : o == 2 ? x <= v : o == 3 ? x == v
-                       : o == 4 ? x >= v : o == 5 ? x > v : (x & v) == v2;
+          bool match = o == 0   ? x != v
+                       : o == 1 ? x < v
+                       : o == 2 ? x <= v
+                       : o == 3 ? x == v
+                       : o == 4 ? x >= v
+                       : o == 5 ? x > v
+                                : (x & v) == v2;
           int64_t r = eval (&p, AUDIT_ARCH_X86_64, ABI_X86_64, "getpid", 0, x);
           if (r != (match ? (SECCOMP_RET_ERRNO | 99) : ALLOW))
-            fail ("%s on %#llx", ops[o], (unsigned long long) x);
+            fail ("%s on %#llx", ops[o], (unsigned long long)x);
         }
     }
 }
@@ -252,27 +290,32 @@ test_seccomp_profile (void)
       "\"SCMP_ACT_ALLOW\", \"includes\": {\"minKernel\": \"4.8\", \"foo\": 1}}]}",
       "\"syscalls[0].includes.foo\"" },
     { "{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}", "unsupported action \"SCMP_ACT_NOTIFY\"" },
-    { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"]}", "\"flags\"" },
-    { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"getpid\"], \"action\": "
+    { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"]}",
+      "\"flags\"" },
+    { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"getpid\"], "
+      "\"action\": "
       "\"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 7, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}",
       "index 0-5" },
-    { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"getpid\"], \"action\": "
+    { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"getpid\"], "
+      "\"action\": "
       "\"SCMP_ACT_ERRNO\"}, {\"names\": [\"getpid\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
       "two rules" },
   };
 
-  CHECK (compile_profile ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
-                          "[\"SCMP_ARCH_X86_64\"], \"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], "
-                          "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13}, {\"names\": [\"nosuchcall\"], "
-                          "\"action\": \"SCMP_ACT_KILL\"}, {\"names\": [\"getppid\"], \"action\": "
-                          "\"SCMP_ACT_ERRNO\", \"includes\": {\"caps\": [\"CAP_SYS_ADMIN\"]}}]}",
-                          &p, &err)
+  CHECK (compile_profile (
+             "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
+             "[\"SCMP_ARCH_X86_64\"], \"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], "
+             "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13}, {\"names\": [\"nosuchcall\"], "
+             "\"action\": \"SCMP_ACT_KILL\"}, {\"names\": [\"getppid\"], \"action\": "
+             "\"SCMP_ACT_ERRNO\", \"includes\": {\"caps\": [\"CAP_SYS_ADMIN\"]}}]}",
+             &p, &err)
          == 0);
   CHECK (on (&p, ABI_X86_64, "mkdir", 0) == (SECCOMP_RET_ERRNO | EACCES));
   /* An empty flags list, as tools write it, is fine. */
   {
     cleanup_bpf_prog struct bpf_prog q = { 0 };
-    CHECK (compile_profile ("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"flags\": []}", &q, &err) == 0);
+    CHECK (compile_profile ("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"flags\": []}", &q, &err)
+           == 0);
     CHECK (on (&q, ABI_X86_64, "getpid", 0) == EPERM_RET);
   }
   CHECK (on (&p, ABI_X86_64, "mkdirat", 0) == (SECCOMP_RET_ERRNO | EACCES));

@@ -15,12 +15,13 @@ static void
 check_args (char *const *e, char *const *c, const char *entry, bool entry_set, char **args,
             const char *want)
 {
-  struct spec_opts o = { .entrypoint = (char *) entry, .entrypoint_set = entry_set, .args = args };
+  struct spec_opts o = { .entrypoint = (char *)entry, .entrypoint_set = entry_set, .args = args };
   char **got = spec_merge_args (e, c, &o);
   char joined[256] = "";
 
   for (size_t i = 0; got[i]; i++)
-    snprintf (joined + strlen (joined), sizeof joined - strlen (joined), "%s%s", i ? " " : "", got[i]);
+    snprintf (joined + strlen (joined), sizeof joined - strlen (joined), "%s%s", i ? " " : "",
+              got[i]);
   if (strcmp (joined, want) != 0)
     fprintf (stderr, "  args: got \"%s\", want \"%s\"\n", joined, want);
   CHECK (strcmp (joined, want) == 0);
@@ -78,8 +79,8 @@ test_spec_env (void)
   unsetenv ("UNSETVAR");
   CHECK (spec_merge_env (img_env, &o, &env, &err) == 0);
   CHECK_STR (env_get (env, "A"), "image");
-  CHECK_STR (env_get (env, "B"), "flag");  /* -e beats the file and the image */
-  CHECK_STR (env_get (env, "C"), "file");  /* the file beats the image */
+  CHECK_STR (env_get (env, "B"), "flag"); /* -e beats the file and the image */
+  CHECK_STR (env_get (env, "C"), "file"); /* the file beats the image */
   CHECK_STR (env_get (env, "HOSTVAR"), "fromhost");
   CHECK (env_get (env, "UNSETVAR") == NULL);
   CHECK_STR (env_get (env, "D"), "x=y");
@@ -106,7 +107,8 @@ test_spec_env (void)
 static const char *passwd = "root:x:0:0:root:/root:/bin/sh\n"
                             "user:x:1000:1000:user:/home/user:/bin/sh\n"
                             "svc:x:999:50::/:/bin/false\n";
-static const char *group = "root:x:0:\nuser:x:1000:\nwheel:x:10:user,svc\nstaff:x:50:\ndocker:x:20:user\n";
+static const char *group
+    = "root:x:0:\nuser:x:1000:\nwheel:x:10:user,svc\nstaff:x:50:\ndocker:x:20:user\n";
 
 static void
 check_user (const char *u, int uid, int gid, size_t ngroups)
@@ -120,9 +122,9 @@ check_user (const char *u, int uid, int gid, size_t ngroups)
   if (r < 0)
     fprintf (stderr, "  user %s: %s\n", u ? u : "(null)", err.msg);
   CHECK (r == 0);
-  if ((int) gu != uid || (int) gg != gid || n != ngroups)
+  if ((int)gu != uid || (int)gg != gid || n != ngroups)
     fprintf (stderr, "  user %s: got %u:%u (%zu groups)\n", u ? u : "(null)", gu, gg, n);
-  CHECK ((int) gu == uid && (int) gg == gid && n == ngroups);
+  CHECK ((int)gu == uid && (int)gg == gid && n == ngroups);
   free (groups);
 }
 
@@ -137,14 +139,14 @@ test_spec_user (void)
   check_user (NULL, 0, 0, 1);
   check_user ("", 0, 0, 1);
   check_user ("root", 0, 0, 1);
-  check_user ("user", 1000, 1000, 3);   /* 1000, wheel, docker */
-  check_user ("1000", 1000, 1000, 3);   /* a uid in passwd: its groups too */
-  check_user ("4242", 4242, 0, 1);      /* a uid not in passwd: gid 0 */
+  check_user ("user", 1000, 1000, 3); /* 1000, wheel, docker */
+  check_user ("1000", 1000, 1000, 3); /* a uid in passwd: its groups too */
+  check_user ("4242", 4242, 0, 1);    /* a uid not in passwd: gid 0 */
   check_user ("1000:50", 1000, 50, 1);
   check_user ("user:staff", 1000, 50, 1);
   check_user ("svc:wheel", 999, 10, 1);
   check_user ("4242:4343", 4242, 4343, 1);
-  check_user ("svc", 999, 50, 2);       /* 50, wheel */
+  check_user ("svc", 999, 50, 2); /* 50, wheel */
   CHECK (spec_resolve_user ("nobody", passwd, group, &u, &g, &gs, &n, &err) < 0);
   CHECK (strstr (err.msg, "unable to find user nobody") != NULL);
   CHECK (spec_resolve_user ("user:nogroup", passwd, group, &u, &g, &gs, &n, &err) < 0);
@@ -157,8 +159,12 @@ static struct spec
 spec_with (char **add, char **drop, char **ulimits, int *ret)
 {
   char *args[] = { "true", NULL };
-  struct spec_opts o = { .args = args, .rootfs = "rootfs", .cap_add = add, .cap_drop = drop,
-                         .ulimits = ulimits, .nofile_hard = 20000 };
+  struct spec_opts o = { .args = args,
+                         .rootfs = "rootfs",
+                         .cap_add = add,
+                         .cap_drop = drop,
+                         .ulimits = ulimits,
+                         .nofile_hard = 20000 };
   struct image_config img = { 0 };
   struct cl_error err = { 0 };
   struct spec s;
@@ -221,8 +227,13 @@ test_spec_privileged (void)
   char *args[] = { "true", NULL }, *dev[] = { "/dev/fuse:/dev/f:rw", "/dev/kvm:r", NULL };
   char *baddev[] = { "fuse", NULL }, *sysres[] = { "SYS_RESOURCE", NULL };
   struct spec_idmap one = { 0, 1000, 1 };
-  struct spec_opts o = { .args = args, .rootfs = "rootfs", .privileged = true, .nofile_hard = 20000,
-                         .cap_bounding = ~(1ULL << 24), .devices = dev, .shm_size = 1 << 20,
+  struct spec_opts o = { .args = args,
+                         .rootfs = "rootfs",
+                         .privileged = true,
+                         .nofile_hard = 20000,
+                         .cap_bounding = ~(1ULL << 24),
+                         .devices = dev,
+                         .shm_size = 1 << 20,
                          .etc_dir = "/run/c1" };
   struct image_config img = { 0 };
   struct cl_error err = { 0 };
@@ -238,18 +249,33 @@ test_spec_privileged (void)
     if (strcmp (s.mounts[i].destination, "/dev/shm") == 0)
       CHECK (strv_contains (s.mounts[i].options, "size=1024k"));
   spec_clear (&s);
-  o = (struct spec_opts){ .args = args, .rootfs = "rootfs", .devices = baddev, .nofile_hard = 20000 };
+  o = (struct spec_opts){
+    .args = args, .rootfs = "rootfs", .devices = baddev, .nofile_hard = 20000
+  };
   CHECK (spec_from_image (&img, &o, NULL, NULL, &s, &err) < 0);
   spec_clear (&s);
-  o = (struct spec_opts){ .args = args, .rootfs = "rootfs", .cap_add = sysres, .nofile_hard = 20000,
+  o = (struct spec_opts){ .args = args,
+                          .rootfs = "rootfs",
+                          .cap_add = sysres,
+                          .nofile_hard = 20000,
                           .cap_bounding = ~(1ULL << 24) };
   CHECK (spec_from_image (&img, &o, NULL, NULL, &s, &err) < 0 && strstr (err.msg, "bounding"));
   spec_clear (&s);
-  o = (struct spec_opts){ .args = args, .rootfs = "rootfs", .user = "1000:1000", .nofile_hard = 20000,
-                          .single_id = true, .rootless = true, .uid_maps = &one, .gid_maps = &one,
-                          .n_uid_maps = 1, .n_gid_maps = 1, .no_hosts = true, .etc_dir = "/run/c1" };
+  o = (struct spec_opts){ .args = args,
+                          .rootfs = "rootfs",
+                          .user = "1000:1000",
+                          .nofile_hard = 20000,
+                          .single_id = true,
+                          .rootless = true,
+                          .uid_maps = &one,
+                          .gid_maps = &one,
+                          .n_uid_maps = 1,
+                          .n_gid_maps = 1,
+                          .no_hosts = true,
+                          .etc_dir = "/run/c1" };
   CHECK (spec_from_image (&img, &o, NULL, NULL, &s, &err) == 0);
-  CHECK (s.uid_maps[0].container == 1000 && s.uid_maps[0].host == 1000 && s.gid_maps[0].container == 1000);
+  CHECK (s.uid_maps[0].container == 1000 && s.uid_maps[0].host == 1000
+         && s.gid_maps[0].container == 1000);
   CHECK (has_mount (&s, "/etc/resolv.conf", "bind") && !has_mount (&s, "/etc/hosts", "bind"));
   CHECK (has_mount (&s, "/dev", "tmpfs") && s.masked_paths[0] != NULL);
   spec_clear (&s);

@@ -55,7 +55,8 @@ test_template_json_fields (void)
   check_render (doc, "{{.Config.Labels}}", "map[a:b k:v]");
   check_render (doc, "{{.State.Running}} {{.Config.Tty}}", "false true");
   check_render (doc, "{{.Mounts}}", "[map[RW:true Source:/s]]");
-  check_render (doc, "{{.Nope}}|{{.State.Nope}}|{{.Config.Cmd}}", "<no value>|<no value>|<no value>");
+  check_render (doc, "{{.Nope}}|{{.State.Nope}}|{{.Config.Cmd}}",
+                "<no value>|<no value>|<no value>");
   check_render (doc, "{{.Nope.Deeper}}", "<no value>");
   check_render (doc, "{{$.Id}} {{with .State}}{{.ExitCode}}{{end}}", "abc 3");
   check_render (doc, "a\\tb\\n", "a\tb\n");
@@ -72,7 +73,8 @@ test_template_json_actions (void)
 
   CHECK (json_parse (doc_text, &doc, &err) == 0);
   check_render (doc, "{{json .Mounts}}", "[{\"Source\":\"/s\",\"RW\":true}]");
-  check_render (doc, "{{json .Config.Env}} {{json .Id}} {{json .Nope}}", "[\"A=1\",\"B=2\"] \"abc\" null");
+  check_render (doc, "{{json .Config.Env}} {{json .Id}} {{json .Nope}}",
+                "[\"A=1\",\"B=2\"] \"abc\" null");
   check_render (doc, "{{.Config.Labels | json}}", "{\"k\":\"v\",\"a\":\"b\"}");
   check_render (doc, "{{range .Config.Env}}{{.}} {{end}}", "A=1 B=2 ");
   check_render (doc, "{{range .Config.Labels}}{{.}},{{end}}", "b,v,");
@@ -81,8 +83,10 @@ test_template_json_actions (void)
   check_render (doc, "{{index .Config.Labels \"k\"}}[{{index .Config.Labels \"zz\"}}]", "v[]");
   check_render (doc, "{{index .Config.Env 1}}", "B=2");
   check_render (doc, "{{if .State.Running}}up{{else}}down{{end}}", "down");
-  check_render (doc, "{{if eq .State.ExitCode 3}}three{{end}}{{if ne .Id \"abc\"}}!{{end}}", "three");
-  check_render (doc, "{{len .Config.Env}} {{join .Config.Env \",\"}} {{upper .Id}}", "2 A=1,B=2 ABC");
+  check_render (doc, "{{if eq .State.ExitCode 3}}three{{end}}{{if ne .Id \"abc\"}}!{{end}}",
+                "three");
+  check_render (doc, "{{len .Config.Env}} {{join .Config.Env \",\"}} {{upper .Id}}",
+                "2 A=1,B=2 ABC");
   check_render (doc, "{{if not .State.Running}}stopped{{end}}", "stopped");
 }
 

@@ -54,56 +54,33 @@ void test_cgroup_layout (void);
 void test_cgroup_weight (void);
 
 /* One entry a line: a test is added by a line here and its declaration. */
-#define UNIT_TESTS \
-  { "ref_valid", test_ref_valid }, \
-  { "ref_invalid", test_ref_invalid }, \
-  { "ref_normalise", test_ref_normalise }, \
-  { "ref_transports", test_ref_transports }, \
-  { "digest", test_digest }, \
-  { "clean_path", test_clean_path }, \
-  { "manifest_parse", test_manifest_parse }, \
-  { "platform_select", test_platform_select }, \
-  { "image_config", test_image_config }, \
-  { "base64", test_base64 }, \
-  { "spec_args", test_spec_args }, \
-  { "spec_env", test_spec_env }, \
-  { "spec_user", test_spec_user }, \
-  { "bundle_roundtrip", test_bundle_roundtrip }, \
-  { "bundle_refused", test_bundle_refused }, \
-  { "logfmt_parse", test_logfmt_parse }, \
-  { "logfmt_when", test_logfmt_when }, \
-  { "log_writer", test_log_writer }, \
-  { "exitrec", test_exitrec }, \
-  { "template", test_template }, \
-  { "template_json_fields", test_template_json_fields }, \
-  { "template_json_actions", test_template_json_actions }, \
-  { "template_json_errors", test_template_json_errors }, \
-  { "detach_keys", test_detach_keys }, \
-  { "pty_buf", test_pty_buf }, \
-  { "restart_policy", test_restart_policy }, \
-  { "spec_caps_ulimits", test_spec_caps_ulimits }, \
-  { "spec_privileged", test_spec_privileged }, \
-  { "etc_resolv", test_etc_resolv }, \
-  { "etc_hosts", test_etc_hosts }, \
-  { "json_depth", test_json_depth }, \
-  { "open_beneath", test_open_beneath }, \
-  { "mounts_volume", test_mounts_volume }, \
-  { "mounts_mount", test_mounts_mount }, \
-  { "volume_names", test_volume_names }, \
-  { "mounts_image_volumes", test_mounts_image_volumes }, \
-  { "flatten_subtree", test_flatten_subtree }, \
-  { "seccomp_default", test_seccomp_default }, \
-  { "seccomp_caps", test_seccomp_caps }, \
-  { "seccomp_args", test_seccomp_args }, \
-  { "seccomp_profile", test_seccomp_profile }, \
-  { "sha256_nist", test_sha256_nist }, \
-  { "sha256_vs_openssl", test_sha256_vs_openssl }, \
-  { "sha256_speed", test_sha256_speed }, \
-  { "netlink_veth", test_netlink_veth }, \
-  { "netlink_nft_batch", test_netlink_nft_batch }, \
-  { "net_publish", test_net_publish }, \
-  { "net_ipam", test_net_ipam }, \
-  { "cgroup_layout", test_cgroup_layout }, \
-  { "cgroup_weight", test_cgroup_weight },
+#define UNIT_TESTS                                                                                 \
+  { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },                            \
+      { "ref_normalise", test_ref_normalise }, { "ref_transports", test_ref_transports },          \
+      { "digest", test_digest }, { "clean_path", test_clean_path },                                \
+      { "manifest_parse", test_manifest_parse }, { "platform_select", test_platform_select },      \
+      { "image_config", test_image_config }, { "base64", test_base64 },                            \
+      { "spec_args", test_spec_args }, { "spec_env", test_spec_env },                              \
+      { "spec_user", test_spec_user }, { "bundle_roundtrip", test_bundle_roundtrip },              \
+      { "bundle_refused", test_bundle_refused }, { "logfmt_parse", test_logfmt_parse },            \
+      { "logfmt_when", test_logfmt_when }, { "log_writer", test_log_writer },                      \
+      { "exitrec", test_exitrec }, { "template", test_template },                                  \
+      { "template_json_fields", test_template_json_fields },                                       \
+      { "template_json_actions", test_template_json_actions },                                     \
+      { "template_json_errors", test_template_json_errors }, { "detach_keys", test_detach_keys },  \
+      { "pty_buf", test_pty_buf }, { "restart_policy", test_restart_policy },                      \
+      { "spec_caps_ulimits", test_spec_caps_ulimits },                                             \
+      { "spec_privileged", test_spec_privileged }, { "etc_resolv", test_etc_resolv },              \
+      { "etc_hosts", test_etc_hosts }, { "json_depth", test_json_depth },                          \
+      { "open_beneath", test_open_beneath }, { "mounts_volume", test_mounts_volume },              \
+      { "mounts_mount", test_mounts_mount }, { "volume_names", test_volume_names },                \
+      { "mounts_image_volumes", test_mounts_image_volumes },                                       \
+      { "flatten_subtree", test_flatten_subtree }, { "seccomp_default", test_seccomp_default },    \
+      { "seccomp_caps", test_seccomp_caps }, { "seccomp_args", test_seccomp_args },                \
+      { "seccomp_profile", test_seccomp_profile }, { "sha256_nist", test_sha256_nist },            \
+      { "sha256_vs_openssl", test_sha256_vs_openssl }, { "sha256_speed", test_sha256_speed },      \
+      { "netlink_veth", test_netlink_veth }, { "netlink_nft_batch", test_netlink_nft_batch },      \
+      { "net_publish", test_net_publish }, { "net_ipam", test_net_ipam },                          \
+      { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },
 
 #endif

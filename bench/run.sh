@@ -30,6 +30,19 @@ rc=$(median_time "$RUNS" : sh -c "cd '$T/bundle' && exec runc run bench-\$\$")
 echo "run --rm busybox true, median of $RUNS runs; (Nx) = crunlocal's time / theirs"
 printf '  crunlocal %5s ms   podman %5s ms (%sx)   runc bundle %5s ms (%sx)\n' "$(ms "$cl")" "$(ms "$pm")" \
   "$(ratio "$cl" "$pm")" "$(ms "$rc")" "$(ratio "$cl" "$rc")"
+# The static build (make static), against the same runc, and crun run in a
+# private mount namespace without the hugetlb-only cgroup2 mount (which
+# makes crun refuse this host).
+if [ -x "$TOP/static/crunlocal" ]; then
+  st=$(median_time "$RUNS" : "$TOP/static/crunlocal" run --rm "$BREG/busybox" true)
+  ver=$(median_time "$RUNS" : "$TOP/static/crunlocal" version)
+  printf '  static crunlocal %5s ms (%sx runc, %sx dynamic); version %s ms\n' "$(ms "$st")" \
+    "$(ratio "$st" "$rc")" "$(ratio "$st" "$cl")" "$(ms "$ver")"
+fi
+if command -v crun >/dev/null 2>&1 && [ -d /sys/fs/cgroup/unified ]; then
+  cu=$(median_time "$RUNS" : unshare -m sh -c "umount /sys/fs/cgroup/unified && cd '$T/bundle' && exec crun run bench-\$\$")
+  [ -n "$cu" ] && printf '  crun (cgroup2 mount hidden) %5s ms\n' "$(ms "$cu")"
+fi
 if (cd "$T/bundle" && crun run bench-probe) >/dev/null 2>&1; then
   cr=$(median_time "$RUNS" : sh -c "cd '$T/bundle' && exec crun run bench-\$\$")
   printf '  crun bundle %5s ms (%sx)\n' "$(ms "$cr")" "$(ratio "$cl" "$cr")"

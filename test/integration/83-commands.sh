@@ -14,7 +14,7 @@ xcl () {
 
 # --- tag, untag, rmi of one name among several ---
 for who in root crltest; do
-  if [ "$who" = root ]; then fresh_store; X=""; else X="as_user $who"; fi
+  if [ "$who" = root ]; then fresh_store; X=""; else X="as_user $who"; $X "$CL" rm -af >/dev/null 2>&1; rm -rf "$T/users/$who/root" "$T/users/$who/run"; fi
   $X "$CL" pull -q "$BB" >/dev/null
   xcl tag "$BB" myimg
   out=$($X "$CL" images --format '{{.Repository}}:{{.Tag}} {{.ID}}')

@@ -145,37 +145,6 @@ creds_auth_file (void)
   return xasprintf ("/run/user/%u/containers/auth.json", (unsigned)uid);
 }
 
-/* A parsed tree back to JSON, as it was. */
-static void
-gen_value (yajl_gen g, yajl_val v)
-{
-  if (YAJL_IS_OBJECT (v))
-    {
-      yajl_gen_map_open (g);
-      for (size_t i = 0; i < v->u.object.len; i++)
-        {
-          jg_str (g, v->u.object.keys[i]);
-          gen_value (g, v->u.object.values[i]);
-        }
-      yajl_gen_map_close (g);
-    }
-  else if (YAJL_IS_ARRAY (v))
-    {
-      yajl_gen_array_open (g);
-      for (size_t i = 0; i < v->u.array.len; i++)
-        gen_value (g, v->u.array.values[i]);
-      yajl_gen_array_close (g);
-    }
-  else if (YAJL_IS_STRING (v))
-    jg_str (g, v->u.string);
-  else if (YAJL_IS_NUMBER (v))
-    yajl_gen_number (g, v->u.number.r, strlen (v->u.number.r));
-  else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
-    yajl_gen_bool (g, YAJL_IS_TRUE (v));
-  else
-    yajl_gen_null (g);
-}
-
 static bool
 same_key (const char *a, const char *b)
 {
@@ -198,7 +167,7 @@ gen_auths (yajl_gen g, yajl_val auths, const char *key, const struct creds *c, i
           continue;
         }
       jg_str (g, auths->u.object.keys[i]);
-      gen_value (g, auths->u.object.values[i]);
+      json_gen_val (g, auths->u.object.values[i]);
     }
   if (c)
     {
@@ -238,7 +207,7 @@ creds_store (const char *file, const char *key, const struct creds *c, struct cl
     if (strcmp (root->u.object.keys[i], "auths") != 0)
       {
         jg_str (g, root->u.object.keys[i]);
-        gen_value (g, root->u.object.values[i]);
+        json_gen_val (g, root->u.object.values[i]);
       }
   jg_str (g, "auths");
   gen_auths (g, json_get_obj (root, "auths"), key, c, &removed);

@@ -293,8 +293,7 @@ void
 cli_pipes_started (struct cli_pipes *p)
 {
   for (int i = 0; i < 3; i++)
-    if (p->theirs[i] >= 0)
-      close_fd (&p->theirs[i]);
+    close_fd (&p->theirs[i]);
 }
 
 void
@@ -308,26 +307,32 @@ cli_pipes_close (struct cli_pipes *p)
 
 /* Like docker and podman: without -i the container reads nothing of
    ours, so a script's loop over its own stdin is not eaten. */
+/* A pipe: its read end in *rd, its write end in *wr. */
+static int
+open_pipe (int *rd, int *wr, struct cl_error *err)
+{
+  int fd[2];
+
+  if (pipe2 (fd, O_CLOEXEC) < 0)
+    return cl_fail (err, errno, "pipe");
+  *rd = fd[0], *wr = fd[1];
+  return 0;
+}
+
 int
 cli_pipes_open (struct cli_pipes *p, bool interactive, bool terminal, struct cl_error *err)
 {
-  int fds[3][2];
-
-  *p = (struct cli_pipes){ .theirs = { NS_STDIO_NULL, -1, -1 }, .in = -1, .out = { -1, -1 } };
+  *p = (struct cli_pipes){ .theirs = { terminal ? -1 : NS_STDIO_NULL, -1, -1 },
+                           .in = -1,
+                           .out = { -1, -1 } };
   if (terminal)
+    return 0;
+  if (open_pipe (&p->out[0], &p->theirs[1], err) < 0
+      || open_pipe (&p->out[1], &p->theirs[2], err) < 0
+      || (interactive && open_pipe (&p->theirs[0], &p->in, err) < 0))
     {
-      p->theirs[0] = -1;
-      return 0;
+      cli_pipes_close (p);
+      return -1;
     }
-  for (int i = 0; i < 3; i++)
-    if ((i > 0 || interactive) && pipe2 (fds[i], O_CLOEXEC) < 0)
-      {
-        cli_pipes_close (p);
-        return cl_fail (err, errno, "pipe");
-      }
-    else if (i == 0 && interactive)
-      p->theirs[0] = fds[0][0], p->in = fds[0][1];
-    else if (i > 0)
-      p->theirs[i] = fds[i][1], p->out[i - 1] = fds[i][0];
   return 0;
 }

@@ -840,8 +840,8 @@ identity_for (struct run_opts *o)
   uid_t host = userns_host_euid ();
 
   o->spec.rootless = host != 0;
-  for (int c = 0; c < 64 && prctl (PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
-    if (prctl (PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+  for (int c = 0, in; c < 64 && (in = prctl (PR_CAPBSET_READ, c, 0, 0, 0)) >= 0; c++)
+    if (in == 1)
       o->spec.cap_bounding |= 1ULL << c;
   o->spec.single_id = host != 0 && !userns_has_range ();
   if (getrlimit (RLIMIT_NOFILE, &rl) == 0)

@@ -226,3 +226,14 @@ cgroup_dirs_remove (const struct cgroup_dirs *d, struct cl_error *err)
     return cl_fail (err, EBUSY, "%zu of the container's cgroups still hold processes", left);
   return 0;
 }
+
+bool
+cgroup_dirs_finish (const struct cgroup_dirs *d, int recfd)
+{
+  struct cl_error ignored;
+  bool oom = cgroup_dirs_oom_killed (d);
+
+  if (cgroup_dirs_remove (d, &ignored) == 0 && recfd >= 0)
+    cgrouprec_remove (recfd, &ignored);
+  return oom;
+}

@@ -45,4 +45,10 @@ int cgroup_dirs_attach (const struct cgroup_dirs *d, pid_t pid, struct cl_error 
    the dying are reaped.  Directories already gone are fine. */
 int cgroup_dirs_remove (const struct cgroup_dirs *d, struct cl_error *err);
 
+/* After the container's end: was it OOM-killed?  Then kill what is left
+   and remove the directories; once they are gone, so is the record in
+   `recfd` (-1: none).  What cannot be removed yet stays recorded, for
+   rm. */
+bool cgroup_dirs_finish (const struct cgroup_dirs *d, int recfd);
+
 #endif

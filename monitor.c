@@ -311,14 +311,8 @@ finish_cgroup (int dirfd)
 {
   cleanup_cgroup_dirs struct cgroup_dirs d = { 0 };
   struct cl_error err;
-  bool oom;
 
-  if (cgrouprec_read (dirfd, &d, &err) != 0)
-    return false;
-  oom = cgroup_dirs_oom_killed (&d);
-  if (cgroup_dirs_remove (&d, &err) == 0)
-    cgrouprec_remove (dirfd, &err);
-  return oom;
+  return cgrouprec_read (dirfd, &d, &err) == 0 && cgroup_dirs_finish (&d, dirfd);
 }
 
 int

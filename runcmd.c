@@ -879,12 +879,8 @@ start_blocked (const struct spec *sp, const struct ns_overlay *ov, const struct 
 static bool
 finish_cgroup (struct cgroup_join *cg)
 {
-  struct cl_error ignored;
-  bool oom = cgroup_dirs_oom_killed (&cg->dirs);
+  bool oom = cgroup_dirs_finish (&cg->dirs, cg->recfd);
 
-  /* What cannot be removed yet stays recorded, for rm. */
-  if (cgroup_dirs_remove (&cg->dirs, &ignored) == 0 && cg->recfd >= 0)
-    cgrouprec_remove (cg->recfd, &ignored);
   cgroup_join_clear (cg);
   return oom;
 }

@@ -73,14 +73,26 @@ restore_comm (const char *argv0)
   prctl (PR_SET_NAME, base ? base + 1 : argv0, 0, 0, 0);
 }
 
+/* The path this process was executed from, malloc'd; NULL when unknown. */
+static char *
+self_exe (void)
+{
+  char path[PATH_MAX];
+  ssize_t n = readlink ("/proc/self/exe", path, sizeof path - 1);
+
+  if (n <= 0)
+    return NULL;
+  path[n] = '\0';
+  return xstrdup (path);
+}
+
 int
 sealed_reexec (char **argv, struct cl_error *err)
 {
   extern char **environ;
   cleanup_close int self = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   cleanup_close int fd = -1;
-  char path[PATH_MAX];
-  ssize_t n;
+  cleanup_free char *path = NULL;
 
   if (self < 0)
     return cl_fail (err, errno, "open /proc/self/exe");
@@ -89,12 +101,9 @@ sealed_reexec (char **argv, struct cl_error *err)
       restore_comm (argv[0]);
       return 0;
     }
-  n = readlink ("/proc/self/exe", path, sizeof path - 1);
-  if (n > 0)
-    {
-      path[n] = '\0';
-      setenv (SEALED_ORIGIN_ENV, path, 1);
-    }
+  path = self_exe ();
+  if (path)
+    setenv (SEALED_ORIGIN_ENV, path, 1);
   fd = memfd ("crunlocal", err);
   if (fd < 0 || copy_fd (fd, self, err) < 0 || seal (fd, err) < 0)
     return cl_wrap (err, "run from a sealed copy of crunlocal");
@@ -106,14 +115,8 @@ char *
 sealed_origin (void)
 {
   const char *env = getenv (SEALED_ORIGIN_ENV);
-  char path[PATH_MAX];
-  ssize_t n;
 
   if (env && env[0] == '/')
     return xstrdup (env);
-  n = readlink ("/proc/self/exe", path, sizeof path - 1);
-  if (n <= 0)
-    return NULL;
-  path[n] = '\0';
-  return xstrdup (path);
+  return self_exe ();
 }

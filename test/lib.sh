@@ -19,6 +19,21 @@ fresh_store () {
   export CRUNLOCAL_ROOT="$d/root" CRUNLOCAL_RUNROOT="$d/run"
 }
 
+# Processes named crunlocal that belong to this store (other suites may
+# run on the same machine at the same time).
+store_procs () {
+  for p in $(pgrep -x crunlocal); do
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "CRUNLOCAL_ROOT=$CRUNLOCAL_ROOT" && echo "$p"
+  done
+  return 0
+}
+
+# The crunlocal a background job started: the job itself, or, when the
+# job is a subshell (as_user is a function), its crunlocal child.
+cl_pid () {
+  if [ "$(cat "/proc/$1/comm" 2>/dev/null)" = crunlocal ]; then echo "$1"; else pgrep -x crunlocal -P "$1" | head -n 1; fi
+}
+
 # Run crunlocal capturing stdout, stderr and status in OUT, ERR, RC.
 run_cl () {
   "$CL" "$@" >"$T/out" 2>"$T/err"

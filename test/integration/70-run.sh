@@ -29,7 +29,7 @@ for who in root crltest crlnosub; do
   $X "$CL" run --rm "$BB" sleep 1234 &
   pid=$!
   for _ in $(seq 1 50); do pgrep -f '^sleep 1234$' >/dev/null && break; sleep 0.1; done
-  pkill -TERM -x crunlocal
+  kill -TERM "$(cl_pid "$pid")"
   wait "$pid"; RC=$?
   expect "[$who] SIGTERM to crunlocal ends sleep (as PID 1) with 143" [ "$RC" = 143 ]
   sleep 0.2
@@ -79,7 +79,8 @@ before=$(mounts_now)
 i=0; fails=0
 while [ $i -lt 50 ]; do "$CL" run --rm "$BB" true || fails=$((fails + 1)); i=$((i + 1)); done
 expect "50 sequential run --rm true all succeed" [ "$fails" = 0 ]
-expect "and leave no mounts, directories or processes" sh -c "[ $(mounts_now) = $before ] && [ -z \"\$(ls -A \"$CRUNLOCAL_ROOT/containers\")\" ] && ! pgrep -x crunlocal >/dev/null"
+left=$(store_procs)
+expect "and leave no mounts, directories or processes" sh -c "[ $(mounts_now) = $before ] && [ -z \"\$(ls -A \"$CRUNLOCAL_ROOT/containers\")\" ] && [ -z '$left' ]"
 
 # --cap-add/--cap-drop, --ulimit, --cidfile: docker's spellings.
 for who in root crlnosub; do

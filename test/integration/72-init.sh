@@ -25,7 +25,7 @@ for who in root crltest crlnosub; do
   $X "$CL" run --rm --init "$BB" sleep 1234 &
   pid=$!
   for _ in $(seq 1 50); do pgrep -f '^sleep 1234$' >/dev/null && break; sleep 0.1; done
-  pkill -TERM -x crunlocal
+  kill -TERM "$(cl_pid "$pid")"
   wait "$pid"; RC=$?
   expect "[$who] --init forwards SIGTERM to the command: 143, nothing left running" sh -c "[ $RC = 143 ] && ! pgrep -f '^sleep 1234\$' >/dev/null"
   out=$($X "$CL" run --rm --init "$BB" sh -c 'trap "echo got-usr1; exit 4" USR1; kill -USR1 1; sleep 2 & wait') ; RC=$?

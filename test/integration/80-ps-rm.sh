@@ -64,8 +64,9 @@ expect "two rm at once: one succeeds, the other says no such container (1); noth
 # kill -9 of the crunlocal that runs a container: the container dies with
 # it; ps -a tells, rm cleans.
 "$CL" run --name orphan "$BB" sleep 4321 &
+pid=$!
 for _ in $(seq 1 50); do pgrep -f '^sleep 4321$' >/dev/null && break; sleep 0.1; done
-pkill -KILL -x crunlocal; sleep 0.3
+kill -KILL "$(cl_pid "$pid")"; sleep 0.3
 expect "kill -9 of run: the container ends and ps -a shows it exited (unknown)" sh -c "! pgrep -f '^sleep 4321\$' >/dev/null && \"$CL\" ps -a | grep -q 'Exited (unknown) .*orphan\$' && [ -z \"\$(\"$CL\" ps -q)\" ]"
 "$CL" rm orphan >/dev/null; RC=$?
 expect "and rm leaves nothing" sh -c "[ $RC = 0 ] && [ -z \"\$(ls -A '$(cdir)')\" ] && [ \$(grep -c '$(cdir)' /proc/self/mountinfo) = 0 ]"

@@ -358,5 +358,8 @@ ok=0
 wait "$archive" || ok=1
 wait "$tls" || ok=1
 [ "$ok" = 0 ] || die "a library failed to build (logs in $S)"
+# The .pc files name the prefix relative to themselves, so the prefix
+# can move or be shared (a git worktree links it).
+sed -i "s#$P#\${pcfiledir}/../..#g" "$P"/lib/pkgconfig/*.pc
 write_versions
 log "done: $P"

@@ -423,6 +423,46 @@ default_mounts (struct spec *s, const struct spec_opts *o)
                o->privileged ? "nosuid,noexec,nodev,rw" : "nosuid,noexec,nodev,ro");
 }
 
+static bool
+mounted_at (const struct spec_opts *o, const char *dest)
+{
+  for (size_t i = 0; i < o->n_volumes; i++)
+    if (strcmp (o->volumes[i].destination, dest) == 0)
+      return true;
+  for (size_t i = 0; o->tmpfs && o->tmpfs[i]; i++)
+    if (str_has_prefix (o->tmpfs[i], dest)
+        && (o->tmpfs[i][strlen (dest)] == '\0' || o->tmpfs[i][strlen (dest)] == ':'))
+      return true;
+  return o->context && strcmp (o->context->destination, dest) == 0;
+}
+
+/* /tmp is a tmpfs in every container (rfc-0060 §3.2: an image without
+   /tmp has one too), unless the image (a VOLUME, which became a volume in
+   o->volumes) or the user mounts something there. */
+static void
+tmp_mount (struct spec *s, const struct spec_opts *o)
+{
+  if (!mounted_at (o, "/tmp"))
+    add_mount (s, "/tmp", "tmpfs", "tmpfs", "nosuid,nodev,mode=1777");
+}
+
+/* run --context: before the user's mounts, so a -v inside TARGET lands
+   on top of it. */
+static void
+context_mount (struct spec *s, const struct spec_opts *o)
+{
+  struct spec_mount *m;
+
+  if (!o->context)
+    return;
+  s->mounts = xrealloc (s->mounts, (s->n_mounts + 1) * sizeof *s->mounts);
+  m = &s->mounts[s->n_mounts++];
+  m->destination = xstrdup (o->context->destination);
+  m->type = xstrdup (o->context->type);
+  m->source = xstrdup (o->context->source);
+  m->options = strv_copy ((const char *const *)o->context->options);
+}
+
 static void
 user_mounts (struct spec *s, const struct spec_opts *o)
 {
@@ -716,6 +756,8 @@ spec_from_image (const struct image_config *img, const struct spec_opts *o, spec
   etc_mounts (s, o);
   if (device_mounts (s, o, err) < 0)
     return -1;
+  tmp_mount (s, o);
+  context_mount (s, o);
   user_mounts (s, o);
   s->masked_paths = strv_copy (o->privileged ? none : masked_paths);
   s->readonly_paths = strv_copy (o->privileged ? none : readonly_paths);

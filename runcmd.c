@@ -16,6 +16,7 @@
 #include "ocispec.h"
 #include "cgroup.h"
 #include "cli.h"
+#include "cnb.h"
 #include "container.h"
 #include "context.h"
 #include "detach.h"
@@ -1232,6 +1233,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
       mounts_add_image_volumes (&o->mounts, cfg.volumes, o->spec.tmpfs);
       ret = attach_mounts (s, o, img, &c, err);
     }
+  o->spec.cnb_launcher = snapshot_has_file (CNB_LAUNCHER, &rd);
   if (ret == 0)
     ret = spec_from_image (&cfg, &o->spec, snapshot_read_file, &rd, &sp, err);
   if (ret == 0)

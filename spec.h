@@ -43,6 +43,7 @@ struct spec_opts
   size_t n_volumes;
   char **tmpfs;                     /* --tmpfs DEST[:OPTIONS] */
   const struct spec_mount *context; /* run --context: its overlay (or copy) at TARGET */
+  bool cnb_launcher;                /* the image has /cnb/lifecycle/launcher (cnb.h) */
   char **cap_add, **cap_drop;       /* --cap-add, --cap-drop: names or ALL */
   char **ulimits;                   /* --ulimit NAME=SOFT[:HARD] */
   char *rootfs;                     /* the container's root directory */

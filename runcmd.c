@@ -103,8 +103,11 @@ static const char run_options[]
       "      --cpuset-mems LIST       the memory nodes it may use\n"
       "      --pids-limit N           at most N processes (default 2048; -1: no limit)\n"
       "      --oom-score-adj N        the container's oom_score_adj (-1000..1000)\n"
-      "      --tls-verify=false       allow plain HTTP and unverified TLS when pulling\n"
-      "      --context [DIR][:TARGET] DIR (default .) at TARGET (default /workspace, the working\n"
+      "      --tls-verify=false       allow plain HTTP and unverified TLS when pulling\n";
+
+/* run and create only: a bundle (spec) is self-contained. */
+static const char context_options[]
+    = "      --context [DIR][:TARGET] DIR (default .) at TARGET (default /workspace, the working\n"
       "                               directory unless -w): read-only underneath, the container's\n"
       "                               writes kept apart; .dockerignore'd paths hidden (a DIR\n"
       "                               given as a separate word starts with ., / or :)\n"
@@ -1430,7 +1433,7 @@ cmd_run (int argc, char **argv)
   struct run_opts o = { 0 };
 
   if (wants_help (argc, argv))
-    return printf ("%s%s", run_usage, run_options), 0;
+    return printf ("%s%s%s", run_usage, run_options, context_options), 0;
   return image_command (argc, argv, &o, run_container);
 }
 
@@ -1441,7 +1444,7 @@ cmd_create (int argc, char **argv)
   struct run_opts o = { .create = true, .detach = true };
 
   if (wants_help (argc, argv))
-    return printf ("%s%s", create_usage, run_options), 0;
+    return printf ("%s%s%s", create_usage, run_options, context_options), 0;
   return image_command (argc, argv, &o, run_container);
 }
 

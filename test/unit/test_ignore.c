@@ -1,6 +1,7 @@
 /* The .dockerignore matcher against Docker's own cases
    (moby/patternmatcher's patternmatcher_test.go and the Go filepath.Match
    cases it carries), and the reading of an ignore file (ignorefile). */
+#include "../../context.h"
 #include "../../ignore.h"
 #include "tests.h"
 #include "unit.h"
@@ -321,4 +322,35 @@ test_ignore_file (void)
   ignore_clear (&ig);
   CHECK (ignore_parse (&ig, "[\n", ".dockerignore", &err) < 0);
   ignore_clear (&ig);
+}
+
+/* run --context's argument: DIR[:TARGET], the last ':' before a '/'. */
+void
+test_context_parse (void)
+{
+  static const struct
+  {
+    const char *arg, *dir, *target;
+    bool ok;
+  } cases[] = {
+    { NULL, ".", "/workspace", true },          { "", ".", "/workspace", true },
+    { ".", ".", "/workspace", true },           { "./app", "./app", "/workspace", true },
+    { "./app:/src", "./app", "/src", true },    { ":/src", ".", "/src", true },
+    { "/a:b/c", "/a:b/c", "/workspace", true }, { "/a:b:/t", "/a:b", "/t", true },
+    { "./app:/", NULL, NULL, false },           { "./app:/a/../b", NULL, NULL, false },
+  };
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      struct context_req r = { 0 };
+      struct cl_error err = { 0 };
+      int ret = context_parse (cases[i].arg, &r, &err);
+      CHECK ((ret == 0) == cases[i].ok);
+      if (cases[i].ok)
+        {
+          CHECK_STR (r.dir, cases[i].dir);
+          CHECK_STR (r.target, cases[i].target);
+        }
+      context_req_clear (&r);
+    }
 }

@@ -58,6 +58,7 @@ void test_ignore_docker_matches (void);
 void test_ignore_docker_exceptions (void);
 void test_ignore_go_match (void);
 void test_ignore_file (void);
+void test_context_parse (void);
 
 #define UNIT_TESTS                                                                                 \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },                            \
@@ -89,6 +90,7 @@ void test_ignore_file (void);
       { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },            \
       { "ignore_docker_matches", test_ignore_docker_matches },                                     \
       { "ignore_docker_exceptions", test_ignore_docker_exceptions },                               \
-      { "ignore_go_match", test_ignore_go_match }, { "ignore_file", test_ignore_file },
+      { "ignore_go_match", test_ignore_go_match }, { "ignore_file", test_ignore_file },            \
+      { "context_parse", test_context_parse },
 
 #endif

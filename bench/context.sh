@@ -41,11 +41,27 @@ e=$(date +%s.%N)
 n=$(find "$T/tree" -type f | wc -l); sz=$(du -sm "$T/tree" | cut -f1)
 echo "tree: $n files, $sz MB on /dev/shm (made in $(ms "$(echo "$e - $s" | bc)") ms); .dockerignore of 10 patterns"
 
-empty=$(median_time "$RUNS" : "$CRUNLOCAL" run --rm --context "$T/empty" "$BREG/busybox" true)
-tree=$(median_time "$RUNS" : "$CRUNLOCAL" run --rm --context "$T/tree" "$BREG/busybox" true)
-bind=$(median_time "$RUNS" : "$CRUNLOCAL" run --rm -v "$T/tree:/workspace" -w /workspace "$BREG/busybox" true)
+# Interleaved, one of each per round, so that the machine's drift (other
+# work on its two cores) weighs on all three alike.
+once () { # KIND: seconds for one run
+  s=$(date +%s.%N)
+  case $1 in
+    empty) "$CRUNLOCAL" run --rm --context "$T/empty" "$BREG/busybox" true ;;
+    tree) "$CRUNLOCAL" run --rm --context "$T/tree" "$BREG/busybox" true ;;
+    bind) "$CRUNLOCAL" run --rm -v "$T/tree:/workspace" -w /workspace "$BREG/busybox" true ;;
+  esac >/dev/null 2>&1 || { echo "FAILED: $1" >&2; exit 1; }
+  e=$(date +%s.%N)
+  echo "$e - $s" | bc >>"$T/t.$1"
+}
+median () { sort -n "$T/t.$1" | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'; }
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+  for k in empty tree bind; do once "$k"; done
+  i=$((i + 1))
+done
+empty=$(median empty) tree=$(median tree) bind=$(median bind)
 copy=$(CRUNLOCAL_CONTEXT=copy median_time 3 : "$CRUNLOCAL" run --rm --context "$T/tree" "$BREG/busybox" true)
-echo "run --rm --context DIR busybox true, median of $RUNS runs (the copy: of 3)"
+echo "run --rm --context DIR busybox true, median of $RUNS interleaved runs (the copy: of 3)"
 printf '  --context empty dir   %6s ms\n' "$(ms "$empty")"
 printf '  --context the tree    %6s ms  (%sx the empty dir; want <= 1.10)\n' "$(ms "$tree")" "$(ratio "$tree" "$empty")"
 printf '  -v tree:/workspace    %6s ms  (--context is %sx; want <= 1.20)\n' "$(ms "$bind")" "$(ratio "$tree" "$bind")"

@@ -56,6 +56,23 @@ process_argv (yajl_val p)
   return argv;
 }
 
+/* A shell's command line: the command string, then its args. */
+static void
+join_for_shell (char ***argv)
+{
+  char *line = xstrdup ((*argv)[0]);
+
+  for (size_t i = 1; (*argv)[i]; i++)
+    {
+      char *longer = xasprintf ("%s %s", line, (*argv)[i]);
+      free (line);
+      line = longer;
+    }
+  strv_free (*argv);
+  *argv = xcalloc (2, sizeof (char *));
+  (*argv)[0] = line;
+}
+
 int
 cnb_default_process (char *const *labels, struct cnb_process *out, struct cl_error *err)
 {
@@ -81,6 +98,9 @@ cnb_default_process (char *const *labels, struct cnb_process *out, struct cl_err
       return cl_fail (err, 0,
                       "label io.buildpacks.build.metadata: the default process has no command");
     }
+  out->shell = json_get_str (p, "command") && !json_get_bool (p, "direct");
+  if (out->shell)
+    join_for_shell (&out->argv);
   out->type = xstrdup (json_get_str (p, "type") ? json_get_str (p, "type") : "web");
   return 0;
 }

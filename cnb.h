@@ -25,6 +25,7 @@ struct cnb_process
 {
   char *type;
   char **argv; /* command, then args */
+  bool shell;  /* a command string not "direct" (before Buildpack API 0.9): a shell runs it */
 };
 
 /* The default process from io.buildpacks.build.metadata: 0 found, 1

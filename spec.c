@@ -667,6 +667,12 @@ cnb_args (const struct image_config *img, const struct spec_opts *o, struct spec
   s->args = xcalloc (1, sizeof (char *));
   if (o->cnb_launcher)
     strv_append (&s->args, CNB_LAUNCHER);
+  else if (p.shell)
+    {
+      /* Without the launcher, its part: a shell runs the command string. */
+      strv_append (&s->args, "/bin/sh");
+      strv_append (&s->args, "-c");
+    }
   for (size_t i = 0; p.argv[i]; i++)
     strv_append (&s->args, p.argv[i]);
   if (!spec_env_has (s->env, "CNB_PROCESS_TYPE"))

@@ -59,6 +59,7 @@ void test_ignore_docker_exceptions (void);
 void test_ignore_go_match (void);
 void test_ignore_file (void);
 void test_context_parse (void);
+void test_cnb_default_process (void);
 
 #define UNIT_TESTS                                                                                 \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },                            \
@@ -91,6 +92,7 @@ void test_context_parse (void);
       { "ignore_docker_matches", test_ignore_docker_matches },                                     \
       { "ignore_docker_exceptions", test_ignore_docker_exceptions },                               \
       { "ignore_go_match", test_ignore_go_match }, { "ignore_file", test_ignore_file },            \
-      { "context_parse", test_context_parse },
+      { "context_parse", test_context_parse },                                                     \
+      { "cnb_default_process", test_cnb_default_process },
 
 #endif

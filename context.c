@@ -545,10 +545,9 @@ open_dir (const struct context_req *req, struct context *c, struct cl_error *err
   return fd;
 }
 
-int
-context_prepare (struct store *s, const struct context_req *req, const char *container_dir,
-                 const char *id, bool overlay, bool userxattr, struct context *c,
-                 struct cl_error *err)
+static int
+prepare (struct store *s, const struct context_req *req, const char *container_dir, const char *id,
+         bool overlay, bool userxattr, struct context *c, struct cl_error *err)
 {
   cleanup_ignore struct ignore ig = { 0 };
   cleanup_close int srcfd = -1;
@@ -596,6 +595,22 @@ context_prepare (struct store *s, const struct context_req *req, const char *con
            c->mode == CONTEXT_REFLINK ? "reflinks: blocks shared"
                                       : "a plain copy: no reflinks here");
   return 0;
+}
+
+int
+context_prepare (struct store *s, const struct context_req *req, const char *container_dir,
+                 const char *id, bool overlay, bool userxattr, struct context *c,
+                 struct cl_error *err)
+{
+  struct cl_error ignored;
+
+  if (prepare (s, req, container_dir, id, overlay, userxattr, c, err) == 0)
+    return 0;
+  /* The container's directory goes with the failed run; a kept context
+     lives outside it. */
+  if (req->keep && c->ctx)
+    rm_rf_at (AT_FDCWD, c->ctx, &ignored);
+  return -1;
 }
 
 void

@@ -376,7 +376,7 @@ ignore_add (struct ignore *ig, const char *pattern, struct cl_error *err)
   if (*t == '!')
     {
       if (!t[1])
-        return cl_fail (err, EINVAL, "illegal exclusion pattern: \"!\"");
+        return cl_fail (err, 0, "illegal exclusion pattern: \"!\"");
       p.exclusion = true;
       body = t + 1;
     }
@@ -384,7 +384,7 @@ ignore_add (struct ignore *ig, const char *pattern, struct cl_error *err)
   p.text = xstrdup (clean[0] == '/' && clean[1] ? clean + 1 : clean);
   if (tokenize (p.text, &p.t, &p.type) < 0)
     {
-      cl_fail (err, EINVAL, "syntax error in pattern \"%s\"", t);
+      cl_fail (err, 0, "syntax error in pattern \"%s\"", t);
       free (p.t.v);
       free (p.text);
       return -1;

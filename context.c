@@ -337,6 +337,13 @@ copy_file (struct walk *w, int src, int dst, const char *name, const char *rel,
     }
   if (fchmod (out, st.st_mode & 07777) < 0)
     return cl_fail (err, errno, "chmod %s", rel);
+  {
+    struct timespec ts[2] = { st.st_atim, st.st_mtim };
+    if (futimens (out, ts) < 0)
+      {
+        /* Times are a courtesy (make compares them; nothing breaks). */
+      }
+  }
   return 0;
 }
 
@@ -525,7 +532,14 @@ make_copy (struct context *c, int srcfd, const struct ignore *ig, struct cl_erro
   if (copy_tree (&w, srcfd, dst, "", err) < 0)
     return -1;
   if (fstat (srcfd, &st) == 0)
-    copy_dir_attrs (dst, &st);
+    {
+      struct timespec ts[2] = { st.st_atim, st.st_mtim };
+      copy_dir_attrs (dst, &st);
+      if (futimens (dst, ts) < 0)
+        {
+          /* As for every directory copied. */
+        }
+    }
   c->mode = w.reflink ? CONTEXT_REFLINK : CONTEXT_COPY;
   return 0;
 }

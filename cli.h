@@ -104,6 +104,7 @@ int cmd_tag (int argc, char **argv);
 int cmd_untag (int argc, char **argv);
 int cmd_history (int argc, char **argv);
 int cmd_rename (int argc, char **argv);
+int cmd_diff (int argc, char **argv);
 int cmd_top (int argc, char **argv);
 int cmd_restart (int argc, char **argv);
 int cmd_system_df (int argc, char **argv);

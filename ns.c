@@ -157,7 +157,7 @@ parse_options (char *const *opts, char *data, size_t len)
             flags = (flags | mount_flags[k].set) & ~mount_flags[k].clear;
             known = true;
           }
-      if (!known)
+      if (!known && used < len)
         used += (size_t)snprintf (data + used, len - used, "%s%s", used ? "," : "", opts[i]);
     }
   return flags;
@@ -175,7 +175,8 @@ is_dev_tmpfs (const struct spec_mount *m)
 static int
 mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
 {
-  char data[1024], target[64];
+  /* A page: overlay's lowerdir=,upperdir=,workdir= (run --context). */
+  char data[4096], target[64];
   unsigned long flags
       = parse_options (m->options, data, sizeof data) | (is_dev_tmpfs (m) ? MS_NODEV : 0);
   bool bind = (flags & MS_BIND) || strcmp (m->type, "bind") == 0;

@@ -220,6 +220,7 @@ static const char main_usage[]
       "  exec        Run a command in a running container\n"
       "  attach      Attach to a detached container's terminal or output\n"
       "  rename      Rename a container\n"
+      "  diff        List what a container added, changed and deleted\n"
       "  events      Show the store's events (and follow them)\n"
       "  top         Show the processes of a running container\n"
       "  container   Container commands: prune, and ls, rm, logs, inspect, ... as above\n"
@@ -303,6 +304,7 @@ static const struct
   { "untag", cmd_untag, false },
   { "history", cmd_history, false },
   { "rename", cmd_rename, false },
+  { "diff", cmd_diff, false },
   { "top", cmd_top, false },
   { "restart", cmd_restart, true },
   { "login", cmd_login, false },

@@ -16,7 +16,9 @@
 #include "ocispec.h"
 #include "cgroup.h"
 #include "cli.h"
+#include "cnb.h"
 #include "container.h"
+#include "context.h"
 #include "detach.h"
 #include "etcfiles.h"
 #include "evlog.h"
@@ -103,6 +105,18 @@ static const char run_options[]
       "      --oom-score-adj N        the container's oom_score_adj (-1000..1000)\n"
       "      --tls-verify=false       allow plain HTTP and unverified TLS when pulling\n";
 
+/* run and create only: a bundle (spec) is self-contained. */
+static const char context_options[]
+    = "      --context [DIR][:TARGET] DIR (default .) at TARGET (default /workspace, the working\n"
+      "                               directory unless -w): read-only underneath, the container's\n"
+      "                               writes kept apart; .dockerignore'd paths hidden (a DIR\n"
+      "                               given as a separate word starts with ., / or :)\n"
+      "      --context-ignore-none    without an ignore file, hide nothing (default: .git,\n"
+      "                               node_modules, target)\n"
+      "      --context-keep           keep the context's upper directory after the container "
+      "is\n"
+      "                               removed, and print where\n";
+
 static const char run_usage[]
     = "Usage: crunlocal run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
       "       crunlocal run --bundle DIR\n"
@@ -169,6 +183,11 @@ struct run_opts
   double cpus;
   bool has_oom_score_adj;
   int oom_score_adj;
+  /* --context: the request, and what was made for it */
+  bool has_context;
+  const char *context_arg;
+  struct context_req context;
+  struct context ctx;
 };
 
 static void
@@ -202,6 +221,8 @@ run_opts_clear (struct run_opts *o)
   free (o->spec.uid_maps);
   free (o->spec.gid_maps);
   free (o->spec.rootfs);
+  context_req_clear (&o->context);
+  context_clear (&o->ctx);
 }
 
 /* -v and --mount: host paths are resolved (or refused) now, before
@@ -266,6 +287,9 @@ enum
   OPT_CPUSET_MEMS,
   OPT_PIDS_LIMIT,
   OPT_OOM_SCORE_ADJ,
+  OPT_CONTEXT,
+  OPT_CONTEXT_KEEP,
+  OPT_CONTEXT_IGNORE_NONE,
 };
 
 static long
@@ -654,6 +678,12 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
       o->spec.network_private = o->network == NET_PRIVATE;
       o->net_target = optarg;
       return 0;
+    case OPT_CONTEXT:
+      o->has_context = true;
+      o->context_arg = optarg;
+      return 0;
+    case OPT_CONTEXT_KEEP: o->context.keep = true; return 0;
+    case OPT_CONTEXT_IGNORE_NONE: o->context.ignore_none = true; return 0;
     case OPT_TLS_VERIFY:
       if (cli_parse_bool ("run", "--tls-verify", optarg, &o->tls_verify) != 0)
         return cl_fail (err, 0, "bad --tls-verify");
@@ -739,6 +769,9 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
           { "cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS },
           { "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT },
           { "oom-score-adj", required_argument, NULL, OPT_OOM_SCORE_ADJ },
+          { "context", optional_argument, NULL, OPT_CONTEXT },
+          { "context-keep", no_argument, NULL, OPT_CONTEXT_KEEP },
+          { "context-ignore-none", no_argument, NULL, OPT_CONTEXT_IGNORE_NONE },
           { NULL, 0, NULL, 0 } };
   const char *cmd = o->is_spec ? "spec" : "run";
   int c;
@@ -755,7 +788,17 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
         return cli_usage_error (cmd, "unknown flag: %s", argv[optind - 1]), -2;
       if (parse_one (o, c, err) < 0)
         return -1;
+      /* --context DIR: a separate word that cannot be an image (which
+         starts with a letter or digit) is its DIR. */
+      if (c == OPT_CONTEXT && !optarg && optind < argc - 1 && strchr ("./:", argv[optind][0]))
+        o->context_arg = argv[optind++];
     }
+  if (o->has_context && o->is_spec)
+    return cli_usage_error (cmd, "--context is for run and create: a bundle is self-contained"), -2;
+  if ((o->context.keep || o->context.ignore_none) && !o->has_context)
+    return cli_usage_error (cmd, "--context-keep and --context-ignore-none need --context"), -2;
+  if (o->has_context && context_parse (o->context_arg, &o->context, err) < 0)
+    return -1;
   if (check_resources (o, err) < 0)
     return -1;
   if (o->restart && o->rm)
@@ -1120,6 +1163,24 @@ discard_container (struct store *s, const struct container *c)
     volume_remove_anonymous (s, c->volumes, &ignored);
 }
 
+/* --context: its overlay (or copy) as a spec mount; TARGET is the
+   working directory unless -w says otherwise. */
+static int
+attach_context (struct store *s, struct run_opts *o, const struct container *c, bool overlay,
+                bool userxattr, struct cl_error *err)
+{
+  if (context_prepare (s, &o->context, c->dir, c->id, overlay, userxattr, &o->ctx, err) < 0)
+    return -1;
+  o->spec.context = &o->ctx.mount;
+  if (!o->spec.workdir)
+    o->spec.workdir = o->context.target;
+  if (o->context.keep)
+    fprintf (stderr, "crunlocal: the context's %s is kept in %s/%s\n",
+             o->ctx.mode == CONTEXT_OVERLAY ? "upper directory" : "copy", o->ctx.ctx,
+             o->ctx.mode == CONTEXT_OVERLAY ? "upper" : "copy");
+  return 0;
+}
+
 static int
 run_container (struct store *s, struct run_opts *o, const struct image_record *img, int *code,
                struct cl_error *err)
@@ -1166,6 +1227,8 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   ret = write_etc_files (o, &c, err);
   if (ret == 0)
     ret = snapshot_prepare (s, img, c.dir, mode, &snap, err);
+  if (ret == 0 && o->has_context)
+    ret = attach_context (s, o, &c, mode == SNAPSHOT_OVERLAY, snap.overlay.userxattr, err);
   if (ret == 0)
     {
       c.snapshot = xstrdup (snapshot_mode_name (snap.mode)); /* `start` mounts it again */
@@ -1173,6 +1236,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
       mounts_add_image_volumes (&o->mounts, cfg.volumes, o->spec.tmpfs);
       ret = attach_mounts (s, o, img, &c, err);
     }
+  o->spec.cnb_launcher = snapshot_has_file (CNB_LAUNCHER, &rd);
   if (ret == 0)
     ret = spec_from_image (&cfg, &o->spec, snapshot_read_file, &rd, &sp, err);
   if (ret == 0)
@@ -1369,7 +1433,7 @@ cmd_run (int argc, char **argv)
   struct run_opts o = { 0 };
 
   if (wants_help (argc, argv))
-    return printf ("%s%s", run_usage, run_options), 0;
+    return printf ("%s%s%s", run_usage, run_options, context_options), 0;
   return image_command (argc, argv, &o, run_container);
 }
 
@@ -1380,7 +1444,7 @@ cmd_create (int argc, char **argv)
   struct run_opts o = { .create = true, .detach = true };
 
   if (wants_help (argc, argv))
-    return printf ("%s%s", create_usage, run_options), 0;
+    return printf ("%s%s%s", create_usage, run_options, context_options), 0;
   return image_command (argc, argv, &o, run_container);
 }
 

@@ -282,33 +282,47 @@ read_from_layer (int layerfd, const char *path, char **out)
     return LAYER_MISSING;
   if (!S_ISREG (st.st_mode)) /* a whiteout, or something we will not follow */
     return LAYER_HIDES;
+  if (!out) /* is it there? */
+    return LAYER_FOUND;
   if (read_file_beneath (dfd, base, 4 << 20, true, out, NULL, &ignored) < 0)
     return LAYER_HIDES;
   return LAYER_FOUND;
 }
 
-char *
-snapshot_read_file (const char *path, void *arg)
+/* The top-most layer's answer; out NULL: only whether it has the file. */
+static bool
+find_in_layers (const struct snapshot_reader *r, const char *path, char **out)
 {
-  struct snapshot_reader *r = arg;
-
   for (size_t i = strv_len (r->img->layers); i-- > 0;)
     {
       cleanup_free char *diff = xasprintf ("layers/%s/diff", digest_hex (r->img->layers[i]));
       cleanup_close int layerfd
           = openat (r->s->rootfd, diff, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      char *buf = NULL;
 
       if (layerfd < 0)
-        return NULL;
-      switch (read_from_layer (layerfd, path, &buf))
+        return false;
+      switch (read_from_layer (layerfd, path, out))
         {
         case LAYER_MISSING: continue;
-        case LAYER_FOUND: return buf;
-        case LAYER_HIDES: return NULL;
+        case LAYER_FOUND: return true;
+        case LAYER_HIDES: return false;
         }
     }
-  return NULL;
+  return false;
+}
+
+bool
+snapshot_has_file (const char *path, void *arg)
+{
+  return find_in_layers (arg, path, NULL);
+}
+
+char *
+snapshot_read_file (const char *path, void *arg)
+{
+  char *buf = NULL;
+
+  return find_in_layers (arg, path, &buf) ? buf : NULL;
 }
 
 int

@@ -53,6 +53,8 @@ struct snapshot_reader
   const struct image_record *img;
 };
 char *snapshot_read_file (const char *path, void *reader);
+/* Does the image have a regular file at `path` (of any size)? */
+bool snapshot_has_file (const char *path, void *reader);
 
 /* The image's directory at `path` copied into `destfd` (a new volume's
    copy-up, as docker does it); nothing when the image has none there. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cnb.h"
 #include "json.h"
 #include "scprofile.h"
 #include "util.h"
@@ -423,6 +424,46 @@ default_mounts (struct spec *s, const struct spec_opts *o)
                o->privileged ? "nosuid,noexec,nodev,rw" : "nosuid,noexec,nodev,ro");
 }
 
+static bool
+mounted_at (const struct spec_opts *o, const char *dest)
+{
+  for (size_t i = 0; i < o->n_volumes; i++)
+    if (strcmp (o->volumes[i].destination, dest) == 0)
+      return true;
+  for (size_t i = 0; o->tmpfs && o->tmpfs[i]; i++)
+    if (str_has_prefix (o->tmpfs[i], dest)
+        && (o->tmpfs[i][strlen (dest)] == '\0' || o->tmpfs[i][strlen (dest)] == ':'))
+      return true;
+  return o->context && strcmp (o->context->destination, dest) == 0;
+}
+
+/* /tmp is a tmpfs in every container (rfc-0060 §3.2: an image without
+   /tmp has one too), unless the image (a VOLUME, which became a volume in
+   o->volumes) or the user mounts something there. */
+static void
+tmp_mount (struct spec *s, const struct spec_opts *o)
+{
+  if (!mounted_at (o, "/tmp"))
+    add_mount (s, "/tmp", "tmpfs", "tmpfs", "nosuid,nodev,mode=1777");
+}
+
+/* run --context: before the user's mounts, so a -v inside TARGET lands
+   on top of it. */
+static void
+context_mount (struct spec *s, const struct spec_opts *o)
+{
+  struct spec_mount *m;
+
+  if (!o->context)
+    return;
+  s->mounts = xrealloc (s->mounts, (s->n_mounts + 1) * sizeof *s->mounts);
+  m = &s->mounts[s->n_mounts++];
+  m->destination = xstrdup (o->context->destination);
+  m->type = xstrdup (o->context->type);
+  m->source = xstrdup (o->context->source);
+  m->options = strv_copy ((const char *const *)o->context->options);
+}
+
 static void
 user_mounts (struct spec *s, const struct spec_opts *o)
 {
@@ -607,22 +648,83 @@ copy_maps (struct spec_idmap **dst, size_t *n, const struct spec_idmap *src, siz
     memcpy (*dst, src, m * sizeof **dst);
 }
 
+/* A Cloud Native Buildpacks image's default process, when no command
+   was given (cnb.h): through the launcher, which sets the process's
+   environment up from its layers, when the image has one. */
+static int
+cnb_args (const struct image_config *img, const struct spec_opts *o, struct spec *s,
+          struct cl_error *err)
+{
+  struct cnb_process p;
+  int r;
+
+  if ((o->args && o->args[0]) || o->entrypoint_set)
+    return 0;
+  r = cnb_default_process (img->labels, &p, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  strv_free (s->args);
+  s->args = xcalloc (1, sizeof (char *));
+  if (o->cnb_launcher)
+    strv_append (&s->args, CNB_LAUNCHER);
+  else if (p.shell)
+    {
+      /* Without the launcher, its part: a shell runs the command string. */
+      strv_append (&s->args, "/bin/sh");
+      strv_append (&s->args, "-c");
+    }
+  for (size_t i = 0; p.argv[i]; i++)
+    strv_append (&s->args, p.argv[i]);
+  if (!spec_env_has (s->env, "CNB_PROCESS_TYPE"))
+    {
+      cleanup_free char *kv = xasprintf ("CNB_PROCESS_TYPE=%s", p.type);
+      env_set (&s->env, kv);
+    }
+  cnb_process_clear (&p);
+  return 0;
+}
+
+/* The platform's part of the launch environment (platform.md), unless
+   the image or -e sets it. */
+static void
+cnb_env (struct spec *s)
+{
+  static const char *vars[][2] = { { "CNB_PLATFORM_API", CNB_PLATFORM_API },
+                                   { "CNB_APP_DIR", CNB_APP_DIR },
+                                   { "CNB_LAYERS_DIR", CNB_LAYERS_DIR } };
+
+  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+    if (!spec_env_has (s->env, vars[i][0]))
+      {
+        cleanup_free char *kv = xasprintf ("%s=%s", vars[i][0], vars[i][1]);
+        env_set (&s->env, kv);
+      }
+}
+
 static int
 process_from_image (const struct image_config *img, const struct spec_opts *o, spec_file_reader rd,
                     void *arg, struct spec *s, struct cl_error *err)
 {
   cleanup_free char *passwd = rd ? rd ("/etc/passwd", arg) : NULL;
   cleanup_free char *group = rd ? rd ("/etc/group", arg) : NULL;
-  const char *cwd = o->workdir ? o->workdir : img->working_dir ? img->working_dir : "/";
+  bool cnb = cnb_image (img->labels);
+  const char *cwd = o->workdir         ? o->workdir
+                    : cnb              ? CNB_APP_DIR
+                    : img->working_dir ? img->working_dir
+                                       : "/";
 
   s->args = spec_merge_args (img->entrypoint, img->cmd, o);
+  if (spec_merge_env (img->env, o, &s->env, err) < 0)
+    return -1;
+  if (cnb && cnb_args (img, o, s, err) < 0)
+    return -1;
+  if (cnb)
+    cnb_env (s);
   if (!s->args[0])
     return cl_fail (err, 0, "no command specified: the image has neither Entrypoint nor Cmd");
   if (cwd[0] != '/')
     return cl_fail (err, 0, "the working directory \"%s\" is invalid: it must be absolute", cwd);
   s->cwd = xstrdup (cwd);
-  if (spec_merge_env (img->env, o, &s->env, err) < 0)
-    return -1;
   if (spec_resolve_user (o->user ? o->user : img->user, passwd, group, &s->uid, &s->gid, &s->groups,
                          &s->n_groups, err)
       < 0)
@@ -716,6 +818,8 @@ spec_from_image (const struct image_config *img, const struct spec_opts *o, spec
   etc_mounts (s, o);
   if (device_mounts (s, o, err) < 0)
     return -1;
+  tmp_mount (s, o);
+  context_mount (s, o);
   user_mounts (s, o);
   s->masked_paths = strv_copy (o->privileged ? none : masked_paths);
   s->readonly_paths = strv_copy (o->privileged ? none : readonly_paths);

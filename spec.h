@@ -41,10 +41,12 @@ struct spec_opts
   bool no_hosts;                   /* --no-hosts: no hosts in etc_dir */
   struct spec_volume *volumes;     /* -v, --mount type=bind */
   size_t n_volumes;
-  char **tmpfs;               /* --tmpfs DEST[:OPTIONS] */
-  char **cap_add, **cap_drop; /* --cap-add, --cap-drop: names or ALL */
-  char **ulimits;             /* --ulimit NAME=SOFT[:HARD] */
-  char *rootfs;               /* the container's root directory */
+  char **tmpfs;                     /* --tmpfs DEST[:OPTIONS] */
+  const struct spec_mount *context; /* run --context: its overlay (or copy) at TARGET */
+  bool cnb_launcher;                /* the image has /cnb/lifecycle/launcher (cnb.h) */
+  char **cap_add, **cap_drop;       /* --cap-add, --cap-drop: names or ALL */
+  char **ulimits;                   /* --ulimit NAME=SOFT[:HARD] */
+  char *rootfs;                     /* the container's root directory */
   /* Rootless: maps to put in the spec (empty for root or a parent
      namespace that maps already). */
   struct spec_idmap *uid_maps, *gid_maps;

@@ -46,9 +46,14 @@ _crunlocal () {
     COMPREPLY=($(compgen -W "$(_crunlocal_flags "$cmd")" -- "$cur"))
     return
   fi
+  # run --context DIR[:TARGET]: a directory (given as ./x, /x or --context=x).
+  if [[ ${COMP_WORDS[COMP_CWORD-1]} == --context ]]; then
+    COMPREPLY=($(compgen -d -- "$cur"))
+    return
+  fi
   case $cmd in
     run|pull|rmi|spec|create|history|save|tag) COMPREPLY=($(compgen -W "$(_crunlocal_images)" -- "$cur")) ;;
-    rm|logs|stop|kill|wait|start|inspect|exec|attach|restart|port|top|rename|pause|unpause|stats|update|cp)
+    rm|logs|stop|kill|wait|start|inspect|exec|attach|restart|port|top|rename|diff|pause|unpause|stats|update|cp)
       COMPREPLY=($(compgen -W "$(_crunlocal_containers)" -- "$cur")) ;;
   esac
 }

@@ -54,6 +54,13 @@ void test_cgroup_layout (void);
 void test_cgroup_weight (void);
 
 /* One entry a line: a test is added by a line here and its declaration. */
+void test_ignore_docker_matches (void);
+void test_ignore_docker_exceptions (void);
+void test_ignore_go_match (void);
+void test_ignore_file (void);
+void test_context_parse (void);
+void test_cnb_default_process (void);
+
 #define UNIT_TESTS                                                                                 \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },                            \
       { "ref_normalise", test_ref_normalise }, { "ref_transports", test_ref_transports },          \
@@ -81,6 +88,11 @@ void test_cgroup_weight (void);
       { "sha256_vs_openssl", test_sha256_vs_openssl }, { "sha256_speed", test_sha256_speed },      \
       { "netlink_veth", test_netlink_veth }, { "netlink_nft_batch", test_netlink_nft_batch },      \
       { "net_publish", test_net_publish }, { "net_ipam", test_net_ipam },                          \
-      { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },
+      { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },            \
+      { "ignore_docker_matches", test_ignore_docker_matches },                                     \
+      { "ignore_docker_exceptions", test_ignore_docker_exceptions },                               \
+      { "ignore_go_match", test_ignore_go_match }, { "ignore_file", test_ignore_file },            \
+      { "context_parse", test_context_parse },                                                     \
+      { "cnb_default_process", test_cnb_default_process },
 
 #endif

@@ -222,6 +222,7 @@ static const char main_usage[]
       "  rename      Rename a container\n"
       "  events      Show the store's events (and follow them)\n"
       "  top         Show the processes of a running container\n"
+      "  cp          Copy files between a container and the host (or a tar stream)\n"
       "  container   Container commands: prune, and ls, rm, logs, inspect, ... as above\n"
       "  image       Image commands: ls, rm, pull, inspect\n"
       "  pull        Pull an image from a registry or a local layout/archive\n"
@@ -309,6 +310,7 @@ static const struct
   { "logout", cmd_logout, false },
   { "events", cmd_events, false },
   { "create", cmd_create, false },
+  { "cp", cmd_cp, false },
 };
 
 /* docker's and podman's grouped spellings of the commands above:
@@ -329,7 +331,7 @@ static const struct
   { "image", "tag", "tag" },           { "image", "untag", "untag" },
   { "image", "history", "history" },   { "container", "rename", "rename" },
   { "container", "top", "top" },       { "container", "restart", "restart" },
-  { "container", "create", "create" },
+  { "container", "create", "create" }, { "container", "cp", "cp" },
 };
 
 /* The command argv[1] names, through an alias (then *shift is 1); -1

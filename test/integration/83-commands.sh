@@ -207,6 +207,33 @@ for who in root crltest; do
   expect "[$who] system df with no containers: every image reclaimable (100%)" sh -c "printf '%s\n' \"\$1\" | grep -q '^Images .* (100%)\$' && printf '%s\n' \"\$1\" | grep -qx 'Containers 0B (0%)'" _ "$OUT"
 done
 
+# --- info: podman's fields, json, templates, text ---
+for who in root crltest; do
+  if [ "$who" = root ]; then fresh_store; X=""; else X="as_user $who"; $X "$CL" rm -af >/dev/null 2>&1; fi
+  $X "$CL" run -d --name inf1 "$BB" sleep 1000 >/dev/null
+  $X "$CL" run --name inf2 "$BB" true
+  root=$($X sh -c 'echo $CRUNLOCAL_ROOT')
+  nimg=$($X "$CL" images -q --no-trunc | sort -u | wc -l)
+  xcl info --format json
+  uid=$(id -u "$who")
+  sub=$(grep "^$who:" /etc/subuid | head -n 1 | cut -d: -f2)
+  expect "[$who] info --format json: podman's host and store keys, counts by state" sh -c "[ $RC = 0 ] && printf '%s' \"\$1\" | jq -e --arg k \"\$(uname -r)\" --arg r '$root' '.host.kernel == \$k and .host.os == \"linux\" and .host.cpus > 0 and .host.memTotal > 0 and .host.ociRuntime.name == \"crunlocal\" and (.host.cgroupVersion | test(\"^v[12]\$\")) and .store.graphRoot == \$r and .store.containerStore.number == 2 and .store.containerStore.running == 1 and .store.containerStore.stopped == 1 and .store.imageStore.number == $nimg and .store.volumePath == (\$r + \"/volumes\") and .version.Version != null and .host.security.rootless == ($uid != 0)' >/dev/null" _ "$OUT"
+  if [ "$who" = root ]; then
+    expect "[$who] info: no id mappings for root (null, as podman)" sh -c "printf '%s' \"\$1\" | jq -e '.host.idMappings.uidmap == null' >/dev/null" _ "$OUT"
+  else
+    expect "[$who] info: the id mappings, container 0 to the user, then the subordinate range" sh -c "printf '%s' \"\$1\" | jq -e '.host.idMappings.uidmap[0] == {container_id: 0, host_id: $uid, size: 1} and .host.idMappings.uidmap[1].host_id == $sub and .host.idMappings.gidmap[1].size == 65536' >/dev/null" _ "$OUT"
+  fi
+  xcl info --format '{{.Host.Kernel}}|{{.Store.GraphRoot}}|{{.Store.ContainerStore.Running}}|{{.Host.OS}}'
+  expect "[$who] info --format TEMPLATE: podman's Go field names" [ "$OUT" = "$(uname -r)|$root|1|linux" ]
+  xcl system info --format '{{json .Store.ImageStore}}'
+  expect "[$who] system info is info; {{json}} in a template" [ "$OUT" = "{\"Number\":$nimg}" ]
+  xcl info
+  expect "[$who] info: YAML as podman prints it" sh -c "[ $RC = 0 ] && printf '%s\n' \"\$1\" | grep -qx 'host:' && printf '%s\n' \"\$1\" | grep -qx \"  kernel: \$(uname -r)\" && printf '%s\n' \"\$1\" | grep -qx '    running: 1' && printf '%s\n' \"\$1\" | grep -qx '    - docker.io'" _ "$OUT"
+  xcl info --format '{{.Host.Kernel'
+  expect "[$who] info with a broken template: 125" [ "$RC" = 125 ]
+  $X "$CL" rm -af >/dev/null 2>&1
+done
+
 # --- login, logout: checked against the basic-auth and the bearer-token
 # registries, kept in the auth file pull reads ---
 fresh_store

@@ -53,6 +53,9 @@ void test_net_ipam (void);
 void test_cgroup_layout (void);
 void test_cgroup_weight (void);
 
+void test_copy_split (void);
+void test_copy_tar_refusals (void);
+
 /* One entry a line: a test is added by a line here and its declaration. */
 #define UNIT_TESTS                                                                                 \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },                            \
@@ -81,6 +84,7 @@ void test_cgroup_weight (void);
       { "sha256_vs_openssl", test_sha256_vs_openssl }, { "sha256_speed", test_sha256_speed },      \
       { "netlink_veth", test_netlink_veth }, { "netlink_nft_batch", test_netlink_nft_batch },      \
       { "net_publish", test_net_publish }, { "net_ipam", test_net_ipam },                          \
-      { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },
+      { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },            \
+      { "copy_split", test_copy_split }, { "copy_tar_refusals", test_copy_tar_refusals },
 
 #endif

@@ -48,6 +48,7 @@ _crunlocal () {
   fi
   case $cmd in
     run|pull|rmi|spec|create|history|save|tag) COMPREPLY=($(compgen -W "$(_crunlocal_images)" -- "$cur")) ;;
+    load) COMPREPLY=($(compgen -f -- "$cur")) ;;
     rm|logs|stop|kill|wait|start|inspect|exec|attach|restart|port|top|rename|pause|unpause|stats|update)
       COMPREPLY=($(compgen -W "$(_crunlocal_containers)" -- "$cur")) ;;
     # cp: CONTAINER: (then its path, typed) or a host file.

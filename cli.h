@@ -112,5 +112,7 @@ int cmd_login (int argc, char **argv);
 int cmd_logout (int argc, char **argv);
 int cmd_events (int argc, char **argv);
 int cmd_create (int argc, char **argv);
+int cmd_cp (int argc, char **argv);
+int cmd_load (int argc, char **argv);
 
 #endif

@@ -61,13 +61,16 @@ static const char wait_usage[]
       "                         running (then -1 is printed)\n";
 
 static const char start_usage[]
-    = "Usage: crunlocal start [-a] CONTAINER...\n"
+    = "Usage: crunlocal start [-a [-i]] CONTAINER...\n"
       "\n"
-      "Start exited containers again, in the background under a monitor.\n"
+      "Start created or exited containers, in the background under a monitor.\n"
       "\n"
       "Options:\n"
-      "  -a, --attach   follow its output and exit with its exit code\n"
-      "                 (one container)\n";
+      "  -a, --attach        attach to its output (and terminal) from the first\n"
+      "                      byte; exit with its exit code (one container)\n"
+      "  -i, --interactive   with -a: our stdin to it (it was created with -i)\n"
+      "      --detach-keys K with -a on a terminal: the keys that detach\n"
+      "                      (default ctrl-p,ctrl-q)\n";
 
 static const char attach_usage[]
     = "Usage: crunlocal attach [OPTIONS] CONTAINER\n"
@@ -418,9 +421,10 @@ cmd_wait (int argc, char **argv)
 
 struct start_args
 {
-  bool attach;
-  bool restarted; /* by its monitor, for its restart policy */
-  int code;       /* with attach: the container's exit code */
+  bool attach, interactive;
+  bool restarted;   /* by its monitor, for its restart policy */
+  const char *keys; /* --detach-keys */
+  int code;         /* with attach: the container's exit code */
 };
 
 /* The spec it ran with, and its overlay mounted again over the same
@@ -456,7 +460,7 @@ restart_wanted (const struct container *c, int dfd, bool restarted)
 }
 
 static int
-start_locked (struct store *s, const char *id, bool restarted, struct container *c,
+start_locked (struct store *s, const char *id, bool restarted, struct container *c, int *attached,
               struct cl_error *err)
 {
   cleanup_close int lock = store_lock (s, "containers", true, err);
@@ -494,7 +498,7 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
       c->error = NULL;
       r = detach_start (s, c, &sp,
                         snap.mode == SNAPSHOT_OVERLAY && snap.lowerdir ? &snap.overlay : NULL,
-                        net.mode == NET_PRIVATE ? &hook : NULL, err);
+                        net.mode == NET_PRIVATE ? &hook : NULL, attached, err);
       if (r < 0 && (err->status == 126 || err->status == 127))
         container_keep_failed (s, c, err->msg);
     }
@@ -504,22 +508,41 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
   return r;
 }
 
+/* `start -a`: its monitor's attach session, connected before the
+   container started (detach_start), so nothing it wrote is missed. */
+static int
+start_attached (struct store *s, const struct container *c, struct container *now,
+                struct start_args *a, struct cl_error *err)
+{
+  cleanup_close int sock = -1;
+  struct pty_detach keys;
+  bool detached;
+
+  if (pty_detach_parse (a->keys, &keys, err) < 0)
+    return -1;
+  if (container_state (c) == CONTAINER_RUNNING)
+    return cl_fail (err, 0, "container %s is already running: use attach", c->name);
+  if (start_locked (s, c->id, a->restarted, now, &sock, err) < 0)
+    return -1;
+  if (sock < 0)
+    return cl_fail (err, 0, "container %s did not start", c->name);
+  if (attach_session (sock, now->tty, now->interactive && a->interactive ? 0 : -1, &keys, &a->code,
+                      &detached, err)
+      < 0)
+    return -1;
+  if (a->code < 0)
+    return cl_fail (err, 0, "lost the monitor of container %s", c->name);
+  return 0;
+}
+
 static int
 start_one (struct store *s, struct container *c, const void *arg, struct cl_error *err)
 {
   struct start_args *a = (struct start_args *)arg;
-  struct logs_opts lo = { .follow = true, .tail = -1, .has_since = true };
   struct container now = { 0 };
-  struct exit_record rec;
-  int r;
+  int r = a->attach ? start_attached (s, c, &now, a, err)
+                    : start_locked (s, c->id, a->restarted, &now, NULL, err);
 
-  clock_gettime (CLOCK_REALTIME, &lo.since);
-  r = start_locked (s, c->id, a->restarted, &now, err);
-  if (r == 0 && a->attach)
-    {
-      r = logs_show (&now, &lo, err);
-      a->code = await_exit (&now, &rec) == 0 ? rec.code : 125;
-    }
   container_clear (&now);
   return r;
 }
@@ -530,7 +553,10 @@ take_start_opt (int c, void *arg)
   struct start_args *a = arg;
 
   a->attach = a->attach || c == 'a';
+  a->interactive = a->interactive || c == 'i';
   a->restarted = a->restarted || c == 'R';
+  if (c == 'k')
+    a->keys = optarg;
   return 0;
 }
 
@@ -539,18 +565,22 @@ cmd_start (int argc, char **argv)
 {
   /* --restarted: the monitor applying the restart policy (not in --help). */
   static const struct option longopts[] = { { "attach", no_argument, NULL, 'a' },
+                                            { "interactive", no_argument, NULL, 'i' },
+                                            { "detach-keys", required_argument, NULL, 'k' },
                                             { "restarted", no_argument, NULL, 'R' },
                                             { "help", no_argument, NULL, 'h' },
                                             { NULL, 0, NULL, 0 } };
-  struct start_args a = { 0 };
+  struct start_args a = { .keys = PTY_DETACH_DEFAULT };
   cleanup_store struct store *s = NULL;
   struct cl_error err = { 0 };
-  int r = parse_ctl (argc, argv, "start", start_usage, "ah", longopts, take_start_opt, &a);
+  int r = parse_ctl (argc, argv, "start", start_usage, "aih", longopts, take_start_opt, &a);
 
   if (r >= 0)
     return r;
   if (a.attach && optind + 1 != argc)
     return cli_usage_error ("start", "--attach starts one container");
+  if (a.interactive && !a.attach)
+    return cli_usage_error ("start", "--interactive needs --attach");
   /* Like run: rootless with subordinate ids, inside the store's namespace. */
   if (cli_open_store (&s, STORE_USE, &err) < 0)
     return cli_fail (&err);
@@ -570,7 +600,7 @@ int
 ctl_start (struct store *s, const char *id, struct cl_error *err)
 {
   struct container now = { 0 };
-  int r = start_locked (s, id, false, &now, err);
+  int r = start_locked (s, id, false, &now, NULL, err);
 
   container_clear (&now);
   return r;

@@ -172,11 +172,12 @@ fail_cleaning (struct cgroup_join *cg, int report, const struct cl_error *err)
    the caller, and becomes the monitor. */
 static void __attribute__ ((noreturn))
 become_monitor (struct store *s, struct container *c, const struct spec *sp,
-                const struct ns_overlay *ov, const struct ns_hook *hook, int memfd, int report)
+                const struct ns_overlay *ov, const struct ns_hook *hook, int memfd, int listenfd,
+                int report)
 {
   struct cl_error err = { 0 };
   struct report r = { .ok = 1 };
-  int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC), listenfd = -1;
+  int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
   struct stdio io = { -1, { -1, -1 } };
   /* Not ours: one opened on the host could be chmod'ed through it. */
   struct ns_stdio null_stdin = { { NS_STDIO_NULL, -1, -1 } };
@@ -194,7 +195,8 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
   sigprocmask (SIG_BLOCK, &set, NULL);
   if (devnull < 0)
     report_fail (report, (cl_fail (&err, errno, "/dev/null"), &err));
-  if ((listenfd = attach_socket (s, c, &err)) < 0 || container_stdio (c, devnull, &io, &err) < 0
+  if ((listenfd < 0 && (listenfd = attach_socket (s, c, &err)) < 0)
+      || container_stdio (c, devnull, &io, &err) < 0
       || ns_start (sp, ov, &set, c->tty || c->interactive ? NULL : &null_stdin, &cg_hook, &proc,
                    &err)
              < 0)
@@ -250,17 +252,35 @@ read_report (int fd, struct report *last, struct cl_error *err)
   return 0;
 }
 
+/* The attach socket made here, with a client already queued on it: the
+   monitor accepts it before it reads any output (monitor.c), so the
+   client sees everything from the first byte. */
+static int
+listen_attached (struct store *s, const struct container *c, int *listenfd, int *client,
+                 struct cl_error *err)
+{
+  cleanup_free char *dir = container_run_dir (s, c->id);
+
+  if ((*listenfd = attach_socket (s, c, err)) < 0)
+    return -1;
+  *client = attach_connect (dir, err);
+  return *client < 0 ? -1 : 0;
+}
+
 int
 detach_start (struct store *s, struct container *c, const struct spec *sp,
-              const struct ns_overlay *ov, const struct ns_hook *hook, struct cl_error *err)
+              const struct ns_overlay *ov, const struct ns_hook *hook, int *attached,
+              struct cl_error *err)
 {
   cleanup_close int memfd = monitor_memfd (err);
   cleanup_close int rd = -1;
+  cleanup_close int listenfd = -1;
+  cleanup_close int client = -1;
   struct report r;
   int p[2];
   pid_t child;
 
-  if (memfd < 0)
+  if (memfd < 0 || (attached && listen_attached (s, c, &listenfd, &client, err) < 0))
     return -1;
   if (pipe2 (p, O_CLOEXEC) < 0)
     return cl_fail (err, errno, "pipe");
@@ -275,7 +295,7 @@ detach_start (struct store *s, struct container *c, const struct spec *sp,
       child = fork ();
       if (child != 0)
         _exit (child < 0 ? 125 : 0);
-      become_monitor (s, c, sp, ov, hook, memfd, p[1]);
+      become_monitor (s, c, sp, ov, hook, memfd, listenfd, p[1]);
     }
   close (p[1]);
   rd = p[0];
@@ -289,5 +309,7 @@ detach_start (struct store *s, struct container *c, const struct spec *sp,
   c->started = r.started;
   free (c->status);
   c->status = xstrdup ("running");
+  if (attached)
+    *attached = steal_fd (&client);
   return 0;
 }

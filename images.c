@@ -398,12 +398,13 @@ cmd_rmi (int argc, char **argv)
 }
 
 static const char system_usage[]
-    = "Usage: crunlocal system prune [-f] [--volumes] | system df [--format FORMAT]\n"
+    = "Usage: crunlocal system prune [-f] [--volumes] | system df [-v] [--format FORMAT]\n"
+      "       crunlocal system info [--format FORMAT]\n"
       "\n"
       "prune: remove blobs and layers no image references, and what killed\n"
       "commands left in the store's staging area.  Volumes stay, unless\n"
       "--volumes: then the anonymous ones no container uses go too (as docker's).\n"
-      "df: show the disk usage.\n";
+      "df: show the disk usage.  info: as `crunlocal info`.\n";
 
 /* Remove `flag` from argv (after argv[0]); was it there? */
 static bool
@@ -447,6 +448,8 @@ cmd_system (int argc, char **argv)
 
   if (argc > 1 && strcmp (argv[1], "df") == 0)
     return cmd_system_df (argc - 1, argv + 1);
+  if (argc > 1 && strcmp (argv[1], "info") == 0)
+    return cmd_info (argc - 1, argv + 1);
   r = cli_prune_args ("system", system_usage, argc, argv);
 
   if (r >= 0)

@@ -144,20 +144,21 @@ serve_client (struct monitor *m, int i)
   take_message (m, msg, (size_t)n);
 }
 
-static void
+static bool
 accept_client (struct monitor *m)
 {
   int fd = accept4 (m->listenfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
   if (fd < 0)
-    return;
+    return false;
   for (int i = 0; i < MAX_CLIENTS; i++)
     if (m->clients[i] < 0)
       {
         m->clients[i] = fd;
-        return;
+        return true;
       }
   close (fd);
+  return false;
 }
 
 /* sigfd, the two outputs, the listener, the input; then the clients. */
@@ -326,6 +327,10 @@ main (int argc, char **argv)
   clock_gettime (CLOCK_MONOTONIC, &t0);
   if (argc != 13 || setup (&m, argv) < 0)
     return 125;
+  /* A client queued before the container started (`start -a`) gets
+     everything it wrote, even when it has exited already. */
+  while (m.listenfd >= 0 && accept_client (&m))
+    ;
   reap (&m); /* it may have exited before the signalfd was there */
   watch (&m);
   while (!m.exited)

@@ -223,6 +223,7 @@ static const char main_usage[]
       "  diff        List what a container added, changed and deleted\n"
       "  events      Show the store's events (and follow them)\n"
       "  top         Show the processes of a running container\n"
+      "  cp          Copy files between a container and the host (or a tar stream)\n"
       "  container   Container commands: prune, and ls, rm, logs, inspect, ... as above\n"
       "  image       Image commands: ls, rm, pull, inspect\n"
       "  pull        Pull an image from a registry or a local layout/archive\n"
@@ -234,7 +235,8 @@ static const char main_usage[]
       "  tag         Add names to an image\n"
       "  untag       Remove names from an image\n"
       "  history     Show the history of an image\n"
-      "  system      System commands: prune, df\n"
+      "  load        Load images from a docker-archive or oci-archive (file or stdin)\n"
+      "  system      System commands: prune, df, info\n"
       "  store       Store commands: check\n"
       "  info        Show the host, identity mapping, store and snapshot mode\n"
       "  version     Show the version, library versions and store paths\n"
@@ -311,6 +313,8 @@ static const struct
   { "logout", cmd_logout, false },
   { "events", cmd_events, false },
   { "create", cmd_create, false },
+  { "cp", cmd_cp, false },
+  { "load", cmd_load, false },
 };
 
 /* docker's and podman's grouped spellings of the commands above:
@@ -331,7 +335,8 @@ static const struct
   { "image", "tag", "tag" },           { "image", "untag", "untag" },
   { "image", "history", "history" },   { "container", "rename", "rename" },
   { "container", "top", "top" },       { "container", "restart", "restart" },
-  { "container", "create", "create" },
+  { "container", "create", "create" }, { "container", "cp", "cp" },
+  { "image", "load", "load" },
 };
 
 /* The command argv[1] names, through an alias (then *shift is 1); -1
@@ -366,7 +371,7 @@ dispatch (int argc, char **argv)
     }
   if (strcmp (argv[1], "image") == 0)
     return cli_usage_error (
-        NULL, "unknown command \"%s\" for \"crunlocal image\" (ls, rm, pull, inspect)",
+        NULL, "unknown command \"%s\" for \"crunlocal image\" (ls, rm, pull, inspect, load)",
         argc > 2 ? argv[2] : "");
   return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal\"", argv[1]);
 }

@@ -1254,7 +1254,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   if (ret == 0 && o->create && (ret = container_save (s, &c, err)) == 0)
     printf ("%s\n", c.id);
   else if (ret == 0 && o->detach
-           && (ret = detach_start (s, &c, &sp, snapshot_overlay (&snap), hook, err)) == 0)
+           && (ret = detach_start (s, &c, &sp, snapshot_overlay (&snap), hook, NULL, err)) == 0)
     printf ("%s\n", c.id);
   else if (ret == 0 && !o->detach)
     ret = start_and_wait (s, &c, &sp, &snap, hook, code, err);

@@ -207,6 +207,25 @@ synth_descriptor (yajl_gen g, const char *mt, const char *digest, long long size
   yajl_gen_map_close (g);
 }
 
+/* docker-archive:FILE:@N names the archive's Nth image (containers/
+   image's "@source-index", as `load` reads several); else the first. */
+static int
+archive_index (const struct image_ref *ref, size_t n, size_t *index, struct cl_error *err)
+{
+  char *end;
+  unsigned long long i;
+
+  *index = 0;
+  if (!ref->tag || ref->tag[0] != '@')
+    return 0;
+  errno = 0;
+  i = strtoull (ref->tag + 1, &end, 10);
+  if (ref->tag[1] < '0' || ref->tag[1] > '9' || *end || errno || i >= n)
+    return cl_fail (err, 0, "%s: no image %s (it holds %zu)", ref->file, ref->tag, n);
+  *index = (size_t)i;
+  return 0;
+}
+
 /* docker save's manifest.json → an OCI manifest over the archive's files. */
 static int
 docker_archive_synth (struct source *src, struct cl_error *err)
@@ -218,6 +237,7 @@ docker_archive_synth (struct source *src, struct cl_error *err)
   const char *config;
   yajl_val first, layers, tags;
   long long size;
+  size_t index;
 
   if (read_file_beneath (src->dirfd, "manifest.json", ARCHIVE_MANIFEST_MAX, false, &buf, NULL, err)
           < 0
@@ -225,7 +245,9 @@ docker_archive_synth (struct source *src, struct cl_error *err)
     return cl_wrap (err, "%s: not a docker archive", src->ref->file);
   if (!YAJL_IS_ARRAY (root) || root->u.array.len == 0)
     return cl_fail (err, 0, "%s: manifest.json lists no image", src->ref->file);
-  first = root->u.array.values[0];
+  if (archive_index (src->ref, root->u.array.len, &index, err) < 0)
+    return -1;
+  first = root->u.array.values[index];
   config = json_get_str (first, "Config");
   layers = json_get_arr (first, "Layers");
   tags = json_get_arr (first, "RepoTags");

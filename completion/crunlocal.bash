@@ -53,8 +53,16 @@ _crunlocal () {
   fi
   case $cmd in
     run|pull|rmi|spec|create|history|save|tag) COMPREPLY=($(compgen -W "$(_crunlocal_images)" -- "$cur")) ;;
-    rm|logs|stop|kill|wait|start|inspect|exec|attach|restart|port|top|rename|diff|pause|unpause|stats|update|cp)
+    load) COMPREPLY=($(compgen -f -- "$cur")) ;;
+    rm|logs|stop|kill|wait|start|inspect|exec|attach|restart|port|top|rename|diff|pause|unpause|stats|update)
       COMPREPLY=($(compgen -W "$(_crunlocal_containers)" -- "$cur")) ;;
+    # cp: CONTAINER: (then its path, typed) or a host file.
+    cp)
+      compopt -o nospace 2>/dev/null
+      case $cur in
+        *:*) COMPREPLY=() ;;
+        *) COMPREPLY=($(compgen -W "$(_crunlocal_containers | sed 's/$/:/')" -- "$cur") $(compgen -f -- "$cur")) ;;
+      esac ;;
   esac
 }
 complete -F _crunlocal crunlocal

@@ -187,18 +187,51 @@ done
 for who in root crltest; do
   if [ "$who" = root ]; then fresh_store; X=""; else X="as_user $who"; $X "$CL" rm -af >/dev/null 2>&1; rm -rf "$T/users/$who/root" "$T/users/$who/run"; fi
   xcl system df
-  expect "[$who] system df of an empty store: podman's columns, zeros" sh -c "[ $RC = 0 ] && [ \"\$(printf '%s\n' \"\$1\" | tr -s ' ')\" = \"\$(printf 'TYPE TOTAL ACTIVE SIZE RECLAIMABLE\nImages 0 0 0B 0B (0%%)\nContainers 0 0 0B 0B (0%%)')\" ]" _ "$OUT"
+  expect "[$who] system df of an empty store: podman's columns, zeros" sh -c "[ $RC = 0 ] && [ \"\$(printf '%s\n' \"\$1\" | tr -s ' ')\" = \"\$(printf 'TYPE TOTAL ACTIVE SIZE RECLAIMABLE\nImages 0 0 0B 0B (0%%)\nContainers 0 0 0B 0B (0%%)\nLocal Volumes 0 0 0B 0B (0%%)')\" ]" _ "$OUT"
   $X "$CL" pull -q "$BB" >/dev/null
   $X "$CL" pull -q "$REG/whiteout" >/dev/null
   $X "$CL" run --name wrote "$BB" sh -c 'head -c 100000 /bin/busybox >/big'
-  $X "$CL" run -d --name up "$BB" sleep 1000 >/dev/null
+  $X "$CL" run --rm -v dfvol1:/d "$BB" sh -c 'head -c 50000 /bin/busybox >/d/f'
+  $X "$CL" run --rm -v dfvol2:/d "$BB" sh -c 'head -c 30000 /bin/busybox >/d/f'
+  $X "$CL" run -d --name up -v dfvol1:/data "$BB" sleep 1000 >/dev/null
   xcl system df --format json
   expect "[$who] system df: images (one in use: its layers not reclaimable), containers (what the exited one wrote is)" sh -c "[ $RC = 0 ] && printf '%s' \"\$1\" | jq -e '.[0].Type == \"Images\" and .[0].Total == 2 and .[0].Active == 1 and .[0].Size > .[0].Reclaimable and .[0].Reclaimable > 0 and .[1].Type == \"Containers\" and .[1].Total == 2 and .[1].Active == 1 and .[1].Reclaimable >= 100000 and .[1].Reclaimable < 110000 and .[1].Size >= .[1].Reclaimable' >/dev/null" _ "$OUT"
+  expect "[$who] system df: local volumes (one in use, the unused one's bytes reclaimable)" sh -c "printf '%s' \"\$1\" | jq -e '.[2].Type == \"Local Volumes\" and .[2].Total == 2 and .[2].Active == 1 and .[2].Size == 80000 and .[2].Reclaimable == 30000' >/dev/null" _ "$OUT"
+  xcl system df -v
+  expect "[$who] system df -v: a row per image, container and volume, podman's headers" sh -c "[ $RC = 0 ] && printf '%s\n' \"\$1\" | grep -q '^Images space usage:\$' && printf '%s\n' \"\$1\" | grep -q '^REPOSITORY  *TAG  *IMAGE ID  *CREATED  *SIZE  *SHARED SIZE  *UNIQUE SIZE  *CONTAINERS\$' && printf '%s\n' \"\$1\" | grep -q '^CONTAINER ID  *IMAGE  *COMMAND  *LOCAL VOLUMES  *SIZE  *CREATED  *STATUS  *NAMES\$' && printf '%s\n' \"\$1\" | grep -q '^[0-9a-f]\{12\}  .*  1  .*  up\$' && printf '%s\n' \"\$1\" | grep -q '^VOLUME NAME  *LINKS  *SIZE\$' && printf '%s\n' \"\$1\" | grep -q '^dfvol1  *1  *50kB\$' && printf '%s\n' \"\$1\" | grep -q '^dfvol2  *0  *30kB\$'" _ "$OUT"
   xcl system df
   expect "[$who] system df table: sizes as podman prints them" sh -c "printf '%s\n' \"\$1\" | grep -q '^Containers  *2  *1  *[0-9.]*kB  *1[0-9.]*kB ([0-9]*%)\$' && printf '%s\n' \"\$1\" | grep -q '^Images  *2  *1  *[0-9.]*MB  *[0-9.]*[kM]B ([0-9]*%)\$'" _ "$OUT"
   $X "$CL" rm -af >/dev/null 2>&1
+  $X "$CL" volume rm dfvol1 dfvol2 >/dev/null 2>&1
   xcl system df --format '{{.Type}} {{.Reclaimable}}'
   expect "[$who] system df with no containers: every image reclaimable (100%)" sh -c "printf '%s\n' \"\$1\" | grep -q '^Images .* (100%)\$' && printf '%s\n' \"\$1\" | grep -qx 'Containers 0B (0%)'" _ "$OUT"
+done
+
+# --- info: podman's fields, json, templates, text ---
+for who in root crltest; do
+  if [ "$who" = root ]; then fresh_store; X=""; else X="as_user $who"; $X "$CL" rm -af >/dev/null 2>&1; fi
+  $X "$CL" run -d --name inf1 "$BB" sleep 1000 >/dev/null
+  $X "$CL" run --name inf2 "$BB" true
+  root=$($X sh -c 'echo $CRUNLOCAL_ROOT')
+  nimg=$($X "$CL" images -q --no-trunc | sort -u | wc -l)
+  xcl info --format json
+  uid=$(id -u "$who")
+  sub=$(grep "^$who:" /etc/subuid | head -n 1 | cut -d: -f2)
+  expect "[$who] info --format json: podman's host and store keys, counts by state" sh -c "[ $RC = 0 ] && printf '%s' \"\$1\" | jq -e --arg k \"\$(uname -r)\" --arg r '$root' '.host.kernel == \$k and .host.os == \"linux\" and .host.cpus > 0 and .host.memTotal > 0 and .host.ociRuntime.name == \"crunlocal\" and (.host.cgroupVersion | test(\"^v[12]\$\")) and .store.graphRoot == \$r and .store.containerStore.number == 2 and .store.containerStore.running == 1 and .store.containerStore.stopped == 1 and .store.imageStore.number == $nimg and .store.volumePath == (\$r + \"/volumes\") and .version.Version != null and .host.security.rootless == ($uid != 0)' >/dev/null" _ "$OUT"
+  if [ "$who" = root ]; then
+    expect "[$who] info: no id mappings for root (null, as podman)" sh -c "printf '%s' \"\$1\" | jq -e '.host.idMappings.uidmap == null' >/dev/null" _ "$OUT"
+  else
+    expect "[$who] info: the id mappings, container 0 to the user, then the subordinate range" sh -c "printf '%s' \"\$1\" | jq -e '.host.idMappings.uidmap[0] == {container_id: 0, host_id: $uid, size: 1} and .host.idMappings.uidmap[1].host_id == $sub and .host.idMappings.gidmap[1].size == 65536' >/dev/null" _ "$OUT"
+  fi
+  xcl info --format '{{.Host.Kernel}}|{{.Store.GraphRoot}}|{{.Store.ContainerStore.Running}}|{{.Host.OS}}'
+  expect "[$who] info --format TEMPLATE: podman's Go field names" [ "$OUT" = "$(uname -r)|$root|1|linux" ]
+  xcl system info --format '{{json .Store.ImageStore}}'
+  expect "[$who] system info is info; {{json}} in a template" [ "$OUT" = "{\"Number\":$nimg}" ]
+  xcl info
+  expect "[$who] info: YAML as podman prints it" sh -c "[ $RC = 0 ] && printf '%s\n' \"\$1\" | grep -qx 'host:' && printf '%s\n' \"\$1\" | grep -qx \"  kernel: \$(uname -r)\" && printf '%s\n' \"\$1\" | grep -qx '    running: 1' && printf '%s\n' \"\$1\" | grep -qx '    - docker.io'" _ "$OUT"
+  xcl info --format '{{.Host.Kernel'
+  expect "[$who] info with a broken template: 125" [ "$RC" = 125 ]
+  $X "$CL" rm -af >/dev/null 2>&1
 done
 
 # --- login, logout: checked against the basic-auth and the bearer-token
@@ -288,6 +321,14 @@ for who in root crltest; do
   xcl start -a cr1
   st=$($X "$CL" ps -a --format '{{.Status}}')
   expect "[$who] start -a of a created container: its output and its exit code" sh -c "[ $RC = 5 ] && [ '$OUT' = hi ] && printf '%s' \"\$1\" | grep -q '^Exited (5)'" _ "$st"
+  $X "$CL" create --name cr3 "$BB" sh -c 'echo out; echo err >&2; exit 3' >/dev/null
+  xcl start -a cr3
+  expect "[$who] start -a attaches: stdout to stdout, stderr to stderr, its exit code" sh -c "[ $RC = 3 ] && [ '$OUT' = out ] && [ \"\$1\" = err ]" _ "$ERR"
+  $X "$CL" create -i --name cr4 "$BB" sh -c 'read l; echo "got $l"' >/dev/null
+  OUT=$(echo typed | $X "$CL" start -a -i cr4 2>&1); RC=$?
+  expect "[$who] start -a -i: our stdin reaches a container created with -i" sh -c "[ $RC = 0 ] && [ '$OUT' = 'got typed' ]"
+  xcl start -i cr4
+  expect "[$who] start -i without -a: a usage error" [ "$RC" = 125 ]
   $X "$CL" create --name cr2 "$BB" sleep 1000 >/dev/null
   xcl start cr2
   up=$($X "$CL" ps --format '{{.Names}}')

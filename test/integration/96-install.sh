@@ -27,6 +27,7 @@ expect "bash completes a container name for rm" sh -c "printf '%s\n' \"\$1\" | g
 expect "bash completes commands" sh -c "printf '%s\n' \"\$1\" | grep -qx exec" _ "$(complete_words crunlocal ex)"
 expect "bash completes a command's flags" sh -c "printf '%s\n' \"\$1\" | grep -qx -- --detach" _ "$(complete_words crunlocal run --det)"
 expect "bash completes image names for run" sh -c "printf '%s\n' \"\$1\" | grep -q busybox" _ "$(complete_words crunlocal run "")"
+expect "bash completes CONTAINER: for cp" sh -c "printf '%s\n' \"\$1\" | grep -qx compl-target:" _ "$(complete_words crunlocal cp "")"
 "$CL" rm -f compl-target >/dev/null 2>&1
 
 make -s -C "$TOP" uninstall DESTDIR="$D" PREFIX=/usr/local >/dev/null 2>&1

@@ -2,6 +2,7 @@
 #ifndef CL_UNIT_TESTS_H
 #define CL_UNIT_TESTS_H
 
+/* One entry a line: a test is added by a line here and its declaration. */
 void test_ref_valid (void);
 void test_ref_invalid (void);
 void test_ref_normalise (void);
@@ -52,8 +53,8 @@ void test_net_publish (void);
 void test_net_ipam (void);
 void test_cgroup_layout (void);
 void test_cgroup_weight (void);
-
-/* One entry a line: a test is added by a line here and its declaration. */
+void test_copy_split (void);
+void test_copy_tar_refusals (void);
 void test_ignore_docker_matches (void);
 void test_ignore_docker_exceptions (void);
 void test_ignore_go_match (void);
@@ -89,6 +90,7 @@ void test_cnb_default_process (void);
       { "netlink_veth", test_netlink_veth }, { "netlink_nft_batch", test_netlink_nft_batch },      \
       { "net_publish", test_net_publish }, { "net_ipam", test_net_ipam },                          \
       { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },            \
+      { "copy_split", test_copy_split }, { "copy_tar_refusals", test_copy_tar_refusals },          \
       { "ignore_docker_matches", test_ignore_docker_matches },                                     \
       { "ignore_docker_exceptions", test_ignore_docker_exceptions },                               \
       { "ignore_go_match", test_ignore_go_match }, { "ignore_file", test_ignore_file },            \

@@ -51,7 +51,8 @@ store_default_runroot (uid_t host_euid)
   return xasprintf ("/tmp/crunlocal-run-%u", host_euid);
 }
 
-/* A store another user owns would let them swap our layers: refuse it. */
+/* A store another user owns, or one anybody may write in, would let
+   others swap our layers and records: refuse it with the reason. */
 static int
 check_owned_dir (const char *path, struct cl_error *err)
 {
@@ -65,7 +66,10 @@ check_owned_dir (const char *path, struct cl_error *err)
     return cl_fail (err, ENOTDIR, "%s", path);
   if (st.st_uid != geteuid ())
     return cl_fail (err, EPERM, "%s belongs to uid %u, not to uid %u", path, st.st_uid, geteuid ());
-  if ((st.st_mode & 022) && chmod (path, 0700) < 0)
+  if (st.st_mode & S_IWOTH)
+    return cl_fail (err, EPERM, "%s is world-writable (mode %04o): anybody could replace its contents",
+                    path, (unsigned)(st.st_mode & 07777));
+  if ((st.st_mode & S_IWGRP) && chmod (path, 0700) < 0)
     return cl_fail (err, errno, "chmod %s", path);
   return 0;
 }

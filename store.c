@@ -67,8 +67,9 @@ check_owned_dir (const char *path, struct cl_error *err)
   if (st.st_uid != geteuid ())
     return cl_fail (err, EPERM, "%s belongs to uid %u, not to uid %u", path, st.st_uid, geteuid ());
   if (st.st_mode & S_IWOTH)
-    return cl_fail (err, EPERM, "%s is world-writable (mode %04o): anybody could replace its contents",
-                    path, (unsigned)(st.st_mode & 07777));
+    return cl_fail (err, EPERM,
+                    "%s is world-writable (mode %04o): anybody could replace its contents", path,
+                    (unsigned)(st.st_mode & 07777));
   if ((st.st_mode & S_IWGRP) && chmod (path, 0700) < 0)
     return cl_fail (err, errno, "chmod %s", path);
   return 0;

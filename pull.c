@@ -242,7 +242,7 @@ mem_sink (const void *buf, size_t len, void *arg)
   struct membuf *m = arg;
 
   if (m->len + len > m->max)
-    return cl_fail (m->err, EFBIG, "larger than %zu bytes", m->max);
+    return cl_fail (m->err, 0, "larger than the %zu bytes its descriptor says", m->max);
   m->buf = xrealloc (m->buf, m->len + len + 1);
   memcpy (m->buf + m->len, buf, len);
   m->len += len;
@@ -256,6 +256,11 @@ fetch_config (struct store *s, struct source *src, const struct descriptor *d, c
 {
   struct membuf m = { .max = CONFIG_MAX_BYTES, .err = err };
 
+  if (d->size > CONFIG_MAX_BYTES)
+    return cl_fail (err, 0, "config %s: %lld bytes, at most %d", d->digest, d->size,
+                    CONFIG_MAX_BYTES);
+  if (d->size > 0)
+    m.max = (size_t)d->size;
   if (store_has_blob (s, d->digest))
     return store_read_blob (s, d->digest, CONFIG_MAX_BYTES, out, NULL, err);
   if (source_get_blob (src, d->digest, mem_sink, &m, err) < 0

@@ -361,7 +361,8 @@ write_data (struct archive *a, struct archive_entry *e, int fd, const char *path
         end = offset;
     }
   if (r != ARCHIVE_EOF)
-    return cl_fail (err, archive_errno (a), "read %s: %s", path, archive_error_string (a));
+    return cl_fail (err, archive_errno (a) > 0 ? archive_errno (a) : 0, "read %s: %s", path,
+                    archive_error_string (a));
   /* A sparse file may end in a hole: its size is the entry's, not where
      the last data block ends. */
   if (end < 0 || ftruncate (fd, end) < 0)

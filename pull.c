@@ -13,6 +13,7 @@
 #include "image.h"
 #include "ref.h"
 #include "source.h"
+#include "treehash.h"
 #include "unpack.h"
 #include "userns.h"
 #include "util.h"
@@ -107,6 +108,7 @@ unpack_streamed (struct pull_ctx *ctx, size_t i, struct staging *st, struct cl_e
   const char *diff_id = ctx->cfg->diff_ids[i];
   struct download d = { .ctx = ctx, .index = i, .limit = l->size };
   struct unpack_result res;
+  char tree[DIGEST_STR_LEN + 1];
   struct cl_error uerr = { 0 };
   cleanup_close int diffd = -1;
   int fds[2], uret;
@@ -127,13 +129,15 @@ unpack_streamed (struct pull_ctx *ctx, size_t i, struct staging *st, struct cl_e
   uret = unpack_layer (fds[0], diffd, &ctx->uo, &res, &uerr);
   close (fds[0]); /* a writer still blocked gets EPIPE */
   pthread_join (t, NULL);
-  if (layer_verdict (l, diff_id, &d, uret, &res, &uerr, err) < 0)
+  if (layer_verdict (l, diff_id, &d, uret, &res, &uerr, err) < 0
+      || tree_digest (diffd, tree, err) < 0)
     return -1;
   {
     struct layer_info info = { .diff_id = (char *)diff_id,
                                .digest = l->digest,
                                .size = res.diff_size,
                                .entries = res.entries,
+                               .tree_digest = tree,
                                .oci_whiteouts = res.oci_whiteouts };
     return store_layer_commit (ctx->s, st, &info, err);
   }

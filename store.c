@@ -318,6 +318,8 @@ layer_info_json (const struct layer_info *info, size_t *len)
   jg_kstr (g, "digest", info->digest);
   jg_kint (g, "size", info->size);
   jg_kint (g, "entries", info->entries);
+  if (info->tree_digest)
+    jg_kstr (g, "tree_digest", info->tree_digest);
   yajl_gen_map_close (g);
   return json_gen_take (g, len);
 }
@@ -356,6 +358,26 @@ store_layer_commit (struct store *s, struct staging *st, const struct layer_info
         return 0;
       return cl_fail (err, errno, "commit layer %s", info->diff_id);
     }
+  return 0;
+}
+
+int
+store_layer_remove (struct store *s, const char *diff_id, struct cl_error *err)
+{
+  cleanup_free char *dir = layer_dir (diff_id);
+  cleanup_free char *dest = NULL;
+  struct staging st;
+
+  if (store_staging_new (s, &st, err) < 0)
+    return -1;
+  dest = xasprintf ("%s/layer", st.name);
+  if (renameat (s->rootfd, dir, s->rootfd, dest) < 0 && errno != ENOENT)
+    {
+      cl_fail (err, errno, "remove layer %s", diff_id);
+      store_staging_discard (s, &st);
+      return -1;
+    }
+  store_staging_discard (s, &st);
   return 0;
 }
 

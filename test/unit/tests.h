@@ -53,6 +53,7 @@ void test_net_ipam (void);
 void test_cgroup_layout (void);
 void test_cgroup_weight (void);
 void test_unpack_limits (void);
+void test_treehash (void);
 
 /* One entry a line: a test is added by a line here and its declaration. */
 #define UNIT_TESTS                                                                                 \
@@ -83,6 +84,6 @@ void test_unpack_limits (void);
       { "netlink_veth", test_netlink_veth }, { "netlink_nft_batch", test_netlink_nft_batch },      \
       { "net_publish", test_net_publish }, { "net_ipam", test_net_ipam },                          \
       { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },            \
-      { "unpack_limits", test_unpack_limits },
+      { "unpack_limits", test_unpack_limits }, { "treehash", test_treehash },
 
 #endif

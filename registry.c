@@ -371,8 +371,8 @@ curl_failure (struct registry *reg, CURLcode rc, const char *url, struct cl_erro
 }
 
 /* auth-param := key=value | key="quoted" ; comma separated. */
-static char *
-challenge_param (const char *ch, const char *key)
+char *
+registry_challenge_param (const char *ch, const char *key)
 {
   size_t kl = strlen (key);
   const char *p = ch;
@@ -489,8 +489,8 @@ refresh_auth (struct registry *reg, const char *challenge, struct cl_error *err)
 {
   if (strncasecmp (challenge, "Bearer", 6) == 0)
     {
-      cleanup_free char *realm = challenge_param (challenge, "realm");
-      cleanup_free char *service = challenge_param (challenge, "service");
+      cleanup_free char *realm = registry_challenge_param (challenge, "realm");
+      cleanup_free char *service = registry_challenge_param (challenge, "service");
       /* No repository (login): a token that only proves who we are. */
       cleanup_free char *scope = *reg->repo ? xasprintf ("repository:%s:pull", reg->repo) : NULL;
       cleanup_free char *token = NULL;

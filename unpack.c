@@ -425,6 +425,9 @@ make_other (struct unpacker *u, struct archive_entry *e, int dfd, const char *ba
   entry_times (e, ts);
   if (type == AE_IFLNK)
     {
+      /* A symlink header may carry no target at all (found by fuzz_tar). */
+      if (!archive_entry_symlink (e))
+        return cl_fail (err, 0, "symlink %s has no target", path);
       if (symlinkat (archive_entry_symlink (e), dfd, base) < 0)
         return cl_fail (err, errno, "symlink %s", path);
       if (u->opts->keep_owners

@@ -20,7 +20,8 @@ LIB_SRCS = error.c util.c sha256.c digest.c sig.c tls.c ref.c json.c store.c gc.
 	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c container.c snapshot.c \
 	flatten.c ocispec.c exitrec.c logfmt.c detach.c template.c pty.c attach.c \
 	restart.c sealed.c etcfiles.c volume.c mounts.c bpf.c sysnr.c seccomp.c scprofile.c evlog.c \
-	netlink.c net.c forward.c cgroup.c cgrouprec.c ignore.c context.c cnb.c copytree.c
+	netlink.c net.c forward.c cgroup.c cgrouprec.c ignore.c context.c cnb.c copytree.c \
+	treehash.c repair.c
 SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c inspect.c exec.c foreground.c volumes.c \
 	tag.c history.c rename.c top.c restartcmd.c df.c login.c events.c port.c stats.c diff.c cp.c \
 	load.c $(LIB_SRCS)
@@ -43,7 +44,7 @@ TEST_DEPS = docker-registry busybox-static uidmap tmux python3 openssl \
 	python3-jsonschema golang-github-opencontainers-specs-dev runc file
 
 .PHONY: all demo check unit install uninstall clean deps \
-	format format-check static static-clean stress bench clang-check
+	format format-check static static-clean stress bench clang-check fuzz fuzz-smoke
 
 all: crunlocal
 
@@ -87,7 +88,7 @@ deps:
 
 # Every source must also build clean under clang (syntax and warnings).
 clang-check:
-	@for f in $(SRCS) monitor.c $(UNIT_SRCS); do \
+	@for f in $(SRCS) monitor.c $(UNIT_SRCS) $(wildcard test/fuzz/*.c); do \
 	  clang $(filter-out -Wno-format-truncation,$(CFLAGS)) $(PKG_CFLAGS) -fsyntax-only $$f || exit 1; \
 	done; echo "clang: all sources build clean"
 
@@ -104,6 +105,7 @@ unit: test/unit/unit test/unit/unit-asan
 check: deps
 	$(MAKE) format-check
 	$(MAKE) crunlocal test/unit/unit test/unit/unit-asan
+	$(MAKE) fuzz-smoke
 	$(MAKE) static
 	$(MAKE) clang-check
 	STATIC=1 sh test/check.sh
@@ -121,11 +123,60 @@ bench: deps
 	sh bench/net.sh
 
 
+# Fuzzers (test/fuzz/fuzz_*.c, one parser each).  `make fuzz` runs each
+# under clang's libFuzzer for FUZZ_TIME seconds from its corpus
+# (test/fuzz/corpus/NAME/); a crash lands in test/fuzz/findings/NAME/ and,
+# once fixed, its input goes into the corpus as a regression input.
+# `make fuzz-smoke` (in `make check`) replays every corpus once through
+# test/fuzz/driver.c under ASan+UBSan, with the usual compiler.
+FUZZ_TARGETS = ref image wwwauth authfile template tar spec
+FUZZ_TIME ?= 60
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_DIR = test/fuzz
+FUZZ_SMOKE_OBJS = $(addprefix $(FUZZ_DIR)/obj-smoke/,$(LIB_SRCS:.c=.o))
+FUZZ_LF_OBJS = $(addprefix $(FUZZ_DIR)/obj-libfuzzer/,$(LIB_SRCS:.c=.o))
+.SECONDARY: $(FUZZ_SMOKE_OBJS) $(FUZZ_LF_OBJS)
+
+$(FUZZ_DIR)/obj-smoke/%.o: %.c $(HDRS) crunlocal-monitor
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(FUZZ_SAN) $(PKG_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/obj-libfuzzer/%.o: %.c $(HDRS) crunlocal-monitor
+	@mkdir -p $(dir $@)
+	clang $(filter-out -Wno-format-truncation,$(CFLAGS)) -O1 -fsanitize=fuzzer-no-link \
+	  $(FUZZ_SAN) $(PKG_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/bin/%-smoke: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/driver.c $(FUZZ_DIR)/fuzz.h $(FUZZ_SMOKE_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "link $@"
+	@$(CC) $(CFLAGS) -O1 $(FUZZ_SAN) $(PKG_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_$*.c \
+	  $(FUZZ_DIR)/driver.c $(FUZZ_SMOKE_OBJS) $(LDLIBS)
+
+$(FUZZ_DIR)/bin/%-fuzz: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/fuzz.h $(FUZZ_LF_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "link $@"
+	@clang $(filter-out -Wno-format-truncation,$(CFLAGS)) -O1 -fsanitize=fuzzer $(FUZZ_SAN) \
+	  $(PKG_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_$*.c $(FUZZ_LF_OBJS) $(LDLIBS)
+
+fuzz-smoke: $(addprefix $(FUZZ_DIR)/bin/,$(addsuffix -smoke,$(FUZZ_TARGETS)))
+	@for t in $(FUZZ_TARGETS); do \
+	  $(FUZZ_DIR)/bin/$$t-smoke $(FUZZ_DIR)/corpus/$$t || exit 1; done
+
+fuzz: $(addprefix $(FUZZ_DIR)/bin/,$(addsuffix -fuzz,$(FUZZ_TARGETS)))
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/findings/$$t && w=$$(mktemp -d /dev/shm/cl-fuzz-$$t.XXXXXX) && \
+	  echo "fuzz $$t for $(FUZZ_TIME) s" && \
+	  $(FUZZ_DIR)/bin/$$t-fuzz -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=4096 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/findings/$$t/ \
+	    $$w $(FUZZ_DIR)/corpus/$$t 2>$(FUZZ_DIR)/findings/$$t.log; \
+	  r=$$?; rm -rf $$w; grep -E '^stat::number_of_executed_units|^SUMMARY' $(FUZZ_DIR)/findings/$$t.log; \
+	  [ $$r = 0 ] || { echo "fuzz $$t: a finding, see $(FUZZ_DIR)/findings/$$t/"; exit 1; }; done
+
 format:
-	clang-format -i *.c *.h test/unit/*.c test/unit/*.h
+	clang-format -i *.c *.h test/unit/*.c test/unit/*.h test/fuzz/*.c test/fuzz/*.h
 
 format-check:
-	clang-format --dry-run --Werror *.c *.h test/unit/*.c test/unit/*.h
+	clang-format --dry-run --Werror *.c *.h test/unit/*.c test/unit/*.h test/fuzz/*.c test/fuzz/*.h
 
 MANPAGES = $(wildcard man/*.1 man/*.5)
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
@@ -148,6 +199,7 @@ uninstall:
 
 clean:
 	rm -f crunlocal crunlocal-monitor *.o test/unit/unit test/unit/unit-asan
+	rm -rf $(FUZZ_DIR)/bin $(FUZZ_DIR)/obj-smoke $(FUZZ_DIR)/obj-libfuzzer $(FUZZ_DIR)/findings
 	rm -rf static $(STATIC_DIR)/obj
 
 # `make static`: one fully static musl crunlocal, static/crunlocal (named

@@ -13,6 +13,7 @@
 
 #include "digest.h"
 #include "json.h"
+#include "treehash.h"
 #include "util.h"
 
 static int
@@ -216,6 +217,27 @@ check_blobs (struct store *s, void (*report) (const char *, void *), void *arg,
   return damage;
 }
 
+/* The tree under diff/ against the digest taken when it was unpacked:
+   a hard-link farm's container writing a file in place shows up here. */
+static bool
+tree_unchanged (int ldfd, const char *recorded, char *why, size_t whylen)
+{
+  cleanup_close int dfd = openat (ldfd, "diff", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  char now[DIGEST_STR_LEN + 1];
+  struct cl_error e;
+
+  if (dfd < 0 || tree_digest (dfd, now, &e) < 0)
+    {
+      snprintf (why, whylen, "content unreadable: %s", dfd < 0 ? strerror (errno) : e.msg);
+      return false;
+    }
+  if (strcmp (now, recorded) == 0)
+    return true;
+  snprintf (why, whylen, "content changed since it was unpacked (tree %s, recorded %s)", now,
+            recorded);
+  return false;
+}
+
 static bool
 layer_ok (int ldfd, const char *hex, char *why, size_t whylen)
 {
@@ -223,7 +245,7 @@ layer_ok (int ldfd, const char *hex, char *why, size_t whylen)
   cleanup_json yajl_val root = NULL;
   struct cl_error e;
   struct stat st;
-  const char *diff_id;
+  const char *diff_id, *tree;
 
   if (read_file_at (ldfd, "info.json", 1 << 20, &buf, NULL, &e) < 0
       || json_parse (buf, &root, &e) < 0)
@@ -242,7 +264,23 @@ layer_ok (int ldfd, const char *hex, char *why, size_t whylen)
       snprintf (why, whylen, "content directory missing");
       return false;
     }
-  return true;
+  /* Layers unpacked before tree digests were recorded have none. */
+  tree = json_get_str (root, "tree_digest");
+  return !tree || tree_unchanged (ldfd, tree, why, whylen);
+}
+
+bool
+store_layer_intact (struct store *s, const char *diff_id, char *why, size_t whylen)
+{
+  cleanup_free char *dir = xasprintf ("layers/%s", digest_hex (diff_id));
+  cleanup_close int ldfd = openat (s->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+  if (ldfd < 0)
+    {
+      snprintf (why, whylen, "missing");
+      return false;
+    }
+  return layer_ok (ldfd, digest_hex (diff_id), why, whylen);
 }
 
 static int

@@ -17,10 +17,14 @@ int store_clean_staging (struct store *s, long long *removed, struct cl_error *e
 /* Clean staging, then remove blobs and layers no image references. */
 int store_gc (struct store *s, struct gc_stats *st, struct cl_error *err);
 
-/* Verify every blob's digest, every layer's record and every image's
-   references; each problem goes to `report`.  Returns the damage count,
-   or -1 when the check itself failed. */
+/* Verify every blob's digest, every layer's record and tree (re-hashed
+   against the tree digest taken at unpack) and every image's references; each problem goes to
+   `report`.  Returns the damage count, or -1 when the check itself failed. */
 int store_check (struct store *s, void (*report) (const char *msg, void *arg), void *arg,
                  struct cl_error *err);
+
+/* Is layer `diff_id` present, its record sound and its tree as unpacked?
+   Else `why` says what is wrong. */
+bool store_layer_intact (struct store *s, const char *diff_id, char *why, size_t whylen);
 
 #endif

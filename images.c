@@ -17,6 +17,7 @@
 #include "json.h"
 #include "pull.h"
 #include "ref.h"
+#include "repair.h"
 #include "util.h"
 #include "volume.h"
 
@@ -463,10 +464,15 @@ cmd_system (int argc, char **argv)
 }
 
 static const char store_usage[]
-    = "Usage: crunlocal store check\n"
+    = "Usage: crunlocal store check [--repair]\n"
       "\n"
-      "Verify the digest of every blob, every layer's record and every image's\n"
-      "references; clean what killed commands left behind.  Exit 1 on damage.\n";
+      "Verify the digest of every blob, every layer's record and contents (re-hashed\n"
+      "against the digest taken when it was unpacked) and every image's references;\n"
+      "clean what killed commands left behind.  Exit 1 on damage.\n"
+      "\n"
+      "Options:\n"
+      "      --repair   remove damaged or missing layers and fetch them again from their\n"
+      "                 blobs (the images using them are pulled again by digest)\n";
 
 static void
 print_damage (const char *msg, void *arg)
@@ -475,11 +481,19 @@ print_damage (const char *msg, void *arg)
   printf ("damaged: %s\n", msg);
 }
 
+static void
+print_repair (const char *msg, void *arg)
+{
+  printf ("repair: %s\n", msg);
+}
+
 int
 cmd_store (int argc, char **argv)
 {
   struct cl_error err = { 0 };
   cleanup_store struct store *s = NULL;
+  struct pull_opts po = { .reg = { .tls_verify = true }, .progress = PROGRESS_QUIET };
+  bool repair = argc > 2 && take_flag (&argc, argv, "--repair");
   int damage = 0, ret;
 
   if (argc < 2 || wants_help (argc, argv))
@@ -489,6 +503,8 @@ cmd_store (int argc, char **argv)
   if (argc > 2)
     return cli_usage_error ("store check", "unexpected argument \"%s\"", argv[2]);
   if (cli_open_store (&s, STORE_GC, &err) < 0)
+    return cli_fail (&err);
+  if (repair && store_repair (s, &po, print_repair, NULL, &err) < 0)
     return cli_fail (&err);
   ret = store_check (s, print_damage, &damage, &err);
   if (ret < 0)

@@ -13,6 +13,7 @@
 #include "image.h"
 #include "ref.h"
 #include "source.h"
+#include "treehash.h"
 #include "unpack.h"
 #include "userns.h"
 #include "util.h"
@@ -107,6 +108,7 @@ unpack_streamed (struct pull_ctx *ctx, size_t i, struct staging *st, struct cl_e
   const char *diff_id = ctx->cfg->diff_ids[i];
   struct download d = { .ctx = ctx, .index = i, .limit = l->size };
   struct unpack_result res;
+  char tree[DIGEST_STR_LEN + 1];
   struct cl_error uerr = { 0 };
   cleanup_close int diffd = -1;
   int fds[2], uret;
@@ -127,13 +129,15 @@ unpack_streamed (struct pull_ctx *ctx, size_t i, struct staging *st, struct cl_e
   uret = unpack_layer (fds[0], diffd, &ctx->uo, &res, &uerr);
   close (fds[0]); /* a writer still blocked gets EPIPE */
   pthread_join (t, NULL);
-  if (layer_verdict (l, diff_id, &d, uret, &res, &uerr, err) < 0)
+  if (layer_verdict (l, diff_id, &d, uret, &res, &uerr, err) < 0
+      || tree_digest (diffd, tree, err) < 0)
     return -1;
   {
     struct layer_info info = { .diff_id = (char *)diff_id,
                                .digest = l->digest,
                                .size = res.diff_size,
                                .entries = res.entries,
+                               .tree_digest = tree,
                                .oci_whiteouts = res.oci_whiteouts };
     return store_layer_commit (ctx->s, st, &info, err);
   }
@@ -242,7 +246,7 @@ mem_sink (const void *buf, size_t len, void *arg)
   struct membuf *m = arg;
 
   if (m->len + len > m->max)
-    return cl_fail (m->err, EFBIG, "larger than %zu bytes", m->max);
+    return cl_fail (m->err, 0, "larger than the %zu bytes its descriptor says", m->max);
   m->buf = xrealloc (m->buf, m->len + len + 1);
   memcpy (m->buf + m->len, buf, len);
   m->len += len;
@@ -256,6 +260,11 @@ fetch_config (struct store *s, struct source *src, const struct descriptor *d, c
 {
   struct membuf m = { .max = CONFIG_MAX_BYTES, .err = err };
 
+  if (d->size > CONFIG_MAX_BYTES)
+    return cl_fail (err, 0, "config %s: %lld bytes, at most %d", d->digest, d->size,
+                    CONFIG_MAX_BYTES);
+  if (d->size > 0)
+    m.max = (size_t)d->size;
   if (store_has_blob (s, d->digest))
     return store_read_blob (s, d->digest, CONFIG_MAX_BYTES, out, NULL, err);
   if (source_get_blob (src, d->digest, mem_sink, &m, err) < 0

@@ -20,6 +20,10 @@
 #define MAX_ATTEMPTS 5
 #define ERROR_BODY_MAX 65536
 #define TOKEN_MAX_BYTES (1 << 20)
+/* A registry that sends a byte at a time forever must not hold a pull:
+   under 1 KiB/s for STALL_SECS (or $CRUNLOCAL_STALL_TIMEOUT) is a failure. */
+#define STALL_BYTES_PER_SEC 1024L
+#define STALL_SECS 30L
 
 struct registry
 {
@@ -35,6 +39,7 @@ struct registry
   pthread_mutex_t lock;  /* guards auth, which a 401 may refresh */
   char *auth_header;     /* "Authorization: …" or NULL */
   char *realm, *service; /* the Bearer challenge, for refreshes */
+  long stall_secs;       /* under STALL_BYTES_PER_SEC this long: a failure */
 };
 
 struct response
@@ -48,6 +53,7 @@ struct response
   long long received; /* bytes handed to the sink */
   bool resuming;      /* a Range request: only a 206 may continue */
   bool sink_failed, no_resume;
+  bool too_large; /* a buffered body went past max */
   CURL *curl;
 };
 
@@ -62,6 +68,7 @@ response_clear (struct response *r)
   r->content_type = r->docker_digest = r->www_auth = r->location = r->body = NULL;
   r->len = 0;
   r->status = 0;
+  r->too_large = false;
 }
 
 static char *
@@ -127,7 +134,10 @@ on_body (char *buf, size_t size, size_t n, void *arg)
       return len;
     }
   if (r->len + len > r->max)
-    return 0; /* too large: curl fails with CURLE_WRITE_ERROR */
+    {
+      r->too_large = true;
+      return 0; /* curl fails with CURLE_WRITE_ERROR */
+    }
   r->body = xrealloc (r->body, r->len + len + 1);
   memcpy (r->body + r->len, buf, len);
   r->len += len;
@@ -182,9 +192,8 @@ make_handle (struct registry *reg, const struct request *q, struct response *res
   curl_easy_setopt (c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt (c, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT, 30L);
-  /* A stalled transfer (under 1 byte/s for a minute) is a failure. */
-  curl_easy_setopt (c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt (c, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl_easy_setopt (c, CURLOPT_LOW_SPEED_LIMIT, STALL_BYTES_PER_SEC);
+  curl_easy_setopt (c, CURLOPT_LOW_SPEED_TIME, reg->stall_secs);
   curl_easy_setopt (c, CURLOPT_USERAGENT, "crunlocal/" CL_VERSION);
   curl_easy_setopt (c, CURLOPT_PROTOCOLS_STR, "http,https");
   if (q->head)
@@ -313,6 +322,13 @@ http_request (struct registry *reg, struct request q, struct response *resp, str
         return -1;
       if (resp->no_resume)
         return cl_fail (err, 0, "%s: the transfer broke and the server cannot resume it", q.url);
+      if (resp->too_large)
+        return cl_fail (err, 0, "%s: the response is larger than %zu bytes (the limit)", q.url,
+                        resp->max);
+      /* A stall is retried only where Range can make progress (blobs). */
+      if (rc == CURLE_OPERATION_TIMEDOUT && !resp->sink)
+        return cl_fail (err, 0, "%s: the registry stalled (under %ld bytes/s for %ld s)", q.url,
+                        STALL_BYTES_PER_SEC, reg->stall_secs);
       if (rc == CURLE_OK && resp->status >= 300 && resp->status < 400 && resp->location)
         {
           if (++redirects > MAX_REDIRECTS)
@@ -355,8 +371,8 @@ curl_failure (struct registry *reg, CURLcode rc, const char *url, struct cl_erro
 }
 
 /* auth-param := key=value | key="quoted" ; comma separated. */
-static char *
-challenge_param (const char *ch, const char *key)
+char *
+registry_challenge_param (const char *ch, const char *key)
 {
   size_t kl = strlen (key);
   const char *p = ch;
@@ -473,8 +489,8 @@ refresh_auth (struct registry *reg, const char *challenge, struct cl_error *err)
 {
   if (strncasecmp (challenge, "Bearer", 6) == 0)
     {
-      cleanup_free char *realm = challenge_param (challenge, "realm");
-      cleanup_free char *service = challenge_param (challenge, "service");
+      cleanup_free char *realm = registry_challenge_param (challenge, "realm");
+      cleanup_free char *service = registry_challenge_param (challenge, "service");
       /* No repository (login): a token that only proves who we are. */
       cleanup_free char *scope = *reg->repo ? xasprintf ("repository:%s:pull", reg->repo) : NULL;
       cleanup_free char *token = NULL;
@@ -583,6 +599,16 @@ ping (struct registry *reg, struct cl_error *err)
   return ret;
 }
 
+static long
+stall_timeout (void)
+{
+  const char *env = getenv ("CRUNLOCAL_STALL_TIMEOUT");
+  char *end;
+  long v = env ? strtol (env, &end, 10) : 0;
+
+  return env && *env && *end == '\0' && v > 0 ? v : STALL_SECS;
+}
+
 int
 registry_open (const struct image_ref *ref, const struct registry_opts *opts, struct registry **out,
                struct cl_error *err)
@@ -596,6 +622,7 @@ registry_open (const struct image_ref *ref, const struct registry_opts *opts, st
       = xstrdup (strcmp (ref->domain, "docker.io") == 0 ? "registry-1.docker.io" : ref->domain);
   reg->repo = xstrdup (ref->path);
   reg->tls_verify = opts->tls_verify;
+  reg->stall_secs = stall_timeout ();
   reg->cafile = find_cafile (opts->cert_dir, ref->domain);
   r = opts->creds ? creds_parse (opts->creds, &reg->creds, err)
                   : creds_lookup (ref->domain, ref->path, &reg->creds, err);

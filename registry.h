@@ -41,6 +41,10 @@ int registry_get_blob (struct registry *r, const char *digest, blob_sink sink, v
 /* Check opts->creds against registry `domain`: its /v2/ answered with
    them (Basic), or a token issued for them (Bearer).  EACCES when they
    are refused. */
+/* The value of auth-param `key` in a WWW-Authenticate challenge
+   (`Bearer realm="…",service=…`), or NULL; exposed for the fuzzers. */
+char *registry_challenge_param (const char *challenge, const char *key);
+
 int registry_login (const char *domain, const struct registry_opts *opts, struct cl_error *err);
 
 #endif

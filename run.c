@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <time.h>
 #include <unistd.h>
 #include <yajl/yajl_version.h>
@@ -376,6 +377,23 @@ dispatch (int argc, char **argv)
   return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal\"", argv[1]);
 }
 
+/* crunlocal is not designed to run setuid or setgid (nor with file
+   capabilities): its environment, store paths and arguments all come from
+   the caller.  The kernel tells us through AT_SECURE. */
+static int
+refuse_privileged_install (void)
+{
+  struct cl_error err = { 0 };
+
+  if (getauxval (AT_SECURE) == 0 && getuid () == geteuid () && getgid () == getegid ())
+    return 0;
+  cl_fail (&err, 0,
+           "refusing to run setuid, setgid or with file capabilities (uid %u, euid %u): "
+           "crunlocal is not designed for it; install it mode 0755",
+           getuid (), geteuid ());
+  return cli_fail (&err);
+}
+
 /* Before anything else: the process may start over from the copy. */
 static int
 seal_if_needed (int argc, char **argv)
@@ -391,8 +409,10 @@ seal_if_needed (int argc, char **argv)
 int
 main (int argc, char **argv)
 {
-  int ret = seal_if_needed (argc, argv);
+  int ret = refuse_privileged_install ();
 
+  if (ret == 0)
+    ret = seal_if_needed (argc, argv);
   if (ret != 0)
     return ret;
   signal (SIGPIPE, SIG_IGN);

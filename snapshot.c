@@ -81,7 +81,6 @@ probe_mode (const struct staging *st, bool userxattr)
   static const char *dirs[] = { "lower", "upper", "work", "merged" };
   int status;
   pid_t pid;
-  cleanup_close int f = -1;
 
   for (size_t i = 0; i < 4; i++)
     mkdirat (st->dirfd, dirs[i], 0700);
@@ -91,9 +90,9 @@ probe_mode (const struct staging *st, bool userxattr)
   if (pid > 0 && waitpid (pid, &status, 0) == pid && WIFEXITED (status)
       && WEXITSTATUS (status) == 0)
     return SNAPSHOT_OVERLAY;
-  f = openat (st->dirfd, "file", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (f >= 0 && linkat (st->dirfd, "file", st->dirfd, "link", 0) == 0)
-    return SNAPSHOT_HARDLINK;
+  /* Not a hard-link farm: its files are the layer's, and a container
+     writing one in place would change the image (hardlink only when
+     asked, with CRUNLOCAL_SNAPSHOT=hardlink). */
   return SNAPSHOT_COPY;
 }
 
@@ -130,8 +129,13 @@ snapshot_mode_for (struct store *s, bool reprobe, enum snapshot_mode *mode, stru
                ? 0
                : cl_fail (err, EINVAL, "CRUNLOCAL_SNAPSHOT=%s: want overlay, hardlink or copy",
                           env);
+  /* A cache from before copy became the fallback may still say hardlink. */
   if (!reprobe && cached_mode (s, release, mode) == 0)
-    return 0;
+    {
+      if (*mode == SNAPSHOT_HARDLINK)
+        *mode = SNAPSHOT_COPY;
+      return 0;
+    }
   if (store_staging_new (s, &st, err) < 0)
     return -1;
   *mode = probe_mode (&st, s->user_xattrs);
@@ -199,13 +203,13 @@ fill_rootfs (struct store *s, char *const *dirs, struct snapshot *snap, struct c
   return 0;
 }
 
-/* Overlay cannot read layers whose whiteouts are OCI files. */
+/* Overlay cannot read layers whose whiteouts are OCI files: copy them. */
 static enum snapshot_mode
 mode_for_image (struct store *s, const struct image_record *img, enum snapshot_mode mode)
 {
   for (size_t i = 0; mode == SNAPSHOT_OVERLAY && img->layers[i]; i++)
     if (store_layer_oci_whiteouts (s, img->layers[i]))
-      return SNAPSHOT_HARDLINK;
+      return SNAPSHOT_COPY;
   return mode;
 }
 

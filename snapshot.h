@@ -3,8 +3,10 @@
    directories are the container's own.  Making one costs the same for a
    5 MB and a 400 MB image: nothing is copied.  Where overlayfs cannot be
    mounted (an old kernel, a rootless user on a kernel before 5.11, a
-   filesystem overlay refuses), the rootfs is a hard-link farm of the
-   layers, or a copy where even links fail. */
+   filesystem overlay refuses), the rootfs is a copy of the layers.  A
+   hard-link farm (CRUNLOCAL_SNAPSHOT=hardlink, only when asked) is faster
+   but shares file contents with the image: a write in place changes the
+   image, which `store check` then reports (treehash.h). */
 #ifndef CL_SNAPSHOT_H
 #define CL_SNAPSHOT_H
 

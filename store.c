@@ -51,7 +51,8 @@ store_default_runroot (uid_t host_euid)
   return xasprintf ("/tmp/crunlocal-run-%u", host_euid);
 }
 
-/* A store another user owns would let them swap our layers: refuse it. */
+/* A store another user owns, or one anybody may write in, would let
+   others swap our layers and records: refuse it with the reason. */
 static int
 check_owned_dir (const char *path, struct cl_error *err)
 {
@@ -65,7 +66,11 @@ check_owned_dir (const char *path, struct cl_error *err)
     return cl_fail (err, ENOTDIR, "%s", path);
   if (st.st_uid != geteuid ())
     return cl_fail (err, EPERM, "%s belongs to uid %u, not to uid %u", path, st.st_uid, geteuid ());
-  if ((st.st_mode & 022) && chmod (path, 0700) < 0)
+  if (st.st_mode & S_IWOTH)
+    return cl_fail (err, EPERM,
+                    "%s is world-writable (mode %04o): anybody could replace its contents", path,
+                    (unsigned)(st.st_mode & 07777));
+  if ((st.st_mode & S_IWGRP) && chmod (path, 0700) < 0)
     return cl_fail (err, errno, "chmod %s", path);
   return 0;
 }
@@ -313,6 +318,8 @@ layer_info_json (const struct layer_info *info, size_t *len)
   jg_kstr (g, "digest", info->digest);
   jg_kint (g, "size", info->size);
   jg_kint (g, "entries", info->entries);
+  if (info->tree_digest)
+    jg_kstr (g, "tree_digest", info->tree_digest);
   yajl_gen_map_close (g);
   return json_gen_take (g, len);
 }
@@ -351,6 +358,26 @@ store_layer_commit (struct store *s, struct staging *st, const struct layer_info
         return 0;
       return cl_fail (err, errno, "commit layer %s", info->diff_id);
     }
+  return 0;
+}
+
+int
+store_layer_remove (struct store *s, const char *diff_id, struct cl_error *err)
+{
+  cleanup_free char *dir = layer_dir (diff_id);
+  cleanup_free char *dest = NULL;
+  struct staging st;
+
+  if (store_staging_new (s, &st, err) < 0)
+    return -1;
+  dest = xasprintf ("%s/layer", st.name);
+  if (renameat (s->rootfd, dir, s->rootfd, dest) < 0 && errno != ENOENT)
+    {
+      cl_fail (err, errno, "remove layer %s", diff_id);
+      store_staging_discard (s, &st);
+      return -1;
+    }
+  store_staging_discard (s, &st);
   return 0;
 }
 

@@ -4,7 +4,8 @@
    Layout under the root (every directory 0700, owned by the user):
      blobs/sha256/<hex>      manifests and configs, verified on write
      layers/<hex>/diff/      one unpacked layer, keyed by its diff ID
-     layers/<hex>/info.json  its compressed digest, size and entry count
+     layers/<hex>/info.json  its compressed digest, size, entry count and
+                             tree digest (treehash.h, for store check)
      images/<id>.json        one record per image (id = config digest hex)
      events.log              what commands did, a JSON line each (evlog.h)
      tmp/<rand>/ + .lock     staging; a flock on the .lock marks it live
@@ -74,6 +75,7 @@ struct layer_info
   char *digest; /* compressed blob digest it came from */
   long long size;
   long long entries;
+  char *tree_digest;  /* of diff/ as unpacked (treehash.h), or NULL */
   bool oci_whiteouts; /* marked with an oci-whiteouts file beside diff/ */
 };
 bool store_has_layer (struct store *s, const char *diff_id);
@@ -85,6 +87,9 @@ long long store_layer_size (struct store *s, const char *diff_id);
 /* Writes info.json into the staging dir and renames it to layers/<hex>. */
 int store_layer_commit (struct store *s, struct staging *st, const struct layer_info *info,
                         struct cl_error *err);
+
+/* Take layers/<hex> away at once (into staging, then removed). */
+int store_layer_remove (struct store *s, const char *diff_id, struct cl_error *err);
 
 /* Image records. */
 struct image_record

@@ -681,12 +681,25 @@ exec_loop (struct tctx *x, const struct tval *v, size_t body, size_t body_end, s
   return 0;
 }
 
+/* The keyword that starts action `t`, within the action: its text is not
+   NUL-terminated there ("{{range}}" is followed by the rest of the
+   template; a fuzzer found the read past it). */
+static size_t
+keyword_len (const struct tok *t)
+{
+  size_t n = 0;
+
+  while (n < t->len && !is_blank (t->p[n]))
+    n++;
+  return n;
+}
+
 /* The block at `at`: range, if or with; returns the index of its end. */
 static int
 exec_block (struct tctx *x, size_t at, size_t to, struct tval dot, size_t *end)
 {
   const struct tok *t = &x->toks[at];
-  size_t kw = strcspn (t->p, " \t\n\r");
+  size_t kw = keyword_len (t);
   cleanup_strv char **words = NULL;
   size_t else_at;
   struct tval v;

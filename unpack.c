@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,7 +31,10 @@ struct diff_stream
 {
   struct archive *raw;
   struct sha256 *h;
-  long long size;
+  long long size, max;
+  const struct input *in; /* for the ratio */
+  bool refused;           /* over a limit: do not decompress the rest */
+  char why[160];
   char *buf;
 };
 
@@ -53,7 +57,7 @@ struct unpacker
   size_t n_dirs;
   bool noticed_devices, noticed_xattrs;
   bool oci_whiteouts;
-  long long entries;
+  long long entries, max_entries;
 };
 
 static la_ssize_t
@@ -76,6 +80,26 @@ input_read (struct archive *a, void *arg, const void **buf)
   return n;
 }
 
+/* A hostile layer stops here, before it fills the disk; `why` says so. */
+static bool
+diff_within_limits (struct diff_stream *d)
+{
+  long long in = d->in->size > 0 ? d->in->size : 1;
+
+  if (d->size > d->max)
+    snprintf (d->why, sizeof d->why, "layer decompresses to more than %lld bytes (the limit)",
+              d->max);
+  else if (d->size > LAYER_RATIO_FLOOR && d->size / in > LAYER_MAX_RATIO)
+    snprintf (d->why, sizeof d->why,
+              "layer decompresses to more than %lld times its compressed size "
+              "(%lld bytes from %lld): a decompression bomb",
+              LAYER_MAX_RATIO, d->size, d->in->size);
+  else
+    return true;
+  d->refused = true;
+  return false;
+}
+
 /* Feeds the tar reader with the decompressed bytes, hashing them. */
 static la_ssize_t
 diff_read (struct archive *a, void *arg, const void **buf)
@@ -91,7 +115,10 @@ diff_read (struct archive *a, void *arg, const void **buf)
   sha256_update (d->h, d->buf, (size_t)n);
   d->size += n;
   *buf = d->buf;
-  return n;
+  if (diff_within_limits (d))
+    return n;
+  archive_set_error (a, -1, "%s", d->why);
+  return -1;
 }
 
 int
@@ -334,7 +361,8 @@ write_data (struct archive *a, struct archive_entry *e, int fd, const char *path
         end = offset;
     }
   if (r != ARCHIVE_EOF)
-    return cl_fail (err, archive_errno (a), "read %s: %s", path, archive_error_string (a));
+    return cl_fail (err, archive_errno (a) > 0 ? archive_errno (a) : 0, "read %s: %s", path,
+                    archive_error_string (a));
   /* A sparse file may end in a hole: its size is the entry's, not where
      the last data block ends. */
   if (end < 0 || ftruncate (fd, end) < 0)
@@ -397,6 +425,9 @@ make_other (struct unpacker *u, struct archive_entry *e, int dfd, const char *ba
   entry_times (e, ts);
   if (type == AE_IFLNK)
     {
+      /* A symlink header may carry no target at all (found by fuzz_tar). */
+      if (!archive_entry_symlink (e))
+        return cl_fail (err, 0, "symlink %s has no target", path);
       if (symlinkat (archive_entry_symlink (e), dfd, base) < 0)
         return cl_fail (err, errno, "symlink %s", path);
       if (u->opts->keep_owners
@@ -471,9 +502,13 @@ unpack_entry (struct unpacker *u, struct archive *a, struct archive_entry *e, st
   mode_t type = archive_entry_filetype (e);
   int dfd, r;
 
+  if (strlen (archive_entry_pathname (e)) >= sizeof path)
+    return cl_fail (err, 0, "an entry name is %zu bytes long, at most %zu",
+                    strlen (archive_entry_pathname (e)), sizeof path - 1);
   if (unpack_clean_path (archive_entry_pathname (e), path, sizeof path) < 0)
     return cl_fail (err, 0, "entry \"%s\" escapes the layer", archive_entry_pathname (e));
-  u->entries++;
+  if (++u->entries > u->max_entries)
+    return cl_fail (err, 0, "layer holds more than %lld entries (the limit)", u->max_entries);
   if (*path == '\0')
     return type == AE_IFDIR ? make_dir (u, e, u->rootfd, "", "", err) : 0;
   dfd = parent_fd (u, path, &base, err);
@@ -536,10 +571,11 @@ drain (struct archive *raw, struct diff_stream *d, struct input *in)
   la_ssize_t n;
   char buf[65536];
 
-  while ((n = archive_read_data (raw, d->buf, READ_BUF)) > 0)
+  while (!d->refused && (n = archive_read_data (raw, d->buf, READ_BUF)) > 0)
     {
       sha256_update (d->h, d->buf, (size_t)n);
       d->size += n;
+      diff_within_limits (d);
     }
   while ((n = read (in->fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
     if (n > 0)
@@ -584,11 +620,13 @@ unpack_layer (int fd, int destfd, const struct unpack_opts *opts, struct unpack_
   cleanup_archive struct archive *raw = NULL;
   cleanup_archive struct archive *tar = NULL;
   struct input in = { .fd = fd, .h = hin, .buf = inbuf };
-  struct diff_stream d = { .h = hdiff, .buf = diffbuf };
+  struct diff_stream d = { .h = hdiff, .buf = diffbuf, .in = &in };
   struct unpacker u = { .rootfd = destfd, .opts = opts, .cached_fd = -1 };
   int ret;
 
   memset (res, 0, sizeof *res);
+  d.max = opts->max_bytes > 0 ? opts->max_bytes : LAYER_MAX_BYTES;
+  u.max_entries = opts->max_entries > 0 ? opts->max_entries : LAYER_MAX_ENTRIES;
   ret = open_readers (&in, &d, &raw, &tar, err);
   if (ret == 0)
     ret = unpack_entries (&u, tar, err);
@@ -596,6 +634,8 @@ unpack_layer (int fd, int destfd, const struct unpack_opts *opts, struct unpack_
      reported as a digest mismatch than as the tar error it caused. */
   if (!cl_interrupted)
     drain (raw, &d, &in);
+  if (ret == 0 && d.refused)
+    ret = cl_fail (err, 0, "after the tar's end: %s", d.why);
   sha256_final (hin, res->digest);
   sha256_final (hdiff, res->diff_id);
   res->size = in.size;

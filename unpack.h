@@ -10,11 +10,21 @@
 #include "digest.h"
 #include "error.h"
 
+/* What one layer may hold, against hostile images: entries, bytes once
+   decompressed, and the ratio of those bytes to the compressed ones (a
+   decompression bomb: gzip cannot pass ~1032, zstd and xz of zeros can),
+   checked only past RATIO_FLOOR so that small layers of zeros still pass. */
+#define LAYER_MAX_ENTRIES 1000000LL
+#define LAYER_MAX_BYTES (64LL << 30)
+#define LAYER_MAX_RATIO 2000LL
+#define LAYER_RATIO_FLOOR (64LL << 20)
+
 struct unpack_opts
 {
-  bool user_xattrs;  /* user.overlay.* (rootless) rather than trusted.overlay.* */
-  bool keep_owners;  /* chown to the image's ids (root, or a full id mapping) */
-  bool make_devices; /* create device nodes (only real root can) */
+  long long max_entries, max_bytes; /* 0: LAYER_MAX_ENTRIES, LAYER_MAX_BYTES */
+  bool user_xattrs;                 /* user.overlay.* (rootless) rather than trusted.overlay.* */
+  bool keep_owners;                 /* chown to the image's ids (root, or a full id mapping) */
+  bool make_devices;                /* create device nodes (only real root can) */
   void (*notice) (const char *msg, void *arg); /* one-line notices */
   void *notice_arg;
 };

@@ -1,10 +1,15 @@
-# Snapshot modes: overlay where the host allows it, else a hard-link farm
-# (or a copy), chosen automatically; `crunlocal info` says which.
+# Snapshot modes: overlay where the host allows it, else a copy, chosen
+# automatically (a hard-link farm only when asked); `crunlocal info` says
+# which.  A farm's in-place write changes the image: store check finds it
+# and --repair fetches the layer again.
 . "$TOP/test/lib.sh"
 BB=$REG/busybox
 WH=$REG/whiteout
+RC= # expect names it on failure
+# A directory's st_size is the filesystem's own business (an overlay
+# reports its upper directory's), so only files' sizes are compared.
 tree () { # the container's view of its root, for comparing modes (/tmp: a tmpfs of its own)
-  "$CL" run --rm "$WH" sh -c 'find / -xdev ! -path "/dev*" ! -path / ! -path /proc ! -path /sys ! -path /tmp | sort | while read f; do stat -c "%n %a %u %g %s %Y %F" "$f"; done'
+  "$CL" run --rm "$WH" sh -c 'find / -xdev ! -path "/dev*" ! -path / ! -path /proc ! -path /sys ! -path /tmp | sort | while read f; do if [ -d "$f" ]; then stat -c "%n %a %u %g - %Y %F" "$f"; else stat -c "%n %a %u %g %s %Y %F" "$f"; fi; done'
 }
 
 for who in root crltest; do
@@ -27,6 +32,23 @@ for m in hardlink copy; do
 done
 CRUNLOCAL_SNAPSHOT=copy "$CL" run --rm "$BB" sh -c 'echo changed >>/etc/passwd; rm /bin/ls'
 expect "copy: changes in a container do not reach the image" sh -c "\"$CL\" run --rm \"$BB\" sh -c '! grep -q changed /etc/passwd && [ -e /bin/ls ]' && \"$CL\" store check >/dev/null"
+# A hard-link farm shares the image's files: an in-place write reaches the
+# layer.  store check re-hashes the layer trees and names it; --repair
+# fetches the layer again from its blob.
+CRUNLOCAL_SNAPSHOT=hardlink "$CL" run --rm "$BB" sh -c 'echo farmed >>/etc/passwd'
+expect "hardlink: an in-place write reaches the image (why it is not the default)" \
+  "$CL" run --rm "$BB" grep -q farmed /etc/passwd
+run_cl store check
+expect "store check names the changed layer and exits 1" sh -c "[ $RC = 1 ] && printf '%s' \"\$1\" | grep -q 'damaged: layer sha256:.*content changed since it was unpacked'" _ "$OUT"
+run_cl store check --repair
+expect "store check --repair fetches the layer again and exits 0" sh -c "[ $RC = 0 ] && printf '%s' \"\$1\" | grep -q 'repair: image .*repaired from $BB@sha256:'" _ "$OUT"
+expect "the repaired image is the pristine one" "$CL" run --rm "$BB" sh -c '! grep -q farmed /etc/passwd'
+expect "the repair added no name and left the store clean" sh -c "\"$CL\" store check >/dev/null && [ -z \"\$(\"$CL\" images --format '{{.Repository}}:{{.Tag}}' | grep '@\|<none>')\" ]"
+fresh_store
+"$CL" pull -q "oci:$T/images/layout:v1" >/dev/null
+rm -rf "$CRUNLOCAL_ROOT/layers/$(ls "$CRUNLOCAL_ROOT/layers" | head -n 1)/diff/bin"
+run_cl store check --repair
+expect "store check --repair of an image from a local layout says it cannot, exit 1" sh -c "[ $RC = 1 ] && printf '%s' \"\$1\" | grep -q 'cannot repair'" _ "$OUT"
 CRUNLOCAL_SNAPSHOT=zfs "$CL" run --rm "$BB" true 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
 expect "an unknown \$CRUNLOCAL_SNAPSHOT: one line, 125" sh -c "[ $RC = 125 ] && [ $(lines "$ERR") = 1 ] && grep -q 'want overlay, hardlink or copy' \"$T/err\""
 
@@ -38,7 +60,7 @@ if mount -t overlay overlay -o "lowerdir=$ov/l,upperdir=$ov/u,workdir=$ov/w" "$o
   export CRUNLOCAL_ROOT=$ov/m/store
   "$CL" pull -q "$WH" >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
   expect "store on overlayfs: the whiteout image pulls" [ "$RC" = 0 ]
-  expect "store on overlayfs: info says hardlink, chosen automatically" [ "$("$CL" info --format json | jq -r .store.snapshotMode)" = hardlink ]
+  expect "store on overlayfs: info says copy, chosen automatically (not a hard-link farm)" [ "$("$CL" info --format json | jq -r .store.snapshotMode)" = copy ]
   out=$("$CL" run --rm "$WH" sh -c 'ls /a; echo -; ls /d; echo -; cat /new' 2>"$T/err"); ERR=$(cat "$T/err")
   expect "store on overlayfs: the container sees the whiteouts applied" [ "$(echo $out)" = "y - 3 - new" ]
   expect "store on overlayfs: store check is clean" "$CL" store check

@@ -106,3 +106,23 @@ expect "spec writes linux.seccomp ($has); run --bundle applies it" sh -c "[ '$ha
 jq '.linux.seccomp.syscalls[0].names = ["nosuch"] | .linux.seccomp.defaultAction = "SCMP_ACT_NOTIFY"' "$S/b/config.json" >"$S/c.json" && mv "$S/c.json" "$S/b/config.json"
 "$CL" run --bundle "$S/b" 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
 expect "a bundle's seccomp with an action crunlocal cannot apply: one line, 125" sh -c "[ $RC = 125 ] && [ $(lines "$ERR") = 1 ] && grep -q 'SCMP_ACT_NOTIFY' '$T/err'"
+
+# The issue's acceptance for /proc and /sys, root and rootless: nothing
+# read from /proc/kcore, /proc/keys, /proc/timer_list; no write to
+# /proc/sys, /proc/sysrq-trigger or /sys; --cap-drop ALL leaves CapEff 0.
+PROCSYS='n=0
+for f in /proc/kcore /proc/keys /proc/timer_list; do c=$(head -c 64 "$f" 2>/dev/null | wc -c); n=$((n + c)); done
+echo "read=$n"
+(echo 1 >/proc/sys/kernel/ns_last_pid) 2>/dev/null && echo wrote-proc-sys
+(echo h >/proc/sysrq-trigger) 2>/dev/null && echo wrote-sysrq
+(echo x >/sys/kernel/uevent_helper) 2>/dev/null && echo wrote-sys
+(: >/sys/fs/cgroup/cgroup.procs.x) 2>/dev/null && echo wrote-sys
+true'
+for who in root crltest; do
+  if [ "$who" = root ]; then X=""; else X="as_user $who"; fi
+  out=$($X "$CL" run --rm "$BB" sh -c "$PROCSYS" 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  expect "[$who] /proc/kcore, /proc/keys, /proc/timer_list read nothing; /proc/sys, sysrq-trigger, /sys refuse writes" \
+    sh -c "[ $RC = 0 ] && [ \"\$1\" = read=0 ]" _ "$out"
+  out=$($X "$CL" run --rm --cap-drop ALL "$BB" grep CapEff /proc/self/status 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  expect "[$who] --cap-drop ALL leaves CapEff 0" [ "$out" = "$(printf 'CapEff:\t0000000000000000')" ]
+done

@@ -108,6 +108,11 @@ test_template_json_errors (void)
   out = render (doc, "{{end}}");
   CHECK (strstr (out, "ERR: ") != NULL);
   free (out);
+  /* A bare keyword: its word ends at the action's end, not the text's
+     (found by fuzz_template). */
+  out = render (doc, "{{range}}x{{end}}");
+  CHECK (strstr (out, "ERR: ") && strstr (out, "missing command"));
+  free (out);
   out = render (doc, "{{nosuch .Id}}");
   CHECK (strstr (out, "ERR: ") && strstr (out, "nosuch"));
   free (out);

@@ -61,6 +61,8 @@ void test_ignore_go_match (void);
 void test_ignore_file (void);
 void test_context_parse (void);
 void test_cnb_default_process (void);
+void test_unpack_limits (void);
+void test_treehash (void);
 
 #define UNIT_TESTS                                                                                 \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },                            \
@@ -95,6 +97,7 @@ void test_cnb_default_process (void);
       { "ignore_docker_exceptions", test_ignore_docker_exceptions },                               \
       { "ignore_go_match", test_ignore_go_match }, { "ignore_file", test_ignore_file },            \
       { "context_parse", test_context_parse },                                                     \
-      { "cnb_default_process", test_cnb_default_process },
+      { "cnb_default_process", test_cnb_default_process },                                         \
+      { "unpack_limits", test_unpack_limits }, { "treehash", test_treehash },
 
 #endif

@@ -649,3 +649,65 @@ cgroup_freeze (const char *container_dir, bool freeze, struct cl_error *err)
                     freeze ? "freeze" : "thaw");
   return 0;
 }
+
+/* The recorded directory holding `file` (the v1 hierarchy of its
+   controller, or the one v2 directory), or NULL. */
+static const char *
+dir_with (const struct cgroup_dirs *d, const char *file)
+{
+  for (size_t i = 0; i < d->n; i++)
+    {
+      cleanup_free char *path = xasprintf ("%s/%s", d->dir[i], file);
+      if (access (path, F_OK) == 0)
+        return d->dir[i];
+    }
+  return NULL;
+}
+
+static int
+update_one (const struct cgroup_dirs *d, const struct cg_write *w, struct cl_error *err)
+{
+  const char *dir = dir_with (d, w->file);
+
+  if (!dir)
+    return cl_fail (err, ENOTSUP, "%s: the container has no %s (%s)", w->flag, w->file,
+                    strcmp (w->file, "cpuset.cpus") == 0 || strcmp (w->file, "cpuset.mems") == 0
+                        ? "a container gets a cpuset cgroup only when run with --cpuset-*"
+                        : "no such controller here");
+  return write_value (dir, w->file, w->val, err) < 0 ? cl_wrap (err, "%s", w->flag) : 0;
+}
+
+int
+cgroup_update (const struct cgroup_dirs *d, const struct spec_resources *r, struct cl_error *err)
+{
+  cleanup_cgroup_layout struct cgroup_layout l = { 0 };
+  struct cg_write w[MAX_WRITES];
+  size_t n;
+
+  if (cgroup_detect (&l, err) < 0)
+    return -1;
+  n = l.mode == CGROUP_UNIFIED ? v2_writes (r, w) : v1_writes (r, w);
+  for (size_t i = 0; i < n; i++)
+    {
+      struct cl_error first;
+      if (!w[i].flag)
+        continue; /* the default pids limit: not a change */
+      /* A kernel without swap accounting has no memsw file: run did not
+         limit swap either. */
+      if (strstr (w[i].file, "memsw") && !dir_with (d, w[i].file))
+        continue;
+      if (update_one (d, &w[i], &first) == 0)
+        continue;
+      /* v1 keeps memsw ≥ memory at every step: raising both, memsw goes
+         first. */
+      if (first.errnum == EINVAL && i + 1 < n && strstr (w[i + 1].file, "memsw")
+          && update_one (d, &w[i + 1], err) == 0 && update_one (d, &w[i], err) == 0)
+        {
+          i++;
+          continue;
+        }
+      *err = first;
+      return -1;
+    }
+  return 0;
+}

@@ -56,8 +56,26 @@ js=$("$CL" stats --no-stream --format json lim)
 expect "stats --no-stream --format json: memory > 0 of a 64 MiB limit, pids >= 1, from the cgroup" sh -c "printf '%s' \"\$1\" | jq -e '.[0] | .mem_bytes > 0 and .mem_limit == 67108864 and (.pids | tonumber) >= 1 and .source == \"cgroup\" and (.cpu_percent | endswith(\"%\"))' >/dev/null" _ "$js"
 out=$("$CL" stats --no-stream lim)
 expect "stats table: podman's columns" sh -c "printf '%s\n' \"\$1\" | head -n 1 | grep -q '^ID  *NAME  *CPU %  *MEM USAGE / LIMIT  *MEM %  *NET IO  *PIDS\$' && printf '%s\n' \"\$1\" | grep -q ' lim '" _ "$out"
+# update: the running container's cgroup files change, inspect shows the new values.
+run_cl update --memory 96m --memory-swap 192m --cpus 1.5 --cpu-shares 256 --pids-limit 50 lim
+vals=$(cat "$(v1 memory "$id")/memory.limit_in_bytes" "$(v1 memory "$id")/memory.memsw.limit_in_bytes" \
+  "$(v1 cpu "$id")/cpu.shares" "$(v1 cpu "$id")/cpu.cfs_quota_us" "$(v1 pids "$id")/pids.max" 2>&1 | tr '\n' ' ')
+expect "update --memory 96m --memory-swap 192m --cpus 1.5 --cpu-shares 256 --pids-limit 50: the files hold them ($vals)" sh -c "[ $RC = 0 ] && [ '$vals' = '100663296 201326592 256 150000 50 ' ]"
+expect "inspect HostConfig shows the updated limits" [ "$(insp lim '.[0].HostConfig | [.Memory, .MemorySwap, .NanoCpus, .CpuShares, .PidsLimit] | map(tostring) | join(" ")')" = "100663296 201326592 1500000000 256 50" ]
+run_cl update --memory 32m lim
+expect "update --memory 32m: lowered under the swap limit kept (192m)" sh -c "[ $RC = 0 ] && [ \$(cat $(v1 memory "$id")/memory.limit_in_bytes) = 33554432 ] && [ \$(cat $(v1 memory "$id")/memory.memsw.limit_in_bytes) = 201326592 ]"
+run_cl update --memory 1g lim
+expect "update --memory above the container's --memory-swap: refused, says to give --memory-swap" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'memory-swap' && [ \$(cat $(v1 memory "$id")/memory.limit_in_bytes) = 33554432 ]" _ "$ERR"
+run_cl update --pids-limit -1 lim
+expect "update --pids-limit -1: pids.max is max" sh -c "[ $RC = 0 ] && [ \$(cat $(v1 pids "$id")/pids.max) = max ]"
+run_cl update lim
+expect "update without a flag: a usage error" [ "$RC" = 125 ]
 "$CL" rm -f lim >/dev/null
 expect "rm -f: no crunlocal/<id> left in any hierarchy" [ -z "$(cg_dirs "$id")" ]
+"$CL" run --name stopped "$BB" true >/dev/null 2>&1
+run_cl update --memory 64m stopped
+expect "update of a stopped container: refused, it is not running" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'not running'" _ "$ERR"
+"$CL" rm stopped >/dev/null
 
 out=$("$CL" run --rm "$BB" cat /proc/self/cgroup)
 expect "inside, every line of /proc/self/cgroup ends in :/" sh -c "[ -n \"\$1\" ] && ! printf '%s\n' \"\$1\" | grep -qv ':/\$'" _ "$out"
@@ -127,6 +145,8 @@ for who in crltest crlnosub; do
   out=$(as_user "$who" "$CL" run --rm --cpuset-cpus 1 "$BB" grep Cpus_allowed_list /proc/self/status 2>"$T/err" | tr -d '\t')
   expect "[$who] --cpuset-cpus 1 becomes CPU affinity (and says so)" sh -c "[ '$out' = Cpus_allowed_list:1 ] && grep -q 'applied as CPU affinity' '$T/err'"
   as_user "$who" "$CL" run -d --name "p$who" "$BB" sleep 100 >/dev/null 2>&1
+  as_user "$who" "$CL" update --memory 64m "p$who" >/dev/null 2>"$T/err"; RC=$?
+  expect "[$who] update without a cgroup: refused with the reason" sh -c "[ $RC = 125 ] && grep -q 'has no cgroup' '$T/err'"
   as_user "$who" "$CL" pause "p$who" >/dev/null 2>"$T/err"; RC=$?
   expect "[$who] pause without a cgroup: refused with the reason" sh -c "[ $RC = 125 ] && grep -q 'no cgroup with a freezer' '$T/err'"
   js=$(as_user "$who" "$CL" stats --no-stream --format json "p$who" 2>&1)

@@ -52,6 +52,8 @@ void test_net_publish (void);
 void test_net_ipam (void);
 void test_cgroup_layout (void);
 void test_cgroup_weight (void);
+void test_resflags_run (void);
+void test_resflags_merge (void);
 
 /* One entry a line: a test is added by a line here and its declaration. */
 #define UNIT_TESTS                                                                                 \
@@ -81,6 +83,7 @@ void test_cgroup_weight (void);
       { "sha256_vs_openssl", test_sha256_vs_openssl }, { "sha256_speed", test_sha256_speed },      \
       { "netlink_veth", test_netlink_veth }, { "netlink_nft_batch", test_netlink_nft_batch },      \
       { "net_publish", test_net_publish }, { "net_ipam", test_net_ipam },                          \
-      { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },
+      { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },            \
+      { "resflags_run", test_resflags_run }, { "resflags_merge", test_resflags_merge },
 
 #endif

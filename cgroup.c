@@ -10,11 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devcgroup.h"
 #include "util.h"
 
 #define PARENT "crunlocal"
 
-static const char *ctl_names[CG_N] = { "memory", "pids", "cpu", "cpuacct", "cpuset", "freezer" };
+static const char *ctl_names[CG_N]
+    = { "memory", "pids", "cpu", "cpuacct", "cpuset", "freezer", "devices" };
 
 void
 cgroup_layout_clear (struct cgroup_layout *l)
@@ -261,7 +263,7 @@ cpuset_inherit (const char *parent, const char *dir, struct cl_error *err)
 
 /* The hierarchies a container gets: memory and pids always (OOM, the
    default pids limit), cpu and cpuacct (stats, --cpus), freezer
-   (pause); cpuset only when asked (it costs a copy of the parent's). */
+   (pause), devices (devcgroup.h); cpuset only when asked (it costs a copy of the parent's). */
 static bool
 wanted (enum cgroup_ctl c, const struct spec_resources *r)
 {
@@ -481,6 +483,22 @@ set_oom_score_adj (pid_t pid, int adj, struct cl_error *err)
   return 0;
 }
 
+/* The device cgroup: v1's devices hierarchy, and the program on the
+   cgroup2 directory (unified, or hybrid's extra one, planned last).
+   Only root loads BPF; a user's container (a delegated v2 subtree) is in
+   a user namespace, where no device node it makes ever opens. */
+static int
+apply_devices (struct cgroup_join *j, const struct cgroup_layout *l, const char **by_ctl,
+               struct cl_error *err)
+{
+  const char *v1 = l->mode == CGROUP_UNIFIED ? NULL : by_ctl[CG_DEVICES];
+  const char *v2 = l->mode == CGROUP_UNIFIED  ? by_ctl[0]
+                   : l->mode == CGROUP_HYBRID ? j->dirs.dir[j->dirs.n - 1]
+                                              : NULL;
+
+  return devcg_apply (j->spec, v1, geteuid () == 0 ? v2 : NULL, err);
+}
+
 static int
 join (struct cgroup_join *j, pid_t pid, struct cl_error *err)
 {
@@ -513,8 +531,10 @@ join (struct cgroup_join *j, pid_t pid, struct cl_error *err)
   else if (r < 0)
     *err = why;
   else
-    r = write_limits (j, &l, by_ctl, err) < 0 || cgroup_dirs_attach (&j->dirs, pid, err) < 0 ? -1
-                                                                                             : 0;
+    r = write_limits (j, &l, by_ctl, err) < 0 || apply_devices (j, &l, by_ctl, err) < 0
+                || cgroup_dirs_attach (&j->dirs, pid, err) < 0
+            ? -1
+            : 0;
   return r;
 }
 

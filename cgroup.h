@@ -49,6 +49,7 @@ enum cgroup_ctl
   CG_CPUACCT,
   CG_CPUSET,
   CG_FREEZER,
+  CG_DEVICES,
   CG_N,
 };
 

@@ -81,6 +81,34 @@ out=$("$CL" run --rm "$BB" cat /proc/self/cgroup)
 expect "inside, every line of /proc/self/cgroup ends in :/" sh -c "[ -n \"\$1\" ] && ! printf '%s\n' \"\$1\" | grep -qv ':/\$'" _ "$out"
 expect "--cpuset-cpus 1: Cpus_allowed_list is 1" [ "$("$CL" run --rm --cpuset-cpus 1 "$BB" grep Cpus_allowed_list /proc/self/status | tr -d '\t')" = "Cpus_allowed_list:1" ]
 
+# The device cgroup.  The attack: a root container with CAP_MKNOD makes a
+# node for a device its spec does not list, on a tmpfs that allows
+# devices (so nodev is no help): mknod works, opening is refused.
+# /dev/loop-control (10:237) is harmless to open, and root may.
+try_open='mknod /mnt/lc c 10 237 && { ( exec 3<>/mnt/lc ) 2>/dev/null && echo opened || echo refused; }'
+out=$("$CL" run --rm --cap-add MKNOD --tmpfs /mnt:dev "$BB" sh -c "$try_open" 2>"$T/err"); ERR=$(cat "$T/err")
+expect "a node made inside for a device not in the spec (10:237, on a dev tmpfs): mknod works, open is refused" [ "$out" = refused ]
+out=$("$CL" run --rm --cap-add MKNOD --tmpfs /mnt:dev --device /dev/loop-control "$BB" sh -c "$try_open" 2>"$T/err"); ERR=$(cat "$T/err")
+expect "the same with --device /dev/loop-control (the spec lists it): it opens" [ "$out" = opened ]
+run_cl run -d --name devs "$BB" sleep 1000
+id=$OUT
+if [ -d /sys/fs/cgroup/devices ]; then
+  list=$(cat "$(v1 devices "$id")/devices.list")
+  expect "v1 devices.list: not 'a *:* rwm'; the standard nodes and mknod only" sh -c "! printf '%s\n' \"\$1\" | grep -q '^a ' && printf '%s\n' \"\$1\" | grep -qx 'c 1:3 rwm' && printf '%s\n' \"\$1\" | grep -qx 'c 136:\* rwm' && printf '%s\n' \"\$1\" | grep -qx 'c \*:\* m' && ! printf '%s\n' \"\$1\" | grep -q '10:237'" _ "$list"
+  # Each layer alone: a host process moved into only one of the container's cgroups.
+  out=$(sh -c "echo \$\$ >$(v1 devices "$id")/cgroup.procs && { ( exec 3<>/dev/loop-control ) 2>/dev/null && echo opened || echo refused; } && ( exec 3<>/dev/null ) && echo null")
+  expect "v1 alone: a process in the container's devices cgroup cannot open /dev/loop-control, can /dev/null" [ "$out" = "refused
+null" ]
+fi
+if [ -d /sys/fs/cgroup/unified ] || [ "$mode" = "cgroup v2" ]; then
+  u=/sys/fs/cgroup/unified; [ -d "$u" ] || u=/sys/fs/cgroup
+  out=$(sh -c "echo \$\$ >$u/crunlocal/$id/cgroup.procs && { ( exec 3<>/dev/loop-control ) 2>/dev/null && echo opened || echo refused; } && ( exec 3<>/dev/null ) && echo null")
+  expect "the cgroup2 BPF device program alone: a process in the container's cgroup2 directory cannot open /dev/loop-control, can /dev/null" [ "$out" = "refused
+null" ]
+fi
+"$CL" rm -f devs >/dev/null
+expect "rm -f: its cgroups (and the program with them) are gone" [ -z "$(cg_dirs "$id")" ]
+
 # --cpus 0.5: a busy loop gets at most about half a CPU, and is throttled
 # (a generous band: the machine's CPUs are shared).
 run_cl run -d --name busy --cpus 0.5 "$BB" sh -c 'while :; do :; done'

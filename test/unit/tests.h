@@ -54,6 +54,8 @@ void test_cgroup_layout (void);
 void test_cgroup_weight (void);
 void test_resflags_run (void);
 void test_resflags_merge (void);
+void test_devcgroup_program (void);
+void test_devcgroup_v1 (void);
 
 /* One entry a line: a test is added by a line here and its declaration. */
 #define UNIT_TESTS                                                                                 \
@@ -84,6 +86,7 @@ void test_resflags_merge (void);
       { "netlink_veth", test_netlink_veth }, { "netlink_nft_batch", test_netlink_nft_batch },      \
       { "net_publish", test_net_publish }, { "net_ipam", test_net_ipam },                          \
       { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },            \
-      { "resflags_run", test_resflags_run }, { "resflags_merge", test_resflags_merge },
+      { "resflags_run", test_resflags_run }, { "resflags_merge", test_resflags_merge },            \
+      { "devcgroup_program", test_devcgroup_program }, { "devcgroup_v1", test_devcgroup_v1 },
 
 #endif

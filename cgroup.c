@@ -10,7 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgdeleg.h"
 #include "devcgroup.h"
+#include "userns.h"
 #include "util.h"
 
 #define PARENT "crunlocal"
@@ -313,9 +315,35 @@ plan (struct cgroup_join *j, const char *mount)
   return j->dirs.dir[j->dirs.n++];
 }
 
+/* Root of the host, not of a user namespace (a rootless store's):
+   only it makes cgroups at the mounts' roots and loads BPF. */
+static bool
+host_root (void)
+{
+  return userns_host_euid () == 0;
+}
+
+/* Where the container's cgroup2 directory goes: under the mount's root
+   for root; under a delegated subtree for a user (cgdeleg.h), or
+   nowhere (NULL). */
+static int
+v2_base (const struct cgroup_layout *l, char **base, struct cl_error *err)
+{
+  *base = NULL;
+  if (!l->unified)
+    return 0;
+  if (host_root ())
+    {
+      *base = xstrdup (l->unified);
+      return 0;
+    }
+  return cgdeleg_root (l->unified, base, err) < 0 ? -1 : 0;
+}
+
 /* The container's directories, recorded before any is made so that a
    crash half-way leaves nothing unrecorded; 1 when this user may make
-   none. */
+   none.  A user gets no v1 hierarchy (v1 is never delegated), only a
+   delegated v2 directory. */
 static int
 make_dirs (struct cgroup_join *j, const struct cgroup_layout *l, const char **by_ctl,
            struct cl_error *err)
@@ -323,18 +351,21 @@ make_dirs (struct cgroup_join *j, const struct cgroup_layout *l, const char **by
   const struct spec_resources *r = &j->spec->resources;
   const char *mounts[CGROUP_DIRS_MAX];
   bool cpuset[CGROUP_DIRS_MAX] = { false };
+  cleanup_free char *v2 = NULL;
 
-  if (l->mode == CGROUP_UNIFIED)
+  if (v2_base (l, &v2, err) < 0)
+    return -1;
+  if (l->mode == CGROUP_UNIFIED && v2)
     {
       /* One directory holds every controller. */
-      mounts[0] = l->unified;
-      by_ctl[0] = plan (j, l->unified);
+      mounts[0] = v2;
+      by_ctl[0] = plan (j, v2);
       for (int c = 1; c < CG_N; c++)
         by_ctl[c] = by_ctl[0];
     }
-  else
+  else if (l->mode != CGROUP_UNIFIED)
     {
-      for (int c = 0; c < CG_N; c++)
+      for (int c = 0; c < CG_N && host_root (); c++)
         if (l->v1[c] && wanted (c, r))
           {
             cpuset[j->dirs.n] = c == CG_CPUSET;
@@ -342,14 +373,17 @@ make_dirs (struct cgroup_join *j, const struct cgroup_layout *l, const char **by
             by_ctl[c] = plan (j, l->v1[c]);
           }
       /* Hybrid: the v2 mount too, for cgroup.kill and cgroup.events. */
-      if (l->mode == CGROUP_HYBRID)
+      if (l->mode == CGROUP_HYBRID && v2)
         {
-          mounts[j->dirs.n] = l->unified;
-          plan (j, l->unified);
+          mounts[j->dirs.n] = v2;
+          plan (j, v2);
         }
     }
   if (j->dirs.n == 0)
-    return cl_fail (err, ENOENT, "no cgroup hierarchy"), 1;
+    {
+      cl_fail (err, EPERM, "no cgroup this user may write (no delegated cgroup v2 subtree)");
+      return 1;
+    }
   if (j->recfd >= 0 && cgrouprec_write (j->recfd, &j->dirs, err) < 0)
     return -1;
   for (size_t i = 0; i < j->dirs.n; i++)
@@ -435,6 +469,21 @@ without_cgroup (struct cgroup_join *j, const struct cgroup_layout *l, pid_t pid,
   return 0;
 }
 
+/* A user's delegated subtree has what was enabled above it (on a hybrid
+   host, no v1 controller at all): what it lacks is named in the warning
+   line, as without any cgroup, unless strict. */
+static bool
+note_missing (struct cgroup_join *j, const struct cg_write *w, char *names, size_t size)
+{
+  size_t used = strlen (names);
+
+  if (host_root () || j->strict)
+    return false;
+  if (!strstr (names, w->flag))
+    snprintf (names + used, size - used, "%s%s", used ? ", " : "", w->flag);
+  return true;
+}
+
 static int
 write_limits (struct cgroup_join *j, const struct cgroup_layout *l, const char **by_ctl,
               struct cl_error *err)
@@ -442,12 +491,13 @@ write_limits (struct cgroup_join *j, const struct cgroup_layout *l, const char *
   struct cg_write w[MAX_WRITES];
   size_t n = l->mode == CGROUP_UNIFIED ? v2_writes (&j->spec->resources, w)
                                        : v1_writes (&j->spec->resources, w);
+  char missing[256] = "";
 
   for (size_t i = 0; i < n; i++)
     {
       if (!by_ctl[w[i].ctl])
         {
-          if (!w[i].flag)
+          if (!w[i].flag || note_missing (j, &w[i], missing, sizeof missing))
             continue; /* the default pids limit, where there is no pids controller */
           return cl_fail (err, ENOTSUP, "%s: this host has no %s controller (%s)", w[i].flag,
                           ctl_names[w[i].ctl], cgroup_mode_name (l->mode));
@@ -463,7 +513,16 @@ write_limits (struct cgroup_join *j, const struct cgroup_layout *l, const char *
                                 "(memory is limited without swap)");
           continue;
         }
+      if (err->errnum == ENOENT && w[i].flag && note_missing (j, &w[i], missing, sizeof missing))
+        continue;
       return cl_wrap (err, "%s", w[i].flag ? w[i].flag : "the default pids limit");
+    }
+  if (missing[0])
+    {
+      free (j->warning);
+      j->warning = xasprintf ("%s not applied: the delegated cgroup v2 subtree has no such "
+                              "controller (%s)",
+                              missing, cgroup_mode_name (l->mode));
     }
   return 0;
 }
@@ -496,7 +555,7 @@ apply_devices (struct cgroup_join *j, const struct cgroup_layout *l, const char 
                    : l->mode == CGROUP_HYBRID ? j->dirs.dir[j->dirs.n - 1]
                                               : NULL;
 
-  return devcg_apply (j->spec, v1, geteuid () == 0 ? v2 : NULL, err);
+  return devcg_apply (j->spec, v1, host_root () ? v2 : NULL, err);
 }
 
 static int

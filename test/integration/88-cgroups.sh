@@ -184,4 +184,32 @@ for who in crltest crlnosub; do
   expect "[$who] without limits: no warning (the default pids limit was not asked for)" sh -c "[ '$out' = ok ] && [ ! -s '$T/err' ]"
 done
 
+# Rootless with a delegated cgroup v2 subtree, as systemd gives one
+# (user@UID.service, Delegate=yes): made here by root under the cgroup2
+# mount, the user's shell moved into it.  The container's cgroup goes
+# under it (not the mount's root); v1 limits stay unapplied (v1 is never
+# delegated: one warning line), but the v2 core works: pause through
+# cgroup.freeze, cleanup through cgroup.kill and rmdir.
+v2=/sys/fs/cgroup/unified; [ "$mode" = "cgroup v2" ] && v2=/sys/fs/cgroup
+D=$v2/crunlocal-deleg-test-$$
+deleg_user () {
+  sh -c 'd=$1; t=$2; shift 2; echo $$ >"$d/cgroup.procs" && exec env -i PATH="$PATH" HOME=/home/crltest USER=crltest T="$t" CRUNLOCAL_ROOT="$t/users/crltest/root" CRUNLOCAL_RUNROOT="$t/users/crltest/run" setpriv --reuid=crltest --regid=crltest --init-groups "$@"' _ "$D" "$T" "$@"
+}
+if mkdir "$D" 2>/dev/null && chown crltest: "$D" "$D/cgroup.procs" "$D/cgroup.subtree_control" "$D/cgroup.threads"; then
+  out=$(deleg_user "$CL" run --rm --memory 64m "$BB" echo ok 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  expect "[crltest, delegated v2] --memory 64m: ok, one warning line naming --memory (v1: not delegated)" sh -c "[ $RC = 0 ] && [ '$out' = ok ] && [ \"\$(grep -c . '$T/err')\" = 1 ] && grep -q -- '--memory.* not applied: the delegated cgroup v2 subtree' '$T/err'"
+  deleg_user "$CL" run -d --name dg "$BB" sleep 100 >"$T/out" 2>"$T/err"; RC=$?; ERR=$(cat "$T/err"); id=$(cat "$T/out")
+  pid=$(deleg_user "$CL" inspect dg | jq -r '.[0].State.Pid')
+  expect "[crltest, delegated v2] run -d: its cgroup is crunlocal/<id> in the delegated subtree, holding its PID 1" sh -c "[ $RC = 0 ] && grep -qx '$pid' '$D/crunlocal/$id/cgroup.procs' && [ ! -d '$v2/crunlocal/$id' ]"
+  deleg_user "$CL" pause dg >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "[crltest, delegated v2] pause: through cgroup.freeze" sh -c "[ $RC = 0 ] && grep -qx 'frozen 1' '$D/crunlocal/$id/cgroup.events'"
+  deleg_user "$CL" unpause dg >/dev/null 2>&1
+  deleg_user "$CL" rm -f dg >/dev/null 2>"$T/err"; ERR=$(cat "$T/err")
+  expect "[crltest, delegated v2] rm -f: its cgroup is gone" until_ok sh -c "[ -n '$id' ] && [ ! -d '$D/crunlocal/$id' ]"
+  until_ok rmdir "$D/crunlocal" 2>/dev/null; until_ok rmdir "$D" 2>/dev/null
+  expect "the delegated subtree made for the test is removed" [ ! -d "$D" ]
+else
+  echo "# skip: delegated cgroup v2 subtree: cannot make $D here"
+fi
+
 echo "# skip: v2 controller files (memory.max, cpu.max, pids.max, memory.events): this host's cgroup2 mount has no controllers but hugetlb ($mode)"

@@ -52,6 +52,7 @@ void test_net_publish (void);
 void test_net_ipam (void);
 void test_cgroup_layout (void);
 void test_cgroup_weight (void);
+void test_cgdeleg_path (void);
 void test_resflags_run (void);
 void test_resflags_merge (void);
 void test_devcgroup_program (void);
@@ -86,7 +87,8 @@ void test_devcgroup_v1 (void);
       { "netlink_veth", test_netlink_veth }, { "netlink_nft_batch", test_netlink_nft_batch },      \
       { "net_publish", test_net_publish }, { "net_ipam", test_net_ipam },                          \
       { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },            \
-      { "resflags_run", test_resflags_run }, { "resflags_merge", test_resflags_merge },            \
-      { "devcgroup_program", test_devcgroup_program }, { "devcgroup_v1", test_devcgroup_v1 },
+      { "cgdeleg_path", test_cgdeleg_path }, { "resflags_run", test_resflags_run },                \
+      { "resflags_merge", test_resflags_merge }, { "devcgroup_program", test_devcgroup_program },  \
+      { "devcgroup_v1", test_devcgroup_v1 },
 
 #endif

@@ -391,6 +391,8 @@ device_rule (struct spec *s, const char *host, const char *perms, struct cl_erro
 static int
 device_mounts (struct spec *s, const struct spec_opts *o, struct cl_error *err)
 {
+  /* runc's template starts so too: a bundle says it denies the rest. */
+  spec_add_dev_rule (s, false, 'a', -1, -1, "rwm");
   for (size_t i = 0; o->devices && o->devices[i]; i++)
     {
       cleanup_free char *copy = xstrdup (o->devices[i]);

@@ -185,9 +185,9 @@ test_bundle_roundtrip (void)
          && (b.namespaces & NS_NET));
   CHECK (b.seccomp && b.seccomp->n_rules > 10 && strcmp (b.seccomp_profile, "default") == 0);
   /* --device: its node allowed in the device cgroup, with its letters. */
-  CHECK (b.n_dev_rules == 1 && a.n_dev_rules == 1 && b.dev_rules[0].allow
-         && b.dev_rules[0].type == 'c' && b.dev_rules[0].major == 1 && b.dev_rules[0].minor == 3
-         && strcmp (b.dev_rules[0].access, "rw") == 0);
+  CHECK (b.n_dev_rules == 2 && !b.dev_rules[0].allow && b.dev_rules[0].type == 'a'
+         && b.dev_rules[1].allow && b.dev_rules[1].type == 'c' && b.dev_rules[1].major == 1
+         && b.dev_rules[1].minor == 3 && strcmp (b.dev_rules[1].access, "rw") == 0);
   /* Every field away from the builder's values. */
   a.init = false, a.no_new_privs = false, a.terminal = false, a.root_readonly = false;
   a.uid = 4242, a.gid = 4343;

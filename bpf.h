@@ -1,12 +1,14 @@
-/* Classic BPF programs, built instruction by instruction with labels
-   instead of counted offsets: the seccomp filter (seccomp.c) and, later,
-   the rootless network's user-notification filter and the cgroup device
-   program build on it.  Conditional jumps reach at most 255 instructions
+/* BPF programs, built instruction by instruction with labels instead of
+   counted offsets: classic BPF for the seccomp filter (seccomp.c), eBPF
+   for the cgroup v2 device program (devcgroup.c), one label mechanism
+   for both.  Classic conditional jumps reach at most 255 instructions
    ahead (their offsets are 8 bits); bpf_goto (BPF_JA, 32 bits) reaches
-   any label.  Jumps only go forward, as the kernel requires. */
+   any label; eBPF jumps reach 32767.  Jumps only go forward, as the
+   kernel requires of classic BPF (and as these programs need). */
 #ifndef CL_BPF_H
 #define CL_BPF_H
 
+#include <linux/bpf.h>
 #include <linux/filter.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,14 +20,20 @@
 
 struct bpf_fixup;
 
+/* Where each label is, and the jumps waiting for it. */
+struct bpf_labels
+{
+  long *at; /* instruction index of each label, -1 until placed */
+  size_t n;
+  struct bpf_fixup *fixups;
+  size_t n_fixups;
+};
+
 struct bpf_prog
 {
   struct sock_filter *insns;
   size_t n, cap;
-  long *labels; /* instruction index of each label, -1 until placed */
-  size_t n_labels;
-  struct bpf_fixup *fixups;
-  size_t n_fixups;
+  struct bpf_labels l;
 };
 
 void bpf_prog_clear (struct bpf_prog *p);
@@ -47,5 +55,27 @@ void bpf_goto (struct bpf_prog *p, int label);
    backwards or too far, or the program is longer than the kernel takes
    (BPF_MAXINSNS).  The program is then p->insns[0 .. p->n). */
 int bpf_finish (struct bpf_prog *p, struct cl_error *err);
+
+/* eBPF: the same, for programs the bpf(2) syscall loads. */
+struct ebpf_prog
+{
+  struct bpf_insn *insns;
+  size_t n, cap;
+  struct bpf_labels l;
+};
+
+void ebpf_prog_clear (struct ebpf_prog *p);
+#define cleanup_ebpf_prog __attribute__ ((cleanup (ebpf_prog_clear)))
+int ebpf_label (struct ebpf_prog *p);
+void ebpf_place (struct ebpf_prog *p, int label);
+/* One instruction without a label to jump to. */
+void ebpf_insn (struct ebpf_prog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off,
+                int32_t imm);
+/* BPF_JMP | op | BPF_K: if (dst op imm) goto label. */
+void ebpf_jump (struct ebpf_prog *p, uint8_t op, uint8_t dst, int32_t imm, int label);
+int ebpf_finish (struct ebpf_prog *p, struct cl_error *err);
+/* Load it as a program of `type` (license "GPL"); the fd, or -1 with
+   the kernel verifier's complaint in err. */
+int ebpf_load (const struct ebpf_prog *p, enum bpf_prog_type type, struct cl_error *err);
 
 #endif

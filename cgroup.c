@@ -10,11 +10,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgdeleg.h"
+#include "devcgroup.h"
+#include "userns.h"
 #include "util.h"
 
 #define PARENT "crunlocal"
 
-static const char *ctl_names[CG_N] = { "memory", "pids", "cpu", "cpuacct", "cpuset", "freezer" };
+static const char *ctl_names[CG_N]
+    = { "memory", "pids", "cpu", "cpuacct", "cpuset", "freezer", "devices" };
 
 void
 cgroup_layout_clear (struct cgroup_layout *l)
@@ -261,7 +265,7 @@ cpuset_inherit (const char *parent, const char *dir, struct cl_error *err)
 
 /* The hierarchies a container gets: memory and pids always (OOM, the
    default pids limit), cpu and cpuacct (stats, --cpus), freezer
-   (pause); cpuset only when asked (it costs a copy of the parent's). */
+   (pause), devices (devcgroup.h); cpuset only when asked (it costs a copy of the parent's). */
 static bool
 wanted (enum cgroup_ctl c, const struct spec_resources *r)
 {
@@ -311,9 +315,35 @@ plan (struct cgroup_join *j, const char *mount)
   return j->dirs.dir[j->dirs.n++];
 }
 
+/* Root of the host, not of a user namespace (a rootless store's):
+   only it makes cgroups at the mounts' roots and loads BPF. */
+static bool
+host_root (void)
+{
+  return userns_host_euid () == 0;
+}
+
+/* Where the container's cgroup2 directory goes: under the mount's root
+   for root; under a delegated subtree for a user (cgdeleg.h), or
+   nowhere (NULL). */
+static int
+v2_base (const struct cgroup_layout *l, char **base, struct cl_error *err)
+{
+  *base = NULL;
+  if (!l->unified)
+    return 0;
+  if (host_root ())
+    {
+      *base = xstrdup (l->unified);
+      return 0;
+    }
+  return cgdeleg_root (l->unified, base, err) < 0 ? -1 : 0;
+}
+
 /* The container's directories, recorded before any is made so that a
    crash half-way leaves nothing unrecorded; 1 when this user may make
-   none. */
+   none.  A user gets no v1 hierarchy (v1 is never delegated), only a
+   delegated v2 directory. */
 static int
 make_dirs (struct cgroup_join *j, const struct cgroup_layout *l, const char **by_ctl,
            struct cl_error *err)
@@ -321,18 +351,21 @@ make_dirs (struct cgroup_join *j, const struct cgroup_layout *l, const char **by
   const struct spec_resources *r = &j->spec->resources;
   const char *mounts[CGROUP_DIRS_MAX];
   bool cpuset[CGROUP_DIRS_MAX] = { false };
+  cleanup_free char *v2 = NULL;
 
-  if (l->mode == CGROUP_UNIFIED)
+  if (v2_base (l, &v2, err) < 0)
+    return -1;
+  if (l->mode == CGROUP_UNIFIED && v2)
     {
       /* One directory holds every controller. */
-      mounts[0] = l->unified;
-      by_ctl[0] = plan (j, l->unified);
+      mounts[0] = v2;
+      by_ctl[0] = plan (j, v2);
       for (int c = 1; c < CG_N; c++)
         by_ctl[c] = by_ctl[0];
     }
-  else
+  else if (l->mode != CGROUP_UNIFIED)
     {
-      for (int c = 0; c < CG_N; c++)
+      for (int c = 0; c < CG_N && host_root (); c++)
         if (l->v1[c] && wanted (c, r))
           {
             cpuset[j->dirs.n] = c == CG_CPUSET;
@@ -340,14 +373,17 @@ make_dirs (struct cgroup_join *j, const struct cgroup_layout *l, const char **by
             by_ctl[c] = plan (j, l->v1[c]);
           }
       /* Hybrid: the v2 mount too, for cgroup.kill and cgroup.events. */
-      if (l->mode == CGROUP_HYBRID)
+      if (l->mode == CGROUP_HYBRID && v2)
         {
-          mounts[j->dirs.n] = l->unified;
-          plan (j, l->unified);
+          mounts[j->dirs.n] = v2;
+          plan (j, v2);
         }
     }
   if (j->dirs.n == 0)
-    return cl_fail (err, ENOENT, "no cgroup hierarchy"), 1;
+    {
+      cl_fail (err, EPERM, "no cgroup this user may write (no delegated cgroup v2 subtree)");
+      return 1;
+    }
   if (j->recfd >= 0 && cgrouprec_write (j->recfd, &j->dirs, err) < 0)
     return -1;
   for (size_t i = 0; i < j->dirs.n; i++)
@@ -433,6 +469,21 @@ without_cgroup (struct cgroup_join *j, const struct cgroup_layout *l, pid_t pid,
   return 0;
 }
 
+/* A user's delegated subtree has what was enabled above it (on a hybrid
+   host, no v1 controller at all): what it lacks is named in the warning
+   line, as without any cgroup, unless strict. */
+static bool
+note_missing (struct cgroup_join *j, const struct cg_write *w, char *names, size_t size)
+{
+  size_t used = strlen (names);
+
+  if (host_root () || j->strict)
+    return false;
+  if (!strstr (names, w->flag))
+    snprintf (names + used, size - used, "%s%s", used ? ", " : "", w->flag);
+  return true;
+}
+
 static int
 write_limits (struct cgroup_join *j, const struct cgroup_layout *l, const char **by_ctl,
               struct cl_error *err)
@@ -440,12 +491,13 @@ write_limits (struct cgroup_join *j, const struct cgroup_layout *l, const char *
   struct cg_write w[MAX_WRITES];
   size_t n = l->mode == CGROUP_UNIFIED ? v2_writes (&j->spec->resources, w)
                                        : v1_writes (&j->spec->resources, w);
+  char missing[256] = "";
 
   for (size_t i = 0; i < n; i++)
     {
       if (!by_ctl[w[i].ctl])
         {
-          if (!w[i].flag)
+          if (!w[i].flag || note_missing (j, &w[i], missing, sizeof missing))
             continue; /* the default pids limit, where there is no pids controller */
           return cl_fail (err, ENOTSUP, "%s: this host has no %s controller (%s)", w[i].flag,
                           ctl_names[w[i].ctl], cgroup_mode_name (l->mode));
@@ -461,7 +513,16 @@ write_limits (struct cgroup_join *j, const struct cgroup_layout *l, const char *
                                 "(memory is limited without swap)");
           continue;
         }
+      if (err->errnum == ENOENT && w[i].flag && note_missing (j, &w[i], missing, sizeof missing))
+        continue;
       return cl_wrap (err, "%s", w[i].flag ? w[i].flag : "the default pids limit");
+    }
+  if (missing[0])
+    {
+      free (j->warning);
+      j->warning = xasprintf ("%s not applied: the delegated cgroup v2 subtree has no such "
+                              "controller (%s)",
+                              missing, cgroup_mode_name (l->mode));
     }
   return 0;
 }
@@ -479,6 +540,22 @@ set_oom_score_adj (pid_t pid, int adj, struct cl_error *err)
     return cl_fail (err, errno, "--oom-score-adj %d%s", adj,
                     errno == EACCES ? " (lowering it needs CAP_SYS_RESOURCE)" : "");
   return 0;
+}
+
+/* The device cgroup: v1's devices hierarchy, and the program on the
+   cgroup2 directory (unified, or hybrid's extra one, planned last).
+   Only root loads BPF; a user's container (a delegated v2 subtree) is in
+   a user namespace, where no device node it makes ever opens. */
+static int
+apply_devices (struct cgroup_join *j, const struct cgroup_layout *l, const char **by_ctl,
+               struct cl_error *err)
+{
+  const char *v1 = l->mode == CGROUP_UNIFIED ? NULL : by_ctl[CG_DEVICES];
+  const char *v2 = l->mode == CGROUP_UNIFIED  ? by_ctl[0]
+                   : l->mode == CGROUP_HYBRID ? j->dirs.dir[j->dirs.n - 1]
+                                              : NULL;
+
+  return devcg_apply (j->spec, v1, host_root () ? v2 : NULL, err);
 }
 
 static int
@@ -513,8 +590,10 @@ join (struct cgroup_join *j, pid_t pid, struct cl_error *err)
   else if (r < 0)
     *err = why;
   else
-    r = write_limits (j, &l, by_ctl, err) < 0 || cgroup_dirs_attach (&j->dirs, pid, err) < 0 ? -1
-                                                                                             : 0;
+    r = write_limits (j, &l, by_ctl, err) < 0 || apply_devices (j, &l, by_ctl, err) < 0
+                || cgroup_dirs_attach (&j->dirs, pid, err) < 0
+            ? -1
+            : 0;
   return r;
 }
 
@@ -647,5 +726,67 @@ cgroup_freeze (const char *container_dir, bool freeze, struct cl_error *err)
   if (is_frozen (dir, v1) != freeze)
     return cl_fail (err, ETIMEDOUT, "the kernel did not %s it within 2 s",
                     freeze ? "freeze" : "thaw");
+  return 0;
+}
+
+/* The recorded directory holding `file` (the v1 hierarchy of its
+   controller, or the one v2 directory), or NULL. */
+static const char *
+dir_with (const struct cgroup_dirs *d, const char *file)
+{
+  for (size_t i = 0; i < d->n; i++)
+    {
+      cleanup_free char *path = xasprintf ("%s/%s", d->dir[i], file);
+      if (access (path, F_OK) == 0)
+        return d->dir[i];
+    }
+  return NULL;
+}
+
+static int
+update_one (const struct cgroup_dirs *d, const struct cg_write *w, struct cl_error *err)
+{
+  const char *dir = dir_with (d, w->file);
+
+  if (!dir)
+    return cl_fail (err, ENOTSUP, "%s: the container has no %s (%s)", w->flag, w->file,
+                    strcmp (w->file, "cpuset.cpus") == 0 || strcmp (w->file, "cpuset.mems") == 0
+                        ? "a container gets a cpuset cgroup only when run with --cpuset-*"
+                        : "no such controller here");
+  return write_value (dir, w->file, w->val, err) < 0 ? cl_wrap (err, "%s", w->flag) : 0;
+}
+
+int
+cgroup_update (const struct cgroup_dirs *d, const struct spec_resources *r, struct cl_error *err)
+{
+  cleanup_cgroup_layout struct cgroup_layout l = { 0 };
+  struct cg_write w[MAX_WRITES];
+  size_t n;
+
+  if (cgroup_detect (&l, err) < 0)
+    return -1;
+  n = l.mode == CGROUP_UNIFIED ? v2_writes (r, w) : v1_writes (r, w);
+  for (size_t i = 0; i < n; i++)
+    {
+      struct cl_error first;
+      if (!w[i].flag)
+        continue; /* the default pids limit: not a change */
+      /* A kernel without swap accounting has no memsw file: run did not
+         limit swap either. */
+      if (strstr (w[i].file, "memsw") && !dir_with (d, w[i].file))
+        continue;
+      if (update_one (d, &w[i], &first) == 0)
+        continue;
+      /* v1 keeps memsw ≥ memory at every step: raising both, memsw goes
+         first. */
+      if (first.errnum == EINVAL && i + 1 < n && strstr (w[i + 1].file, "memsw")
+          && update_one (d, &w[i + 1], err) == 0 && update_one (d, &w[i], err) == 0)
+        {
+          i++;
+          continue;
+        }
+      *err = first;
+      return -1;
+    }
   return 0;
 }

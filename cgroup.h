@@ -49,6 +49,7 @@ enum cgroup_ctl
   CG_CPUACCT,
   CG_CPUSET,
   CG_FREEZER,
+  CG_DEVICES,
   CG_N,
 };
 
@@ -84,6 +85,12 @@ void cgroup_join_clear (struct cgroup_join *j);
 
 /* ns_start's hook: `arg` is a struct cgroup_join. */
 int cgroup_join_hook (pid_t pid, void *arg, struct cl_error *err);
+
+/* `update`: write the limits `r` sets (0/NULL: unchanged; the default
+   pids limit is not a change) into a running container's cgroups `d`,
+   each into the recorded directory that has its file. */
+int cgroup_update (const struct cgroup_dirs *d, const struct spec_resources *r,
+                   struct cl_error *err);
 
 /* pause/unpause: freeze or thaw every process of the container in the
    directory `container_dir` (its record names the cgroups) — v1's

@@ -93,6 +93,7 @@ int cmd_kill (int argc, char **argv);
 int cmd_pause (int argc, char **argv);
 int cmd_unpause (int argc, char **argv);
 int cmd_stats (int argc, char **argv);
+int cmd_update (int argc, char **argv);
 int cmd_wait (int argc, char **argv);
 int cmd_start (int argc, char **argv);
 int cmd_inspect (int argc, char **argv);

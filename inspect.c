@@ -222,6 +222,29 @@ gen_security_opt (yajl_gen g, const struct spec *sp)
   jg_kstrv (g, "ReadonlyPaths", sp->readonly_paths);
 }
 
+/* docker's names for linux.resources (0: not set; NanoCpus from quota
+   and period, as --cpus gives them). */
+static void
+gen_resources (yajl_gen g, const struct spec *sp)
+{
+  const struct spec_resources *r = &sp->resources;
+  long long nano = r->cpu_quota > 0 && r->cpu_period
+                       ? r->cpu_quota * 1000000000LL / (long long)r->cpu_period
+                       : 0;
+
+  jg_kint (g, "Memory", r->memory_limit);
+  jg_kint (g, "MemorySwap", r->memory_swap);
+  jg_kint (g, "MemoryReservation", r->memory_reservation);
+  jg_kint (g, "NanoCpus", nano);
+  jg_kint (g, "CpuShares", (long long)r->cpu_shares);
+  jg_kint (g, "CpuQuota", r->cpu_quota);
+  jg_kint (g, "CpuPeriod", (long long)r->cpu_period);
+  jg_kstr (g, "CpusetCpus", r->cpuset_cpus ? r->cpuset_cpus : "");
+  jg_kstr (g, "CpusetMems", r->cpuset_mems ? r->cpuset_mems : "");
+  jg_kint (g, "PidsLimit", r->pids_limit);
+  jg_kint (g, "OomScoreAdj", sp->has_oom_score_adj ? sp->oom_score_adj : 0);
+}
+
 static void
 gen_host_config (yajl_gen g, const struct container *c, const struct spec *sp)
 {
@@ -237,6 +260,7 @@ gen_host_config (yajl_gen g, const struct container *c, const struct spec *sp)
   gen_security_opt (g, sp);
   gen_port_bindings (g, c);
   gen_restart_policy (g, c);
+  gen_resources (g, sp);
   jg_str (g, "LogConfig");
   yajl_gen_map_open (g);
   jg_kstr (g, "Type", "k8s-file");

@@ -133,12 +133,16 @@ struct mount_flag
   unsigned long set, clear;
 };
 
+/* dev, suid, exec: the defaults spelled out (a node on a dev mount still
+   opens only if the device cgroup allows it: devcgroup.h). */
 static const struct mount_flag mount_flags[]
     = { { "ro", MS_RDONLY, 0 },         { "rw", 0, MS_RDONLY },
         { "nosuid", MS_NOSUID, 0 },     { "nodev", MS_NODEV, 0 },
         { "noexec", MS_NOEXEC, 0 },     { "strictatime", MS_STRICTATIME, 0 },
         { "bind", MS_BIND, 0 },         { "rbind", MS_BIND | MS_REC, 0 },
-        { "relatime", MS_RELATIME, 0 }, { "noatime", MS_NOATIME, 0 } };
+        { "relatime", MS_RELATIME, 0 }, { "noatime", MS_NOATIME, 0 },
+        { "dev", 0, MS_NODEV },         { "suid", 0, MS_NOSUID },
+        { "exec", 0, MS_NOEXEC } };
 
 /* Split spec options into mount(2) flags and the data string. */
 static unsigned long

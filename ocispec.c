@@ -433,6 +433,54 @@ only_known_keys (yajl_val obj, const char *where, const char *const *known, stru
   return 0;
 }
 
+void
+spec_add_dev_rule (struct spec *s, bool allow, char type, long long major, long long minor,
+                   const char *access)
+{
+  struct spec_dev_rule *d;
+
+  s->dev_rules = xrealloc (s->dev_rules, (s->n_dev_rules + 1) * sizeof *s->dev_rules);
+  d = &s->dev_rules[s->n_dev_rules++];
+  *d = (struct spec_dev_rule){ .allow = allow, .type = type, .major = major, .minor = minor };
+  snprintf (d->access, sizeof d->access, "%s", access);
+}
+
+/* One rule: type a/c/b (default a), major/minor absent for any, access
+   of "rwm" (default all); what the device cgroup cannot say is refused. */
+static int
+parse_dev_rule (yajl_val d, size_t i, struct spec *s, struct cl_error *err)
+{
+  static const char *const known[] = { "allow", "type", "major", "minor", "access", NULL };
+  const char *type = json_get_str (d, "type"), *access = json_get_str (d, "access");
+  long long major = -1, minor = -1;
+  yajl_val allow = json_get (d, "allow");
+
+  if (!YAJL_IS_OBJECT (d))
+    return cl_fail (err, EINVAL, "linux.resources.devices[%zu] is not a rule", i);
+  if (only_known_keys (d, "linux.resources.devices[]", known, err) < 0)
+    return -1;
+  if (!allow || !(YAJL_IS_TRUE (allow) || YAJL_IS_FALSE (allow)))
+    return cl_fail (err, EINVAL, "linux.resources.devices[%zu] has no \"allow\"", i);
+  if (type && (strlen (type) != 1 || !strchr ("acb", type[0])))
+    return cl_fail (err, ENOTSUP, "linux.resources.devices[%zu]: type \"%s\" (a, c or b)", i, type);
+  if (access && (strlen (access) > 3 || strspn (access, "rwm") != strlen (access)))
+    return cl_fail (err, EINVAL, "linux.resources.devices[%zu]: access \"%s\" (of rwm)", i, access);
+  json_get_int (d, "major", &major);
+  json_get_int (d, "minor", &minor);
+  spec_add_dev_rule (s, YAJL_IS_TRUE (allow), type ? type[0] : 'a', major, minor,
+                     access && *access ? access : "rwm");
+  return 0;
+}
+
+static int
+parse_dev_rules (yajl_val arr, struct spec *s, struct cl_error *err)
+{
+  for (size_t i = 0; arr && YAJL_IS_ARRAY (arr) && i < arr->u.array.len; i++)
+    if (parse_dev_rule (arr->u.array.values[i], i, s, err) < 0)
+      return -1;
+  return 0;
+}
+
 static int
 parse_resources (yajl_val r, struct spec_resources *res, struct cl_error *err)
 {
@@ -475,7 +523,8 @@ parse_linux (yajl_val l, struct spec *s, struct cl_error *err)
   if (parse_namespaces (json_get_arr (l, "namespaces"), s, err) < 0
       || parse_maps (json_get_arr (l, "uidMappings"), &s->uid_maps, &s->n_uid_maps, err) < 0
       || parse_maps (json_get_arr (l, "gidMappings"), &s->gid_maps, &s->n_gid_maps, err) < 0
-      || parse_resources (json_get_obj (l, "resources"), &s->resources, err) < 0)
+      || parse_resources (json_get_obj (l, "resources"), &s->resources, err) < 0
+      || parse_dev_rules (json_get_arr (json_get_obj (l, "resources"), "devices"), s, err) < 0)
     return -1;
   if ((s->namespaces & NS_USER) && (!s->n_uid_maps || !s->n_gid_maps))
     return cl_fail (err, EINVAL, "a user namespace needs uidMappings and gidMappings");
@@ -602,6 +651,7 @@ spec_clear (struct spec *s)
   free (s->net_path);
   free (s->resources.cpuset_cpus);
   free (s->resources.cpuset_mems);
+  free (s->dev_rules);
   memset (s, 0, sizeof *s);
 }
 
@@ -742,10 +792,37 @@ gen_seccomp (yajl_gen g, const struct spec_seccomp *sc)
 
 /* Only what is set: an absent key means "not set". */
 static void
-gen_resources (yajl_gen g, const struct spec_resources *r)
+gen_dev_rules (yajl_gen g, const struct spec_dev_rule *d, size_t n)
+{
+  char type[2] = { 0 };
+
+  if (!n)
+    return;
+  jg_str (g, "devices");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < n; i++)
+    {
+      yajl_gen_map_open (g);
+      jg_kbool (g, "allow", d[i].allow);
+      type[0] = d[i].type;
+      jg_kstr (g, "type", type);
+      if (d[i].major >= 0)
+        jg_kint (g, "major", d[i].major);
+      if (d[i].minor >= 0)
+        jg_kint (g, "minor", d[i].minor);
+      jg_kstr (g, "access", d[i].access);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+}
+
+static void
+gen_resources (yajl_gen g, const struct spec_resources *r, const struct spec_dev_rule *d,
+               size_t n_dev)
 {
   jg_str (g, "resources");
   yajl_gen_map_open (g);
+  gen_dev_rules (g, d, n_dev);
   if (r->memory_limit || r->memory_swap || r->memory_reservation)
     {
       jg_str (g, "memory");
@@ -813,7 +890,7 @@ gen_linux (yajl_gen g, const struct spec *s)
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
-  gen_resources (g, &s->resources);
+  gen_resources (g, &s->resources, s->dev_rules, s->n_dev_rules);
   if (s->namespaces & NS_USER)
     {
       gen_maps (g, "uidMappings", s->uid_maps, s->n_uid_maps);

@@ -42,6 +42,16 @@ struct spec_resources
   long long pids_limit;
 };
 
+/* linux.resources.devices: one rule of the device cgroup, in order
+   (the last that matches decides, devcgroup.h). */
+struct spec_dev_rule
+{
+  bool allow;
+  char type;              /* 'a' (any), 'c', 'b' */
+  long long major, minor; /* -1: any */
+  char access[4];         /* of "rwm" */
+};
+
 enum spec_ns
 {
   NS_PID = 1 << 0,
@@ -147,7 +157,9 @@ struct spec
   struct spec_seccomp *seccomp;    /* NULL: no filter */
   char *seccomp_profile;           /* its source for inspect: "default", "unconfined" or a path */
   struct spec_resources resources; /* linux.resources */
-  bool has_oom_score_adj;          /* process.oomScoreAdj */
+  struct spec_dev_rule *dev_rules; /* linux.resources.devices */
+  size_t n_dev_rules;
+  bool has_oom_score_adj; /* process.oomScoreAdj */
   int oom_score_adj;
 };
 
@@ -163,6 +175,10 @@ void spec_seccomp_clear (struct spec_seccomp *sc);
 int spec_seccomp_parse (const char *json, bool profile, struct spec_seccomp *out,
                         struct cl_error *err);
 
+/* Append a device rule ("rwm" letters in access). */
+void spec_add_dev_rule (struct spec *s, bool allow, char type, long long major, long long minor,
+                        const char *access);
+
 void spec_clear (struct spec *s);
 #define cleanup_spec __attribute__ ((cleanup (spec_clear)))
 
@@ -174,8 +190,8 @@ char *spec_to_json (const struct spec *s, size_t *len);
    other than the network's by path, a linux.resources limit cgroup.c
    does not know) is refused with a clear error rather than dropped, so a
    bundle never runs less confined than it asked.  linux.resources.devices
-   and linux.devices are not applied (the standard devices are always
-   there, on nodev mounts). */
+   is the device cgroup's list (devcgroup.h); linux.devices are not made
+   (the standard devices are always there, bound from the host). */
 int spec_from_json (const char *json, struct spec *out, struct cl_error *err);
 
 /* Read DIR/config.json; a relative root.path is made absolute. */

@@ -214,6 +214,7 @@ static const char main_usage[]
       "  kill        Send a signal to running containers\n"
       "  pause       Freeze running containers (unpause thaws them)\n"
       "  stats       Show CPU, memory and PIDs of running containers\n"
+      "  update      Change the resource limits of running containers\n"
       "  wait        Wait for containers to exit; print their exit codes\n"
       "  start       Start exited containers again\n"
       "  restart     Stop and start containers again\n"
@@ -296,6 +297,7 @@ static const struct
   { "pause", cmd_pause, false },
   { "unpause", cmd_unpause, false },
   { "stats", cmd_stats, false },
+  { "update", cmd_update, false },
   { "wait", cmd_wait, false },
   { "start", cmd_start, true },
   { "inspect", cmd_inspect, false },

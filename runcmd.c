@@ -29,6 +29,7 @@
 #include "ns.h"
 #include "pty.h"
 #include "pull.h"
+#include "resflags.h"
 #include "restart.h"
 #include "ref.h"
 #include "snapshot.h"
@@ -179,10 +180,7 @@ struct run_opts
   char **labels;       /* --label, --label-file: "K=V" */
   char *seccomp_text;  /* --security-opt seccomp=FILE: its content */
   /* --memory, --cpus, --pids-limit, ...: linux.resources of the spec */
-  struct spec_resources res;
-  double cpus;
-  bool has_oom_score_adj;
-  int oom_score_adj;
+  struct res_flags res;
   /* --context: the request, and what was made for it */
   bool has_context;
   const char *context_arg;
@@ -202,8 +200,7 @@ run_opts_clear (struct run_opts *o)
   free (o->seccomp_text);
   strv_free (o->spec.mask);
   strv_free (o->spec.unmask);
-  free (o->res.cpuset_cpus);
-  free (o->res.cpuset_mems);
+  res_flags_clear (&o->res);
   strv_free (o->spec.env);
   strv_free (o->spec.env_files);
   strv_free (o->spec.tmpfs);
@@ -360,29 +357,12 @@ parse_publish_all (struct run_opts *o, struct cl_error *err)
   return 0;
 }
 
-/* "10mb", "512k", "1g", "4096": bytes, as podman's --log-opt max-size. */
-static int
-parse_size (const char *s, long long *out)
-{
-  static const char *units[] = { "", "b", "k", "kb", "m", "mb", "g", "gb" };
-  static const long long scale[] = { 1, 1, 1024, 1024, 1 << 20, 1 << 20, 1 << 30, 1 << 30 };
-  char *end;
-  double v = strtod (s, &end);
-
-  if (end == s || v < 0)
-    return -1;
-  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-    if (strcasecmp (end, units[i]) == 0)
-      return *out = (long long)(v * (double)scale[i]), 0;
-  return -1;
-}
-
 static int
 parse_log_opt (struct run_opts *o, const char *arg, struct cl_error *err)
 {
   if (!str_has_prefix (arg, "max-size="))
     return cl_fail (err, 0, "--log-opt %s is not supported (max-size=SIZE)", arg);
-  if (parse_size (arg + strlen ("max-size="), &o->log_max_size) < 0)
+  if (flag_parse_size (arg + strlen ("max-size="), &o->log_max_size) < 0)
     return cl_fail (err, 0, "invalid --log-opt %s: want a size like 10mb", arg);
   return 0;
 }
@@ -481,111 +461,30 @@ parse_security_opt (struct run_opts *o, const char *arg, struct cl_error *err)
                   arg);
 }
 
-static int
-parse_number (const char *flag, const char *arg, long long min, long long max, long long *out,
-              struct cl_error *err)
-{
-  char *end;
-
-  errno = 0;
-  *out = strtoll (arg, &end, 10);
-  if (!*arg || *end || errno || *out < min || *out > max)
-    return cl_fail (err, 0, "invalid %s \"%s\": want a number from %lld to %lld", flag, arg, min,
-                    max);
-  return 0;
-}
-
-/* SIZE as docker takes it (64m, 1g, 512k, bytes); -1 when `unlimited_ok`. */
-static int
-parse_limit_size (const char *flag, const char *arg, bool unlimited_ok, long long *out,
-                  struct cl_error *err)
-{
-  if (unlimited_ok && strcmp (arg, "-1") == 0)
-    return *out = -1, 0;
-  if (parse_size (arg, out) < 0 || *out <= 0)
-    return cl_fail (err, 0, "invalid %s \"%s\": want a size like 64m%s", flag, arg,
-                    unlimited_ok ? " (or -1)" : "");
-  return 0;
-}
-
-/* The resource flags, docker's syntax; 1 when `c` is none of them. */
+/* The resource flags (resflags.h); 1 when `c` is none of them. */
 static int
 parse_resource (struct run_opts *o, int c, struct cl_error *err)
 {
-  struct spec_resources *r = &o->res;
-  long long v;
+  static const struct
+  {
+    int opt;
+    const char *flag;
+  } flags[] = { { 'm', "--memory" },
+                { OPT_MEMORY_SWAP, "--memory-swap" },
+                { OPT_MEMORY_RESERVATION, "--memory-reservation" },
+                { OPT_CPUS, "--cpus" },
+                { OPT_CPU_SHARES, "--cpu-shares" },
+                { OPT_CPU_QUOTA, "--cpu-quota" },
+                { OPT_CPU_PERIOD, "--cpu-period" },
+                { OPT_CPUSET_CPUS, "--cpuset-cpus" },
+                { OPT_CPUSET_MEMS, "--cpuset-mems" },
+                { OPT_PIDS_LIMIT, "--pids-limit" },
+                { OPT_OOM_SCORE_ADJ, "--oom-score-adj" } };
 
-  switch (c)
-    {
-    case 'm': return parse_limit_size ("--memory", optarg, false, &r->memory_limit, err);
-    case OPT_MEMORY_SWAP:
-      return parse_limit_size ("--memory-swap", optarg, true, &r->memory_swap, err);
-    case OPT_MEMORY_RESERVATION:
-      return parse_limit_size ("--memory-reservation", optarg, false, &r->memory_reservation, err);
-    case OPT_CPUS:
-      {
-        char *end;
-        o->cpus = strtod (optarg, &end);
-        if (!*optarg || *end || !(o->cpus > 0 && o->cpus <= 1024))
-          return cl_fail (err, 0, "invalid --cpus \"%s\": want a number of CPUs like 0.5", optarg);
-        return 0;
-      }
-    case OPT_CPU_SHARES:
-      if (parse_number ("--cpu-shares", optarg, 2, 262144, &v, err) < 0)
-        return -1;
-      r->cpu_shares = (unsigned long long)v;
-      return 0;
-    case OPT_CPU_QUOTA:
-      return parse_number ("--cpu-quota", optarg, -1, 1LL << 40, &r->cpu_quota, err);
-    case OPT_CPU_PERIOD:
-      if (parse_number ("--cpu-period", optarg, 1000, 1000000, &v, err) < 0)
-        return -1;
-      r->cpu_period = (unsigned long long)v;
-      return 0;
-    case OPT_CPUSET_CPUS:
-      free (r->cpuset_cpus);
-      r->cpuset_cpus = xstrdup (optarg);
-      return 0;
-    case OPT_CPUSET_MEMS:
-      free (r->cpuset_mems);
-      r->cpuset_mems = xstrdup (optarg);
-      return 0;
-    case OPT_PIDS_LIMIT:
-      if (parse_number ("--pids-limit", optarg, -1, 1LL << 22, &r->pids_limit, err) < 0)
-        return -1;
-      /* 0 and -1 both mean no limit, as in podman. */
-      r->pids_limit = r->pids_limit == 0 ? -1 : r->pids_limit;
-      return 0;
-    case OPT_OOM_SCORE_ADJ:
-      if (parse_number ("--oom-score-adj", optarg, -1000, 1000, &v, err) < 0)
-        return -1;
-      o->has_oom_score_adj = true, o->oom_score_adj = (int)v;
-      return 0;
-    }
+  for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+    if (flags[i].opt == c)
+      return res_flags_parse (&o->res, flags[i].flag, optarg, err);
   return 1;
-}
-
-/* Docker's rules between the flags: --memory-swap needs --memory and is
-   at least it (default twice it); --cpus is quota/period of its own. */
-static int
-check_resources (struct run_opts *o, struct cl_error *err)
-{
-  struct spec_resources *r = &o->res;
-
-  if (r->memory_swap && !r->memory_limit)
-    return cl_fail (err, 0, "--memory-swap needs --memory: it is memory and swap together");
-  if (r->memory_swap > 0 && r->memory_swap < r->memory_limit)
-    return cl_fail (err, 0,
-                    "--memory-swap must be at least --memory (it is memory and swap together)");
-  if (r->memory_limit && !r->memory_swap)
-    r->memory_swap = 2 * r->memory_limit;
-  if (r->memory_reservation && r->memory_limit && r->memory_reservation > r->memory_limit)
-    return cl_fail (err, 0, "--memory-reservation must be at most --memory");
-  if (o->cpus > 0 && (r->cpu_quota || r->cpu_period))
-    return cl_fail (err, 0, "--cpus conflicts with --cpu-quota and --cpu-period");
-  if (o->cpus > 0)
-    r->cpu_period = 100000, r->cpu_quota = (long long)(o->cpus * 100000 + 0.5);
-  return 0;
 }
 
 /* The spec carries what the flags asked (cgroup.c applies it). */
@@ -594,11 +493,11 @@ spec_take_resources (struct run_opts *o, struct spec *sp)
 {
   free (sp->resources.cpuset_cpus);
   free (sp->resources.cpuset_mems);
-  sp->resources = o->res;
-  sp->resources.cpuset_cpus = o->res.cpuset_cpus ? xstrdup (o->res.cpuset_cpus) : NULL;
-  sp->resources.cpuset_mems = o->res.cpuset_mems ? xstrdup (o->res.cpuset_mems) : NULL;
-  sp->has_oom_score_adj = o->has_oom_score_adj;
-  sp->oom_score_adj = o->oom_score_adj;
+  sp->resources = o->res.res;
+  sp->resources.cpuset_cpus = o->res.res.cpuset_cpus ? xstrdup (o->res.res.cpuset_cpus) : NULL;
+  sp->resources.cpuset_mems = o->res.res.cpuset_mems ? xstrdup (o->res.res.cpuset_mems) : NULL;
+  sp->has_oom_score_adj = o->res.has_oom_score_adj;
+  sp->oom_score_adj = o->res.oom_score_adj;
 }
 
 static int
@@ -646,7 +545,7 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
     case OPT_PRIVILEGED: o->spec.privileged = true; return 0;
     case OPT_DEVICE: strv_append (&o->spec.devices, optarg); return 0;
     case OPT_SHM_SIZE:
-      if (parse_size (optarg, &o->spec.shm_size) < 0 || o->spec.shm_size <= 0)
+      if (flag_parse_size (optarg, &o->spec.shm_size) < 0 || o->spec.shm_size <= 0)
         return cl_fail (err, 0, "invalid --shm-size %s: want a size like 64m", optarg);
       return 0;
     case OPT_LABEL: return add_label (o, optarg, err);
@@ -799,7 +698,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     return cli_usage_error (cmd, "--context-keep and --context-ignore-none need --context"), -2;
   if (o->has_context && context_parse (o->context_arg, &o->context, err) < 0)
     return -1;
-  if (check_resources (o, err) < 0)
+  if (res_flags_check (&o->res, err) < 0)
     return -1;
   if (o->restart && o->rm)
     return cli_usage_error (cmd, "--restart and --rm conflict: a container that restarts is kept"),

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "cnb.h"
 #include "json.h"
@@ -61,9 +63,10 @@ static const char *all_caps[] = { "CAP_CHOWN",
                                   NULL };
 static const char *none[] = { NULL };
 
-/* Docker's default set, but for CAP_MKNOD: until a device cgroup stands
-   behind it, a root container could make and open any host device (and
-   /dev and the rootfs are nodev besides).  --cap-add MKNOD gives it. */
+/* Docker's default set, but for CAP_MKNOD: a node made with it opens
+   only where the device cgroup allows (devcgroup.h) — and only on a
+   mount without nodev —, but making none is simpler still.  --cap-add
+   MKNOD gives it. */
 static const char *default_caps[] = {
   "CAP_CHOWN",      "CAP_DAC_OVERRIDE", "CAP_FSETID",      "CAP_FOWNER",  "CAP_NET_RAW",
   "CAP_SETGID",     "CAP_SETUID",       "CAP_SETFCAP",     "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
@@ -368,12 +371,29 @@ etc_mounts (struct spec *s, const struct spec_opts *o)
     }
 }
 
+/* The device cgroup's rule for a --device node: its PERMS (default rwm). */
+static int
+device_rule (struct spec *s, const char *host, const char *perms, struct cl_error *err)
+{
+  struct stat st;
+
+  if (stat (host, &st) < 0)
+    return cl_fail (err, errno, "--device %s", host);
+  if (!S_ISCHR (st.st_mode) && !S_ISBLK (st.st_mode))
+    return cl_fail (err, EINVAL, "--device %s: not a device node", host);
+  spec_add_dev_rule (s, true, S_ISCHR (st.st_mode) ? 'c' : 'b', major (st.st_rdev),
+                     minor (st.st_rdev), perms && *perms ? perms : "rwm");
+  return 0;
+}
+
 /* --device HOST[:CONTAINER[:PERMS]]: the host's node bound in (/dev is
-   nodev; the bind is not).  PERMS ("rwm") needs a device cgroup to mean
-   anything; it is accepted and checked only for its letters. */
+   nodev; the bind is not), and allowed in the device cgroup with PERMS
+   ("rwm"). */
 static int
 device_mounts (struct spec *s, const struct spec_opts *o, struct cl_error *err)
 {
+  /* runc's template starts so too: a bundle says it denies the rest. */
+  spec_add_dev_rule (s, false, 'a', -1, -1, "rwm");
   for (size_t i = 0; o->devices && o->devices[i]; i++)
     {
       cleanup_free char *copy = xstrdup (o->devices[i]);
@@ -392,8 +412,13 @@ device_mounts (struct spec *s, const struct spec_opts *o, struct cl_error *err)
         return cl_fail (err, 0,
                         "invalid --device %s: want HOST[:CONTAINER[:rwm]] with absolute paths",
                         o->devices[i]);
+      if (device_rule (s, copy, perms, err) < 0)
+        return -1;
       add_mount (s, dst ? dst : copy, "bind", copy, "bind,nosuid,noexec");
     }
+  /* --privileged: every device, as docker allows them. */
+  if (o->privileged)
+    spec_add_dev_rule (s, true, 'a', -1, -1, "rwm");
   return 0;
 }
 

@@ -69,16 +69,20 @@ host_memory (void)
 }
 
 /* Usage as docker and podman report it: without the inactive page cache. */
-static void
+/* false when no directory has a memory controller (a user's delegated
+   v2 subtree on a hybrid host): then /proc counts. */
+static bool
 sample_cgroup (const struct cgroup_dirs *d, struct sample *s)
 {
   unsigned long long v, inactive;
+  bool memory = false;
 
   for (size_t i = 0; i < d->n; i++)
     {
       const char *dir = d->dir[i];
       if (read_number (dir, "memory.usage_in_bytes", NULL, &v))
         {
+          memory = true;
           s->mem = v;
           if (read_number (dir, "memory.stat", "total_inactive_file", &inactive) && inactive < v)
             s->mem -= inactive;
@@ -86,6 +90,7 @@ sample_cgroup (const struct cgroup_dirs *d, struct sample *s)
         }
       else if (read_number (dir, "memory.current", NULL, &v))
         {
+          memory = true;
           s->mem = v;
           if (read_number (dir, "memory.stat", "inactive_file", &inactive) && inactive < v)
             s->mem -= inactive;
@@ -98,6 +103,7 @@ sample_cgroup (const struct cgroup_dirs *d, struct sample *s)
       else if (!s->cpu_ns && read_number (dir, "cpu.stat", "usage_usec", &v))
         s->cpu_ns = v * 1000;
     }
+  return memory;
 }
 
 static bool
@@ -154,10 +160,11 @@ take_sample (const struct container *c, struct sample *s)
   struct cl_error ignored;
 
   memset (s, 0, sizeof *s);
-  if (dfd >= 0 && cgrouprec_read (dfd, &d, &ignored) == 0 && d.n > 0)
-    sample_cgroup (&d, s);
-  else
-    sample_proc (c->pid, s);
+  if (!(dfd >= 0 && cgrouprec_read (dfd, &d, &ignored) == 0 && d.n > 0 && sample_cgroup (&d, s)))
+    {
+      memset (s, 0, sizeof *s);
+      sample_proc (c->pid, s);
+    }
   /* v1 says "no limit" with a number past the machine's memory. */
   if (s->limit == 0 || s->limit > host_memory ())
     s->limit = host_memory ();

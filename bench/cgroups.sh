@@ -16,6 +16,9 @@
 # favordynmods (the following writes, within the same grace period, take
 # 0.2 ms).  Any runtime that moves the child pays it (runc, crun); only
 # clone3(CLONE_INTO_CGROUP) on cgroup v2 avoids it.
+# The device cgroup (v1 devices.deny/allow writes, then the v2 BPF
+# program loaded and attached) measured 0.39 ms, best of 20, with a
+# throwaway probe calling devcg_apply on fresh directories (2026-11-30).
 . "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-31}
 bench_need bc

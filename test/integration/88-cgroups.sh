@@ -56,12 +56,58 @@ js=$("$CL" stats --no-stream --format json lim)
 expect "stats --no-stream --format json: memory > 0 of a 64 MiB limit, pids >= 1, from the cgroup" sh -c "printf '%s' \"\$1\" | jq -e '.[0] | .mem_bytes > 0 and .mem_limit == 67108864 and (.pids | tonumber) >= 1 and .source == \"cgroup\" and (.cpu_percent | endswith(\"%\"))' >/dev/null" _ "$js"
 out=$("$CL" stats --no-stream lim)
 expect "stats table: podman's columns" sh -c "printf '%s\n' \"\$1\" | head -n 1 | grep -q '^ID  *NAME  *CPU %  *MEM USAGE / LIMIT  *MEM %  *NET IO  *PIDS\$' && printf '%s\n' \"\$1\" | grep -q ' lim '" _ "$out"
+# update: the running container's cgroup files change, inspect shows the new values.
+run_cl update --memory 96m --memory-swap 192m --cpus 1.5 --cpu-shares 256 --pids-limit 50 lim
+vals=$(cat "$(v1 memory "$id")/memory.limit_in_bytes" "$(v1 memory "$id")/memory.memsw.limit_in_bytes" \
+  "$(v1 cpu "$id")/cpu.shares" "$(v1 cpu "$id")/cpu.cfs_quota_us" "$(v1 pids "$id")/pids.max" 2>&1 | tr '\n' ' ')
+expect "update --memory 96m --memory-swap 192m --cpus 1.5 --cpu-shares 256 --pids-limit 50: the files hold them ($vals)" sh -c "[ $RC = 0 ] && [ '$vals' = '100663296 201326592 256 150000 50 ' ]"
+expect "inspect HostConfig shows the updated limits" [ "$(insp lim '.[0].HostConfig | [.Memory, .MemorySwap, .NanoCpus, .CpuShares, .PidsLimit] | map(tostring) | join(" ")')" = "100663296 201326592 1500000000 256 50" ]
+run_cl update --memory 32m lim
+expect "update --memory 32m: lowered under the swap limit kept (192m)" sh -c "[ $RC = 0 ] && [ \$(cat $(v1 memory "$id")/memory.limit_in_bytes) = 33554432 ] && [ \$(cat $(v1 memory "$id")/memory.memsw.limit_in_bytes) = 201326592 ]"
+run_cl update --memory 1g lim
+expect "update --memory above the container's --memory-swap: refused, says to give --memory-swap" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'memory-swap' && [ \$(cat $(v1 memory "$id")/memory.limit_in_bytes) = 33554432 ]" _ "$ERR"
+run_cl update --pids-limit -1 lim
+expect "update --pids-limit -1: pids.max is max" sh -c "[ $RC = 0 ] && [ \$(cat $(v1 pids "$id")/pids.max) = max ]"
+run_cl update lim
+expect "update without a flag: a usage error" [ "$RC" = 125 ]
 "$CL" rm -f lim >/dev/null
 expect "rm -f: no crunlocal/<id> left in any hierarchy" [ -z "$(cg_dirs "$id")" ]
+"$CL" run --name stopped "$BB" true >/dev/null 2>&1
+run_cl update --memory 64m stopped
+expect "update of a stopped container: refused, it is not running" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'not running'" _ "$ERR"
+"$CL" rm stopped >/dev/null
 
 out=$("$CL" run --rm "$BB" cat /proc/self/cgroup)
 expect "inside, every line of /proc/self/cgroup ends in :/" sh -c "[ -n \"\$1\" ] && ! printf '%s\n' \"\$1\" | grep -qv ':/\$'" _ "$out"
 expect "--cpuset-cpus 1: Cpus_allowed_list is 1" [ "$("$CL" run --rm --cpuset-cpus 1 "$BB" grep Cpus_allowed_list /proc/self/status | tr -d '\t')" = "Cpus_allowed_list:1" ]
+
+# The device cgroup.  The attack: a root container with CAP_MKNOD makes a
+# node for a device its spec does not list, on a tmpfs that allows
+# devices (so nodev is no help): mknod works, opening is refused.
+# /dev/loop-control (10:237) is harmless to open, and root may.
+try_open='mknod /mnt/lc c 10 237 && { ( exec 3<>/mnt/lc ) 2>/dev/null && echo opened || echo refused; }'
+out=$("$CL" run --rm --cap-add MKNOD --tmpfs /mnt:dev "$BB" sh -c "$try_open" 2>"$T/err"); ERR=$(cat "$T/err")
+expect "a node made inside for a device not in the spec (10:237, on a dev tmpfs): mknod works, open is refused" [ "$out" = refused ]
+out=$("$CL" run --rm --cap-add MKNOD --tmpfs /mnt:dev --device /dev/loop-control "$BB" sh -c "$try_open" 2>"$T/err"); ERR=$(cat "$T/err")
+expect "the same with --device /dev/loop-control (the spec lists it): it opens" [ "$out" = opened ]
+run_cl run -d --name devs "$BB" sleep 1000
+id=$OUT
+if [ -d /sys/fs/cgroup/devices ]; then
+  list=$(cat "$(v1 devices "$id")/devices.list")
+  expect "v1 devices.list: not 'a *:* rwm'; the standard nodes and mknod only" sh -c "! printf '%s\n' \"\$1\" | grep -q '^a ' && printf '%s\n' \"\$1\" | grep -qx 'c 1:3 rwm' && printf '%s\n' \"\$1\" | grep -qx 'c 136:\* rwm' && printf '%s\n' \"\$1\" | grep -qx 'c \*:\* m' && ! printf '%s\n' \"\$1\" | grep -q '10:237'" _ "$list"
+  # Each layer alone: a host process moved into only one of the container's cgroups.
+  out=$(sh -c "echo \$\$ >$(v1 devices "$id")/cgroup.procs && { ( exec 3<>/dev/loop-control ) 2>/dev/null && echo opened || echo refused; } && ( exec 3<>/dev/null ) && echo null")
+  expect "v1 alone: a process in the container's devices cgroup cannot open /dev/loop-control, can /dev/null" [ "$out" = "refused
+null" ]
+fi
+if [ -d /sys/fs/cgroup/unified ] || [ "$mode" = "cgroup v2" ]; then
+  u=/sys/fs/cgroup/unified; [ -d "$u" ] || u=/sys/fs/cgroup
+  out=$(sh -c "echo \$\$ >$u/crunlocal/$id/cgroup.procs && { ( exec 3<>/dev/loop-control ) 2>/dev/null && echo opened || echo refused; } && ( exec 3<>/dev/null ) && echo null")
+  expect "the cgroup2 BPF device program alone: a process in the container's cgroup2 directory cannot open /dev/loop-control, can /dev/null" [ "$out" = "refused
+null" ]
+fi
+"$CL" rm -f devs >/dev/null
+expect "rm -f: its cgroups (and the program with them) are gone" [ -z "$(cg_dirs "$id")" ]
 
 # --cpus 0.5: a busy loop gets at most about half a CPU, and is throttled
 # (a generous band: the machine's CPUs are shared).
@@ -92,9 +138,11 @@ expect "unpause of a container not paused: refused" [ "$RC" = 125 ]
 expect "rm -f of a paused container: removed, no cgroup left" sh -c "[ $RC = 0 ] && [ -z \"\$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -name $id)\" ]"
 
 fails=0; i=0
-while [ $i -lt 30 ]; do "$CL" run --rm --memory 64m "$BB" true 2>>"$T/seq-err" || fails=$((fails + 1)); i=$((i + 1)); done
-ERR="$(sort "$T/seq-err" | uniq -c | head -n 3) left: $(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -type d -path '*/crunlocal/*' -newer "$T/cgtools/eat" | head -n 3)"
-expect "30 sequential run --rm --memory 64m: all succeed, no crunlocal/ child left" sh -c "[ $fails = 0 ] && [ -z \"\$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -type d -path '*/crunlocal/*' -newer '$T/cgtools/eat')\" ]"
+# (Their own ids, from --cidfile: other users' containers may come and go meanwhile.)
+while [ $i -lt 30 ]; do rm -f "$T/cid"; "$CL" run --rm --cidfile "$T/cid" --memory 64m "$BB" true 2>>"$T/seq-err" || fails=$((fails + 1)); cat "$T/cid" >>"$T/seq-ids" 2>/dev/null; echo >>"$T/seq-ids"; i=$((i + 1)); done
+left=$(for id in $(cat "$T/seq-ids"); do cg_dirs "$id"; done | head -n 3)
+ERR="$(sort "$T/seq-err" | uniq -c | head -n 3) left: $left"
+expect "30 sequential run --rm --memory 64m: all succeed, no crunlocal/<id> of theirs left" sh -c "[ $fails = 0 ] && [ \$(grep -c . '$T/seq-ids') = 30 ] && [ -z '$left' ]"
 
 # Cleanup after --rm, and after a monitor killed with -9.
 rm -f "$T/cid"
@@ -127,6 +175,8 @@ for who in crltest crlnosub; do
   out=$(as_user "$who" "$CL" run --rm --cpuset-cpus 1 "$BB" grep Cpus_allowed_list /proc/self/status 2>"$T/err" | tr -d '\t')
   expect "[$who] --cpuset-cpus 1 becomes CPU affinity (and says so)" sh -c "[ '$out' = Cpus_allowed_list:1 ] && grep -q 'applied as CPU affinity' '$T/err'"
   as_user "$who" "$CL" run -d --name "p$who" "$BB" sleep 100 >/dev/null 2>&1
+  as_user "$who" "$CL" update --memory 64m "p$who" >/dev/null 2>"$T/err"; RC=$?
+  expect "[$who] update without a cgroup: refused with the reason" sh -c "[ $RC = 125 ] && grep -q 'has no cgroup' '$T/err'"
   as_user "$who" "$CL" pause "p$who" >/dev/null 2>"$T/err"; RC=$?
   expect "[$who] pause without a cgroup: refused with the reason" sh -c "[ $RC = 125 ] && grep -q 'no cgroup with a freezer' '$T/err'"
   js=$(as_user "$who" "$CL" stats --no-stream --format json "p$who" 2>&1)
@@ -135,5 +185,35 @@ for who in crltest crlnosub; do
   out=$(as_user "$who" "$CL" run --rm "$BB" echo ok 2>"$T/err")
   expect "[$who] without limits: no warning (the default pids limit was not asked for)" sh -c "[ '$out' = ok ] && [ ! -s '$T/err' ]"
 done
+
+# Rootless with a delegated cgroup v2 subtree, as systemd gives one
+# (user@UID.service, Delegate=yes): made here by root under the cgroup2
+# mount, the user's shell moved into it.  The container's cgroup goes
+# under it (not the mount's root); v1 limits stay unapplied (v1 is never
+# delegated: one warning line), but the v2 core works: pause through
+# cgroup.freeze, cleanup through cgroup.kill and rmdir.
+v2=/sys/fs/cgroup/unified; [ "$mode" = "cgroup v2" ] && v2=/sys/fs/cgroup
+D=$v2/crunlocal-deleg-test-$$
+deleg_user () {
+  sh -c 'd=$1; t=$2; shift 2; echo $$ >"$d/cgroup.procs" && exec env -i PATH="$PATH" HOME=/home/crltest USER=crltest T="$t" CRUNLOCAL_ROOT="$t/users/crltest/root" CRUNLOCAL_RUNROOT="$t/users/crltest/run" setpriv --reuid=crltest --regid=crltest --init-groups "$@"' _ "$D" "$T" "$@"
+}
+if mkdir "$D" 2>/dev/null && chown crltest: "$D" "$D/cgroup.procs" "$D/cgroup.subtree_control" "$D/cgroup.threads"; then
+  out=$(deleg_user "$CL" run --rm --memory 64m "$BB" echo ok 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  expect "[crltest, delegated v2] --memory 64m: ok, one warning line naming --memory (v1: not delegated)" sh -c "[ $RC = 0 ] && [ '$out' = ok ] && [ \"\$(grep -c . '$T/err')\" = 1 ] && grep -q -- '--memory.* not applied: the delegated cgroup v2 subtree' '$T/err'"
+  deleg_user "$CL" run -d --name dg "$BB" sleep 100 >"$T/out" 2>"$T/err"; RC=$?; ERR=$(cat "$T/err"); id=$(cat "$T/out")
+  pid=$(deleg_user "$CL" inspect dg | jq -r '.[0].State.Pid')
+  expect "[crltest, delegated v2] run -d: its cgroup is crunlocal/<id> in the delegated subtree, holding its PID 1" sh -c "[ $RC = 0 ] && grep -qx '$pid' '$D/crunlocal/$id/cgroup.procs' && [ ! -d '$v2/crunlocal/$id' ]"
+  js=$(deleg_user "$CL" stats --no-stream --format json dg 2>&1)
+  expect "[crltest, delegated v2] stats: no memory controller there, so from /proc" sh -c "printf '%s' \"\$1\" | jq -e '.[0] | .source == \"proc\" and .mem_bytes > 0 and (.pids | tonumber) >= 1' >/dev/null" _ "$js"
+  deleg_user "$CL" pause dg >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "[crltest, delegated v2] pause: through cgroup.freeze" sh -c "[ $RC = 0 ] && grep -qx 'frozen 1' '$D/crunlocal/$id/cgroup.events'"
+  deleg_user "$CL" unpause dg >/dev/null 2>&1
+  deleg_user "$CL" rm -f dg >/dev/null 2>"$T/err"; ERR=$(cat "$T/err")
+  expect "[crltest, delegated v2] rm -f: its cgroup is gone" until_ok sh -c "[ -n '$id' ] && [ ! -d '$D/crunlocal/$id' ]"
+  until_ok rmdir "$D/crunlocal" 2>/dev/null; until_ok rmdir "$D" 2>/dev/null
+  expect "the delegated subtree made for the test is removed" [ ! -d "$D" ]
+else
+  echo "# skip: delegated cgroup v2 subtree: cannot make $D here"
+fi
 
 echo "# skip: v2 controller files (memory.max, cpu.max, pids.max, memory.events): this host's cgroup2 mount has no controllers but hugetlb ($mode)"

@@ -1,5 +1,7 @@
+#include <stdlib.h>
 #include <string.h>
 
+#include "../../cgdeleg.h"
 #include "../../cgroup.h"
 #include "tests.h"
 #include "unit.h"
@@ -70,4 +72,17 @@ test_cgroup_weight (void)
   CHECK (cgroup_shares_to_weight (1024) == 39);
   CHECK (cgroup_shares_to_weight (512) == 20);
   CHECK (cgroup_shares_to_weight (262144) == 10000);
+}
+
+/* The v2 line of /proc/PID/cgroup, on a hybrid host and a v2 one. */
+void
+test_cgdeleg_path (void)
+{
+  char *p = cgdeleg_v2_path ("9:name=systemd:/\n8:pids:/\n0::/user.slice/u@1001.service/x\n");
+  CHECK_STR (p, "/user.slice/u@1001.service/x");
+  free (p);
+  p = cgdeleg_v2_path ("0::/");
+  CHECK_STR (p, "/");
+  free (p);
+  CHECK (cgdeleg_v2_path ("8:pids:/\n") == NULL);
 }

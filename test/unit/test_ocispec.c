@@ -26,6 +26,22 @@ maps_equal (const struct spec_idmap *a, size_t na, const struct spec_idmap *b, s
   return na == nb && (na == 0 || memcmp (a, b, na * sizeof *a) == 0);
 }
 
+/* Field by field: the structs have padding. */
+static bool
+dev_rules_equal (const struct spec *a, const struct spec *b)
+{
+  if (a->n_dev_rules != b->n_dev_rules)
+    return false;
+  for (size_t i = 0; i < a->n_dev_rules; i++)
+    {
+      const struct spec_dev_rule *x = &a->dev_rules[i], *y = &b->dev_rules[i];
+      if (x->allow != y->allow || x->type != y->type || x->major != y->major || x->minor != y->minor
+          || strcmp (x->access, y->access) != 0)
+        return false;
+    }
+  return true;
+}
+
 static bool
 mounts_equal (const struct spec *a, const struct spec *b)
 {
@@ -96,6 +112,7 @@ check_equal (const struct spec *a, const struct spec *b)
 {
   CHECK (strv_equal (a->args, b->args) && strv_equal (a->env, b->env));
   CHECK_STR (a->cwd, b->cwd);
+  CHECK (dev_rules_equal (a, b));
   CHECK (a->terminal == b->terminal && a->console_rows == b->console_rows
          && a->console_cols == b->console_cols);
   CHECK (
@@ -130,7 +147,7 @@ test_bundle_roundtrip (void)
 {
   char *env[] = { "A=1", NULL }, *args[] = { "sh", "-c", "true", NULL };
   struct spec_idmap maps[] = { { 0, 1000, 1 }, { 1, 100000, 65536 } };
-  char *dev[] = { "/dev/fuse", NULL };
+  char *dev[] = { "/dev/null:/dev/n2:rw", NULL };
   struct spec_opts o = { .args = args,
                          .env = env,
                          .hostname = "h1",
@@ -167,6 +184,10 @@ test_bundle_roundtrip (void)
   CHECK (b.init && b.no_new_privs && b.root_readonly && (b.namespaces & NS_USER)
          && (b.namespaces & NS_NET));
   CHECK (b.seccomp && b.seccomp->n_rules > 10 && strcmp (b.seccomp_profile, "default") == 0);
+  /* --device: its node allowed in the device cgroup, with its letters. */
+  CHECK (b.n_dev_rules == 2 && !b.dev_rules[0].allow && b.dev_rules[0].type == 'a'
+         && b.dev_rules[1].allow && b.dev_rules[1].type == 'c' && b.dev_rules[1].major == 1
+         && b.dev_rules[1].minor == 3 && strcmp (b.dev_rules[1].access, "rw") == 0);
   /* Every field away from the builder's values. */
   a.init = false, a.no_new_privs = false, a.terminal = false, a.root_readonly = false;
   a.uid = 4242, a.gid = 4343;
@@ -253,6 +274,14 @@ test_bundle_refused (void)
                  "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"resources\": "
                  "{\"memory\": {\"limit\": 1048576, \"kernel\": 1}}}}",
                  "linux.resources.memory.kernel");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"resources\": "
+                 "{\"devices\": [{\"allow\": true, \"type\": \"u\", \"major\": 1}]}}}",
+                 "type \"u\"");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"resources\": "
+                 "{\"devices\": [{\"access\": \"rwm\"}]}}}",
+                 "has no \"allow\"");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
                  "{\"args\": [\"x\"], \"cwd\": \"/\", \"oomScoreAdj\": 5000}}",
                  "oomScoreAdj");

@@ -63,6 +63,11 @@ void test_context_parse (void);
 void test_cnb_default_process (void);
 void test_unpack_limits (void);
 void test_treehash (void);
+void test_cgdeleg_path (void);
+void test_resflags_run (void);
+void test_resflags_merge (void);
+void test_devcgroup_program (void);
+void test_devcgroup_v1 (void);
 
 #define UNIT_TESTS                                                                                 \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },                            \
@@ -98,6 +103,9 @@ void test_treehash (void);
       { "ignore_go_match", test_ignore_go_match }, { "ignore_file", test_ignore_file },            \
       { "context_parse", test_context_parse },                                                     \
       { "cnb_default_process", test_cnb_default_process },                                         \
-      { "unpack_limits", test_unpack_limits }, { "treehash", test_treehash },
+      { "unpack_limits", test_unpack_limits }, { "treehash", test_treehash },                      \
+      { "cgdeleg_path", test_cgdeleg_path }, { "resflags_run", test_resflags_run },                \
+      { "resflags_merge", test_resflags_merge }, { "devcgroup_program", test_devcgroup_program },  \
+      { "devcgroup_v1", test_devcgroup_v1 },
 
 #endif

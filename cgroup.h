@@ -85,6 +85,23 @@ void cgroup_join_clear (struct cgroup_join *j);
 /* ns_start's hook: `arg` is a struct cgroup_join. */
 int cgroup_join_hook (pid_t pid, void *arg, struct cl_error *err);
 
+/* The first move of a task into a cgroup waits for an RCU grace period
+   (cgroup_threadgroup_rwsem, taken for writing, syncs with its readers
+   that way: 4-16 ms here at HZ=250, longer under load), and a move
+   within about one grace period after another is quick.  cgroup_warm,
+   called as soon as a foreground run knows it will start a container,
+   starts such a period at once, off the caller's path: a child moves
+   itself into MOUNT/crunlocal of a v1 hierarchy and exits, while the
+   caller builds the container; the container's own move then waits for
+   what is left of the period, not for a whole one.  Returns the child's
+   pid, or -1 for a user (no v1 cgroup to write); on a cgroup v2 host
+   (where crunlocal/ holds no process) the child does nothing.
+   cgroup_warm_end reaps it (a no-op for -1) — once the container has
+   started, the period is over and it is gone or going. */
+pid_t cgroup_warm (void);
+void cgroup_warm_end (pid_t *helper);
+#define cleanup_cgroup_warm __attribute__ ((cleanup (cgroup_warm_end)))
+
 /* pause/unpause: freeze or thaw every process of the container in the
    directory `container_dir` (its record names the cgroups) — v1's
    freezer.state where there is one, else cgroup v2's cgroup.freeze —

@@ -637,12 +637,39 @@ maps_id (const struct spec_idmap *m, size_t n, unsigned long id)
   return false;
 }
 
-static void __attribute__ ((noreturn))
-child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
-            const struct ns_stdio *stdio, const struct bpf_prog *filter, int netfd, int sync)
+/* "go": the caller has placed us (id maps, then its hooks). */
+static void
+await_go (int sync)
 {
   struct cl_error err = { 0 };
   char go;
+
+  if (read (sync, &go, 1) != 1)
+    child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller's go"), &err));
+}
+
+/* The container's filesystem and what else is set up inside before its
+   command is: not dumpable first (nothing that later enters may open
+   our /proc/PID files), then lo, the rootfs, stdio, the hostname and
+   the working directory. */
+static int
+prepare_inside (const struct spec *s, const struct ns_overlay *ov, const struct ns_stdio *stdio,
+                struct cl_error *err)
+{
+  if (make_undumpable (err) < 0 || ((s->namespaces & NS_NET) && loopback_up (err) < 0)
+      || setup_filesystem (s, ov, err) < 0 || null_stdio_inside (stdio, err) < 0)
+    return -1;
+  if (sethostname (s->hostname, strlen (s->hostname)) < 0)
+    return cl_fail (err, errno, "sethostname");
+  return enter_cwd (s->cwd, err);
+}
+
+static void __attribute__ ((noreturn))
+child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
+            const struct ns_stdio *stdio, const struct bpf_prog *filter, int netfd, bool early,
+            int sync)
+{
+  struct cl_error err = { 0 };
   bool in_userns = s->namespaces & NS_USER;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -653,25 +680,31 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
                 (cl_fail (&err, errno, "join the network namespace %s", s->net_path), &err));
   if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0)
     child_fail (sync, 125, &err);
-  /* "go": the caller has placed us (id maps, then its hooks). */
-  if (read (sync, &go, 1) != 1)
-    child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller's go"), &err));
-  /* Root inside, where the maps have one; else (a single id mapped to
-     the image's user) we stay that id, with every capability the new
-     namespace gave us until set_identity. */
-  if (in_userns
-      && ((maps_id (s->gid_maps, s->n_gid_maps, 0) && setresgid (0, 0, 0) < 0)
-          || (maps_id (s->uid_maps, s->n_uid_maps, 0) && setresuid (0, 0, 0) < 0)))
-    child_fail (sync, 125, (cl_fail (&err, errno, "enter the user namespace"), &err));
+  /* early: the filesystem is set up while the caller moves us into our
+     cgroups, a move that can wait a kernel RCU grace period (cgroup.h),
+     which this work then overlaps.  The caller, root outside any user
+     namespace of ours, may still read our /proc files once we are not
+     dumpable. */
+  if (early && prepare_inside (s, ov, stdio, &err) < 0)
+    child_fail (sync, 125, &err);
+  await_go (sync);
+  if (in_userns)
+    {
+      /* Dumpable until the caller has written our id maps (a
+         non-dumpable process's /proc files are the host root's), so
+         everything waited for "go".  Now root inside, where the maps
+         have one; else (a single id mapped to the image's user) we stay
+         that id, with every capability the new namespace gave us until
+         set_identity. */
+      if ((maps_id (s->gid_maps, s->n_gid_maps, 0) && setresgid (0, 0, 0) < 0)
+          || (maps_id (s->uid_maps, s->n_uid_maps, 0) && setresuid (0, 0, 0) < 0))
+        child_fail (sync, 125, (cl_fail (&err, errno, "enter the user namespace"), &err));
+    }
   /* Only after "go": the new cgroup namespace is rooted at the cgroup the
      hook moved us into, so /proc/self/cgroup reads "/" inside. */
   if ((s->namespaces & NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     child_fail (sync, 125, (cl_fail (&err, errno, "create the cgroup namespace"), &err));
-  if (make_undumpable (&err) < 0 || ((s->namespaces & NS_NET) && loopback_up (&err) < 0)
-      || setup_filesystem (s, ov, &err) < 0 || null_stdio_inside (stdio, &err) < 0
-      || (sethostname (s->hostname, strlen (s->hostname)) < 0
-          && cl_fail (&err, errno, "sethostname") < 0)
-      || enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0
+  if ((!early && prepare_inside (s, ov, stdio, &err) < 0) || set_rlimits (s, &err) < 0
       || (s->terminal && send_console (s, true, sync, &err) < 0))
     child_fail (sync, 125, &err);
   filter = seccomp_early (s, filter, sync);
@@ -698,6 +731,16 @@ clone_flags (unsigned ns)
   return (ns & NS_PID ? CLONE_NEWPID : 0) | (ns & NS_MOUNT ? CLONE_NEWNS : 0)
          | (ns & NS_UTS ? CLONE_NEWUTS : 0) | (ns & NS_IPC ? CLONE_NEWIPC : 0)
          | (ns & NS_NET ? CLONE_NEWNET : 0) | (ns & NS_USER ? CLONE_NEWUSER : 0);
+}
+
+/* May the child set up its filesystem while the hooks run (ns.h)? */
+static bool
+hooks_alongside (const struct ns_hook *h)
+{
+  for (; h; h = h->next)
+    if (h->fn && !h->alongside)
+      return false;
+  return true;
 }
 
 static int
@@ -772,6 +815,22 @@ write_maps (const struct spec *s, pid_t pid, struct cl_error *err)
   return run_idmap_tool ("newgidmap", pid, s->gid_maps, s->n_gid_maps, err);
 }
 
+/* After a failed hook: did the child fail already, and why?  (err is
+   replaced with its reason if so.) */
+static void
+child_failed (int sync, struct cl_error *err)
+{
+  struct child_msg m;
+
+  while (recv (sync, &m, sizeof m, MSG_DONTWAIT) == (ssize_t)sizeof m)
+    if (m.kind == MSG_FAILED)
+      {
+        cl_fail (err, m.errnum, "%s", m.text);
+        err->status = m.status;
+        return;
+      }
+}
+
 static int
 await_child (pid_t pid, int sync, int *console, struct cl_error *err)
 {
@@ -833,12 +892,25 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
   if (pid == 0)
     {
       close (sv[0]);
-      child_main (s, ov, blocked, stdio, s->seccomp ? &filter : NULL, netfd, sv[1]);
+      child_main (s, ov, blocked, stdio, s->seccomp ? &filter : NULL, netfd,
+                  !(s->namespaces & NS_USER) && hooks_alongside (hook), sv[1]);
     }
   close (sv[1]);
-  if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0) || run_hooks (hook, pid, err) < 0
-      || (write (sv[0], "g", 1) != 1 && cl_fail (err, errno, "tell the container to go") < 0))
+  if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0) || run_hooks (hook, pid, err) < 0)
     {
+      kill (pid, SIGKILL);
+      /* It may have failed first, setting up while the hooks ran: its
+         reason is the one to tell. */
+      child_failed (sv[0], err);
+      waitpid (pid, NULL, 0);
+      close (sv[0]);
+      return -1;
+    }
+  /* A child that failed before "go" has closed its end: its reason
+     waits in the socket for await_child. */
+  if (send (sv[0], "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
+    {
+      cl_fail (err, errno, "tell the container to go");
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
       close (sv[0]);

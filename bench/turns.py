@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""Median wall time of commands that take turns, run by run, so that the
+load of a shared machine hits them alike.
+
+usage: turns.py RUNS NAME=COMMAND...
+COMMAND is split as a shell would (shlex) but run without a shell; {i}
+becomes the run's number (a fresh container name each time).  Prints
+"NAME SECONDS" (the median) for each, in the order given; a failed run
+is reported on stderr and still timed."""
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+
+def main():
+    runs = int(sys.argv[1])
+    cmds = [arg.split("=", 1) for arg in sys.argv[2:]]
+    times = {name: [] for name, _ in cmds}
+    for i in range(runs):
+        for name, cmd in cmds:
+            argv = shlex.split(cmd.replace("{i}", str(i)))
+            start = time.perf_counter()
+            r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - start)
+            if r.returncode != 0:
+                print(f"FAILED ({r.returncode}): {cmd}", file=sys.stderr)
+    for name, _ in cmds:
+        print(f"{name} {statistics.median(times[name]):.5f}")
+
+
+main()

@@ -2,9 +2,11 @@
 """Median wall time of commands that take turns, run by run, so that the
 load of a shared machine hits them alike.
 
-usage: turns.py RUNS NAME=COMMAND...
+usage: turns.py [--before SHELL-COMMAND] RUNS NAME=COMMAND...
 COMMAND is split as a shell would (shlex) but run without a shell; {i}
-becomes the run's number (a fresh container name each time).  Prints
+becomes the run's number (a fresh container name each time), {name} its
+NAME.  --before runs (with sh, untimed, the same substitutions) before
+each timed command: a fresh store for a pull, say.  Prints
 "NAME SECONDS" (the median) for each, in the order given; a failed run
 is reported on stderr and still timed."""
 import shlex
@@ -14,13 +16,23 @@ import sys
 import time
 
 
+def fill(cmd, name, i):
+    return cmd.replace("{i}", str(i)).replace("{name}", name)
+
+
 def main():
-    runs = int(sys.argv[1])
-    cmds = [arg.split("=", 1) for arg in sys.argv[2:]]
+    args = sys.argv[1:]
+    before = None
+    if args[0] == "--before":
+        before, args = args[1], args[2:]
+    runs = int(args[0])
+    cmds = [arg.split("=", 1) for arg in args[1:]]
     times = {name: [] for name, _ in cmds}
     for i in range(runs):
         for name, cmd in cmds:
-            argv = shlex.split(cmd.replace("{i}", str(i)))
+            if before:
+                subprocess.run(["sh", "-c", fill(before, name, i)], check=True)
+            argv = shlex.split(fill(cmd, name, i))
             start = time.perf_counter()
             r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             times[name].append(time.perf_counter() - start)

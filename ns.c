@@ -763,13 +763,13 @@ write_proc (pid_t pid, const char *file, const char *text, struct cl_error *err)
   return 0;
 }
 
-static int
-run_idmap_tool (const char *tool, pid_t pid, const struct spec_idmap *m, size_t n,
-                struct cl_error *err)
+/* Start newuidmap or newgidmap for `pid`'s maps; its pid, or -1. */
+static pid_t
+spawn_idmap_tool (const char *tool, pid_t pid, const struct spec_idmap *m, size_t n)
 {
   char *argv[64] = { (char *)tool };
   char buf[64][24];
-  int k = 1, status;
+  int k = 1;
   pid_t child;
 
   snprintf (buf[0], sizeof buf[0], "%d", pid);
@@ -787,17 +787,27 @@ run_idmap_tool (const char *tool, pid_t pid, const struct spec_idmap *m, size_t 
       execvp (tool, argv);
       _exit (127);
     }
+  return child;
+}
+
+static int
+idmap_tool_done (const char *tool, pid_t child, struct cl_error *err)
+{
+  int status;
+
   if (child < 0 || waitpid (child, &status, 0) < 0 || !WIFEXITED (status) || WEXITSTATUS (status))
     return cl_fail (err, 0, "%s failed to map ids for the container", tool);
   return 0;
 }
 
 /* One mapping of our own ids we may write ourselves; more take the
-   setuid helpers. */
+   setuid helpers, both at once (each writes a file of its own). */
 static int
 write_maps (const struct spec *s, pid_t pid, struct cl_error *err)
 {
   char line[128];
+  pid_t uids, gids;
+  struct cl_error second = { 0 };
 
   if (s->n_uid_maps == 1 && s->uid_maps[0].size == 1 && s->n_gid_maps == 1
       && s->gid_maps[0].size == 1)
@@ -810,9 +820,14 @@ write_maps (const struct spec *s, pid_t pid, struct cl_error *err)
       snprintf (line, sizeof line, "%lu %lu 1\n", s->gid_maps[0].container, s->gid_maps[0].host);
       return write_proc (pid, "gid_map", line, err);
     }
-  if (run_idmap_tool ("newuidmap", pid, s->uid_maps, s->n_uid_maps, err) < 0)
-    return -1;
-  return run_idmap_tool ("newgidmap", pid, s->gid_maps, s->n_gid_maps, err);
+  uids = spawn_idmap_tool ("newuidmap", pid, s->uid_maps, s->n_uid_maps);
+  gids = spawn_idmap_tool ("newgidmap", pid, s->gid_maps, s->n_gid_maps);
+  if (idmap_tool_done ("newuidmap", uids, err) < 0)
+    {
+      idmap_tool_done ("newgidmap", gids, &second);
+      return -1;
+    }
+  return idmap_tool_done ("newgidmap", gids, err);
 }
 
 /* After a failed hook: did the child fail already, and why?  (err is

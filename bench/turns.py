@@ -8,7 +8,7 @@ becomes the run's number (a fresh container name each time), {name} its
 NAME.  --before runs (with sh, untimed, the same substitutions) before
 each timed command: a fresh store for a pull, say.  Prints
 "NAME SECONDS" (the median) for each, in the order given; a failed run
-is reported on stderr and still timed."""
+is reported on stderr, and turns.py then exits 1."""
 import shlex
 import statistics
 import subprocess
@@ -28,6 +28,7 @@ def main():
     runs = int(args[0])
     cmds = [arg.split("=", 1) for arg in args[1:]]
     times = {name: [] for name, _ in cmds}
+    failed = False
     for i in range(runs):
         for name, cmd in cmds:
             if before:
@@ -37,9 +38,11 @@ def main():
             r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             times[name].append(time.perf_counter() - start)
             if r.returncode != 0:
-                print(f"FAILED ({r.returncode}): {cmd}", file=sys.stderr)
+                print(f"FAILED ({r.returncode}): {shlex.join(argv)}", file=sys.stderr)
+                failed = True
     for name, _ in cmds:
         print(f"{name} {statistics.median(times[name]):.5f}")
+    sys.exit(1 if failed else 0)
 
 
 main()

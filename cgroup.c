@@ -584,6 +584,13 @@ cgroup_warm_end (pid_t *helper)
   *helper = -1;
 }
 
+void
+cgroup_warm_poll (pid_t *helper)
+{
+  if (*helper > 0 && waitpid (*helper, NULL, WNOHANG) != 0)
+    *helper = -1;
+}
+
 int
 cgroup_procs_open (const struct cgroup_dirs *d, struct cgroup_procs *p, struct cl_error *err)
 {

@@ -96,10 +96,12 @@ int cgroup_join_hook (pid_t pid, void *arg, struct cl_error *err);
    what is left of the period, not for a whole one.  Returns the child's
    pid, or -1 for a user (no v1 cgroup to write); on a cgroup v2 host
    (where crunlocal/ holds no process) the child does nothing.
-   cgroup_warm_end reaps it (a no-op for -1) — once the container has
-   started, the period is over and it is gone or going. */
+   cgroup_warm_end reaps it (a no-op for -1); cgroup_warm_poll does if it
+   has exited (once the container has started, the period is over: it
+   is gone or going), without waiting for a busy machine to run it. */
 pid_t cgroup_warm (void);
 void cgroup_warm_end (pid_t *helper);
+void cgroup_warm_poll (pid_t *helper);
 #define cleanup_cgroup_warm __attribute__ ((cleanup (cgroup_warm_end)))
 
 /* pause/unpause: freeze or thaw every process of the container in the

@@ -958,7 +958,7 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   memcpy (stdio.fd, l.pipes.theirs, sizeof stdio.fd);
   r = start_blocked (sp, snapshot_overlay (snap), &stdio, &cg, hook, &set, &proc, err);
   cli_pipes_started (&l.pipes);
-  cgroup_warm_end (warm);
+  cgroup_warm_poll (warm);
   if (r < 0)
     {
       finish_cgroup (&cg);

@@ -563,8 +563,8 @@ static void __attribute__ ((noreturn)) warm_move (void)
 }
 
 /* The layout is read in the child: the caller only forks. */
-pid_t
-cgroup_warm (void)
+static pid_t
+warm_fork (void)
 {
   pid_t child;
 
@@ -574,6 +574,29 @@ cgroup_warm (void)
   if (child == 0)
     warm_move ();
   return child > 0 ? child : -1;
+}
+
+void
+cgroup_warm_early (void)
+{
+  pid_t child = warm_fork ();
+  char pid[24];
+
+  snprintf (pid, sizeof pid, "%d", (int)child);
+  /* -1 too: a stale value from our own caller is not ours to reap. */
+  setenv (CGROUP_WARM_ENV, pid, 1);
+}
+
+pid_t
+cgroup_warm (bool start)
+{
+  const char *env = getenv (CGROUP_WARM_ENV);
+  pid_t child = env ? (pid_t)atoi (env) : -1;
+
+  unsetenv (CGROUP_WARM_ENV);
+  if (child > 0)
+    return child;
+  return start ? warm_fork () : -1;
 }
 
 void

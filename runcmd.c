@@ -1140,9 +1140,9 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   struct ns_hook net_hook = { net_attach_hook, &net, NULL, false };
   cleanup_free char *joined = NULL;
   const struct ns_hook *hook = o->network == NET_PRIVATE ? &net_hook : NULL;
-  /* This process will move the container into its cgroups: the wait
-     that takes starts now (cgroup.h). */
-  cleanup_cgroup_warm pid_t warm = o->detach || o->create ? -1 : cgroup_warm ();
+  /* The wait of the container's cgroup move started before the re-exec,
+     or starts now when this process will move it (cgroup.h). */
+  cleanup_cgroup_warm pid_t warm = cgroup_warm (!o->detach && !o->create);
   int ret;
 
   /* The host's ports first: a busy one leaves nothing behind. */

@@ -594,8 +594,10 @@ cgroup_warm (bool start)
   pid_t child = env ? (pid_t)atoi (env) : -1;
 
   unsetenv (CGROUP_WARM_ENV);
-  if (child > 0)
-    return child;
+  /* Named (or -1) before the re-exec, by a process that knew its real
+     euid: a rootless run's is 0 by now, in its user namespace. */
+  if (env)
+    return child > 0 ? child : -1;
   return start ? warm_fork () : -1;
 }
 

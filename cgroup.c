@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -613,6 +615,84 @@ cgroup_join_hook (pid_t pid, void *arg, struct cl_error *err)
       return -1;
     }
   return 0;
+}
+
+/* cgroup_warm's child: moves itself ("0") into the crunlocal cgroup of
+   one v1 hierarchy — one is enough, the lock is global — and is gone.
+   Not cpuset: its new cgroups have no CPUs to join. */
+static void __attribute__ ((noreturn)) warm_move (void)
+{
+  static const enum cgroup_ctl order[] = { CG_PIDS, CG_FREEZER, CG_CPUACCT, CG_CPU, CG_MEMORY };
+  cleanup_cgroup_layout struct cgroup_layout l = { 0 };
+  struct cl_error ignored;
+
+  /* Nothing of the caller's (its store locks) lives on in us. */
+  syscall (SYS_close_range, 3, ~0U, 0);
+  if (cgroup_detect (&l, &ignored) < 0 || (l.mode != CGROUP_LEGACY && l.mode != CGROUP_HYBRID))
+    _exit (0);
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    if (l.v1[order[i]])
+      {
+        cleanup_free char *dir = xasprintf ("%s/" PARENT, l.v1[order[i]]);
+        if (mkdir (dir, 0755) == 0 || errno == EEXIST)
+          write_value (dir, "cgroup.procs", "0", &ignored);
+        break;
+      }
+  _exit (0);
+}
+
+/* The layout is read in the child: the caller only forks. */
+static pid_t
+warm_fork (void)
+{
+  pid_t child;
+
+  if (geteuid () != 0)
+    return -1;
+  child = fork ();
+  if (child == 0)
+    warm_move ();
+  return child > 0 ? child : -1;
+}
+
+void
+cgroup_warm_early (void)
+{
+  pid_t child = warm_fork ();
+  char pid[24];
+
+  snprintf (pid, sizeof pid, "%d", (int)child);
+  /* -1 too: a stale value from our own caller is not ours to reap. */
+  setenv (CGROUP_WARM_ENV, pid, 1);
+}
+
+pid_t
+cgroup_warm (bool start)
+{
+  const char *env = getenv (CGROUP_WARM_ENV);
+  pid_t child = env ? (pid_t)atoi (env) : -1;
+
+  unsetenv (CGROUP_WARM_ENV);
+  /* Named (or -1) before the re-exec, by a process that knew its real
+     euid: a rootless run's is 0 by now, in its user namespace. */
+  if (env)
+    return child > 0 ? child : -1;
+  return start ? warm_fork () : -1;
+}
+
+void
+cgroup_warm_end (pid_t *helper)
+{
+  if (*helper > 0)
+    waitpid (*helper, NULL, 0);
+  *helper = -1;
+}
+
+void
+cgroup_warm_poll (pid_t *helper)
+{
+  if (*helper > 0 && waitpid (*helper, NULL, WNOHANG) != 0)
+    *helper = -1;
 }
 
 int

@@ -92,6 +92,32 @@ int cgroup_join_hook (pid_t pid, void *arg, struct cl_error *err);
 int cgroup_update (const struct cgroup_dirs *d, const struct spec_resources *r,
                    struct cl_error *err);
 
+/* The first move of a task into a cgroup waits for an RCU grace period
+   (cgroup_threadgroup_rwsem, taken for writing, syncs with its readers
+   that way: 4-16 ms here at HZ=250, longer under load), and a move
+   within about one grace period after another is quick.  So `run`
+   starts such a period first thing, off its own path: a child moves
+   itself into MOUNT/crunlocal of a v1 hierarchy and exits, while run
+   copies itself into its sealed memfd (sealed.h) and builds the
+   container; the container's own move then waits for what is left of
+   the period, not for a whole one.  Nothing for a user (no v1 cgroup to
+   write); on a cgroup v2 host (where crunlocal/ holds no process) the
+   child does nothing.
+
+   cgroup_warm_early, before the sealed re-exec, starts the child and
+   names it in the environment (CGROUP_WARM_ENV) for the re-executed run;
+   cgroup_warm there takes it over (and drops the variable) or, when
+   there is none and `start` is true, starts one.  Its pid, or -1.
+   cgroup_warm_end reaps it (a no-op for -1); cgroup_warm_poll does if it
+   has exited (once the container has started, the period is over: it
+   is gone or going), without waiting for a busy machine to run it. */
+#define CGROUP_WARM_ENV "CRUNLOCAL_CGROUP_WARM"
+void cgroup_warm_early (void);
+pid_t cgroup_warm (bool start);
+void cgroup_warm_end (pid_t *helper);
+void cgroup_warm_poll (pid_t *helper);
+#define cleanup_cgroup_warm __attribute__ ((cleanup (cgroup_warm_end)))
+
 /* pause/unpause: freeze or thaw every process of the container in the
    directory `container_dir` (its record names the cgroups) — v1's
    freezer.state where there is one, else cgroup v2's cgroup.freeze —

@@ -469,7 +469,7 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
   struct spec sp = { 0 };
   enum container_state st;
   struct net_attach net = { 0 };
-  struct ns_hook hook = { net_attach_hook, &net, NULL };
+  struct ns_hook hook = { net_attach_hook, &net, NULL, false };
   int r;
 
   if (lock < 0 || cli_find_container (s, id, c, err) < 0)

@@ -155,7 +155,7 @@ static int
 spawn_and_wait (struct spec *sp, const struct exec_opts *o, struct cgroup_procs *cg, int *code,
                 struct cl_error *err)
 {
-  struct ns_hook hook = { cgroup_procs_hook, cg, NULL };
+  struct ns_hook hook = { cgroup_procs_hook, cg, NULL, false };
   struct cli_pipes p;
   struct ns_stdio stdio;
   struct exit_record rec;

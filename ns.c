@@ -642,12 +642,39 @@ maps_id (const struct spec_idmap *m, size_t n, unsigned long id)
   return false;
 }
 
-static void __attribute__ ((noreturn))
-child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
-            const struct ns_stdio *stdio, const struct bpf_prog *filter, int netfd, int sync)
+/* "go": the caller has placed us (id maps, then its hooks). */
+static void
+await_go (int sync)
 {
   struct cl_error err = { 0 };
   char go;
+
+  if (read (sync, &go, 1) != 1)
+    child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller's go"), &err));
+}
+
+/* The container's filesystem and what else is set up inside before its
+   command is: not dumpable first (nothing that later enters may open
+   our /proc/PID files), then lo, the rootfs, stdio, the hostname and
+   the working directory. */
+static int
+prepare_inside (const struct spec *s, const struct ns_overlay *ov, const struct ns_stdio *stdio,
+                struct cl_error *err)
+{
+  if (make_undumpable (err) < 0 || ((s->namespaces & NS_NET) && loopback_up (err) < 0)
+      || setup_filesystem (s, ov, err) < 0 || null_stdio_inside (stdio, err) < 0)
+    return -1;
+  if (sethostname (s->hostname, strlen (s->hostname)) < 0)
+    return cl_fail (err, errno, "sethostname");
+  return enter_cwd (s->cwd, err);
+}
+
+static void __attribute__ ((noreturn))
+child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
+            const struct ns_stdio *stdio, const struct bpf_prog *filter, int netfd, bool early,
+            int sync)
+{
+  struct cl_error err = { 0 };
   bool in_userns = s->namespaces & NS_USER;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -658,25 +685,31 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
                 (cl_fail (&err, errno, "join the network namespace %s", s->net_path), &err));
   if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0)
     child_fail (sync, 125, &err);
-  /* "go": the caller has placed us (id maps, then its hooks). */
-  if (read (sync, &go, 1) != 1)
-    child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller's go"), &err));
-  /* Root inside, where the maps have one; else (a single id mapped to
-     the image's user) we stay that id, with every capability the new
-     namespace gave us until set_identity. */
-  if (in_userns
-      && ((maps_id (s->gid_maps, s->n_gid_maps, 0) && setresgid (0, 0, 0) < 0)
-          || (maps_id (s->uid_maps, s->n_uid_maps, 0) && setresuid (0, 0, 0) < 0)))
-    child_fail (sync, 125, (cl_fail (&err, errno, "enter the user namespace"), &err));
+  /* early: the filesystem is set up while the caller moves us into our
+     cgroups, a move that can wait a kernel RCU grace period (cgroup.h),
+     which this work then overlaps.  The caller, root outside any user
+     namespace of ours, may still read our /proc files once we are not
+     dumpable. */
+  if (early && prepare_inside (s, ov, stdio, &err) < 0)
+    child_fail (sync, 125, &err);
+  await_go (sync);
+  if (in_userns)
+    {
+      /* Dumpable until the caller has written our id maps (a
+         non-dumpable process's /proc files are the host root's), so
+         everything waited for "go".  Now root inside, where the maps
+         have one; else (a single id mapped to the image's user) we stay
+         that id, with every capability the new namespace gave us until
+         set_identity. */
+      if ((maps_id (s->gid_maps, s->n_gid_maps, 0) && setresgid (0, 0, 0) < 0)
+          || (maps_id (s->uid_maps, s->n_uid_maps, 0) && setresuid (0, 0, 0) < 0))
+        child_fail (sync, 125, (cl_fail (&err, errno, "enter the user namespace"), &err));
+    }
   /* Only after "go": the new cgroup namespace is rooted at the cgroup the
      hook moved us into, so /proc/self/cgroup reads "/" inside. */
   if ((s->namespaces & NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     child_fail (sync, 125, (cl_fail (&err, errno, "create the cgroup namespace"), &err));
-  if (make_undumpable (&err) < 0 || ((s->namespaces & NS_NET) && loopback_up (&err) < 0)
-      || setup_filesystem (s, ov, &err) < 0 || null_stdio_inside (stdio, &err) < 0
-      || (sethostname (s->hostname, strlen (s->hostname)) < 0
-          && cl_fail (&err, errno, "sethostname") < 0)
-      || enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0
+  if ((!early && prepare_inside (s, ov, stdio, &err) < 0) || set_rlimits (s, &err) < 0
       || (s->terminal && send_console (s, true, sync, &err) < 0))
     child_fail (sync, 125, &err);
   filter = seccomp_early (s, filter, sync);
@@ -705,6 +738,16 @@ clone_flags (unsigned ns)
          | (ns & NS_NET ? CLONE_NEWNET : 0) | (ns & NS_USER ? CLONE_NEWUSER : 0);
 }
 
+/* May the child set up its filesystem while the hooks run (ns.h)? */
+static bool
+hooks_alongside (const struct ns_hook *h)
+{
+  for (; h; h = h->next)
+    if (h->fn && !h->alongside)
+      return false;
+  return true;
+}
+
 static int
 run_hooks (const struct ns_hook *h, pid_t pid, struct cl_error *err)
 {
@@ -725,13 +768,13 @@ write_proc (pid_t pid, const char *file, const char *text, struct cl_error *err)
   return 0;
 }
 
-static int
-run_idmap_tool (const char *tool, pid_t pid, const struct spec_idmap *m, size_t n,
-                struct cl_error *err)
+/* Start newuidmap or newgidmap for `pid`'s maps; its pid, or -1. */
+static pid_t
+spawn_idmap_tool (const char *tool, pid_t pid, const struct spec_idmap *m, size_t n)
 {
   char *argv[64] = { (char *)tool };
   char buf[64][24];
-  int k = 1, status;
+  int k = 1;
   pid_t child;
 
   snprintf (buf[0], sizeof buf[0], "%d", pid);
@@ -749,17 +792,27 @@ run_idmap_tool (const char *tool, pid_t pid, const struct spec_idmap *m, size_t 
       execvp (tool, argv);
       _exit (127);
     }
+  return child;
+}
+
+static int
+idmap_tool_done (const char *tool, pid_t child, struct cl_error *err)
+{
+  int status;
+
   if (child < 0 || waitpid (child, &status, 0) < 0 || !WIFEXITED (status) || WEXITSTATUS (status))
     return cl_fail (err, 0, "%s failed to map ids for the container", tool);
   return 0;
 }
 
 /* One mapping of our own ids we may write ourselves; more take the
-   setuid helpers. */
+   setuid helpers, both at once (each writes a file of its own). */
 static int
 write_maps (const struct spec *s, pid_t pid, struct cl_error *err)
 {
   char line[128];
+  pid_t uids, gids;
+  struct cl_error second = { 0 };
 
   if (s->n_uid_maps == 1 && s->uid_maps[0].size == 1 && s->n_gid_maps == 1
       && s->gid_maps[0].size == 1)
@@ -772,9 +825,30 @@ write_maps (const struct spec *s, pid_t pid, struct cl_error *err)
       snprintf (line, sizeof line, "%lu %lu 1\n", s->gid_maps[0].container, s->gid_maps[0].host);
       return write_proc (pid, "gid_map", line, err);
     }
-  if (run_idmap_tool ("newuidmap", pid, s->uid_maps, s->n_uid_maps, err) < 0)
-    return -1;
-  return run_idmap_tool ("newgidmap", pid, s->gid_maps, s->n_gid_maps, err);
+  uids = spawn_idmap_tool ("newuidmap", pid, s->uid_maps, s->n_uid_maps);
+  gids = spawn_idmap_tool ("newgidmap", pid, s->gid_maps, s->n_gid_maps);
+  if (idmap_tool_done ("newuidmap", uids, err) < 0)
+    {
+      idmap_tool_done ("newgidmap", gids, &second);
+      return -1;
+    }
+  return idmap_tool_done ("newgidmap", gids, err);
+}
+
+/* After a failed hook: did the child fail already, and why?  (err is
+   replaced with its reason if so.) */
+static void
+child_failed (int sync, struct cl_error *err)
+{
+  struct child_msg m;
+
+  while (recv (sync, &m, sizeof m, MSG_DONTWAIT) == (ssize_t)sizeof m)
+    if (m.kind == MSG_FAILED)
+      {
+        cl_fail (err, m.errnum, "%s", m.text);
+        err->status = m.status;
+        return;
+      }
 }
 
 static int
@@ -838,12 +912,25 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
   if (pid == 0)
     {
       close (sv[0]);
-      child_main (s, ov, blocked, stdio, s->seccomp ? &filter : NULL, netfd, sv[1]);
+      child_main (s, ov, blocked, stdio, s->seccomp ? &filter : NULL, netfd,
+                  !(s->namespaces & NS_USER) && hooks_alongside (hook), sv[1]);
     }
   close (sv[1]);
-  if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0) || run_hooks (hook, pid, err) < 0
-      || (write (sv[0], "g", 1) != 1 && cl_fail (err, errno, "tell the container to go") < 0))
+  if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0) || run_hooks (hook, pid, err) < 0)
     {
+      kill (pid, SIGKILL);
+      /* It may have failed first, setting up while the hooks ran: its
+         reason is the one to tell. */
+      child_failed (sv[0], err);
+      waitpid (pid, NULL, 0);
+      close (sv[0]);
+      return -1;
+    }
+  /* A child that failed before "go" has closed its end: its reason
+     waits in the socket for await_child. */
+  if (send (sv[0], "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
+    {
+      cl_fail (err, errno, "tell the container to go");
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
       close (sv[0]);

@@ -48,12 +48,17 @@ struct ns_stdio
    does to it — moves it into cgroups, puts a network interface into its
    namespace — is done before anything of the container is set up.  The
    hooks run in a chain (`next`); a failure kills the child and fails
-   ns_start.  NULL: nothing. */
+   ns_start.  NULL: nothing.  A hook marked `alongside` may run while the
+   child, outside a user namespace, already sets up its filesystem: it
+   changes nothing the child reads (a cgroup move does not; a network
+   hook rewrites /etc/hosts, which the child binds).  Only when every
+   hook is, the child does so. */
 struct ns_hook
 {
   int (*fn) (pid_t pid, void *arg, struct cl_error *err);
   void *arg;
   const struct ns_hook *next;
+  bool alongside;
 };
 
 /* Start spec->args.  Returns once the command has been exec'd (0, *proc

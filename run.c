@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <yajl/yajl_version.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "container.h"
 #include "digest.h"
@@ -403,7 +404,13 @@ seal_if_needed (int argc, char **argv)
   struct cl_error err = { 0 };
   int shift, i = argc > 1 ? find_command (argc, argv, &shift) : -1;
 
-  if (i < 0 || !commands[i].sealed || sealed_reexec (argv, &err) == 0)
+  if (i < 0 || !commands[i].sealed)
+    return 0;
+  /* Before the copy: the wait of a run's cgroup move starts now
+     (cgroup.h); the re-executed run takes the child over. */
+  if (commands[i].fn == cmd_run && !sealed_running ())
+    cgroup_warm_early ();
+  if (sealed_reexec (argv, &err) == 0)
     return 0;
   return cli_fail (&err);
 }

@@ -86,6 +86,14 @@ self_exe (void)
   return xstrdup (path);
 }
 
+bool
+sealed_running (void)
+{
+  cleanup_close int self = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+
+  return self >= 0 && is_sealed (self);
+}
+
 int
 sealed_reexec (char **argv, struct cl_error *err)
 {

@@ -7,6 +7,7 @@
 #ifndef CL_SEALED_H
 #define CL_SEALED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -23,6 +24,9 @@ int sealed_from_buf (const char *name, const void *buf, size_t len, struct cl_er
    failure (or 0 when already sealed).  Call before anything else is set
    up: the process starts over. */
 int sealed_reexec (char **argv, struct cl_error *err);
+
+/* Does this process run from a sealed memfd already (re-executed)? */
+bool sealed_running (void);
 
 /* The path of the crunlocal binary on disk (for the monitor's restarts),
    malloc'd; NULL when unknown. */

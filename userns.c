@@ -93,23 +93,31 @@ userns_subid_range (const char *file, const char *name, unsigned long id, struct
   return 1;
 }
 
-static int
-run_wait (char *const argv[])
+static pid_t
+spawn (char *const argv[])
 {
   pid_t pid = fork ();
-  int status;
 
-  if (pid < 0)
-    return -1;
   if (pid == 0)
     {
       execvp (argv[0], argv);
       _exit (127);
     }
+  return pid;
+}
+
+/* 0 when `pid` (or -1: not started) exited 0. */
+static int
+succeeded (pid_t pid)
+{
+  int status;
+
+  if (pid < 0)
+    return -1;
   while (waitpid (pid, &status, 0) < 0)
     if (errno != EINTR)
       return -1;
-  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+  return WIFEXITED (status) && WEXITSTATUS (status) == 0 ? 0 : -1;
 }
 
 /* The helper child: waits until the parent has unshared, then writes the
@@ -132,7 +140,10 @@ map_helper (int ready_fd, pid_t parent, uid_t uid, gid_t gid, const struct subid
   {
     char *uargv[] = { "newuidmap", pid_s, "0", uid_s, "1", "1", us, uc, NULL };
     char *gargv[] = { "newgidmap", pid_s, "0", gid_s, "1", "1", gs, gc, NULL };
-    if (run_wait (uargv) != 0 || run_wait (gargv) != 0)
+    /* Both at once: each writes a file of its own. */
+    pid_t uids = spawn (uargv), gids = spawn (gargv);
+    int ok_u = succeeded (uids), ok_g = succeeded (gids);
+    if (ok_u < 0 || ok_g < 0)
       _exit (1);
   }
   _exit (0);

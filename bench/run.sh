@@ -1,18 +1,25 @@
 #!/bin/sh
 # Start-to-exit time of one container running `true`, the image already in
-# the store, median of RUNS:
-#   crunlocal run --rm IMG true
-#   podman run --rm --network=host IMG true
-#     (runtime runc: crun 1.8 refuses hybrid cgroups; nofile/nproc lowered
-#     to 1024, since podman's fixed nofile=1048576 fails without
+# the store, median of RUNS, every command taking its turn run by run
+# (bench/turns.py) so that a shared machine's load hits them alike:
+#   crunlocal run --rm IMG true, the dynamic build and the static one
+#   runc run of a bundle prepared once (crunlocal spec -o)
+#   crun run of the same bundle: crun 1.8 refuses this host's hybrid
+#     cgroups, so it runs in a mount namespace of its own with the
+#     hugetlb-only cgroup2 mount unmounted (as issue 12 says)
+#   podman run --rm --network=host IMG true (runtime runc; nofile/nproc
+#     lowered to 1024, since podman's fixed nofile=1048576 fails without
 #     CAP_SYS_RESOURCE)
-#   runc run of a bundle prepared once (crunlocal spec -o), crun where the
-#     host lets it start
-# then the snapshot cost: busybox vs the ~400 MB, 35k-file image, with
-# overlay and with the hard-link fallback.
+# as root, then as an unprivileged user (BENCH_USER, default crltest, when
+# it exists: crunlocal both builds, runc with --root of the user's; crun
+# refuses hybrid cgroups and a user cannot unmount the cgroup2 mount);
+# `crunlocal version`; then the snapshot cost: busybox vs the ~400 MB,
+# 35k-file image, with overlay and with the hard-link fallback.
 . "$(dirname "$0")/lib.sh"
-RUNS=${RUNS:-21}
-bench_need podman runc bc busybox-static
+RUNS=${RUNS:-41}
+BENCH_USER=${BENCH_USER:-crltest}
+STATIC=$TOP/static/crunlocal
+bench_need podman runc crun bc busybox-static jq
 PM="podman --root $T/pm/root --runroot $T/pm/run --runtime runc"
 trap '$PM rm -af >/dev/null 2>&1; $PM rmi -af >/dev/null 2>&1; stop_registries; rm -rf "$T"' EXIT
 bench_registry
@@ -21,33 +28,67 @@ export CRUNLOCAL_ROOT="$T/cl/root" CRUNLOCAL_RUNROOT="$T/cl/run"
 "$CRUNLOCAL" pull -q "$BREG/big" >/dev/null
 $PM pull -q --tls-verify=false "$BREG/busybox" >/dev/null
 "$CRUNLOCAL" spec "$BREG/busybox" true -o "$T/bundle"
+IMG=$BREG/busybox
 
+# NAME: its median in seconds from $T/times (turns.py's output)
+med () { awk -v n="$1" '$1 == n {print $2}' "$T/times"; }
+# LABEL NAME: "LABEL  N ms", and the static build's time as a ratio of it
+row () {
+  [ -n "$(med "$2")" ] || return 0
+  printf '  %-28s %6.1f ms' "$1" "$(echo "$(med "$2") * 1000" | bc)"
+  [ "$2" = static ] || [ -z "$(med static)" ] || printf '   static = %sx' "$(ratio "$(med static)" "$(med "$2")")"
+  echo
+}
 
-cl=$(median_time "$RUNS" : "$CRUNLOCAL" run --rm "$BREG/busybox" true)
-pm=$(median_time "$RUNS" : $PM run --rm --network=host --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
-  "$BREG/busybox" true)
-rc=$(median_time "$RUNS" : sh -c "cd '$T/bundle' && exec runc run bench-\$\$")
-echo "run --rm busybox true, median of $RUNS runs; (Nx) = crunlocal's time / theirs"
-printf '  crunlocal %5s ms   podman %5s ms (%sx)   runc bundle %5s ms (%sx)\n' "$(ms "$cl")" "$(ms "$pm")" \
-  "$(ratio "$cl" "$pm")" "$(ms "$rc")" "$(ratio "$cl" "$rc")"
-# The static build (make static), against the same runc, and crun run in a
-# private mount namespace without the hugetlb-only cgroup2 mount (which
-# makes crun refuse this host).
-if [ -x "$TOP/static/crunlocal" ]; then
-  st=$(median_time "$RUNS" : "$TOP/static/crunlocal" run --rm "$BREG/busybox" true)
-  ver=$(median_time "$RUNS" : "$TOP/static/crunlocal" version)
-  printf '  static crunlocal %5s ms (%sx runc, %sx dynamic); version %s ms\n' "$(ms "$st")" \
-    "$(ratio "$st" "$rc")" "$(ratio "$st" "$cl")" "$(ms "$ver")"
-fi
-if command -v crun >/dev/null 2>&1 && [ -d /sys/fs/cgroup/unified ]; then
-  cu=$(median_time "$RUNS" : unshare -m sh -c "umount /sys/fs/cgroup/unified && cd '$T/bundle' && exec crun run bench-\$\$")
-  [ -n "$cu" ] && printf '  crun (cgroup2 mount hidden) %5s ms\n' "$(ms "$cu")"
-fi
-if (cd "$T/bundle" && crun run bench-probe) >/dev/null 2>&1; then
-  cr=$(median_time "$RUNS" : sh -c "cd '$T/bundle' && exec crun run bench-\$\$")
-  printf '  crun bundle %5s ms (%sx)\n' "$(ms "$cr")" "$(ratio "$cl" "$cr")"
+crun_cmd () { # BUNDLE: crun run, past the hybrid host's cgroup2 mount
+  if grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo; then
+    echo "unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec crun run -b $1 cr-{i}'"
+  else
+    echo "crun run -b $1 cr-{i}"
+  fi
+}
+
+set -- "dynamic=$CRUNLOCAL run --rm $IMG true"
+[ -x "$STATIC" ] && set -- "$@" "static=$STATIC run --rm $IMG true"
+set -- "$@" "runc=runc run -b $T/bundle rc-{i}" "crun=$(crun_cmd "$T/bundle")" \
+  "podman=$PM run --rm --network=host --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 $IMG true"
+python3 "$TOP/bench/turns.py" "$RUNS" "$@" >"$T/times"
+echo "run --rm busybox true as root, median of $RUNS runs taking turns"
+row "crunlocal (static)" static
+row "crunlocal (dynamic)" dynamic
+row "runc run (bundle)" runc
+row "crun run (bundle, own mntns)" crun
+row "podman run (runc)" podman
+
+# As a user: the same image in a store of the user's, a bundle the user
+# made (runc refuses additionalGids rootless: dropped).
+if id "$BENCH_USER" >/dev/null 2>&1; then
+  U=$T/users/$BENCH_USER
+  mkdir -p "$U/xdg" && chown -R "$BENCH_USER:" "$T/users" && chmod 755 "$T"
+  as () { env -i PATH="$PATH" HOME="$U" XDG_RUNTIME_DIR="$U/xdg" CRUNLOCAL_ROOT="$U/root" \
+    CRUNLOCAL_RUNROOT="$U/run" setpriv --reuid="$BENCH_USER" --regid="$BENCH_USER" --init-groups "$@"; }
+  as "$CRUNLOCAL" pull -q "$IMG" >/dev/null
+  as "$CRUNLOCAL" spec "$IMG" true -o "$U/bundle"
+  jq 'del(.process.user.additionalGids)' "$U/bundle/config.json" >"$U/c.json"
+  cp "$U/c.json" "$U/bundle/config.json"
+  AS="setpriv --reuid=$BENCH_USER --regid=$BENCH_USER --init-groups env -i PATH=$PATH HOME=$U XDG_RUNTIME_DIR=$U/xdg CRUNLOCAL_ROOT=$U/root CRUNLOCAL_RUNROOT=$U/run"
+  set -- "dynamic=$AS $CRUNLOCAL run --rm $IMG true"
+  [ -x "$STATIC" ] && set -- "$@" "static=$AS $STATIC run --rm $IMG true"
+  set -- "$@" "runc=$AS runc --root $U/runc run -b $U/bundle rc-{i}"
+  python3 "$TOP/bench/turns.py" "$RUNS" "$@" >"$T/times"
+  echo "run --rm busybox true as $BENCH_USER (rootless: no cgroup on v1), median of $RUNS runs taking turns"
+  row "crunlocal (static)" static
+  row "crunlocal (dynamic)" dynamic
+  row "runc run (bundle, --root)" runc
+  echo "  crun: refuses hybrid cgroups, and a user may not unmount the cgroup2 mount"
 else
-  echo "  crun: refuses to start a container on this host ($(cd "$T/bundle" && crun run bench-probe 2>&1 | tail -n 1))"
+  echo "rootless: no user $BENCH_USER (BENCH_USER=name to pick one)"
+fi
+
+if [ -x "$STATIC" ]; then
+  python3 "$TOP/bench/turns.py" "$RUNS" "static=$STATIC version" "dynamic=$CRUNLOCAL version" >"$T/times"
+  printf 'crunlocal version, median of %s runs: static %.2f ms, dynamic %.2f ms\n' "$RUNS" \
+    "$(echo "$(med static) * 1000" | bc)" "$(echo "$(med dynamic) * 1000" | bc)"
 fi
 
 # The big image has no binaries: both run the host's static busybox.

@@ -62,9 +62,9 @@ static const char run_options[]
       "      --restart POLICY         with -d: no, always, unless-stopped, on-failure[:MAX]\n"
       "      --pull missing|always|never  when to pull the image (default missing)\n"
       "      --platform OS/ARCH       the platform to pull\n"
-      "      --network host|none|private|container:NAME  share the host's network (default),\n"
-      "                               have none, have one of its own (an address on crunlocal's\n"
-      "                               bridge for root; lo and a stub eth0 rootless), or join a\n"
+      "      --network private|host|none|container:NAME  a network of its own (the default: an\n"
+      "                               address on crunlocal's bridge for root; lo, a stub eth0 and\n"
+      "                               outbound connections rootless), the host's, none, or a\n"
       "                               running container's\n"
       "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]  with --network private, forward the\n"
       "                               host's HOSTPORT (default PORT; ranges: 8000-8009) to the\n"
@@ -745,6 +745,13 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
 
   o->pull = "missing";
   o->tls_verify = true;
+  /* A network of its own by default, as podman's; a bundle for another
+     runtime (spec) cannot carry one, so it keeps the host's. */
+  if (!o->is_spec)
+    {
+      o->network = NET_PRIVATE;
+      o->spec.network_private = true;
+    }
   while ((c = cli_getopt (argc, argv, cmd,
                           o->is_spec ? "+e:v:w:u:h:itm:o:" : "+e:v:w:u:h:itdp:m:", longopts))
          != -1)

@@ -21,6 +21,7 @@
 #include "container.h"
 #include "forward.h"
 #include "netlink.h"
+#include "netsup.h"
 #include "userns.h"
 #include "util.h"
 
@@ -30,6 +31,7 @@
 /* Rootless: the stub's address and its (absent) gateway, slirp4netns's. */
 #define STUB_ADDR "10.0.2.100"
 #define STUB_GW "10.0.2.2"
+#define STUB_NET "10.0.2.0"
 
 int
 net_mode_parse (const char *s, enum net_mode *mode)
@@ -38,13 +40,21 @@ net_mode_parse (const char *s, enum net_mode *mode)
     *mode = NET_HOST;
   else if (strcmp (s, "none") == 0)
     *mode = NET_NONE;
-  else if (strcmp (s, "private") == 0 || strcmp (s, "bridge") == 0)
+  else if (strcmp (s, "private") == 0 || strcmp (s, "bridge") == 0
+           || strcmp (s, "private:allow_host_loopback=true") == 0
+           || strcmp (s, "private:allow_host_loopback=false") == 0)
     *mode = NET_PRIVATE;
   else if (str_has_prefix (s, "container:") && s[strlen ("container:")])
     *mode = NET_CONTAINER;
   else
     return -1;
   return 0;
+}
+
+bool
+net_allows_host_loopback (const char *s)
+{
+  return s && strcmp (s, "private:allow_host_loopback=true") == 0;
 }
 
 const char *
@@ -230,6 +240,7 @@ net_attach_from_record (struct store *s, const struct container *c, bool patient
                             .name = c->name,
                             .dir = c->dir,
                             .patient = patient,
+                            .allow_host_loopback = net_allows_host_loopback (c->network),
                             .rootless = userns_host_euid () != 0 };
   if (!c->network || net_mode_parse (c->network, &a->mode) < 0 || a->mode != NET_PRIVATE)
     return 0;
@@ -243,14 +254,23 @@ net_attach_from_record (struct store *s, const struct container *c, bool patient
   return net_bind_ports (a, err);
 }
 
-void
-net_attach_clear (struct net_attach *a)
+static void
+close_listeners (struct net_attach *a)
 {
   for (size_t i = 0; a->listeners && i < a->n_ports; i++)
     if (a->listeners[i] >= 0)
       close (a->listeners[i]);
   free (a->listeners);
   a->listeners = NULL;
+}
+
+void
+net_attach_clear (struct net_attach *a)
+{
+  close_listeners (a);
+  if (a->sup_sock > 0)
+    close (a->sup_sock - 1);
+  a->sup_sock = 0;
 }
 
 void
@@ -531,9 +551,10 @@ configure_inside (void *arg, struct cl_error *err)
   return 0;
 }
 
-/* hosts: the hostname's line names the container's address. */
+/* hosts: the hostname's line names the container's address; `extra`
+   (or NULL) is a line added after it. */
 static int
-hosts_address (const char *dir, uint32_t addr, struct cl_error *err)
+hosts_address (const char *dir, uint32_t addr, const char *extra, struct cl_error *err)
 {
   cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_free char *text = NULL, *out = NULL;
@@ -548,7 +569,8 @@ hosts_address (const char *dir, uint32_t addr, struct cl_error *err)
   if (!line)
     return 0;
   *line = '\0';
-  out = xasprintf ("%s%s%s", text, ipv4_text (addr, ip), line + strlen ("127.0.1.1"));
+  out = xasprintf ("%s%s%s%s", text, ipv4_text (addr, ip), line + strlen ("127.0.1.1"),
+                   extra ? extra : "");
   return write_file_atomic_at (dfd, "hosts", out, strlen (out), 0644, false, err);
 }
 
@@ -693,9 +715,43 @@ attach_root (struct net_attach *a, pid_t pid, struct cl_error *err)
     return -1;
   in = (struct inside){ .addr = a->addr, .gateway = nw.gateway };
   if (forward_in_netns (pid, configure_inside, &in, err) < 0
-      || (a->dir && hosts_address (a->dir, a->addr, err) < 0))
+      || (a->dir && hosts_address (a->dir, a->addr, NULL, err) < 0))
     return -1;
   return members_refresh (a->store, err);
+}
+
+static struct netsup_opts
+stub_netsup_opts (bool allow_host_loopback)
+{
+  return (struct netsup_opts){ .stub_net = ipv4 (STUB_NET),
+                               .stub_gw = ipv4 (STUB_GW),
+                               .stub_prefix = PREFIX,
+                               .allow_host_loopback = allow_host_loopback };
+}
+
+/* The stub eth0, and the supervisor that takes the filter's listener
+   once the child has it. */
+static int
+attach_rootless (struct net_attach *a, pid_t pid, struct cl_error *err)
+{
+  struct inside in = { .addr = ipv4 (STUB_ADDR), .gateway = ipv4 (STUB_GW), .stub = true };
+  struct netsup_opts o = stub_netsup_opts (a->allow_host_loopback);
+  int sock;
+
+  a->addr = in.addr;
+  if (forward_in_netns (pid, configure_inside, &in, err) < 0
+      || (a->dir
+          && hosts_address (a->dir, a->addr,
+                            a->allow_host_loopback ? STUB_GW "\thost.containers.internal\n" : NULL,
+                            err)
+                 < 0))
+    return -1;
+  if (netsup_start (&o, &sock, err) < 0)
+    return -1;
+  if (a->sup_sock > 0)
+    close (a->sup_sock - 1);
+  a->sup_sock = sock + 1;
+  return 0;
 }
 
 int
@@ -709,16 +765,54 @@ net_attach_hook (pid_t pid, void *arg, struct cl_error *err)
   else if (!a->rootless)
     r = attach_root (a, pid, err);
   else
-    {
-      struct inside in = { .addr = ipv4 (STUB_ADDR), .gateway = ipv4 (STUB_GW), .stub = true };
-      a->addr = in.addr;
-      r = forward_in_netns (pid, configure_inside, &in, err);
-      if (r == 0 && a->dir)
-        r = hosts_address (a->dir, a->addr, err);
-    }
+    r = attach_rootless (a, pid, err);
   if (r == 0 && a->n_ports > 0)
     r = forward_start (pid, a->addr, a->ports, a->listeners, a->n_ports, err);
   /* The forwarder holds them now. */
-  net_attach_clear (a);
+  close_listeners (a);
   return r;
+}
+
+static int
+take_listener (int fd, void *arg, struct cl_error *err)
+{
+  struct net_attach *a = arg;
+  int sock = a->sup_sock - 1;
+
+  a->sup_sock = 0;
+  if (sock < 0)
+    {
+      close (fd);
+      return cl_fail (err, 0, "no network supervisor for the container");
+    }
+  return netsup_give (sock, fd, err);
+}
+
+int
+net_exec_hook (const struct container *c, struct net_attach *a, struct ns_hook *h,
+               const struct ns_hook *next, struct cl_error *err)
+{
+  struct netsup_opts o = stub_netsup_opts (net_allows_host_loopback (c->network));
+  int sock;
+
+  *a = (struct net_attach){ .rootless = userns_host_euid () != 0 };
+  *h = (struct ns_hook){ .next = next };
+  if (!a->rootless || !c->network || net_mode_parse (c->network, &a->mode) < 0
+      || a->mode != NET_PRIVATE)
+    return 0;
+  if (netsup_start (&o, &sock, err) < 0)
+    return -1;
+  a->sup_sock = sock + 1;
+  h->arg = a;
+  h->listener = take_listener;
+  return 0;
+}
+
+void
+net_hook_init (struct ns_hook *h, struct net_attach *a, const struct ns_hook *next)
+{
+  *h = (struct ns_hook){ .fn = net_attach_hook,
+                         .arg = a,
+                         .next = next,
+                         .listener = a->mode == NET_PRIVATE && a->rootless ? take_listener : NULL };
 }

@@ -48,12 +48,16 @@ struct ns_stdio
    does to it — moves it into cgroups, puts a network interface into its
    namespace — is done before anything of the container is set up.  The
    hooks run in a chain (`next`); a failure kills the child and fails
-   ns_start.  NULL: nothing. */
+   ns_start.  NULL: nothing.  A hook with `listener` has the child
+   install the network's user-notification filter (seccomp.h) before
+   the profile's, and takes its listener fd (its to close) once the
+   child sends it, after "go" and before the command runs. */
 struct ns_hook
 {
   int (*fn) (pid_t pid, void *arg, struct cl_error *err);
   void *arg;
   const struct ns_hook *next;
+  int (*listener) (int fd, void *arg, struct cl_error *err);
 };
 
 /* Start spec->args.  Returns once the command has been exec'd (0, *proc

@@ -65,7 +65,8 @@ static const char run_options[]
       "      --network private|host|none|container:NAME  a network of its own (the default: an\n"
       "                               address on crunlocal's bridge for root; lo, a stub eth0 and\n"
       "                               outbound connections rootless), the host's, none, or a\n"
-      "                               running container's\n"
+      "                               running container's; rootless, private:allow_host_loopback=true\n"
+      "                               makes 10.0.2.2 (host.containers.internal) the host's 127.0.0.1\n"
       "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]  with --network private, forward the\n"
       "                               host's HOSTPORT (default PORT; ranges: 8000-8009) to the\n"
       "                               container's PORT; on the host's network, the same port\n"
@@ -649,7 +650,10 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
       return 0;
     case OPT_NETWORK:
       if (net_mode_parse (optarg, &o->network) < 0)
-        return cl_fail (err, 0, "--network %s is not supported (host, none, private)", optarg);
+        return cl_fail (err, 0,
+                        "--network %s is not supported (private[:allow_host_loopback=true], "
+                        "host, none, container:NAME)",
+                        optarg);
       o->spec.network_none = o->network == NET_NONE;
       o->spec.network_private = o->network == NET_PRIVATE;
       o->net_target = optarg;
@@ -869,7 +873,7 @@ start_blocked (const struct spec *sp, const struct ns_overlay *ov, const struct 
                struct cgroup_join *cg, const struct ns_hook *next, sigset_t *set,
                struct ns_proc *proc, struct cl_error *err)
 {
-  struct ns_hook hook = { cgroup_join_hook, cg, next };
+  struct ns_hook hook = { .fn = cgroup_join_hook, .arg = cg, .next = next };
 
   cli_block_forwarded (set);
   if (cl_check_interrupt (err) < 0)
@@ -1050,7 +1054,9 @@ describe_container (struct container *c, const struct run_opts *o, const struct 
   c->ports = xcalloc (1, sizeof (char *));
   for (size_t i = 0; o->ports && o->ports[i]; i++)
     strv_append (&c->ports, o->ports[i]);
-  c->network = o->network != NET_HOST ? xstrdup (net_mode_name (o->network)) : NULL;
+  c->network = o->network == NET_HOST                     ? NULL
+               : net_allows_host_loopback (o->net_target) ? xstrdup (o->net_target)
+                                                          : xstrdup (net_mode_name (o->network));
   c->tty = o->spec.terminal;
   c->log_max_size = o->log_max_size;
   /* docker's: the image's labels, then --label (a later key wins). */
@@ -1141,13 +1147,15 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   struct net_attach net = { .mode = o->network,
                             .store = s,
                             .rootless = o->spec.rootless,
+                            .allow_host_loopback = net_allows_host_loopback (o->net_target),
                             .ports = o->pub,
                             .n_ports = o->n_pub };
-  struct ns_hook net_hook = { net_attach_hook, &net, NULL };
+  struct ns_hook net_hook;
   cleanup_free char *joined = NULL;
   const struct ns_hook *hook = o->network == NET_PRIVATE ? &net_hook : NULL;
   int ret;
 
+  net_hook_init (&net_hook, &net, NULL);
   /* The host's ports first: a busy one leaves nothing behind. */
   if (read_image_config (s, img, &cfg, err) < 0 || snapshot_mode_for (s, false, &mode, err) < 0
       || net_join_path (s, o->network == NET_CONTAINER ? o->net_target : NULL, &o->net_path,

@@ -46,6 +46,11 @@ _crunlocal () {
     COMPREPLY=($(compgen -W "$(_crunlocal_flags "$cmd")" -- "$cur"))
     return
   fi
+  case ${COMP_WORDS[COMP_CWORD - 1]} in
+    --network|--net)
+      COMPREPLY=($(compgen -W "private private:allow_host_loopback=true host none $(_crunlocal_containers | sed 's/^/container:/')" -- "$cur"))
+      return ;;
+  esac
   case $cmd in
     run|pull|rmi|spec|create|history|save|tag) COMPREPLY=($(compgen -W "$(_crunlocal_images)" -- "$cur")) ;;
     rm|logs|stop|kill|wait|start|inspect|exec|attach|restart|port|top|rename|pause|unpause|stats|update|cp)

@@ -77,7 +77,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 5353))
 while True:
     d, a = s.recvfrom(65536); s.sendto(b"echo:" + d, a)' &
   echo_pid=$!
-  sleep 0.3
+  until_ok sh -c "nsenter -t $(insp udp .[0].State.Pid) -n ss -Hlun | grep -q ':5353 '"
   out=$(python3 -c 'import socket
 for i in range(3):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)

@@ -471,6 +471,36 @@ write_sysctl (const char *path, const char *v, struct cl_error *err)
   return 0;
 }
 
+/* The chain is made with its one rule in one batch, so a chain that
+   exists has it: only a missing one costs a commit (milliseconds, every
+   run otherwise). */
+static int
+masquerade_ensure (const struct network *nw, struct cl_error *err)
+{
+  cleanup_nl_buf struct nl_buf b = { 0 };
+
+  nl_nft_get_chain (&b, TABLE, nw->bridge);
+  if (talk (NETLINK_NETFILTER, &b, 0, err) == 0)
+    return 0;
+  if (err->errnum != ENOENT)
+    return -1;
+  nl_buf_clear (&b);
+  nl_nft_masquerade (&b, TABLE, nw->bridge, nw->subnet, PREFIX);
+  return talk (NETLINK_NETFILTER, &b, 0, err);
+}
+
+static int
+forwarding_on (struct cl_error *err)
+{
+  static const char path[] = "/proc/sys/net/ipv4/ip_forward";
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  char v = 0;
+
+  if (fd >= 0 && read (fd, &v, 1) == 1 && v == '1')
+    return 0;
+  return write_sysctl (path, "1", err);
+}
+
 /* The bridge with its gateway address, up; the masquerade rule; and
    forwarding on (host-wide, as podman and docker do).  Each idempotent. */
 static int
@@ -490,11 +520,9 @@ network_ensure_links (const struct network *nw, struct cl_error *err)
   nl_link_up (&b, br, 0);
   if (talk (NETLINK_ROUTE, &b, EEXIST, err) < 0)
     return cl_wrap (err, "address bridge %s", nw->bridge);
-  nl_buf_clear (&b);
-  nl_nft_masquerade (&b, TABLE, nw->bridge, nw->subnet, PREFIX);
-  if (talk (NETLINK_NETFILTER, &b, 0, err) < 0)
+  if (masquerade_ensure (nw, err) < 0)
     return cl_wrap (err, "nf_tables table ip " TABLE);
-  return write_sysctl ("/proc/sys/net/ipv4/ip_forward", "1", err);
+  return forwarding_on (err);
 }
 
 static int
@@ -549,6 +577,27 @@ configure_inside (void *arg, struct cl_error *err)
   if (talk (NETLINK_ROUTE, &b, 0, err) < 0)
     return cl_wrap (err, "configure the container's eth0");
   return 0;
+}
+
+/* Root: fn in the network namespace of process pid, by this thread
+   going there and back (root may; a fork costs milliseconds). */
+static int
+in_netns_here (pid_t pid, int (*fn) (void *arg, struct cl_error *err), void *arg,
+               struct cl_error *err)
+{
+  cleanup_free char *path = xasprintf ("/proc/%d/ns/net", pid);
+  cleanup_close int self = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  cleanup_close int theirs = open (path, O_RDONLY | O_CLOEXEC);
+  int r;
+
+  if (self < 0 || theirs < 0)
+    return cl_fail (err, errno, "open %s", self < 0 ? "/proc/self/ns/net" : path);
+  if (setns (theirs, CLONE_NEWNET) < 0)
+    return cl_fail (err, errno, "join the container's network namespace");
+  r = fn (arg, err);
+  if (setns (self, CLONE_NEWNET) < 0)
+    return cl_fail (err, errno, "return from the container's network namespace");
+  return r;
 }
 
 /* hosts: the hostname's line names the container's address; `extra`
@@ -714,7 +763,7 @@ attach_root (struct net_attach *a, pid_t pid, struct cl_error *err)
   if (network_ensure_links (&nw, err) < 0 || veth_to (&nw, a->id, pid, err) < 0)
     return -1;
   in = (struct inside){ .addr = a->addr, .gateway = nw.gateway };
-  if (forward_in_netns (pid, configure_inside, &in, err) < 0
+  if (in_netns_here (pid, configure_inside, &in, err) < 0
       || (a->dir && hosts_address (a->dir, a->addr, NULL, err) < 0))
     return -1;
   return members_refresh (a->store, err);

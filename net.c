@@ -186,8 +186,9 @@ unprivileged_port_start (void)
   return v;
 }
 
+/* Host port 0 (-P): the kernel's choice of a free one, written back. */
 static int
-bind_one (const struct net_port *p, bool rootless, struct cl_error *err)
+bind_one (struct net_port *p, bool rootless, struct cl_error *err)
 {
   struct sockaddr_in sa
       = { .sin_family = AF_INET, .sin_port = htons (p->host_port), .sin_addr = { p->host_ip } };
@@ -211,6 +212,13 @@ bind_one (const struct net_port *p, bool rootless, struct cl_error *err)
     }
   if (!p->udp && listen (fd, 4096) < 0)
     return cl_fail (err, errno, "-p %s: listen", name);
+  if (p->host_port == 0)
+    {
+      socklen_t len = sizeof sa;
+      if (getsockname (fd, (struct sockaddr *)&sa, &len) < 0)
+        return cl_fail (err, errno, "-p %s: getsockname", name);
+      p->host_port = ntohs (sa.sin_port);
+    }
   return steal_fd (&fd);
 }
 

@@ -69,6 +69,7 @@ static const char run_options[]
       "private:allow_host_loopback=true\n"
       "                               makes 10.0.2.2 (host.containers.internal) the host's "
       "127.0.0.1\n"
+      "  -P, --publish-all            publish every port the image EXPOSEs on a free host port\n"
       "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]  with --network private, forward the\n"
       "                               host's HOSTPORT (default PORT; ranges: 8000-8009) to the\n"
       "                               container's PORT; on the host's network, the same port\n"
@@ -144,6 +145,7 @@ struct run_opts
 {
   struct spec_opts spec;
   bool rm, detach, interactive;
+  bool publish_all;         /* -P */
   bool create;              /* `create`: everything up to the start */
   struct mount_reqs mounts; /* -v, --mount */
   char **ports;             /* -p as recorded: "5432/tcp" (host), "0.0.0.0:8080:80/tcp" (private) */
@@ -153,6 +155,7 @@ struct run_opts
   char *net_path;         /* its namespace */
   struct net_port *pub;
   size_t n_pub;
+  size_t n_pub_given; /* of pub: -p's; after them -P's */
   long long log_max_size;
   const char *stop_signal;
   const char *restart;
@@ -644,6 +647,7 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
     case OPT_PLATFORM: o->platform = optarg; return 0;
     case 'i': o->interactive = true; return 0;
     case 'p': strv_append (&o->publish, optarg); return 0;
+    case 'P': o->publish_all = true; return 0;
     case 't': o->spec.terminal = true; return 0;
     case OPT_PULL:
       if (strcmp (optarg, "missing") && strcmp (optarg, "always") && strcmp (optarg, "never"))
@@ -712,6 +716,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
           { "interactive", no_argument, NULL, 'i' },
           { "tty", no_argument, NULL, 't' },
           { "publish", required_argument, NULL, 'p' },
+          { "publish-all", no_argument, NULL, 'P' },
           { "init", no_argument, NULL, OPT_INIT },
           { "bundle", required_argument, NULL, OPT_BUNDLE },
           { "output", required_argument, NULL, 'o' },
@@ -759,7 +764,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
       o->spec.network_private = true;
     }
   while ((c = cli_getopt (argc, argv, cmd,
-                          o->is_spec ? "+e:v:w:u:h:itm:o:" : "+e:v:w:u:h:itdp:m:", longopts))
+                          o->is_spec ? "+e:v:w:u:h:itm:o:" : "+e:v:w:u:h:itdp:Pm:", longopts))
          != -1)
     {
       if (c == -2)
@@ -1135,6 +1140,43 @@ discard_container (struct store *s, const struct container *c)
     volume_remove_anonymous (s, c->volumes, &ignored);
 }
 
+/* -P, with a network of its own: every port the image EXPOSEs, on a
+   free host port (0 until net_bind_ports binds it).  A protocol -p does
+   not take (sctp) is left out.  On the host's network its ports are
+   the host's already. */
+static int
+publish_exposed (struct run_opts *o, const struct image_config *cfg, struct net_attach *net)
+{
+  size_t given = o->n_pub;
+
+  if (!o->publish_all || o->network != NET_PRIVATE)
+    return 0;
+  for (size_t i = 0; cfg->exposed && cfg->exposed[i]; i++)
+    {
+      struct cl_error ignored;
+      size_t before = o->n_pub;
+      if (net_parse_publish (cfg->exposed[i], &o->pub, &o->n_pub, &ignored) < 0)
+        continue;
+      for (size_t k = before; k < o->n_pub; k++)
+        o->pub[k].host_port = 0;
+    }
+  o->n_pub_given = given;
+  net->ports = o->pub;
+  net->n_ports = o->n_pub;
+  return 0;
+}
+
+/* The ports -P bound, recorded as -p's are. */
+static void
+record_exposed (struct run_opts *o, const struct net_attach *net)
+{
+  for (size_t i = o->n_pub_given; o->publish_all && i < net->n_ports; i++)
+    {
+      cleanup_free char *rec = net_port_format (&net->ports[i]);
+      strv_append (&o->ports, rec);
+    }
+}
+
 static int
 run_container (struct store *s, struct run_opts *o, const struct image_record *img, int *code,
                struct cl_error *err)
@@ -1159,7 +1201,8 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
 
   net_hook_init (&net_hook, &net, NULL);
   /* The host's ports first: a busy one leaves nothing behind. */
-  if (read_image_config (s, img, &cfg, err) < 0 || snapshot_mode_for (s, false, &mode, err) < 0
+  if (read_image_config (s, img, &cfg, err) < 0 || publish_exposed (o, &cfg, &net) < 0
+      || snapshot_mode_for (s, false, &mode, err) < 0
       || net_join_path (s, o->network == NET_CONTAINER ? o->net_target : NULL, &o->net_path,
                         &joined, err)
              < 0
@@ -1169,6 +1212,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
       return -1;
     }
   net.id = c.id, net.dir = c.dir, net.name = c.name;
+  record_exposed (o, &net);
   describe_container (&c, o, img, &cfg);
   if (joined)
     {

@@ -55,6 +55,9 @@ while True:
     $X "$CL" run -d --name ob "$BB" sleep 100 >/dev/null 2>"$T/err"
     out=$($X "$CL" exec ob sh -c 'wget -qO- http://198.51.100.2:9000/' 2>&1); RC=$?; ERR=$out
     expect "[$who] exec has outbound too" [ "$RC" = 0 -a "$out" = hello-from-upstream ]
+    $X "$CL" exec ob sh -c '(nc -l -p 80 -e echo hi </dev/null >/dev/null 2>&1 &); sleep 0.3' >/dev/null 2>&1
+    inside=$($X "$CL" exec ob sh -c 'netstat -tln 2>/dev/null | grep -c ":80 "')
+    expect "[$who] a server on port 80 inside (the container may bind it there) is bound nowhere on the host, nor reachable from it" sh -c "[ '$inside' = 1 ] && ! ss -Htln | grep -q ':80 ' && ! curl -s --max-time 2 -o /dev/null http://10.0.2.100:80/"
     $X "$CL" rm -f ob >/dev/null 2>&1
   done
   exit 0

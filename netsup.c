@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pty.h"
@@ -71,11 +72,14 @@ netsup_classify (const struct sockaddr *sa, socklen_t len, const struct netsup_o
 
 /* ---- the supervisor ---- */
 
+struct addr_cache;
+
 struct sup
 {
   const struct netsup_opts *o;
   int listener;
   long connect_nr, sendto_nr;
+  struct addr_cache *cache;
 };
 
 static int
@@ -169,41 +173,99 @@ copy_options (int from, int to, int domain, int type)
     }
 }
 
+/* The host's non-loopback addresses and their interfaces, read again
+   when a lookup misses or they are older than a few seconds: a netlink
+   dump per connection would cost more than the rest of it. */
+#define CACHE_SECONDS 5
+struct if_addr
+{
+  int family, idx;
+  unsigned char addr[16];
+};
+
+struct addr_cache
+{
+  struct if_addr e[64];
+  size_t n;
+  time_t at;
+};
+
+static const void *
+addr_bytes (const struct sockaddr *a, size_t *len)
+{
+  *len = a->sa_family == AF_INET ? 4 : 16;
+  return a->sa_family == AF_INET ? (const void *)&((const struct sockaddr_in *)a)->sin_addr
+                                 : (const void *)&((const struct sockaddr_in6 *)a)->sin6_addr;
+}
+
+static void
+cache_refresh (struct addr_cache *c)
+{
+  struct ifaddrs *ifs = NULL;
+  struct timespec now;
+
+  c->n = 0;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  c->at = now.tv_sec;
+  if (getifaddrs (&ifs) < 0)
+    return;
+  for (struct ifaddrs *i = ifs; i && c->n < sizeof c->e / sizeof c->e[0]; i = i->ifa_next)
+    {
+      const struct sockaddr *a = i->ifa_addr;
+      size_t len;
+      const void *b;
+      if (!a || (a->sa_family != AF_INET && a->sa_family != AF_INET6)
+          || (i->ifa_flags & IFF_LOOPBACK))
+        continue;
+      b = addr_bytes (a, &len);
+      c->e[c->n]
+          = (struct if_addr){ .family = a->sa_family, .idx = (int)if_nametoindex (i->ifa_name) };
+      memcpy (c->e[c->n].addr, b, len);
+      c->n++;
+    }
+  freeifaddrs (ifs);
+}
+
+static int
+cache_find (const struct addr_cache *c, const struct sockaddr *src)
+{
+  size_t len;
+  const void *b = addr_bytes (src, &len);
+
+  for (size_t i = 0; i < c->n; i++)
+    if (c->e[i].family == src->sa_family && memcmp (c->e[i].addr, b, len) == 0)
+      return c->e[i].idx;
+  return 0;
+}
+
 /* The interface the host routes `dest` through, found from the source
    address it would pick; 0 when that is a loopback one. */
 static int
-route_ifindex (const struct sockaddr *dest, socklen_t len)
+route_ifindex (struct addr_cache *c, const struct sockaddr *dest, socklen_t len)
 {
   struct sockaddr_storage src;
   socklen_t slen = sizeof src;
   cleanup_close int probe = socket (dest->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  struct ifaddrs *ifs = NULL;
+  struct timespec now;
   int idx = 0;
 
   if (probe < 0 || connect (probe, dest, len) < 0
-      || getsockname (probe, (struct sockaddr *)&src, &slen) < 0 || getifaddrs (&ifs) < 0)
+      || getsockname (probe, (struct sockaddr *)&src, &slen) < 0)
     return 0;
-  for (struct ifaddrs *i = ifs; i && !idx; i = i->ifa_next)
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  if (now.tv_sec - c->at < CACHE_SECONDS)
+    idx = cache_find (c, (struct sockaddr *)&src);
+  if (idx == 0)
     {
-      const struct sockaddr *a = i->ifa_addr;
-      if (!a || a->sa_family != src.ss_family || (i->ifa_flags & IFF_LOOPBACK))
-        continue;
-      if ((a->sa_family == AF_INET
-           && ((const struct sockaddr_in *)a)->sin_addr.s_addr
-                  == ((struct sockaddr_in *)&src)->sin_addr.s_addr)
-          || (a->sa_family == AF_INET6
-              && memcmp (&((const struct sockaddr_in6 *)a)->sin6_addr,
-                         &((struct sockaddr_in6 *)&src)->sin6_addr, sizeof (struct in6_addr))
-                     == 0))
-        idx = (int)if_nametoindex (i->ifa_name);
+      cache_refresh (c);
+      idx = cache_find (c, (struct sockaddr *)&src);
     }
-  freeifaddrs (ifs);
   return idx;
 }
 
 static int
-host_socket (int theirs, int domain, int type, int proto, const struct sockaddr *dest,
-             socklen_t len, bool bind_route)
+host_socket (struct addr_cache *cache, int theirs, int domain, int type, int proto,
+             const struct sockaddr *dest, socklen_t len, bool bind_route)
 {
   int fd = socket (domain, type | SOCK_CLOEXEC, proto), fl = fcntl (theirs, F_GETFL), idx, e;
 
@@ -214,7 +276,7 @@ host_socket (int theirs, int domain, int type, int proto, const struct sockaddr 
     fcntl (fd, F_SETFL, O_RDWR | O_NONBLOCK);
   if (!bind_route)
     return fd;
-  idx = route_ifindex (dest, len);
+  idx = route_ifindex (cache, dest, len);
   if (idx > 0 && setsockopt (fd, SOL_SOCKET, SO_BINDTOIFINDEX, &idx, sizeof idx) == 0)
     return fd;
   e = idx > 0 ? errno : ENETUNREACH;
@@ -327,8 +389,8 @@ handle (const struct sup *s, const struct seccomp_notif *req, struct seccomp_not
       resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
       return;
     }
-  mine = host_socket (theirs, domain, type, proto, (struct sockaddr *)&ss, (socklen_t)alen,
-                      d == DEST_HOST);
+  mine = host_socket (s->cache, theirs, domain, type, proto, (struct sockaddr *)&ss,
+                      (socklen_t)alen, d == DEST_HOST);
   if (mine < 0)
     {
       resp->error = -errno;
@@ -390,6 +452,7 @@ static void __attribute__ ((noreturn))
 supervisor_main (const struct netsup_opts *o, pid_t parent, int sock)
 {
   struct sup s = { .o = o,
+                   .cache = xcalloc (1, sizeof (struct addr_cache)),
                    .connect_nr = sysnr_lookup ("connect", sysnr_native ()),
                    .sendto_nr = sysnr_lookup ("sendto", sysnr_native ()) };
   int null = open ("/dev/null", O_RDWR | O_CLOEXEC), fd = -1;

@@ -150,8 +150,9 @@ print_text (const struct info *in)
           "  images: %zu\n  containers: %zu\n",
           in->root, in->runroot, in->snapshot, in->xattrs, in->images, in->containers);
   /* Host-wide, as podman's and docker's bridges do: say so. */
-  printf ("network:\n  default: host\n  private: %s\n",
-          in->host_uid ? "lo and a stub eth0, -p through a forwarder (no outbound yet)"
+  printf ("network:\n  default: private\n  private: %s\n",
+          in->host_uid ? "lo and a stub eth0, outbound through host sockets swapped in by a "
+                         "seccomp supervisor, -p through a forwarder"
                        : "bridge crunlocalN, veth, nf_tables table ip crunlocal; sets "
                          "net.ipv4.ip_forward=1 host-wide");
 }

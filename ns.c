@@ -844,6 +844,9 @@ await_child (pid_t pid, int sync, const struct ns_hook *hook, int *console, stru
              it catches fail with ENOSYS rather than hang. */
           if (lh->listener (fd, lh->arg, err) < 0)
             {
+              if (*console >= 0)
+                close (*console);
+              *console = -1;
               kill (pid, SIGKILL);
               waitpid (pid, NULL, 0);
               return -1;

@@ -469,7 +469,7 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
   struct spec sp = { 0 };
   enum container_state st;
   struct net_attach net = { 0 };
-  struct ns_hook hook = { net_attach_hook, &net, NULL, false };
+  struct ns_hook hook;
   int r;
 
   if (lock < 0 || cli_find_container (s, id, c, err) < 0)
@@ -485,6 +485,7 @@ start_locked (struct store *s, const char *id, bool restarted, struct container 
   r = start_prepare (s, c, &sp, &snap, err);
   if (r == 0)
     r = net_attach_from_record (s, c, restarted, &net, err);
+  net_hook_init (&hook, &net, NULL);
   if (r == 0)
     r = net_join_path (s, c->network, &sp.net_path, NULL, err);
   if (r == 0 && (dfd < 0 || exitrec_clear (dfd, err) < 0 || restart_clear_stopped (dfd, err) < 0))

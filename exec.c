@@ -13,6 +13,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "container.h"
+#include "net.h"
 #include "ns.h"
 #include "pty.h"
 #include "spec.h"
@@ -152,10 +153,10 @@ open_cgroups (const struct container *c, struct cgroup_procs *p, struct cl_error
 }
 
 static int
-spawn_and_wait (struct spec *sp, const struct exec_opts *o, struct cgroup_procs *cg, int *code,
-                struct cl_error *err)
+spawn_and_wait (struct spec *sp, const struct exec_opts *o, struct cgroup_procs *cg,
+                const struct ns_hook *net, int *code, struct cl_error *err)
 {
-  struct ns_hook hook = { cgroup_procs_hook, cg, NULL, false };
+  struct ns_hook hook = { .fn = cgroup_procs_hook, .arg = cg, .next = net };
   struct cli_pipes p;
   struct ns_stdio stdio;
   struct exit_record rec;
@@ -185,19 +186,25 @@ exec_in (const struct container *c, const struct exec_opts *o, int *code, struct
 {
   struct spec sp = { 0 };
   cleanup_cgroup_procs struct cgroup_procs cg = { 0 };
+  struct net_attach net = { 0 };
+  struct ns_hook net_hook = { 0 };
   int ret = exec_spec (c, o, &sp, err);
 
   if (ret == 0)
     ret = prepare_to_enter (err);
   if (ret == 0)
     ret = open_cgroups (c, &cg, err);
+  /* The network's supervisor stays in the host's network namespace. */
+  if (ret == 0)
+    ret = net_exec_hook (c, &net, &net_hook, NULL, err);
   /* From here on this process is in the container (its /proc too). */
   if (ret == 0)
     ret = ns_join (c->pid, err);
   if (ret == 0)
     ret = resolve_user (o->user, &sp, err);
   if (ret == 0)
-    ret = spawn_and_wait (&sp, o, &cg, code, err);
+    ret = spawn_and_wait (&sp, o, &cg, &net_hook, code, err);
+  net_attach_clear (&net);
   spec_clear (&sp);
   return ret;
 }

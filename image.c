@@ -216,6 +216,7 @@ image_config_clear (struct image_config *c)
   free (c->user);
   free (c->stop_signal);
   strv_free (c->volumes);
+  strv_free (c->exposed);
   memset (c, 0, sizeof *c);
 }
 
@@ -231,14 +232,16 @@ dup_nonempty (const char *s)
   return s && *s ? xstrdup (s) : NULL;
 }
 
-/* config.Volumes is a set: {"/data": {}} (the image spec, "Volumes"). */
+/* A set's keys, {"/data": {}}, those that begin with `first` (any when
+   '\0'), at most 128: config.Volumes and config.ExposedPorts (the image
+   spec). */
 static char **
-volume_keys (yajl_val obj)
+set_keys (yajl_val obj, char first)
 {
   char **v = NULL;
 
   for (size_t i = 0; obj && YAJL_IS_OBJECT (obj) && i < obj->u.object.len && i < 128; i++)
-    if (obj->u.object.keys[i][0] == '/')
+    if (!first || obj->u.object.keys[i][0] == first)
       strv_append (&v, obj->u.object.keys[i]);
   return v;
 }
@@ -271,7 +274,8 @@ image_run_config_parse (yajl_val cfg, struct image_config *c)
   c->working_dir = dup_nonempty (json_get_str (cfg, "WorkingDir"));
   c->user = dup_nonempty (json_get_str (cfg, "User"));
   c->stop_signal = dup_nonempty (json_get_str (cfg, "StopSignal"));
-  c->volumes = volume_keys (json_get_obj (cfg, "Volumes"));
+  c->volumes = set_keys (json_get_obj (cfg, "Volumes"), '/');
+  c->exposed = set_keys (json_get_obj (cfg, "ExposedPorts"), '\0');
   c->labels = image_labels_parse (json_get_obj (cfg, "Labels"));
 }
 

@@ -58,6 +58,7 @@ struct image_config
   char *working_dir, *user, *stop_signal;
   char **volumes; /* VOLUME: the keys of config.Volumes, NULL when none */
   char **labels;  /* Labels as "K=V" strings */
+  char **exposed; /* EXPOSE: the keys of config.ExposedPorts ("80/tcp"), NULL when none */
 };
 
 int manifest_parse (const char *buf, struct manifest *m, struct cl_error *err);

@@ -335,10 +335,11 @@ gen_rest (yajl_gen g, const struct info *in, bool go_names)
   yajl_gen_map_close (g);
   jg_str (g, K ("network", "Network"));
   yajl_gen_map_open (g);
-  jg_kstr (g, K ("default", "Default"), "host");
+  jg_kstr (g, K ("default", "Default"), "private");
   /* Host-wide, as podman's and docker's bridges do: say so. */
   jg_kstr (g, K ("private", "Private"),
-           in->host_uid ? "lo and a stub eth0, -p through a forwarder (no outbound yet)"
+           in->host_uid ? "lo and a stub eth0, outbound through host sockets swapped in by a "
+                          "seccomp supervisor, -p through a forwarder"
                         : "bridge crunlocalN, veth, nf_tables table ip crunlocal; sets "
                           "net.ipv4.ip_forward=1 host-wide");
   yajl_gen_map_close (g);

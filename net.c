@@ -21,6 +21,7 @@
 #include "container.h"
 #include "forward.h"
 #include "netlink.h"
+#include "netsup.h"
 #include "userns.h"
 #include "util.h"
 
@@ -30,6 +31,7 @@
 /* Rootless: the stub's address and its (absent) gateway, slirp4netns's. */
 #define STUB_ADDR "10.0.2.100"
 #define STUB_GW "10.0.2.2"
+#define STUB_NET "10.0.2.0"
 
 int
 net_mode_parse (const char *s, enum net_mode *mode)
@@ -38,13 +40,21 @@ net_mode_parse (const char *s, enum net_mode *mode)
     *mode = NET_HOST;
   else if (strcmp (s, "none") == 0)
     *mode = NET_NONE;
-  else if (strcmp (s, "private") == 0 || strcmp (s, "bridge") == 0)
+  else if (strcmp (s, "private") == 0 || strcmp (s, "bridge") == 0
+           || strcmp (s, "private:allow_host_loopback=true") == 0
+           || strcmp (s, "private:allow_host_loopback=false") == 0)
     *mode = NET_PRIVATE;
   else if (str_has_prefix (s, "container:") && s[strlen ("container:")])
     *mode = NET_CONTAINER;
   else
     return -1;
   return 0;
+}
+
+bool
+net_allows_host_loopback (const char *s)
+{
+  return s && strcmp (s, "private:allow_host_loopback=true") == 0;
 }
 
 const char *
@@ -176,8 +186,9 @@ unprivileged_port_start (void)
   return v;
 }
 
+/* Host port 0 (-P): the kernel's choice of a free one, written back. */
 static int
-bind_one (const struct net_port *p, bool rootless, struct cl_error *err)
+bind_one (struct net_port *p, bool rootless, struct cl_error *err)
 {
   struct sockaddr_in sa
       = { .sin_family = AF_INET, .sin_port = htons (p->host_port), .sin_addr = { p->host_ip } };
@@ -201,6 +212,13 @@ bind_one (const struct net_port *p, bool rootless, struct cl_error *err)
     }
   if (!p->udp && listen (fd, 4096) < 0)
     return cl_fail (err, errno, "-p %s: listen", name);
+  if (p->host_port == 0)
+    {
+      socklen_t len = sizeof sa;
+      if (getsockname (fd, (struct sockaddr *)&sa, &len) < 0)
+        return cl_fail (err, errno, "-p %s: getsockname", name);
+      p->host_port = ntohs (sa.sin_port);
+    }
   return steal_fd (&fd);
 }
 
@@ -230,6 +248,7 @@ net_attach_from_record (struct store *s, const struct container *c, bool patient
                             .name = c->name,
                             .dir = c->dir,
                             .patient = patient,
+                            .allow_host_loopback = net_allows_host_loopback (c->network),
                             .rootless = userns_host_euid () != 0 };
   if (!c->network || net_mode_parse (c->network, &a->mode) < 0 || a->mode != NET_PRIVATE)
     return 0;
@@ -243,14 +262,23 @@ net_attach_from_record (struct store *s, const struct container *c, bool patient
   return net_bind_ports (a, err);
 }
 
-void
-net_attach_clear (struct net_attach *a)
+static void
+close_listeners (struct net_attach *a)
 {
   for (size_t i = 0; a->listeners && i < a->n_ports; i++)
     if (a->listeners[i] >= 0)
       close (a->listeners[i]);
   free (a->listeners);
   a->listeners = NULL;
+}
+
+void
+net_attach_clear (struct net_attach *a)
+{
+  close_listeners (a);
+  if (a->sup_sock > 0)
+    close (a->sup_sock - 1);
+  a->sup_sock = 0;
 }
 
 void
@@ -451,6 +479,36 @@ write_sysctl (const char *path, const char *v, struct cl_error *err)
   return 0;
 }
 
+/* The chain is made with its one rule in one batch, so a chain that
+   exists has it: only a missing one costs a commit (milliseconds, every
+   run otherwise). */
+static int
+masquerade_ensure (const struct network *nw, struct cl_error *err)
+{
+  cleanup_nl_buf struct nl_buf b = { 0 };
+
+  nl_nft_get_chain (&b, TABLE, nw->bridge);
+  if (talk (NETLINK_NETFILTER, &b, 0, err) == 0)
+    return 0;
+  if (err->errnum != ENOENT)
+    return -1;
+  nl_buf_clear (&b);
+  nl_nft_masquerade (&b, TABLE, nw->bridge, nw->subnet, PREFIX);
+  return talk (NETLINK_NETFILTER, &b, 0, err);
+}
+
+static int
+forwarding_on (struct cl_error *err)
+{
+  static const char path[] = "/proc/sys/net/ipv4/ip_forward";
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  char v = 0;
+
+  if (fd >= 0 && read (fd, &v, 1) == 1 && v == '1')
+    return 0;
+  return write_sysctl (path, "1", err);
+}
+
 /* The bridge with its gateway address, up; the masquerade rule; and
    forwarding on (host-wide, as podman and docker do).  Each idempotent. */
 static int
@@ -470,11 +528,9 @@ network_ensure_links (const struct network *nw, struct cl_error *err)
   nl_link_up (&b, br, 0);
   if (talk (NETLINK_ROUTE, &b, EEXIST, err) < 0)
     return cl_wrap (err, "address bridge %s", nw->bridge);
-  nl_buf_clear (&b);
-  nl_nft_masquerade (&b, TABLE, nw->bridge, nw->subnet, PREFIX);
-  if (talk (NETLINK_NETFILTER, &b, 0, err) < 0)
+  if (masquerade_ensure (nw, err) < 0)
     return cl_wrap (err, "nf_tables table ip " TABLE);
-  return write_sysctl ("/proc/sys/net/ipv4/ip_forward", "1", err);
+  return forwarding_on (err);
 }
 
 static int
@@ -531,9 +587,31 @@ configure_inside (void *arg, struct cl_error *err)
   return 0;
 }
 
-/* hosts: the hostname's line names the container's address. */
+/* Root: fn in the network namespace of process pid, by this thread
+   going there and back (root may; a fork costs milliseconds). */
 static int
-hosts_address (const char *dir, uint32_t addr, struct cl_error *err)
+in_netns_here (pid_t pid, int (*fn) (void *arg, struct cl_error *err), void *arg,
+               struct cl_error *err)
+{
+  cleanup_free char *path = xasprintf ("/proc/%d/ns/net", pid);
+  cleanup_close int self = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  cleanup_close int theirs = open (path, O_RDONLY | O_CLOEXEC);
+  int r;
+
+  if (self < 0 || theirs < 0)
+    return cl_fail (err, errno, "open %s", self < 0 ? "/proc/self/ns/net" : path);
+  if (setns (theirs, CLONE_NEWNET) < 0)
+    return cl_fail (err, errno, "join the container's network namespace");
+  r = fn (arg, err);
+  if (setns (self, CLONE_NEWNET) < 0)
+    return cl_fail (err, errno, "return from the container's network namespace");
+  return r;
+}
+
+/* hosts: the hostname's line names the container's address; `extra`
+   (or NULL) is a line added after it. */
+static int
+hosts_address (const char *dir, uint32_t addr, const char *extra, struct cl_error *err)
 {
   cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_free char *text = NULL, *out = NULL;
@@ -548,7 +626,8 @@ hosts_address (const char *dir, uint32_t addr, struct cl_error *err)
   if (!line)
     return 0;
   *line = '\0';
-  out = xasprintf ("%s%s%s", text, ipv4_text (addr, ip), line + strlen ("127.0.1.1"));
+  out = xasprintf ("%s%s%s%s", text, ipv4_text (addr, ip), line + strlen ("127.0.1.1"),
+                   extra ? extra : "");
   return write_file_atomic_at (dfd, "hosts", out, strlen (out), 0644, false, err);
 }
 
@@ -692,10 +771,44 @@ attach_root (struct net_attach *a, pid_t pid, struct cl_error *err)
   if (network_ensure_links (&nw, err) < 0 || veth_to (&nw, a->id, pid, err) < 0)
     return -1;
   in = (struct inside){ .addr = a->addr, .gateway = nw.gateway };
-  if (forward_in_netns (pid, configure_inside, &in, err) < 0
-      || (a->dir && hosts_address (a->dir, a->addr, err) < 0))
+  if (in_netns_here (pid, configure_inside, &in, err) < 0
+      || (a->dir && hosts_address (a->dir, a->addr, NULL, err) < 0))
     return -1;
   return members_refresh (a->store, err);
+}
+
+static struct netsup_opts
+stub_netsup_opts (bool allow_host_loopback)
+{
+  return (struct netsup_opts){ .stub_net = ipv4 (STUB_NET),
+                               .stub_gw = ipv4 (STUB_GW),
+                               .stub_prefix = PREFIX,
+                               .allow_host_loopback = allow_host_loopback };
+}
+
+/* The stub eth0, and the supervisor that takes the filter's listener
+   once the child has it. */
+static int
+attach_rootless (struct net_attach *a, pid_t pid, struct cl_error *err)
+{
+  struct inside in = { .addr = ipv4 (STUB_ADDR), .gateway = ipv4 (STUB_GW), .stub = true };
+  struct netsup_opts o = stub_netsup_opts (a->allow_host_loopback);
+  int sock;
+
+  a->addr = in.addr;
+  if (forward_in_netns (pid, configure_inside, &in, err) < 0
+      || (a->dir
+          && hosts_address (a->dir, a->addr,
+                            a->allow_host_loopback ? STUB_GW "\thost.containers.internal\n" : NULL,
+                            err)
+                 < 0))
+    return -1;
+  if (netsup_start (&o, &sock, err) < 0)
+    return -1;
+  if (a->sup_sock > 0)
+    close (a->sup_sock - 1);
+  a->sup_sock = sock + 1;
+  return 0;
 }
 
 int
@@ -709,16 +822,54 @@ net_attach_hook (pid_t pid, void *arg, struct cl_error *err)
   else if (!a->rootless)
     r = attach_root (a, pid, err);
   else
-    {
-      struct inside in = { .addr = ipv4 (STUB_ADDR), .gateway = ipv4 (STUB_GW), .stub = true };
-      a->addr = in.addr;
-      r = forward_in_netns (pid, configure_inside, &in, err);
-      if (r == 0 && a->dir)
-        r = hosts_address (a->dir, a->addr, err);
-    }
+    r = attach_rootless (a, pid, err);
   if (r == 0 && a->n_ports > 0)
     r = forward_start (pid, a->addr, a->ports, a->listeners, a->n_ports, err);
   /* The forwarder holds them now. */
-  net_attach_clear (a);
+  close_listeners (a);
   return r;
+}
+
+static int
+take_listener (int fd, void *arg, struct cl_error *err)
+{
+  struct net_attach *a = arg;
+  int sock = a->sup_sock - 1;
+
+  a->sup_sock = 0;
+  if (sock < 0)
+    {
+      close (fd);
+      return cl_fail (err, 0, "no network supervisor for the container");
+    }
+  return netsup_give (sock, fd, err);
+}
+
+int
+net_exec_hook (const struct container *c, struct net_attach *a, struct ns_hook *h,
+               const struct ns_hook *next, struct cl_error *err)
+{
+  struct netsup_opts o = stub_netsup_opts (net_allows_host_loopback (c->network));
+  int sock;
+
+  *a = (struct net_attach){ .rootless = userns_host_euid () != 0 };
+  *h = (struct ns_hook){ .next = next };
+  if (!a->rootless || !c->network || net_mode_parse (c->network, &a->mode) < 0
+      || a->mode != NET_PRIVATE)
+    return 0;
+  if (netsup_start (&o, &sock, err) < 0)
+    return -1;
+  a->sup_sock = sock + 1;
+  h->arg = a;
+  h->listener = take_listener;
+  return 0;
+}
+
+void
+net_hook_init (struct ns_hook *h, struct net_attach *a, const struct ns_hook *next)
+{
+  *h = (struct ns_hook){ .fn = net_attach_hook,
+                         .arg = a,
+                         .next = next,
+                         .listener = a->mode == NET_PRIVATE && a->rootless ? take_listener : NULL };
 }

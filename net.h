@@ -14,7 +14,9 @@
 
    Rootless, private: the namespace has lo and a stub eth0 (a veth pair
    with both ends inside: CONFIG_DUMMY is often off) with 10.0.2.100/24
-   and a default route via 10.0.2.2, and no way out but published ports.
+   and a default route via 10.0.2.2; outbound connections and datagrams
+   go through host sockets swapped in by the network supervisor
+   (netsup.h).
 
    -p, both: the host ports are bound before the container starts (a
    busy port fails the run with nothing made); then a forwarder process
@@ -31,6 +33,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "ns.h"
 #include "store.h"
 
 enum net_mode
@@ -42,8 +45,11 @@ enum net_mode
 };
 
 /* "host", "none", "private" (also "bridge", podman's name for it),
-   "container:X". */
+   "private:allow_host_loopback=true|false", "container:X". */
 int net_mode_parse (const char *s, enum net_mode *mode);
+/* Does the mode as given opt in to the host's loopback (rootless: the
+   gateway 10.0.2.2 stands for the host's 127.0.0.1; netsup.h)? */
+bool net_allows_host_loopback (const char *s);
 const char *net_mode_name (enum net_mode mode);
 
 /* One published port.  Addresses in network order; host_ip 0: any. */
@@ -63,6 +69,8 @@ int net_parse_publish (const char *arg, struct net_port **ports, size_t *n, stru
 char *net_port_format (const struct net_port *p);
 int net_port_parse_record (const char *s, struct net_port *p);
 
+struct container;
+
 /* What ns_start's hook needs (ns.h) to put a container on its network. */
 struct net_attach
 {
@@ -77,17 +85,30 @@ struct net_attach
   int *listeners; /* one per port, bound by net_bind_ports */
   uint32_t addr;  /* eth0's, once attached */
   bool patient;   /* net_bind_ports retries a busy port for a few seconds */
+  bool allow_host_loopback;
+  int sup_sock; /* rootless: where the filter's listener goes, + 1 (0: none) */
 };
 
-/* Close the listeners (the forwarder has its own); _free: and the ports
-   net_attach_from_record allocated. */
+/* `exec` into container c: when its network needs a supervisor (rootless
+   private), start one for the new process here, still outside its
+   namespaces, and make *h (before `next`) hand it the listener; else *h
+   only chains to `next`.  net_attach_clear(a) afterwards. */
+int net_exec_hook (const struct container *c, struct net_attach *a, struct ns_hook *h,
+                   const struct ns_hook *next, struct cl_error *err);
+
+/* The ns_start hook for `a`, before `next`; rootless private, it asks
+   for the network filter's listener (ns.h) for the supervisor. */
+void net_hook_init (struct ns_hook *h, struct net_attach *a, const struct ns_hook *next);
+
+/* Close the listeners (the forwarder has its own) and an ungiven
+   supervisor socket; _free: and the ports net_attach_from_record
+   allocated. */
 void net_attach_clear (struct net_attach *a);
 void net_attach_free (struct net_attach *a);
 
 /* For `start`: the attach a container record (container.h) asks for,
    its ports bound.  `patient`: a busy port is waited for a moment (a
    restart's old forwarder may still hold it). */
-struct container;
 int net_attach_from_record (struct store *s, const struct container *c, bool patient,
                             struct net_attach *a, struct cl_error *err);
 

@@ -273,6 +273,14 @@ match_prefix (struct nl_buf *b, uint32_t offset, uint32_t net, uint32_t mask, in
 }
 
 void
+nl_nft_get_chain (struct nl_buf *b, const char *table, const char *chain)
+{
+  nft_msg (b, NFT_MSG_GETCHAIN, 0, NFPROTO_IPV4);
+  nl_put_str (b, NFTA_CHAIN_TABLE, table);
+  nl_put_str (b, NFTA_CHAIN_NAME, chain);
+}
+
+void
 nl_nft_masquerade (struct nl_buf *b, const char *table, const char *chain, uint32_t net, int prefix)
 {
   uint32_t mask = prefix ? htonl (~0U << (32 - prefix)) : 0;

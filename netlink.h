@@ -53,6 +53,11 @@ void nl_new_default_route (struct nl_buf *b, uint32_t gateway);
 void nl_nft_masquerade (struct nl_buf *b, const char *table, const char *chain, uint32_t net,
                         int prefix);
 
+/* A read-only question: does chain CHAIN of `ip TABLE` exist?  (The
+   acknowledgement is ENOENT when not.)  Asking costs no commit, where
+   every batch above waits for the ruleset's generation to turn over. */
+void nl_nft_get_chain (struct nl_buf *b, const char *table, const char *chain);
+
 /* A NETLINK_ROUTE or NETLINK_NETFILTER socket. */
 int nl_open (int protocol, struct cl_error *err);
 /* Send every message in b and wait for each one's acknowledgement; the

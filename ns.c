@@ -30,12 +30,13 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-/* What the child sends: the PTY master (with the fd), or why it cannot
-   start the command. */
+/* What the child sends: the PTY master or the network filter's
+   listener (with the fd), or why it cannot start the command. */
 enum
 {
   MSG_FAILED,
   MSG_CONSOLE,
+  MSG_LISTENER,
 };
 
 struct child_msg
@@ -633,6 +634,25 @@ send_console (const struct spec *s, bool console, int sync, struct cl_error *err
   return 0;
 }
 
+/* The network's user-notification filter (a hook asked for it): on
+   before the profile's, whose ERRNO and KILL still win over its
+   USER_NOTIF; its listener goes to the caller and is not kept. */
+static int
+send_listener (const struct bpf_prog *notify, int sync, struct cl_error *err)
+{
+  struct child_msg m = { .kind = MSG_LISTENER };
+  cleanup_close int fd = -1;
+
+  if (!notify)
+    return 0;
+  fd = seccomp_install_listener (notify, err);
+  if (fd < 0)
+    return -1;
+  if (pty_send_fd (sync, &m, sizeof m, fd) != (ssize_t)sizeof m)
+    return cl_fail (err, errno, "hand the network filter's listener to the caller");
+  return 0;
+}
+
 static bool
 maps_id (const struct spec_idmap *m, size_t n, unsigned long id)
 {
@@ -671,8 +691,8 @@ prepare_inside (const struct spec *s, const struct ns_overlay *ov, const struct 
 
 static void __attribute__ ((noreturn))
 child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
-            const struct ns_stdio *stdio, const struct bpf_prog *filter, int netfd, bool early,
-            int sync)
+            const struct ns_stdio *stdio, const struct bpf_prog *filter,
+            const struct bpf_prog *notify, int netfd, bool early, int sync)
 {
   struct cl_error err = { 0 };
   bool in_userns = s->namespaces & NS_USER;
@@ -710,7 +730,8 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   if ((s->namespaces & NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     child_fail (sync, 125, (cl_fail (&err, errno, "create the cgroup namespace"), &err));
   if ((!early && prepare_inside (s, ov, stdio, &err) < 0) || set_rlimits (s, &err) < 0
-      || (s->terminal && send_console (s, true, sync, &err) < 0))
+      || (s->terminal && send_console (s, true, sync, &err) < 0)
+      || send_listener (notify, sync, &err) < 0)
     child_fail (sync, 125, &err);
   filter = seccomp_early (s, filter, sync);
   /* With a single mapping, setgroups is denied (user_namespaces(7)). */
@@ -754,6 +775,30 @@ run_hooks (const struct ns_hook *h, pid_t pid, struct cl_error *err)
   for (; h; h = h->next)
     if (h->fn && h->fn (pid, h->arg, err) < 0)
       return -1;
+  return 0;
+}
+
+static const struct ns_hook *
+listener_hook (const struct ns_hook *h)
+{
+  for (; h; h = h->next)
+    if (h->listener)
+      return h;
+  return NULL;
+}
+
+/* The network filter, compiled here where an error is simply returned,
+   when a hook wants its listener. */
+static int
+notify_filter (const struct ns_hook *hook, struct bpf_prog *prog, const struct bpf_prog **out,
+               struct cl_error *err)
+{
+  *out = NULL;
+  if (!listener_hook (hook))
+    return 0;
+  if (seccomp_netnotify_compile (prog, err) < 0)
+    return cl_wrap (err, "the network's seccomp filter");
+  *out = prog;
   return 0;
 }
 
@@ -852,8 +897,9 @@ child_failed (int sync, struct cl_error *err)
 }
 
 static int
-await_child (pid_t pid, int sync, int *console, struct cl_error *err)
+await_child (pid_t pid, int sync, const struct ns_hook *hook, int *console, struct cl_error *err)
 {
+  const struct ns_hook *lh = listener_hook (hook);
   struct child_msg m;
   ssize_t n;
   int fd;
@@ -867,6 +913,23 @@ await_child (pid_t pid, int sync, int *console, struct cl_error *err)
       if (n == (ssize_t)sizeof m && m.kind == MSG_CONSOLE && fd >= 0 && *console < 0)
         {
           *console = fd;
+          continue;
+        }
+      if (n == (ssize_t)sizeof m && m.kind == MSG_LISTENER && fd >= 0 && lh)
+        {
+          /* The hook takes it (and closes it) whatever happens: a
+             failure leaves the filter with no listener, so the calls
+             it catches fail with ENOSYS rather than hang. */
+          if (lh->listener (fd, lh->arg, err) < 0)
+            {
+              if (*console >= 0)
+                close (*console);
+              *console = -1;
+              kill (pid, SIGKILL);
+              waitpid (pid, NULL, 0);
+              return -1;
+            }
+          lh = NULL;
           continue;
         }
       if (fd >= 0)
@@ -889,13 +952,16 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
           struct cl_error *err)
 {
   /* The filter is compiled here, where an error is simply returned. */
-  cleanup_bpf_prog struct bpf_prog filter = { 0 };
+  cleanup_bpf_prog struct bpf_prog filter = { 0 }, notify_prog = { 0 };
+  const struct bpf_prog *notify;
   cleanup_close int netfd = -1;
   int sv[2];
   pid_t pid;
 
   if (s->seccomp && seccomp_compile (s->seccomp, &filter, err) < 0)
     return cl_wrap (err, "linux.seccomp");
+  if (notify_filter (hook, &notify_prog, &notify, err) < 0)
+    return -1;
   if (s->net_path && (netfd = open (s->net_path, O_RDONLY | O_CLOEXEC)) < 0)
     return cl_fail (err, errno, "open the network namespace %s", s->net_path);
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -912,7 +978,7 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
   if (pid == 0)
     {
       close (sv[0]);
-      child_main (s, ov, blocked, stdio, s->seccomp ? &filter : NULL, netfd,
+      child_main (s, ov, blocked, stdio, s->seccomp ? &filter : NULL, notify, netfd,
                   !(s->namespaces & NS_USER) && hooks_alongside (hook), sv[1]);
     }
   close (sv[1]);
@@ -936,7 +1002,7 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
       close (sv[0]);
       return -1;
     }
-  if (await_child (pid, sv[0], &proc->console, err) < 0)
+  if (await_child (pid, sv[0], hook, &proc->console, err) < 0)
     {
       close (sv[0]);
       return -1;
@@ -1010,7 +1076,7 @@ ns_join (pid_t pid, struct cl_error *err)
 
 static void __attribute__ ((noreturn))
 spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio,
-              const struct bpf_prog *filter, int sync)
+              const struct bpf_prog *filter, const struct bpf_prog *notify, int sync)
 {
   struct cl_error err = { 0 };
   bool single_id = s->n_gid_maps == 1 && s->gid_maps[0].size == 1;
@@ -1022,7 +1088,8 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
   if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0
       || make_undumpable (&err) < 0 || null_stdio_inside (stdio, &err) < 0
       || enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0
-      || (s->terminal && send_console (s, false, sync, &err) < 0))
+      || (s->terminal && send_console (s, false, sync, &err) < 0)
+      || send_listener (notify, sync, &err) < 0)
     child_fail (sync, 125, &err);
   filter = seccomp_early (s, filter, sync);
   if (set_identity (s, !single_id, &err) < 0
@@ -1041,13 +1108,16 @@ ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *
           const struct ns_hook *hook, struct ns_proc *proc, struct cl_error *err)
 {
   /* The filter is compiled here, where an error is simply returned. */
-  cleanup_bpf_prog struct bpf_prog filter = { 0 };
+  cleanup_bpf_prog struct bpf_prog filter = { 0 }, notify_prog = { 0 };
+  const struct bpf_prog *notify;
   int sv[2];
   pid_t pid;
   int ret;
 
   if (s->seccomp && seccomp_compile (s->seccomp, &filter, err) < 0)
     return cl_wrap (err, "linux.seccomp");
+  if (notify_filter (hook, &notify_prog, &notify, err) < 0)
+    return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return cl_fail (err, errno, "socketpair");
   pid = fork ();
@@ -1059,7 +1129,7 @@ ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *
   if (pid == 0)
     {
       close (sv[0]);
-      spawned_main (s, blocked, stdio, s->seccomp ? &filter : NULL, sv[1]);
+      spawned_main (s, blocked, stdio, s->seccomp ? &filter : NULL, notify, sv[1]);
     }
   close (sv[1]);
   if (run_hooks (hook, pid, err) < 0
@@ -1070,7 +1140,7 @@ ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *
       close (sv[0]);
       return -1;
     }
-  ret = await_child (pid, sv[0], &proc->console, err);
+  ret = await_child (pid, sv[0], hook, &proc->console, err);
   close (sv[0]);
   if (ret == 0)
     proc->pid = pid;

@@ -52,13 +52,17 @@ struct ns_stdio
    child, outside a user namespace, already sets up its filesystem: it
    changes nothing the child reads (a cgroup move does not; a network
    hook rewrites /etc/hosts, which the child binds).  Only when every
-   hook is, the child does so. */
+   hook is, the child does so.  A hook with `listener` has the child
+   install the network's user-notification filter (seccomp.h) before
+   the profile's, and takes its listener fd (its to close) once the
+   child sends it, after "go" and before the command runs. */
 struct ns_hook
 {
   int (*fn) (pid_t pid, void *arg, struct cl_error *err);
   void *arg;
   const struct ns_hook *next;
   bool alongside;
+  int (*listener) (int fd, void *arg, struct cl_error *err);
 };
 
 /* Start spec->args.  Returns once the command has been exec'd (0, *proc

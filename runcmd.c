@@ -65,10 +65,14 @@ static const char run_options[]
       "      --restart POLICY         with -d: no, always, unless-stopped, on-failure[:MAX]\n"
       "      --pull missing|always|never  when to pull the image (default missing)\n"
       "      --platform OS/ARCH       the platform to pull\n"
-      "      --network host|none|private|container:NAME  share the host's network (default),\n"
-      "                               have none, have one of its own (an address on crunlocal's\n"
-      "                               bridge for root; lo and a stub eth0 rootless), or join a\n"
-      "                               running container's\n"
+      "      --network private|host|none|container:NAME  a network of its own (the default: an\n"
+      "                               address on crunlocal's bridge for root; lo, a stub eth0 and\n"
+      "                               outbound connections rootless), the host's, none, or a\n"
+      "                               running container's; rootless, "
+      "private:allow_host_loopback=true\n"
+      "                               makes 10.0.2.2 (host.containers.internal) the host's "
+      "127.0.0.1\n"
+      "  -P, --publish-all            publish every port the image EXPOSEs on a free host port\n"
       "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]  with --network private, forward the\n"
       "                               host's HOSTPORT (default PORT; ranges: 8000-8009) to the\n"
       "                               container's PORT; on the host's network, the same port\n"
@@ -156,6 +160,7 @@ struct run_opts
 {
   struct spec_opts spec;
   bool rm, detach, interactive;
+  bool publish_all;         /* -P */
   bool create;              /* `create`: everything up to the start */
   struct mount_reqs mounts; /* -v, --mount */
   char **ports;             /* -p as recorded: "5432/tcp" (host), "0.0.0.0:8080:80/tcp" (private) */
@@ -165,6 +170,7 @@ struct run_opts
   char *net_path;         /* its namespace */
   struct net_port *pub;
   size_t n_pub;
+  size_t n_pub_given; /* of pub: -p's; after them -P's */
   long long log_max_size;
   const char *stop_signal;
   const char *restart;
@@ -564,6 +570,7 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
     case OPT_PLATFORM: o->platform = optarg; return 0;
     case 'i': o->interactive = true; return 0;
     case 'p': strv_append (&o->publish, optarg); return 0;
+    case 'P': o->publish_all = true; return 0;
     case 't': o->spec.terminal = true; return 0;
     case OPT_PULL:
       if (strcmp (optarg, "missing") && strcmp (optarg, "always") && strcmp (optarg, "never"))
@@ -572,7 +579,10 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
       return 0;
     case OPT_NETWORK:
       if (net_mode_parse (optarg, &o->network) < 0)
-        return cl_fail (err, 0, "--network %s is not supported (host, none, private)", optarg);
+        return cl_fail (err, 0,
+                        "--network %s is not supported (private[:allow_host_loopback=true], "
+                        "host, none, container:NAME)",
+                        optarg);
       o->spec.network_none = o->network == NET_NONE;
       o->spec.network_private = o->network == NET_PRIVATE;
       o->net_target = optarg;
@@ -635,6 +645,7 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
           { "interactive", no_argument, NULL, 'i' },
           { "tty", no_argument, NULL, 't' },
           { "publish", required_argument, NULL, 'p' },
+          { "publish-all", no_argument, NULL, 'P' },
           { "init", no_argument, NULL, OPT_INIT },
           { "bundle", required_argument, NULL, OPT_BUNDLE },
           { "output", required_argument, NULL, 'o' },
@@ -677,8 +688,15 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
 
   o->pull = "missing";
   o->tls_verify = true;
+  /* A network of its own by default, as podman's; a bundle for another
+     runtime (spec) cannot carry one, so it keeps the host's. */
+  if (!o->is_spec)
+    {
+      o->network = NET_PRIVATE;
+      o->spec.network_private = true;
+    }
   while ((c = cli_getopt (argc, argv, cmd,
-                          o->is_spec ? "+e:v:w:u:h:itm:o:" : "+e:v:w:u:h:itdp:m:", longopts))
+                          o->is_spec ? "+e:v:w:u:h:itm:o:" : "+e:v:w:u:h:itdp:Pm:", longopts))
          != -1)
     {
       if (c == -2)
@@ -804,7 +822,7 @@ start_blocked (const struct spec *sp, const struct ns_overlay *ov, const struct 
                struct cgroup_join *cg, const struct ns_hook *next, sigset_t *set,
                struct ns_proc *proc, struct cl_error *err)
 {
-  struct ns_hook hook = { cgroup_join_hook, cg, next, true };
+  struct ns_hook hook = { .fn = cgroup_join_hook, .arg = cg, .next = next, .alongside = true };
 
   cli_block_forwarded (set);
   if (cl_check_interrupt (err) < 0)
@@ -986,7 +1004,9 @@ describe_container (struct container *c, const struct run_opts *o, const struct 
   c->ports = xcalloc (1, sizeof (char *));
   for (size_t i = 0; o->ports && o->ports[i]; i++)
     strv_append (&c->ports, o->ports[i]);
-  c->network = o->network != NET_HOST ? xstrdup (net_mode_name (o->network)) : NULL;
+  c->network = o->network == NET_HOST                     ? NULL
+               : net_allows_host_loopback (o->net_target) ? xstrdup (o->net_target)
+                                                          : xstrdup (net_mode_name (o->network));
   c->tty = o->spec.terminal;
   c->log_max_size = o->log_max_size;
   /* docker's: the image's labels, then --label (a later key wins). */
@@ -1081,6 +1101,43 @@ attach_context (struct store *s, struct run_opts *o, const struct container *c, 
   return 0;
 }
 
+/* -P, with a network of its own: every port the image EXPOSEs, on a
+   free host port (0 until net_bind_ports binds it).  A protocol -p does
+   not take (sctp) is left out.  On the host's network its ports are
+   the host's already. */
+static int
+publish_exposed (struct run_opts *o, const struct image_config *cfg, struct net_attach *net)
+{
+  size_t given = o->n_pub;
+
+  if (!o->publish_all || o->network != NET_PRIVATE)
+    return 0;
+  for (size_t i = 0; cfg->exposed && cfg->exposed[i]; i++)
+    {
+      struct cl_error ignored;
+      size_t before = o->n_pub;
+      if (net_parse_publish (cfg->exposed[i], &o->pub, &o->n_pub, &ignored) < 0)
+        continue;
+      for (size_t k = before; k < o->n_pub; k++)
+        o->pub[k].host_port = 0;
+    }
+  o->n_pub_given = given;
+  net->ports = o->pub;
+  net->n_ports = o->n_pub;
+  return 0;
+}
+
+/* The ports -P bound, recorded as -p's are. */
+static void
+record_exposed (struct run_opts *o, const struct net_attach *net)
+{
+  for (size_t i = o->n_pub_given; o->publish_all && i < net->n_ports; i++)
+    {
+      cleanup_free char *rec = net_port_format (&net->ports[i]);
+      strv_append (&o->ports, rec);
+    }
+}
+
 static int
 run_container (struct store *s, struct run_opts *o, const struct image_record *img, int *code,
                struct cl_error *err)
@@ -1095,9 +1152,10 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   struct net_attach net = { .mode = o->network,
                             .store = s,
                             .rootless = o->spec.rootless,
+                            .allow_host_loopback = net_allows_host_loopback (o->net_target),
                             .ports = o->pub,
                             .n_ports = o->n_pub };
-  struct ns_hook net_hook = { net_attach_hook, &net, NULL, false };
+  struct ns_hook net_hook;
   cleanup_free char *joined = NULL;
   const struct ns_hook *hook = o->network == NET_PRIVATE ? &net_hook : NULL;
   /* The wait of the container's cgroup move started before the re-exec,
@@ -1105,8 +1163,10 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   cleanup_cgroup_warm pid_t warm = cgroup_warm (!o->detach && !o->create);
   int ret;
 
+  net_hook_init (&net_hook, &net, NULL);
   /* The host's ports first: a busy one leaves nothing behind. */
-  if (read_image_config (s, img, &cfg, err) < 0 || snapshot_mode_for (s, false, &mode, err) < 0
+  if (read_image_config (s, img, &cfg, err) < 0 || publish_exposed (o, &cfg, &net) < 0
+      || snapshot_mode_for (s, false, &mode, err) < 0
       || net_join_path (s, o->network == NET_CONTAINER ? o->net_target : NULL, &o->net_path,
                         &joined, err)
              < 0
@@ -1116,6 +1176,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
       return -1;
     }
   net.id = c.id, net.dir = c.dir, net.name = c.name;
+  record_exposed (o, &net);
   describe_container (&c, o, img, &cfg);
   if (joined)
     {

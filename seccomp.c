@@ -424,3 +424,42 @@ seccomp_install (const struct bpf_prog *prog, struct cl_error *err)
     return cl_fail (err, errno, "install the seccomp filter");
   return 0;
 }
+
+int
+seccomp_netnotify_compile (struct bpf_prog *out, struct cl_error *err)
+{
+  enum sysnr_abi abi = sysnr_native ();
+  const struct sysnr_abi_info *info = sysnr_abi_info (abi);
+  long connect_nr = sysnr_lookup ("connect", abi), sendto_nr = sysnr_lookup ("sendto", abi);
+  int allow = bpf_label (out), notify = bpf_label (out), sendto = bpf_label (out);
+
+  bpf_stmt (out, LD_W (OFF_ARCH));
+  bpf_jump (out, J (BPF_JEQ), info->audit_arch, BPF_NEXT, allow);
+  bpf_stmt (out, LD_W (OFF_NR));
+  bpf_jump (out, J (BPF_JEQ), (uint32_t)connect_nr, notify, BPF_NEXT);
+  bpf_jump (out, J (BPF_JEQ), (uint32_t)sendto_nr, sendto, allow);
+  /* sendto (fd, buf, len, flags, dest_addr, addrlen): only with a
+     destination, its pointer compared whole. */
+  bpf_place (out, sendto);
+  bpf_stmt (out, LD_W (OFF_ARG_LO (4)));
+  bpf_jump (out, J (BPF_JEQ), 0, BPF_NEXT, notify);
+  bpf_stmt (out, LD_W (OFF_ARG_HI (4)));
+  bpf_jump (out, J (BPF_JEQ), 0, allow, notify);
+  bpf_place (out, notify);
+  bpf_stmt (out, BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+  bpf_place (out, allow);
+  bpf_stmt (out, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  return bpf_finish (out, err);
+}
+
+int
+seccomp_install_listener (const struct bpf_prog *prog, struct cl_error *err)
+{
+  struct sock_fprog f = { .len = (unsigned short)prog->n, .filter = prog->insns };
+  int fd
+      = (int)syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &f);
+
+  if (fd < 0)
+    return cl_fail (err, errno, "install the network's seccomp filter");
+  return fd;
+}

@@ -21,4 +21,13 @@ int seccomp_compile (const struct spec_seccomp *sc, struct bpf_prog *out, struct
 /* Needs no_new_privs or CAP_SYS_ADMIN in the caller's user namespace. */
 int seccomp_install (const struct bpf_prog *prog, struct cl_error *err);
 
+/* The rootless network's filter (netsup.h): connect(), and sendto()
+   with a destination address, of the native ABI go to a supervisor as
+   user notifications; everything else (other ABIs too: they stay in the
+   container's own network namespace, where they can reach nothing)
+   is allowed, left to the default filter that stacks with it. */
+int seccomp_netnotify_compile (struct bpf_prog *out, struct cl_error *err);
+/* Install it; the listener fd, or -1. */
+int seccomp_install_listener (const struct bpf_prog *prog, struct cl_error *err);
+
 #endif

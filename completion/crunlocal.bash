@@ -46,11 +46,15 @@ _crunlocal () {
     COMPREPLY=($(compgen -W "$(_crunlocal_flags "$cmd")" -- "$cur"))
     return
   fi
-  # run --context DIR[:TARGET]: a directory (given as ./x, /x or --context=x).
-  if [[ ${COMP_WORDS[COMP_CWORD-1]} == --context ]]; then
-    COMPREPLY=($(compgen -d -- "$cur"))
-    return
-  fi
+  case ${COMP_WORDS[COMP_CWORD - 1]} in
+    --network|--net)
+      COMPREPLY=($(compgen -W "private private:allow_host_loopback=true host none $(_crunlocal_containers | sed 's/^/container:/')" -- "$cur"))
+      return ;;
+    # run --context DIR[:TARGET]: a directory (given as ./x, /x or --context=x).
+    --context)
+      COMPREPLY=($(compgen -d -- "$cur"))
+      return ;;
+  esac
   case $cmd in
     run|pull|rmi|spec|create|history|save|tag) COMPREPLY=($(compgen -W "$(_crunlocal_images)" -- "$cur")) ;;
     load) COMPREPLY=($(compgen -f -- "$cur")) ;;

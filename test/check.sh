@@ -6,6 +6,13 @@
 #   STATIC=1        run them a second time with static/crunlocal (make check)
 #   TEST_ONLY=STR   only the integration files whose name holds STR
 set -u
+# As root the whole suite runs in a network namespace of its own standing
+# in for the host: containers get a network of their own by default, and
+# their bridge, addresses and nf_tables table must never reach the host's
+# tables.  The registries and every test talk only to 127.0.0.1 here.
+if [ "$(id -u)" = 0 ] && [ -z "${CRUNLOCAL_TEST_NETNS:-}" ]; then
+  CRUNLOCAL_TEST_NETNS=1 exec unshare -n sh -c 'ip link set lo up && exec sh "$0" "$@"' "$0" "$@"
+fi
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 CRUNLOCAL=${CRUNLOCAL:-$TOP/crunlocal}
 CRUNLOCAL_STATIC=$TOP/static/crunlocal

@@ -19,7 +19,7 @@ for who in root crltest crlnosub; do
   expect "[$who] /etc/resolv.conf has the host's nameserver" sh -c "[ $RC = 0 ] && printf '%s\n' \"\$1\" | grep -qx '$host_ns'" _ "$out"
   expect "[$who] /etc/hosts has localhost, the hostname and --add-host" sh -c "printf '%s\n' \"\$1\" | grep -q '^127.0.0.1.*localhost' && printf '%s\n' \"\$1\" | grep -q '^::1.*localhost' && printf '%s\n' \"\$1\" | grep -q 'box7' && printf '%s\n' \"\$1\" | grep -qx '10.1.2.3	db'" _ "$out"
   expect "[$who] /etc/hostname is the hostname" sh -c "[ \"\$(printf '%s\n' \"\$1\" | tail -n 1)\" = box7 ]" _ "$out"
-  out=$($X "$CL" run --rm -v "$HOSTBB:/busybox:ro" --dns 127.0.0.1 --dns-search example.test --dns-option ndots:2 "$BB" sh -c 'cat /etc/resolv.conf; /busybox nslookup www.example.test' 2>&1); RC=$?
+  out=$($X "$CL" run --rm --network host -v "$HOSTBB:/busybox:ro" --dns 127.0.0.1 --dns-search example.test --dns-option ndots:2 "$BB" sh -c 'cat /etc/resolv.conf; /busybox nslookup www.example.test' 2>&1); RC=$?
   expect "[$who] --dns: a name resolves through the given server" sh -c "[ $RC = 0 ] && printf '%s\n' \"\$1\" | grep -q 'Address: 10.9.8.7'" _ "$out"
   expect "[$who] --dns, --dns-search, --dns-option replace the host's lines" sh -c "printf '%s\n' \"\$1\" | grep -qx 'nameserver 127.0.0.1' && ! printf '%s\n' \"\$1\" | grep -qx '$host_ns' && printf '%s\n' \"\$1\" | grep -qx 'search example.test' && printf '%s\n' \"\$1\" | grep -qx 'options ndots:2'" _ "$out"
   # Detached, and exec into it: the same files.

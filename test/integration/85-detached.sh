@@ -109,11 +109,11 @@ expect "rm -fv (podman's -v accepted) removes several at once" sh -c "[ $RC = 0 
 
 # -p on the host's network: the container's port is the host's.
 P=$(free_port)
-"$CL" run -d --name pub -p "$P:$P" -p "$P/udp" "$BB" busybox httpd -f -p "$P" -h / >/dev/null
+"$CL" run -d --name pub --network host -p "$P:$P" -p "$P/udp" "$BB" busybox httpd -f -p "$P" -h / >/dev/null
 up=no; until_ok curl -s -o /dev/null "http://127.0.0.1:$P/" && up=yes
 expect "run -d -p P:P: the server answers on the host's port P; ps and inspect show it as podman does" sh -c "[ $up = yes ] && \"$CL\" ps --format '{{.Ports}}' --filter name=pub | grep -qx '0.0.0.0:$P->$P/tcp, 0.0.0.0:$P->$P/udp' && \"$CL\" inspect pub | jq -e '.[0].HostConfig.PortBindings[\"$P/tcp\"][0].HostPort == \"$P\"' >/dev/null"
 "$CL" rm -f pub >/dev/null
-run_cl run --rm -p 8080:80 "$BB" true
+run_cl run --rm --network host -p 8080:80 "$BB" true
 expect "-p 8080:80 (another host port): refused, saying why, 125" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q \"host's network, where its port 80 is the host's port 80\"" _ "$ERR"
 run_cl run --rm --network none -p 80 "$BB" true
 expect "-p with --network none: a usage error" [ "$RC" = 125 ]

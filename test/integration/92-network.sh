@@ -69,6 +69,14 @@ if [ "${NET_INNER:-}" = root ]; then
   "$CL" rm -f web >/dev/null
   expect "rm: the forwarder ends and the port is free again" until_ok sh -c "[ -n '$fwd' ] && { [ ! -e /proc/$fwd ] || [ \"\$(awk '{print \$3}' /proc/$fwd/stat 2>/dev/null)\" = Z ]; } && ! curl -s -o /dev/null --max-time 1 http://127.0.0.1:8080/"
 
+  # -P: the image's EXPOSE on free host ports.
+  run_cl run -d --name pall --network private -P -v /usr/bin/busybox:/busybox:ro -v "$www:/www:ro" "$REG/exposed" /busybox httpd -f -p 80 -h /www
+  ports=$("$CL" port pall)
+  hp=$(printf '%s\n' "$ports" | sed -n 's|^80/tcp -> 0\.0\.0\.0:\([0-9]*\)$|\1|p')
+  until_ok curl -sf -o /dev/null "http://127.0.0.1:$hp/index.html"
+  expect "-P: EXPOSE 80/tcp and 5353/udp published on free host ports (port, ps); 80 answers" sh -c "[ $RC = 0 ] && [ \"\$(printf '%s\n' \"\$1\" | wc -l)\" = 2 ] && printf '%s\n' \"\$1\" | grep -q '^5353/udp -> 0\.0\.0\.0:[0-9]*\$' && [ -n '$hp' ] && [ '$hp' != 80 ] && [ \"\$(curl -s http://127.0.0.1:$hp/index.html)\" = hello ] && \"$CL\" ps --format '{{.Ports}}' --filter name=pall | grep -q '0\.0\.0\.0:$hp->80/tcp'" _ "$ports"
+  "$CL" rm -f pall >/dev/null
+
   # UDP: datagrams relayed per client (the echo server runs in the
   # container's namespace from the host's python3: the image has none).
   "$CL" run -d --name udp --network private -p 15353:5353/udp "$BB" sleep 1000 >/dev/null
@@ -77,7 +85,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 5353))
 while True:
     d, a = s.recvfrom(65536); s.sendto(b"echo:" + d, a)' &
   echo_pid=$!
-  sleep 0.3
+  until_ok sh -c "nsenter -t $(insp udp .[0].State.Pid) -n ss -Hlun | grep -q ':5353 '"
   out=$(python3 -c 'import socket
 for i in range(3):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
@@ -123,6 +131,22 @@ fi
 fresh_store
 # Others' tests on this machine may pkill crunlocal: the pull is retried.
 for _ in 1 2 3; do "$CL" pull -q "$BB" >/dev/null && break; sleep 1; done
+# An image that EXPOSEs 80/tcp and 5353/udp, for -P.
+python3 -c '
+import json, sys
+sys.path.insert(0, sys.argv[1] + "/test/tools")
+import mkimages as m
+img = m.Image([m.tar_bytes(m.busybox_rootfs())])
+cfg = json.loads(img.config)
+cfg["config"]["ExposedPorts"] = {"80/tcp": {}, "5353/udp": {}}
+cb = json.dumps(cfg, sort_keys=True).encode()
+del img.blobs[m.sha(img.config)]
+img.blobs[m.sha(cb)] = cb
+man = json.loads(img.manifest)
+man["config"].update(digest=m.sha(cb), size=len(cb))
+img.manifest = json.dumps(man, sort_keys=True).encode()
+m.Registry("http://" + sys.argv[2]).push("exposed", "latest", img)' "$TOP" "$REG"
+"$CL" pull -q "$REG/exposed" >/dev/null
 nft list tables >"$T/nft.before"
 ip -o link >"$T/links.before"
 NET_INNER=root unshare -n sh "$0"

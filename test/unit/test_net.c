@@ -6,9 +6,11 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <stdlib.h>
+#include <sys/un.h>
 
 #include "../../net.h"
 #include "../../netlink.h"
+#include "../../netsup.h"
 #include "tests.h"
 #include "unit.h"
 
@@ -213,4 +215,61 @@ test_net_ipam (void)
   CHECK (net_ipam_pick ("10.90.0.2 aa 1 5\n10.90.0.3 bb 2 5\n", net, 24, alive_if_odd)
          == htonl (0x0a5a0003));
   CHECK (net_ipam_pick ("10.90.0.2 aa 1 5\n10.90.0.3 bb 3 5\n", net, 30, alive_if_odd) == 0);
+}
+
+static enum netsup_dest
+dest4 (const char *ip, bool allow)
+{
+  struct netsup_opts o = { .stub_net = htonl (0x0a000200),
+                           .stub_gw = htonl (0x0a000202),
+                           .stub_prefix = 24,
+                           .allow_host_loopback = allow };
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons (80) };
+
+  inet_pton (AF_INET, ip, &a.sin_addr);
+  return netsup_classify ((struct sockaddr *)&a, sizeof a, &o);
+}
+
+static enum netsup_dest
+dest6 (const char *ip, bool allow)
+{
+  struct netsup_opts o = { .stub_net = htonl (0x0a000200),
+                           .stub_gw = htonl (0x0a000202),
+                           .stub_prefix = 24,
+                           .allow_host_loopback = allow };
+  struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons (80) };
+
+  inet_pton (AF_INET6, ip, &a.sin6_addr);
+  return netsup_classify ((struct sockaddr *)&a, sizeof a, &o);
+}
+
+/* What stays inside, what goes out, and the host's loopback only
+   through the opted-in gateway — however the address is spelt. */
+void
+test_netsup_classify (void)
+{
+  struct sockaddr_un un = { .sun_family = AF_UNIX, .sun_path = "/run/x.sock" };
+  struct sockaddr_in shorty = { .sin_family = AF_INET };
+  struct netsup_opts o = { 0 };
+
+  CHECK (dest4 ("198.51.100.2", false) == DEST_HOST);
+  CHECK (dest4 ("10.0.3.1", false) == DEST_HOST);
+  CHECK (dest4 ("127.0.0.1", false) == DEST_CONTAINER);
+  CHECK (dest4 ("127.1.2.3", true) == DEST_CONTAINER);
+  CHECK (dest4 ("0.0.0.0", false) == DEST_CONTAINER);
+  CHECK (dest4 ("10.0.2.100", false) == DEST_CONTAINER);
+  CHECK (dest4 ("10.0.2.2", false) == DEST_REFUSED);
+  CHECK (dest4 ("10.0.2.2", true) == DEST_HOST_LOOPBACK);
+  CHECK (dest4 ("224.0.0.251", false) == DEST_CONTAINER);
+  CHECK (dest4 ("255.255.255.255", false) == DEST_CONTAINER);
+  CHECK (dest6 ("::1", false) == DEST_CONTAINER);
+  CHECK (dest6 ("::", false) == DEST_CONTAINER);
+  CHECK (dest6 ("::ffff:127.0.0.1", false) == DEST_CONTAINER);
+  CHECK (dest6 ("::ffff:10.0.2.2", false) == DEST_REFUSED);
+  CHECK (dest6 ("::ffff:10.0.2.2", true) == DEST_HOST_LOOPBACK);
+  CHECK (dest6 ("::ffff:198.51.100.2", false) == DEST_HOST);
+  CHECK (dest6 ("fe80::1", false) == DEST_CONTAINER);
+  CHECK (dest6 ("2001:db8::1", false) == DEST_HOST);
+  CHECK (netsup_classify ((struct sockaddr *)&un, sizeof un, &o) == DEST_CONTAINER);
+  CHECK (netsup_classify ((struct sockaddr *)&shorty, 4, &o) == DEST_CONTAINER);
 }

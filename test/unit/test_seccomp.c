@@ -331,3 +331,29 @@ test_seccomp_profile (void)
         fail ("\"%s\" lacks \"%s\"", err.msg, bad[i][1]);
     }
 }
+
+/* The rootless network's filter: connect always, sendto only with an
+   address (its pointer's high word counts too), nothing else, and no
+   other architecture. */
+void
+test_seccomp_netnotify (void)
+{
+  cleanup_bpf_prog struct bpf_prog p = { 0 };
+  struct cl_error err = { 0 };
+  enum sysnr_abi abi = sysnr_native ();
+  uint32_t arch = sysnr_abi_info (abi)->audit_arch;
+  struct seccomp_data d = { .arch = arch };
+
+  CHECK (seccomp_netnotify_compile (&p, &err) == 0);
+  CHECK (on (&p, abi, "connect", 3) == SECCOMP_RET_USER_NOTIF);
+  CHECK (on (&p, abi, "sendto", 3) == ALLOW); /* no address: args[4] == 0 */
+  d.nr = (int)sysnr_lookup ("sendto", abi);
+  d.args[4] = 0x1000;
+  CHECK (bpf_run (&p, &d) == SECCOMP_RET_USER_NOTIF);
+  d.args[4] = 0x700000000000ULL;
+  CHECK (bpf_run (&p, &d) == SECCOMP_RET_USER_NOTIF);
+  CHECK (on (&p, abi, "sendmsg", 3) == ALLOW);
+  CHECK (on (&p, abi, "bind", 3) == ALLOW);
+  CHECK (on (&p, abi, "read", 3) == ALLOW);
+  CHECK (eval (&p, AUDIT_ARCH_I386, ABI_I386, "connect", 3, 0) == ALLOW);
+}

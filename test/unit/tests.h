@@ -51,6 +51,8 @@ void test_netlink_veth (void);
 void test_netlink_nft_batch (void);
 void test_net_publish (void);
 void test_net_ipam (void);
+void test_netsup_classify (void);
+void test_seccomp_netnotify (void);
 void test_cgroup_layout (void);
 void test_cgroup_weight (void);
 void test_copy_split (void);
@@ -96,8 +98,10 @@ void test_devcgroup_v1 (void);
       { "sha256_vs_openssl", test_sha256_vs_openssl }, { "sha256_speed", test_sha256_speed },      \
       { "netlink_veth", test_netlink_veth }, { "netlink_nft_batch", test_netlink_nft_batch },      \
       { "net_publish", test_net_publish }, { "net_ipam", test_net_ipam },                          \
-      { "cgroup_layout", test_cgroup_layout }, { "cgroup_weight", test_cgroup_weight },            \
-      { "copy_split", test_copy_split }, { "copy_tar_refusals", test_copy_tar_refusals },          \
+      { "netsup_classify", test_netsup_classify },                                                 \
+      { "seccomp_netnotify", test_seccomp_netnotify }, { "cgroup_layout", test_cgroup_layout },    \
+      { "cgroup_weight", test_cgroup_weight }, { "copy_split", test_copy_split },                  \
+      { "copy_tar_refusals", test_copy_tar_refusals },                                             \
       { "ignore_docker_matches", test_ignore_docker_matches },                                     \
       { "ignore_docker_exceptions", test_ignore_docker_exceptions },                               \
       { "ignore_go_match", test_ignore_go_match }, { "ignore_file", test_ignore_file },            \

@@ -1,0 +1,97 @@
+/* Attacks on the rootless network supervisor (netsup.c), run inside a
+   rootless private container.  Usage: netattack UPSTREAM_IP UPSTREAM_PORT
+   HOSTLO_TCP_PORT HOSTLO_UDP_PORT.  The host runs a TCP server and a
+   UDP counter on its 127.0.0.1 only; every line printed says whether
+   one attack reached them ("reached" is a failure of the design). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static struct sockaddr_in
+addr (const char *ip, int port)
+{
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons ((uint16_t)port) };
+  inet_pton (AF_INET, ip, &a.sin_addr);
+  return a;
+}
+
+static volatile struct sockaddr_in race_addr;
+static volatile int racing = 1;
+static struct sockaddr_in good, bad;
+
+static void *
+flipper (void *arg)
+{
+  (void)arg;
+  while (racing)
+    {
+      memcpy ((void *)&race_addr, &good, sizeof good);
+      memcpy ((void *)&race_addr, &bad, sizeof bad);
+    }
+  return NULL;
+}
+
+static int
+tcp_to (struct sockaddr_in a)
+{
+  int s = socket (AF_INET, SOCK_STREAM, 0), r;
+  struct timeval tv = { 2, 0 };
+
+  setsockopt (s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  r = connect (s, (struct sockaddr *)&a, sizeof a);
+  close (s);
+  return r;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct sockaddr_in up, lo_tcp, lo_udp, any_tcp;
+  int u, hits = 0;
+  pthread_t t;
+
+  if (argc != 5)
+    return 2;
+  up = addr (argv[1], atoi (argv[2]));
+  lo_tcp = addr ("127.0.0.1", atoi (argv[3]));
+  lo_udp = addr ("127.0.0.1", atoi (argv[4]));
+  any_tcp = addr ("0.0.0.0", atoi (argv[3]));
+
+  /* 1. A UDP socket made a host one by a first datagram out, then aimed
+     at the host's loopback: by sendto, then by connect + send. */
+  u = socket (AF_INET, SOCK_DGRAM, 0);
+  printf ("udp-out %s\n",
+          sendto (u, "a", 1, 0, (struct sockaddr *)&up, sizeof up) == 1 ? "sent" : strerror (errno));
+  sendto (u, "b", 1, 0, (struct sockaddr *)&lo_udp, sizeof lo_udp);
+  if (connect (u, (struct sockaddr *)&lo_udp, sizeof lo_udp) == 0)
+    send (u, "c", 1, 0);
+  close (u);
+  /* 2. TCP to 127.0.0.1 and to 0.0.0.0 (the host's "this host"). */
+  printf ("tcp-127 %s\n", tcp_to (lo_tcp) == 0 ? "reached" : "refused");
+  printf ("tcp-0 %s\n", tcp_to (any_tcp) == 0 ? "reached" : "refused");
+  /* 3. The address swapped by another thread while connect is decided. */
+  good = up, bad = lo_tcp;
+  pthread_create (&t, NULL, flipper, NULL);
+  for (int i = 0; i < 300; i++)
+    {
+      struct sockaddr_in *a = (struct sockaddr_in *)&race_addr;
+      int s = socket (AF_INET, SOCK_STREAM, 0);
+      struct sockaddr_in peer;
+      socklen_t pl = sizeof peer;
+      if (connect (s, (struct sockaddr *)a, sizeof *a) == 0
+          && getpeername (s, (struct sockaddr *)&peer, &pl) == 0
+          && peer.sin_addr.s_addr == htonl (INADDR_LOOPBACK))
+        hits++;
+      close (s);
+    }
+  racing = 0;
+  pthread_join (t, NULL);
+  printf ("race %s\n", hits ? "reached" : "refused");
+  return 0;
+}

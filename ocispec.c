@@ -516,6 +516,37 @@ spec_from_json (const char *text, struct spec *s, struct cl_error *err)
   return parse_linux (json_get_obj (doc, "linux"), s, err);
 }
 
+static void
+clear_process (struct spec *s)
+{
+  strv_free (s->args);
+  strv_free (s->env);
+  strv_free (s->caps);
+  free (s->cwd);
+  free (s->groups);
+  for (size_t i = 0; i < s->n_rlimits; i++)
+    free (s->rlimits[i].type);
+  free (s->rlimits);
+  s->args = s->env = s->caps = NULL;
+  s->cwd = NULL;
+  s->groups = NULL;
+  s->rlimits = NULL;
+  s->n_groups = s->n_rlimits = 0;
+  s->terminal = s->no_new_privs = s->has_oom_score_adj = false;
+  s->console_rows = s->console_cols = 0;
+}
+
+int
+spec_process_from_json (const char *text, struct spec *s, struct cl_error *err)
+{
+  cleanup_json yajl_val doc = NULL;
+
+  if (json_parse (text, &doc, err) < 0)
+    return -1;
+  clear_process (s);
+  return parse_process (doc, s, err);
+}
+
 int
 bundle_load (const char *dir, struct spec *s, struct cl_error *err)
 {

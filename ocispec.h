@@ -178,6 +178,10 @@ char *spec_to_json (const struct spec *s, size_t *len);
    there, on nodev mounts). */
 int spec_from_json (const char *json, struct spec *out, struct cl_error *err);
 
+/* A process object alone (runc exec --process FILE) replaces s's
+   process: args, env, cwd, user, capabilities, rlimits, terminal. */
+int spec_process_from_json (const char *json, struct spec *s, struct cl_error *err);
+
 /* Read DIR/config.json; a relative root.path is made absolute. */
 int bundle_load (const char *dir, struct spec *out, struct cl_error *err);
 

@@ -270,6 +270,40 @@ wanted (enum cgroup_ctl c, const struct spec_resources *r)
 
 /* mkdir MOUNT/crunlocal (its v2 controllers enabled for its children,
    a v1 cpuset's filled) and MOUNT/crunlocal/<id>. */
+/* linux.cgroupsPath: each directory on the way made as needed (a v1
+   cpuset's filled, v2's controllers enabled for the next); the last may
+   exist already, as runc allows. */
+static int
+make_path (const char *mount, const char *dir, bool cpuset, bool v2, struct cl_error *err)
+{
+  cleanup_free char *cur = xstrdup (dir);
+  size_t base = strlen (mount);
+  char *p = cur + base;
+
+  while (p && *p)
+    {
+      char *slash = strchr (p + 1, '/');
+      cleanup_free char *parent = xstrndup (cur, (size_t)(p - cur));
+      if (slash)
+        *slash = '\0';
+      if (v2)
+        {
+          static const char *enable[] = { "+memory", "+pids", "+cpu", "+cpuset" };
+          struct cl_error ignored;
+          for (size_t i = 0; i < 4; i++)
+            write_value (parent, "cgroup.subtree_control", enable[i], &ignored);
+        }
+      if (mkdir (cur, 0755) < 0 && errno != EEXIST)
+        return cl_fail (err, errno, "create cgroup %s", cur);
+      if (cpuset && cpuset_inherit (parent, cur, err) < 0)
+        return -1;
+      if (slash)
+        *slash = '/';
+      p = slash;
+    }
+  return 0;
+}
+
 static int
 make_dir (const char *mount, const char *dir, bool cpuset, bool v2, struct cl_error *err)
 {
@@ -307,7 +341,10 @@ no_permission (int e)
 static const char *
 plan (struct cgroup_join *j, const char *mount)
 {
-  j->dirs.dir[j->dirs.n] = xasprintf ("%s/" PARENT "/%s", mount, j->id);
+  if (j->path)
+    j->dirs.dir[j->dirs.n] = xasprintf ("%s/%s", mount, j->path + (j->path[0] == '/'));
+  else
+    j->dirs.dir[j->dirs.n] = xasprintf ("%s/" PARENT "/%s", mount, j->id);
   return j->dirs.dir[j->dirs.n++];
 }
 
@@ -351,7 +388,9 @@ make_dirs (struct cgroup_join *j, const struct cgroup_layout *l, const char **by
   if (j->recfd >= 0 && cgrouprec_write (j->recfd, &j->dirs, err) < 0)
     return -1;
   for (size_t i = 0; i < j->dirs.n; i++)
-    if (make_dir (mounts[i], j->dirs.dir[i], cpuset[i], l->mode == CGROUP_UNIFIED, err) < 0)
+    if ((j->path ? make_path (mounts[i], j->dirs.dir[i], cpuset[i], l->mode == CGROUP_UNIFIED, err)
+                 : make_dir (mounts[i], j->dirs.dir[i], cpuset[i], l->mode == CGROUP_UNIFIED, err))
+        < 0)
       return no_permission (err->errnum) ? 1 : -1;
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "cgrouprec.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -198,6 +199,24 @@ kill_all (const struct cgroup_dirs *d)
   return any;
 }
 
+/* Sub-cgroups the container made in its own (a delegated cgroup, a
+   writable v1 mount): their processes killed, removed deepest first. */
+static void
+remove_children (const char *dir, int depth)
+{
+  cleanup_dir DIR *dp = depth < 16 ? opendir (dir) : NULL;
+  struct dirent *e;
+
+  while (dp && (e = readdir (dp)))
+    if (e->d_type == DT_DIR && strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0)
+      {
+        cleanup_free char *sub = xasprintf ("%s/%s", dir, e->d_name);
+        remove_children (sub, depth + 1);
+        kill_listed (sub);
+        rmdir (sub);
+      }
+}
+
 int
 cgroup_dirs_remove (const struct cgroup_dirs *d, struct cl_error *err)
 {
@@ -209,6 +228,8 @@ cgroup_dirs_remove (const struct cgroup_dirs *d, struct cl_error *err)
   for (int t = 0; t < RMDIR_TRIES && left; t++)
     {
       left = 0;
+      for (size_t i = 0; i < d->n; i++)
+        remove_children (d->dir[i], 0);
       for (size_t i = 0; i < d->n; i++)
         if (rmdir (d->dir[i]) < 0 && errno != ENOENT)
           {

@@ -182,6 +182,7 @@ parse_namespaces (yajl_val arr, struct spec *s, struct cl_error *err)
       if (path && type && strcmp (type, "network") == 0)
         {
           free (s->net_path);
+  free (s->cgroups_path);
           s->net_path = xstrdup (path);
           continue;
         }
@@ -479,6 +480,19 @@ parse_linux (yajl_val l, struct spec *s, struct cl_error *err)
     return -1;
   if ((s->namespaces & NS_USER) && (!s->n_uid_maps || !s->n_gid_maps))
     return cl_fail (err, EINVAL, "a user namespace needs uidMappings and gidMappings");
+  if (json_get_str (l, "cgroupsPath") && *json_get_str (l, "cgroupsPath"))
+    {
+      const char *cp = json_get_str (l, "cgroupsPath");
+      /* systemd's "slice:prefix:name" needs systemd; ".." would leave the hierarchy. */
+      if (strchr (cp, ':'))
+        return cl_fail (err, ENOTSUP,
+                        "linux.cgroupsPath \"%s\": systemd cgroup paths are not supported "
+                        "(cgroupfs only)",
+                        cp);
+      if (strstr (cp, ".."))
+        return cl_fail (err, EINVAL, "linux.cgroupsPath \"%s\" has ..", cp);
+      s->cgroups_path = xstrdup (cp);
+    }
   return 0;
 }
 
@@ -844,6 +858,8 @@ gen_linux (yajl_gen g, const struct spec *s)
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
+  if (s->cgroups_path)
+    jg_kstr (g, "cgroupsPath", s->cgroups_path);
   gen_resources (g, &s->resources);
   if (s->namespaces & NS_USER)
     {

@@ -141,7 +141,8 @@ struct spec
   bool no_new_privs;
   bool init; /* run a built-in init as PID 1 (--init) */
   unsigned namespaces;
-  char *net_path; /* a network namespace to join (linux.namespaces path), or NULL */
+  char *net_path;     /* a network namespace to join (linux.namespaces path), or NULL */
+  char *cgroups_path; /* linux.cgroupsPath (cgroupfs form, "/a/b" or "a/b"), or NULL */
   struct spec_idmap *uid_maps, *gid_maps;
   size_t n_uid_maps, n_gid_maps;
   struct spec_seccomp *seccomp;    /* NULL: no filter */

@@ -308,6 +308,10 @@ create_container (const struct rt_opts *o, const struct create_opts *c, int dirf
       || copy_config (c->bundle, dirfd, err) < 0 || (hold && make_fifo (dirfd, &fifo, err) < 0))
     return -1;
   no.hold = fifo;
+  cg.path = sp->cgroups_path;
+  /* Exactly the limits the bundle asks for: no default pids limit. */
+  if (sp->resources.pids_limit == 0)
+    sp->resources.pids_limit = -1;
   debugf (o, "create %s: bundle %s, rootfs %s", c->id, c->bundle, sp->root_path);
   ret = ns_start_with (sp, NULL, blocked, NULL, &hook, &no, proc, err);
   cgroup_join_clear (&cg);

@@ -164,23 +164,63 @@ now_rfc3339 (void)
   return xasprintf ("%s.%09ldZ", buf, now.tv_nsec);
 }
 
-/* --pid-file: written whole (temp file and rename), as runc does. */
+/* --pid-file: its directory, opened where the caller is — `exec`
+   writes it from inside the container's mount namespace. */
+struct pid_file
+{
+  int dirfd;
+  char *name;
+};
+
+static void
+pid_file_clear (struct pid_file *p)
+{
+  if (p->dirfd >= 0)
+    close (p->dirfd);
+  free (p->name);
+}
+#define cleanup_pid_file __attribute__ ((cleanup (pid_file_clear)))
+
+static int
+pid_file_open (const char *path, struct pid_file *p, struct cl_error *err)
+{
+  const char *slash = strrchr (path, '/');
+  cleanup_free char *dir = slash ? xstrndup (path, (size_t)(slash - path)) : xstrdup (".");
+
+  p->name = xstrdup (slash ? slash + 1 : path);
+  p->dirfd = open (*dir ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (p->dirfd < 0 || !*p->name)
+    return cl_fail (err, errno, "--pid-file %s", path);
+  return 0;
+}
+
+/* Written whole (temp file and rename), as runc does. */
+static int
+pid_file_write (const struct pid_file *p, pid_t pid, struct cl_error *err)
+{
+  cleanup_free char *tmp = xasprintf (".%s.%d.tmp", p->name, (int)getpid ());
+  cleanup_free char *text = xasprintf ("%d", (int)pid);
+  cleanup_close int fd = openat (p->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+  if (fd < 0 || write_all (fd, text, strlen (text), err) < 0)
+    return cl_fail (err, errno, "--pid-file %s", p->name);
+  if (renameat (p->dirfd, tmp, p->dirfd, p->name) < 0)
+    {
+      int e = errno;
+      unlinkat (p->dirfd, tmp, 0);
+      return cl_fail (err, e, "--pid-file %s", p->name);
+    }
+  return 0;
+}
+
 static int
 write_pid_file (const char *path, pid_t pid, struct cl_error *err)
 {
-  cleanup_free char *tmp = xasprintf ("%s.%d.tmp", path, (int)getpid ());
-  cleanup_free char *text = xasprintf ("%d", (int)pid);
-  cleanup_close int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  cleanup_pid_file struct pid_file p = { -1, NULL };
 
-  if (fd < 0 || write_all (fd, text, strlen (text), err) < 0)
-    return cl_fail (err, errno, "--pid-file %s", path);
-  if (rename (tmp, path) < 0)
-    {
-      int e = errno;
-      unlink (tmp);
-      return cl_fail (err, e, "--pid-file %s", path);
-    }
-  return 0;
+  if (pid_file_open (path, &p, err) < 0)
+    return -1;
+  return pid_file_write (&p, pid, err);
 }
 
 /* --console-socket: the PTY master goes to whoever listens there
@@ -631,7 +671,8 @@ rt_kill (const struct rt_opts *o, int argc, char **argv)
     return rt_usage (o, "kill", "unknown signal \"%s\"", argv[argc - 1]);
   if (ctr_open (o, argv[optind], false, &c, &err) < 0)
     return rt_fail (o, &err);
-  if (c.status == RT_STOPPED)
+  /* --all on a stopped container signals what is left: nothing. */
+  if (c.status == RT_STOPPED && !all)
     {
       cl_fail (&err, 0, "container %s is not running", argv[optind]);
       return rt_fail (o, &err);
@@ -873,12 +914,7 @@ rt_ps (const struct rt_opts *o, int argc, char **argv)
     return rt_usage (o, "ps", "\"ps\" requires the container ID");
   if (ctr_open (o, argv[optind], false, &c, &err) < 0)
     return rt_fail (o, &err);
-  if (c.status == RT_STOPPED)
-    {
-      cl_fail (&err, 0, "container %s is not running", argv[optind]);
-      return rt_fail (o, &err);
-    }
-  pids = ctr_pids (&c, &n);
+  pids = ctr_pids (&c, &n); /* none once stopped: a header alone */
   if (json)
     {
       printf ("[");
@@ -1087,21 +1123,24 @@ rt_exec (const struct rt_opts *o, int argc, char **argv)
   __attribute__ ((cleanup (exec_opts_clear))) struct exec_opts e = { 0 };
   cleanup_ctr struct ctr c = { .dirfd = -1 };
   cleanup_spec struct spec sp = { 0 };
+  cleanup_pid_file struct pid_file pf = { -1, NULL };
   struct cl_error err = { 0 };
   struct ns_proc proc = { 0, -1 };
   struct exit_record rec;
   sigset_t set;
   int r = exec_parse (o, argc, argv, &e);
 
+  /* runc's exit code when exec itself fails is 255. */
   if (r != 0)
-    return r < 0 ? 1 : 0;
+    return r < 0 ? 255 : 0;
   if (ctr_open (o, argv[optind], false, &c, &err) < 0
-      || exec_spec (&c, &e, argv + optind + 1, &sp, &err) < 0)
-    return rt_fail (o, &err);
+      || exec_spec (&c, &e, argv + optind + 1, &sp, &err) < 0
+      || (e.pid_file && pid_file_open (e.pid_file, &pf, &err) < 0))
+    return rt_fail (o, &err), 255;
   if (c.status == RT_STOPPED || (c.status == RT_PAUSED && !e.ignore_paused))
     {
       cl_fail (&err, 0, "cannot exec in a %s container", rtstate_status_name (c.status));
-      return rt_fail (o, &err);
+      return rt_fail (o, &err), 255;
     }
   if (e.detach)
     sigemptyset (&set);
@@ -1110,11 +1149,11 @@ rt_exec (const struct rt_opts *o, int argc, char **argv)
   if (exec_start (&c, &e, &sp, &set, &proc, &err) < 0
       || (proc.console >= 0 && e.console_socket
           && send_console (e.console_socket, proc.console, &err) < 0)
-      || (e.pid_file && write_pid_file (e.pid_file, proc.pid, &err) < 0))
+      || (e.pid_file && pid_file_write (&pf, proc.pid, &err) < 0))
     {
       if (proc.pid > 0)
         kill (proc.pid, SIGKILL);
-      return rt_fail (o, &err);
+      return rt_fail (o, &err), 255;
     }
   if (proc.console >= 0 && e.console_socket)
     {

@@ -386,11 +386,12 @@ seal_if_needed (int argc, char **argv)
 /* `crunlocal-runtime …` (a link, chosen by argv[0] as busybox does) and
    `crunlocal runtime …`: the OCI runtime command line (runtime.c). */
 static int
-runtime_entry (int argc, char **argv)
+runtime_entry (int argc, char **argv, char **whole_argv)
 {
   struct cl_error err = { 0 };
 
-  if (runtime_needs_seal (argc, argv) && sealed_reexec (argv, &err) < 0)
+  /* The sealed copy starts over with the whole command line. */
+  if (runtime_needs_seal (argc, argv) && sealed_reexec (whole_argv, &err) < 0)
     {
       cl_error_print (&err);
       return 1;
@@ -412,11 +413,14 @@ main (int argc, char **argv)
   int ret;
 
   if (called_as_runtime (argv[0]))
-    return runtime_entry (argc, argv);
+    return runtime_entry (argc, argv, argv);
   if (argc > 1 && strcmp (argv[1], "runtime") == 0)
     {
-      argv[1] = argv[0];
-      return runtime_entry (argc - 1, argv + 1);
+      cleanup_free char **shifted = xcalloc ((size_t)argc, sizeof (char *));
+      shifted[0] = argv[0];
+      for (int i = 2; i < argc; i++)
+        shifted[i - 1] = argv[i];
+      return runtime_entry (argc - 1, shifted, argv);
     }
   ret = seal_if_needed (argc, argv);
 

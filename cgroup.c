@@ -348,6 +348,32 @@ plan (struct cgroup_join *j, const char *mount)
   return j->dirs.dir[j->dirs.n++];
 }
 
+/* A linux.cgroupsPath that exists already, as runc treats it: a frozen
+   one is refused (the container would hang frozen while starting), one
+   with processes in it only warned about. */
+static int
+check_existing (struct cgroup_join *j, struct cl_error *err)
+{
+  for (size_t i = 0; i < j->dirs.n; i++)
+    {
+      cleanup_free char *procs = NULL, *state = NULL, *freeze = NULL;
+      cleanup_free char *pp = xasprintf ("%s/cgroup.procs", j->dirs.dir[i]);
+      cleanup_free char *fp = xasprintf ("%s/freezer.state", j->dirs.dir[i]);
+      cleanup_free char *f2 = xasprintf ("%s/cgroup.freeze", j->dirs.dir[i]);
+      struct cl_error ignored;
+      if ((read_file_at (AT_FDCWD, fp, 64, &state, NULL, &ignored) == 0
+           && !str_has_prefix (state, "THAWED"))
+          || (read_file_at (AT_FDCWD, f2, 64, &freeze, NULL, &ignored) == 0 && freeze[0] == '1'))
+        return cl_fail (err, EBUSY, "container's cgroup %s is frozen: thaw it first",
+                        j->dirs.dir[i]);
+      if (!j->warning && read_file_at (AT_FDCWD, pp, 1 << 16, &procs, NULL, &ignored) == 0
+          && procs[strspn (procs, " \n")])
+        j->warning = xasprintf ("container's cgroup is not empty: %s has processes already",
+                                j->dirs.dir[i]);
+    }
+  return 0;
+}
+
 /* The container's directories, recorded before any is made so that a
    crash half-way leaves nothing unrecorded; 1 when this user may make
    none. */
@@ -385,6 +411,13 @@ make_dirs (struct cgroup_join *j, const struct cgroup_layout *l, const char **by
     }
   if (j->dirs.n == 0)
     return cl_fail (err, ENOENT, "no cgroup hierarchy"), 1;
+  /* Refused before anything is recorded or made: nothing of a cgroup
+     that was there already is touched. */
+  if (j->path && check_existing (j, err) < 0)
+    {
+      cgroup_dirs_clear (&j->dirs);
+      return -1;
+    }
   if (j->recfd >= 0 && cgrouprec_write (j->recfd, &j->dirs, err) < 0)
     return -1;
   for (size_t i = 0; i < j->dirs.n; i++)

@@ -62,9 +62,15 @@ cgrouprec_write (int dirfd, const struct cgroup_dirs *d, struct cl_error *err)
   return write_file_atomic_at (dirfd, RECORD, text, used, 0600, false, err);
 }
 
+/* What crunlocal makes: a directory under a crunlocal/, or (the OCI
+   runtime's linux.cgroupsPath) one below /sys/fs/cgroup/<hierarchy>/. */
 static bool
 under_crunlocal (const char *path)
 {
+  if (strstr (path, "/../") || strstr (path, "/./"))
+    return false;
+  if (strncmp (path, "/sys/fs/cgroup/", 15) == 0 && strchr (path + 15, '/'))
+    return true;
   for (const char *p = path; *p; p++)
     if (strncmp (p, "/crunlocal/", 11) == 0)
       return true;
@@ -85,7 +91,7 @@ cgrouprec_read (int dirfd, struct cgroup_dirs *d, struct cl_error *err)
       next = l + strcspn (l, "\n");
       if (*next)
         *next++ = '\0';
-      /* Only what crunlocal makes: an absolute path under a crunlocal/. */
+      /* Only what crunlocal makes (under_crunlocal). */
       if (l[0] == '/' && under_crunlocal (l))
         d->dir[d->n++] = xstrdup (l);
     }

@@ -355,6 +355,8 @@ create_container (const struct rt_opts *o, const struct create_opts *c, int dirf
     sp->resources.pids_limit = -1;
   debugf (o, "create %s: bundle %s, rootfs %s", c->id, c->bundle, sp->root_path);
   ret = ns_start_with (sp, NULL, blocked, NULL, &hook, &no, proc, err);
+  if (cg.warning)
+    fprintf (stderr, "%s: warning: %s\n", o->prog, cg.warning);
   cgroup_join_clear (&cg);
   if (ret < 0)
     return -1;

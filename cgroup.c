@@ -364,7 +364,7 @@ check_existing (struct cgroup_join *j, struct cl_error *err)
       if ((read_file_at (AT_FDCWD, fp, 64, &state, NULL, &ignored) == 0
            && !str_has_prefix (state, "THAWED"))
           || (read_file_at (AT_FDCWD, f2, 64, &freeze, NULL, &ignored) == 0 && freeze[0] == '1'))
-        return cl_fail (err, EBUSY, "container's cgroup %s is frozen: thaw it first",
+        return cl_fail (err, EBUSY, "container's cgroup unexpectedly frozen (%s): thaw it first",
                         j->dirs.dir[i]);
       if (!j->warning && read_file_at (AT_FDCWD, pp, 1 << 16, &procs, NULL, &ignored) == 0
           && procs[strspn (procs, " \n")])

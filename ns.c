@@ -426,7 +426,8 @@ protect_paths (const struct spec *s, struct cl_error *err)
 }
 
 static int
-setup_filesystem (const struct spec *s, const struct ns_overlay *ov, struct cl_error *err)
+setup_filesystem (const struct spec *s, const struct ns_overlay *ov, const struct ns_opts *o,
+                  struct cl_error *err)
 {
   cleanup_close int rootfd = -1;
 
@@ -444,6 +445,10 @@ setup_filesystem (const struct spec *s, const struct ns_overlay *ov, struct cl_e
       if (is_dev_tmpfs (&s->mounts[i]) && populate_dev (rootfd, err) < 0)
         return -1;
     }
+  if (o && o->before_pivot
+      && ((chdir (s->root_path) < 0 && cl_fail (err, errno, "chdir rootfs") < 0)
+          || o->before_pivot (o->arg, err) < 0))
+    return -1;
   if (pivot (s->root_path, err) < 0)
     return -1;
   return protect_paths (s, err);
@@ -670,6 +675,7 @@ child_exec (const struct spec *s, const struct bpf_prog *filter, int sync)
 
   if (filter && seccomp_install (filter, &err) < 0)
     child_fail (sync, 125, &err);
+  umask (s->has_umask ? s->umask : 022);
   environ = s->env;
   execvp (s->args[0], s->args);
   e = errno;
@@ -865,7 +871,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   if ((s->namespaces & NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     child_fail (sync, 125, (cl_fail (&err, errno, "create the cgroup namespace"), &err));
   if (make_undumpable (&err) < 0 || ((s->namespaces & NS_NET) && loopback_up (&err) < 0)
-      || setup_filesystem (s, ov, &err) < 0 || null_stdio_inside (stdio, &err) < 0
+      || setup_filesystem (s, ov, o, &err) < 0 || null_stdio_inside (stdio, &err) < 0
       || (sethostname (s->hostname, strlen (s->hostname)) < 0
           && cl_fail (&err, errno, "sethostname") < 0)
       || enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0

@@ -89,6 +89,10 @@ struct ns_opts
   int hold;
   bool orphan;
   int preserve_fds; /* fds 3 .. 3+N-1 pass into the container (runc --preserve-fds) */
+  /* In the child, its mounts made, before pivot_root, with the rootfs as
+     working directory (the OCI createContainer hooks); NULL: none. */
+  int (*before_pivot) (void *arg, struct cl_error *err);
+  void *arg;
 };
 
 int ns_start_with (const struct spec *spec, const struct ns_overlay *overlay,

@@ -50,6 +50,13 @@ parse_user (yajl_val user, struct spec *s, struct cl_error *err)
     return cl_fail (err, EINVAL, "process.user needs numeric uid and gid");
   s->uid = (uid_t)uid;
   s->gid = (gid_t)gid;
+  if (user && get_ulong (user, "umask", &g))
+    {
+      if (g > 0777)
+        return cl_fail (err, EINVAL, "process.user.umask %llo is not a mode", g);
+      s->has_umask = true;
+      s->umask = (unsigned)g;
+    }
   s->n_groups = groups ? groups->u.array.len : 0;
   s->groups = xcalloc (s->n_groups + 1, sizeof *s->groups);
   for (size_t i = 0; i < s->n_groups; i++)
@@ -182,7 +189,6 @@ parse_namespaces (yajl_val arr, struct spec *s, struct cl_error *err)
       if (path && type && strcmp (type, "network") == 0)
         {
           free (s->net_path);
-  free (s->cgroups_path);
           s->net_path = xstrdup (path);
           continue;
         }
@@ -496,6 +502,48 @@ parse_linux (yajl_val l, struct spec *s, struct cl_error *err)
   return 0;
 }
 
+static const char *const hook_names[SPEC_HOOK_N]
+    = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" };
+
+static int
+parse_hooks (yajl_val h, struct spec *s, struct cl_error *err)
+{
+  for (int k = 0; k < SPEC_HOOK_N; k++)
+    {
+      yajl_val arr = json_get_arr (h, hook_names[k]);
+      size_t n = arr ? arr->u.array.len : 0;
+      s->hooks[k] = xcalloc (n + 1, sizeof *s->hooks[k]);
+      for (size_t i = 0; i < n; i++)
+        {
+          yajl_val v = arr->u.array.values[i];
+          const char *path = json_get_str (v, "path");
+          struct spec_hook *o = &s->hooks[k][s->n_hooks[k]];
+          long long t = 0;
+          if (!path || path[0] != '/')
+            return cl_fail (err, EINVAL, "hooks.%s[%zu].path must be an absolute path",
+                            hook_names[k], i);
+          if (json_get_int (v, "timeout", &t) && t <= 0)
+            return cl_fail (err, EINVAL, "hooks.%s[%zu].timeout must be positive", hook_names[k],
+                            i);
+          o->path = xstrdup (path);
+          o->args = json_get_strv (v, "args");
+          o->env = json_get_strv (v, "env");
+          o->timeout = t;
+          s->n_hooks[k]++;
+        }
+    }
+  if (h && YAJL_IS_OBJECT (h))
+    for (size_t i = 0; i < h->u.object.len; i++)
+      {
+        int k = 0;
+        while (k < SPEC_HOOK_N && strcmp (hook_names[k], h->u.object.keys[i]) != 0)
+          k++;
+        if (k == SPEC_HOOK_N)
+          return cl_fail (err, ENOTSUP, "hooks.%s is not supported", h->u.object.keys[i]);
+      }
+  return 0;
+}
+
 int
 spec_from_json (const char *text, struct spec *s, struct cl_error *err)
 {
@@ -509,8 +557,8 @@ spec_from_json (const char *text, struct spec *s, struct cl_error *err)
   version = json_get_str (doc, "ociVersion");
   if (!version || !str_has_prefix (version, "1."))
     return cl_fail (err, EINVAL, "ociVersion \"%s\" is not 1.x", version ? version : "");
-  if (json_get (doc, "hooks"))
-    return cl_fail (err, ENOTSUP, "hooks are not supported");
+  if (parse_hooks (json_get_obj (doc, "hooks"), s, err) < 0)
+    return -1;
   root = json_get_obj (doc, "root");
   if (!json_get_str (root, "path"))
     return cl_fail (err, EINVAL, "config.json has no root.path");
@@ -645,6 +693,17 @@ spec_clear (struct spec *s)
   free (s->seccomp);
   free (s->seccomp_profile);
   free (s->net_path);
+  free (s->cgroups_path);
+  for (int k = 0; k < SPEC_HOOK_N; k++)
+    {
+      for (size_t i = 0; i < s->n_hooks[k]; i++)
+        {
+          free (s->hooks[k][i].path);
+          strv_free (s->hooks[k][i].args);
+          strv_free (s->hooks[k][i].env);
+        }
+      free (s->hooks[k]);
+    }
   free (s->resources.cpuset_cpus);
   free (s->resources.cpuset_mems);
   memset (s, 0, sizeof *s);

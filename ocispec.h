@@ -119,6 +119,25 @@ struct spec_seccomp
   size_t n_rules;
 };
 
+/* OCI hooks (config.md#posix-platform-hooks), by when they run. */
+enum spec_hook_kind
+{
+  SPEC_HOOK_PRESTART,
+  SPEC_HOOK_CREATE_RUNTIME,
+  SPEC_HOOK_CREATE_CONTAINER,
+  SPEC_HOOK_START_CONTAINER,
+  SPEC_HOOK_POSTSTART,
+  SPEC_HOOK_POSTSTOP,
+  SPEC_HOOK_N,
+};
+
+struct spec_hook
+{
+  char *path;
+  char **args, **env; /* NULL when absent */
+  long long timeout;  /* seconds, 0: none */
+};
+
 struct spec
 {
   char **args, **env;
@@ -149,6 +168,10 @@ struct spec
   char *seccomp_profile;           /* its source for inspect: "default", "unconfined" or a path */
   struct spec_resources resources; /* linux.resources */
   bool has_oom_score_adj;          /* process.oomScoreAdj */
+  struct spec_hook *hooks[SPEC_HOOK_N];
+  size_t n_hooks[SPEC_HOOK_N];
+  bool has_umask; /* process.user.umask */
+  unsigned umask;
   int oom_score_adj;
 };
 
@@ -171,7 +194,8 @@ void spec_clear (struct spec *s);
 char *spec_to_json (const struct spec *s, size_t *len);
 
 /* Parse a runtime-spec 1.x config.json into the spec ns.c executes.
-   Confinement crunlocal cannot honour yet (hooks, joining a namespace
+   Hooks are parsed (the OCI runtime runs them; `run --bundle` refuses
+   them).  Confinement crunlocal cannot honour yet (joining a namespace
    other than the network's by path, a linux.resources limit cgroup.c
    does not know) is refused with a clear error rather than dropped, so a
    bundle never runs less confined than it asked.  linux.resources.devices

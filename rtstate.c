@@ -193,7 +193,7 @@ rtstate_status (int dirfd, const char *dirpath, const struct rtstate *st)
 const char *
 rtstate_status_name (enum rt_status s)
 {
-  static const char *names[] = { "created", "running", "paused", "stopped" };
+  static const char *names[] = { "created", "running", "paused", "stopped", "creating" };
   return names[s];
 }
 

@@ -27,6 +27,7 @@ enum rt_status
   RT_RUNNING,
   RT_PAUSED,
   RT_STOPPED,
+  RT_CREATING, /* only for the hooks that run while it is made */
 };
 
 struct rtstate

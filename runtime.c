@@ -34,6 +34,7 @@
 #include "ns.h"
 #include "ocispec.h"
 #include "pty.h"
+#include "rthooks.h"
 #include "rtspec.h"
 #include "rtstate.h"
 #include "util.h"
@@ -265,6 +266,84 @@ copy_config (const char *bundle, int dirfd, struct cl_error *err)
   return write_file_atomic_at (dirfd, "config.json", text, len, 0600, false, err);
 }
 
+/* The container's config as created (hooks, exec's defaults). */
+static int
+saved_spec (int dirfd, struct spec *sp, struct cl_error *err)
+{
+  cleanup_free char *text = NULL;
+
+  if (read_file_at (dirfd, "config.json", CONFIG_MAX, &text, NULL, err) < 0
+      || spec_from_json (text, sp, err) < 0)
+    return cl_wrap (err, "the container's config.json");
+  return 0;
+}
+
+/* The state a hook reads on its stdin. */
+static char *
+hook_state (int dirfd, const char *id, const char *bundle, const char *rootfs, pid_t pid,
+            enum rt_status status)
+{
+  struct rtstate st = { .id = (char *)id, .pid = pid, .owner = geteuid () };
+  cleanup_free char *abs = realpath (bundle, NULL);
+
+  st.bundle = abs ? abs : (char *)bundle;
+  st.rootfs = (char *)rootfs;
+  st.created = (char *)"";
+  return rtstate_json (dirfd, &st, status, false);
+}
+
+/* The hooks that run once the process exists, in our namespaces:
+   prestart (deprecated, runc runs it here too) and createRuntime. */
+struct create_hooks
+{
+  const struct spec *sp;
+  const char *id, *bundle;
+  int dirfd;
+};
+
+static int
+create_runtime_hooks (pid_t pid, void *arg, struct cl_error *err)
+{
+  const struct create_hooks *h = arg;
+  cleanup_free char *state
+      = hook_state (h->dirfd, h->id, h->bundle, h->sp->root_path, pid, RT_CREATING);
+
+  if (rthooks_run (h->sp->hooks[SPEC_HOOK_PRESTART], h->sp->n_hooks[SPEC_HOOK_PRESTART], "prestart",
+                   state, 0, err)
+      < 0)
+    return -1;
+  return rthooks_run (h->sp->hooks[SPEC_HOOK_CREATE_RUNTIME],
+                      h->sp->n_hooks[SPEC_HOOK_CREATE_RUNTIME], "createRuntime", state, 0, err);
+}
+
+/* createContainer: in the container's mount namespace, its mounts made,
+   before pivot_root, with the rootfs as working directory (as runc).
+   Still on the host's /proc: /proc/self is our pid as the host sees it. */
+static int
+create_container_hooks (void *arg, struct cl_error *err)
+{
+  const struct create_hooks *h = arg;
+  char self[32] = "";
+  cleanup_free char *state = NULL;
+
+  if (readlink ("/proc/self", self, sizeof self - 1) < 0)
+    return cl_fail (err, errno, "readlink /proc/self");
+  state = hook_state (h->dirfd, h->id, h->bundle, h->sp->root_path, atoi (self), RT_CREATING);
+  return rthooks_run (h->sp->hooks[SPEC_HOOK_CREATE_CONTAINER],
+                      h->sp->n_hooks[SPEC_HOOK_CREATE_CONTAINER], "createContainer", state, 0, err);
+}
+
+/* poststart and poststop: a failure is a warning (runtime-spec). */
+static void
+warn_hooks (const struct rt_opts *o, const struct spec *sp, enum spec_hook_kind k, const char *kind,
+            const char *state)
+{
+  struct cl_error err = { 0 };
+
+  if (rthooks_run (sp->hooks[k], sp->n_hooks[k], kind, state, 0, &err) < 0)
+    fprintf (stderr, "%s: warning: %s\n", o->prog, err.msg);
+}
+
 /* The exec FIFO, opened read-write so that opening never blocks and the
    process's read waits for `start`'s byte. */
 static int
@@ -316,16 +395,23 @@ record_created (int dirfd, const struct create_opts *c, const struct spec *sp, p
 /* Remove a container's state: what is left in its cgroups is killed and
    the cgroups go, then the directory. */
 static int
-destroy (const char *root, const char *id, int dirfd, struct cl_error *err)
+destroy (const struct rt_opts *o, const char *id, int dirfd, bool poststop, struct cl_error *err)
 {
   cleanup_cgroup_dirs struct cgroup_dirs d = { 0 };
-  cleanup_close int rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int rootfd = open (o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_spec struct spec sp = { 0 };
+  cleanup_rtstate struct rtstate st = { 0 };
   struct cl_error none;
 
   if (cgrouprec_read (dirfd, &d, &none) == 0)
     cgroup_dirs_finish (&d, dirfd);
+  if (poststop && saved_spec (dirfd, &sp, &none) == 0 && rtstate_load (dirfd, &st, &none) == 0)
+    {
+      cleanup_free char *state = rtstate_json (dirfd, &st, RT_STOPPED, false);
+      warn_hooks (o, &sp, SPEC_HOOK_POSTSTOP, "poststop", state);
+    }
   if (rootfd < 0)
-    return cl_fail (err, errno, "--root %s", root);
+    return cl_fail (err, errno, "--root %s", o->root);
   return rm_rf_at (rootfd, id, err);
 }
 
@@ -338,8 +424,14 @@ create_container (const struct rt_opts *o, const struct create_opts *c, int dirf
 {
   cleanup_close int fifo = -1;
   struct cgroup_join cg = { .id = c->id, .spec = sp, .strict = true, .recfd = dirfd };
-  struct ns_hook hook = { cgroup_join_hook, &cg, NULL };
-  struct ns_opts no = { .hold = -1, .orphan = c->detach, .preserve_fds = c->preserve_fds };
+  struct create_hooks ch = { .sp = sp, .id = c->id, .bundle = c->bundle, .dirfd = dirfd };
+  struct ns_hook oci = { create_runtime_hooks, &ch, NULL };
+  struct ns_hook hook = { cgroup_join_hook, &cg, &oci };
+  struct ns_opts no = { .hold = -1,
+                        .orphan = c->detach,
+                        .preserve_fds = c->preserve_fds,
+                        .before_pivot = create_container_hooks,
+                        .arg = &ch };
   int ret;
 
   proc->pid = 0;
@@ -446,24 +538,35 @@ rt_create (const struct rt_opts *o, int argc, char **argv)
   if (create_container (o, &c, dirfd, &none, true, &sp, &proc, &err) < 0)
     {
       struct cl_error ignored;
-      destroy (o->root, c.id, dirfd, &ignored);
+      destroy (o, c.id, dirfd, false, &ignored);
       return rt_fail (o, &err);
     }
   return 0;
 }
 
-/* `start`'s byte: the process leaves its wait and execs. */
+/* `start`'s byte: the process leaves its wait and execs — after the
+   startContainer hooks, which run in the container's namespaces; then
+   poststart. */
 static int
-release (int dirfd, const char *id, struct cl_error *err)
+release (const struct rt_opts *o, int dirfd, const char *id, const struct spec *sp, pid_t pid,
+         const char *bundle, struct cl_error *err)
 {
   cleanup_close int fd = openat (dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  cleanup_free char *state = hook_state (dirfd, id, bundle, sp->root_path, pid, RT_CREATED);
 
   if (fd < 0)
     return cl_fail (err, errno == ENXIO ? 0 : errno, "container %s is not waiting to start%s", id,
                     errno == ENXIO ? ": its process is gone" : "");
+  if (rthooks_run (sp->hooks[SPEC_HOOK_START_CONTAINER], sp->n_hooks[SPEC_HOOK_START_CONTAINER],
+                   "startContainer", state, pid, err)
+      < 0)
+    return -1;
   if (write (fd, "0", 1) != 1)
     return cl_fail (err, errno, "start container %s", id);
   unlinkat (dirfd, "exec.fifo", 0);
+  free (state);
+  state = hook_state (dirfd, id, bundle, sp->root_path, pid, RT_RUNNING);
+  warn_hooks (o, sp, SPEC_HOOK_POSTSTART, "poststart", state);
   return 0;
 }
 
@@ -488,12 +591,12 @@ rt_run (const struct rt_opts *o, int argc, char **argv)
   if (rtstate_make (o->root, c.id, &dirfd, &err) < 0)
     return rt_fail (o, &err);
   if (create_container (o, &c, dirfd, &set, true, &sp, &proc, &err) < 0
-      || release (dirfd, c.id, &err) < 0)
+      || release (o, dirfd, c.id, &sp, proc.pid, c.bundle, &err) < 0)
     {
       struct cl_error ignored;
       if (proc.pid > 0)
         kill (proc.pid, SIGKILL);
-      destroy (o->root, c.id, dirfd, &ignored);
+      destroy (o, c.id, dirfd, false, &ignored);
       return rt_fail (o, &err);
     }
   if (c.detach)
@@ -507,7 +610,7 @@ rt_run (const struct rt_opts *o, int argc, char **argv)
   if (proc.console >= 0)
     close (proc.console);
   if (!c.keep)
-    destroy (o->root, c.id, dirfd, &err);
+    destroy (o, c.id, dirfd, true, &err);
   return rec.code;
 }
 
@@ -582,8 +685,12 @@ rt_start (const struct rt_opts *o, int argc, char **argv)
       cl_fail (&err, 0, "cannot start a container that is %s", rtstate_status_name (c.status));
       return rt_fail (o, &err);
     }
-  if (release (c.dirfd, id, &err) < 0)
-    return rt_fail (o, &err);
+  {
+    cleanup_spec struct spec sp = { 0 };
+    if (saved_spec (c.dirfd, &sp, &err) < 0
+        || release (o, c.dirfd, id, &sp, c.st.pid, c.st.bundle, &err) < 0)
+      return rt_fail (o, &err);
+  }
   return 0;
 }
 
@@ -735,7 +842,7 @@ rt_delete (const struct rt_opts *o, int argc, char **argv)
         cgroup_freeze (c.dir, false, &ignored);
       wait_gone (&c.st);
     }
-  if (destroy (o->root, argv[optind], c.dirfd, &err) < 0)
+  if (destroy (o, argv[optind], c.dirfd, true, &err) < 0)
     return rt_fail (o, &err);
   return 0;
 }

@@ -149,3 +149,27 @@ for who in crltest crlnosub; do
   left=$(as_user "$who" $RT --root "$US" list -q)
   expect "[$who] rootless delete --force" [ "$RC" = 0 -a -z "$left" ]
 done
+
+# OCI hooks: the state on stdin, each at its point; createContainer with
+# the rootfs as working directory; a failing one fails create.
+H=$T/hooks; mkdir -p "$H"
+mkbundle "$B" '.process.terminal = false | .process.args = ["cat", "/from-hook"] | .root.readonly = false | .process.user.umask = 63'
+jq --arg h "$H" '.hooks = {
+  "createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > \($h)/cr.json"]}],
+  "createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo via-createContainer > ./from-hook"]}],
+  "startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/sc.json"]}],
+  "poststart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > \($h)/pst.json"]}],
+  "poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > \($h)/pstop.json"]}]}' "$B/config.json" >"$B/c.tmp" && mv "$B/c.tmp" "$B/config.json"
+out=$(cd "$B" && $RT --root "$ST" run h1 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+expect "hooks: createContainer runs in the rootfs before the process" [ "$RC" = 0 -a "$out" = via-createContainer ]
+expect "hooks: createRuntime reads the state (creating, pid, bundle)" sh -c "jq -e '.status == \"creating\" and .pid > 0 and .id == \"h1\" and .bundle == \"$B\"' '$H/cr.json' >/dev/null"
+expect "hooks: startContainer runs in the container (its /tmp), state created" sh -c "jq -e '.status == \"created\"' '$B/rootfs/tmp/sc.json' >/dev/null"
+expect "hooks: poststart (running) and poststop (stopped)" sh -c "jq -e '.status == \"running\"' '$H/pst.json' >/dev/null && jq -e '.status == \"stopped\"' '$H/pstop.json' >/dev/null"
+jq '.hooks = {"createRuntime": [{"path": "/bin/false"}]}' "$B/config.json" >"$B/c.tmp" && mv "$B/c.tmp" "$B/config.json"
+(cd "$B" && $RT --root "$ST" create h2 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+expect "a failing createRuntime hook fails create and leaves nothing" sh -c "[ $RC = 1 ] && grep -q 'error running createRuntime hook' '$T/err' && [ -z \"\$($RT --root '$ST' list -q)\" ]"
+"$CL" run --bundle "$B" 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "run --bundle refuses hooks it does not run" sh -c "[ $RC = 125 ] && grep -q 'hooks' '$T/err'"
+mkbundle "$B" '.process.terminal = false | .process.args = ["sh", "-c", "umask"] | .process.user.umask = 63'
+out=$(cd "$B" && $RT --root "$ST" run u1 2>"$T/err")
+expect "process.user.umask (0077)" [ "$out" = "0077" ]

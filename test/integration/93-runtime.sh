@@ -173,3 +173,44 @@ expect "run --bundle refuses hooks it does not run" sh -c "[ $RC = 125 ] && grep
 mkbundle "$B" '.process.terminal = false | .process.args = ["sh", "-c", "umask"] | .process.user.umask = 63'
 out=$(cd "$B" && $RT --root "$ST" run u1 2>"$T/err")
 expect "process.user.umask (0077)" [ "$out" = "0077" ]
+
+# podman drives it through conmon, as it drives crun: a private storage
+# (--root/--runroot here), an image loaded from the test images.  This
+# host's root may not raise RLIMIT_NOFILE/NPROC to podman's 1048576
+# (runc fails the same way), hence the --ulimit.
+if ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
+  apt-get install -y -qq podman >/dev/null 2>&1
+fi
+IMGS=$(ls -d /var/tmp/crunlocal-test-cache/*/images 2>/dev/null | head -n 1)
+if ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
+  echo "# skip: podman: the package cannot be installed here"
+elif [ ! -f "$IMGS/docker.tar" ]; then
+  echo "# skip: podman: no test image archive (test/tools/mkimages.py)"
+else
+  rtbin=$T/rtbin; mkdir -p "$rtbin"; ln -sf "$CL" "$rtbin/crunlocal-runtime"
+  PM="podman --root $T/pm/root --runroot $T/pm/run --cgroup-manager cgroupfs --events-backend none --runtime $rtbin/crunlocal-runtime"
+  U="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
+  $PM load -i "$IMGS/docker.tar" >/dev/null 2>&1
+  IMG=example.com/saved/busybox:1.0
+  out=$(timeout 60 $PM run --rm $U $IMG echo hi 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  expect "podman --runtime crunlocal-runtime run --rm IMG echo hi" [ "$RC" = 0 -a "$out" = hi ]
+  timeout 60 $PM run -d $U --name pd $IMG sh -c 'echo started; exec sleep 100' >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  until_ok sh -c "$PM logs pd 2>/dev/null | grep -q started"
+  expect "podman run -d, logs" sh -c "[ $RC = 0 ] && $PM logs pd | grep -qx started"
+  out=$(timeout 30 $PM exec pd sh -c 'echo exec-$((1+1)); exit 4' 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  expect "podman exec: output and exit code" [ "$RC" = 4 -a "$out" = exec-2 ]
+  timeout 30 $PM stop -t 5 pd >/dev/null 2>&1; RC=$?
+  expect "podman stop: exited" sh -c "[ $RC = 0 ] && $PM ps -a --format '{{.Names}} {{.Status}}' | grep -q '^pd Exited'"
+  timeout 30 $PM rm pd >/dev/null 2>&1; RC=$?
+  expect "podman rm: gone, and the runtime's state too" sh -c "[ $RC = 0 ] && [ -z \"\$($PM ps -aq)\" ]"
+  S=$T/tmux93.sock
+  tmux -S "$S" new-session -d -x 100 -y 30 "$PM run -it --rm $U $IMG sh"
+  until_ok sh -c "tmux -S '$S' capture-pane -p | grep -q '# '"
+  tmux -S "$S" send-keys 'echo tty-$(tty | cut -c1-8)' Enter
+  until_ok sh -c "tmux -S '$S' capture-pane -p | grep -q 'tty-/dev/pts'"; RC=$?
+  expect "podman run -it under tmux: a shell on the container's own terminal" [ "$RC" = 0 ]
+  tmux -S "$S" send-keys 'exit' Enter
+  until_ok sh -c "! tmux -S '$S' has-session 2>/dev/null"
+  tmux -S "$S" kill-server 2>/dev/null
+  rm -rf "$T/pm" 2>/dev/null
+fi

@@ -955,12 +955,35 @@ run_idmap_tool (const char *tool, pid_t pid, const struct spec_idmap *m, size_t 
   return 0;
 }
 
-/* One mapping of our own ids we may write ourselves; more take the
-   setuid helpers. */
+/* Root of the initial user namespace writes any maps itself. */
+static int
+write_map_lines (pid_t pid, const char *file, const struct spec_idmap *m, size_t n,
+                 struct cl_error *err)
+{
+  cleanup_free char *text = xstrdup ("");
+
+  for (size_t i = 0; i < n; i++)
+    {
+      char *t = xasprintf ("%s%lu %lu %lu\n", text, m[i].container, m[i].host, m[i].size);
+      free (text);
+      text = t;
+    }
+  return write_proc (pid, file, text, err);
+}
+
+/* One mapping of our own ids we may write ourselves (root: any); more
+   take the setuid helpers. */
 static int
 write_maps (const struct spec *s, pid_t pid, struct cl_error *err)
 {
   char line[128];
+
+  if (geteuid () == 0 && (s->n_uid_maps > 1 || s->n_gid_maps > 1 || s->uid_maps[0].size > 1))
+    {
+      if (write_map_lines (pid, "uid_map", s->uid_maps, s->n_uid_maps, err) < 0)
+        return -1;
+      return write_map_lines (pid, "gid_map", s->gid_maps, s->n_gid_maps, err);
+    }
 
   if (s->n_uid_maps == 1 && s->uid_maps[0].size == 1 && s->n_gid_maps == 1
       && s->gid_maps[0].size == 1)

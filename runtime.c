@@ -777,7 +777,10 @@ rt_kill (const struct rt_opts *o, int argc, char **argv)
       return 1;
   if (optind != argc - 1 && optind != argc - 2)
     return rt_usage (o, "kill", "usage: kill [--all] ID [SIGNAL]");
-  if (optind == argc - 2 && (sig = cli_parse_signal (argv[argc - 1])) < 0)
+  /* Signal 0 (runc's "is it there?") is no signal name but a valid kill. */
+  if (optind == argc - 2 && strcmp (argv[argc - 1], "0") == 0)
+    sig = 0;
+  else if (optind == argc - 2 && (sig = cli_parse_signal (argv[argc - 1])) < 0)
     return rt_usage (o, "kill", "unknown signal \"%s\"", argv[argc - 1]);
   if (ctr_open (o, argv[optind], false, &c, &err) < 0)
     return rt_fail (o, &err);

@@ -124,6 +124,7 @@ bench: deps
 	sh bench/detached.sh
 	sh bench/tty.sh
 	sh bench/net.sh
+	sh bench/runtime.sh
 
 
 # runc's own integration suite (bats, from Debian's runc source) against

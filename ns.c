@@ -179,6 +179,9 @@ mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
   char data[1024], target[64];
   unsigned long flags
       = parse_options (m->options, data, sizeof data) | (is_dev_tmpfs (m) ? MS_NODEV : 0);
+  /* A read-only /dev is filled first, then made read-only (dev_readonly). */
+  if (is_dev_tmpfs (m))
+    flags &= ~(unsigned long)MS_RDONLY;
   bool bind = (flags & MS_BIND) || strcmp (m->type, "bind") == 0;
   struct stat st;
   cleanup_close int fd = -1;
@@ -382,6 +385,24 @@ populate_dev (int rootfd, struct cl_error *err)
   return 0;
 }
 
+/* /dev with "ro": read-only once its nodes and links are in. */
+static int
+dev_readonly (int rootfd, const struct spec_mount *m, struct cl_error *err)
+{
+  char target[64];
+  cleanup_close int fd = -1;
+
+  if (!strv_contains (m->options, "ro"))
+    return 0;
+  fd = open_beneath (rootfd, m->destination, false, err);
+  if (fd < 0)
+    return -1;
+  snprintf (target, sizeof target, "/proc/self/fd/%d", fd);
+  if (mount (NULL, target, NULL, MS_REMOUNT | MS_RDONLY | MS_NODEV | MS_NOSUID, NULL) < 0)
+    return cl_fail (err, errno, "read-only /dev");
+  return 0;
+}
+
 static int
 pivot (const char *root, struct cl_error *err)
 {
@@ -445,6 +466,10 @@ setup_filesystem (const struct spec *s, const struct ns_overlay *ov, const struc
       if (is_dev_tmpfs (&s->mounts[i]) && populate_dev (rootfd, err) < 0)
         return -1;
     }
+  /* After the mounts below it (/dev/pts, /dev/shm) are made. */
+  for (size_t i = 0; i < s->n_mounts; i++)
+    if (is_dev_tmpfs (&s->mounts[i]) && dev_readonly (rootfd, &s->mounts[i], err) < 0)
+      return -1;
   if (o && o->before_pivot
       && ((chdir (s->root_path) < 0 && cl_fail (err, errno, "chdir rootfs") < 0)
           || o->before_pivot (o->arg, err) < 0))

@@ -1418,24 +1418,29 @@ find_command (const char *name)
   return -1;
 }
 
+/* The command word after the global flags, found without parsing them
+   for real (that happens after the seal, and prints the errors). */
 bool
 runtime_needs_seal (int argc, char **argv)
 {
-  struct rt_opts o = { .prog = "crunlocal-runtime" };
-  int code, i;
-  FILE *saved = stderr;
-  bool ret;
+  static const char *const with_value[] = { "root", "log", "log-format", "criu", "rootless", NULL };
 
-  /* Quietly: the real parse, after the seal, prints the errors. */
-  stderr = fopen ("/dev/null", "we");
-  i = parse_global (&o, argc, argv, &code);
-  if (stderr)
-    fclose (stderr);
-  stderr = saved;
-  ret = i > 0 && find_command (argv[i]) >= 0 && commands[find_command (argv[i])].sealed;
-  free (o.root);
-  optind = 1;
-  return ret;
+  for (int i = 1; i < argc; i++)
+    {
+      const char *a = argv[i];
+      bool takes = false;
+      if (a[0] != '-')
+        {
+          int k = find_command (a);
+          return k >= 0 && commands[k].sealed;
+        }
+      a += a[1] == '-' ? 2 : 1;
+      for (size_t k = 0; with_value[k]; k++)
+        takes = takes || strcmp (a, with_value[k]) == 0;
+      if (takes)
+        i++;
+    }
+  return false;
 }
 
 int

@@ -59,6 +59,7 @@ expect "state: created, with the pid" sh -c "[ \"\$($RT --root '$ST' state c1 | 
 sleep 0.2
 expect "created: the process has not run the command yet" [ ! -e "$B/rootfs/tmp/mark" ]
 expect "created: its parent is not create (create has exited)" [ "$(awk '{print $4}' "/proc/$pid/stat")" != "$$" ]
+expect "created: the waiting process runs from the sealed memfd" sh -c "readlink /proc/$pid/exe | grep -q '^/memfd:'"
 $RT --root "$ST" start c1; RC=$?
 expect "start releases it: the command runs" sh -c "[ $RC = 0 ] && for i in \$(seq 50); do [ -e '$B/rootfs/tmp/mark' ] && exit 0; sleep 0.05; done; exit 1"
 expect "state: running" [ "$(state_of c1)" = running ]

@@ -183,12 +183,12 @@ if ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
   apt-get install -y -qq podman >/dev/null 2>&1
 fi
 IMGS=$(ls -d /var/tmp/crunlocal-test-cache/*/images 2>/dev/null | head -n 1)
+rtbin=$T/rtbin; mkdir -p "$rtbin"; ln -sf "$CL" "$rtbin/crunlocal-runtime"
 if ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
   echo "# skip: podman: the package cannot be installed here"
 elif [ ! -f "$IMGS/docker.tar" ]; then
   echo "# skip: podman: no test image archive (test/tools/mkimages.py)"
 else
-  rtbin=$T/rtbin; mkdir -p "$rtbin"; ln -sf "$CL" "$rtbin/crunlocal-runtime"
   PM="podman --root $T/pm/root --runroot $T/pm/run --cgroup-manager cgroupfs --events-backend none --runtime $rtbin/crunlocal-runtime"
   U="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
   $PM load -i "$IMGS/docker.tar" >/dev/null 2>&1
@@ -214,4 +214,46 @@ else
   until_ok sh -c "! tmux -S '$S' has-session 2>/dev/null"
   tmux -S "$S" kill-server 2>/dev/null
   rm -rf "$T/pm" 2>/dev/null
+fi
+
+# containerd's runc shim drives it (ctr run --runc-binary): a containerd
+# of this test's own, its config, root, state and socket in $T.
+command -v containerd >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends containerd >/dev/null 2>&1
+if ! command -v containerd >/dev/null || ! command -v ctr >/dev/null; then
+  echo "# skip: containerd: the package cannot be installed here"
+elif [ ! -f "$IMGS/docker.tar" ]; then
+  echo "# skip: containerd: no test image archive (test/tools/mkimages.py)"
+else
+  C=$T/ctrd; mkdir -p "$C"
+  cat >"$C/config.toml" <<CONF
+version = 2
+root = "$C/root"
+state = "$C/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$C/ctrd.sock"
+[ttrpc]
+  address = "$C/ctrd.sock.ttrpc"
+CONF
+  containerd --config "$C/config.toml" >"$C/log" 2>&1 &
+  cpid=$!
+  CT="ctr --address $C/ctrd.sock"
+  until_ok $CT version >/dev/null 2>&1
+  $CT image import "$IMGS/docker.tar" >/dev/null 2>&1
+  RTB=$T/rtbin/crunlocal-runtime
+  out=$(timeout 60 $CT run --rm --runc-binary "$RTB" example.com/saved/busybox:1.0 c1 echo hi 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  expect "containerd: ctr run --rm --runc-binary crunlocal-runtime IMG echo hi" [ "$RC" = 0 -a "$out" = hi ]
+  timeout 60 $CT run -d --runc-binary "$RTB" example.com/saved/busybox:1.0 c2 sleep 100 >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "containerd: a detached task runs" sh -c "[ $RC = 0 ] && $CT task ls | grep -q 'c2 .*RUNNING'"
+  out=$(timeout 30 $CT task exec --exec-id e1 c2 sh -c 'echo exec-ok; exit 3' 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  expect "containerd: task exec (output, exit code 3)" [ "$RC" = 3 -a "$out" = exec-ok ]
+  timeout 30 $CT task kill -s KILL c2 >/dev/null 2>&1
+  until_ok sh -c "$CT task ls | grep -q 'c2 .*STOPPED'"; RC=$?
+  expect "containerd: task kill: stopped" [ "$RC" = 0 ]
+  timeout 30 $CT task delete c2 >/dev/null 2>&1; RC=$?
+  $CT container rm c2 >/dev/null 2>&1
+  expect "containerd: task delete" sh -c "[ $RC = 0 ] && ! $CT task ls | grep -q c2"
+  kill "$cpid"; wait "$cpid" 2>/dev/null
+  grep -q ' - overlay ' /proc/self/mountinfo && awk -v d="$C" '$5 ~ "^"d {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  rm -rf "$C" 2>/dev/null
 fi

@@ -4,6 +4,9 @@
 # FIFO, state, exec, kill, delete, list, ps, pause, the console socket,
 # root and rootless.
 . "$TOP/test/lib.sh"
+ERR=""; RC=0
+# The commands below run in bundle directories: the binary by its full path.
+case $CL in /*) ;; *) CL=$(cd "$(dirname "$CL")" && pwd)/$(basename "$CL") ;; esac
 RT="$CL runtime"
 bb=$(command -v busybox)
 

@@ -398,6 +398,13 @@ dev_readonly (int rootfd, const struct spec_mount *m, struct cl_error *err)
   if (fd < 0)
     return -1;
   snprintf (target, sizeof target, "/proc/self/fd/%d", fd);
+  /* Where a terminal's /dev/console will be bound, later. */
+  {
+    cleanup_free char *console = xasprintf ("%s/console", target);
+    int c = open (console, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (c >= 0)
+      close (c);
+  }
   if (mount (NULL, target, NULL, MS_REMOUNT | MS_RDONLY | MS_NODEV | MS_NOSUID, NULL) < 0)
     return cl_fail (err, errno, "read-only /dev");
   return 0;

@@ -224,23 +224,40 @@ write_pid_file (const char *path, pid_t pid, struct cl_error *err)
   return pid_file_write (&p, pid, err);
 }
 
-/* --console-socket: the PTY master goes to whoever listens there
-   (SCM_RIGHTS), as runc sends it. */
+/* --console-socket: connected where the caller is (exec connects before
+   it joins the container's mount namespace). */
 static int
-send_console (const char *socket_path, int master, struct cl_error *err)
+connect_console (const char *socket_path, struct cl_error *err)
 {
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
   cleanup_close int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  static const char name[] = "/dev/ptmx";
 
   if (strlen (socket_path) >= sizeof sa.sun_path)
     return cl_fail (err, ENAMETOOLONG, "--console-socket %s", socket_path);
   strcpy (sa.sun_path, socket_path);
   if (fd < 0 || connect (fd, (struct sockaddr *)&sa, sizeof sa) < 0)
     return cl_fail (err, errno, "--console-socket %s", socket_path);
-  if (pty_send_fd (fd, name, sizeof name - 1, master) < 0)
-    return cl_fail (err, errno, "send the terminal to --console-socket %s", socket_path);
+  return steal_fd (&fd);
+}
+
+/* The PTY master goes to whoever listens there (SCM_RIGHTS), as runc
+   sends it. */
+static int
+send_console_fd (int sock, int master, struct cl_error *err)
+{
+  static const char name[] = "/dev/ptmx";
+
+  if (pty_send_fd (sock, name, sizeof name - 1, master) < 0)
+    return cl_fail (err, errno, "send the terminal to --console-socket");
   return 0;
+}
+
+static int
+send_console (const char *socket_path, int master, struct cl_error *err)
+{
+  cleanup_close int fd = connect_console (socket_path, err);
+
+  return fd < 0 ? -1 : send_console_fd (fd, master, err);
 }
 
 /* ----------------------------------------------------------------- create and run */
@@ -1237,6 +1254,7 @@ rt_exec (const struct rt_opts *o, int argc, char **argv)
   cleanup_ctr struct ctr c = { .dirfd = -1 };
   cleanup_spec struct spec sp = { 0 };
   cleanup_pid_file struct pid_file pf = { -1, NULL };
+  cleanup_close int console_sock = -1;
   struct cl_error err = { 0 };
   struct ns_proc proc = { 0, -1 };
   struct exit_record rec;
@@ -1248,7 +1266,8 @@ rt_exec (const struct rt_opts *o, int argc, char **argv)
     return r < 0 ? 255 : 0;
   if (ctr_open (o, argv[optind], false, &c, &err) < 0
       || exec_spec (&c, &e, argv + optind + 1, &sp, &err) < 0
-      || (e.pid_file && pid_file_open (e.pid_file, &pf, &err) < 0))
+      || (e.pid_file && pid_file_open (e.pid_file, &pf, &err) < 0)
+      || (e.console_socket && (console_sock = connect_console (e.console_socket, &err)) < 0))
     return rt_fail (o, &err), 255;
   if (c.status == RT_STOPPED || (c.status == RT_PAUSED && !e.ignore_paused))
     {
@@ -1260,8 +1279,8 @@ rt_exec (const struct rt_opts *o, int argc, char **argv)
   else
     cli_block_forwarded (&set);
   if (exec_start (&c, &e, &sp, &set, &proc, &err) < 0
-      || (proc.console >= 0 && e.console_socket
-          && send_console (e.console_socket, proc.console, &err) < 0)
+      || (proc.console >= 0 && console_sock >= 0
+          && send_console_fd (console_sock, proc.console, &err) < 0)
       || (e.pid_file && pid_file_write (&pf, proc.pid, &err) < 0))
     {
       if (proc.pid > 0)

@@ -128,6 +128,19 @@ until_ok test -e "$T/cs.ready"
 wait "$rpid"
 expect "--console-socket: the master arrives; the container's tty is its own /dev/pts/0" sh -c "[ $RC = 0 ] && grep -q '^/dev/pts/0' '$T/tty.out' && grep -q 'got-hello' '$T/tty.out'"
 $RT --root "$ST" delete --force t1
+mkbundle "$B" '.process.args = ["sleep", "30"]'
+rm -f "$T/cs" "$T/cs.ready" "$T/cs2" "$T/cs2.ready"
+python3 "$TOP/test/tools/recvtty.py" "$T/cs" 5 >/dev/null &
+until_ok test -e "$T/cs.ready"
+(cd "$B" && $RT --root "$ST" run -d --console-socket "$T/cs" t3 2>"$T/err")
+python3 "$TOP/test/tools/recvtty.py" "$T/cs2" 5 >"$T/tty2.out" &
+rpid=$!
+until_ok test -e "$T/cs2.ready"
+printf '{"terminal": true, "consoleSize": {"height": 10, "width": 110}, "args": ["sh", "-c", "stty size"], "cwd": "/"}' >"$T/tp.json"
+$RT --root "$ST" exec --tty --detach --console-socket "$T/cs2" --process "$T/tp.json" t3 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+wait "$rpid"
+expect "exec --tty --console-socket (the socket reached from outside the container), consoleSize" sh -c "[ $RC = 0 ] && grep -q '^10 110' '$T/tty2.out'"
+$RT --root "$ST" delete --force t3
 (cd "$B" && $RT --root "$ST" run -d t2 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
 expect "a terminal, detached, without --console-socket is refused" sh -c "[ $RC = 1 ] && grep -q 'console' '$T/err'"
 

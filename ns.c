@@ -188,6 +188,13 @@ mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
 
   if (bind && stat (m->source, &st) < 0)
     return cl_fail (err, errno, "mount source %s", m->source);
+  /* proc and sysfs on a symlink would land wherever it points (a masked
+     path mounted over the host's, say): runc refuses it too. */
+  if ((strcmp (m->type, "proc") == 0 || strcmp (m->type, "sysfs") == 0)
+      && fstatat (rootfd, m->destination + 1, &st, AT_SYMLINK_NOFOLLOW) == 0
+      && S_ISLNK (st.st_mode))
+    return cl_fail (err, 0, "%s (%s) must be mounted on ordinary directory", m->destination,
+                    m->type);
   fd = open_beneath (rootfd, m->destination, bind && !S_ISDIR (st.st_mode), err);
   if (fd < 0)
     return -1;

@@ -276,6 +276,40 @@ wanted (enum cgroup_ctl c, const struct spec_resources *r)
 
 /* mkdir MOUNT/crunlocal (its v2 controllers enabled for its children,
    a v1 cpuset's filled) and MOUNT/crunlocal/<id>. */
+/* linux.cgroupsPath: each directory on the way made as needed (a v1
+   cpuset's filled, v2's controllers enabled for the next); the last may
+   exist already, as runc allows. */
+static int
+make_path (const char *mount, const char *dir, bool cpuset, bool v2, struct cl_error *err)
+{
+  cleanup_free char *cur = xstrdup (dir);
+  size_t base = strlen (mount);
+  char *p = cur + base;
+
+  while (p && *p)
+    {
+      char *slash = strchr (p + 1, '/');
+      cleanup_free char *parent = xstrndup (cur, (size_t)(p - cur));
+      if (slash)
+        *slash = '\0';
+      if (v2)
+        {
+          static const char *enable[] = { "+memory", "+pids", "+cpu", "+cpuset" };
+          struct cl_error ignored;
+          for (size_t i = 0; i < 4; i++)
+            write_value (parent, "cgroup.subtree_control", enable[i], &ignored);
+        }
+      if (mkdir (cur, 0755) < 0 && errno != EEXIST)
+        return cl_fail (err, errno, "create cgroup %s", cur);
+      if (cpuset && cpuset_inherit (parent, cur, err) < 0)
+        return -1;
+      if (slash)
+        *slash = '/';
+      p = slash;
+    }
+  return 0;
+}
+
 static int
 make_dir (const char *mount, const char *dir, bool cpuset, bool v2, struct cl_error *err)
 {
@@ -313,7 +347,10 @@ no_permission (int e)
 static const char *
 plan (struct cgroup_join *j, const char *mount)
 {
-  j->dirs.dir[j->dirs.n] = xasprintf ("%s/" PARENT "/%s", mount, j->id);
+  if (j->path)
+    j->dirs.dir[j->dirs.n] = xasprintf ("%s/%s", mount, j->path + (j->path[0] == '/'));
+  else
+    j->dirs.dir[j->dirs.n] = xasprintf ("%s/" PARENT "/%s", mount, j->id);
   return j->dirs.dir[j->dirs.n++];
 }
 
@@ -340,6 +377,32 @@ v2_base (const struct cgroup_layout *l, char **base, struct cl_error *err)
       return 0;
     }
   return cgdeleg_root (l->unified, base, err) < 0 ? -1 : 0;
+}
+
+/* A linux.cgroupsPath that exists already, as runc treats it: a frozen
+   one is refused (the container would hang frozen while starting), one
+   with processes in it only warned about. */
+static int
+check_existing (struct cgroup_join *j, struct cl_error *err)
+{
+  for (size_t i = 0; i < j->dirs.n; i++)
+    {
+      cleanup_free char *procs = NULL, *state = NULL, *freeze = NULL;
+      cleanup_free char *pp = xasprintf ("%s/cgroup.procs", j->dirs.dir[i]);
+      cleanup_free char *fp = xasprintf ("%s/freezer.state", j->dirs.dir[i]);
+      cleanup_free char *f2 = xasprintf ("%s/cgroup.freeze", j->dirs.dir[i]);
+      struct cl_error ignored;
+      if ((read_file_at (AT_FDCWD, fp, 64, &state, NULL, &ignored) == 0
+           && !str_has_prefix (state, "THAWED"))
+          || (read_file_at (AT_FDCWD, f2, 64, &freeze, NULL, &ignored) == 0 && freeze[0] == '1'))
+        return cl_fail (err, EBUSY, "container's cgroup unexpectedly frozen (%s): thaw it first",
+                        j->dirs.dir[i]);
+      if (!j->warning && read_file_at (AT_FDCWD, pp, 1 << 16, &procs, NULL, &ignored) == 0
+          && procs[strspn (procs, " \n")])
+        j->warning = xasprintf ("container's cgroup is not empty: %s has processes already",
+                                j->dirs.dir[i]);
+    }
+  return 0;
 }
 
 /* The container's directories, recorded before any is made so that a
@@ -386,10 +449,19 @@ make_dirs (struct cgroup_join *j, const struct cgroup_layout *l, const char **by
       cl_fail (err, EPERM, "no cgroup this user may write (no delegated cgroup v2 subtree)");
       return 1;
     }
+  /* Refused before anything is recorded or made: nothing of a cgroup
+     that was there already is touched. */
+  if (j->path && check_existing (j, err) < 0)
+    {
+      cgroup_dirs_clear (&j->dirs);
+      return -1;
+    }
   if (j->recfd >= 0 && cgrouprec_write (j->recfd, &j->dirs, err) < 0)
     return -1;
   for (size_t i = 0; i < j->dirs.n; i++)
-    if (make_dir (mounts[i], j->dirs.dir[i], cpuset[i], l->mode == CGROUP_UNIFIED, err) < 0)
+    if ((j->path ? make_path (mounts[i], j->dirs.dir[i], cpuset[i], l->mode == CGROUP_UNIFIED, err)
+                 : make_dir (mounts[i], j->dirs.dir[i], cpuset[i], l->mode == CGROUP_UNIFIED, err))
+        < 0)
       return no_permission (err->errnum) ? 1 : -1;
   return 0;
 }

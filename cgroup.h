@@ -74,6 +74,7 @@ unsigned long long cgroup_shares_to_weight (unsigned long long shares);
 struct cgroup_join
 {
   const char *id;          /* the container's (64 hex), or a run --bundle's own */
+  const char *path;        /* else: linux.cgroupsPath, the same below every mount (or NULL) */
   const struct spec *spec; /* resources, oomScoreAdj */
   bool strict;             /* refuse a limit that cannot be applied */
   int recfd;               /* the container's directory for the record, or -1 */

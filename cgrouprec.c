@@ -1,5 +1,6 @@
 #include "cgrouprec.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -61,9 +62,15 @@ cgrouprec_write (int dirfd, const struct cgroup_dirs *d, struct cl_error *err)
   return write_file_atomic_at (dirfd, RECORD, text, used, 0600, false, err);
 }
 
+/* What crunlocal makes: a directory under a crunlocal/, or (the OCI
+   runtime's linux.cgroupsPath) one below /sys/fs/cgroup/<hierarchy>/. */
 static bool
 under_crunlocal (const char *path)
 {
+  if (strstr (path, "/../") || strstr (path, "/./"))
+    return false;
+  if (strncmp (path, "/sys/fs/cgroup/", 15) == 0 && strchr (path + 15, '/'))
+    return true;
   for (const char *p = path; *p; p++)
     if (strncmp (p, "/crunlocal/", 11) == 0)
       return true;
@@ -84,7 +91,7 @@ cgrouprec_read (int dirfd, struct cgroup_dirs *d, struct cl_error *err)
       next = l + strcspn (l, "\n");
       if (*next)
         *next++ = '\0';
-      /* Only what crunlocal makes: an absolute path under a crunlocal/. */
+      /* Only what crunlocal makes (under_crunlocal). */
       if (l[0] == '/' && under_crunlocal (l))
         d->dir[d->n++] = xstrdup (l);
     }
@@ -198,6 +205,24 @@ kill_all (const struct cgroup_dirs *d)
   return any;
 }
 
+/* Sub-cgroups the container made in its own (a delegated cgroup, a
+   writable v1 mount): their processes killed, removed deepest first. */
+static void
+remove_children (const char *dir, int depth)
+{
+  cleanup_dir DIR *dp = depth < 16 ? opendir (dir) : NULL;
+  struct dirent *e;
+
+  while (dp && (e = readdir (dp)))
+    if (e->d_type == DT_DIR && strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0)
+      {
+        cleanup_free char *sub = xasprintf ("%s/%s", dir, e->d_name);
+        remove_children (sub, depth + 1);
+        kill_listed (sub);
+        rmdir (sub);
+      }
+}
+
 int
 cgroup_dirs_remove (const struct cgroup_dirs *d, struct cl_error *err)
 {
@@ -209,6 +234,8 @@ cgroup_dirs_remove (const struct cgroup_dirs *d, struct cl_error *err)
   for (int t = 0; t < RMDIR_TRIES && left; t++)
     {
       left = 0;
+      for (size_t i = 0; i < d->n; i++)
+        remove_children (d->dir[i], 0);
       for (size_t i = 0; i < d->n; i++)
         if (rmdir (d->dir[i]) < 0 && errno != ENOENT)
           {

@@ -37,6 +37,7 @@ enum
   MSG_FAILED,
   MSG_CONSOLE,
   MSG_LISTENER,
+  MSG_READY, /* ns_opts.hold: set up, waiting for the start byte */
 };
 
 struct child_msg
@@ -184,12 +185,22 @@ mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
   char data[4096], target[64];
   unsigned long flags
       = parse_options (m->options, data, sizeof data) | (is_dev_tmpfs (m) ? MS_NODEV : 0);
+  /* A read-only /dev is filled first, then made read-only (dev_readonly). */
+  if (is_dev_tmpfs (m))
+    flags &= ~(unsigned long)MS_RDONLY;
   bool bind = (flags & MS_BIND) || strcmp (m->type, "bind") == 0;
   struct stat st;
   cleanup_close int fd = -1;
 
   if (bind && stat (m->source, &st) < 0)
     return cl_fail (err, errno, "mount source %s", m->source);
+  /* proc and sysfs on a symlink would land wherever it points (a masked
+     path mounted over the host's, say): runc refuses it too. */
+  if ((strcmp (m->type, "proc") == 0 || strcmp (m->type, "sysfs") == 0)
+      && fstatat (rootfd, m->destination + 1, &st, AT_SYMLINK_NOFOLLOW) == 0
+      && S_ISLNK (st.st_mode))
+    return cl_fail (err, 0, "%s (%s) must be mounted on ordinary directory", m->destination,
+                    m->type);
   fd = open_beneath (rootfd, m->destination, bind && !S_ISDIR (st.st_mode), err);
   if (fd < 0)
     return -1;
@@ -215,6 +226,126 @@ mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
   if (mount (m->source, target, m->type, flags, data[0] ? data : NULL) < 0)
     return cl_fail (err, errno, "mount %s on %s", m->type, m->destination);
   return 0;
+}
+
+/* The process's own cgroup in the hierarchy whose /proc/self/cgroup
+   controller list is `ctl` ("" for cgroup v2), or NULL. */
+static char *
+own_cgroup (const char *ctl)
+{
+  cleanup_file FILE *f = fopen ("/proc/self/cgroup", "re");
+  char line[4096];
+
+  while (f && fgets (line, sizeof line, f))
+    {
+      char *a = strchr (line, ':'), *b = a ? strchr (a + 1, ':') : NULL;
+      if (!b)
+        continue;
+      *b = '\0';
+      b[strcspn (b + 1, "\n") + 1] = '\0';
+      if (strcmp (a + 1, ctl) == 0)
+        return xstrdup (b + 1);
+    }
+  return NULL;
+}
+
+/* One hierarchy of the host at `dst` (its name under the cgroup mount):
+   with a cgroup namespace, mounted afresh (the namespace's view); else
+   the host's directory of our own cgroup, bound. */
+static int
+mount_hierarchy (const char *host_mnt, const char *name, const char *dst, bool cgns,
+                 unsigned long flags, struct cl_error *err)
+{
+  const char *ctl = strcmp (name, "unified") == 0 ? "" : name;
+  cleanup_free char *sysd = xasprintf ("name=%s", name);
+  cleanup_free char *own = own_cgroup (ctl);
+  cleanup_free char *src = NULL;
+  unsigned long keep = flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
+
+  if (!own && (own = own_cgroup (sysd)))
+    ctl = sysd;
+  if (!own)
+    return 0; /* a hierarchy this process is in none of (net_cls not mounted, ...) */
+  if (mkdir (dst, 0755) < 0 && errno != EEXIST)
+    return cl_fail (err, errno, "mkdir %s", dst);
+  if (cgns)
+    {
+      bool v2 = !*ctl;
+      if (mount ("cgroup", dst, v2 ? "cgroup2" : "cgroup", keep, v2 ? NULL : ctl) == 0)
+        return 0;
+    }
+  src = xasprintf ("%s%s", host_mnt, own);
+  if (mount (src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return cl_fail (err, errno, "bind the cgroup %s on %s", src, dst);
+  if (keep && remount_bind (dst, keep) < 0)
+    return cl_fail (err, errno, "remount the cgroup %s", dst);
+  return 0;
+}
+
+/* type "cgroup" (runc spec's /sys/fs/cgroup): cgroup v2 alone is one
+   mount; with v1 controllers (legacy, hybrid) it is runc's layout, a
+   tmpfs holding each hierarchy of the host by its name (cpu,cpuacct
+   with cpu and cpuacct as links), at the container's own cgroup — the
+   child has been moved into it before "go". */
+static int
+mount_cgroup (int rootfd, const struct spec_mount *m, bool cgns, struct cl_error *err)
+{
+  char data[1024], target[64], line[4096];
+  unsigned long flags = parse_options (m->options, data, sizeof data);
+  cleanup_close int fd = open_beneath (rootfd, m->destination, false, err);
+  cleanup_file FILE *mi = NULL;
+  bool v1 = false;
+  int ret = 0;
+
+  if (fd < 0)
+    return -1;
+  snprintf (target, sizeof target, "/proc/self/fd/%d", fd);
+  mi = fopen ("/proc/self/mountinfo", "re");
+  while (mi && fgets (line, sizeof line, mi))
+    v1 = v1 || strstr (line, " - cgroup ") != NULL;
+  if (!v1)
+    return mount_hierarchy ("/sys/fs/cgroup", "unified", target, cgns, flags, err);
+  if (mount ("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
+    return cl_fail (err, errno, "mount a tmpfs on %s", m->destination);
+  /* The fd names the directory under the tmpfs: resolve again. */
+  close (fd);
+  fd = open_beneath (rootfd, m->destination, false, err);
+  if (fd < 0)
+    return -1;
+  snprintf (target, sizeof target, "/proc/self/fd/%d", fd);
+  rewind (mi);
+  while (ret == 0 && fgets (line, sizeof line, mi))
+    {
+      char mnt[1024], fstype[64];
+      const char *name;
+      if (sscanf (line, "%*s %*s %*s %*s %1023s", mnt) != 1 || !strstr (line, " - ")
+          || sscanf (strstr (line, " - "), " - %63s", fstype) != 1
+          || (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0)
+          || !str_has_prefix (mnt, "/sys/fs/cgroup/"))
+        continue;
+      name = mnt + strlen ("/sys/fs/cgroup/");
+      {
+        cleanup_free char *dst = xasprintf ("%s/%s", target, name);
+        ret = mount_hierarchy (mnt, name, dst, cgns, flags, err);
+      }
+      if (ret == 0 && strchr (name, ','))
+        {
+          cleanup_free char *names = xstrdup (name);
+          char *save = NULL;
+          for (char *n = strtok_r (names, ",", &save); n; n = strtok_r (NULL, ",", &save))
+            {
+              cleanup_free char *link = xasprintf ("%s/%s", target, n);
+              if (symlink (name, link) < 0 && errno != EEXIST)
+                ret = cl_fail (err, errno, "symlink %s", link);
+            }
+        }
+    }
+  if (ret == 0 && (flags & MS_RDONLY) && remount_bind (target, MS_RDONLY) < 0
+      && mount (NULL, target, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                "mode=755")
+             < 0)
+    return cl_fail (err, errno, "read-only %s", m->destination);
+  return ret;
 }
 
 static int
@@ -267,6 +398,31 @@ populate_dev (int rootfd, struct cl_error *err)
   return 0;
 }
 
+/* /dev with "ro": read-only once its nodes and links are in. */
+static int
+dev_readonly (int rootfd, const struct spec_mount *m, struct cl_error *err)
+{
+  char target[64];
+  cleanup_close int fd = -1;
+
+  if (!strv_contains (m->options, "ro"))
+    return 0;
+  fd = open_beneath (rootfd, m->destination, false, err);
+  if (fd < 0)
+    return -1;
+  snprintf (target, sizeof target, "/proc/self/fd/%d", fd);
+  /* Where a terminal's /dev/console will be bound, later. */
+  {
+    cleanup_free char *console = xasprintf ("%s/console", target);
+    int c = open (console, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (c >= 0)
+      close (c);
+  }
+  if (mount (NULL, target, NULL, MS_REMOUNT | MS_RDONLY | MS_NODEV | MS_NOSUID, NULL) < 0)
+    return cl_fail (err, errno, "read-only /dev");
+  return 0;
+}
+
 static int
 pivot (const char *root, struct cl_error *err)
 {
@@ -311,7 +467,8 @@ protect_paths (const struct spec *s, struct cl_error *err)
 }
 
 static int
-setup_filesystem (const struct spec *s, const struct ns_overlay *ov, struct cl_error *err)
+setup_filesystem (const struct spec *s, const struct ns_overlay *ov, const struct ns_opts *o,
+                  struct cl_error *err)
 {
   cleanup_close int rootfd = -1;
 
@@ -322,11 +479,21 @@ setup_filesystem (const struct spec *s, const struct ns_overlay *ov, struct cl_e
     return cl_fail (err, errno, "open rootfs");
   for (size_t i = 0; i < s->n_mounts; i++)
     {
-      if (mount_one (rootfd, &s->mounts[i], err) < 0)
+      if (strcmp (s->mounts[i].type, "cgroup") == 0
+              ? mount_cgroup (rootfd, &s->mounts[i], s->namespaces & NS_CGROUP, err) < 0
+              : mount_one (rootfd, &s->mounts[i], err) < 0)
         return -1;
       if (is_dev_tmpfs (&s->mounts[i]) && populate_dev (rootfd, err) < 0)
         return -1;
     }
+  /* After the mounts below it (/dev/pts, /dev/shm) are made. */
+  for (size_t i = 0; i < s->n_mounts; i++)
+    if (is_dev_tmpfs (&s->mounts[i]) && dev_readonly (rootfd, &s->mounts[i], err) < 0)
+      return -1;
+  if (o && o->before_pivot
+      && ((chdir (s->root_path) < 0 && cl_fail (err, errno, "chdir rootfs") < 0)
+          || o->before_pivot (o->arg, err) < 0))
+    return -1;
   if (pivot (s->root_path, err) < 0)
     return -1;
   return protect_paths (s, err);
@@ -452,10 +619,20 @@ enter_cwd (const char *cwd, struct cl_error *err)
    maps (a non-dumpable process's /proc files are root's): see
    make_undumpable. */
 static int
-isolate_process (int sync, bool terminal, struct cl_error *err)
+isolate_process (int sync, int *keep, int preserve, bool terminal, struct cl_error *err)
 {
-  if ((sync > 3 && syscall (SYS_close_range, 3, sync - 1, 0) < 0)
-      || syscall (SYS_close_range, sync + 1, ~0U, 0) < 0)
+  int low = 3 + preserve; /* ns_opts.preserve_fds: 3 .. 3+N-1 stay */
+
+  /* `keep` (ns_opts.hold) moves next to the socket, so one range below
+     and one above close the rest. */
+  if (keep && *keep >= 0 && *keep != sync + 1)
+    {
+      if (dup3 (*keep, sync + 1, O_CLOEXEC) < 0)
+        return cl_fail (err, errno, "keep the start fifo");
+      *keep = sync + 1;
+    }
+  if ((sync > low && syscall (SYS_close_range, low, sync - 1, 0) < 0)
+      || syscall (SYS_close_range, sync + (keep && *keep >= 0 ? 2 : 1), ~0U, 0) < 0)
     return cl_fail (err, errno, "close inherited file descriptors");
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) < 0 && errno != ENOSYS)
     return cl_fail (err, errno, "join a session keyring of the container's own");
@@ -543,6 +720,7 @@ child_exec (const struct spec *s, const struct bpf_prog *filter, int sync)
 
   if (filter && seccomp_install (filter, &err) < 0)
     child_fail (sync, 125, &err);
+  umask (s->has_umask ? s->umask : 022);
   environ = s->env;
   execvp (s->args[0], s->args);
   e = errno;
@@ -662,6 +840,67 @@ maps_id (const struct spec_idmap *m, size_t n, unsigned long id)
   return false;
 }
 
+/* Before `create` reports success, the command must be there to exec
+   (runc looks it up at the same point): execvp's search, over the
+   container's own PATH. */
+static int
+command_found (const struct spec *s, struct cl_error *err)
+{
+  const char *cmd = s->args[0],
+             *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  struct stat st;
+
+  if (strchr (cmd, '/'))
+    {
+      if (stat (cmd, &st) < 0)
+        return cl_fail (err, 0, "%s: no such file or directory", cmd), 127;
+      if (!S_ISREG (st.st_mode) || access (cmd, X_OK) < 0)
+        return cl_fail (err, EACCES, "exec %s", cmd), 126;
+      return 0;
+    }
+  for (size_t i = 0; s->env && s->env[i]; i++)
+    if (str_has_prefix (s->env[i], "PATH="))
+      path = s->env[i] + 5;
+  for (const char *p = path; *p;)
+    {
+      size_t n = strcspn (p, ":");
+      cleanup_free char *f = xasprintf ("%.*s/%s", (int)n, n ? p : ".", cmd);
+      if (stat (f, &st) == 0 && S_ISREG (st.st_mode) && access (f, X_OK) == 0)
+        return 0;
+      p += n + (p[n] == ':');
+    }
+  return cl_fail (err, 0, "%s: executable file not found in $PATH", cmd), 127;
+}
+
+/* ns_opts.hold: everything is set up; say so (the caller — `create` —
+   returns and exits), then wait for the one byte `start` writes.  Only
+   the command's execve is left after it. */
+static void
+wait_for_start (int sync, int hold)
+{
+  struct child_msg m = { .kind = MSG_READY };
+  char b;
+  ssize_t n;
+
+  if (hold < 0)
+    return;
+  if (send (sync, &m, sizeof m, MSG_NOSIGNAL) != (ssize_t)sizeof m)
+    _exit (125);
+  do
+    n = read (hold, &b, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1)
+    _exit (125);
+  close (hold);
+}
+
+static void
+parent_death_kills (const struct ns_opts *o)
+{
+  if (!o || !o->orphan)
+    prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+}
+
 /* "go": the caller has placed us (id maps, then its hooks). */
 static void
 await_go (int sync)
@@ -679,10 +918,10 @@ await_go (int sync)
    the working directory. */
 static int
 prepare_inside (const struct spec *s, const struct ns_overlay *ov, const struct ns_stdio *stdio,
-                struct cl_error *err)
+                const struct ns_opts *o, struct cl_error *err)
 {
   if (make_undumpable (err) < 0 || ((s->namespaces & NS_NET) && loopback_up (err) < 0)
-      || setup_filesystem (s, ov, err) < 0 || null_stdio_inside (stdio, err) < 0)
+      || setup_filesystem (s, ov, o, err) < 0 || null_stdio_inside (stdio, err) < 0)
     return -1;
   if (sethostname (s->hostname, strlen (s->hostname)) < 0)
     return cl_fail (err, errno, "sethostname");
@@ -691,26 +930,28 @@ prepare_inside (const struct spec *s, const struct ns_overlay *ov, const struct 
 
 static void __attribute__ ((noreturn))
 child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
-            const struct ns_stdio *stdio, const struct bpf_prog *filter,
+            const struct ns_stdio *stdio, const struct ns_opts *o, const struct bpf_prog *filter,
             const struct bpf_prog *notify, int netfd, bool early, int sync)
 {
   struct cl_error err = { 0 };
   bool in_userns = s->namespaces & NS_USER;
+  int hold = o ? o->hold : -1, status;
 
-  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  parent_death_kills (o);
   /* linux.namespaces network with a path: joined first, while the fd
      opened before clone is still ours. */
   if (netfd >= 0 && (setns (netfd, CLONE_NEWNET) < 0 || close (netfd) < 0))
     child_fail (sync, 125,
                 (cl_fail (&err, errno, "join the network namespace %s", s->net_path), &err));
-  if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0)
+  if (take_stdio (stdio, &err) < 0
+      || isolate_process (sync, &hold, o ? o->preserve_fds : 0, s->terminal, &err) < 0)
     child_fail (sync, 125, &err);
   /* early: the filesystem is set up while the caller moves us into our
      cgroups, a move that can wait a kernel RCU grace period (cgroup.h),
      which this work then overlaps.  The caller, root outside any user
      namespace of ours, may still read our /proc files once we are not
      dumpable. */
-  if (early && prepare_inside (s, ov, stdio, &err) < 0)
+  if (early && prepare_inside (s, ov, stdio, o, &err) < 0)
     child_fail (sync, 125, &err);
   await_go (sync);
   if (in_userns)
@@ -729,7 +970,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
      hook moved us into, so /proc/self/cgroup reads "/" inside. */
   if ((s->namespaces & NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     child_fail (sync, 125, (cl_fail (&err, errno, "create the cgroup namespace"), &err));
-  if ((!early && prepare_inside (s, ov, stdio, &err) < 0) || set_rlimits (s, &err) < 0
+  if ((!early && prepare_inside (s, ov, stdio, o, &err) < 0) || set_rlimits (s, &err) < 0
       || (s->terminal && send_console (s, true, sync, &err) < 0)
       || send_listener (notify, sync, &err) < 0)
     child_fail (sync, 125, &err);
@@ -741,9 +982,12 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
     child_fail (sync, 125, &err);
   /* Again: a change of credentials reset both (prctl(2)).  The parent —
      `run` or the monitor — dying must take the container along. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  parent_death_kills (o);
   make_undumpable (&err);
-  syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (hold >= 0 && (status = command_found (s, &err)) != 0)
+    child_fail (sync, status, &err);
+  wait_for_start (sync, hold);
+  syscall (SYS_close_range, 3 + (o ? o->preserve_fds : 0), ~0U, CLOSE_RANGE_CLOEXEC);
   if (s->init)
     init_main (s, filter, sync);
   sigprocmask (SIG_UNBLOCK, blocked, NULL);
@@ -850,14 +1094,37 @@ idmap_tool_done (const char *tool, pid_t child, struct cl_error *err)
   return 0;
 }
 
-/* One mapping of our own ids we may write ourselves; more take the
-   setuid helpers, both at once (each writes a file of its own). */
+/* Root of the initial user namespace writes any maps itself. */
+static int
+write_map_lines (pid_t pid, const char *file, const struct spec_idmap *m, size_t n,
+                 struct cl_error *err)
+{
+  cleanup_free char *text = xstrdup ("");
+
+  for (size_t i = 0; i < n; i++)
+    {
+      char *t = xasprintf ("%s%lu %lu %lu\n", text, m[i].container, m[i].host, m[i].size);
+      free (text);
+      text = t;
+    }
+  return write_proc (pid, file, text, err);
+}
+
+/* One mapping of our own ids we may write ourselves (root: any); more
+   take the setuid helpers, both at once (each writes a file of its own). */
 static int
 write_maps (const struct spec *s, pid_t pid, struct cl_error *err)
 {
   char line[128];
   pid_t uids, gids;
   struct cl_error second = { 0 };
+
+  if (geteuid () == 0 && (s->n_uid_maps > 1 || s->n_gid_maps > 1 || s->uid_maps[0].size > 1))
+    {
+      if (write_map_lines (pid, "uid_map", s->uid_maps, s->n_uid_maps, err) < 0)
+        return -1;
+      return write_map_lines (pid, "gid_map", s->gid_maps, s->n_gid_maps, err);
+    }
 
   if (s->n_uid_maps == 1 && s->uid_maps[0].size == 1 && s->n_gid_maps == 1
       && s->gid_maps[0].size == 1)
@@ -932,6 +1199,8 @@ await_child (pid_t pid, int sync, const struct ns_hook *hook, int *console, stru
           lh = NULL;
           continue;
         }
+      if (n == (ssize_t)sizeof m && m.kind == MSG_READY)
+        return 0; /* ns_opts.hold: waiting for its start byte */
       if (fd >= 0)
         close (fd);
       break;
@@ -950,6 +1219,14 @@ int
 ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
           const struct ns_stdio *stdio, const struct ns_hook *hook, struct ns_proc *proc,
           struct cl_error *err)
+{
+  return ns_start_with (s, ov, blocked, stdio, hook, NULL, proc, err);
+}
+
+int
+ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
+               const struct ns_stdio *stdio, const struct ns_hook *hook, const struct ns_opts *o,
+               struct ns_proc *proc, struct cl_error *err)
 {
   /* The filter is compiled here, where an error is simply returned. */
   cleanup_bpf_prog struct bpf_prog filter = { 0 }, notify_prog = { 0 };
@@ -978,8 +1255,8 @@ ns_start (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blo
   if (pid == 0)
     {
       close (sv[0]);
-      child_main (s, ov, blocked, stdio, s->seccomp ? &filter : NULL, notify, netfd,
-                  !(s->namespaces & NS_USER) && hooks_alongside (hook), sv[1]);
+      child_main (s, ov, blocked, stdio, o, s->seccomp ? &filter : NULL, notify, netfd,
+                  !o && !(s->namespaces & NS_USER) && hooks_alongside (hook), sv[1]);
     }
   close (sv[1]);
   if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0) || run_hooks (hook, pid, err) < 0)
@@ -1076,7 +1353,8 @@ ns_join (pid_t pid, struct cl_error *err)
 
 static void __attribute__ ((noreturn))
 spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio,
-              const struct bpf_prog *filter, const struct bpf_prog *notify, int sync)
+              const struct ns_opts *o, const struct bpf_prog *filter, const struct bpf_prog *notify,
+              int sync)
 {
   struct cl_error err = { 0 };
   bool single_id = s->n_gid_maps == 1 && s->gid_maps[0].size == 1;
@@ -1085,7 +1363,8 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
   /* "go": the caller's hook has placed us (ns_spawn). */
   if (read (sync, &go, 1) != 1)
     child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller's go"), &err));
-  if (take_stdio (stdio, &err) < 0 || isolate_process (sync, s->terminal, &err) < 0
+  if (take_stdio (stdio, &err) < 0
+      || isolate_process (sync, NULL, o ? o->preserve_fds : 0, s->terminal, &err) < 0
       || make_undumpable (&err) < 0 || null_stdio_inside (stdio, &err) < 0
       || enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0
       || (s->terminal && send_console (s, false, sync, &err) < 0)
@@ -1096,9 +1375,9 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
       || (s->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
           && cl_fail (&err, errno, "no_new_privs") < 0))
     child_fail (sync, 125, &err);
-  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  parent_death_kills (o);
   make_undumpable (&err);
-  syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  syscall (SYS_close_range, 3 + (o ? o->preserve_fds : 0), ~0U, CLOSE_RANGE_CLOEXEC);
   sigprocmask (SIG_UNBLOCK, blocked, NULL);
   child_exec (s, filter, sync);
 }
@@ -1106,6 +1385,14 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
 int
 ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio,
           const struct ns_hook *hook, struct ns_proc *proc, struct cl_error *err)
+{
+  return ns_spawn_with (s, blocked, stdio, hook, NULL, proc, err);
+}
+
+int
+ns_spawn_with (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio,
+               const struct ns_hook *hook, const struct ns_opts *o, struct ns_proc *proc,
+               struct cl_error *err)
 {
   /* The filter is compiled here, where an error is simply returned. */
   cleanup_bpf_prog struct bpf_prog filter = { 0 }, notify_prog = { 0 };
@@ -1129,7 +1416,7 @@ ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *
   if (pid == 0)
     {
       close (sv[0]);
-      spawned_main (s, blocked, stdio, s->seccomp ? &filter : NULL, notify, sv[1]);
+      spawned_main (s, blocked, stdio, o, s->seccomp ? &filter : NULL, notify, sv[1]);
     }
   close (sv[1]);
   if (run_hooks (hook, pid, err) < 0

@@ -86,6 +86,32 @@ int ns_join (pid_t pid, struct cl_error *err);
 int ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio,
               const struct ns_hook *hook, struct ns_proc *proc, struct cl_error *err);
 
+/* The OCI runtime's ways (runtime.c).  `hold` >= 0: the container's
+   process, once everything is set up, says so — ns_start_with returns
+   then, with the process waiting — and reads one byte from `hold` (a
+   FIFO `start` writes to) before it execs: runc's create/start split.
+   `orphan`: no parent-death signal — the caller exits and the engine's
+   monitor (a child subreaper: conmon, containerd-shim) inherits it.
+   The exec'd command still holds no other fd of ours. */
+struct ns_opts
+{
+  int hold;
+  bool orphan;
+  int preserve_fds; /* fds 3 .. 3+N-1 pass into the container (runc --preserve-fds) */
+  /* In the child, its mounts made, before pivot_root, with the rootfs as
+     working directory (the OCI createContainer hooks); NULL: none. */
+  int (*before_pivot) (void *arg, struct cl_error *err);
+  void *arg;
+};
+
+int ns_start_with (const struct spec *spec, const struct ns_overlay *overlay,
+                   const sigset_t *blocked, const struct ns_stdio *stdio,
+                   const struct ns_hook *hook, const struct ns_opts *opts, struct ns_proc *proc,
+                   struct cl_error *err);
+int ns_spawn_with (const struct spec *s, const sigset_t *blocked, const struct ns_stdio *stdio,
+                   const struct ns_hook *hook, const struct ns_opts *opts, struct ns_proc *proc,
+                   struct cl_error *err);
+
 /* Does `pid` catch `sig`?  (/proc/PID/status SigCgt.)  A namespace's init
    that does not catch a signal never sees it. */
 bool ns_catches (pid_t pid, int sig);

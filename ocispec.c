@@ -50,6 +50,13 @@ parse_user (yajl_val user, struct spec *s, struct cl_error *err)
     return cl_fail (err, EINVAL, "process.user needs numeric uid and gid");
   s->uid = (uid_t)uid;
   s->gid = (gid_t)gid;
+  if (user && get_ulong (user, "umask", &g))
+    {
+      if (g > 0777)
+        return cl_fail (err, EINVAL, "process.user.umask %llo is not a mode", g);
+      s->has_umask = true;
+      s->umask = (unsigned)g;
+    }
   s->n_groups = groups ? groups->u.array.len : 0;
   s->groups = xcalloc (s->n_groups + 1, sizeof *s->groups);
   for (size_t i = 0; i < s->n_groups; i++)
@@ -528,6 +535,61 @@ parse_linux (yajl_val l, struct spec *s, struct cl_error *err)
     return -1;
   if ((s->namespaces & NS_USER) && (!s->n_uid_maps || !s->n_gid_maps))
     return cl_fail (err, EINVAL, "a user namespace needs uidMappings and gidMappings");
+  if (json_get_str (l, "cgroupsPath") && *json_get_str (l, "cgroupsPath"))
+    {
+      const char *cp = json_get_str (l, "cgroupsPath");
+      /* systemd's "slice:prefix:name" needs systemd; ".." would leave the hierarchy. */
+      if (strchr (cp, ':'))
+        return cl_fail (err, ENOTSUP,
+                        "linux.cgroupsPath \"%s\": systemd cgroup paths are not supported "
+                        "(cgroupfs only)",
+                        cp);
+      if (strstr (cp, ".."))
+        return cl_fail (err, EINVAL, "linux.cgroupsPath \"%s\" has ..", cp);
+      s->cgroups_path = xstrdup (cp);
+    }
+  return 0;
+}
+
+static const char *const hook_names[SPEC_HOOK_N]
+    = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" };
+
+static int
+parse_hooks (yajl_val h, struct spec *s, struct cl_error *err)
+{
+  for (int k = 0; k < SPEC_HOOK_N; k++)
+    {
+      yajl_val arr = json_get_arr (h, hook_names[k]);
+      size_t n = arr ? arr->u.array.len : 0;
+      s->hooks[k] = xcalloc (n + 1, sizeof *s->hooks[k]);
+      for (size_t i = 0; i < n; i++)
+        {
+          yajl_val v = arr->u.array.values[i];
+          const char *path = json_get_str (v, "path");
+          struct spec_hook *o = &s->hooks[k][s->n_hooks[k]];
+          long long t = 0;
+          if (!path || path[0] != '/')
+            return cl_fail (err, EINVAL, "hooks.%s[%zu].path must be an absolute path",
+                            hook_names[k], i);
+          if (json_get_int (v, "timeout", &t) && t <= 0)
+            return cl_fail (err, EINVAL, "hooks.%s[%zu].timeout must be positive", hook_names[k],
+                            i);
+          o->path = xstrdup (path);
+          o->args = json_get_strv (v, "args");
+          o->env = json_get_strv (v, "env");
+          o->timeout = t;
+          s->n_hooks[k]++;
+        }
+    }
+  if (h && YAJL_IS_OBJECT (h))
+    for (size_t i = 0; i < h->u.object.len; i++)
+      {
+        int k = 0;
+        while (k < SPEC_HOOK_N && strcmp (hook_names[k], h->u.object.keys[i]) != 0)
+          k++;
+        if (k == SPEC_HOOK_N)
+          return cl_fail (err, ENOTSUP, "hooks.%s is not supported", h->u.object.keys[i]);
+      }
   return 0;
 }
 
@@ -544,8 +606,8 @@ spec_from_json (const char *text, struct spec *s, struct cl_error *err)
   version = json_get_str (doc, "ociVersion");
   if (!version || !str_has_prefix (version, "1."))
     return cl_fail (err, EINVAL, "ociVersion \"%s\" is not 1.x", version ? version : "");
-  if (json_get (doc, "hooks"))
-    return cl_fail (err, ENOTSUP, "hooks are not supported");
+  if (parse_hooks (json_get_obj (doc, "hooks"), s, err) < 0)
+    return -1;
   root = json_get_obj (doc, "root");
   if (!json_get_str (root, "path"))
     return cl_fail (err, EINVAL, "config.json has no root.path");
@@ -563,6 +625,37 @@ spec_from_json (const char *text, struct spec *s, struct cl_error *err)
       || parse_mounts (json_get_arr (doc, "mounts"), s, err) < 0)
     return -1;
   return parse_linux (json_get_obj (doc, "linux"), s, err);
+}
+
+static void
+clear_process (struct spec *s)
+{
+  strv_free (s->args);
+  strv_free (s->env);
+  strv_free (s->caps);
+  free (s->cwd);
+  free (s->groups);
+  for (size_t i = 0; i < s->n_rlimits; i++)
+    free (s->rlimits[i].type);
+  free (s->rlimits);
+  s->args = s->env = s->caps = NULL;
+  s->cwd = NULL;
+  s->groups = NULL;
+  s->rlimits = NULL;
+  s->n_groups = s->n_rlimits = 0;
+  s->terminal = s->no_new_privs = s->has_oom_score_adj = false;
+  s->console_rows = s->console_cols = 0;
+}
+
+int
+spec_process_from_json (const char *text, struct spec *s, struct cl_error *err)
+{
+  cleanup_json yajl_val doc = NULL;
+
+  if (json_parse (text, &doc, err) < 0)
+    return -1;
+  clear_process (s);
+  return parse_process (doc, s, err);
 }
 
 int
@@ -649,6 +742,17 @@ spec_clear (struct spec *s)
   free (s->seccomp);
   free (s->seccomp_profile);
   free (s->net_path);
+  free (s->cgroups_path);
+  for (int k = 0; k < SPEC_HOOK_N; k++)
+    {
+      for (size_t i = 0; i < s->n_hooks[k]; i++)
+        {
+          free (s->hooks[k][i].path);
+          strv_free (s->hooks[k][i].args);
+          strv_free (s->hooks[k][i].env);
+        }
+      free (s->hooks[k]);
+    }
   free (s->resources.cpuset_cpus);
   free (s->resources.cpuset_mems);
   free (s->dev_rules);
@@ -890,6 +994,8 @@ gen_linux (yajl_gen g, const struct spec *s)
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
+  if (s->cgroups_path)
+    jg_kstr (g, "cgroupsPath", s->cgroups_path);
   gen_resources (g, &s->resources, s->dev_rules, s->n_dev_rules);
   if (s->namespaces & NS_USER)
     {

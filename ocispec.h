@@ -129,6 +129,25 @@ struct spec_seccomp
   size_t n_rules;
 };
 
+/* OCI hooks (config.md#posix-platform-hooks), by when they run. */
+enum spec_hook_kind
+{
+  SPEC_HOOK_PRESTART,
+  SPEC_HOOK_CREATE_RUNTIME,
+  SPEC_HOOK_CREATE_CONTAINER,
+  SPEC_HOOK_START_CONTAINER,
+  SPEC_HOOK_POSTSTART,
+  SPEC_HOOK_POSTSTOP,
+  SPEC_HOOK_N,
+};
+
+struct spec_hook
+{
+  char *path;
+  char **args, **env; /* NULL when absent */
+  long long timeout;  /* seconds, 0: none */
+};
+
 struct spec
 {
   char **args, **env;
@@ -151,7 +170,8 @@ struct spec
   bool no_new_privs;
   bool init; /* run a built-in init as PID 1 (--init) */
   unsigned namespaces;
-  char *net_path; /* a network namespace to join (linux.namespaces path), or NULL */
+  char *net_path;     /* a network namespace to join (linux.namespaces path), or NULL */
+  char *cgroups_path; /* linux.cgroupsPath (cgroupfs form, "/a/b" or "a/b"), or NULL */
   struct spec_idmap *uid_maps, *gid_maps;
   size_t n_uid_maps, n_gid_maps;
   struct spec_seccomp *seccomp;    /* NULL: no filter */
@@ -160,6 +180,10 @@ struct spec
   struct spec_dev_rule *dev_rules; /* linux.resources.devices */
   size_t n_dev_rules;
   bool has_oom_score_adj; /* process.oomScoreAdj */
+  struct spec_hook *hooks[SPEC_HOOK_N];
+  size_t n_hooks[SPEC_HOOK_N];
+  bool has_umask; /* process.user.umask */
+  unsigned umask;
   int oom_score_adj;
 };
 
@@ -186,13 +210,18 @@ void spec_clear (struct spec *s);
 char *spec_to_json (const struct spec *s, size_t *len);
 
 /* Parse a runtime-spec 1.x config.json into the spec ns.c executes.
-   Confinement crunlocal cannot honour yet (hooks, joining a namespace
+   Hooks are parsed (the OCI runtime runs them; `run --bundle` refuses
+   them).  Confinement crunlocal cannot honour yet (joining a namespace
    other than the network's by path, a linux.resources limit cgroup.c
    does not know) is refused with a clear error rather than dropped, so a
    bundle never runs less confined than it asked.  linux.resources.devices
    is the device cgroup's list (devcgroup.h); linux.devices are not made
    (the standard devices are always there, bound from the host). */
 int spec_from_json (const char *json, struct spec *out, struct cl_error *err);
+
+/* A process object alone (runc exec --process FILE) replaces s's
+   process: args, env, cwd, user, capabilities, rlimits, terminal. */
+int spec_process_from_json (const char *json, struct spec *s, struct cl_error *err);
 
 /* Read DIR/config.json; a relative root.path is made absolute. */
 int bundle_load (const char *dir, struct spec *out, struct cl_error *err);

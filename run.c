@@ -26,6 +26,7 @@
 #include "json.h"
 #include "pull.h"
 #include "ref.h"
+#include "rtcmd.h"
 #include "sealed.h"
 #include "sig.h"
 #include "store.h"
@@ -242,6 +243,7 @@ static const char main_usage[]
       "  system      System commands: prune, df, info\n"
       "  store       Store commands: check\n"
       "  info        Show the host, identity mapping, store and snapshot mode\n"
+      "  runtime     The OCI runtime command line (runc's), as crunlocal-runtime\n"
       "  version     Show the version, library versions and store paths\n"
       "\n"
       "Run 'crunlocal COMMAND --help' for more on a command.\n";
@@ -415,13 +417,48 @@ seal_if_needed (int argc, char **argv)
   return cli_fail (&err);
 }
 
+/* `crunlocal-runtime …` (a link, chosen by argv[0] as busybox does) and
+   `crunlocal runtime …`: the OCI runtime command line (runtime.c). */
+static int
+runtime_entry (int argc, char **argv, char **whole_argv)
+{
+  struct cl_error err = { 0 };
+
+  /* The sealed copy starts over with the whole command line. */
+  if (runtime_needs_seal (argc, argv) && sealed_reexec (whole_argv, &err) < 0)
+    {
+      cl_error_print (&err);
+      return 1;
+    }
+  signal (SIGPIPE, SIG_IGN);
+  return runtime_main (argc, argv);
+}
+
+static bool
+called_as_runtime (const char *argv0)
+{
+  const char *base = strrchr (argv0, '/');
+  return strcmp (base ? base + 1 : argv0, "crunlocal-runtime") == 0;
+}
+
 int
 main (int argc, char **argv)
 {
   int ret = refuse_privileged_install ();
 
-  if (ret == 0)
-    ret = seal_if_needed (argc, argv);
+  if (ret != 0)
+    return ret;
+  if (called_as_runtime (argv[0]))
+    return runtime_entry (argc, argv, argv);
+  if (argc > 1 && strcmp (argv[1], "runtime") == 0)
+    {
+      cleanup_free char **shifted = xcalloc ((size_t)argc, sizeof (char *));
+      shifted[0] = argv[0];
+      for (int i = 2; i < argc; i++)
+        shifted[i - 1] = argv[i];
+      return runtime_entry (argc - 1, shifted, argv);
+    }
+  ret = seal_if_needed (argc, argv);
   if (ret != 0)
     return ret;
   signal (SIGPIPE, SIG_IGN);

@@ -963,6 +963,12 @@ run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
   struct cgroup_join cg = { .id = id, .spec = &sp, .strict = true, .recfd = -1 };
   int ret = bundle_load (o->bundle, &sp, err);
 
+  for (int k = 0; ret == 0 && k < SPEC_HOOK_N; k++)
+    if (sp.n_hooks[k])
+      ret = cl_fail (err, ENOTSUP,
+                     "bundle %s: hooks are not supported by run --bundle "
+                     "(crunlocal runtime run runs them)",
+                     o->bundle);
   if (ret == 0 && geteuid () != 0 && !(sp.namespaces & NS_USER))
     ret = cl_fail (err, EPERM,
                    "bundle %s: an unprivileged user needs a user namespace "

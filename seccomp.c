@@ -102,7 +102,6 @@ collect_entries (const struct compile *cc, enum sysnr_abi abi, struct abi_code *
   const long base = sysnr_abi_info (abi)->nr_bit;
   short slot[SYSNR_MAX];
   cleanup_free struct entry *found = xcalloc (cc->n_names + 1, sizeof *found);
-  const char *conflict = NULL;
   size_t n = 0, at = 0;
 
   memset (slot, -1, sizeof slot);
@@ -127,11 +126,12 @@ collect_entries (const struct compile *cc, enum sysnr_abi abi, struct abi_code *
               e->cond = xrealloc (e->cond, (e->n_cond + 1) * sizeof *e->cond);
               e->cond[e->n_cond++] = r;
             }
-          else if (e->plain
-                   && action_ret (e->plain->action, e->plain->ret)
-                          != action_ret (r->action, r->ret))
-            conflict = r->names[k];
-          else
+          /* Two rules without arguments for one call: the first wins,
+             as in libseccomp (runc's and crun's), which keeps the rule
+             it has ("at least as large as the new entry").  podman's
+             default profile has setns both allowed and, without
+             CAP_SYS_ADMIN, denied. */
+          else if (!e->plain)
             e->plain = r;
         }
     }
@@ -139,9 +139,6 @@ collect_entries (const struct compile *cc, enum sysnr_abi abi, struct abi_code *
   for (size_t i = 0; i < SYSNR_MAX; i++)
     if (slot[i] >= 0)
       c->entries[c->n_entries++] = found[slot[i]];
-  if (conflict)
-    return cl_fail (err, EINVAL, "%s has two rules without arguments and different actions",
-                    conflict);
   return 0;
 }
 

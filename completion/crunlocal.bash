@@ -38,6 +38,10 @@ _crunlocal () {
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac
   done
+  if [ "$cmd" = runtime ]; then
+    _crunlocal_runtime_words "$((i + 1))"
+    return
+  fi
   if [ -z "$cmd" ]; then
     COMPREPLY=($(compgen -W "$(crunlocal --help 2>&1 | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p')" -- "$cur"))
     return
@@ -70,3 +74,35 @@ _crunlocal () {
   esac
 }
 complete -F _crunlocal crunlocal
+
+# The OCI runtime command line (crunlocal-runtime, crunlocal runtime):
+# its commands, their flags, and the IDs under --root.
+_crunlocal_runtime_words () { # FIRST: the index of the word after the program
+  local cur cmd root i
+  cur=${COMP_WORDS[COMP_CWORD]}
+  cmd="" root=""
+  for ((i = $1; i < COMP_CWORD; i++)); do
+    case ${COMP_WORDS[i]} in
+      --root) root=${COMP_WORDS[i + 1]}; i=$((i + 1)) ;;
+      --log|--log-format) i=$((i + 1)) ;;
+      -*) ;;
+      *) cmd=${COMP_WORDS[i]}; break ;;
+    esac
+  done
+  if [ -z "$root" ]; then
+    if [ "$(id -u)" = 0 ]; then root=/run/crunlocal-runtime; else root=${XDG_RUNTIME_DIR:-/tmp}/crunlocal-runtime; fi
+  fi
+  if [ -z "$cmd" ]; then
+    if [[ $cur == -* ]]; then
+      COMPREPLY=($(compgen -W "--root --log --log-format --debug --help" -- "$cur"))
+    else
+      COMPREPLY=($(compgen -W "create start run state kill delete list ps exec pause resume features spec" -- "$cur"))
+    fi
+  elif [[ $cur == -* ]]; then
+    COMPREPLY=($(compgen -W "$(crunlocal runtime "$cmd" --help 2>/dev/null | grep -oE -- '--[a-z][a-z-]*' | sort -u)" -- "$cur"))
+  else
+    COMPREPLY=($(compgen -W "$(ls "$root" 2>/dev/null)" -- "$cur"))
+  fi
+}
+_crunlocal_runtime () { _crunlocal_runtime_words 1; }
+complete -F _crunlocal_runtime crunlocal-runtime

@@ -255,9 +255,15 @@ test_bundle_refused (void)
                  "process.cwd");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"process\": {\"args\": [\"x\"], \"cwd\": \"/\"}}",
                  "root.path");
-  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"hooks\": {}, "
+  /* Hooks are parsed (the OCI runtime runs them): a relative path or a
+     kind the runtime-spec does not define is refused. */
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"hooks\": "
+                 "{\"prestart\": [{\"path\": \"rel\"}]}, "
                  "\"process\": {\"args\": [\"x\"], \"cwd\": \"/\"}}",
-                 "hooks");
+                 "hooks.prestart[0].path");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"hooks\": "
+                 "{\"nosuch\": []}, \"process\": {\"args\": [\"x\"], \"cwd\": \"/\"}}",
+                 "hooks.nosuch");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
                  "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"namespaces\": "
                  "[{\"type\": \"net\", \"path\": \"/proc/1/ns/net\"}]}}",

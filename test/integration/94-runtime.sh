@@ -1,0 +1,275 @@
+# crunlocal as an OCI runtime: runc's command line (`crunlocal runtime …`,
+# and `crunlocal-runtime` chosen by argv[0]) on a bundle that `runtime
+# spec` writes over a busybox rootfs — create/start through the exec
+# FIFO, state, exec, kill, delete, list, ps, pause, the console socket,
+# root and rootless.
+. "$TOP/test/lib.sh"
+ERR=""; RC=0
+# The commands below run in bundle directories: the binary by its full path.
+case $CL in /*) ;; *) CL=$(cd "$(dirname "$CL")" && pwd)/$(basename "$CL") ;; esac
+RT="$CL runtime"
+bb=$(command -v busybox)
+
+# A busybox rootfs of root's (or a user's) own, and runc's default spec
+# for it with args and terminal set (jq FILTER).
+mkrootfs () {
+  mkdir -p "$1/bin" "$1/etc" "$1/tmp" "$1/proc" "$1/sys" "$1/dev" "$1/root"
+  cp "$bb" "$1/bin/busybox"
+  for a in sh echo id cat ls sleep true false pwd tty stty mkdir env hostname; do ln -sf busybox "$1/bin/$a"; done
+  echo 'root:x:0:0:root:/root:/bin/sh' >"$1/etc/passwd"
+  echo 'root:x:0:' >"$1/etc/group"
+}
+mkbundle () { # DIR JQ-FILTER [USER]
+  rm -rf "$1"; mkdir -p "$1"
+  mkrootfs "$1/rootfs"
+  if [ -n "${3:-}" ]; then
+    chown -R "$3:$3" "$1"
+    (cd "$1" && as_user "$3" $RT spec --rootless) || return 1
+  else
+    (cd "$1" && $RT spec) || return 1
+  fi
+  jq "$2" "$1/config.json" >"$1/c.tmp" && mv "$1/c.tmp" "$1/config.json"
+  [ -z "${3:-}" ] || chown "$3:$3" "$1/config.json"
+}
+state_of () { $RT --root "$ST" state "$1" 2>/dev/null | jq -r .status; }
+until_ok () { for _ in $(seq 1 100); do "$@" && return 0; sleep 0.05; done; return 1; }
+ST=$T/rtstate
+B=$T/rtb
+
+# spec: runc's default, once.
+mkdir -p "$T/specdir"
+(cd "$T/specdir" && $RT spec); RC=$?
+expect "runtime spec writes runc's default config.json (terminal, sh, the cgroup mount)" sh -c "[ $RC = 0 ] && jq -e '.process.terminal == true and .process.args == [\"sh\"] and (.mounts | map(.type) | index(\"cgroup\") != null)' '$T/specdir/config.json' >/dev/null"
+(cd "$T/specdir" && $RT spec) 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "spec again refuses to overwrite it (exit 1)" sh -c "[ $RC = 1 ] && grep -q 'exists' '$T/err'"
+
+# run in the foreground: the runc spec bundle as written (cgroup mount,
+# masked paths, read-only root), its output and exit code.
+mkbundle "$B" '.process.terminal = false | .process.args = ["sh", "-c", "echo hi-$(hostname); ls /sys/fs/cgroup >/dev/null && exit 3"]'
+out=$(cd "$B" && $RT --root "$ST" run r1 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+expect "run: a runc spec bundle runs unchanged (output, exit code 3)" [ "$RC" = 3 -a "$out" = "hi-runc" ]
+expect "run: the container is deleted after it exits" [ -z "$($RT --root "$ST" list -q)" ]
+ln -sf "$CL" "$T/crunlocal-runtime"
+out=$(cd "$B" && "$T/crunlocal-runtime" --root "$ST" run r1b 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+expect "crunlocal-runtime (argv[0]) is the runtime command line" [ "$RC" = 3 -a "$out" = "hi-runc" ]
+
+# create: set up, waiting; start: released.
+mkbundle "$B" '.process.terminal = false | .process.args = ["sh", "-c", "echo started >/tmp/mark; ls /proc/self/fd | tr \"\\n\" \" \" >/tmp/fds; exec sleep 60"] | .root.readonly = false'
+(cd "$B" && $RT --root "$ST" create --pid-file "$T/pid" c1 >"$T/c1.out" 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+pid=$(cat "$T/pid" 2>/dev/null)
+expect "create exits 0 and writes --pid-file" sh -c "[ $RC = 0 ] && [ -n '$pid' ] && kill -0 '$pid'"
+expect "state: created, with the pid" sh -c "[ \"\$($RT --root '$ST' state c1 | jq -r '.status + \" \" + (.pid|tostring)')\" = 'created $pid' ]"
+sleep 0.2
+expect "created: the process has not run the command yet" [ ! -e "$B/rootfs/tmp/mark" ]
+expect "created: its parent is not create (create has exited)" [ "$(awk '{print $4}' "/proc/$pid/stat")" != "$$" ]
+expect "created: the waiting process runs from the sealed memfd" sh -c "readlink /proc/$pid/exe | grep -q '^/memfd:'"
+$RT --root "$ST" start c1; RC=$?
+expect "start releases it: the command runs" sh -c "[ $RC = 0 ] && for i in \$(seq 50); do [ -e '$B/rootfs/tmp/mark' ] && exit 0; sleep 0.05; done; exit 1"
+expect "state: running" [ "$(state_of c1)" = running ]
+expect "the command holds no fd of the runtime's (only 0 1 2 and ls's own)" [ "$(cat "$B/rootfs/tmp/fds")" = "0 1 2 3 " ]
+$RT --root "$ST" start c1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "start of a running container fails (1)" [ "$RC" = 1 ]
+
+# exec: output, code, flags.
+out=$($RT --root "$ST" exec c1 sh -c 'echo in-$(cat /tmp/mark); exit 7'); RC=$?
+expect "exec: output and exit code (7)" [ "$RC" = 7 -a "$out" = "in-started" ]
+out=$($RT --root "$ST" exec --env A=b --cwd /tmp --user 1000:1000 c1 sh -c 'echo $A $(pwd) $(id -u):$(id -g)')
+expect "exec --env --cwd --user" [ "$out" = "b /tmp 1000:1000" ]
+printf '{"args":["sh","-c","echo from-process $X"],"env":["X=y","PATH=/bin"],"cwd":"/"}' >"$T/proc.json"
+out=$($RT --root "$ST" exec --process "$T/proc.json" c1)
+expect "exec --process FILE" [ "$out" = "from-process y" ]
+$RT --root "$ST" exec --detach --pid-file "$T/epid" c1 sleep 30; RC=$?
+epid=$(cat "$T/epid" 2>/dev/null)
+expect "exec --detach --pid-file: the process runs on" sh -c "[ $RC = 0 ] && [ -n '$epid' ] && kill -0 '$epid'"
+$RT --root "$ST" exec c1 no-such-cmd 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "exec of a missing command fails (255, as runc)" sh -c "[ $RC = 255 ] && grep -q 'not found' '$T/err'"
+
+# ps, list.
+expect "ps --format json lists both processes" sh -c "$RT --root '$ST' ps --format json c1 | jq -e 'index($pid) != null and index($epid) != null' >/dev/null"
+expect "ps: the host's ps lines for them" sh -c "$RT --root '$ST' ps c1 | grep -q 'sleep 30'"
+expect "list --format json: id, status, bundle" sh -c "$RT --root '$ST' list --format json | jq -e '.[0].id == \"c1\" and .[0].status == \"running\" and .[0].bundle == \"$B\"' >/dev/null"
+
+# pause/resume (a cgroup freezer).
+$RT --root "$ST" pause c1; RC=$?
+expect "pause: state paused" [ "$RC" = 0 -a "$(state_of c1)" = paused ]
+$RT --root "$ST" exec c1 true 2>/dev/null; RC=$?
+expect "exec into a paused container is refused" [ "$RC" != 0 ]
+$RT --root "$ST" resume c1; RC=$?
+expect "resume: running again" [ "$RC" = 0 -a "$(state_of c1)" = running ]
+
+# delete: refused while running, --force kills; cgroups go with it.
+$RT --root "$ST" delete c1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "delete of a running container without --force fails" [ "$RC" = 1 -a "$(state_of c1)" = running ]
+$RT --root "$ST" kill c1 KILL; RC=$?
+until_ok sh -c "[ \"\$($RT --root '$ST' state c1 | jq -r .status)\" = stopped ]"
+expect "kill KILL: stopped" [ "$RC" = 0 -a "$(state_of c1)" = stopped ]
+$RT --root "$ST" delete c1; RC=$?
+expect "delete: no state, no cgroup left" sh -c "[ $RC = 0 ] && ! $RT --root '$ST' state c1 2>/dev/null && [ -z \"\$(find /sys/fs/cgroup -maxdepth 3 -path '*/crunlocal/c1' 2>/dev/null)\" ] && ! kill -0 '$epid' 2>/dev/null"
+(cd "$B" && $RT --root "$ST" run -d c2); RC=$?
+$RT --root "$ST" delete --force c2; RC2=$?
+expect "run -d, then delete --force" sh -c "[ $RC = 0 ] && [ $RC2 = 0 ] && [ -z \"\$($RT --root '$ST' list -q)\" ]"
+$RT --root "$ST" delete --force nosuch; RC=$?
+expect "delete --force of an unknown ID succeeds" [ "$RC" = 0 ]
+
+# create fails cleanly.
+mkbundle "$B" '.process.terminal = false | .process.args = ["/no/such/cmd"]'
+(cd "$B" && $RT --root "$ST" create bad 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+expect "create of a missing command fails and leaves no container" sh -c "[ $RC != 0 ] && grep -q 'no such file' '$T/err' && [ -z \"\$($RT --root '$ST' list -q)\" ]"
+(cd "$B" && $RT --root "$ST" create 'bad/id' 2>"$T/err"); RC=$?
+expect "an ID with / is refused" [ "$RC" = 1 ]
+
+# --console-socket: the PTY master over SCM_RIGHTS.
+mkbundle "$B" '.process.args = ["sh", "-c", "tty; read x; echo got-$x"]'
+rm -f "$T/cs" "$T/cs.ready"
+python3 "$TOP/test/tools/recvtty.py" "$T/cs" 5 'hello\n' >"$T/tty.out" &
+rpid=$!
+until_ok test -e "$T/cs.ready"
+(cd "$B" && $RT --root "$ST" run -d --console-socket "$T/cs" t1 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+wait "$rpid"
+expect "--console-socket: the master arrives; the container's tty is its own /dev/pts/0" sh -c "[ $RC = 0 ] && grep -q '^/dev/pts/0' '$T/tty.out' && grep -q 'got-hello' '$T/tty.out'"
+$RT --root "$ST" delete --force t1
+mkbundle "$B" '.process.args = ["sleep", "30"]'
+rm -f "$T/cs" "$T/cs.ready" "$T/cs2" "$T/cs2.ready"
+python3 "$TOP/test/tools/recvtty.py" "$T/cs" 5 >/dev/null &
+until_ok test -e "$T/cs.ready"
+(cd "$B" && $RT --root "$ST" run -d --console-socket "$T/cs" t3 2>"$T/err")
+python3 "$TOP/test/tools/recvtty.py" "$T/cs2" 5 >"$T/tty2.out" &
+rpid=$!
+until_ok test -e "$T/cs2.ready"
+printf '{"terminal": true, "consoleSize": {"height": 10, "width": 110}, "args": ["sh", "-c", "stty size"], "cwd": "/"}' >"$T/tp.json"
+$RT --root "$ST" exec --tty --detach --console-socket "$T/cs2" --process "$T/tp.json" t3 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+wait "$rpid"
+expect "exec --tty --console-socket (the socket reached from outside the container), consoleSize" sh -c "[ $RC = 0 ] && grep -q '^10 110' '$T/tty2.out'"
+$RT --root "$ST" delete --force t3
+(cd "$B" && $RT --root "$ST" run -d t2 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+expect "a terminal, detached, without --console-socket is refused" sh -c "[ $RC = 1 ] && grep -q 'console' '$T/err'"
+
+# Refusals and features.
+$RT --root "$ST" checkpoint x 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "checkpoint is refused clearly" sh -c "[ $RC = 1 ] && grep -q 'not supported' '$T/err'"
+$RT --systemd-cgroup --root "$ST" list 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "--systemd-cgroup is refused clearly" sh -c "[ $RC = 1 ] && grep -q 'systemd' '$T/err'"
+expect "features: JSON with namespaces and seccomp" sh -c "$RT features | jq -e '(.linux.namespaces | index(\"user\") != null) and .linux.seccomp.enabled' >/dev/null"
+$RT --root "$ST" --log "$T/rt.log" --log-format json state nosuch 2>/dev/null; RC=$?
+expect "--log --log-format json: the error, as a JSON line" sh -c "[ $RC = 1 ] && jq -e 'select(.level == \"error\") | .msg | contains(\"nosuch\")' '$T/rt.log' >/dev/null"
+
+# Rootless: spec --rootless maps the user alone; create/start/exec/delete.
+for who in crltest crlnosub; do
+  UB=$T/users/$who/rtb US=$T/users/$who/rtstate
+  mkbundle "$UB" '.process.terminal = false | .process.args = ["sh", "-c", "echo $(id -u) >/tmp/uid; exec sleep 30"] | .root.readonly = false' "$who"
+  (cd "$UB" && as_user "$who" $RT --root "$US" run -d u1 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  until_ok test -s "$UB/rootfs/tmp/uid"
+  expect "[$who] rootless run -d: root inside its user namespace" sh -c "[ $RC = 0 ] && [ \"\$(cat '$UB/rootfs/tmp/uid')\" = 0 ]"
+  out=$(as_user "$who" $RT --root "$US" exec u1 sh -c 'echo $(id -u) $(cat /proc/self/uid_map | wc -l)' 2>"$T/err"); ERR=$(cat "$T/err")
+  expect "[$who] rootless exec joins it" [ "$out" = "0 1" ]
+  as_user "$who" $RT --root "$US" delete --force u1; RC=$?
+  left=$(as_user "$who" $RT --root "$US" list -q)
+  expect "[$who] rootless delete --force" [ "$RC" = 0 -a -z "$left" ]
+done
+
+# OCI hooks: the state on stdin, each at its point; createContainer with
+# the rootfs as working directory; a failing one fails create.
+H=$T/hooks; mkdir -p "$H"
+mkbundle "$B" '.process.terminal = false | .process.args = ["cat", "/from-hook"] | .root.readonly = false | .process.user.umask = 63'
+jq --arg h "$H" '.hooks = {
+  "createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > \($h)/cr.json"]}],
+  "createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo via-createContainer > ./from-hook"]}],
+  "startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/sc.json"]}],
+  "poststart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > \($h)/pst.json"]}],
+  "poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > \($h)/pstop.json"]}]}' "$B/config.json" >"$B/c.tmp" && mv "$B/c.tmp" "$B/config.json"
+out=$(cd "$B" && $RT --root "$ST" run h1 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+expect "hooks: createContainer runs in the rootfs before the process" [ "$RC" = 0 -a "$out" = via-createContainer ]
+expect "hooks: createRuntime reads the state (creating, pid, bundle)" sh -c "jq -e '.status == \"creating\" and .pid > 0 and .id == \"h1\" and .bundle == \"$B\"' '$H/cr.json' >/dev/null"
+expect "hooks: startContainer runs in the container (its /tmp), state created" sh -c "jq -e '.status == \"created\"' '$B/rootfs/tmp/sc.json' >/dev/null"
+expect "hooks: poststart (running) and poststop (stopped)" sh -c "jq -e '.status == \"running\"' '$H/pst.json' >/dev/null && jq -e '.status == \"stopped\"' '$H/pstop.json' >/dev/null"
+jq '.hooks = {"createRuntime": [{"path": "/bin/false"}]}' "$B/config.json" >"$B/c.tmp" && mv "$B/c.tmp" "$B/config.json"
+(cd "$B" && $RT --root "$ST" create h2 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+expect "a failing createRuntime hook fails create and leaves nothing" sh -c "[ $RC = 1 ] && grep -q 'error running createRuntime hook' '$T/err' && [ -z \"\$($RT --root '$ST' list -q)\" ]"
+"$CL" run --bundle "$B" 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "run --bundle refuses hooks it does not run" sh -c "[ $RC = 125 ] && grep -q 'hooks' '$T/err'"
+mkbundle "$B" '.process.terminal = false | .process.args = ["sh", "-c", "umask"] | .process.user.umask = 63'
+out=$(cd "$B" && $RT --root "$ST" run u1 2>"$T/err")
+expect "process.user.umask (0077)" [ "$out" = "0077" ]
+
+# podman drives it through conmon, as it drives crun: a private storage
+# (--root/--runroot here), an image loaded from the test images.  This
+# host's root may not raise RLIMIT_NOFILE/NPROC to podman's 1048576
+# (runc fails the same way), hence the --ulimit.
+if ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
+  apt-get install -y -qq podman >/dev/null 2>&1
+fi
+IMGS=$(ls -d /var/tmp/crunlocal-test-cache/*/images 2>/dev/null | head -n 1)
+rtbin=$T/rtbin; mkdir -p "$rtbin"; ln -sf "$CL" "$rtbin/crunlocal-runtime"
+if ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
+  echo "# skip: podman: the package cannot be installed here"
+elif [ ! -f "$IMGS/docker.tar" ]; then
+  echo "# skip: podman: no test image archive (test/tools/mkimages.py)"
+else
+  PM="podman --root $T/pm/root --runroot $T/pm/run --cgroup-manager cgroupfs --events-backend none --runtime $rtbin/crunlocal-runtime"
+  U="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
+  $PM load -i "$IMGS/docker.tar" >/dev/null 2>&1
+  IMG=example.com/saved/busybox:1.0
+  out=$(timeout 60 $PM run --rm $U $IMG echo hi 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  expect "podman --runtime crunlocal-runtime run --rm IMG echo hi" [ "$RC" = 0 -a "$out" = hi ]
+  timeout 60 $PM run -d $U --name pd $IMG sh -c 'echo started; exec sleep 100' >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  until_ok sh -c "$PM logs pd 2>/dev/null | grep -q started"
+  expect "podman run -d, logs" sh -c "[ $RC = 0 ] && $PM logs pd | grep -qx started"
+  out=$(timeout 30 $PM exec pd sh -c 'echo exec-$((1+1)); exit 4' 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  expect "podman exec: output and exit code" [ "$RC" = 4 -a "$out" = exec-2 ]
+  timeout 30 $PM stop -t 5 pd >/dev/null 2>&1; RC=$?
+  expect "podman stop: exited" sh -c "[ $RC = 0 ] && $PM ps -a --format '{{.Names}} {{.Status}}' | grep -q '^pd Exited'"
+  timeout 30 $PM rm pd >/dev/null 2>&1; RC=$?
+  expect "podman rm: gone, and the runtime's state too" sh -c "[ $RC = 0 ] && [ -z \"\$($PM ps -aq)\" ]"
+  S=$T/tmux93.sock
+  tmux -S "$S" new-session -d -x 100 -y 30 "$PM run -it --rm $U $IMG sh"
+  until_ok sh -c "tmux -S '$S' capture-pane -p | grep -q '# '"
+  tmux -S "$S" send-keys 'echo tty-$(tty | cut -c1-8)' Enter
+  until_ok sh -c "tmux -S '$S' capture-pane -p | grep -q 'tty-/dev/pts'"; RC=$?
+  expect "podman run -it under tmux: a shell on the container's own terminal" [ "$RC" = 0 ]
+  tmux -S "$S" send-keys 'exit' Enter
+  until_ok sh -c "! tmux -S '$S' has-session 2>/dev/null"
+  tmux -S "$S" kill-server 2>/dev/null
+  rm -rf "$T/pm" 2>/dev/null
+fi
+
+# containerd's runc shim drives it (ctr run --runc-binary): a containerd
+# of this test's own, its config, root, state and socket in $T.
+command -v containerd >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends containerd >/dev/null 2>&1
+if ! command -v containerd >/dev/null || ! command -v ctr >/dev/null; then
+  echo "# skip: containerd: the package cannot be installed here"
+elif [ ! -f "$IMGS/docker.tar" ]; then
+  echo "# skip: containerd: no test image archive (test/tools/mkimages.py)"
+else
+  C=$T/ctrd; mkdir -p "$C"
+  cat >"$C/config.toml" <<CONF
+version = 2
+root = "$C/root"
+state = "$C/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$C/ctrd.sock"
+[ttrpc]
+  address = "$C/ctrd.sock.ttrpc"
+CONF
+  containerd --config "$C/config.toml" >"$C/log" 2>&1 &
+  cpid=$!
+  CT="ctr --address $C/ctrd.sock"
+  until_ok $CT version >/dev/null 2>&1
+  $CT image import "$IMGS/docker.tar" >/dev/null 2>&1
+  RTB=$T/rtbin/crunlocal-runtime
+  out=$(timeout 60 $CT run --rm --runc-binary "$RTB" example.com/saved/busybox:1.0 c1 echo hi 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  expect "containerd: ctr run --rm --runc-binary crunlocal-runtime IMG echo hi" [ "$RC" = 0 -a "$out" = hi ]
+  timeout 60 $CT run -d --runc-binary "$RTB" example.com/saved/busybox:1.0 c2 sleep 100 >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "containerd: a detached task runs" sh -c "[ $RC = 0 ] && $CT task ls | grep -q 'c2 .*RUNNING'"
+  out=$(timeout 30 $CT task exec --exec-id e1 c2 sh -c 'echo exec-ok; exit 3' 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  expect "containerd: task exec (output, exit code 3)" [ "$RC" = 3 -a "$out" = exec-ok ]
+  timeout 30 $CT task kill -s KILL c2 >/dev/null 2>&1
+  until_ok sh -c "$CT task ls | grep -q 'c2 .*STOPPED'"; RC=$?
+  expect "containerd: task kill: stopped" [ "$RC" = 0 ]
+  timeout 30 $CT task delete c2 >/dev/null 2>&1; RC=$?
+  $CT container rm c2 >/dev/null 2>&1
+  expect "containerd: task delete" sh -c "[ $RC = 0 ] && ! $CT task ls | grep -q c2"
+  kill "$cpid"; wait "$cpid" 2>/dev/null
+  grep -q ' - overlay ' /proc/self/mountinfo && awk -v d="$C" '$5 ~ "^"d {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  rm -rf "$C" 2>/dev/null
+fi

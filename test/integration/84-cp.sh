@@ -35,8 +35,8 @@ for who in root crltest; do
   xcl cp "$H/d" cpr:/tmp/
   got=$($X "$CL" exec cpr sh -c 'cat /tmp/d/a /tmp/d/sub/b; readlink /tmp/d/lnk')
   expect "[$who] cp DIR into an existing directory: the tree, a symlink kept as a symlink" sh -c "[ $RC = 0 ] && [ \"\$1\" = \"\$(printf 'a\nb\na')\" ]" _ "$got"
-  xcl cp "$H/d" cpr:/tmp/newd
-  got=$($X "$CL" exec cpr cat /tmp/newd/sub/b)
+  xcl cp "$H/d" cpr:/newd
+  got=$($X "$CL" exec cpr cat /newd/sub/b)
   expect "[$who] cp DIR c:/NEW: the directory under the new name" sh -c "[ $RC = 0 ] && [ '$got' = b ]"
   xcl cp "$H/d/." cpr:/tmp/
   got=$($X "$CL" exec cpr cat /tmp/a)
@@ -79,7 +79,7 @@ for who in root crltest; do
   expect "[$who] cp over an image's file in a stopped container: the container's copy changes, the image's does not" sh -c "[ $o1 = 0 ] && [ $RC = 0 ] && [ \"\$(cat '$H/pw')\" = hello ] && [ '$fresh' = 'root:' ]"
   xcl start -a cps
   expect "[$who] a container cp wrote into starts again" sh -c "[ $RC = 0 ]"
-  xcl cp cpr:/tmp/newd "$H/again"
+  xcl cp cpr:/newd "$H/again"
   expect "[$who] cp out of the stopped container that was running" sh -c "[ $RC = 0 ] && [ \"\$(cat '$H/again/a')\" = a ]"
 
   # --- escapes: symlinks of the container's own, resolved inside it ---

@@ -95,9 +95,11 @@ expect "load --help, image load, and in crunlocal --help" sh -c "printf '%s' \"\
 # here with the same image ID, and runs.
 if command -v podman >/dev/null 2>&1; then
   P="podman --root $T/podman/root --runroot $T/podman/run --storage-driver vfs"
-  $P load -q -i "$T/images/docker.tar" >/dev/null 2>&1
-  $P save -q -o "$L/podman-docker.tar" example.com/saved/busybox:1.0 >/dev/null 2>&1
-  $P save -q --format oci-archive -o "$L/podman-oci.tar" example.com/saved/busybox:1.0 >/dev/null 2>&1
+  # podman's own complaints, if any, go into the log (a failed save shows
+  # up as a failed load below).
+  $P load -q -i "$T/images/docker.tar" 2>&1 >/dev/null | sed 's/^/# podman load: /'
+  $P save -q -o "$L/podman-docker.tar" example.com/saved/busybox:1.0 2>&1 >/dev/null | sed 's/^/# podman save: /'
+  $P save -q --format oci-archive -o "$L/podman-oci.tar" example.com/saved/busybox:1.0 2>&1 >/dev/null | sed 's/^/# podman save: /'
   $P rmi -a -f >/dev/null 2>&1
   fresh_store
   xcl load -i "$L/podman-docker.tar"

@@ -109,9 +109,10 @@ fi
 "$CL" rm -f devs >/dev/null
 expect "rm -f: its cgroups (and the program with them) are gone" [ -z "$(cg_dirs "$id")" ]
 
-# --cpus 0.5: a busy loop gets at most about half a CPU, and is throttled
-# (a generous band: the machine's CPUs are shared).
-run_cl run -d --name busy --cpus 0.5 "$BB" sh -c 'while :; do :; done'
+# --cpus 0.5: three busy loops get at most about half a CPU between them,
+# and are throttled (three, so that they ask for more than the quota even
+# when the shared machine is busy; a generous band).
+run_cl run -d --name busy --cpus 0.5 "$BB" sh -c 'for i in 1 2 3; do (while :; do :; done) & done; wait'
 id=$OUT
 sleep 0.5
 u0=$(cat "$(v1 cpuacct "$id")/cpuacct.usage"); t0=$(date +%s%N)
@@ -119,7 +120,9 @@ sleep 3
 u1=$(cat "$(v1 cpuacct "$id")/cpuacct.usage"); t1=$(date +%s%N)
 thr=$(awk '/^nr_throttled/ {print $2}' "$(v1 cpu "$id")/cpu.stat")
 cores=$(echo "scale=2; ($u1 - $u0) / ($t1 - $t0)" | bc)
-expect "--cpus 0.5: a busy loop used $cores cores (<= 0.6), throttled $thr times (> 0)" sh -c "[ \$(echo '$cores <= 0.6' | bc) = 1 ] && [ '$thr' -gt 0 ]"
+# Throttled, unless a machine busy with other work never let the loops
+# reach the quota at all (then the bound alone is what can be checked).
+expect "--cpus 0.5: three busy loops used $cores cores (<= 0.6), throttled $thr times (> 0, or under 0.4 cores)" sh -c "[ \$(echo '$cores <= 0.6' | bc) = 1 ] && { [ '$thr' -gt 0 ] || [ \$(echo '$cores < 0.4' | bc) = 1 ]; }"
 "$CL" rm -f busy >/dev/null
 
 # pause/unpause: the freezer stops a counter and lets it go on.

@@ -222,41 +222,94 @@ tokenize (const char *p, struct toks *t, enum match_type *type)
   return 0;
 }
 
+/* A match in progress: a state is a token index and a position in the
+   text; the star tokens, where the matcher backtracks, remember the
+   states that failed, so that a pattern of many stars against a long
+   path costs tokens x length x length instead of growing exponentially
+   (Docker's Go regexp is linear; a hostile .dockerignore must not hang). */
+struct match
+{
+  const char *pat;
+  const struct tok *t;
+  size_t nt;
+  const char *s0;
+  size_t slen;
+  unsigned char *failed; /* bitset, (nt + 1) x (slen + 1) */
+};
+
+static bool
+tmatch_at (struct match *m, size_t ti, const char *s)
+{
+  size_t len, bit;
+  unsigned long r;
+  const struct tok *t;
+
+  for (;; ti++)
+    {
+      if (ti == m->nt)
+        return *s == '\0';
+      t = &m->t[ti];
+      switch (t->kind)
+        {
+        case T_LIT:
+          if ((unsigned char)*s != t->c)
+            return false;
+          s++;
+          continue;
+        case T_ANY:
+          if (!*s || *s == '/')
+            return false;
+          s += rune_len (s);
+          continue;
+        case T_CLASS:
+          if (!*s)
+            return false;
+          r = rune_at (s, &len);
+          if (class_has (m->pat + t->off, t->len, r) == t->neg)
+            return false;
+          s += len;
+          continue;
+        case T_REST: return true;
+        case T_STAR:
+        case T_DSTAR: break;
+        }
+      bit = ti * (m->slen + 1) + (size_t)(s - m->s0);
+      if (m->failed[bit / 8] & (1u << (bit % 8)))
+        return false;
+      if (t->kind == T_STAR)
+        for (const char *p = s;; p += rune_len (p))
+          {
+            if (tmatch_at (m, ti + 1, p))
+              return true;
+            if (!*p || *p == '/')
+              break;
+          }
+      else
+        {
+          if (tmatch_at (m, ti + 1, s))
+            return true;
+          for (const char *p = s; *p; p++)
+            if (*p == '/' && tmatch_at (m, ti + 1, p + 1))
+              return true;
+        }
+      m->failed[bit / 8] |= (unsigned char)(1u << (bit % 8));
+      return false;
+    }
+}
+
 static bool
 tmatch (const char *pat, const struct tok *t, size_t nt, const char *s)
 {
-  size_t len;
-  unsigned long r;
+  struct match m = { .pat = pat, .t = t, .nt = nt, .s0 = s, .slen = strlen (s) };
+  bool stars = false, r;
 
-  if (nt == 0)
-    return *s == '\0';
-  switch (t->kind)
-    {
-    case T_LIT: return (unsigned char)*s == t->c && tmatch (pat, t + 1, nt - 1, s + 1);
-    case T_ANY: return *s && *s != '/' && tmatch (pat, t + 1, nt - 1, s + rune_len (s));
-    case T_STAR:
-      for (const char *p = s;; p += rune_len (p))
-        {
-          if (tmatch (pat, t + 1, nt - 1, p))
-            return true;
-          if (!*p || *p == '/')
-            return false;
-        }
-    case T_DSTAR:
-      if (tmatch (pat, t + 1, nt - 1, s))
-        return true;
-      for (const char *p = s; *p; p++)
-        if (*p == '/' && tmatch (pat, t + 1, nt - 1, p + 1))
-          return true;
-      return false;
-    case T_REST: return true;
-    case T_CLASS:
-      if (!*s)
-        return false;
-      r = rune_at (s, &len);
-      return class_has (pat + t->off, t->len, r) != t->neg && tmatch (pat, t + 1, nt - 1, s + len);
-    }
-  return false;
+  for (size_t i = 0; i < nt; i++)
+    stars |= t[i].kind == T_STAR || t[i].kind == T_DSTAR;
+  if (stars)
+    m.failed = xcalloc ((nt + 1) * (m.slen + 1) / 8 + 1, 1);
+  r = tmatch_at (&m, 0, s);
+  free (m.failed);
+  return r;
 }
 
 static bool

@@ -324,6 +324,28 @@ test_ignore_file (void)
   ignore_clear (&ig);
 }
 
+/* Many stars against a long path (found by test/fuzz/fuzz_ignore.c: the
+   backtracking matcher took minutes): the failed states are remembered, and
+   the answers stay Docker's.  The regression inputs replayed by `make
+   fuzz-smoke` are test/fuzz/corpus/ignore/regression-*. */
+void
+test_ignore_many_stars (void)
+{
+  char a[201], dirs[201];
+
+  memset (a, 'a', 200);
+  a[200] = '\0';
+  for (size_t i = 0; i < 200; i += 2)
+    memcpy (dirs + i, "a/", 2);
+  dirs[199] = '\0';
+  CHECK (!one ("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", a, false));
+  CHECK (one ("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a", a, false));
+  CHECK (!one ("**a**a**a**a**a**a**a**a**a**a**b", dirs, true));
+  CHECK (one ("**a**a**a**a**a**a**a**a**a**a**a", dirs, true));
+  CHECK (one ("a/**/a/*/a/**/a", dirs, false));
+  CHECK (!one ("a/**/a/*/a/**/b", dirs, true));
+}
+
 /* run --context's argument: DIR[:TARGET], the last ':' before a '/'. */
 void
 test_context_parse (void)

@@ -61,6 +61,7 @@ void test_ignore_docker_matches (void);
 void test_ignore_docker_exceptions (void);
 void test_ignore_go_match (void);
 void test_ignore_file (void);
+void test_ignore_many_stars (void);
 void test_context_parse (void);
 void test_cnb_default_process (void);
 void test_unpack_limits (void);
@@ -105,7 +106,7 @@ void test_devcgroup_v1 (void);
       { "ignore_docker_matches", test_ignore_docker_matches },                                     \
       { "ignore_docker_exceptions", test_ignore_docker_exceptions },                               \
       { "ignore_go_match", test_ignore_go_match }, { "ignore_file", test_ignore_file },            \
-      { "context_parse", test_context_parse },                                                     \
+      { "ignore_many_stars", test_ignore_many_stars }, { "context_parse", test_context_parse },    \
       { "cnb_default_process", test_cnb_default_process },                                         \
       { "unpack_limits", test_unpack_limits }, { "treehash", test_treehash },                      \
       { "cgdeleg_path", test_cgdeleg_path }, { "resflags_run", test_resflags_run },                \

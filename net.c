@@ -533,6 +533,26 @@ network_ensure_links (const struct network *nw, struct cl_error *err)
   return forwarding_on (err);
 }
 
+/* The host end of a container's veth (named after it) can outlive its
+   last run by a moment: the kernel tears a network namespace down
+   asynchronously.  A restart then finds the name taken: delete that
+   stale link and make the pair again, once. */
+static int
+veth_again (struct nl_buf *b, const char *host, pid_t pid, struct cl_error *err)
+{
+  int idx = (int)if_nametoindex (host);
+
+  if (idx <= 0)
+    return -1;
+  nl_buf_clear (b);
+  nl_del_link (b, idx);
+  if (talk (NETLINK_ROUTE, b, ENODEV, err) < 0)
+    return -1;
+  nl_buf_clear (b);
+  nl_new_veth (b, host, "eth0", pid);
+  return talk (NETLINK_ROUTE, b, 0, err);
+}
+
 static int
 veth_to (const struct network *nw, const char *id, pid_t pid, struct cl_error *err)
 {
@@ -542,7 +562,8 @@ veth_to (const struct network *nw, const char *id, pid_t pid, struct cl_error *e
 
   snprintf (host, sizeof host, "cl%.8s", id);
   nl_new_veth (&b, host, "eth0", pid);
-  if (talk (NETLINK_ROUTE, &b, 0, err) < 0)
+  if (talk (NETLINK_ROUTE, &b, 0, err) < 0
+      && (err->errnum != EEXIST || veth_again (&b, host, pid, err) < 0))
     return cl_wrap (err, "create veth %s", host);
   idx = (int)if_nametoindex (host);
   nl_buf_clear (&b);

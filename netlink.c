@@ -173,6 +173,14 @@ nl_link_up (struct nl_buf *b, int ifindex, int master)
 }
 
 void
+nl_del_link (struct nl_buf *b, int ifindex)
+{
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+
+  nl_msg_begin (b, RTM_DELLINK, 0, &ifi, sizeof ifi);
+}
+
+void
 nl_new_addr (struct nl_buf *b, int ifindex, uint32_t addr, int prefix)
 {
   struct ifaddrmsg ifa = { .ifa_family = AF_INET,

@@ -44,6 +44,8 @@ void nl_new_bridge (struct nl_buf *b, const char *name);
 void nl_new_veth (struct nl_buf *b, const char *name, const char *peer, pid_t peer_pid);
 /* Up, and (master > 0) enslaved to the bridge of that index. */
 void nl_link_up (struct nl_buf *b, int ifindex, int master);
+/* RTM_DELLINK of the link `ifindex`. */
+void nl_del_link (struct nl_buf *b, int ifindex);
 void nl_new_addr (struct nl_buf *b, int ifindex, uint32_t addr, int prefix);
 void nl_new_default_route (struct nl_buf *b, uint32_t gateway);
 /* One atomic nf_tables batch: table `ip TABLE` and its base chain

@@ -94,13 +94,16 @@ expect "load --help, image load, and in crunlocal --help" sh -c "printf '%s' \"\
 # Interop: what podman save writes (docker-archive and oci-archive) loads
 # here with the same image ID, and runs.
 if command -v podman >/dev/null 2>&1; then
-  P="podman --root $T/podman/root --runroot $T/podman/run --storage-driver vfs"
+  # podman refuses a runroot longer than 50 characters: a short one of its own.
+  PRUN=$(mktemp -d /dev/shm/clp.XXXXXX)
+  P="podman --root $T/podman/root --runroot $PRUN --storage-driver vfs"
   # podman's own complaints, if any, go into the log (a failed save shows
   # up as a failed load below).
   $P load -q -i "$T/images/docker.tar" 2>&1 >/dev/null | sed 's/^/# podman load: /'
   $P save -q -o "$L/podman-docker.tar" example.com/saved/busybox:1.0 2>&1 >/dev/null | sed 's/^/# podman save: /'
   $P save -q --format oci-archive -o "$L/podman-oci.tar" example.com/saved/busybox:1.0 2>&1 >/dev/null | sed 's/^/# podman save: /'
   $P rmi -a -f >/dev/null 2>&1
+  rm -rf "$PRUN"
   fresh_store
   xcl load -i "$L/podman-docker.tar"
   run=$("$CL" run --rm example.com/saved/busybox:1.0 echo ran 2>&1)

@@ -639,6 +639,7 @@ cmd_save (int argc, char **argv)
   enum save_format format = FORMAT_DOCKER;
   const char *output = NULL;
   bool quiet = false;
+  struct cl_error err = { 0 };
   int c;
 
   while ((c = cli_getopt (argc, argv, "save", "+o:qh", longopts)) != -1)
@@ -657,8 +658,12 @@ cmd_save (int argc, char **argv)
     return cli_usage_error ("save", "\"crunlocal save\" requires at least 1 argument (IMAGE)");
   if (format == FORMAT_OCI && argc - optind > 1)
     return cli_usage_error ("save", "oci-archive holds one image: use docker-archive for several");
+  /* podman's refusal, in one line: not a usage error, a protection. */
   if (!output && isatty (1))
-    return cli_usage_error ("save", "refusing to write an archive to a terminal: use -o FILE or "
-                                    "redirect stdout");
+    {
+      cl_fail (&err, 0,
+               "refusing to write an archive to a terminal: use -o FILE or redirect stdout");
+      return cli_fail (&err);
+    }
   return save_images (output, format, argv + optind, argc - optind, quiet);
 }

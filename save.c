@@ -24,6 +24,7 @@
 #include "digest.h"
 #include "image.h"
 #include "json.h"
+#include "ref.h"
 #include "util.h"
 
 #define COPY_BUF (1 << 20)
@@ -477,12 +478,16 @@ add_image (struct store *s, const char *what, struct saved **v, size_t *n, struc
 {
   struct image_record r = { 0 };
   cleanup_free char *config_digest = NULL;
+  cleanup_free char *canon = ref_canonical (what);
   const char *name;
   struct saved *img;
 
   if (cli_find_image (s, what, &r, err) < 0)
     return -1;
-  name = store_image_name_of (&r, what);
+  /* As found: by its canonical name, else as typed (a short name). */
+  name = store_image_name_of (&r, canon);
+  if (!name)
+    name = store_image_name_of (&r, what);
   for (size_t i = 0; i < *n; i++)
     if (strcmp ((*v)[i].r.id, r.id) == 0)
       {

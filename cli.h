@@ -115,5 +115,6 @@ int cmd_events (int argc, char **argv);
 int cmd_create (int argc, char **argv);
 int cmd_cp (int argc, char **argv);
 int cmd_load (int argc, char **argv);
+int cmd_save (int argc, char **argv);
 
 #endif

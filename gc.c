@@ -238,6 +238,26 @@ tree_unchanged (int ldfd, const char *recorded, char *why, size_t whylen)
   return false;
 }
 
+/* The blob kept for save (store.h) against the digest it was pulled
+   with; layers unpacked before blobs were kept have none. */
+static bool
+blob_unchanged (int ldfd, const char *recorded, char *why, size_t whylen)
+{
+  char now[DIGEST_STR_LEN + 1];
+
+  if (faccessat (ldfd, "blob", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+    return true;
+  if (blob_digest_of (ldfd, "blob", now) < 0)
+    {
+      snprintf (why, whylen, "blob unreadable: %s", strerror (errno));
+      return false;
+    }
+  if (recorded && strcmp (now, recorded) == 0)
+    return true;
+  snprintf (why, whylen, "blob has digest %s, recorded %s", now, recorded ? recorded : "none");
+  return false;
+}
+
 static bool
 layer_ok (int ldfd, const char *hex, char *why, size_t whylen)
 {
@@ -264,6 +284,8 @@ layer_ok (int ldfd, const char *hex, char *why, size_t whylen)
       snprintf (why, whylen, "content directory missing");
       return false;
     }
+  if (!blob_unchanged (ldfd, json_get_str (root, "digest"), why, whylen))
+    return false;
   /* Layers unpacked before tree digests were recorded have none. */
   tree = json_get_str (root, "tree_digest");
   return !tree || tree_unchanged (ldfd, tree, why, whylen);

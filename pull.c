@@ -37,6 +37,7 @@ struct download
   struct pull_ctx *ctx;
   size_t index;
   int wfd;
+  int blobfd; /* the blob kept for save, written as it passes */
   long long received, limit;
   int ret;
   struct cl_error err;
@@ -57,6 +58,8 @@ pipe_sink (const void *buf, size_t len, void *arg)
   if (d->received > d->limit)
     return cl_fail (&d->err, 0, "larger than the %lld bytes its descriptor says", d->limit);
   progress_add (d->ctx->prog, d->index, (long long)len);
+  if (write_all (d->blobfd, buf, len, &d->err) < 0)
+    return cl_wrap (&d->err, "keep the layer blob");
   return write_all (d->wfd, buf, len, &d->err);
 }
 
@@ -111,12 +114,17 @@ unpack_streamed (struct pull_ctx *ctx, size_t i, struct staging *st, struct cl_e
   char tree[DIGEST_STR_LEN + 1];
   struct cl_error uerr = { 0 };
   cleanup_close int diffd = -1;
+  cleanup_close int blobfd = -1;
   int fds[2], uret;
   pthread_t t;
 
   if (mkdirat (st->dirfd, "diff", 0755) < 0
       || (diffd = openat (st->dirfd, "diff", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     return cl_fail (err, errno, "staging for layer %s", l->digest);
+  blobfd = store_layer_blob_create (st, err);
+  if (blobfd < 0)
+    return -1;
+  d.blobfd = blobfd;
   if (pipe2 (fds, O_CLOEXEC) < 0)
     return cl_fail (err, errno, "pipe");
   d.wfd = fds[1];

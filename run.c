@@ -229,7 +229,7 @@ static const char main_usage[]
       "  top         Show the processes of a running container\n"
       "  cp          Copy files between a container and the host (or a tar stream)\n"
       "  container   Container commands: prune, and ls, rm, logs, inspect, ... as above\n"
-      "  image       Image commands: ls, rm, pull, inspect\n"
+      "  image       Image commands: ls, rm, pull, inspect, load, save\n"
       "  pull        Pull an image from a registry or a local layout/archive\n"
       "  images      List images in the store\n"
       "  rmi         Remove images\n"
@@ -240,6 +240,7 @@ static const char main_usage[]
       "  untag       Remove names from an image\n"
       "  history     Show the history of an image\n"
       "  load        Load images from a docker-archive or oci-archive (file or stdin)\n"
+      "  save        Save images to a docker-archive or oci-archive (file or stdout)\n"
       "  system      System commands: prune, df, info\n"
       "  store       Store commands: check\n"
       "  info        Show the host, identity mapping, store and snapshot mode\n"
@@ -321,6 +322,7 @@ static const struct
   { "create", cmd_create, false },
   { "cp", cmd_cp, false },
   { "load", cmd_load, false },
+  { "save", cmd_save, false },
 };
 
 /* docker's and podman's grouped spellings of the commands above:
@@ -342,7 +344,7 @@ static const struct
   { "image", "history", "history" },   { "container", "rename", "rename" },
   { "container", "top", "top" },       { "container", "restart", "restart" },
   { "container", "create", "create" }, { "container", "cp", "cp" },
-  { "image", "load", "load" },
+  { "image", "load", "load" },         { "image", "save", "save" },
 };
 
 /* The command argv[1] names, through an alias (then *shift is 1); -1
@@ -377,7 +379,7 @@ dispatch (int argc, char **argv)
     }
   if (strcmp (argv[1], "image") == 0)
     return cli_usage_error (
-        NULL, "unknown command \"%s\" for \"crunlocal image\" (ls, rm, pull, inspect, load)",
+        NULL, "unknown command \"%s\" for \"crunlocal image\" (ls, rm, pull, inspect, load, save)",
         argc > 2 ? argv[2] : "");
   return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal\"", argv[1]);
 }

@@ -15,6 +15,7 @@
 #include "util.h"
 
 #define LAYER_OCI_WHITEOUTS "oci-whiteouts"
+#define LAYER_BLOB "blob"
 
 #define RECORD_MAX_BYTES (1 << 20)
 
@@ -306,6 +307,63 @@ store_layer_size (struct store *s, const char *diff_id)
     return 0;
   json_get_int (root, "size", &size);
   return size;
+}
+
+int
+store_layer_blob_create (struct staging *st, struct cl_error *err)
+{
+  int fd = openat (st->dirfd, LAYER_BLOB, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    return cl_fail (err, errno, "%s/" LAYER_BLOB, st->path);
+  return fd;
+}
+
+void
+layer_blob_clear (struct layer_blob *b)
+{
+  if (b->fd >= 0)
+    close (b->fd);
+  free (b->digest);
+  memset (b, 0, sizeof *b);
+  b->fd = -1;
+}
+
+int
+store_layer_blob_open (struct store *s, const char *diff_id, struct layer_blob *out,
+                       struct cl_error *err)
+{
+  cleanup_free char *dir = layer_dir (diff_id);
+  cleanup_free char *info = xasprintf ("%s/info.json", dir);
+  cleanup_free char *blob = xasprintf ("%s/" LAYER_BLOB, dir);
+  cleanup_free char *buf = NULL;
+  cleanup_json yajl_val root = NULL;
+  const char *digest;
+  struct stat st;
+
+  memset (out, 0, sizeof *out);
+  out->fd = -1;
+  if (read_file_at (s->rootfd, info, RECORD_MAX_BYTES, &buf, NULL, err) < 0
+      || json_parse (buf, &root, err) < 0)
+    return cl_wrap (err, "layer %s", diff_id);
+  digest = json_get_str (root, "digest");
+  if (!digest || !json_get_int (root, "size", &out->diff_size))
+    return cl_fail (err, 0, "layer %s: info.json without digest or size", diff_id);
+  out->fd = openat (s->rootfd, blob, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (out->fd < 0 && errno == ENOENT)
+    return cl_fail (err, ENOENT,
+                    "layer %s was unpacked before crunlocal kept layer blobs: remove the "
+                    "images that use it and pull them again",
+                    diff_id);
+  if (out->fd < 0 || fstat (out->fd, &st) < 0 || !S_ISREG (st.st_mode))
+    {
+      int e = out->fd >= 0 && S_ISREG (st.st_mode) ? errno : out->fd < 0 ? errno : EINVAL;
+      layer_blob_clear (out);
+      return cl_fail (err, e, "layer %s: open its blob", diff_id);
+    }
+  out->size = st.st_size;
+  out->digest = xstrdup (digest);
+  return 0;
 }
 
 static char *

@@ -4,6 +4,7 @@
    Layout under the root (every directory 0700, owned by the user):
      blobs/sha256/<hex>      manifests and configs, verified on write
      layers/<hex>/diff/      one unpacked layer, keyed by its diff ID
+     layers/<hex>/blob       the layer's blob as pulled (for save)
      layers/<hex>/info.json  its compressed digest, size, entry count and
                              tree digest (treehash.h, for store check)
      images/<id>.json        one record per image (id = config digest hex)
@@ -87,6 +88,24 @@ long long store_layer_size (struct store *s, const char *diff_id);
 /* Writes info.json into the staging dir and renames it to layers/<hex>. */
 int store_layer_commit (struct store *s, struct staging *st, const struct layer_info *info,
                         struct cl_error *err);
+
+/* The layer's blob exactly as it was pulled (compressed or not), kept
+   beside diff/ so that save writes the very bytes whose digests the
+   manifest and config name (see docs/design.md, "Saving images"). */
+struct layer_blob
+{
+  int fd;              /* open for reading */
+  char *digest;        /* its digest, as info.json records it */
+  long long size;      /* its bytes */
+  long long diff_size; /* the uncompressed tar's bytes */
+};
+/* Create the blob file in a layer's staging directory; returns its fd. */
+int store_layer_blob_create (struct staging *st, struct cl_error *err);
+/* Open layer `diff_id`'s blob; ENOENT (with a message) when the layer was
+   unpacked before blobs were kept. */
+int store_layer_blob_open (struct store *s, const char *diff_id, struct layer_blob *out,
+                           struct cl_error *err);
+void layer_blob_clear (struct layer_blob *b);
 
 /* Take layers/<hex> away at once (into staging, then removed). */
 int store_layer_remove (struct store *s, const char *diff_id, struct cl_error *err);

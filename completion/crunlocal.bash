@@ -58,6 +58,11 @@ _crunlocal () {
     --context)
       COMPREPLY=($(compgen -d -- "$cur"))
       return ;;
+    # save -o FILE, --format: the archive kinds.
+    -o|--output)
+      [ "$cmd" = save ] && { COMPREPLY=($(compgen -f -- "$cur")); return; } ;;
+    --format)
+      [ "$cmd" = save ] && { COMPREPLY=($(compgen -W "docker-archive oci-archive" -- "$cur")); return; } ;;
   esac
   case $cmd in
     run|pull|rmi|spec|create|history|save|tag) COMPREPLY=($(compgen -W "$(_crunlocal_images)" -- "$cur")) ;;

@@ -209,12 +209,16 @@ test_net_ipam (void)
 {
   uint32_t net = htonl (0x0a5a0000);
 
-  CHECK (net_ipam_pick ("", net, 24, alive_if_odd) == htonl (0x0a5a0002));
-  CHECK (net_ipam_pick ("10.90.0.2 aa 1 5\n10.90.0.3 bb 3 5\n", net, 24, alive_if_odd)
+  CHECK (net_ipam_pick ("", net, 24, htonl (ntohl (net) + 1), alive_if_odd) == htonl (0x0a5a0002));
+  CHECK (net_ipam_pick ("10.90.0.2 aa 1 5\n10.90.0.3 bb 3 5\n", net, 24, htonl (ntohl (net) + 1),
+                        alive_if_odd)
          == htonl (0x0a5a0004));
-  CHECK (net_ipam_pick ("10.90.0.2 aa 1 5\n10.90.0.3 bb 2 5\n", net, 24, alive_if_odd)
+  CHECK (net_ipam_pick ("10.90.0.2 aa 1 5\n10.90.0.3 bb 2 5\n", net, 24, htonl (ntohl (net) + 1),
+                        alive_if_odd)
          == htonl (0x0a5a0003));
-  CHECK (net_ipam_pick ("10.90.0.2 aa 1 5\n10.90.0.3 bb 3 5\n", net, 30, alive_if_odd) == 0);
+  CHECK (net_ipam_pick ("10.90.0.2 aa 1 5\n10.90.0.3 bb 3 5\n", net, 30, htonl (ntohl (net) + 1),
+                        alive_if_odd)
+         == 0);
 }
 
 static enum netsup_dest

@@ -36,6 +36,9 @@ int cli_find_container (struct store *s, const char *what, struct container *c,
 int cli_find_image (struct store *s, const char *what, struct image_record *r,
                     struct cl_error *err);
 
+/* ps.c: `rm [-f] [-v] WHAT`: 0 removed, 1 no such container, -1 error. */
+int cli_remove_container (struct store *s, const char *what, bool force, bool volumes,
+                          struct cl_error *err);
 /* ctl.c: stop as `stop -t timeout` does; start (detached) as `start`. */
 int ctl_stop (struct store *s, struct container *c, long timeout, struct cl_error *err);
 int ctl_start (struct store *s, const char *id, struct cl_error *err);
@@ -101,6 +104,7 @@ int cmd_image_inspect (int argc, char **argv);
 int cmd_exec (int argc, char **argv);
 int cmd_attach (int argc, char **argv);
 int cmd_volume (int argc, char **argv);
+int cmd_network (int argc, char **argv);
 int cmd_tag (int argc, char **argv);
 int cmd_untag (int argc, char **argv);
 int cmd_history (int argc, char **argv);

@@ -32,6 +32,8 @@ container_clear (struct container *c)
   strv_free (c->labels);
   free (c->error);
   free (c->network);
+  free (c->net_ip);
+  strv_free (c->net_aliases);
   free (c->status);
   free (c->snapshot);
   free (c->stop_signal);
@@ -74,6 +76,9 @@ record_parse (const char *buf, struct container *c, struct cl_error *err)
     c->error = xstrdup (json_get_str (root, "error"));
   if (json_get_str (root, "network"))
     c->network = xstrdup (json_get_str (root, "network"));
+  if (json_get_str (root, "ip"))
+    c->net_ip = xstrdup (json_get_str (root, "ip"));
+  c->net_aliases = json_get_strv (root, "network_aliases");
   c->snapshot = xstrdup (json_get_str (root, "snapshot"));
   if (json_get_str (root, "stop_signal"))
     c->stop_signal = xstrdup (json_get_str (root, "stop_signal"));
@@ -289,6 +294,10 @@ record_json (const struct container *c, size_t *len)
     jg_kstr (g, "error", c->error);
   if (c->network)
     jg_kstr (g, "network", c->network);
+  if (c->net_ip)
+    jg_kstr (g, "ip", c->net_ip);
+  if (c->net_aliases && c->net_aliases[0])
+    jg_kstrv (g, "network_aliases", c->net_aliases);
   if (c->snapshot)
     jg_kstr (g, "snapshot", c->snapshot);
   if (c->stop_signal)

@@ -15,14 +15,16 @@ struct container
 {
   char *id; /* 64 hex */
   char *name;
-  char *image;       /* as the user named it */
-  char *image_id;    /* config digest hex */
-  char **command;    /* the process's argv */
-  char **entrypoint; /* the part of it that is the entrypoint */
-  char **ports;      /* -p: "5432/tcp" on the host's network, "IP:HOST:PORT/tcp" (net.h) */
-  char **volumes;    /* the volumes it mounts, by name (volume.h) */
-  char **labels;     /* --label: "K=V" strings (NULL: none) */
-  char *network;     /* "host", "none", "private"; NULL: host */
+  char *image;        /* as the user named it */
+  char *image_id;     /* config digest hex */
+  char **command;     /* the process's argv */
+  char **entrypoint;  /* the part of it that is the entrypoint */
+  char **ports;       /* -p: "5432/tcp" on the host's network, "IP:HOST:PORT/tcp" (net.h) */
+  char **volumes;     /* the volumes it mounts, by name (volume.h) */
+  char **labels;      /* --label: "K=V" strings (NULL: none) */
+  char *network;      /* "host", "none", "private", a network's name; NULL: host */
+  char *net_ip;       /* --ip, or NULL */
+  char **net_aliases; /* --network-alias names, or NULL */
   long long created, started;
   char *status; /* "created", "running"; "exited" once an exit is recorded */
   int pid;

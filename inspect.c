@@ -270,6 +270,36 @@ gen_host_config (yajl_gen g, const struct container *c, const struct spec *sp)
   yajl_gen_map_close (g);
 }
 
+/* podman's NetworkSettings: the address on the bridge network, and the
+   network by name with the container's aliases there. */
+static void
+gen_network_settings (yajl_gen g, struct store *s, const struct container *c)
+{
+  struct net_info ni;
+  bool on = net_container_info (s, c, &ni) == 0;
+
+  jg_str (g, "NetworkSettings");
+  yajl_gen_map_open (g);
+  jg_kstr (g, "IPAddress", on ? ni.ip : "");
+  jg_kstr (g, "Gateway", on ? ni.gateway : "");
+  jg_kint (g, "IPPrefixLen", on ? ni.prefix : 0);
+  jg_str (g, "Networks");
+  yajl_gen_map_open (g);
+  if (on)
+    {
+      jg_str (g, ni.network);
+      yajl_gen_map_open (g);
+      jg_kstr (g, "NetworkID", ni.id);
+      jg_kstr (g, "IPAddress", ni.ip);
+      jg_kstr (g, "Gateway", ni.gateway);
+      jg_kint (g, "IPPrefixLen", ni.prefix);
+      jg_kstrv (g, "Aliases", c->net_aliases ? c->net_aliases : (char *[]){ NULL });
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+}
+
 static void
 gen_container (yajl_gen g, const struct store *s, const struct container *c, const struct spec *sp)
 {
@@ -291,6 +321,7 @@ gen_container (yajl_gen g, const struct store *s, const struct container *c, con
   gen_config (g, c, sp);
   gen_mounts (g, s, c, sp);
   gen_host_config (g, c, sp);
+  gen_network_settings (g, (struct store *)s, c);
   yajl_gen_map_close (g);
 }
 

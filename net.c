@@ -21,11 +21,12 @@
 #include "container.h"
 #include "forward.h"
 #include "netlink.h"
+#include "netrec.h"
 #include "netsup.h"
 #include "userns.h"
 #include "util.h"
 
-#define NET_DIR "networks/default"
+#define NET_DIR NETREC_DEFAULT_DIR
 #define TABLE "crunlocal"
 #define PREFIX 24
 /* Rootless: the stub's address and its (absent) gateway, slirp4netns's. */
@@ -46,9 +47,23 @@ net_mode_parse (const char *s, enum net_mode *mode)
     *mode = NET_PRIVATE;
   else if (str_has_prefix (s, "container:") && s[strlen ("container:")])
     *mode = NET_CONTAINER;
+  else if (netrec_name_check (s, &(struct cl_error){ 0 }) == 0 || strcmp (s, NETREC_DEFAULT) == 0)
+    *mode = NET_PRIVATE; /* a bridge network by name */
   else
     return -1;
   return 0;
+}
+
+const char *
+net_name (const char *network)
+{
+  enum net_mode m;
+
+  if (!network || net_mode_parse (network, &m) < 0 || m != NET_PRIVATE
+      || strcmp (network, "private") == 0 || str_has_prefix (network, "private:")
+      || strcmp (network, "bridge") == 0)
+    return NETREC_DEFAULT;
+  return network;
 }
 
 bool
@@ -249,6 +264,9 @@ net_attach_from_record (struct store *s, const struct container *c, bool patient
                             .dir = c->dir,
                             .patient = patient,
                             .allow_host_loopback = net_allows_host_loopback (c->network),
+                            .network = c->network,
+                            .ip = c->net_ip,
+                            .aliases = c->net_aliases,
                             .rootless = userns_host_euid () != 0 };
   if (!c->network || net_mode_parse (c->network, &a->mode) < 0 || a->mode != NET_PRIVATE)
     return 0;
@@ -312,15 +330,15 @@ ipv4_text (uint32_t addr, char buf[INET_ADDRSTRLEN])
 
 /* ipam: "IP ID PID START" per lease. */
 uint32_t
-net_ipam_pick (const char *ipam, uint32_t net, int prefix,
+net_ipam_pick (const char *ipam, uint32_t net, int prefix, uint32_t gateway,
                bool (*alive) (int pid, unsigned long long start))
 {
   uint32_t size = 1U << (32 - prefix), base = ntohl (net);
 
-  for (uint32_t host = 2; host < size - 1; host++)
+  for (uint32_t host = 1; host < size - 1; host++)
     {
       uint32_t want = htonl (base + host);
-      bool taken = false;
+      bool taken = want == gateway;
       for (const char *l = ipam; l && *l && !taken;
            l = strchr (l, '\n') ? strchr (l, '\n') + 1 : "")
         {
@@ -342,14 +360,35 @@ lease_alive (int pid, unsigned long long start)
   return pid > 0 && container_pid_start (pid) == start;
 }
 
+/* --network-alias names, comma-separated ("-": none). */
+static char *
+aliases_field (char *const *aliases)
+{
+  char *out = xstrdup ("");
+
+  for (size_t i = 0; aliases && aliases[i]; i++)
+    {
+      char *next = xasprintf ("%s%s%s", out, i ? "," : "", aliases[i]);
+      free (out);
+      out = next;
+    }
+  if (!*out)
+    {
+      free (out);
+      out = xstrdup ("-");
+    }
+  return out;
+}
+
 /* The leases still alive, plus ours. */
 static char *
-ipam_renew (const char *old, uint32_t addr, const char *id, const char *name, pid_t pid)
+ipam_renew (const char *old, uint32_t addr, const struct net_attach *a, pid_t pid)
 {
   char ip[INET_ADDRSTRLEN];
-  cleanup_free char *copy = xstrdup (old ? old : "");
-  char *save = NULL, *out = xasprintf ("%s %s %d %llu %s\n", ipv4_text (addr, ip), id, pid,
-                                       container_pid_start (pid), name ? name : id);
+  cleanup_free char *copy = xstrdup (old ? old : ""), *al = aliases_field (a->aliases);
+  const char *id = a->id;
+  char *save = NULL, *out = xasprintf ("%s %s %d %llu %s %s\n", ipv4_text (addr, ip), id, pid,
+                                       container_pid_start (pid), a->name ? a->name : id, al);
 
   for (char *l = strtok_r (copy, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
     {
@@ -372,6 +411,10 @@ struct network
 {
   char bridge[IFNAMSIZ];
   uint32_t subnet, gateway;
+  int prefix;
+  bool internal;
+  char dir[96]; /* in the store */
+  char name[72];
 };
 
 /* Does a route of this namespace cover net/24, or is the bridge name
@@ -393,17 +436,24 @@ subnet_in_use (uint32_t net, const char *bridge)
 }
 
 static int
-network_load (int rootfd, struct network *nw, struct cl_error *err)
+network_load (struct store *s, const char *name, struct network *nw, struct cl_error *err)
 {
-  cleanup_free char *text = NULL;
-  char subnet[32];
+  struct netrec r;
+  cleanup_free char *dir = netrec_dir (name);
+  int rc = netrec_load (s, name, &r, err);
 
-  if (read_file_at (rootfd, NET_DIR "/config", 4096, &text, NULL, err) < 0)
+  if (rc == 1)
+    return cl_fail (err, 0, "network %s: no such network", name);
+  if (rc < 0)
     return -1;
-  if (sscanf (text, "bridge %15s subnet %31[0-9.]", nw->bridge, subnet) != 2)
-    return cl_fail (err, EINVAL, NET_DIR "/config is not a network's config");
-  nw->subnet = ipv4 (subnet);
-  nw->gateway = htonl (ntohl (nw->subnet) + 1);
+  memcpy (nw->bridge, r.bridge, sizeof nw->bridge);
+  nw->subnet = r.subnet;
+  nw->gateway = r.gateway;
+  nw->prefix = r.prefix;
+  nw->internal = r.internal;
+  snprintf (nw->name, sizeof nw->name, "%s", name);
+  snprintf (nw->dir, sizeof nw->dir, "%s", dir);
+  netrec_clear (&r);
   return 0;
 }
 
@@ -414,7 +464,7 @@ network_ensure_config (struct store *s, struct network *nw, struct cl_error *err
   char ip[INET_ADDRSTRLEN];
 
   if (faccessat (s->rootfd, NET_DIR "/config", F_OK, 0) == 0)
-    return network_load (s->rootfd, nw, err);
+    return network_load (s, NETREC_DEFAULT, nw, err);
   for (unsigned i = 0; i < 256; i++)
     {
       cleanup_free char *text = NULL;
@@ -432,30 +482,69 @@ network_ensure_config (struct store *s, struct network *nw, struct cl_error *err
         return cl_fail (err, errno, "open " NET_DIR);
       text
           = xasprintf ("bridge %s\nsubnet %s/%d\n", nw->bridge, ipv4_text (nw->subnet, ip), PREFIX);
-      return write_file_atomic_at (dfd, "config", text, strlen (text), 0644, true, err);
+      if (write_file_atomic_at (dfd, "config", text, strlen (text), 0644, true, err) < 0)
+        return -1;
+      return network_load (s, NETREC_DEFAULT, nw, err);
     }
   return cl_fail (err, EADDRNOTAVAIL, "no free /24 in 10.90.0.0/16 for the default network");
 }
 
+/* --ip: a host address of the subnet, not the gateway, and no other
+   live container's. */
 static int
-lease (struct store *s, const struct network *nw, const char *id, const char *name, pid_t pid,
-       uint32_t *addr, struct cl_error *err)
+ip_usable (const char *ipam, const struct network *nw, const char *ip, const char *id,
+           struct cl_error *err)
 {
-  cleanup_close int dfd = openat (s->rootfd, NET_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  cleanup_free char *old = NULL, *renewed = NULL;
+  char sub[INET_ADDRSTRLEN];
+  uint32_t want = ipv4 (ip);
 
-  if (dfd < 0)
-    return cl_fail (err, errno, "open " NET_DIR);
-  if (read_file_at (dfd, "ipam", 1 << 20, &old, NULL, err) < 0)
+  if (!want || !netrec_host_of (want, nw->subnet, nw->prefix) || want == nw->gateway)
+    return cl_fail (err, 0, "--ip %s: not a free host address of network %s (%s/%d, gateway .%u)",
+                    ip, nw->name, ipv4_text (nw->subnet, sub), nw->prefix,
+                    ntohl (nw->gateway) & 0xff);
+  for (const char *l = ipam; l && *l; l = strchr (l, '\n') ? strchr (l, '\n') + 1 : "")
+    {
+      char lip[32], lid[80], lname[256];
+      int pid;
+      unsigned long long start;
+      if (sscanf (l, "%31s %79s %d %llu %255s", lip, lid, &pid, &start, lname) == 5
+          && ipv4 (lip) == want && strcmp (lid, id) != 0 && lease_alive (pid, start))
+        return cl_fail (err, 0, "--ip %s: the address is taken by container %s", ip, lname);
+    }
+  return 0;
+}
+
+static int
+read_ipam (int dfd, char **out, struct cl_error *err)
+{
+  *out = NULL;
+  if (read_file_at (dfd, "ipam", 1 << 20, out, NULL, err) < 0)
     {
       if (err->errnum != ENOENT)
         return -1;
-      old = NULL;
+      *out = NULL;
     }
-  *addr = net_ipam_pick (old, nw->subnet, PREFIX, lease_alive);
+  return 0;
+}
+
+static int
+lease (struct store *s, const struct network *nw, const struct net_attach *a, pid_t pid,
+       uint32_t *addr, struct cl_error *err)
+{
+  cleanup_close int dfd = openat (s->rootfd, nw->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_free char *old = NULL, *renewed = NULL;
+
+  if (dfd < 0)
+    return cl_fail (err, errno, "open %s", nw->dir);
+  if (read_ipam (dfd, &old, err) < 0)
+    return -1;
+  if (a->ip && ip_usable (old, nw, a->ip, a->id, err) < 0)
+    return -1;
+  *addr = a->ip ? ipv4 (a->ip)
+                : net_ipam_pick (old, nw->subnet, nw->prefix, nw->gateway, lease_alive);
   if (!*addr)
-    return cl_fail (err, EADDRNOTAVAIL, "the default network has no free address");
-  renewed = ipam_renew (old, *addr, id, name, pid);
+    return cl_fail (err, EADDRNOTAVAIL, "the network has no free address");
+  renewed = ipam_renew (old, *addr, a, pid);
   return write_file_atomic_at (dfd, "ipam", renewed, strlen (renewed), 0644, false, err);
 }
 
@@ -493,8 +582,52 @@ masquerade_ensure (const struct network *nw, struct cl_error *err)
   if (err->errnum != ENOENT)
     return -1;
   nl_buf_clear (&b);
-  nl_nft_masquerade (&b, TABLE, nw->bridge, nw->subnet, PREFIX);
+  nl_nft_masquerade (&b, TABLE, nw->bridge, nw->subnet, nw->prefix);
   return talk (NETLINK_NETFILTER, &b, 0, err);
+}
+
+/* Isolation: nothing from this network's bridge is forwarded to another
+   crunlocal network's (an internal network's: to anything), in a
+   filter chain of its own, "BRIDGE-iso", made once as the nat chain is. */
+static int
+isolation_ensure (const struct network *nw, struct cl_error *err)
+{
+  cleanup_nl_buf struct nl_buf b = { 0 };
+  char chain[IFNAMSIZ + 8];
+
+  snprintf (chain, sizeof chain, "%s-iso", nw->bridge);
+  nl_nft_get_chain (&b, TABLE, chain);
+  if (talk (NETLINK_NETFILTER, &b, 0, err) == 0)
+    return 0;
+  if (err->errnum != ENOENT)
+    return -1;
+  nl_buf_clear (&b);
+  nl_nft_isolate (&b, TABLE, chain, nw->bridge, nw->internal ? NULL : "crunlocal");
+  return talk (NETLINK_NETFILTER, &b, 0, err);
+}
+
+int
+net_teardown (const char *bridge, struct cl_error *err)
+{
+  char chain[IFNAMSIZ + 8];
+  int idx = (int)if_nametoindex (bridge);
+
+  snprintf (chain, sizeof chain, "%s-iso", bridge);
+  for (int i = 0; i < 2; i++)
+    {
+      cleanup_nl_buf struct nl_buf b = { 0 };
+      nl_nft_del_chain (&b, TABLE, i ? chain : bridge);
+      if (talk (NETLINK_NETFILTER, &b, ENOENT, err) < 0)
+        return cl_wrap (err, "delete chain %s of table ip " TABLE, i ? chain : bridge);
+    }
+  if (idx > 0)
+    {
+      cleanup_nl_buf struct nl_buf b = { 0 };
+      nl_del_link (&b, idx);
+      if (talk (NETLINK_ROUTE, &b, ENODEV, err) < 0)
+        return cl_wrap (err, "delete bridge %s", bridge);
+    }
+  return 0;
 }
 
 static int
@@ -524,13 +657,13 @@ network_ensure_links (const struct network *nw, struct cl_error *err)
   if (br <= 0)
     return cl_fail (err, errno, "bridge %s", nw->bridge);
   nl_buf_clear (&b);
-  nl_new_addr (&b, br, nw->gateway, PREFIX);
+  nl_new_addr (&b, br, nw->gateway, nw->prefix);
   nl_link_up (&b, br, 0);
   if (talk (NETLINK_ROUTE, &b, EEXIST, err) < 0)
     return cl_wrap (err, "address bridge %s", nw->bridge);
-  if (masquerade_ensure (nw, err) < 0)
+  if ((!nw->internal && masquerade_ensure (nw, err) < 0) || isolation_ensure (nw, err) < 0)
     return cl_wrap (err, "nf_tables table ip " TABLE);
-  return forwarding_on (err);
+  return nw->internal ? 0 : forwarding_on (err);
 }
 
 /* The host end of a container's veth (named after it) can outlive its
@@ -577,7 +710,8 @@ veth_to (const struct network *nw, const char *id, pid_t pid, struct cl_error *e
    made here with its peer) addressed, up, with the default route. */
 struct inside
 {
-  uint32_t addr, gateway;
+  uint32_t addr, gateway; /* gateway 0: no default route (internal) */
+  int prefix;
   bool stub;
 };
 
@@ -600,9 +734,10 @@ configure_inside (void *arg, struct cl_error *err)
   if (eth0 <= 0)
     return cl_fail (err, errno, "the container's eth0");
   nl_link_up (&b, lo, 0);
-  nl_new_addr (&b, eth0, in->addr, PREFIX);
+  nl_new_addr (&b, eth0, in->addr, in->prefix ? in->prefix : PREFIX);
   nl_link_up (&b, eth0, 0);
-  nl_new_default_route (&b, in->gateway);
+  if (in->gateway)
+    nl_new_default_route (&b, in->gateway);
   if (talk (NETLINK_ROUTE, &b, 0, err) < 0)
     return cl_wrap (err, "configure the container's eth0");
   return 0;
@@ -658,7 +793,7 @@ hosts_address (const char *dir, uint32_t addr, const char *extra, struct cl_erro
 
 struct member
 {
-  char ip[32], id[80], name[256];
+  char ip[32], id[80], name[256], aliases[512];
 };
 
 static size_t
@@ -671,10 +806,11 @@ live_members (const char *ipam, struct member **out)
   *out = NULL;
   for (char *l = strtok_r (copy, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
     {
-      struct member m;
+      struct member m = { 0 };
       int pid;
       unsigned long long start;
-      if (sscanf (l, "%31s %79s %d %llu %255s", m.ip, m.id, &pid, &start, m.name) == 5
+      if (sscanf (l, "%31s %79s %d %llu %255s %511s", m.ip, m.id, &pid, &start, m.name, m.aliases)
+              >= 5
           && lease_alive (pid, start))
         {
           *out = xrealloc (*out, (n + 1) * sizeof **out);
@@ -736,8 +872,12 @@ hosts_rewrite (int rootfd, const struct member *self, const struct member *all, 
     if (strcmp (all[i].id, self->id) != 0)
       {
         bool named = strncmp (all[i].name, all[i].id, 12) != 0;
-        char *next = xasprintf ("%s%s\t%s%s%.12s" MEMBER_MARK "\n", out, all[i].ip,
-                                named ? all[i].name : "", named ? " " : "", all[i].id);
+        cleanup_free char *al = xstrdup (strcmp (all[i].aliases, "-") == 0 ? "" : all[i].aliases);
+        for (char *c = strchr (al, ','); c; c = strchr (c, ','))
+          *c = ' ';
+        char *next
+            = xasprintf ("%s%s\t%s%s%.12s%s%s" MEMBER_MARK "\n", out, all[i].ip,
+                         named ? all[i].name : "", named ? " " : "", all[i].id, *al ? " " : "", al);
         free (out);
         out = next;
       }
@@ -751,15 +891,15 @@ hosts_rewrite (int rootfd, const struct member *self, const struct member *all, 
   return 0;
 }
 
-/* Under the network lock. */
+/* Under the network lock: the members of the network in `dir`. */
 static int
-members_refresh (struct store *s, struct cl_error *err)
+members_refresh (struct store *s, const char *dir, struct cl_error *err)
 {
-  cleanup_free char *ipam = NULL;
+  cleanup_free char *ipam = NULL, *path = xasprintf ("%s/ipam", dir);
   cleanup_free struct member *m = NULL;
   size_t n;
 
-  if (read_file_at (s->rootfd, NET_DIR "/ipam", 1 << 20, &ipam, NULL, err) < 0)
+  if (read_file_at (s->rootfd, path, 1 << 20, &ipam, NULL, err) < 0)
     return err->errnum == ENOENT ? 0 : -1;
   n = live_members (ipam, &m);
   for (size_t i = 0; i < n; i++)
@@ -772,30 +912,131 @@ int
 net_forget (struct store *s, struct cl_error *err)
 {
   cleanup_close int lock = -1;
+  struct netrec *v = NULL;
+  size_t n = 0;
+  int r = 0;
 
-  if (faccessat (s->rootfd, NET_DIR "/ipam", F_OK, 0) < 0)
+  if (faccessat (s->rootfd, NET_DIR "/ipam", F_OK, 0) < 0
+      && faccessat (s->rootfd, "networks", F_OK, 0) < 0)
     return 0;
   lock = store_lock (s, "network", true, err);
-  return lock < 0 ? -1 : members_refresh (s, err);
+  if (lock < 0 || netrec_list (s, &v, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n && r == 0; i++)
+    {
+      cleanup_free char *dir = netrec_dir (v[i].name);
+      r = members_refresh (s, dir, err);
+    }
+  netrec_list_free (v, n);
+  return r;
 }
 
 static int
 attach_root (struct net_attach *a, pid_t pid, struct cl_error *err)
 {
   cleanup_close int lock = store_lock (a->store, "network", true, err);
+  const char *name = net_name (a->network);
+  bool dflt = strcmp (name, NETREC_DEFAULT) == 0;
   struct network nw;
   struct inside in;
 
-  if (lock < 0 || network_ensure_config (a->store, &nw, err) < 0
-      || lease (a->store, &nw, a->id, a->name, pid, &a->addr, err) < 0)
-    return cl_wrap (err, "the default network");
+  if (lock < 0
+      || (dflt ? network_ensure_config (a->store, &nw, err)
+               : network_load (a->store, name, &nw, err))
+             < 0)
+    return dflt ? cl_wrap (err, "the default network") : -1;
+  if (lease (a->store, &nw, a, pid, &a->addr, err) < 0)
+    return cl_wrap (err, "network %s", name);
   if (network_ensure_links (&nw, err) < 0 || veth_to (&nw, a->id, pid, err) < 0)
     return -1;
-  in = (struct inside){ .addr = a->addr, .gateway = nw.gateway };
+  in = (struct inside){ .addr = a->addr,
+                        .gateway = nw.internal ? 0 : nw.gateway,
+                        .prefix = nw.prefix };
   if (in_netns_here (pid, configure_inside, &in, err) < 0
       || (a->dir && hosts_address (a->dir, a->addr, NULL, err) < 0))
     return -1;
-  return members_refresh (a->store, err);
+  return members_refresh (a->store, nw.dir, err);
+}
+
+/* ---- for `network` (netcmd.c) and inspect ---- */
+
+int
+net_default_ensure (struct store *s, struct cl_error *err)
+{
+  struct network nw;
+
+  return network_ensure_config (s, &nw, err);
+}
+
+bool
+net_host_taken (uint32_t net, int prefix, const char *bridge)
+{
+  cleanup_file FILE *f = NULL;
+  char line[256], ifname[64];
+  unsigned dst, mask;
+
+  if (bridge)
+    return if_nametoindex (bridge) > 0;
+  f = fopen ("/proc/net/route", "re");
+  while (f && fgets (line, sizeof line, f))
+    if (sscanf (line, "%63s %x %*x %*x %*d %*d %*d %x", ifname, &dst, &mask) == 3 && mask != 0
+        && netrec_overlap (dst, __builtin_popcount (mask), net, prefix))
+      return true;
+  return false;
+}
+
+void
+net_members_free (struct net_member *m, size_t n)
+{
+  (void)n;
+  free (m);
+}
+
+int
+net_members (struct store *s, const char *name, struct net_member **out, size_t *n,
+             struct cl_error *err)
+{
+  cleanup_free char *dir = netrec_dir (name), *path = xasprintf ("%s/ipam", dir);
+  cleanup_free char *ipam = NULL;
+  cleanup_free struct member *m = NULL;
+
+  *out = NULL;
+  *n = 0;
+  if (read_file_at (s->rootfd, path, 1 << 20, &ipam, NULL, err) < 0)
+    return err->errnum == ENOENT ? 0 : -1;
+  *n = live_members (ipam, &m);
+  *out = xcalloc (*n + 1, sizeof **out);
+  for (size_t i = 0; i < *n; i++)
+    {
+      struct net_member *o = &(*out)[i];
+      snprintf (o->ip, sizeof o->ip, "%s", m[i].ip);
+      snprintf (o->id, sizeof o->id, "%s", m[i].id);
+      snprintf (o->name, sizeof o->name, "%s", m[i].name);
+      snprintf (o->aliases, sizeof o->aliases, "%s",
+                strcmp (m[i].aliases, "-") == 0 ? "" : m[i].aliases);
+    }
+  return 0;
+}
+
+int
+net_check_ip (struct store *s, const char *network, const char *ip, const char *id,
+              struct cl_error *err)
+{
+  cleanup_close int lock = store_lock (s, "network", true, err);
+  const char *name = net_name (network);
+  cleanup_free char *ipam = NULL;
+  cleanup_close int dfd = -1;
+  struct network nw;
+
+  if (lock < 0
+      || (strcmp (name, NETREC_DEFAULT) == 0 ? network_ensure_config (s, &nw, err)
+                                             : network_load (s, name, &nw, err))
+             < 0)
+    return -1;
+  dfd = openat (s->rootfd, nw.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0 && read_ipam (dfd, &ipam, err) < 0)
+    return -1;
+  return ip ? ip_usable (ipam, &nw, ip, id ? id : "-", err) : 0;
 }
 
 static struct netsup_opts
@@ -893,4 +1134,46 @@ net_hook_init (struct ns_hook *h, struct net_attach *a, const struct ns_hook *ne
                          .arg = a,
                          .next = next,
                          .listener = a->mode == NET_PRIVATE && a->rootless ? take_listener : NULL };
+}
+
+int
+net_container_info (struct store *s, const struct container *c, struct net_info *out)
+{
+  enum net_mode m;
+  const char *name;
+  struct netrec r;
+  struct net_member *mem = NULL;
+  size_t n = 0;
+  struct cl_error ignored;
+  bool running = container_running (c);
+
+  memset (out, 0, sizeof *out);
+  if (!c->network || net_mode_parse (c->network, &m) < 0 || m != NET_PRIVATE)
+    return 1;
+  if (userns_host_euid () != 0)
+    {
+      snprintf (out->network, sizeof out->network, "private");
+      snprintf (out->ip, sizeof out->ip, "%s", running ? STUB_ADDR : "");
+      snprintf (out->gateway, sizeof out->gateway, "%s", running ? STUB_GW : "");
+      out->prefix = running ? PREFIX : 0;
+      return 0;
+    }
+  name = net_name (c->network);
+  snprintf (out->network, sizeof out->network, "%s", name);
+  if (netrec_load (s, name, &r, &ignored) != 0)
+    return 0;
+  snprintf (out->id, sizeof out->id, "%s", r.id);
+  if (running && net_members (s, name, &mem, &n, &ignored) == 0)
+    for (size_t i = 0; i < n; i++)
+      if (strcmp (mem[i].id, c->id) == 0)
+        {
+          char gw[INET_ADDRSTRLEN];
+          snprintf (out->ip, sizeof out->ip, "%s", mem[i].ip);
+          snprintf (out->gateway, sizeof out->gateway, "%s",
+                    r.internal ? "" : ipv4_text (r.gateway, gw));
+          out->prefix = r.prefix;
+        }
+  net_members_free (mem, n);
+  netrec_clear (&r);
+  return 0;
 }

@@ -45,8 +45,12 @@ enum net_mode
 };
 
 /* "host", "none", "private" (also "bridge", podman's name for it),
-   "private:allow_host_loopback=true|false", "container:X". */
+   "private:allow_host_loopback=true|false", "container:X", or the name
+   of a bridge network (netrec.h; root): private, on that network. */
 int net_mode_parse (const char *s, enum net_mode *mode);
+/* The bridge network a recorded or given --network means: its name, or
+   the default's ("crunlocal") for private, bridge and NULL. */
+const char *net_name (const char *network);
 /* Does the mode as given opt in to the host's loopback (rootless: the
    gateway 10.0.2.2 stands for the host's 127.0.0.1; netsup.h)? */
 bool net_allows_host_loopback (const char *s);
@@ -76,9 +80,12 @@ struct net_attach
 {
   enum net_mode mode;
   struct store *store;
-  const char *id;   /* the container's */
-  const char *name; /* its name, for the other members' /etc/hosts */
-  const char *dir;  /* its directory: hosts is rewritten with its address */
+  const char *id;       /* the container's */
+  const char *name;     /* its name, for the other members' /etc/hosts */
+  const char *dir;      /* its directory: hosts is rewritten with its address */
+  const char *network;  /* --network as recorded (net_name), NULL: the default */
+  const char *ip;       /* --ip, or NULL: the lowest free address */
+  char *const *aliases; /* --network-alias names, for the members' hosts */
   bool rootless;
   struct net_port *ports;
   size_t n_ports;
@@ -136,7 +143,44 @@ int net_forget (struct store *s, struct cl_error *err);
 /* For the unit tests: the lowest free address of net/prefix (.1 is the
    gateway) in an ipam text whose live leases `alive` says are taken;
    0 when full. */
-uint32_t net_ipam_pick (const char *ipam, uint32_t net, int prefix,
+uint32_t net_ipam_pick (const char *ipam, uint32_t net, int prefix, uint32_t gateway,
                         bool (*alive) (int pid, unsigned long long start));
+
+/* ---- for `network` (netcmd.c), run's checks and inspect ---- */
+
+/* Under the network lock: the default network's config, made on first
+   use (its bridge and subnet chosen). */
+int net_default_ensure (struct store *s, struct cl_error *err);
+/* netrec_taken_fn over this namespace: a main-table route overlapping
+   net/prefix, or a link named `bridge`. */
+bool net_host_taken (uint32_t net, int prefix, const char *bridge);
+/* Remove a network's kernel side: its nat and isolation chains in
+   `ip crunlocal`, and the bridge (each may be missing). */
+int net_teardown (const char *bridge, struct cl_error *err);
+
+/* The running members of network `name` (under the network lock, or
+   racing harmlessly: a snapshot). */
+struct net_member
+{
+  char ip[32], id[80], name[256], aliases[512]; /* aliases comma-separated */
+};
+int net_members (struct store *s, const char *name, struct net_member **m, size_t *n,
+                 struct cl_error *err);
+void net_members_free (struct net_member *m, size_t n);
+/* run before the container exists: the network exists, and --ip (or
+   NULL) is a host address of its subnet that no running container
+   (other than `id`) holds; one line when not (the attach checks again
+   under the lock). */
+int net_check_ip (struct store *s, const char *network, const char *ip, const char *id,
+                  struct cl_error *err);
+
+/* inspect's NetworkSettings: the bridge network container c is on and,
+   while it runs, its address there; 1 when it is on none. */
+struct net_info
+{
+  char network[72], id[65], ip[32], gateway[32];
+  int prefix;
+};
+int net_container_info (struct store *s, const struct container *c, struct net_info *out);
 
 #endif

@@ -327,6 +327,97 @@ nl_nft_masquerade (struct nl_buf *b, const char *table, const char *chain, uint3
   nft_batch_mark (b, NFNL_MSG_BATCH_END);
 }
 
+/* reg1 = the name of the packet's input (or output) interface; compared
+   with `name`: all of it with its NUL, or only its first `len` bytes
+   (len > 0: a prefix, nft's "crunlocal*"). */
+static void
+match_ifname (struct nl_buf *b, uint32_t key, const char *name, size_t len, int op)
+{
+  size_t e, d;
+
+  e = expr_begin (b, "meta");
+  d = nl_nest_begin (b, NFTA_EXPR_DATA);
+  nl_put_be32 (b, NFTA_META_DREG, NFT_REG_1);
+  nl_put_be32 (b, NFTA_META_KEY, key);
+  nl_nest_end (b, d);
+  nl_nest_end (b, e);
+
+  e = expr_begin (b, "cmp");
+  d = nl_nest_begin (b, NFTA_EXPR_DATA);
+  nl_put_be32 (b, NFTA_CMP_SREG, NFT_REG_1);
+  nl_put_be32 (b, NFTA_CMP_OP, (uint32_t)op);
+  data_value (b, NFTA_CMP_DATA, name, len ? len : strlen (name) + 1);
+  nl_nest_end (b, d);
+  nl_nest_end (b, e);
+}
+
+void
+nl_nft_isolate (struct nl_buf *b, const char *table, const char *chain, const char *bridge,
+                const char *prefix)
+{
+  size_t hook, exprs, e, d, imm, v;
+
+  nft_batch_mark (b, NFNL_MSG_BATCH_BEGIN);
+  nft_msg (b, NFT_MSG_NEWTABLE, NLM_F_CREATE, NFPROTO_IPV4);
+  nl_put_str (b, NFTA_TABLE_NAME, table);
+
+  nft_msg (b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, NFPROTO_IPV4);
+  nl_put_str (b, NFTA_CHAIN_TABLE, table);
+  nl_put_str (b, NFTA_CHAIN_NAME, chain);
+  hook = nl_nest_begin (b, NFTA_CHAIN_HOOK);
+  nl_put_be32 (b, NFTA_HOOK_HOOKNUM, NF_INET_FORWARD);
+  nl_put_be32 (b, NFTA_HOOK_PRIORITY, 0); /* filter */
+  nl_nest_end (b, hook);
+  nl_put_be32 (b, NFTA_CHAIN_POLICY, NF_ACCEPT);
+  nl_put_str (b, NFTA_CHAIN_TYPE, "filter");
+
+  nft_msg (b, NFT_MSG_DELRULE, 0, NFPROTO_IPV4);
+  nl_put_str (b, NFTA_RULE_TABLE, table);
+  nl_put_str (b, NFTA_RULE_CHAIN, chain);
+
+  nft_msg (b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, NFPROTO_IPV4);
+  nl_put_str (b, NFTA_RULE_TABLE, table);
+  nl_put_str (b, NFTA_RULE_CHAIN, chain);
+  exprs = nl_nest_begin (b, NFTA_RULE_EXPRESSIONS);
+  match_ifname (b, NFT_META_IIFNAME, bridge, 0, NFT_CMP_EQ);
+  match_ifname (b, NFT_META_OIFNAME, bridge, 0, NFT_CMP_NEQ);
+  if (prefix)
+    match_ifname (b, NFT_META_OIFNAME, prefix, strlen (prefix), NFT_CMP_EQ);
+  e = expr_begin (b, "immediate");
+  d = nl_nest_begin (b, NFTA_EXPR_DATA);
+  nl_put_be32 (b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+  imm = nl_nest_begin (b, NFTA_IMMEDIATE_DATA);
+  v = nl_nest_begin (b, NFTA_DATA_VERDICT);
+  nl_put_be32 (b, NFTA_VERDICT_CODE, NF_DROP);
+  nl_nest_end (b, v);
+  nl_nest_end (b, imm);
+  nl_nest_end (b, d);
+  nl_nest_end (b, e);
+  nl_nest_end (b, exprs);
+  nft_batch_mark (b, NFNL_MSG_BATCH_END);
+}
+
+void
+nl_nft_del_chain (struct nl_buf *b, const char *table, const char *chain)
+{
+  nft_batch_mark (b, NFNL_MSG_BATCH_BEGIN);
+  nft_msg (b, NFT_MSG_DELRULE, 0, NFPROTO_IPV4);
+  nl_put_str (b, NFTA_RULE_TABLE, table);
+  nl_put_str (b, NFTA_RULE_CHAIN, chain);
+  nft_msg (b, NFT_MSG_DELCHAIN, 0, NFPROTO_IPV4);
+  nl_put_str (b, NFTA_CHAIN_TABLE, table);
+  nl_put_str (b, NFTA_CHAIN_NAME, chain);
+  nft_batch_mark (b, NFNL_MSG_BATCH_END);
+}
+
+void
+nl_del_link (struct nl_buf *b, int ifindex)
+{
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+
+  nl_msg_begin (b, RTM_DELLINK, 0, &ifi, sizeof ifi);
+}
+
 /* ---- the socket ---- */
 
 int

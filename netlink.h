@@ -55,6 +55,19 @@ void nl_new_default_route (struct nl_buf *b, uint32_t gateway);
 void nl_nft_masquerade (struct nl_buf *b, const char *table, const char *chain, uint32_t net,
                         int prefix);
 
+/* One atomic batch: the base chain CHAIN (filter, forward) of `ip TABLE`
+   made if missing and emptied, with one rule that drops what comes in
+   from `bridge` and goes out another interface — only one whose name
+   starts with `prefix` (another crunlocal network's bridge), or with
+   prefix NULL any other (an internal network reaches nothing). */
+void nl_nft_isolate (struct nl_buf *b, const char *table, const char *chain, const char *bridge,
+                     const char *prefix);
+/* One batch emptying and deleting chain CHAIN of `ip TABLE` (ENOENT
+   when it is not there). */
+void nl_nft_del_chain (struct nl_buf *b, const char *table, const char *chain);
+/* Delete the link of that index. */
+void nl_del_link (struct nl_buf *b, int ifindex);
+
 /* A read-only question: does chain CHAIN of `ip TABLE` exist?  (The
    acknowledgement is ENOENT when not.)  Asking costs no commit, where
    every batch above waits for the ruleset's generation to turn over. */

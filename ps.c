@@ -430,8 +430,9 @@ kill_and_wait (const struct container *c, struct cl_error *err)
 
 /* 0 removed, 1 no such container, -1 error.  With `volumes` (rm -v) its
    anonymous volumes go too. */
-static int
-remove_one (struct store *s, const char *what, bool force, bool volumes, struct cl_error *err)
+int
+cli_remove_container (struct store *s, const char *what, bool force, bool volumes,
+                      struct cl_error *err)
 {
   cleanup_close int lock = store_lock (s, "containers", true, err);
   struct container c;
@@ -505,7 +506,7 @@ cmd_rm (int argc, char **argv)
     return cli_fail (&err);
   for (char **n = all ? names : argv + optind; *n; n++)
     {
-      int r = remove_one (s, *n, force, volumes, &err);
+      int r = cli_remove_container (s, *n, force, volumes, &err);
       if (r == 0)
         puts (*n);
       else if (r == 1 && !all && !force) /* -f: gone already is fine (docker, podman) */

@@ -234,6 +234,7 @@ static const char main_usage[]
       "  images      List images in the store\n"
       "  rmi         Remove images\n"
       "  volume      Volume commands: create, ls, inspect, rm, prune\n"
+      "  network     Network commands (root): create, ls, inspect, rm, prune\n"
       "  login       Log in to a registry (credentials checked, then kept)\n"
       "  logout      Remove a registry's credentials\n"
       "  tag         Add names to an image\n"
@@ -309,6 +310,7 @@ static const struct
   { "exec", cmd_exec, true },
   { "attach", cmd_attach, false },
   { "volume", cmd_volume, false },
+  { "network", cmd_network, false },
   { "tag", cmd_tag, false },
   { "untag", cmd_untag, false },
   { "history", cmd_history, false },

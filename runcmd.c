@@ -1,6 +1,7 @@
 /* `crunlocal run`: the pipeline from an image name to a finished
    container — find or pull the image, make the container and its
    snapshot, build the spec, execute it, forward signals, wait. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -65,13 +66,18 @@ static const char run_options[]
       "      --restart POLICY         with -d: no, always, unless-stopped, on-failure[:MAX]\n"
       "      --pull missing|always|never  when to pull the image (default missing)\n"
       "      --platform OS/ARCH       the platform to pull\n"
-      "      --network private|host|none|container:NAME  a network of its own (the default: an\n"
-      "                               address on crunlocal's bridge for root; lo, a stub eth0 and\n"
-      "                               outbound connections rootless), the host's, none, or a\n"
-      "                               running container's; rootless, "
+      "      --network private|host|none|container:NAME|NETWORK  a network of its own (the\n"
+      "                               default: an address on crunlocal's bridge for root; lo, a\n"
+      "                               stub eth0 and outbound connections rootless), the host's,\n"
+      "                               none, a running container's, or root's bridge network\n"
+      "                               NETWORK (`crunlocal network create`); rootless, "
       "private:allow_host_loopback=true\n"
       "                               makes 10.0.2.2 (host.containers.internal) the host's "
       "127.0.0.1\n"
+      "      --network-alias NAME     root, on a bridge network: another name the other\n"
+      "                               containers on it reach this one by\n"
+      "      --ip IP                  root, on a bridge network: this address (in its subnet,\n"
+      "                               not taken) instead of the lowest free one\n"
       "  -P, --publish-all            publish every port the image EXPOSEs on a free host port\n"
       "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]  with --network private, forward the\n"
       "                               host's HOSTPORT (default PORT; ranges: 8000-8009) to the\n"
@@ -166,7 +172,9 @@ struct run_opts
   char **ports;             /* -p as recorded: "5432/tcp" (host), "0.0.0.0:8080:80/tcp" (private) */
   char **publish;           /* -p as given, parsed once the network is known */
   enum net_mode network;
-  const char *net_target; /* --network container:X */
+  const char *net_target; /* --network container:X, or NETWORK */
+  const char *ip;         /* --ip */
+  char **net_aliases;     /* --network-alias */
   char *net_path;         /* its namespace */
   struct net_port *pub;
   size_t n_pub;
@@ -215,6 +223,7 @@ run_opts_clear (struct run_opts *o)
   strv_free (o->spec.ulimits);
   strv_free (o->ports);
   strv_free (o->publish);
+  strv_free (o->net_aliases);
   free (o->pub);
   free (o->net_path);
   for (size_t i = 0; i < o->spec.n_volumes; i++)
@@ -259,6 +268,8 @@ enum
   OPT_PULL,
   OPT_PLATFORM,
   OPT_NETWORK,
+  OPT_NETWORK_ALIAS,
+  OPT_IP,
   OPT_TLS_VERIFY,
   OPT_INIT,
   OPT_BUNDLE,
@@ -294,6 +305,30 @@ enum
   OPT_CONTEXT_KEEP,
   OPT_CONTEXT_IGNORE_NONE,
 };
+
+/* --ip, --network-alias and a network by name: root's bridge networks. */
+static int
+check_bridge_flags (const struct run_opts *o, const char *cmd)
+{
+  enum net_mode m;
+  bool named = o->network == NET_PRIVATE && o->net_target
+               && strcmp (net_name (o->net_target), "crunlocal") != 0;
+
+  if ((o->ip || o->net_aliases) && o->network != NET_PRIVATE)
+    return cli_usage_error (cmd, "--ip and --network-alias need a bridge network (--network "
+                                 "private or NETWORK)");
+  if (userns_host_euid () == 0)
+    return 0;
+  if (named && net_mode_parse (o->net_target, &m) == 0)
+    return cli_usage_error (cmd,
+                            "--network %s: named networks need root (a rootless container has "
+                            "a network of its own: --network private)",
+                            o->net_target);
+  if (o->ip || o->net_aliases)
+    return cli_usage_error (cmd, "--ip and --network-alias need root: a rootless container's "
+                                 "network is its own");
+  return 0;
+}
 
 static long
 port_number (const char *s)
@@ -581,12 +616,26 @@ parse_one (struct run_opts *o, int c, struct cl_error *err)
       if (net_mode_parse (optarg, &o->network) < 0)
         return cl_fail (err, 0,
                         "--network %s is not supported (private[:allow_host_loopback=true], "
-                        "host, none, container:NAME)",
+                        "host, none, container:NAME, or a network's name)",
                         optarg);
       o->spec.network_none = o->network == NET_NONE;
       o->spec.network_private = o->network == NET_PRIVATE;
       o->net_target = optarg;
       return 0;
+    case OPT_NETWORK_ALIAS:
+      if (!container_name_valid (optarg))
+        return cl_fail (err, 0, "invalid --network-alias %s: want [a-zA-Z0-9][a-zA-Z0-9_.-]*",
+                        optarg);
+      strv_append (&o->net_aliases, optarg);
+      return 0;
+    case OPT_IP:
+      {
+        struct in_addr a;
+        if (inet_pton (AF_INET, optarg, &a) != 1)
+          return cl_fail (err, 0, "invalid --ip %s: want an IPv4 address", optarg);
+        o->ip = optarg;
+        return 0;
+      }
     case OPT_CONTEXT:
       o->has_context = true;
       o->context_arg = optarg;
@@ -641,6 +690,8 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
           { "platform", required_argument, NULL, OPT_PLATFORM },
           { "network", required_argument, NULL, OPT_NETWORK },
           { "net", required_argument, NULL, OPT_NETWORK },
+          { "network-alias", required_argument, NULL, OPT_NETWORK_ALIAS },
+          { "ip", required_argument, NULL, OPT_IP },
           { "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
           { "interactive", no_argument, NULL, 'i' },
           { "tty", no_argument, NULL, 't' },
@@ -728,6 +779,8 @@ parse_run (int argc, char **argv, struct run_opts *o, struct cl_error *err)
     return cli_usage_error (cmd, "-p publishes a port: not with --network none or container:"), -2;
   if (parse_publish_all (o, err) < 0)
     return -1;
+  if (!o->is_spec && check_bridge_flags (o, cmd) != 0)
+    return -2;
   if (o->etc.no_hosts && o->etc.add_hosts)
     return cli_usage_error (
                cmd,
@@ -1012,7 +1065,13 @@ describe_container (struct container *c, const struct run_opts *o, const struct 
     strv_append (&c->ports, o->ports[i]);
   c->network = o->network == NET_HOST                     ? NULL
                : net_allows_host_loopback (o->net_target) ? xstrdup (o->net_target)
-                                                          : xstrdup (net_mode_name (o->network));
+               : o->network == NET_PRIVATE && o->net_target
+                       && strcmp (net_name (o->net_target), "crunlocal") != 0
+                   ? xstrdup (o->net_target)
+                   : xstrdup (net_mode_name (o->network));
+  c->net_ip = o->ip ? xstrdup (o->ip) : NULL;
+  for (size_t i = 0; o->net_aliases && o->net_aliases[i]; i++)
+    strv_append (&c->net_aliases, o->net_aliases[i]);
   c->tty = o->spec.terminal;
   c->log_max_size = o->log_max_size;
   /* docker's: the image's labels, then --label (a later key wins). */
@@ -1159,6 +1218,9 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
                             .store = s,
                             .rootless = o->spec.rootless,
                             .allow_host_loopback = net_allows_host_loopback (o->net_target),
+                            .network = o->network == NET_PRIVATE ? o->net_target : NULL,
+                            .ip = o->ip,
+                            .aliases = o->net_aliases,
                             .ports = o->pub,
                             .n_ports = o->n_pub };
   struct ns_hook net_hook;
@@ -1176,6 +1238,9 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
       || net_join_path (s, o->network == NET_CONTAINER ? o->net_target : NULL, &o->net_path,
                         &joined, err)
              < 0
+      || (!o->spec.rootless && o->network == NET_PRIVATE
+          && (o->ip || strcmp (net_name (o->net_target), "crunlocal") != 0)
+          && net_check_ip (s, o->net_target, o->ip, NULL, err) < 0)
       || net_bind_ports (&net, err) < 0 || container_create (s, o->name, &c, err) < 0)
     {
       net_attach_clear (&net);

@@ -27,6 +27,17 @@ _crunlocal_images () {
   cat "$root"/images/*.json 2>/dev/null | sed -n '/"names"/,/]/s/^ *"\([^"]*\)",\{0,1\}$/\1/p'
 }
 
+# Root's bridge networks, from networks/*/ (default: crunlocal).
+_crunlocal_networks () {
+  local root d
+  root=$(_crunlocal_root)
+  for d in "$root"/networks/*/config; do
+    [ -r "$d" ] || continue
+    d=${d%/config}; d=${d##*/}
+    [ "$d" = default ] && echo crunlocal || echo "$d"
+  done
+}
+
 _crunlocal_flags () {
   crunlocal "$@" --help 2>/dev/null | grep -oE '(^|[ ,])--?[a-zA-Z][a-zA-Z0-9-]*' | tr -d ' ,' | sort -u
 }
@@ -52,7 +63,7 @@ _crunlocal () {
   fi
   case ${COMP_WORDS[COMP_CWORD - 1]} in
     --network|--net)
-      COMPREPLY=($(compgen -W "private private:allow_host_loopback=true host none $(_crunlocal_containers | sed 's/^/container:/')" -- "$cur"))
+      COMPREPLY=($(compgen -W "private private:allow_host_loopback=true host none $(_crunlocal_networks) $(_crunlocal_containers | sed 's/^/container:/')" -- "$cur"))
       return ;;
     # run --context DIR[:TARGET]: a directory (given as ./x, /x or --context=x).
     --context)
@@ -65,6 +76,12 @@ _crunlocal () {
       [ "$cmd" = save ] && { COMPREPLY=($(compgen -W "docker-archive oci-archive" -- "$cur")); return; } ;;
   esac
   case $cmd in
+    network)
+      if [ "$i" -eq $((COMP_CWORD - 1)) ]; then
+        COMPREPLY=($(compgen -W "create ls inspect rm prune" -- "$cur"))
+      else
+        case ${COMP_WORDS[i + 1]} in inspect|rm) COMPREPLY=($(compgen -W "$(_crunlocal_networks)" -- "$cur")) ;; esac
+      fi ;;
     run|pull|rmi|spec|create|history|save|tag) COMPREPLY=($(compgen -W "$(_crunlocal_images)" -- "$cur")) ;;
     load) COMPREPLY=($(compgen -f -- "$cur")) ;;
     rm|logs|stop|kill|wait|start|inspect|exec|attach|restart|port|top|rename|diff|pause|unpause|stats|update)

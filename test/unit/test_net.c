@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 #include <linux/if_link.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
@@ -209,12 +210,16 @@ test_net_ipam (void)
 {
   uint32_t net = htonl (0x0a5a0000);
 
-  CHECK (net_ipam_pick ("", net, 24, alive_if_odd) == htonl (0x0a5a0002));
-  CHECK (net_ipam_pick ("10.90.0.2 aa 1 5\n10.90.0.3 bb 3 5\n", net, 24, alive_if_odd)
+  CHECK (net_ipam_pick ("", net, 24, htonl (ntohl (net) + 1), alive_if_odd) == htonl (0x0a5a0002));
+  CHECK (net_ipam_pick ("10.90.0.2 aa 1 5\n10.90.0.3 bb 3 5\n", net, 24, htonl (ntohl (net) + 1),
+                        alive_if_odd)
          == htonl (0x0a5a0004));
-  CHECK (net_ipam_pick ("10.90.0.2 aa 1 5\n10.90.0.3 bb 2 5\n", net, 24, alive_if_odd)
+  CHECK (net_ipam_pick ("10.90.0.2 aa 1 5\n10.90.0.3 bb 2 5\n", net, 24, htonl (ntohl (net) + 1),
+                        alive_if_odd)
          == htonl (0x0a5a0003));
-  CHECK (net_ipam_pick ("10.90.0.2 aa 1 5\n10.90.0.3 bb 3 5\n", net, 30, alive_if_odd) == 0);
+  CHECK (net_ipam_pick ("10.90.0.2 aa 1 5\n10.90.0.3 bb 3 5\n", net, 30, htonl (ntohl (net) + 1),
+                        alive_if_odd)
+         == 0);
 }
 
 static enum netsup_dest
@@ -272,4 +277,63 @@ test_netsup_classify (void)
   CHECK (dest6 ("2001:db8::1", false) == DEST_HOST);
   CHECK (netsup_classify ((struct sockaddr *)&un, sizeof un, &o) == DEST_CONTAINER);
   CHECK (netsup_classify ((struct sockaddr *)&shorty, 4, &o) == DEST_CONTAINER);
+}
+
+/* The isolation batch: a forward chain whose one rule matches the
+   bridge in, not the bridge out, and (not internal) another crunlocal
+   bridge out by the name's first 9 bytes, then drops. */
+static size_t
+isolate_exprs (const char *prefix, size_t *prefix_len)
+{
+  cleanup_nl_buf struct nl_buf b = { 0 };
+  const struct nlmsghdr *rule, *chain;
+  const unsigned char *attrs;
+  const struct nlattr *exprs, *hook, *num;
+  size_t alen, n = 0;
+  const char *last = NULL;
+
+  *prefix_len = 0;
+  nl_nft_isolate (&b, "crunlocal", "crunlocal1-iso", "crunlocal1", prefix);
+  chain = msg_at (&b, 2);
+  rule = msg_at (&b, 4);
+  CHECK (chain && chain->nlmsg_type == NFT (NFT_MSG_NEWCHAIN));
+  CHECK (rule && rule->nlmsg_type == NFT (NFT_MSG_NEWRULE));
+  CHECK (msg_at (&b, 5) && msg_at (&b, 5)->nlmsg_type == NFNL_MSG_BATCH_END);
+  if (!chain || !rule)
+    return 0;
+  attrs = (const unsigned char *)chain + NLMSG_HDRLEN + NLMSG_ALIGN (sizeof (struct nfgenmsg));
+  hook = attr (attrs, chain->nlmsg_len - (size_t)(attrs - (const unsigned char *)chain),
+               NFTA_CHAIN_HOOK);
+  num = hook ? attr (payload (hook), plen (hook), NFTA_HOOK_HOOKNUM) : NULL;
+  CHECK (num && ntohl (*(const uint32_t *)payload (num)) == NF_INET_FORWARD);
+  attrs = (const unsigned char *)rule + NLMSG_HDRLEN + NLMSG_ALIGN (sizeof (struct nfgenmsg));
+  alen = rule->nlmsg_len - (size_t)(attrs - (const unsigned char *)rule);
+  exprs = attr (attrs, alen, NFTA_RULE_EXPRESSIONS);
+  for (size_t off = 0; exprs && off < plen (exprs);)
+    {
+      const struct nlattr *e
+          = (const struct nlattr *)((const unsigned char *)payload (exprs) + off);
+      const struct nlattr *name = attr (payload (e), plen (e), NFTA_EXPR_NAME);
+      const struct nlattr *data = attr (payload (e), plen (e), NFTA_EXPR_DATA);
+      n++;
+      last = name ? payload (name) : NULL;
+      if (n == 6 && last && strcmp (last, "cmp") == 0 && data)
+        {
+          const struct nlattr *v = attr (payload (data), plen (data), NFTA_CMP_DATA);
+          const struct nlattr *val = v ? attr (payload (v), plen (v), NFTA_DATA_VALUE) : NULL;
+          *prefix_len = val ? plen (val) : 0;
+        }
+      off += NLA_ALIGN (e->nla_len);
+    }
+  CHECK (last && strcmp (last, "immediate") == 0);
+  return n;
+}
+
+void
+test_netlink_nft_isolate (void)
+{
+  size_t plen_ = 0;
+
+  CHECK (isolate_exprs ("crunlocal", &plen_) == 7 && plen_ == strlen ("crunlocal"));
+  CHECK (isolate_exprs (NULL, &plen_) == 5);
 }

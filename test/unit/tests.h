@@ -51,6 +51,11 @@ void test_netlink_veth (void);
 void test_netlink_nft_batch (void);
 void test_net_publish (void);
 void test_net_ipam (void);
+void test_net_ipam_gateway (void);
+void test_netlink_nft_isolate (void);
+void test_netrec_names (void);
+void test_netrec_cidr (void);
+void test_netrec_config (void);
 void test_netsup_classify (void);
 void test_seccomp_netnotify (void);
 void test_cgroup_layout (void);
@@ -99,6 +104,9 @@ void test_devcgroup_v1 (void);
       { "sha256_vs_openssl", test_sha256_vs_openssl }, { "sha256_speed", test_sha256_speed },      \
       { "netlink_veth", test_netlink_veth }, { "netlink_nft_batch", test_netlink_nft_batch },      \
       { "net_publish", test_net_publish }, { "net_ipam", test_net_ipam },                          \
+      { "net_ipam_gateway", test_net_ipam_gateway },                                               \
+      { "netlink_nft_isolate", test_netlink_nft_isolate }, { "netrec_names", test_netrec_names },  \
+      { "netrec_cidr", test_netrec_cidr }, { "netrec_config", test_netrec_config },                \
       { "netsup_classify", test_netsup_classify },                                                 \
       { "seccomp_netnotify", test_seccomp_netnotify }, { "cgroup_layout", test_cgroup_layout },    \
       { "cgroup_weight", test_cgroup_weight }, { "copy_split", test_copy_split },                  \

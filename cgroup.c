@@ -901,21 +901,89 @@ update_one (const struct cgroup_dirs *d, const struct cg_write *w, struct cl_err
   const char *dir = dir_with (d, w->file);
 
   if (!dir)
-    return cl_fail (err, ENOTSUP, "%s: the container has no %s (%s)", w->flag, w->file,
-                    strcmp (w->file, "cpuset.cpus") == 0 || strcmp (w->file, "cpuset.mems") == 0
-                        ? "a container gets a cpuset cgroup only when run with --cpuset-*"
-                        : "no such controller here");
+    return cl_fail (err, ENOTSUP, "%s: the container has no %s (no such controller here)", w->flag,
+                    w->file);
   return write_value (dir, w->file, w->val, err) < 0 ? cl_wrap (err, "%s", w->flag) : 0;
 }
 
+/* The recorded v1 directory in a hierarchy other than cpuset, and that
+   hierarchy's mount: the path below it is the container's. */
+static const char *
+v1_sibling (const struct cgroup_dirs *d, const struct cgroup_layout *l, const char **mount)
+{
+  for (int c = 0; c < CG_N; c++)
+    for (size_t i = 0; c != CG_CPUSET && l->v1[c] && i < d->n; i++)
+      if (str_has_prefix (d->dir[i], l->v1[c]) && d->dir[i][strlen (l->v1[c])] == '/')
+        {
+          *mount = l->v1[c];
+          return d->dir[i];
+        }
+  return NULL;
+}
+
+/* Every process of cgroup `from` into `to`, again until a pass finds
+   none new (a fork during a pass lands in `from`, and the next pass
+   takes it).  One that exits meanwhile is no error. */
+static int
+move_procs (const char *from, const char *to, struct cl_error *err)
+{
+  cleanup_free char *src = xasprintf ("%s/cgroup.procs", from);
+  cleanup_free char *dst = xasprintf ("%s/cgroup.procs", to);
+  cleanup_free char *last = NULL;
+
+  for (int pass = 0; pass < 100; pass++)
+    {
+      cleanup_free char *procs = NULL;
+      cleanup_close int fd = open (dst, O_WRONLY | O_CLOEXEC);
+      char *save = NULL;
+      if (fd < 0)
+        return cl_fail (err, errno, "open %s", dst);
+      if (read_file_at (AT_FDCWD, src, 1 << 20, &procs, NULL, err) < 0)
+        return -1;
+      if (last && strcmp (last, procs) == 0)
+        return 0;
+      free (last);
+      last = xstrdup (procs);
+      for (char *t = strtok_r (procs, "\n", &save); t; t = strtok_r (NULL, "\n", &save))
+        if (write (fd, t, strlen (t)) < 0 && errno != ESRCH)
+          return cl_fail (err, errno, "move process %s into %s", t, to);
+    }
+  return cl_fail (err, EAGAIN, "the container's processes kept forking while moved into %s", to);
+}
+
+/* `update --cpuset-*` of a v1 container run without (it got no cpuset
+   cgroup: wanted): its cgroup is made now at the path its others have,
+   recorded first (so that its end removes it), filled from the
+   parent's, and its processes moved in; the values are written after. */
+static int
+cpuset_add (struct cgroup_dirs *d, const struct cgroup_layout *l, int recfd, struct cl_error *err)
+{
+  const char *mount = NULL, *from = v1_sibling (d, l, &mount);
+  char *dir;
+
+  if (!l->v1[CG_CPUSET] || !from || !host_root () || d->n >= CGROUP_DIRS_MAX)
+    return 0; /* update_one names what is missing */
+  dir = xasprintf ("%s%s", l->v1[CG_CPUSET], from + strlen (mount));
+  d->dir[d->n++] = dir;
+  if (recfd >= 0 && cgrouprec_write (recfd, d, err) < 0)
+    return -1;
+  if (make_path (l->v1[CG_CPUSET], dir, true, false, err) < 0 || move_procs (from, dir, err) < 0)
+    return cl_wrap (err, "the container's new cpuset cgroup");
+  return 0;
+}
+
 int
-cgroup_update (const struct cgroup_dirs *d, const struct spec_resources *r, struct cl_error *err)
+cgroup_update (struct cgroup_dirs *d, int recfd, const struct spec_resources *r,
+               struct cl_error *err)
 {
   cleanup_cgroup_layout struct cgroup_layout l = { 0 };
   struct cg_write w[MAX_WRITES];
   size_t n;
 
   if (cgroup_detect (&l, err) < 0)
+    return -1;
+  if ((r->cpuset_cpus || r->cpuset_mems) && l.mode != CGROUP_UNIFIED && !dir_with (d, "cpuset.cpus")
+      && cpuset_add (d, &l, recfd, err) < 0)
     return -1;
   n = l.mode == CGROUP_UNIFIED ? v2_writes (r, w) : v1_writes (r, w);
   for (size_t i = 0; i < n; i++)

@@ -89,8 +89,10 @@ int cgroup_join_hook (pid_t pid, void *arg, struct cl_error *err);
 
 /* `update`: write the limits `r` sets (0/NULL: unchanged; the default
    pids limit is not a change) into a running container's cgroups `d`,
-   each into the recorded directory that has its file. */
-int cgroup_update (const struct cgroup_dirs *d, const struct spec_resources *r,
+   each into the recorded directory that has its file.  A v1 container
+   run without --cpuset-* has no cpuset cgroup: asked for one, it gets
+   it now, added to `d` and to the record in `recfd` (cgrouprec.h). */
+int cgroup_update (struct cgroup_dirs *d, int recfd, const struct spec_resources *r,
                    struct cl_error *err);
 
 /* The first move of a task into a cgroup waits for an RCU grace period

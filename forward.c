@@ -333,9 +333,15 @@ conn_rearm (struct fwd *f, struct conn *c)
     }
 }
 
+/* Readable: what this side sends moves; writable: what goes to it.
+   A hang-up, an error, or the connect just done: both ways.  Pumping
+   only the direction an event concerns saves a one-way transfer two
+   splices that would find nothing (EAGAIN) on every wake-up. */
 static void
 conn_event (struct fwd *f, struct conn *c, int side, uint32_t ev)
 {
+  bool all = (ev & (EPOLLHUP | EPOLLERR)) != 0;
+
   if (c->dead)
     return;
   if (c->connecting)
@@ -350,9 +356,10 @@ conn_event (struct fwd *f, struct conn *c, int side, uint32_t ev)
           return;
         }
       c->connecting = false;
+      all = true;
     }
-  (void)ev;
-  if (pump (c, 0) < 0 || pump (c, 1) < 0 || (c->shut[0] && c->shut[1]))
+  if (((all || (ev & EPOLLIN)) && pump (c, side) < 0)
+      || ((all || (ev & EPOLLOUT)) && pump (c, 1 - side) < 0) || (c->shut[0] && c->shut[1]))
     {
       conn_close (f, c);
       return;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -642,14 +643,30 @@ forwarding_on (struct cl_error *err)
   return write_sysctl (path, "1", err);
 }
 
-/* The bridge with its gateway address, up; the masquerade rule; and
-   forwarding on (host-wide, as podman and docker do).  Each idempotent. */
+/* Is the bridge there, up, with the gateway address?  Two ioctls: every
+   run after the first skips the netlink requests. */
+static bool
+bridge_ready (const struct network *nw)
+{
+  cleanup_close int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr = { 0 };
+
+  snprintf (ifr.ifr_name, sizeof ifr.ifr_name, "%s", nw->bridge);
+  if (fd < 0 || ioctl (fd, SIOCGIFFLAGS, &ifr) < 0 || !(ifr.ifr_flags & IFF_UP)
+      || ioctl (fd, SIOCGIFADDR, &ifr) < 0)
+    return false;
+  return ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr == nw->gateway;
+}
+
+/* The bridge with its gateway address, up, unless it is already. */
 static int
-network_ensure_links (const struct network *nw, struct cl_error *err)
+bridge_ensure (const struct network *nw, struct cl_error *err)
 {
   cleanup_nl_buf struct nl_buf b = { 0 };
   int br;
 
+  if (bridge_ready (nw))
+    return 0;
   nl_new_bridge (&b, nw->bridge);
   if (talk (NETLINK_ROUTE, &b, EEXIST, err) < 0)
     return cl_wrap (err, "create bridge %s", nw->bridge);
@@ -661,6 +678,16 @@ network_ensure_links (const struct network *nw, struct cl_error *err)
   nl_link_up (&b, br, 0);
   if (talk (NETLINK_ROUTE, &b, EEXIST, err) < 0)
     return cl_wrap (err, "address bridge %s", nw->bridge);
+  return 0;
+}
+
+/* The bridge; the masquerade rule; the isolation chain; and forwarding
+   on (host-wide, as podman and docker do).  Each idempotent. */
+static int
+network_ensure_links (const struct network *nw, struct cl_error *err)
+{
+  if (bridge_ensure (nw, err) < 0)
+    return -1;
   if ((!nw->internal && masquerade_ensure (nw, err) < 0) || isolation_ensure (nw, err) < 0)
     return cl_wrap (err, "nf_tables table ip " TABLE);
   return nw->internal ? 0 : forwarding_on (err);
@@ -671,7 +698,7 @@ network_ensure_links (const struct network *nw, struct cl_error *err)
    asynchronously.  A restart then finds the name taken: delete that
    stale link and make the pair again, once. */
 static int
-veth_again (struct nl_buf *b, const char *host, pid_t pid, struct cl_error *err)
+veth_again (struct nl_buf *b, const char *host, pid_t pid, int br, struct cl_error *err)
 {
   int idx = (int)if_nametoindex (host);
 
@@ -682,27 +709,25 @@ veth_again (struct nl_buf *b, const char *host, pid_t pid, struct cl_error *err)
   if (talk (NETLINK_ROUTE, b, ENODEV, err) < 0)
     return -1;
   nl_buf_clear (b);
-  nl_new_veth (b, host, "eth0", pid);
+  nl_new_veth_up (b, host, "eth0", pid, br);
   return talk (NETLINK_ROUTE, b, 0, err);
 }
 
+/* One message: the pair made, the host end enslaved, both ends up. */
 static int
 veth_to (const struct network *nw, const char *id, pid_t pid, struct cl_error *err)
 {
   cleanup_nl_buf struct nl_buf b = { 0 };
   char host[IFNAMSIZ];
-  int idx;
+  int br = (int)if_nametoindex (nw->bridge);
 
   snprintf (host, sizeof host, "cl%.8s", id);
-  nl_new_veth (&b, host, "eth0", pid);
+  if (br <= 0)
+    return cl_fail (err, errno, "bridge %s", nw->bridge);
+  nl_new_veth_up (&b, host, "eth0", pid, br);
   if (talk (NETLINK_ROUTE, &b, 0, err) < 0
-      && (err->errnum != EEXIST || veth_again (&b, host, pid, err) < 0))
-    return cl_wrap (err, "create veth %s", host);
-  idx = (int)if_nametoindex (host);
-  nl_buf_clear (&b);
-  nl_link_up (&b, idx, (int)if_nametoindex (nw->bridge));
-  if (idx <= 0 || talk (NETLINK_ROUTE, &b, 0, err) < 0)
-    return cl_wrap (err, "attach %s to %s", host, nw->bridge);
+      && (err->errnum != EEXIST || veth_again (&b, host, pid, br, err) < 0))
+    return cl_wrap (err, "create veth %s on %s", host, nw->bridge);
   return 0;
 }
 
@@ -764,29 +789,6 @@ in_netns_here (pid_t pid, int (*fn) (void *arg, struct cl_error *err), void *arg
   return r;
 }
 
-/* hosts: the hostname's line names the container's address; `extra`
-   (or NULL) is a line added after it. */
-static int
-hosts_address (const char *dir, uint32_t addr, const char *extra, struct cl_error *err)
-{
-  cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  cleanup_free char *text = NULL, *out = NULL;
-  char ip[INET_ADDRSTRLEN];
-  char *line;
-
-  if (dfd < 0)
-    return cl_fail (err, errno, "open %s", dir);
-  if (read_file_at (dfd, "hosts", 1 << 20, &text, NULL, err) < 0)
-    return err->errnum == ENOENT ? 0 : -1; /* --no-hosts */
-  line = strstr (text, "127.0.1.1\t");
-  if (!line)
-    return 0;
-  *line = '\0';
-  out = xasprintf ("%s%s%s%s", text, ipv4_text (addr, ip), line + strlen ("127.0.1.1"),
-                   extra ? extra : "");
-  return write_file_atomic_at (dfd, "hosts", out, strlen (out), 0644, false, err);
-}
-
 /* ---- names: every member's hosts lists the others ---- */
 
 #define MEMBER_MARK "\t# network member"
@@ -845,8 +847,44 @@ read_all (int fd, char **out)
   return 0;
 }
 
+/* The whole text first, then the truncation. */
+static int
+write_in_place (int fd, const char *path, const char *text, struct cl_error *err)
+{
+  if (pwrite (fd, text, strlen (text), 0) != (ssize_t)strlen (text)
+      || ftruncate (fd, (off_t)strlen (text)) < 0)
+    return cl_fail (err, errno, "rewrite %s", path);
+  return 0;
+}
+
+/* hosts: the hostname's line names the container's address; `extra`
+   (or NULL) is a line added after it.  In place, as every rewrite of
+   the file (hosts_rewrite): the child may have bound it already, since
+   it sets up its filesystem while this runs (ns.h, `alongside`). */
+static int
+hosts_address (const char *dir, uint32_t addr, const char *extra, struct cl_error *err)
+{
+  cleanup_free char *path = xasprintf ("%s/hosts", dir);
+  cleanup_close int fd = open (path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_free char *text = NULL, *out = NULL;
+  char ip[INET_ADDRSTRLEN];
+  char *line;
+
+  if (fd < 0)
+    return errno == ENOENT ? 0 : cl_fail (err, errno, "open %s", path); /* --no-hosts */
+  if (read_all (fd, &text) < 0)
+    return cl_fail (err, errno, "read %s", path);
+  line = strstr (text, "127.0.1.1\t");
+  if (!line)
+    return 0;
+  *line = '\0';
+  out = xasprintf ("%s%s%s%s", text, ipv4_text (addr, ip), line + strlen ("127.0.1.1"),
+                   extra ? extra : "");
+  return write_in_place (fd, path, out, err);
+}
+
 /* In place: the bind mount pins the inode, so a rename would not be
-   seen inside.  The whole text first, then the truncation. */
+   seen inside. */
 static int
 hosts_rewrite (int rootfd, const struct member *self, const struct member *all, size_t n,
                struct cl_error *err)
@@ -855,6 +893,7 @@ hosts_rewrite (int rootfd, const struct member *self, const struct member *all, 
   cleanup_close int fd = openat (rootfd, path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
   cleanup_free char *text = NULL;
   char *out, *save = NULL;
+  int r;
 
   if (fd < 0)
     return errno == ENOENT ? 0 : cl_fail (err, errno, "open %s", path);
@@ -881,14 +920,9 @@ hosts_rewrite (int rootfd, const struct member *self, const struct member *all, 
         free (out);
         out = next;
       }
-  if (pwrite (fd, out, strlen (out), 0) != (ssize_t)strlen (out)
-      || ftruncate (fd, (off_t)strlen (out)) < 0)
-    {
-      free (out);
-      return cl_fail (err, errno, "rewrite %s", path);
-    }
+  r = write_in_place (fd, path, out, err);
   free (out);
-  return 0;
+  return r;
 }
 
 /* Under the network lock: the members of the network in `dir`. */
@@ -1130,9 +1164,14 @@ net_exec_hook (const struct container *c, struct net_attach *a, struct ns_hook *
 void
 net_hook_init (struct ns_hook *h, struct net_attach *a, const struct ns_hook *next)
 {
+  /* Root's runs alongside (ns.h): it rewrites the hosts file the child
+     binds only in place.  A user's not: its forwarder and stub join the
+     child's namespaces through /proc/PID/ns, which the child's own set-up
+     (its credentials changed) may close to us meanwhile. */
   *h = (struct ns_hook){ .fn = net_attach_hook,
                          .arg = a,
                          .next = next,
+                         .alongside = !a->rootless,
                          .listener = a->mode == NET_PRIVATE && a->rootless ? take_listener : NULL };
 }
 

@@ -141,11 +141,24 @@ nl_new_bridge (struct nl_buf *b, const char *name)
 void
 nl_new_veth (struct nl_buf *b, const char *name, const char *peer, pid_t peer_pid)
 {
-  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+  nl_new_veth_up (b, name, peer, peer_pid, -1);
+}
+
+void
+nl_new_veth_up (struct nl_buf *b, const char *name, const char *peer, pid_t peer_pid, int master)
+{
+  /* The flags apply once the pair is made (rtnl_configure_link); the
+     peer's would apply before its other end is linked (ENOTCONN). */
+  unsigned up = master >= 0 ? IFF_UP : 0;
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC }, *h;
   size_t info, data, p;
 
   link_msg (b, NLM_F_CREATE | NLM_F_EXCL, 0);
+  h = NLMSG_DATA (current (b));
+  h->ifi_flags = h->ifi_change = up;
   nl_put_str (b, IFLA_IFNAME, name);
+  if (master > 0)
+    nl_put_u32 (b, IFLA_MASTER, (uint32_t)master);
   info = nl_nest_begin (b, IFLA_LINKINFO);
   nl_put_str (b, IFLA_INFO_KIND, "veth");
   data = nl_nest_begin (b, IFLA_INFO_DATA);
@@ -408,14 +421,6 @@ nl_nft_del_chain (struct nl_buf *b, const char *table, const char *chain)
   nl_put_str (b, NFTA_CHAIN_TABLE, table);
   nl_put_str (b, NFTA_CHAIN_NAME, chain);
   nft_batch_mark (b, NFNL_MSG_BATCH_END);
-}
-
-void
-nl_del_link (struct nl_buf *b, int ifindex)
-{
-  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
-
-  nl_msg_begin (b, RTM_DELLINK, 0, &ifi, sizeof ifi);
 }
 
 /* ---- the socket ---- */

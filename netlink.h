@@ -42,6 +42,10 @@ void nl_new_bridge (struct nl_buf *b, const char *name);
 /* A veth pair: `name` here, `peer` in the network namespace of process
    `peer_pid` (0: here as well). */
 void nl_new_veth (struct nl_buf *b, const char *name, const char *peer, pid_t peer_pid);
+/* The same, with `name` up and (master > 0) enslaved to the bridge of
+   that index, in one message (master < 0: nl_new_veth). */
+void nl_new_veth_up (struct nl_buf *b, const char *name, const char *peer, pid_t peer_pid,
+                     int master);
 /* Up, and (master > 0) enslaved to the bridge of that index. */
 void nl_link_up (struct nl_buf *b, int ifindex, int master);
 /* RTM_DELLINK of the link `ifindex`. */
@@ -65,8 +69,6 @@ void nl_nft_isolate (struct nl_buf *b, const char *table, const char *chain, con
 /* One batch emptying and deleting chain CHAIN of `ip TABLE` (ENOENT
    when it is not there). */
 void nl_nft_del_chain (struct nl_buf *b, const char *table, const char *chain);
-/* Delete the link of that index. */
-void nl_del_link (struct nl_buf *b, int ifindex);
 
 /* A read-only question: does chain CHAIN of `ip TABLE` exist?  (The
    acknowledgement is ENOENT when not.)  Asking costs no commit, where

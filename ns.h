@@ -50,9 +50,10 @@ struct ns_stdio
    hooks run in a chain (`next`); a failure kills the child and fails
    ns_start.  NULL: nothing.  A hook marked `alongside` may run while the
    child, outside a user namespace, already sets up its filesystem: it
-   changes nothing the child reads (a cgroup move does not; a network
-   hook rewrites /etc/hosts, which the child binds).  Only when every
-   hook is, the child does so.  A hook with `listener` has the child
+   changes nothing the child reads, or changes it in place (a cgroup
+   move; the network hook, which rewrites /etc/hosts only in place, so
+   that a bind made before it sees the result).  Only when every hook
+   is, the child does so.  A hook with `listener` has the child
    install the network's user-notification filter (seccomp.h) before
    the profile's, and takes its listener fd (its to close) once the
    child sends it, after "go" and before the command runs. */

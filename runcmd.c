@@ -892,7 +892,18 @@ start_blocked (const struct spec *sp, const struct ns_overlay *ov, const struct 
 static bool
 finish_cgroup (struct cgroup_join *cg)
 {
-  bool oom = cgroup_dirs_finish (&cg->dirs, cg->recfd);
+  cleanup_cgroup_dirs struct cgroup_dirs now = { 0 };
+  struct cl_error ignored;
+  bool oom;
+
+  /* The record, which `update` may have grown (a cpuset cgroup added). */
+  if (cg->recfd >= 0 && cgrouprec_read (cg->recfd, &now, &ignored) == 0)
+    {
+      cgroup_dirs_clear (&cg->dirs);
+      cg->dirs = now;
+      now = (struct cgroup_dirs){ 0 };
+    }
+  oom = cgroup_dirs_finish (&cg->dirs, cg->recfd);
 
   cgroup_join_clear (cg);
   return oom;

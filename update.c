@@ -62,11 +62,11 @@ parse_flag (struct res_flags *f, int c, struct cl_error *err)
   return res_flags_parse (f, flag, optarg, err) == 0 ? 0 : -1;
 }
 
-/* The container's cgroups, or why it has none to change. */
+/* The container's cgroups, or why it has none to change; dfd its
+   directory (the record's). */
 static int
-container_cgroups (const struct container *c, struct cgroup_dirs *d, struct cl_error *err)
+container_cgroups (const struct container *c, int dfd, struct cgroup_dirs *d, struct cl_error *err)
 {
-  cleanup_close int dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int r;
 
   if (container_state (c) != CONTAINER_RUNNING)
@@ -89,12 +89,13 @@ update_one (const struct container *c, const struct res_flags *given, struct cl_
 {
   cleanup_cgroup_dirs struct cgroup_dirs d = { 0 };
   cleanup_spec struct spec sp = { 0 };
+  cleanup_close int dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct res_flags f = *given;
 
-  if (container_cgroups (c, &d, err) < 0 || bundle_load (c->dir, &sp, err) < 0)
+  if (container_cgroups (c, dfd, &d, err) < 0 || bundle_load (c->dir, &sp, err) < 0)
     return -1;
   /* f shares the strings of `given`: merge only reads them. */
-  if (res_flags_merge (&f, &sp.resources, err) < 0 || cgroup_update (&d, &f.res, err) < 0
+  if (res_flags_merge (&f, &sp.resources, err) < 0 || cgroup_update (&d, dfd, &f.res, err) < 0
       || bundle_write_config (c->dir, &sp, err) < 0)
     return cl_wrap (err, "update container %s", c->name);
   return 0;

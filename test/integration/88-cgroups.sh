@@ -81,6 +81,31 @@ out=$("$CL" run --rm "$BB" cat /proc/self/cgroup)
 expect "inside, every line of /proc/self/cgroup ends in :/" sh -c "[ -n \"\$1\" ] && ! printf '%s\n' \"\$1\" | grep -qv ':/\$'" _ "$out"
 expect "--cpuset-cpus 1: Cpus_allowed_list is 1" [ "$("$CL" run --rm --cpuset-cpus 1 "$BB" grep Cpus_allowed_list /proc/self/status | tr -d '\t')" = "Cpus_allowed_list:1" ]
 
+# update --cpuset-* of a container run without: on v1 it had no cpuset
+# cgroup (one is made only when asked); update makes it, moves the
+# container in, and its end removes it (a detached one's monitor, and a
+# foreground --rm run, which reads the grown record).
+if [ -d /sys/fs/cgroup/cpuset ]; then
+  run_cl run -d --name nocs "$BB" sleep 1000
+  id=$OUT; pid=$(insp nocs '.[0].State.Pid')
+  expect "run -d without --cpuset-*: no v1 cpuset cgroup" [ ! -d "$(v1 cpuset "$id")" ]
+  run_cl update --cpuset-cpus 1 --cpuset-mems 0 nocs
+  expect "update --cpuset-cpus 1 --cpuset-mems 0 of it: made, filled, its PID 1 moved in (Cpus_allowed_list 1)" sh -c "[ $RC = 0 ] && [ \$(cat $(v1 cpuset "$id")/cpuset.cpus) = 1 ] && [ \$(cat $(v1 cpuset "$id")/cpuset.mems) = 0 ] && grep -qx $pid $(v1 cpuset "$id")/cgroup.procs && grep -q '^Cpus_allowed_list:.1\$' /proc/$pid/status"
+  expect "exec then joins the new cpuset cgroup" [ "$("$CL" exec nocs grep Cpus_allowed_list /proc/self/status | tr -d '\t')" = "Cpus_allowed_list:1" ]
+  run_cl update --cpuset-cpus 0 nocs
+  expect "a second update changes it in place" sh -c "[ $RC = 0 ] && grep -q '^Cpus_allowed_list:.0\$' /proc/$pid/status"
+  "$CL" rm -f nocs >/dev/null
+  expect "rm -f: the added cpuset cgroup is gone with the rest" [ -z "$(cg_dirs "$id")" ]
+  "$CL" run --rm --name fgcs "$BB" sleep 2 >/dev/null 2>&1 &
+  fg=$!
+  until_ok sh -c "\"$CL\" inspect fgcs 2>/dev/null | jq -e '.[0].State.Running' >/dev/null"
+  id=$(insp fgcs '.[0].Id')
+  run_cl update --cpuset-cpus 1 fgcs
+  expect "update --cpuset-cpus of a foreground run --rm container: applied" sh -c "[ $RC = 0 ] && [ -d $(v1 cpuset "$id") ]"
+  wait "$fg"
+  expect "the foreground run --rm removes the cpuset cgroup update added" [ -z "$(cg_dirs "$id")" ]
+fi
+
 # The device cgroup.  The attack: a root container with CAP_MKNOD makes a
 # node for a device its spec does not list, on a tmpfs that allows
 # devices (so nodev is no help): mknod works, opening is refused.

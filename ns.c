@@ -37,7 +37,8 @@ enum
   MSG_FAILED,
   MSG_CONSOLE,
   MSG_LISTENER,
-  MSG_READY, /* ns_opts.hold: set up, waiting for the start byte */
+  MSG_READY,       /* ns_opts.hold: set up, waiting for the start byte */
+  MSG_SC_LISTENER, /* the profile's SCMP_ACT_NOTIFY listener */
 };
 
 struct child_msg
@@ -694,6 +695,29 @@ take_stdio (const struct ns_stdio *stdio, struct cl_error *err)
   return 0;
 }
 
+/* The profile's filter; one with SCMP_ACT_NOTIFY gives a listener fd,
+   which goes to the caller (ns_hook.seccomp_listener) at once: calls it
+   catches wait for an agent, or fail with ENOSYS once there is none. */
+static int
+load_filter (const struct spec *s, const struct bpf_prog *filter, int sync, struct cl_error *err)
+{
+  struct child_msg m = { .kind = MSG_SC_LISTENER };
+  int fd;
+
+  if (!seccomp_notifies (s->seccomp))
+    return seccomp_install (filter, err);
+  fd = seccomp_install_listener (filter, err);
+  if (fd < 0)
+    return -1;
+  if (pty_send_fd (sync, &m, sizeof m, fd) != (ssize_t)sizeof m)
+    {
+      close (fd);
+      return cl_fail (err, errno, "hand the seccomp listener to the caller");
+    }
+  close (fd);
+  return 0;
+}
+
 /* runc's order: with no_new_privs the filter goes on last, right before
    execve (after --init's fork: our init is not the container's program);
    without it, loading one needs CAP_SYS_ADMIN, which set_identity is
@@ -706,7 +730,7 @@ seccomp_early (const struct spec *s, const struct bpf_prog *filter, int sync)
 
   if (!filter || s->no_new_privs)
     return filter;
-  if (seccomp_install (filter, &err) < 0)
+  if (load_filter (s, filter, sync, &err) < 0)
     child_fail (sync, 125, &err);
   return NULL;
 }
@@ -718,7 +742,7 @@ child_exec (const struct spec *s, const struct bpf_prog *filter, int sync)
   extern char **environ;
   int e;
 
-  if (filter && seccomp_install (filter, &err) < 0)
+  if (filter && load_filter (s, filter, sync, &err) < 0)
     child_fail (sync, 125, &err);
   umask (s->has_umask ? s->umask : 022);
   environ = s->env;
@@ -984,6 +1008,14 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
      `run` or the monitor — dying must take the container along. */
   parent_death_kills (o);
   make_undumpable (&err);
+  /* A listener must reach the caller before `create` returns: runc
+     loads such a filter before the wait for `start`. */
+  if (filter && hold >= 0 && seccomp_notifies (s->seccomp))
+    {
+      if (load_filter (s, filter, sync, &err) < 0)
+        child_fail (sync, 125, &err);
+      filter = NULL;
+    }
   if (hold >= 0 && (status = command_found (s, &err)) != 0)
     child_fail (sync, status, &err);
   wait_for_start (sync, hold);
@@ -1029,6 +1061,21 @@ listener_hook (const struct ns_hook *h)
     if (h->listener)
       return h;
   return NULL;
+}
+
+/* SCMP_ACT_NOTIFY needs someone to take the listener (the runtime's
+   seccomp agent); without, the calls would fail with ENOSYS. */
+static int
+check_notify (const struct spec *s, const struct ns_hook *h, struct cl_error *err)
+{
+  if (!seccomp_notifies (s->seccomp))
+    return 0;
+  for (; h; h = h->next)
+    if (h->seccomp_listener)
+      return 0;
+  return cl_fail (err, ENOTSUP,
+                  "linux.seccomp: unsupported action \"SCMP_ACT_NOTIFY\" here (it needs a "
+                  "seccomp agent: crunlocal-runtime with linux.seccomp.listenerPath)");
 }
 
 /* The network filter, compiled here where an error is simply returned,
@@ -1163,6 +1210,20 @@ child_failed (int sync, struct cl_error *err)
       }
 }
 
+/* The profile's listener, to the hook that takes it; closed here. */
+static int
+seccomp_listener (pid_t pid, int fd, const struct ns_hook *h, struct cl_error *err)
+{
+  int r;
+
+  for (; h && !h->seccomp_listener; h = h->next)
+    ;
+  r = h ? h->seccomp_listener (pid, fd, h->arg, err)
+        : cl_fail (err, EINVAL, "SCMP_ACT_NOTIFY: no seccomp agent to hand the calls to");
+  close (fd);
+  return r;
+}
+
 static int
 await_child (pid_t pid, int sync, const struct ns_hook *hook, int *console, struct cl_error *err)
 {
@@ -1198,6 +1259,17 @@ await_child (pid_t pid, int sync, const struct ns_hook *hook, int *console, stru
             }
           lh = NULL;
           continue;
+        }
+      if (n == (ssize_t)sizeof m && m.kind == MSG_SC_LISTENER && fd >= 0)
+        {
+          if (seccomp_listener (pid, fd, hook, err) == 0)
+            continue;
+          if (*console >= 0)
+            close (*console);
+          *console = -1;
+          kill (pid, SIGKILL);
+          waitpid (pid, NULL, 0);
+          return -1;
         }
       if (n == (ssize_t)sizeof m && m.kind == MSG_READY)
         return 0; /* ns_opts.hold: waiting for its start byte */
@@ -1237,7 +1309,7 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
 
   if (s->seccomp && seccomp_compile (s->seccomp, &filter, err) < 0)
     return cl_wrap (err, "linux.seccomp");
-  if (notify_filter (hook, &notify_prog, &notify, err) < 0)
+  if (check_notify (s, hook, err) < 0 || notify_filter (hook, &notify_prog, &notify, err) < 0)
     return -1;
   if (s->net_path && (netfd = open (s->net_path, O_RDONLY | O_CLOEXEC)) < 0)
     return cl_fail (err, errno, "open the network namespace %s", s->net_path);
@@ -1403,7 +1475,7 @@ ns_spawn_with (const struct spec *s, const sigset_t *blocked, const struct ns_st
 
   if (s->seccomp && seccomp_compile (s->seccomp, &filter, err) < 0)
     return cl_wrap (err, "linux.seccomp");
-  if (notify_filter (hook, &notify_prog, &notify, err) < 0)
+  if (check_notify (s, hook, err) < 0 || notify_filter (hook, &notify_prog, &notify, err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return cl_fail (err, errno, "socketpair");

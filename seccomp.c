@@ -73,6 +73,7 @@ action_ret (enum spec_sc_action a, unsigned ret)
     case SC_ACT_ERRNO: return SECCOMP_RET_ERRNO | (ret & SECCOMP_RET_DATA);
     case SC_ACT_TRACE: return SECCOMP_RET_TRACE | (ret & SECCOMP_RET_DATA);
     case SC_ACT_LOG: return SECCOMP_RET_LOG;
+    case SC_ACT_NOTIFY: return SECCOMP_RET_USER_NOTIF;
     case SC_ACT_ALLOW: break;
     }
   return SECCOMP_RET_ALLOW;
@@ -342,11 +343,20 @@ compile_prepare (const struct spec_seccomp *sc, struct compile *cc, struct cl_er
       cc->want[sysnr_abi_by_name (sc->arches[i])] = true;
   if (!sc->arches || !sc->arches[0])
     cc->want[sysnr_native ()] = true;
+  if (sc->default_action == SC_ACT_NOTIFY)
+    return cl_fail (err, ENOTSUP,
+                    "unsupported action \"SCMP_ACT_NOTIFY\" as defaultAction (the listener "
+                    "would catch the runtime's own calls)");
   for (size_t i = 0; i < sc->n_rules; i++)
     {
       if (sc->rules[i].action == SC_ACT_ERRNO && sc->rules[i].ret > 4095)
         return cl_fail (err, EINVAL, "syscalls[%zu]: errnoRet %u is not an errno", i,
                         sc->rules[i].ret);
+      /* the runtime's own messages to its parent go by write: a filter
+         that waits on an agent there never gets going (runc's rule) */
+      for (size_t k = 0; sc->rules[i].action == SC_ACT_NOTIFY && sc->rules[i].names[k]; k++)
+        if (strcmp (sc->rules[i].names[k], "write") == 0)
+          return cl_fail (err, EINVAL, "SCMP_ACT_NOTIFY cannot be used for the write syscall");
       n += strv_len (sc->rules[i].names);
     }
   cc->nrs = xcalloc (n + 1, sizeof *cc->nrs);
@@ -457,6 +467,17 @@ seccomp_install_listener (const struct bpf_prog *prog, struct cl_error *err)
       = (int)syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &f);
 
   if (fd < 0)
-    return cl_fail (err, errno, "install the network's seccomp filter");
+    return cl_fail (err, errno, "install a seccomp filter with a listener");
   return fd;
+}
+
+bool
+seccomp_notifies (const struct spec_seccomp *sc)
+{
+  if (sc && sc->default_action == SC_ACT_NOTIFY)
+    return true;
+  for (size_t i = 0; sc && i < sc->n_rules; i++)
+    if (sc->rules[i].action == SC_ACT_NOTIFY)
+      return true;
+  return false;
 }

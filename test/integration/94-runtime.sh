@@ -191,6 +191,59 @@ mkbundle "$B" '.process.terminal = false | .process.args = ["sh", "-c", "umask"]
 out=$(cd "$B" && $RT --root "$ST" run u1 2>"$T/err")
 expect "process.user.umask (0077)" [ "$out" = "0077" ]
 
+# update: runc's flags (after the ID too) and -r JSON into the container's
+# cgroups, remembered for the next; events: stats and the end of the stream.
+mkbundle "$B" '.process.terminal = false | .process.args = ["sleep", "30"] | .linux.resources.pids.limit = 50'
+(cd "$B" && $RT --root "$ST" run -d up1) 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+cg_file () { # FILE: its path in the container's recorded cgroups
+  while read -r d; do [ -e "$d/$1" ] && { echo "$d/$1"; return; }; done <"$ST/up1/cgroup"
+}
+mem=$(cg_file memory.limit_in_bytes); [ -n "$mem" ] || mem=$(cg_file memory.max)
+$RT --root "$ST" update up1 --memory 64M 2>"$T/err"; RC2=$?; ERR=$(cat "$T/err")
+expect "update ID --memory 64M: the cgroup's limit, the state's record" sh -c "[ $RC = 0 ] && [ $RC2 = 0 ] && [ \"\$(cat '$mem')\" = 67108864 ] && jq -e '.memory.limit == 67108864' '$ST/up1/resources.json' >/dev/null"
+echo '{"pids": {"limit": 7}, "CPU": {"Shares": 512}}' | $RT --root "$ST" update -r - up1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "update -r - (keys in any case): pids.max 7, memory kept" sh -c "[ $RC = 0 ] && [ \"\$(cat '$(cg_file pids.max)')\" = 7 ] && jq -e '.memory.limit == 67108864 and .cpu.shares == 512' '$ST/up1/resources.json' >/dev/null"
+$RT --root "$ST" update --pids-limit nope up1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "update with a bad value fails (1) and changes nothing" sh -c "[ $RC = 1 ] && [ \"\$(cat '$(cg_file pids.max)')\" = 7 ]"
+out=$($RT --root "$ST" events --stats up1 2>"$T/err")
+expect "events --stats: one stats line (cpu, memory, pids)" sh -c "printf '%s\n' '$out' | jq -e '.type == \"stats\" and .id == \"up1\" and .data.pids.current >= 1 and .data.memory.usage.limit == 67108864 and (.data.cpu.usage.total | type) == \"number\"' >/dev/null"
+timeout 20 $RT --root "$ST" events --interval 100ms up1 >"$T/events" 2>"$T/err" &
+epid=$!
+until_ok grep -q up1 "$T/events"
+$RT --root "$ST" delete --force up1
+wait "$epid"; RC=$?; ERR=$(cat "$T/err")
+expect "events --interval 100ms: stats lines until the container is deleted, then exit 0" sh -c "[ $RC = 0 ] && [ \$(grep -c '\"type\":\"stats\"' '$T/events') -ge 1 ]"
+$RT --root "$ST" update --memory 64M up1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "update of a deleted container fails (1)" [ "$RC" = 1 ]
+
+# linux.seccomp.listenerPath: the SCMP_ACT_NOTIFY listener and the state
+# to runc's seccomp agent (a small one here: it records what came and
+# closes the fd, so the caught mkdir fails with ENOSYS).
+cat >"$T/agent.py" <<'PY'
+import json, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 4096, 4)
+st = json.loads(msg); st["nfds"] = len(fds)
+open(sys.argv[2], "w").write(json.dumps(st))
+for fd in fds: os.close(fd)
+PY
+SOCK=$T/agent.sock
+mkbundle "$B" '.process.terminal = false | .process.args = ["sh", "-c", "mkdir /tmp/d; echo rc=$?"] | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "'"$SOCK"'", "listenerMetadata": "m1", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}'
+python3 "$T/agent.py" "$SOCK" "$T/agent.json" & apid=$!
+until_ok [ -S "$SOCK" ]
+out=$(cd "$B" && $RT --root "$ST" run n1 2>&1); RC=$?
+wait "$apid"
+expect "seccomp listenerPath: the agent gets the fd and the state (metadata, seccompFd, id, pid)" sh -c "jq -e '.metadata == \"m1\" and .fds == [\"seccompFd\"] and .nfds == 1 and .state.id == \"n1\" and .pid > 0 and .state.pid == .pid' '$T/agent.json' >/dev/null"
+expect "seccomp listenerPath: the caught mkdir fails once the agent has let go (ENOSYS), the rest runs" sh -c "printf '%s' '$out' | grep -q 'rc=1' && printf '%s' '$out' | grep -q 'not implemented' && [ ! -e '$B/rootfs/tmp/d' ]"
+rm -f "$SOCK"
+out=$(cd "$B" && $RT --root "$ST" run n2 2>&1); RC=$?
+expect "seccomp listenerPath with no agent there: fails, says so, leaves nothing" sh -c "[ $RC = 1 ] && printf '%s' '$out' | grep -q 'failed to connect with seccomp agent' && [ -z \"\$($RT --root '$ST' list -q)\" ]"
+jq '.linux.seccomp.syscalls[0].names = ["write"]' "$B/config.json" >"$T/c.json" && mv "$T/c.json" "$B/config.json"
+out=$(cd "$B" && $RT --root "$ST" run n3 2>&1); RC=$?
+expect "SCMP_ACT_NOTIFY on write is refused (runc's rule)" sh -c "[ $RC = 1 ] && printf '%s' '$out' | grep -q 'cannot be used for the write syscall'"
+
 # podman drives it through conmon, as it drives crun: a private storage
 # (--root/--runroot here), an image loaded from the test images.  This
 # host's root may not raise RLIMIT_NOFILE/NPROC to podman's 1048576

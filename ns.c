@@ -373,6 +373,22 @@ mount_rootfs (const struct spec *s, const struct ns_overlay *ov, struct cl_error
   return 0;
 }
 
+/* linux.devices (ocispec.h): the host's nodes, bound read-write. */
+static int
+bind_spec_devices (const struct spec *s, int rootfd, struct cl_error *err)
+{
+  for (size_t i = 0; s->dev_paths && s->dev_paths[i]; i++)
+    {
+      char *opts[] = { "bind", "nosuid", "noexec", NULL };
+      struct spec_mount m = {
+        .destination = s->dev_paths[i], .type = "bind", .source = s->dev_paths[i], .options = opts
+      };
+      if (mount_one (rootfd, &m, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 static int
 populate_dev (int rootfd, struct cl_error *err)
 {
@@ -484,7 +500,8 @@ setup_filesystem (const struct spec *s, const struct ns_overlay *ov, const struc
               ? mount_cgroup (rootfd, &s->mounts[i], s->namespaces & NS_CGROUP, err) < 0
               : mount_one (rootfd, &s->mounts[i], err) < 0)
         return -1;
-      if (is_dev_tmpfs (&s->mounts[i]) && populate_dev (rootfd, err) < 0)
+      if (is_dev_tmpfs (&s->mounts[i])
+          && (populate_dev (rootfd, err) < 0 || bind_spec_devices (s, rootfd, err) < 0))
         return -1;
     }
   /* After the mounts below it (/dev/pts, /dev/shm) are made. */

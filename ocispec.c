@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "json.h"
 #include "util.h"
@@ -535,6 +537,11 @@ parse_resources (yajl_val r, struct spec_resources *res, struct cl_error *err)
   canon_keys (p, pids);
   cpus = json_get_str (c, "cpus");
   mems = json_get_str (c, "mems");
+  /* runc's wording where it refuses them (a cgroup v1 host) */
+  if (json_get_obj (r, "unified") && json_get_obj (r, "unified")->u.object.len)
+    return cl_fail (err, ENOTSUP,
+                    "invalid configuration: linux.resources.unified (cgroup v2 files) is not "
+                    "supported by this runtime");
   if (only_known_keys (r, "linux.resources", top, err) < 0
       || only_known_keys (m, "linux.resources.memory", mem, err) < 0
       || only_known_keys (c, "linux.resources.cpu", cpu, err) < 0
@@ -574,6 +581,43 @@ spec_resources_from_json (const char *text, struct spec_resources *res, struct c
   return parse_resources (doc, res, err);
 }
 
+/* linux.devices: a node of the host's at the same path, of the same type
+   and numbers, is bound in (a user namespace cannot mknod, and /dev is
+   nodev); the device cgroup still decides whether it opens.  A device
+   the host has not is refused. */
+static int
+parse_devices (yajl_val arr, struct spec *s, struct cl_error *err)
+{
+  static char *const standard[] = { "/dev/null",    "/dev/zero", "/dev/full", "/dev/random",
+                                    "/dev/urandom", "/dev/tty",  "/dev/ptmx", NULL };
+
+  s->dev_paths = xcalloc (1, sizeof (char *));
+  for (size_t i = 0; arr && YAJL_IS_ARRAY (arr) && i < arr->u.array.len; i++)
+    {
+      yajl_val d = arr->u.array.values[i];
+      const char *path = json_get_str (d, "path"), *type = json_get_str (d, "type");
+      long long major = -1, minor = -1;
+      struct stat st;
+      json_get_int (d, "major", &major);
+      json_get_int (d, "minor", &minor);
+      if (!path || strncmp (path, "/dev/", 5) != 0 || strstr (path, "..") || !type
+          || (strcmp (type, "c") != 0 && strcmp (type, "u") != 0 && strcmp (type, "b") != 0))
+        return cl_fail (err, ENOTSUP,
+                        "linux.devices[%zu]: a character or block device below /dev is supported",
+                        i);
+      if (stat (path, &st) < 0 || (type[0] == 'b' ? !S_ISBLK (st.st_mode) : !S_ISCHR (st.st_mode))
+          || (long long)major (st.st_rdev) != major || (long long)minor (st.st_rdev) != minor)
+        return cl_fail (err, ENOTSUP,
+                        "linux.devices[%zu]: %s: no such device (%s %lld:%lld) on the host to bind "
+                        "(this runtime binds the host's nodes, never mknods)",
+                        i, path, type, major, minor);
+      /* the standard ones are there already (ptmx: the devpts one) */
+      if (!strv_contains (standard, path))
+        strv_append (&s->dev_paths, path);
+    }
+  return 0;
+}
+
 static int
 parse_linux (yajl_val l, struct spec *s, struct cl_error *err)
 {
@@ -589,7 +633,8 @@ parse_linux (yajl_val l, struct spec *s, struct cl_error *err)
       || parse_maps (json_get_arr (l, "uidMappings"), &s->uid_maps, &s->n_uid_maps, err) < 0
       || parse_maps (json_get_arr (l, "gidMappings"), &s->gid_maps, &s->n_gid_maps, err) < 0
       || parse_resources (json_get_obj (l, "resources"), &s->resources, err) < 0
-      || parse_dev_rules (json_get_arr (json_get_obj (l, "resources"), "devices"), s, err) < 0)
+      || parse_dev_rules (json_get_arr (json_get_obj (l, "resources"), "devices"), s, err) < 0
+      || parse_devices (json_get_arr (l, "devices"), s, err) < 0)
     return -1;
   if ((s->namespaces & NS_USER) && (!s->n_uid_maps || !s->n_gid_maps))
     return cl_fail (err, EINVAL, "a user namespace needs uidMappings and gidMappings");
@@ -790,6 +835,7 @@ spec_clear (struct spec *s)
     }
   free (s->mounts);
   strv_free (s->masked_paths);
+  strv_free (s->dev_paths);
   strv_free (s->readonly_paths);
   strv_free (s->caps);
   for (size_t i = 0; i < s->n_rlimits; i++)

@@ -169,7 +169,8 @@ struct spec
   struct spec_mount *mounts;
   size_t n_mounts;
   char **masked_paths, **readonly_paths;
-  char **caps; /* bounding = effective = permitted */
+  char **dev_paths; /* linux.devices: host nodes bound at the same paths (NULL: none) */
+  char **caps;      /* bounding = effective = permitted */
   struct spec_rlimit *rlimits;
   size_t n_rlimits;
   bool no_new_privs;
@@ -220,8 +221,9 @@ char *spec_to_json (const struct spec *s, size_t *len);
    other than the network's by path, a linux.resources limit cgroup.c
    does not know) is refused with a clear error rather than dropped, so a
    bundle never runs less confined than it asked.  linux.resources.devices
-   is the device cgroup's list (devcgroup.h); linux.devices are not made
-   (the standard devices are always there, bound from the host). */
+   is the device cgroup's list (devcgroup.h); linux.devices are the host's
+   nodes at the same paths, bound in (the standard devices are always
+   there, bound from the host). */
 int spec_from_json (const char *json, struct spec *out, struct cl_error *err);
 void spec_resources_clear (struct spec_resources *r);
 /* A linux.resources object alone (runc update -r), keys in any case as

@@ -347,12 +347,17 @@ release (const struct rt_opts *o, int dirfd, const char *id, const struct spec *
 {
   cleanup_close int fd = openat (dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   cleanup_free char *state = hook_state (dirfd, id, bundle, sp->root_path, pid, RT_CREATED);
+  cleanup_bpf_prog struct bpf_prog filter = { 0 };
 
   if (fd < 0)
     return cl_fail (err, errno == ENXIO ? 0 : errno, "container %s is not waiting to start%s", id,
                     errno == ENXIO ? ": its process is gone" : "");
-  if (rthooks_run (sp->hooks[SPEC_HOOK_START_CONTAINER], sp->n_hooks[SPEC_HOOK_START_CONTAINER],
-                   "startContainer", state, pid, err)
+  if (sp->n_hooks[SPEC_HOOK_START_CONTAINER] && sp->seccomp
+      && seccomp_compile (sp->seccomp, &filter, err) < 0)
+    return cl_wrap (err, "linux.seccomp");
+  if (rthooks_run_filtered (sp->hooks[SPEC_HOOK_START_CONTAINER],
+                            sp->n_hooks[SPEC_HOOK_START_CONTAINER], "startContainer", state, pid,
+                            sp->seccomp ? &filter : NULL, err)
       < 0)
     return -1;
   if (write (fd, "0", 1) != 1)

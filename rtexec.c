@@ -37,7 +37,7 @@
 struct exec_opts
 {
   const char *process, *pid_file, *console_socket, *cwd, *user;
-  char **env, **caps, **gids;
+  char **env, **caps, **gids, **cgroups;
   bool detach, tty, no_new_privs, ignore_paused;
   int preserve_fds;
 };
@@ -48,6 +48,7 @@ exec_opts_clear (struct exec_opts *e)
   strv_free (e->env);
   strv_free (e->caps);
   strv_free (e->gids);
+  strv_free (e->cgroups);
 }
 
 static int
@@ -186,13 +187,88 @@ exec_parse (const struct rt_opts *o, int argc, char **argv, struct exec_opts *e)
         return rt_usage (o, "exec", "%s: AppArmor and SELinux labels are not supported",
                          argv[optind - 1]),
                -1;
-      case 'G':
-        return rt_usage (o, "exec", "--cgroup: exec into a sub-cgroup is not supported"), -1;
+      case 'G': strv_append (&e->cgroups, optarg); break;
       case 'h': return rtspec_help ("exec"), 1;
       default: return -1;
       }
   if (optind >= argc)
     return rt_usage (o, "exec", "\"exec\" requires the container ID"), -1;
+  return 0;
+}
+
+/* The controllers of a recorded directory: its v1 mount's name
+   ("cpu,cpuacct"), "" for cgroup v2's. */
+static const char *
+dir_controllers (const char *dir, const struct cgroup_layout *l)
+{
+  for (int c = 0; c < CG_N; c++)
+    if (l->v1[c] && strncmp (dir, l->v1[c], strlen (l->v1[c])) == 0
+        && dir[strlen (l->v1[c])] == '/')
+      return strrchr (l->v1[c], '/') + 1;
+  return "";
+}
+
+static bool
+names_controller (const char *list, const char *ctrls)
+{
+  cleanup_free char *copy = xstrdup (list);
+  char *save = NULL;
+
+  for (char *n = strtok_r (copy, ",", &save); n; n = strtok_r (NULL, ",", &save))
+    {
+      size_t len = strlen (n);
+      for (const char *p = ctrls; (p = strstr (p, n)); p += len)
+        if ((p == ctrls || p[-1] == ',') && (p[len] == ',' || !p[len]))
+          return true;
+    }
+  return false;
+}
+
+/* exec --cgroup [CONTROLLER[,...]:]PATH (runc's): the process joins
+   PATH below the container's cgroup, of those controllers or of all. */
+static int
+sub_cgroups (struct cgroup_dirs *d, char **specs, struct cl_error *err)
+{
+  cleanup_cgroup_layout struct cgroup_layout l = { 0 };
+  static const char *const known[]
+      = { "memory",  "pids",    "cpu",      "cpuacct",    "cpuset", "freezer", "devices", "blkio",
+          "hugetlb", "net_cls", "net_prio", "perf_event", "rdma",   "misc",    NULL };
+
+  if (cgroup_detect (&l, err) < 0)
+    return -1;
+  for (size_t i = 0; specs && specs[i]; i++)
+    {
+      const char *colon = strchr (specs[i], ':'), *path = colon ? colon + 1 : specs[i];
+      cleanup_free char *ctrls = colon ? xstrndup (specs[i], (size_t)(colon - specs[i])) : NULL;
+      cleanup_free char *clean = xstrdup (path);
+      char *save = NULL;
+      if (ctrls)
+        {
+          cleanup_free char *each = xstrdup (ctrls);
+          for (char *c = strtok_r (each, ",", &save); c; c = strtok_r (NULL, ",", &save))
+            if (!strv_contains ((char *const *)known, c))
+              return cl_fail (err, EINVAL, "--cgroup %s: unknown controller %s", specs[i], c);
+        }
+      for (char *c = strtok_r (clean, "/", &save); c; c = strtok_r (NULL, "/", &save))
+        if (strcmp (c, "..") == 0)
+          return cl_fail (err, EINVAL, "--cgroup %s is not a sub cgroup path", path);
+      for (size_t k = 0; k < d->n; k++)
+        {
+          const char *mine = dir_controllers (d->dir[k], &l);
+          char *sub;
+          if (ctrls ? !*mine || !names_controller (ctrls, mine) : false)
+            continue;
+          sub = xasprintf ("%s/%s", d->dir[k], path);
+          free (d->dir[k]);
+          d->dir[k] = sub;
+        }
+    }
+  for (size_t k = 0; k < d->n; k++)
+    {
+      cleanup_free char *procs = xasprintf ("%s/cgroup.procs", d->dir[k]);
+      if (access (procs, F_OK) < 0)
+        return cl_fail (err, 0, "adding pid to cgroups: open %s: no such file or directory", procs);
+    }
   return 0;
 }
 
@@ -231,7 +307,10 @@ exec_start (const struct ctr *c, const struct exec_opts *e, struct spec *sp, con
   struct ns_opts no = { .hold = -1, .orphan = e->detach, .preserve_fds = e->preserve_fds };
   int r = cgrouprec_read (c->dirfd, &d, err);
 
-  if (r < 0 || (r == 0 && cgroup_procs_open (&d, &cg, err) < 0))
+  if (r == 1 && e->cgroups)
+    return cl_fail (err, ENOTSUP, "--cgroup: the container has no cgroups");
+  if (r < 0 || (r == 0 && e->cgroups && sub_cgroups (&d, e->cgroups, err) < 0)
+      || (r == 0 && cgroup_procs_open (&d, &cg, err) < 0))
     return -1;
   if (seccomp_notifies (sp->seccomp) && sp->seccomp->listener_path
       && (ea.sock = sock = rtagent_connect (sp->seccomp->listener_path, err)) < 0)

@@ -276,8 +276,9 @@ static const struct
   { "exec", "Usage: crunlocal-runtime exec [--process FILE] [--detach] [--pid-file FILE] "
             "[--console-socket SOCK] [--tty] [--cwd DIR] [--env K=V] [--user UID[:GID]] "
             "[--additional-gids GID] [--cap CAP] [--no-new-privs] [--ignore-paused] "
-            "[--preserve-fds N] ID [COMMAND [ARG...]]\n\n"
-            "Run a process in a running container.\n" },
+            "[--preserve-fds N] [--cgroup [CONTROLLER[,...]:]PATH] ID [COMMAND [ARG...]]\n\n"
+            "Run a process in a running container (--cgroup: in PATH below its cgroup, of those "
+            "controllers or of all).\n" },
   { "pause", "Usage: crunlocal-runtime pause ID\n\nFreeze every process of the container.\n" },
   { "resume", "Usage: crunlocal-runtime resume ID\n\nThaw a paused container.\n" },
   { "update", "Usage: crunlocal-runtime update [--resources FILE|-] [--memory SIZE] "

@@ -161,7 +161,7 @@ build_segments (struct abi_code *c, long base, uint32_t dflt)
 {
   long next = base;
 
-  c->segs = xcalloc (2 * c->n_entries + 1, sizeof *c->segs);
+  c->segs = xcalloc (2 * c->n_entries + 2, sizeof *c->segs);
   for (size_t i = 0; i < c->n_entries; i++)
     {
       struct entry *e = &c->entries[i];
@@ -172,6 +172,15 @@ build_segments (struct abi_code *c, long base, uint32_t dflt)
       else
         add_segment (c, e->nr, action_ret (e->plain->action, e->plain->ret), NULL);
       next = e->nr + 1;
+    }
+  /* Above every call the profile names, up to where an ABI's numbers
+     end (1024 here): calls newer than it, which it cannot mean to deny
+     — ENOSYS, so that libc falls back to an older one (runc's stub; a
+     profile that allows by default has none).  Beyond, the default. */
+  if (dflt != SECCOMP_RET_ALLOW && dflt != SECCOMP_RET_LOG && c->n_entries && next < base + 1024)
+    {
+      add_segment (c, next, SECCOMP_RET_ERRNO | ENOSYS, NULL);
+      next = base + 1024;
     }
   add_segment (c, next, dflt, NULL);
 }
@@ -288,9 +297,32 @@ emit_entry (struct bpf_prog *p, const struct entry *e, bool wide, uint32_t dflt)
   for (size_t i = 0; i < e->n_cond; i++)
     {
       const struct spec_sc_rule *r = e->cond[i];
-      int next = bpf_label (p);
+      unsigned count[6] = { 0 };
+      bool rest = false;
+      int next;
       for (size_t k = 0; k < r->n_args; k++)
-        emit_arg_test (p, &r->args[k], wide, next);
+        count[r->args[k].index % 6]++;
+      /* runc's (and libseccomp's) reading: conditions on an argument
+         named more than once are each a rule of their own (OR); the
+         others hold together (AND). */
+      for (size_t k = 0; k < r->n_args; k++)
+        {
+          if (count[r->args[k].index % 6] < 2)
+            {
+              rest = true;
+              continue;
+            }
+          next = bpf_label (p);
+          emit_arg_test (p, &r->args[k], wide, next);
+          bpf_stmt (p, BPF_RET | BPF_K, action_ret (r->action, r->ret));
+          bpf_place (p, next);
+        }
+      if (!rest)
+        continue;
+      next = bpf_label (p);
+      for (size_t k = 0; k < r->n_args; k++)
+        if (count[r->args[k].index % 6] < 2)
+          emit_arg_test (p, &r->args[k], wide, next);
       bpf_stmt (p, BPF_RET | BPF_K, action_ret (r->action, r->ret));
       bpf_place (p, next);
     }

@@ -184,7 +184,7 @@ expect "hooks: startContainer runs in the container (its /tmp), state created" s
 expect "hooks: poststart (running) and poststop (stopped)" sh -c "jq -e '.status == \"running\"' '$H/pst.json' >/dev/null && jq -e '.status == \"stopped\"' '$H/pstop.json' >/dev/null"
 jq '.hooks = {"createRuntime": [{"path": "/bin/false"}]}' "$B/config.json" >"$B/c.tmp" && mv "$B/c.tmp" "$B/config.json"
 (cd "$B" && $RT --root "$ST" create h2 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
-expect "a failing createRuntime hook fails create and leaves nothing" sh -c "[ $RC = 1 ] && grep -q 'error running createRuntime hook' '$T/err' && [ -z \"\$($RT --root '$ST' list -q)\" ]"
+expect "a failing createRuntime hook fails create and leaves nothing" sh -c "[ $RC = 1 ] && grep -q 'error running hook #0 (createRuntime' '$T/err' && [ -z \"\$($RT --root '$ST' list -q)\" ]"
 "$CL" run --bundle "$B" 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
 expect "run --bundle refuses hooks it does not run" sh -c "[ $RC = 125 ] && grep -q 'hooks' '$T/err'"
 mkbundle "$B" '.process.terminal = false | .process.args = ["sh", "-c", "umask"] | .process.user.umask = 63'

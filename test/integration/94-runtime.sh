@@ -244,6 +244,32 @@ jq '.linux.seccomp.syscalls[0].names = ["write"]' "$B/config.json" >"$T/c.json" 
 out=$(cd "$B" && $RT --root "$ST" run n3 2>&1); RC=$?
 expect "SCMP_ACT_NOTIFY on write is refused (runc's rule)" sh -c "[ $RC = 1 ] && printf '%s' '$out' | grep -q 'cannot be used for the write syscall'"
 
+# startContainer hooks run under the container's filter (runc's order).
+mkbundle "$B" '.process.terminal = false | .process.args = ["true"] | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL"}]} | .hooks = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "mkdir /tmp/hookdir"]}]}'
+out=$(cd "$B" && $RT --root "$ST" run sk1 2>&1); RC=$?
+expect "a startContainer hook runs under linux.seccomp (its mkdir: bad system call)" sh -c "[ $RC = 1 ] && [ ! -e '$B/rootfs/tmp/hookdir' ] && printf '%s' \"\$1\" | grep -q 'signal: bad system call'" _ "$out"
+
+# linux.devices: the host's node bound in; the device cgroup decides.
+if [ -c /dev/kmsg ]; then
+  mkbundle "$B" '.process.terminal = false | .process.args = ["sleep", "30"] | .linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11}] | .linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+  (cd "$B" && $RT --root "$ST" run -d dv1) 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  out=$($RT --root "$ST" exec dv1 sh -c 'ls -l /dev/kmsg; head -c 1 /dev/kmsg' 2>&1)
+  expect "linux.devices: /dev/kmsg is there (c 1,11), a deny-all device cgroup refuses it" sh -c "[ $RC = 0 ] && printf '%s' \"\$1\" | grep -q '^c.* 1, *11 ' && printf '%s' \"\$1\" | grep -q 'Operation not permitted'" _ "$out"
+  # exec --cgroup: below the container's cgroup only, and only one that exists.
+  $RT --root "$ST" exec --cgroup .. dv1 true 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "exec --cgroup .. is refused (not a sub cgroup)" sh -c "[ $RC = 255 ] && grep -q 'not a sub cgroup path' '$T/err'"
+  $RT --root "$ST" exec --cgroup memory:nosuch dv1 true 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "exec --cgroup memory:nosuch fails: no such cgroup" sh -c "[ $RC = 255 ] && grep -q 'nosuch/cgroup.procs: no such file' '$T/err'"
+  mem=$(grep '/memory/' "$ST/dv1/cgroup")
+  if [ -n "$mem" ]; then
+    mkdir "$mem/sub"
+    out=$($RT --root "$ST" exec --cgroup memory:sub dv1 cat /proc/self/cgroup 2>&1)
+    expect "exec --cgroup memory:sub joins the sub-cgroup of memory alone" sh -c "printf '%s' \"\$1\" | grep -q ':memory:.*/sub\$' && ! printf '%s' \"\$1\" | grep -q ':pids:.*/sub\$'" _ "$out"
+  fi
+  $RT --root "$ST" delete --force dv1
+  [ -z "${mem:-}" ] || rmdir "$mem/sub" "$mem" 2>/dev/null
+fi
+
 # podman drives it through conmon, as it drives crun: a private storage
 # (--root/--runroot here), an image loaded from the test images.  This
 # host's root may not raise RLIMIT_NOFILE/NPROC to podman's 1048576

@@ -179,6 +179,21 @@ is_dev_tmpfs (const struct spec_mount *m)
   return strcmp (m->destination, "/dev") == 0 && strcmp (m->type, "tmpfs") == 0;
 }
 
+/* "rro" (runc's recursive read-only): every mount below the bind too,
+   with mount_setattr(2) (Linux 5.12), on the fd of the mount's root. */
+static int
+make_recursive_ro (int fd, const char *dest, struct cl_error *err)
+{
+  struct
+  {
+    uint64_t attr_set, attr_clr, propagation, userns_fd;
+  } attr = { .attr_set = 0x1 /* MOUNT_ATTR_RDONLY */ };
+
+  if (syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    return cl_fail (err, errno, "make %s recursively read-only (rro)", dest);
+  return 0;
+}
+
 static int
 mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
 {
@@ -211,7 +226,7 @@ mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
     {
       if (mount (m->source, target, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
         return cl_fail (err, errno, "bind %s on %s", m->source, m->destination);
-      if (!(flags & ~(MS_BIND | MS_REC)))
+      if (!(flags & ~(MS_BIND | MS_REC)) && !strv_contains (m->options, "rro"))
         return 0;
       /* The fd still names the directory under the new mount: resolve
          again to reach the mount's root, which a bind remount needs. */
@@ -220,8 +235,10 @@ mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
       if (fd < 0)
         return -1;
       snprintf (target, sizeof target, "/proc/self/fd/%d", fd);
-      if (remount_bind (target, flags & ~(MS_REC | MS_BIND)) < 0)
+      if ((flags & ~(MS_BIND | MS_REC)) && remount_bind (target, flags & ~(MS_REC | MS_BIND)) < 0)
         return cl_fail (err, errno, "remount %s", m->destination);
+      if (strv_contains (m->options, "rro"))
+        return make_recursive_ro (fd, m->destination, err);
       return 0;
     }
   if (mount (m->source, target, m->type, flags, data[0] ? data : NULL) < 0)

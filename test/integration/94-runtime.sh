@@ -249,6 +249,13 @@ mkbundle "$B" '.process.terminal = false | .process.args = ["true"] | .linux.sec
 out=$(cd "$B" && $RT --root "$ST" run sk1 2>&1); RC=$?
 expect "a startContainer hook runs under linux.seccomp (its mkdir: bad system call)" sh -c "[ $RC = 1 ] && [ ! -e '$B/rootfs/tmp/hookdir' ] && printf '%s' \"\$1\" | grep -q 'signal: bad system call'" _ "$out"
 
+# "rro": the bind and every mount below it read-only (mount_setattr).
+mkdir -p "$T/rro/sub"; mount -t tmpfs none "$T/rro/sub"
+mkbundle "$B" '.process.terminal = false | .process.args = ["sh", "-c", "touch /mnt/a; echo a=$?; touch /mnt/sub/b; echo b=$?"] | .mounts += [{"source": "'"$T/rro"'", "destination": "/mnt", "type": "bind", "options": ["rbind", "rro"]}]'
+out=$(cd "$B" && $RT --root "$ST" run ro1 2>/dev/null)
+umount "$T/rro/sub"
+expect "rbind,rro: the bind and the mount below it are read-only" [ "$out" = "$(printf 'a=1\nb=1')" ]
+
 # linux.devices: the host's node bound in; the device cgroup decides.
 if [ -c /dev/kmsg ]; then
   mkbundle "$B" '.process.terminal = false | .process.args = ["sleep", "30"] | .linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11}] | .linux.resources.devices = [{"allow": false, "access": "rwm"}]'

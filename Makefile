@@ -24,7 +24,8 @@ LIB_SRCS = error.c util.c sha256.c digest.c sig.c tls.c ref.c json.c store.c gc.
 	treehash.c repair.c resflags.c devcgroup.c cgdeleg.c
 SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c inspect.c exec.c foreground.c volumes.c \
 	tag.c history.c rename.c top.c restartcmd.c df.c login.c events.c port.c stats.c diff.c cp.c \
-	load.c save.c update.c runtime.c rtstate.c rtspec.c rthooks.c netcmd.c $(LIB_SRCS)
+	load.c save.c update.c runtime.c rtcli.c rtcreate.c rtcmds.c rtexec.c rtupdate.c rtevents.c rtagent.c rtstate.c rtspec.c \
+	rthooks.c netcmd.c $(LIB_SRCS)
 # The monitor: a small static program of its own, carried inside crunlocal
 # (detach.c) — it stays resident for every detached container.
 MONITOR_SRCS = monitor.c exitrec.c logfmt.c pty.c restart.c util.c error.c evlog.c cgrouprec.c

@@ -140,7 +140,7 @@ struct cg_write
   const char *flag;
 };
 
-#define MAX_WRITES 12
+#define MAX_WRITES 16
 
 static void
 add (struct cg_write *w, size_t *n, enum cgroup_ctl ctl, const char *file, const char *flag,
@@ -184,6 +184,11 @@ v1_writes (const struct spec_resources *r, struct cg_write *w)
     add (w, &n, CG_CPU, "cpu.cfs_period_us", "--cpu-period", "%lld", (long long)r->cpu_period);
   if (r->cpu_quota)
     add (w, &n, CG_CPU, "cpu.cfs_quota_us", "--cpus", "%lld", r->cpu_quota);
+  /* the period first: the runtime must fit in it */
+  if (r->cpu_rt_period)
+    add (w, &n, CG_CPU, "cpu.rt_period_us", "--cpu-rt-period", "%lld", (long long)r->cpu_rt_period);
+  if (r->cpu_rt_runtime)
+    add (w, &n, CG_CPU, "cpu.rt_runtime_us", "--cpu-rt-runtime", "%lld", r->cpu_rt_runtime);
   if (r->pids_limit > 0)
     add (w, &n, CG_PIDS, "pids.max", "--pids-limit", "%lld", r->pids_limit);
   else
@@ -205,6 +210,8 @@ v2_writes (const struct spec_resources *r, struct cg_write *w)
     add_str (w, &n, CG_CPUSET, "cpuset.mems", "--cpuset-mems", r->cpuset_mems);
   if (r->memory_limit > 0)
     add (w, &n, CG_MEMORY, "memory.max", "--memory", "%lld", r->memory_limit);
+  else if (r->memory_limit < 0)
+    add_str (w, &n, CG_MEMORY, "memory.max", "--memory", "max");
   if (r->memory_swap < 0)
     add_str (w, &n, CG_MEMORY, "memory.swap.max", "--memory-swap", "max");
   else if (r->memory_swap > 0)
@@ -267,7 +274,8 @@ cpuset_inherit (const char *parent, const char *dir, struct cl_error *err)
 
 /* The hierarchies a container gets: memory and pids always (OOM, the
    default pids limit), cpu and cpuacct (stats, --cpus), freezer
-   (pause), devices (devcgroup.h); cpuset only when asked (it costs a copy of the parent's). */
+   (pause), devices (devcgroup.h); cpuset only when asked (it costs a copy of the parent's)
+   or for a bundle's cgroupsPath (runc makes every one: `update` may set it later). */
 static bool
 wanted (enum cgroup_ctl c, const struct spec_resources *r)
 {
@@ -431,7 +439,7 @@ make_dirs (struct cgroup_join *j, const struct cgroup_layout *l, const char **by
   else if (l->mode != CGROUP_UNIFIED)
     {
       for (int c = 0; c < CG_N && host_root (); c++)
-        if (l->v1[c] && wanted (c, r))
+        if (l->v1[c] && (wanted (c, r) || j->path))
           {
             cpuset[j->dirs.n] = c == CG_CPUSET;
             mounts[j->dirs.n] = l->v1[c];
@@ -972,6 +980,17 @@ cpuset_add (struct cgroup_dirs *d, const struct cgroup_layout *l, int recfd, str
   return 0;
 }
 
+/* The pairs whose order may have to turn around. */
+static bool
+goes_before (const struct cg_write *second, const struct cg_write *first)
+{
+  return (strcmp (first->file, "memory.limit_in_bytes") == 0 && strstr (second->file, "memsw"))
+         || (strcmp (first->file, "cpu.cfs_period_us") == 0
+             && strcmp (second->file, "cpu.cfs_quota_us") == 0)
+         || (strcmp (first->file, "cpu.rt_period_us") == 0
+             && strcmp (second->file, "cpu.rt_runtime_us") == 0);
+}
+
 int
 cgroup_update (struct cgroup_dirs *d, int recfd, const struct spec_resources *r,
                struct cl_error *err)
@@ -997,9 +1016,10 @@ cgroup_update (struct cgroup_dirs *d, int recfd, const struct spec_resources *r,
         continue;
       if (update_one (d, &w[i], &first) == 0)
         continue;
-      /* v1 keeps memsw ≥ memory at every step: raising both, memsw goes
-         first. */
-      if (first.errnum == EINVAL && i + 1 < n && strstr (w[i + 1].file, "memsw")
+      /* v1 keeps memsw ≥ memory and a quota within its period (and its
+         parent's) at every step: when the first of a pair cannot go
+         first, the second does (as runc). */
+      if (first.errnum == EINVAL && i + 1 < n && goes_before (&w[i + 1], &w[i])
           && update_one (d, &w[i + 1], err) == 0 && update_one (d, &w[i], err) == 0)
         {
           i++;

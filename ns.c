@@ -37,7 +37,8 @@ enum
   MSG_FAILED,
   MSG_CONSOLE,
   MSG_LISTENER,
-  MSG_READY, /* ns_opts.hold: set up, waiting for the start byte */
+  MSG_READY,       /* ns_opts.hold: set up, waiting for the start byte */
+  MSG_SC_LISTENER, /* the profile's SCMP_ACT_NOTIFY listener */
 };
 
 struct child_msg
@@ -178,6 +179,21 @@ is_dev_tmpfs (const struct spec_mount *m)
   return strcmp (m->destination, "/dev") == 0 && strcmp (m->type, "tmpfs") == 0;
 }
 
+/* "rro" (runc's recursive read-only): every mount below the bind too,
+   with mount_setattr(2) (Linux 5.12), on the fd of the mount's root. */
+static int
+make_recursive_ro (int fd, const char *dest, struct cl_error *err)
+{
+  struct
+  {
+    uint64_t attr_set, attr_clr, propagation, userns_fd;
+  } attr = { .attr_set = 0x1 /* MOUNT_ATTR_RDONLY */ };
+
+  if (syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    return cl_fail (err, errno, "make %s recursively read-only (rro)", dest);
+  return 0;
+}
+
 static int
 mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
 {
@@ -210,7 +226,7 @@ mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
     {
       if (mount (m->source, target, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
         return cl_fail (err, errno, "bind %s on %s", m->source, m->destination);
-      if (!(flags & ~(MS_BIND | MS_REC)))
+      if (!(flags & ~(MS_BIND | MS_REC)) && !strv_contains (m->options, "rro"))
         return 0;
       /* The fd still names the directory under the new mount: resolve
          again to reach the mount's root, which a bind remount needs. */
@@ -219,8 +235,10 @@ mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
       if (fd < 0)
         return -1;
       snprintf (target, sizeof target, "/proc/self/fd/%d", fd);
-      if (remount_bind (target, flags & ~(MS_REC | MS_BIND)) < 0)
+      if ((flags & ~(MS_BIND | MS_REC)) && remount_bind (target, flags & ~(MS_REC | MS_BIND)) < 0)
         return cl_fail (err, errno, "remount %s", m->destination);
+      if (strv_contains (m->options, "rro"))
+        return make_recursive_ro (fd, m->destination, err);
       return 0;
     }
   if (mount (m->source, target, m->type, flags, data[0] ? data : NULL) < 0)
@@ -372,6 +390,22 @@ mount_rootfs (const struct spec *s, const struct ns_overlay *ov, struct cl_error
   return 0;
 }
 
+/* linux.devices (ocispec.h): the host's nodes, bound read-write. */
+static int
+bind_spec_devices (const struct spec *s, int rootfd, struct cl_error *err)
+{
+  for (size_t i = 0; s->dev_paths && s->dev_paths[i]; i++)
+    {
+      char *opts[] = { "bind", "nosuid", "noexec", NULL };
+      struct spec_mount m = {
+        .destination = s->dev_paths[i], .type = "bind", .source = s->dev_paths[i], .options = opts
+      };
+      if (mount_one (rootfd, &m, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 static int
 populate_dev (int rootfd, struct cl_error *err)
 {
@@ -483,7 +517,8 @@ setup_filesystem (const struct spec *s, const struct ns_overlay *ov, const struc
               ? mount_cgroup (rootfd, &s->mounts[i], s->namespaces & NS_CGROUP, err) < 0
               : mount_one (rootfd, &s->mounts[i], err) < 0)
         return -1;
-      if (is_dev_tmpfs (&s->mounts[i]) && populate_dev (rootfd, err) < 0)
+      if (is_dev_tmpfs (&s->mounts[i])
+          && (populate_dev (rootfd, err) < 0 || bind_spec_devices (s, rootfd, err) < 0))
         return -1;
     }
   /* After the mounts below it (/dev/pts, /dev/shm) are made. */
@@ -694,6 +729,29 @@ take_stdio (const struct ns_stdio *stdio, struct cl_error *err)
   return 0;
 }
 
+/* The profile's filter; one with SCMP_ACT_NOTIFY gives a listener fd,
+   which goes to the caller (ns_hook.seccomp_listener) at once: calls it
+   catches wait for an agent, or fail with ENOSYS once there is none. */
+static int
+load_filter (const struct spec *s, const struct bpf_prog *filter, int sync, struct cl_error *err)
+{
+  struct child_msg m = { .kind = MSG_SC_LISTENER };
+  int fd;
+
+  if (!seccomp_notifies (s->seccomp))
+    return seccomp_install (filter, err);
+  fd = seccomp_install_listener (filter, err);
+  if (fd < 0)
+    return -1;
+  if (pty_send_fd (sync, &m, sizeof m, fd) != (ssize_t)sizeof m)
+    {
+      close (fd);
+      return cl_fail (err, errno, "hand the seccomp listener to the caller");
+    }
+  close (fd);
+  return 0;
+}
+
 /* runc's order: with no_new_privs the filter goes on last, right before
    execve (after --init's fork: our init is not the container's program);
    without it, loading one needs CAP_SYS_ADMIN, which set_identity is
@@ -706,7 +764,7 @@ seccomp_early (const struct spec *s, const struct bpf_prog *filter, int sync)
 
   if (!filter || s->no_new_privs)
     return filter;
-  if (seccomp_install (filter, &err) < 0)
+  if (load_filter (s, filter, sync, &err) < 0)
     child_fail (sync, 125, &err);
   return NULL;
 }
@@ -718,7 +776,7 @@ child_exec (const struct spec *s, const struct bpf_prog *filter, int sync)
   extern char **environ;
   int e;
 
-  if (filter && seccomp_install (filter, &err) < 0)
+  if (filter && load_filter (s, filter, sync, &err) < 0)
     child_fail (sync, 125, &err);
   umask (s->has_umask ? s->umask : 022);
   environ = s->env;
@@ -984,6 +1042,14 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
      `run` or the monitor — dying must take the container along. */
   parent_death_kills (o);
   make_undumpable (&err);
+  /* A listener must reach the caller before `create` returns: runc
+     loads such a filter before the wait for `start`. */
+  if (filter && hold >= 0 && seccomp_notifies (s->seccomp))
+    {
+      if (load_filter (s, filter, sync, &err) < 0)
+        child_fail (sync, 125, &err);
+      filter = NULL;
+    }
   if (hold >= 0 && (status = command_found (s, &err)) != 0)
     child_fail (sync, status, &err);
   wait_for_start (sync, hold);
@@ -1029,6 +1095,21 @@ listener_hook (const struct ns_hook *h)
     if (h->listener)
       return h;
   return NULL;
+}
+
+/* SCMP_ACT_NOTIFY needs someone to take the listener (the runtime's
+   seccomp agent); without, the calls would fail with ENOSYS. */
+static int
+check_notify (const struct spec *s, const struct ns_hook *h, struct cl_error *err)
+{
+  if (!seccomp_notifies (s->seccomp))
+    return 0;
+  for (; h; h = h->next)
+    if (h->seccomp_listener)
+      return 0;
+  return cl_fail (err, ENOTSUP,
+                  "linux.seccomp: unsupported action \"SCMP_ACT_NOTIFY\" here (it needs a "
+                  "seccomp agent: crunlocal-runtime with linux.seccomp.listenerPath)");
 }
 
 /* The network filter, compiled here where an error is simply returned,
@@ -1163,6 +1244,20 @@ child_failed (int sync, struct cl_error *err)
       }
 }
 
+/* The profile's listener, to the hook that takes it; closed here. */
+static int
+seccomp_listener (pid_t pid, int fd, const struct ns_hook *h, struct cl_error *err)
+{
+  int r;
+
+  for (; h && !h->seccomp_listener; h = h->next)
+    ;
+  r = h ? h->seccomp_listener (pid, fd, h->arg, err)
+        : cl_fail (err, EINVAL, "SCMP_ACT_NOTIFY: no seccomp agent to hand the calls to");
+  close (fd);
+  return r;
+}
+
 static int
 await_child (pid_t pid, int sync, const struct ns_hook *hook, int *console, struct cl_error *err)
 {
@@ -1198,6 +1293,17 @@ await_child (pid_t pid, int sync, const struct ns_hook *hook, int *console, stru
             }
           lh = NULL;
           continue;
+        }
+      if (n == (ssize_t)sizeof m && m.kind == MSG_SC_LISTENER && fd >= 0)
+        {
+          if (seccomp_listener (pid, fd, hook, err) == 0)
+            continue;
+          if (*console >= 0)
+            close (*console);
+          *console = -1;
+          kill (pid, SIGKILL);
+          waitpid (pid, NULL, 0);
+          return -1;
         }
       if (n == (ssize_t)sizeof m && m.kind == MSG_READY)
         return 0; /* ns_opts.hold: waiting for its start byte */
@@ -1237,7 +1343,7 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
 
   if (s->seccomp && seccomp_compile (s->seccomp, &filter, err) < 0)
     return cl_wrap (err, "linux.seccomp");
-  if (notify_filter (hook, &notify_prog, &notify, err) < 0)
+  if (check_notify (s, hook, err) < 0 || notify_filter (hook, &notify_prog, &notify, err) < 0)
     return -1;
   if (s->net_path && (netfd = open (s->net_path, O_RDONLY | O_CLOEXEC)) < 0)
     return cl_fail (err, errno, "open the network namespace %s", s->net_path);
@@ -1403,7 +1509,7 @@ ns_spawn_with (const struct spec *s, const sigset_t *blocked, const struct ns_st
 
   if (s->seccomp && seccomp_compile (s->seccomp, &filter, err) < 0)
     return cl_wrap (err, "linux.seccomp");
-  if (notify_filter (hook, &notify_prog, &notify, err) < 0)
+  if (check_notify (s, hook, err) < 0 || notify_filter (hook, &notify_prog, &notify, err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return cl_fail (err, errno, "socketpair");

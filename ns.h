@@ -64,6 +64,9 @@ struct ns_hook
   const struct ns_hook *next;
   bool alongside;
   int (*listener) (int fd, void *arg, struct cl_error *err);
+  /* linux.seccomp with SCMP_ACT_NOTIFY: the filter's listener (not the
+     hook's to keep: closed after), for process `pid` */
+  int (*seccomp_listener) (pid_t pid, int fd, void *arg, struct cl_error *err);
 };
 
 /* Start spec->args.  Returns once the command has been exec'd (0, *proc

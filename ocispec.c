@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "json.h"
 #include "util.h"
@@ -211,7 +214,7 @@ static const char *const sc_action_names[] = {
   [SC_ACT_KILL_THREAD] = "SCMP_ACT_KILL", [SC_ACT_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
   [SC_ACT_TRAP] = "SCMP_ACT_TRAP",        [SC_ACT_ERRNO] = "SCMP_ACT_ERRNO",
   [SC_ACT_TRACE] = "SCMP_ACT_TRACE",      [SC_ACT_ALLOW] = "SCMP_ACT_ALLOW",
-  [SC_ACT_LOG] = "SCMP_ACT_LOG",
+  [SC_ACT_LOG] = "SCMP_ACT_LOG",          [SC_ACT_NOTIFY] = "SCMP_ACT_NOTIFY",
 };
 static const char *const sc_op_names[] = {
   [SC_OP_NE] = "SCMP_CMP_NE",
@@ -389,7 +392,8 @@ parse_seccomp (yajl_val v, bool profile, struct spec_seccomp *sc, struct cl_erro
   if (only_keys (v,
                  profile ? keys
                          : (const char *const[]){ "defaultAction", "defaultErrnoRet",
-                                                  "architectures", "syscalls", "flags", NULL },
+                                                  "architectures", "syscalls", "flags",
+                                                  "listenerPath", "listenerMetadata", NULL },
                  "", err)
           < 0
       || parse_sc_action (v, "defaultAction", "defaultErrnoRet", &sc->default_action,
@@ -401,6 +405,10 @@ parse_seccomp (yajl_val v, bool profile, struct spec_seccomp *sc, struct cl_erro
   if (flags && (!YAJL_IS_ARRAY (flags) || flags->u.array.len))
     return cl_fail (err, ENOTSUP, "seccomp: unsupported field \"flags\" (filter flags)");
   sc->arches = strv_or_empty (v, "architectures");
+  if (json_get_str (v, "listenerPath") && *json_get_str (v, "listenerPath"))
+    sc->listener_path = xstrdup (json_get_str (v, "listenerPath"));
+  if (json_get_str (v, "listenerMetadata"))
+    sc->listener_metadata = xstrdup (json_get_str (v, "listenerMetadata"));
   sc->rules = xcalloc (n + 1, sizeof *sc->rules);
   for (size_t i = 0; i < n; i++)
     {
@@ -461,6 +469,7 @@ parse_dev_rule (yajl_val d, size_t i, struct spec *s, struct cl_error *err)
   const char *type = json_get_str (d, "type"), *access = json_get_str (d, "access");
   long long major = -1, minor = -1;
   yajl_val allow = json_get (d, "allow");
+  char acc[4] = "";
 
   if (!YAJL_IS_OBJECT (d))
     return cl_fail (err, EINVAL, "linux.resources.devices[%zu] is not a rule", i);
@@ -470,12 +479,17 @@ parse_dev_rule (yajl_val d, size_t i, struct spec *s, struct cl_error *err)
     return cl_fail (err, EINVAL, "linux.resources.devices[%zu] has no \"allow\"", i);
   if (type && (strlen (type) != 1 || !strchr ("acb", type[0])))
     return cl_fail (err, ENOTSUP, "linux.resources.devices[%zu]: type \"%s\" (a, c or b)", i, type);
-  if (access && (strlen (access) > 3 || strspn (access, "rwm") != strlen (access)))
+  /* runc keeps the letters it knows and drops the rest ("rwa": rw); a
+     rule of none is refused. */
+  for (size_t k = 0; access && access[k]; k++)
+    if (strchr ("rwm", access[k]) && !strchr (acc, access[k]) && strlen (acc) < 3)
+      acc[strlen (acc)] = access[k];
+  if (access && *access && !*acc)
     return cl_fail (err, EINVAL, "linux.resources.devices[%zu]: access \"%s\" (of rwm)", i, access);
   json_get_int (d, "major", &major);
   json_get_int (d, "minor", &minor);
   spec_add_dev_rule (s, YAJL_IS_TRUE (allow), type ? type[0] : 'a', major, minor,
-                     access && *access ? access : "rwm");
+                     *acc ? acc : "rwm");
   return 0;
 }
 
@@ -488,17 +502,46 @@ parse_dev_rules (yajl_val arr, struct spec *s, struct cl_error *err)
   return 0;
 }
 
+/* Go's encoding/json matches keys without regard to case, and runc's
+   tests write "CPU": {"Cpus": ...}: such keys get their spec spelling. */
+static void
+canon_keys (yajl_val obj, const char *const *known)
+{
+  for (size_t i = 0; obj && YAJL_IS_OBJECT (obj) && i < obj->u.object.len; i++)
+    for (size_t j = 0; known[j]; j++)
+      if (strcasecmp (obj->u.object.keys[i], known[j]) == 0
+          && strcmp (obj->u.object.keys[i], known[j]) != 0)
+        {
+          free ((char *)obj->u.object.keys[i]);
+          obj->u.object.keys[i] = xstrdup (known[j]);
+        }
+}
+
 static int
 parse_resources (yajl_val r, struct spec_resources *res, struct cl_error *err)
 {
   static const char *const top[] = { "memory", "cpu", "pids", "devices", NULL };
   static const char *const mem[] = { "limit", "swap", "reservation", NULL };
-  static const char *const cpu[] = { "shares", "quota", "period", "cpus", "mems", NULL };
+  static const char *const cpu[]
+      = { "shares", "quota", "period", "cpus", "mems", "realtimePeriod", "realtimeRuntime", NULL };
   static const char *const pids[] = { "limit", NULL };
-  yajl_val m = json_get_obj (r, "memory"), c = json_get_obj (r, "cpu"),
-           p = json_get_obj (r, "pids");
-  const char *cpus = json_get_str (c, "cpus"), *mems = json_get_str (c, "mems");
+  yajl_val m, c, p;
+  const char *cpus, *mems;
 
+  canon_keys (r, top);
+  m = json_get_obj (r, "memory");
+  c = json_get_obj (r, "cpu");
+  p = json_get_obj (r, "pids");
+  canon_keys (m, mem);
+  canon_keys (c, cpu);
+  canon_keys (p, pids);
+  cpus = json_get_str (c, "cpus");
+  mems = json_get_str (c, "mems");
+  /* runc's wording where it refuses them (a cgroup v1 host) */
+  if (json_get_obj (r, "unified") && json_get_obj (r, "unified")->u.object.len)
+    return cl_fail (err, ENOTSUP,
+                    "invalid configuration: linux.resources.unified (cgroup v2 files) is not "
+                    "supported by this runtime");
   if (only_known_keys (r, "linux.resources", top, err) < 0
       || only_known_keys (m, "linux.resources.memory", mem, err) < 0
       || only_known_keys (c, "linux.resources.cpu", cpu, err) < 0
@@ -510,9 +553,68 @@ parse_resources (yajl_val r, struct spec_resources *res, struct cl_error *err)
   get_ulong (c, "shares", &res->cpu_shares);
   get_ulong (c, "period", &res->cpu_period);
   json_get_int (c, "quota", &res->cpu_quota);
+  get_ulong (c, "realtimePeriod", &res->cpu_rt_period);
+  json_get_int (c, "realtimeRuntime", &res->cpu_rt_runtime);
   json_get_int (p, "limit", &res->pids_limit);
   res->cpuset_cpus = cpus && *cpus ? xstrdup (cpus) : NULL;
   res->cpuset_mems = mems && *mems ? xstrdup (mems) : NULL;
+  return 0;
+}
+
+void
+spec_resources_clear (struct spec_resources *r)
+{
+  free (r->cpuset_cpus);
+  free (r->cpuset_mems);
+  *r = (struct spec_resources){ 0 };
+}
+
+int
+spec_resources_from_json (const char *text, struct spec_resources *res, struct cl_error *err)
+{
+  cleanup_json yajl_val doc = NULL;
+
+  if (json_parse (text, &doc, err) < 0)
+    return -1;
+  if (!YAJL_IS_OBJECT (doc))
+    return cl_fail (err, EINVAL, "the resources are not a JSON object");
+  return parse_resources (doc, res, err);
+}
+
+/* linux.devices: a node of the host's at the same path, of the same type
+   and numbers, is bound in (a user namespace cannot mknod, and /dev is
+   nodev); the device cgroup still decides whether it opens.  A device
+   the host has not is refused. */
+static int
+parse_devices (yajl_val arr, struct spec *s, struct cl_error *err)
+{
+  static char *const standard[] = { "/dev/null",    "/dev/zero", "/dev/full", "/dev/random",
+                                    "/dev/urandom", "/dev/tty",  "/dev/ptmx", NULL };
+
+  s->dev_paths = xcalloc (1, sizeof (char *));
+  for (size_t i = 0; arr && YAJL_IS_ARRAY (arr) && i < arr->u.array.len; i++)
+    {
+      yajl_val d = arr->u.array.values[i];
+      const char *path = json_get_str (d, "path"), *type = json_get_str (d, "type");
+      long long major = -1, minor = -1;
+      struct stat st;
+      json_get_int (d, "major", &major);
+      json_get_int (d, "minor", &minor);
+      if (!path || strncmp (path, "/dev/", 5) != 0 || strstr (path, "..") || !type
+          || (strcmp (type, "c") != 0 && strcmp (type, "u") != 0 && strcmp (type, "b") != 0))
+        return cl_fail (err, ENOTSUP,
+                        "linux.devices[%zu]: a character or block device below /dev is supported",
+                        i);
+      if (stat (path, &st) < 0 || (type[0] == 'b' ? !S_ISBLK (st.st_mode) : !S_ISCHR (st.st_mode))
+          || (long long)major (st.st_rdev) != major || (long long)minor (st.st_rdev) != minor)
+        return cl_fail (err, ENOTSUP,
+                        "linux.devices[%zu]: %s: no such device (%s %lld:%lld) on the host to bind "
+                        "(this runtime binds the host's nodes, never mknods)",
+                        i, path, type, major, minor);
+      /* the standard ones are there already (ptmx: the devpts one) */
+      if (!strv_contains (standard, path))
+        strv_append (&s->dev_paths, path);
+    }
   return 0;
 }
 
@@ -531,7 +633,8 @@ parse_linux (yajl_val l, struct spec *s, struct cl_error *err)
       || parse_maps (json_get_arr (l, "uidMappings"), &s->uid_maps, &s->n_uid_maps, err) < 0
       || parse_maps (json_get_arr (l, "gidMappings"), &s->gid_maps, &s->n_gid_maps, err) < 0
       || parse_resources (json_get_obj (l, "resources"), &s->resources, err) < 0
-      || parse_dev_rules (json_get_arr (json_get_obj (l, "resources"), "devices"), s, err) < 0)
+      || parse_dev_rules (json_get_arr (json_get_obj (l, "resources"), "devices"), s, err) < 0
+      || parse_devices (json_get_arr (l, "devices"), s, err) < 0)
     return -1;
   if ((s->namespaces & NS_USER) && (!s->n_uid_maps || !s->n_gid_maps))
     return cl_fail (err, EINVAL, "a user namespace needs uidMappings and gidMappings");
@@ -695,6 +798,8 @@ void
 spec_seccomp_clear (struct spec_seccomp *sc)
 {
   strv_free (sc->arches);
+  free (sc->listener_path);
+  free (sc->listener_metadata);
   for (size_t i = 0; i < sc->n_arch_map; i++)
     {
       free (sc->arch_map[i].arch);
@@ -730,6 +835,7 @@ spec_clear (struct spec *s)
     }
   free (s->mounts);
   strv_free (s->masked_paths);
+  strv_free (s->dev_paths);
   strv_free (s->readonly_paths);
   strv_free (s->caps);
   for (size_t i = 0; i < s->n_rlimits; i++)
@@ -753,8 +859,7 @@ spec_clear (struct spec *s)
         }
       free (s->hooks[k]);
     }
-  free (s->resources.cpuset_cpus);
-  free (s->resources.cpuset_mems);
+  spec_resources_clear (&s->resources);
   free (s->dev_rules);
   memset (s, 0, sizeof *s);
 }

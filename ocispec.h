@@ -38,6 +38,8 @@ struct spec_resources
   long long memory_limit, memory_swap, memory_reservation; /* bytes */
   unsigned long long cpu_shares, cpu_period;               /* period in µs */
   long long cpu_quota;                                     /* µs per period */
+  unsigned long long cpu_rt_period;                        /* v1 cpu.rt_period_us */
+  long long cpu_rt_runtime;                                /* v1 cpu.rt_runtime_us */
   char *cpuset_cpus, *cpuset_mems;                         /* "0-1,3", NULL: not set */
   long long pids_limit;
 };
@@ -76,6 +78,7 @@ enum spec_sc_action
   SC_ACT_TRACE,
   SC_ACT_ALLOW,
   SC_ACT_LOG,
+  SC_ACT_NOTIFY, /* SECCOMP_RET_USER_NOTIF: the listener goes to listener_path */
 };
 
 enum spec_sc_op
@@ -127,6 +130,8 @@ struct spec_seccomp
   size_t n_arch_map;
   struct spec_sc_rule *rules;
   size_t n_rules;
+  char *listener_path;     /* listenerPath (runc's seccomp agent), NULL when none */
+  char *listener_metadata; /* listenerMetadata, NULL when none */
 };
 
 /* OCI hooks (config.md#posix-platform-hooks), by when they run. */
@@ -164,7 +169,8 @@ struct spec
   struct spec_mount *mounts;
   size_t n_mounts;
   char **masked_paths, **readonly_paths;
-  char **caps; /* bounding = effective = permitted */
+  char **dev_paths; /* linux.devices: host nodes bound at the same paths (NULL: none) */
+  char **caps;      /* bounding = effective = permitted */
   struct spec_rlimit *rlimits;
   size_t n_rlimits;
   bool no_new_privs;
@@ -215,9 +221,14 @@ char *spec_to_json (const struct spec *s, size_t *len);
    other than the network's by path, a linux.resources limit cgroup.c
    does not know) is refused with a clear error rather than dropped, so a
    bundle never runs less confined than it asked.  linux.resources.devices
-   is the device cgroup's list (devcgroup.h); linux.devices are not made
-   (the standard devices are always there, bound from the host). */
+   is the device cgroup's list (devcgroup.h); linux.devices are the host's
+   nodes at the same paths, bound in (the standard devices are always
+   there, bound from the host). */
 int spec_from_json (const char *json, struct spec *out, struct cl_error *err);
+void spec_resources_clear (struct spec_resources *r);
+/* A linux.resources object alone (runc update -r), keys in any case as
+   Go reads them; what it leaves out stays 0/NULL. */
+int spec_resources_from_json (const char *text, struct spec_resources *res, struct cl_error *err);
 
 /* A process object alone (runc exec --process FILE) replaces s's
    process: args, env, cwd, user, capabilities, rlimits, terminal. */

@@ -1,19 +1,24 @@
 /* OCI hooks for the OCI runtime (see rthooks.h). */
 #include "rthooks.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ns.h"
+#include "seccomp.h"
 #include "util.h"
 
-static void __attribute__ ((noreturn)) hook_child (const struct spec_hook *h, int in, pid_t join)
+static void __attribute__ ((noreturn))
+hook_child (const struct spec_hook *h, int in, pid_t join, const struct bpf_prog *filter)
 {
   struct cl_error err = { 0 };
   char *argv0[] = { h->path, NULL }, *noenv[] = { NULL };
@@ -23,6 +28,11 @@ static void __attribute__ ((noreturn)) hook_child (const struct spec_hook *h, in
   /* Nothing of ours but stdio for the hook (and none for the container). */
   syscall (SYS_close_range, 3, ~0U, 0);
   if (join > 0 && ns_join (join, &err) < 0)
+    _exit (127);
+  /* startContainer runs under the container's filter, as in runc;
+     without CAP_SYS_ADMIN a filter needs no_new_privs */
+  if (filter && seccomp_install (filter, &err) < 0
+      && (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_install (filter, &err) < 0))
     _exit (127);
   signal (SIGPIPE, SIG_DFL);
   execve (h->path, h->args && h->args[0] ? h->args : argv0, h->env ? h->env : noenv);
@@ -56,7 +66,7 @@ await_hook (pid_t pid, long long timeout, int *status)
 
 static int
 run_one (const struct spec_hook *h, size_t i, const char *kind, const char *state, pid_t join,
-         struct cl_error *err)
+         const struct bpf_prog *filter, struct cl_error *err)
 {
   int p[2], status = 0, r;
   pid_t pid;
@@ -71,7 +81,7 @@ run_one (const struct spec_hook *h, size_t i, const char *kind, const char *stat
       return cl_fail (err, errno, "fork");
     }
   if (pid == 0)
-    hook_child (h, p[0], join);
+    hook_child (h, p[0], join, filter);
   close (p[0]);
   /* A hook that does not read its stdin is fine (EPIPE ignored). */
   if (write (p[1], state, strlen (state)) < 0 && errno != EPIPE)
@@ -83,10 +93,28 @@ run_one (const struct spec_hook *h, size_t i, const char *kind, const char *stat
   if (r > 0)
     return cl_fail (err, ETIMEDOUT, "error running %s hook #%zu (%s): timed out after %llds", kind,
                     i, h->path, h->timeout);
-  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    return cl_fail (err, 0, "error running %s hook #%zu (%s): %s %d", kind, i, h->path,
-                    WIFEXITED (status) ? "exit status" : "killed by signal",
-                    WIFEXITED (status) ? WEXITSTATUS (status) : WTERMSIG (status));
+  if (WIFEXITED (status) && WEXITSTATUS (status) != 0)
+    return cl_fail (err, 0, "error running hook #%zu (%s, %s): exit status %d", i, kind, h->path,
+                    WEXITSTATUS (status));
+  /* Go's wording, as runc's: "signal: bad system call" */
+  if (!WIFEXITED (status))
+    {
+      char name[64];
+      snprintf (name, sizeof name, "%s", strsignal (WTERMSIG (status)));
+      name[0] = (char)tolower ((unsigned char)name[0]);
+      return cl_fail (err, 0, "error running hook #%zu (%s, %s): signal: %s", i, kind, h->path,
+                      name);
+    }
+  return 0;
+}
+
+int
+rthooks_run_filtered (const struct spec_hook *hooks, size_t n, const char *kind, const char *state,
+                      pid_t join, const struct bpf_prog *filter, struct cl_error *err)
+{
+  for (size_t i = 0; i < n; i++)
+    if (run_one (&hooks[i], i, kind, state, join, filter, err) < 0)
+      return -1;
   return 0;
 }
 
@@ -94,8 +122,5 @@ int
 rthooks_run (const struct spec_hook *hooks, size_t n, const char *kind, const char *state,
              pid_t join, struct cl_error *err)
 {
-  for (size_t i = 0; i < n; i++)
-    if (run_one (&hooks[i], i, kind, state, join, err) < 0)
-      return -1;
-  return 0;
+  return rthooks_run_filtered (hooks, n, kind, state, join, NULL, err);
 }

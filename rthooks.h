@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "bpf.h"
 #include "error.h"
 #include "ocispec.h"
 
@@ -15,5 +16,11 @@
    that process (startContainer: the container's), else in ours. */
 int rthooks_run (const struct spec_hook *hooks, size_t n, const char *kind, const char *state,
                  pid_t join, struct cl_error *err);
+
+/* The same, each hook under a seccomp filter (startContainer: the
+   container's, as runc runs it from the container's init). */
+int rthooks_run_filtered (const struct spec_hook *hooks, size_t n, const char *kind,
+                          const char *state, pid_t join, const struct bpf_prog *filter,
+                          struct cl_error *err);
 
 #endif

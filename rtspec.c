@@ -276,10 +276,22 @@ static const struct
   { "exec", "Usage: crunlocal-runtime exec [--process FILE] [--detach] [--pid-file FILE] "
             "[--console-socket SOCK] [--tty] [--cwd DIR] [--env K=V] [--user UID[:GID]] "
             "[--additional-gids GID] [--cap CAP] [--no-new-privs] [--ignore-paused] "
-            "[--preserve-fds N] ID [COMMAND [ARG...]]\n\n"
-            "Run a process in a running container.\n" },
+            "[--preserve-fds N] [--cgroup [CONTROLLER[,...]:]PATH] ID [COMMAND [ARG...]]\n\n"
+            "Run a process in a running container (--cgroup: in PATH below its cgroup, of those "
+            "controllers or of all).\n" },
   { "pause", "Usage: crunlocal-runtime pause ID\n\nFreeze every process of the container.\n" },
   { "resume", "Usage: crunlocal-runtime resume ID\n\nThaw a paused container.\n" },
+  { "update", "Usage: crunlocal-runtime update [--resources FILE|-] [--memory SIZE] "
+              "[--memory-swap SIZE] [--memory-reservation SIZE] [--kernel-memory SIZE] "
+              "[--kernel-memory-tcp SIZE] [--cpu-share N] [--cpu-quota US] [--cpu-period US] "
+              "[--cpu-rt-period US] [--cpu-rt-runtime US] [--cpuset-cpus LIST] "
+              "[--cpuset-mems LIST] [--pids-limit N] [--blkio-weight 0] ID\n\n"
+              "Change the limits of a created, running or paused container in its cgroups "
+              "(-1: unlimited); --resources: a linux.resources JSON object (- for stdin) "
+              "instead of the flags.  --kernel-memory* are ignored, with a warning.\n" },
+  { "events", "Usage: crunlocal-runtime events [--stats] [--interval DURATION] ID\n\n"
+              "Print the container's events as JSON lines: stats every DURATION (default 5s), "
+              "oom when the OOM killer kills in it, until it stops; --stats: one stats event.\n" },
   { "features", "Usage: crunlocal-runtime features\n\nPrint what this runtime implements "
                 "(runtime-spec features JSON).\n" },
   { "spec", "Usage: crunlocal-runtime spec [--bundle DIR] [--rootless]\n\n"
@@ -325,7 +337,9 @@ rtspec_help (const char *cmd)
          "  resume    thaw it\n"
          "  features  what this runtime implements, as JSON\n"
          "  spec      write a default config.json (--rootless)\n"
-         "  checkpoint, restore, update, events: refused (not supported)\n\n"
+         "  update    change a container's cgroup limits\n"
+         "  events    stats and OOM events as JSON lines (--stats: one)\n"
+         "  checkpoint, restore: refused (not supported)\n\n"
          "Run 'crunlocal-runtime COMMAND --help' for a command's flags.\n",
          stdout);
 }

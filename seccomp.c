@@ -73,6 +73,7 @@ action_ret (enum spec_sc_action a, unsigned ret)
     case SC_ACT_ERRNO: return SECCOMP_RET_ERRNO | (ret & SECCOMP_RET_DATA);
     case SC_ACT_TRACE: return SECCOMP_RET_TRACE | (ret & SECCOMP_RET_DATA);
     case SC_ACT_LOG: return SECCOMP_RET_LOG;
+    case SC_ACT_NOTIFY: return SECCOMP_RET_USER_NOTIF;
     case SC_ACT_ALLOW: break;
     }
   return SECCOMP_RET_ALLOW;
@@ -160,7 +161,7 @@ build_segments (struct abi_code *c, long base, uint32_t dflt)
 {
   long next = base;
 
-  c->segs = xcalloc (2 * c->n_entries + 1, sizeof *c->segs);
+  c->segs = xcalloc (2 * c->n_entries + 2, sizeof *c->segs);
   for (size_t i = 0; i < c->n_entries; i++)
     {
       struct entry *e = &c->entries[i];
@@ -171,6 +172,15 @@ build_segments (struct abi_code *c, long base, uint32_t dflt)
       else
         add_segment (c, e->nr, action_ret (e->plain->action, e->plain->ret), NULL);
       next = e->nr + 1;
+    }
+  /* Above every call the profile names, up to where an ABI's numbers
+     end (1024 here): calls newer than it, which it cannot mean to deny
+     — ENOSYS, so that libc falls back to an older one (runc's stub; a
+     profile that allows by default has none).  Beyond, the default. */
+  if (dflt != SECCOMP_RET_ALLOW && dflt != SECCOMP_RET_LOG && c->n_entries && next < base + 1024)
+    {
+      add_segment (c, next, SECCOMP_RET_ERRNO | ENOSYS, NULL);
+      next = base + 1024;
     }
   add_segment (c, next, dflt, NULL);
 }
@@ -287,9 +297,32 @@ emit_entry (struct bpf_prog *p, const struct entry *e, bool wide, uint32_t dflt)
   for (size_t i = 0; i < e->n_cond; i++)
     {
       const struct spec_sc_rule *r = e->cond[i];
-      int next = bpf_label (p);
+      unsigned count[6] = { 0 };
+      bool rest = false;
+      int next;
       for (size_t k = 0; k < r->n_args; k++)
-        emit_arg_test (p, &r->args[k], wide, next);
+        count[r->args[k].index % 6]++;
+      /* runc's (and libseccomp's) reading: conditions on an argument
+         named more than once are each a rule of their own (OR); the
+         others hold together (AND). */
+      for (size_t k = 0; k < r->n_args; k++)
+        {
+          if (count[r->args[k].index % 6] < 2)
+            {
+              rest = true;
+              continue;
+            }
+          next = bpf_label (p);
+          emit_arg_test (p, &r->args[k], wide, next);
+          bpf_stmt (p, BPF_RET | BPF_K, action_ret (r->action, r->ret));
+          bpf_place (p, next);
+        }
+      if (!rest)
+        continue;
+      next = bpf_label (p);
+      for (size_t k = 0; k < r->n_args; k++)
+        if (count[r->args[k].index % 6] < 2)
+          emit_arg_test (p, &r->args[k], wide, next);
       bpf_stmt (p, BPF_RET | BPF_K, action_ret (r->action, r->ret));
       bpf_place (p, next);
     }
@@ -342,11 +375,20 @@ compile_prepare (const struct spec_seccomp *sc, struct compile *cc, struct cl_er
       cc->want[sysnr_abi_by_name (sc->arches[i])] = true;
   if (!sc->arches || !sc->arches[0])
     cc->want[sysnr_native ()] = true;
+  if (sc->default_action == SC_ACT_NOTIFY)
+    return cl_fail (err, ENOTSUP,
+                    "unsupported action \"SCMP_ACT_NOTIFY\" as defaultAction (the listener "
+                    "would catch the runtime's own calls)");
   for (size_t i = 0; i < sc->n_rules; i++)
     {
       if (sc->rules[i].action == SC_ACT_ERRNO && sc->rules[i].ret > 4095)
         return cl_fail (err, EINVAL, "syscalls[%zu]: errnoRet %u is not an errno", i,
                         sc->rules[i].ret);
+      /* the runtime's own messages to its parent go by write: a filter
+         that waits on an agent there never gets going (runc's rule) */
+      for (size_t k = 0; sc->rules[i].action == SC_ACT_NOTIFY && sc->rules[i].names[k]; k++)
+        if (strcmp (sc->rules[i].names[k], "write") == 0)
+          return cl_fail (err, EINVAL, "SCMP_ACT_NOTIFY cannot be used for the write syscall");
       n += strv_len (sc->rules[i].names);
     }
   cc->nrs = xcalloc (n + 1, sizeof *cc->nrs);
@@ -457,6 +499,17 @@ seccomp_install_listener (const struct bpf_prog *prog, struct cl_error *err)
       = (int)syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &f);
 
   if (fd < 0)
-    return cl_fail (err, errno, "install the network's seccomp filter");
+    return cl_fail (err, errno, "install a seccomp filter with a listener");
   return fd;
+}
+
+bool
+seccomp_notifies (const struct spec_seccomp *sc)
+{
+  if (sc && sc->default_action == SC_ACT_NOTIFY)
+    return true;
+  for (size_t i = 0; sc && i < sc->n_rules; i++)
+    if (sc->rules[i].action == SC_ACT_NOTIFY)
+      return true;
+  return false;
 }

@@ -12,6 +12,8 @@
 #ifndef CL_SECCOMP_H
 #define CL_SECCOMP_H
 
+#include <stdbool.h>
+
 #include "bpf.h"
 #include "error.h"
 #include "ocispec.h"
@@ -27,7 +29,10 @@ int seccomp_install (const struct bpf_prog *prog, struct cl_error *err);
    container's own network namespace, where they can reach nothing)
    is allowed, left to the default filter that stacks with it. */
 int seccomp_netnotify_compile (struct bpf_prog *out, struct cl_error *err);
-/* Install it; the listener fd, or -1. */
+/* Install it (or a profile with SCMP_ACT_NOTIFY); the listener fd, or -1. */
 int seccomp_install_listener (const struct bpf_prog *prog, struct cl_error *err);
+
+/* Does the profile hand calls to a listener (SCMP_ACT_NOTIFY)? */
+bool seccomp_notifies (const struct spec_seccomp *sc);
 
 #endif

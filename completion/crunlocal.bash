@@ -118,7 +118,7 @@ _crunlocal_runtime_words () { # FIRST: the index of the word after the program
     if [[ $cur == -* ]]; then
       COMPREPLY=($(compgen -W "--root --log --log-format --debug --help" -- "$cur"))
     else
-      COMPREPLY=($(compgen -W "create start run state kill delete list ps exec pause resume features spec" -- "$cur"))
+      COMPREPLY=($(compgen -W "create start run state kill delete list ps exec pause resume update events features spec" -- "$cur"))
     fi
   elif [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$(crunlocal runtime "$cmd" --help 2>/dev/null | grep -oE -- '--[a-z][a-z-]*' | sort -u)" -- "$cur"))

@@ -184,12 +184,98 @@ expect "hooks: startContainer runs in the container (its /tmp), state created" s
 expect "hooks: poststart (running) and poststop (stopped)" sh -c "jq -e '.status == \"running\"' '$H/pst.json' >/dev/null && jq -e '.status == \"stopped\"' '$H/pstop.json' >/dev/null"
 jq '.hooks = {"createRuntime": [{"path": "/bin/false"}]}' "$B/config.json" >"$B/c.tmp" && mv "$B/c.tmp" "$B/config.json"
 (cd "$B" && $RT --root "$ST" create h2 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
-expect "a failing createRuntime hook fails create and leaves nothing" sh -c "[ $RC = 1 ] && grep -q 'error running createRuntime hook' '$T/err' && [ -z \"\$($RT --root '$ST' list -q)\" ]"
+expect "a failing createRuntime hook fails create and leaves nothing" sh -c "[ $RC = 1 ] && grep -q 'error running hook #0 (createRuntime' '$T/err' && [ -z \"\$($RT --root '$ST' list -q)\" ]"
 "$CL" run --bundle "$B" 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
 expect "run --bundle refuses hooks it does not run" sh -c "[ $RC = 125 ] && grep -q 'hooks' '$T/err'"
 mkbundle "$B" '.process.terminal = false | .process.args = ["sh", "-c", "umask"] | .process.user.umask = 63'
 out=$(cd "$B" && $RT --root "$ST" run u1 2>"$T/err")
 expect "process.user.umask (0077)" [ "$out" = "0077" ]
+
+# update: runc's flags (after the ID too) and -r JSON into the container's
+# cgroups, remembered for the next; events: stats and the end of the stream.
+mkbundle "$B" '.process.terminal = false | .process.args = ["sleep", "30"] | .linux.resources.pids.limit = 50'
+(cd "$B" && $RT --root "$ST" run -d up1) 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+cg_file () { # FILE: its path in the container's recorded cgroups
+  while read -r d; do [ -e "$d/$1" ] && { echo "$d/$1"; return; }; done <"$ST/up1/cgroup"
+}
+mem=$(cg_file memory.limit_in_bytes); [ -n "$mem" ] || mem=$(cg_file memory.max)
+$RT --root "$ST" update up1 --memory 64M 2>"$T/err"; RC2=$?; ERR=$(cat "$T/err")
+expect "update ID --memory 64M: the cgroup's limit, the state's record" sh -c "[ $RC = 0 ] && [ $RC2 = 0 ] && [ \"\$(cat '$mem')\" = 67108864 ] && jq -e '.memory.limit == 67108864' '$ST/up1/resources.json' >/dev/null"
+echo '{"pids": {"limit": 7}, "CPU": {"Shares": 512}}' | $RT --root "$ST" update -r - up1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "update -r - (keys in any case): pids.max 7, memory kept" sh -c "[ $RC = 0 ] && [ \"\$(cat '$(cg_file pids.max)')\" = 7 ] && jq -e '.memory.limit == 67108864 and .cpu.shares == 512' '$ST/up1/resources.json' >/dev/null"
+$RT --root "$ST" update --pids-limit nope up1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "update with a bad value fails (1) and changes nothing" sh -c "[ $RC = 1 ] && [ \"\$(cat '$(cg_file pids.max)')\" = 7 ]"
+out=$($RT --root "$ST" events --stats up1 2>"$T/err")
+expect "events --stats: one stats line (cpu, memory, pids)" sh -c "printf '%s\n' '$out' | jq -e '.type == \"stats\" and .id == \"up1\" and .data.pids.current >= 1 and .data.memory.usage.limit == 67108864 and (.data.cpu.usage.total | type) == \"number\"' >/dev/null"
+timeout 20 $RT --root "$ST" events --interval 100ms up1 >"$T/events" 2>"$T/err" &
+epid=$!
+until_ok grep -q up1 "$T/events"
+$RT --root "$ST" delete --force up1
+wait "$epid"; RC=$?; ERR=$(cat "$T/err")
+expect "events --interval 100ms: stats lines until the container is deleted, then exit 0" sh -c "[ $RC = 0 ] && [ \$(grep -c '\"type\":\"stats\"' '$T/events') -ge 1 ]"
+$RT --root "$ST" update --memory 64M up1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "update of a deleted container fails (1)" [ "$RC" = 1 ]
+
+# linux.seccomp.listenerPath: the SCMP_ACT_NOTIFY listener and the state
+# to runc's seccomp agent (a small one here: it records what came and
+# closes the fd, so the caught mkdir fails with ENOSYS).
+cat >"$T/agent.py" <<'PY'
+import json, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 4096, 4)
+st = json.loads(msg); st["nfds"] = len(fds)
+open(sys.argv[2], "w").write(json.dumps(st))
+for fd in fds: os.close(fd)
+PY
+SOCK=$T/agent.sock
+mkbundle "$B" '.process.terminal = false | .process.args = ["sh", "-c", "mkdir /tmp/d; echo rc=$?"] | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "'"$SOCK"'", "listenerMetadata": "m1", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}'
+python3 "$T/agent.py" "$SOCK" "$T/agent.json" & apid=$!
+until_ok [ -S "$SOCK" ]
+(cd "$B" && $RT --root "$ST" run n1) >"$T/n1.out" 2>&1; RC=$?
+wait "$apid"
+expect "seccomp listenerPath: the agent gets the fd and the state (metadata, seccompFd, id, pid)" sh -c "jq -e '.metadata == \"m1\" and .fds == [\"seccompFd\"] and .nfds == 1 and .state.id == \"n1\" and .pid > 0 and .state.pid == .pid' '$T/agent.json' >/dev/null"
+expect "seccomp listenerPath: the caught mkdir fails once the agent has let go (ENOSYS), the rest runs" sh -c "grep -q 'rc=1' '$T/n1.out' && grep -q 'not implemented' '$T/n1.out' && [ ! -e '$B/rootfs/tmp/d' ]"
+rm -f "$SOCK"
+out=$(cd "$B" && $RT --root "$ST" run n2 2>&1); RC=$?
+expect "seccomp listenerPath with no agent there: fails, says so, leaves nothing" sh -c "[ $RC = 1 ] && printf '%s' '$out' | grep -q 'failed to connect with seccomp agent' && [ -z \"\$($RT --root '$ST' list -q)\" ]"
+jq '.linux.seccomp.syscalls[0].names = ["write"]' "$B/config.json" >"$T/c.json" && mv "$T/c.json" "$B/config.json"
+out=$(cd "$B" && $RT --root "$ST" run n3 2>&1); RC=$?
+expect "SCMP_ACT_NOTIFY on write is refused (runc's rule)" sh -c "[ $RC = 1 ] && printf '%s' '$out' | grep -q 'cannot be used for the write syscall'"
+
+# startContainer hooks run under the container's filter (runc's order).
+mkbundle "$B" '.process.terminal = false | .process.args = ["true"] | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL"}]} | .hooks = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "mkdir /tmp/hookdir"]}]}'
+out=$(cd "$B" && $RT --root "$ST" run sk1 2>&1); RC=$?
+expect "a startContainer hook runs under linux.seccomp (its mkdir: bad system call)" sh -c "[ $RC = 1 ] && [ ! -e '$B/rootfs/tmp/hookdir' ] && printf '%s' \"\$1\" | grep -q 'signal: bad system call'" _ "$out"
+
+# "rro": the bind and every mount below it read-only (mount_setattr).
+mkdir -p "$T/rro/sub"; mount -t tmpfs none "$T/rro/sub"
+mkbundle "$B" '.process.terminal = false | .process.args = ["sh", "-c", "touch /mnt/a; echo a=$?; touch /mnt/sub/b; echo b=$?"] | .mounts += [{"source": "'"$T/rro"'", "destination": "/mnt", "type": "bind", "options": ["rbind", "rro"]}]'
+out=$(cd "$B" && $RT --root "$ST" run ro1 2>/dev/null)
+umount "$T/rro/sub"
+expect "rbind,rro: the bind and the mount below it are read-only" [ "$out" = "$(printf 'a=1\nb=1')" ]
+
+# linux.devices: the host's node bound in; the device cgroup decides.
+if [ -c /dev/kmsg ]; then
+  mkbundle "$B" '.process.terminal = false | .process.args = ["sleep", "30"] | .linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11}] | .linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+  (cd "$B" && $RT --root "$ST" run -d dv1) 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  out=$($RT --root "$ST" exec dv1 sh -c 'ls -l /dev/kmsg; head -c 1 /dev/kmsg' 2>&1)
+  expect "linux.devices: /dev/kmsg is there (c 1,11), a deny-all device cgroup refuses it" sh -c "[ $RC = 0 ] && printf '%s' \"\$1\" | grep -q '^c.* 1, *11 ' && printf '%s' \"\$1\" | grep -q 'Operation not permitted'" _ "$out"
+  # exec --cgroup: below the container's cgroup only, and only one that exists.
+  $RT --root "$ST" exec --cgroup .. dv1 true 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "exec --cgroup .. is refused (not a sub cgroup)" sh -c "[ $RC = 255 ] && grep -q 'not a sub cgroup path' '$T/err'"
+  $RT --root "$ST" exec --cgroup memory:nosuch dv1 true 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "exec --cgroup memory:nosuch fails: no such cgroup" sh -c "[ $RC = 255 ] && grep -q 'nosuch/cgroup.procs: no such file' '$T/err'"
+  mem=$(grep '/memory/' "$ST/dv1/cgroup")
+  if [ -n "$mem" ]; then
+    mkdir "$mem/sub"
+    out=$($RT --root "$ST" exec --cgroup memory:sub dv1 cat /proc/self/cgroup 2>&1)
+    expect "exec --cgroup memory:sub joins the sub-cgroup of memory alone" sh -c "printf '%s' \"\$1\" | grep -q ':memory:.*/sub\$' && ! printf '%s' \"\$1\" | grep -q ':pids:.*/sub\$'" _ "$out"
+  fi
+  $RT --root "$ST" delete --force dv1
+  [ -z "${mem:-}" ] || rmdir "$mem/sub" "$mem" 2>/dev/null
+fi
 
 # podman drives it through conmon, as it drives crun: a private storage
 # (--root/--runroot here), an image loaded from the test images.  This

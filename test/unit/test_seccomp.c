@@ -363,3 +363,36 @@ test_seccomp_netnotify (void)
   CHECK (on (&p, abi, "read", 3) == ALLOW);
   CHECK (eval (&p, AUDIT_ARCH_I386, ABI_I386, "connect", 3, 0) == ALLOW);
 }
+
+/* runc's readings: calls numbered above every one a deny-by-default
+   profile names get ENOSYS (newer than the profile: libc falls back),
+   numbers past the ABI's range the default; conditions on one argument
+   named twice are alternatives (OR), others hold together. */
+void
+test_seccomp_runc_rules (void)
+{
+  static const char json[] = "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
+                             "{\"names\": [\"getpid\", \"read\"], \"action\": \"SCMP_ACT_ALLOW\"},"
+                             "{\"names\": [\"kill\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": ["
+                             "{\"index\": 0, \"value\": 100, \"op\": \"SCMP_CMP_EQ\"},"
+                             "{\"index\": 0, \"value\": 9001, \"op\": \"SCMP_CMP_EQ\"}]},"
+                             "{\"names\": [\"kcmp\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": ["
+                             "{\"index\": 0, \"value\": 0, \"op\": \"SCMP_CMP_EQ\"},"
+                             "{\"index\": 1, \"value\": 1337, \"op\": \"SCMP_CMP_EQ\"}]}]}";
+  cleanup_bpf_prog struct bpf_prog p = { 0 };
+  struct cl_error err = { 0 };
+  struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64 };
+
+  CHECK (compile_profile (json, &p, &err) == 0);
+  CHECK (on (&p, ABI_X86_64, "getpid", 0) == ALLOW);
+  CHECK (on (&p, ABI_X86_64, "getppid", 0) == EPERM_RET); /* below kcmp: denied */
+  d.nr = 1000;
+  CHECK (bpf_run (&p, &d) == (SECCOMP_RET_ERRNO | ENOSYS));
+  d.nr = 4000;
+  CHECK (bpf_run (&p, &d) == EPERM_RET);
+  CHECK (on (&p, ABI_X86_64, "kill", 100) == ALLOW && on (&p, ABI_X86_64, "kill", 9001) == ALLOW);
+  CHECK (on (&p, ABI_X86_64, "kill", 5) == EPERM_RET);
+  CHECK (eval (&p, AUDIT_ARCH_X86_64, ABI_X86_64, "kcmp", 0, 1337) == ALLOW);
+  CHECK (eval (&p, AUDIT_ARCH_X86_64, ABI_X86_64, "kcmp", 0, 0) == EPERM_RET);
+  CHECK (eval (&p, AUDIT_ARCH_X86_64, ABI_X86_64, "kcmp", 500, 1337) == EPERM_RET);
+}

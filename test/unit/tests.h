@@ -58,6 +58,7 @@ void test_netrec_cidr (void);
 void test_netrec_config (void);
 void test_netsup_classify (void);
 void test_seccomp_netnotify (void);
+void test_seccomp_runc_rules (void);
 void test_cgroup_layout (void);
 void test_cgroup_weight (void);
 void test_copy_split (void);
@@ -108,7 +109,8 @@ void test_devcgroup_v1 (void);
       { "netlink_nft_isolate", test_netlink_nft_isolate }, { "netrec_names", test_netrec_names },  \
       { "netrec_cidr", test_netrec_cidr }, { "netrec_config", test_netrec_config },                \
       { "netsup_classify", test_netsup_classify },                                                 \
-      { "seccomp_netnotify", test_seccomp_netnotify }, { "cgroup_layout", test_cgroup_layout },    \
+      { "seccomp_netnotify", test_seccomp_netnotify },                                             \
+      { "seccomp_runc_rules", test_seccomp_runc_rules }, { "cgroup_layout", test_cgroup_layout },  \
       { "cgroup_weight", test_cgroup_weight }, { "copy_split", test_copy_split },                  \
       { "copy_tar_refusals", test_copy_tar_refusals },                                             \
       { "ignore_docker_matches", test_ignore_docker_matches },                                     \

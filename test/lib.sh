@@ -49,6 +49,13 @@ expect () {
   if "$@"; then ok "$name"; else not_ok "$name" "failed: $*" "rc=$RC stderr: $ERR"; fi
 }
 
+# podman with a vfs store of its own under $1 and a short runroot (podman
+# refuses one over 50 characters, as the static pass's $T makes): sets P
+# and PRUN; `rm -rf "$PRUN"` when done.
+podman_own () {
+  PRUN=$(mktemp -d /dev/shm/clp.XXXXXX)
+  P="podman --root $1/root --runroot $PRUN --storage-driver vfs"
+}
 lines () { printf '%s\n' "$1" | grep -c . ; }
 id_of () { jq -r --arg k "$1" '.[$k]' "$T/images/ids.json"; }
 layer_count () { find "$CRUNLOCAL_ROOT/layers" -mindepth 1 -maxdepth 1 | wc -l; }

@@ -94,9 +94,7 @@ expect "load --help, image load, and in crunlocal --help" sh -c "printf '%s' \"\
 # Interop: what podman save writes (docker-archive and oci-archive) loads
 # here with the same image ID, and runs.
 if command -v podman >/dev/null 2>&1; then
-  # podman refuses a runroot longer than 50 characters: a short one of its own.
-  PRUN=$(mktemp -d /dev/shm/clp.XXXXXX)
-  P="podman --root $T/podman/root --runroot $PRUN --storage-driver vfs"
+  podman_own "$T/podman"
   # podman's own complaints, if any, go into the log (a failed save shows
   # up as a failed load below).
   $P load -q -i "$T/images/docker.tar" 2>&1 >/dev/null | sed 's/^/# podman load: /'

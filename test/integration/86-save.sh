@@ -137,7 +137,7 @@ expect "bash completes save --format's kinds" [ "$compl" = "docker-archive oci-a
 # Interop.  podman (a store of its own, vfs) loads what crunlocal saves,
 # with the same IDs; podman's own save is tried by 86-load.sh.
 if command -v podman >/dev/null 2>&1; then
-  P="podman --root $T/podman-save/root --runroot $T/podman-save/run --storage-driver vfs"
+  podman_own "$T/podman-save"
   $P load -q -i "$S/root/all.tar" >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
   pids=$($P images -q --no-trunc 2>/dev/null | sed 's/^sha256://' | sort -u | tr '\n' ' ')
   want=$(printf '%s\n' "$BBID" "$WHID" "$ZSID" "$PLID" | sort | tr '\n' ' ')
@@ -146,7 +146,7 @@ if command -v podman >/dev/null 2>&1; then
   $P load -q -i "$S/root/wh-oci.tar" >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
   expect "podman load of crunlocal's oci-archive: the same ID" sh -c "[ $RC = 0 ] && $P images -q --no-trunc | grep -qx 'sha256:$WHID'"
   $P rmi -a -f >/dev/null 2>&1
-  rm -rf "$T/podman-save"
+  rm -rf "$T/podman-save" "$PRUN"
 else
   echo "# podman not installed: not tried"
 fi

@@ -291,7 +291,8 @@ if ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
 elif [ ! -f "$IMGS/docker.tar" ]; then
   echo "# skip: podman: no test image archive (test/tools/mkimages.py)"
 else
-  PM="podman --root $T/pm/root --runroot $T/pm/run --cgroup-manager cgroupfs --events-backend none --runtime $rtbin/crunlocal-runtime"
+  podman_own "$T/pm"
+  PM="podman --root $T/pm/root --runroot $PRUN --cgroup-manager cgroupfs --events-backend none --runtime $rtbin/crunlocal-runtime"
   U="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
   $PM load -i "$IMGS/docker.tar" >/dev/null 2>&1
   IMG=example.com/saved/busybox:1.0
@@ -315,7 +316,7 @@ else
   tmux -S "$S" send-keys 'exit' Enter
   until_ok sh -c "! tmux -S '$S' has-session 2>/dev/null"
   tmux -S "$S" kill-server 2>/dev/null
-  rm -rf "$T/pm" 2>/dev/null
+  rm -rf "$T/pm" "$PRUN" 2>/dev/null
 fi
 
 # containerd's runc shim drives it (ctr run --runc-binary): a containerd

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "store.h"
@@ -23,6 +24,16 @@ int cli_parse_signal (const char *s);
 /* `GROUP prune [-f]`, the one subcommand of system and container: -1 to
    go on, else the exit code (help shown, or a usage error). */
 int cli_prune_args (const char *group, const char *usage, int argc, char **argv);
+/* `crunlocal GROUP SUB ARGS`: SUB's function of `sub[n]` called with argv
+   from SUB on; `usage` says the group's help (stdout: --help) or its bare
+   usage (stderr: no SUB) and returns the exit code. */
+struct cli_sub
+{
+  const char *name;
+  int (*fn) (int, char **);
+};
+int cli_subcommand (const char *group, const struct cli_sub *sub, size_t n, int (*usage) (FILE *),
+                    int argc, char **argv);
 int cli_open_store (struct store **s, enum store_mode mode, struct cl_error *err);
 /* The store without entering its user namespace (see run.c). */
 int cli_open_store_host (struct store **s, struct cl_error *err);

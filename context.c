@@ -257,16 +257,11 @@ visit_masked (struct walk *w, struct level *l, const char *name, const char *rel
 static int
 walk_dir (struct walk *w, struct level *l, const char *rel, struct cl_error *err)
 {
-  cleanup_dir DIR *d = NULL;
+  cleanup_dir DIR *d = dir_stream (l->src);
   struct dirent *de;
-  int fd = dup (l->src);
 
-  if (fd < 0 || !(d = fdopendir (fd)))
-    {
-      if (fd >= 0)
-        close (fd);
-      return cl_fail (err, errno, "read %s", *rel ? rel : ".");
-    }
+  if (!d)
+    return cl_fail (err, errno, "read %s", *rel ? rel : ".");
   while ((errno = 0, de = readdir (d)))
     {
       cleanup_free char *path = NULL;
@@ -396,16 +391,11 @@ copy_entry (struct walk *w, int src, int dst, const char *name, const char *rel,
 static int
 copy_tree (struct walk *w, int src, int dst, const char *rel, struct cl_error *err)
 {
-  cleanup_dir DIR *d = NULL;
+  cleanup_dir DIR *d = dir_stream (src);
   struct dirent *de;
-  int fd = dup (src);
 
-  if (fd < 0 || !(d = fdopendir (fd)))
-    {
-      if (fd >= 0)
-        close (fd);
-      return cl_fail (err, errno, "read %s", *rel ? rel : ".");
-    }
+  if (!d)
+    return cl_fail (err, errno, "read %s", *rel ? rel : ".");
   while ((errno = 0, de = readdir (d)))
     {
       cleanup_free char *path = NULL;

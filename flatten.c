@@ -286,16 +286,11 @@ put_entry (struct flattener *f, int src, int dst, const char *rel, const char *n
 static int
 walk (struct flattener *f, int src, int dst, const char *rel, struct cl_error *err)
 {
-  int dup_fd = dup (src);
-  cleanup_dir DIR *d = dup_fd >= 0 ? fdopendir (dup_fd) : NULL;
+  cleanup_dir DIR *d = dir_stream (src);
   struct dirent *de;
 
   if (!d)
-    {
-      if (dup_fd >= 0)
-        close (dup_fd);
-      return cl_fail (err, errno, "list %s", rel[0] ? rel : "/");
-    }
+    return cl_fail (err, errno, "list %s", rel[0] ? rel : "/");
   while ((de = readdir (d)))
     if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0
         && put_entry (f, src, dst, rel, de->d_name, err) < 0)

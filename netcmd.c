@@ -600,20 +600,11 @@ network_prune_cmd (int argc, char **argv)
 int
 cmd_network (int argc, char **argv)
 {
-  static const struct
-  {
-    const char *name;
-    int (*fn) (int, char **);
-  } sub[] = {
+  static const struct cli_sub sub[] = {
     { "create", network_create_cmd },   { "ls", network_ls_cmd }, { "list", network_ls_cmd },
     { "inspect", network_inspect_cmd }, { "rm", network_rm_cmd }, { "remove", network_rm_cmd },
     { "prune", network_prune_cmd },
   };
 
-  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
-    return show_usage (argc < 2 ? stderr : stdout);
-  for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
-    if (strcmp (argv[1], sub[i].name) == 0)
-      return sub[i].fn (argc - 1, argv + 1);
-  return cli_usage_error ("network", "unknown command \"%s\" for \"crunlocal network\"", argv[1]);
+  return cli_subcommand ("network", sub, sizeof sub / sizeof sub[0], show_usage, argc, argv);
 }

@@ -73,14 +73,7 @@ netsup_classify (const struct sockaddr *sa, socklen_t len, const struct netsup_o
 /* ---- the supervisor ---- */
 
 struct addr_cache;
-
-struct sup
-{
-  const struct netsup_opts *o;
-  int listener;
-  long connect_nr, sendto_nr;
-  struct addr_cache *cache;
-};
+struct sup;
 
 static int
 notif_valid (int listener, uint64_t id)
@@ -120,10 +113,18 @@ sockopt_int (int fd, int level, int name, int *v)
 }
 
 /* An Internet stream or datagram socket of the container's own network
-   namespace (SIOCGSKNS answers only for a namespace whose user namespace
-   we own: never the host's, for a rootless supervisor). */
-static bool
-container_inet_socket (int fd, int *domain, int *type, int *proto)
+   namespace, or another (the host's: one the supervisor swapped in;
+   SIOCGSKNS answers only for a namespace whose user namespace we own,
+   never the host's for a rootless supervisor), or something else. */
+enum sock_kind
+{
+  SK_OTHER,
+  SK_CONTAINER,
+  SK_HOST,
+};
+
+static enum sock_kind
+inet_socket_kind (int fd, int *domain, int *type, int *proto)
 {
   struct stat st, self;
   int ns;
@@ -132,16 +133,16 @@ container_inet_socket (int fd, int *domain, int *type, int *proto)
   if (!sockopt_int (fd, SOL_SOCKET, SO_DOMAIN, domain)
       || !sockopt_int (fd, SOL_SOCKET, SO_TYPE, type)
       || !sockopt_int (fd, SOL_SOCKET, SO_PROTOCOL, proto))
-    return false;
+    return SK_OTHER;
   if ((*domain != AF_INET && *domain != AF_INET6) || (*type != SOCK_STREAM && *type != SOCK_DGRAM))
-    return false;
+    return SK_OTHER;
   ns = ioctl (fd, SIOCGSKNS);
   if (ns < 0)
-    return false;
+    return SK_HOST;
   theirs
       = fstat (ns, &st) == 0 && stat ("/proc/self/ns/net", &self) == 0 && st.st_ino != self.st_ino;
   close (ns);
-  return theirs;
+  return theirs ? SK_CONTAINER : SK_HOST;
 }
 
 /* The options a program sets before connecting that change what the
@@ -303,23 +304,206 @@ their_cloexec (pid_t tid, int fd)
   return flags & O_CLOEXEC;
 }
 
+/* Our socket `mine` over the caller's descriptor `target`. */
 static int
-add_fd (const struct sup *s, const struct seccomp_notif *req, int mine)
+add_fd (int listener, uint64_t id, pid_t pid, int target, int mine)
 {
-  struct seccomp_notif_addfd a
-      = { .id = req->id,
-          .flags = SECCOMP_ADDFD_FLAG_SETFD,
-          .srcfd = (uint32_t)mine,
-          .newfd = (uint32_t)req->data.args[0],
-          .newfd_flags = their_cloexec (req->pid, (int)req->data.args[0]) ? O_CLOEXEC : 0 };
+  struct seccomp_notif_addfd a = { .id = id,
+                                   .flags = SECCOMP_ADDFD_FLAG_SETFD,
+                                   .srcfd = (uint32_t)mine,
+                                   .newfd = (uint32_t)target,
+                                   .newfd_flags = their_cloexec (pid, target) ? O_CLOEXEC : 0 };
 
-  return ioctl (s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a) < 0 ? -1 : 0;
+  return ioctl (listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a) < 0 ? -1 : 0;
 }
 
-/* The opted-in gateway: done here, to the host's loopback. */
+/* ---- connects waiting for their answer ----
+
+   A blocking connect() is started non-blocking here and answered when
+   the socket says how it ended, while the supervisor goes on serving
+   the others: the caller's thread waits in its call as it would without
+   the filter. */
+#define PENDING_MAX 256
+
+struct pending
+{
+  uint64_t id;
+  pid_t pid;
+  int fd;              /* the socket connecting: ours to swap in, or a copy of theirs */
+  int target;          /* the caller's descriptor number */
+  bool install;        /* swap `fd` over `target` when it is connected */
+  struct timespec end; /* the caller's SO_SNDTIMEO, or zero: none */
+};
+
+struct sup
+{
+  const struct netsup_opts *o;
+  int listener;
+  long connect_nr, sendto_nr;
+  struct addr_cache *cache;
+  struct pending pend[PENDING_MAX];
+  size_t n_pend;
+};
+
+static void
+respond (const struct sup *s, uint64_t id, long val, int error)
+{
+  struct seccomp_notif_resp r = { .id = id, .val = val, .error = error };
+
+  ioctl (s->listener, SECCOMP_IOCTL_NOTIF_SEND, &r);
+}
+
+/* A connect that has ended (or run out of the caller's time): the
+   socket swapped in when it got anywhere, the caller answered. */
+static void
+pending_finish (struct sup *s, size_t i, bool timed_out)
+{
+  struct pending *p = &s->pend[i];
+  int e = 0;
+  socklen_t el = sizeof e;
+
+  if (timed_out)
+    e = EINPROGRESS; /* as the kernel says when SO_SNDTIMEO runs out */
+  else if (getsockopt (p->fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+    e = errno;
+  if (p->install && (e == 0 || e == EINPROGRESS)
+      && add_fd (s->listener, p->id, p->pid, p->target, p->fd) < 0)
+    e = errno;
+  respond (s, p->id, 0, -e);
+  close (p->fd);
+  *p = s->pend[--s->n_pend];
+}
+
+static bool
+past (const struct timespec *end)
+{
+  struct timespec now;
+
+  if (!end->tv_sec && !end->tv_nsec)
+    return false;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  return now.tv_sec > end->tv_sec || (now.tv_sec == end->tv_sec && now.tv_nsec >= end->tv_nsec);
+}
+
+/* Ended connects answered; callers gone (a signal, a kill) forgotten. */
+static void
+pending_sweep (struct sup *s, const struct pollfd *p, size_t np)
+{
+  for (size_t i = s->n_pend; i-- > 0;)
+    {
+      bool ended = false;
+      for (size_t j = 0; j < np; j++)
+        if (p[j].fd == s->pend[i].fd && p[j].revents)
+          ended = true;
+      if (ended || past (&s->pend[i].end))
+        pending_finish (s, i, !ended);
+      else if (notif_valid (s->listener, s->pend[i].id) < 0)
+        {
+          close (s->pend[i].fd);
+          s->pend[i] = s->pend[--s->n_pend];
+        }
+    }
+}
+
+/* ---- performing the call ---- */
+
+/* Connect `fd` to the checked address, never blocking: 0, -EINPROGRESS
+   or -errno.  A blocking caller's descriptor is non-blocking only for
+   the moment of the call. */
 static long
-to_host_loopback (const struct seccomp_notif *req, bool is_connect, int mine,
-                  struct sockaddr_storage *ss, socklen_t alen)
+connect_now (int fd, const struct sockaddr_storage *ss, socklen_t alen, bool *was_blocking)
+{
+  int fl = fcntl (fd, F_GETFL), r, e;
+
+  if (fl < 0)
+    return -errno;
+  *was_blocking = !(fl & O_NONBLOCK);
+  if (*was_blocking && fcntl (fd, F_SETFL, fl | O_NONBLOCK) < 0)
+    return -errno;
+  r = connect (fd, (const struct sockaddr *)ss, alen);
+  e = errno;
+  if (*was_blocking)
+    fcntl (fd, F_SETFL, fl);
+  return r == 0 ? 0 : -e;
+}
+
+/* The caller's SO_SNDTIMEO as a deadline from now, or zero. */
+static struct timespec
+send_deadline (int fd)
+{
+  struct timeval tv = { 0 };
+  socklen_t len = sizeof tv;
+  struct timespec end = { 0 };
+
+  if (getsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) < 0 || (!tv.tv_sec && !tv.tv_usec))
+    return end;
+  clock_gettime (CLOCK_MONOTONIC, &end);
+  end.tv_sec += tv.tv_sec;
+  end.tv_nsec += tv.tv_usec * 1000;
+  if (end.tv_nsec >= 1000000000)
+    end.tv_sec++, end.tv_nsec -= 1000000000;
+  return end;
+}
+
+/* connect() on `fd` with the checked address: answered now, or (a
+   blocking caller, a connection under way) later from the pending list.
+   `install`: fd is ours, to swap over the caller's descriptor once it
+   got anywhere.  Returns true when answered. */
+static bool
+do_connect (struct sup *s, const struct seccomp_notif *req, int *fd, bool install,
+            const struct sockaddr_storage *ss, socklen_t alen, struct seccomp_notif_resp *resp)
+{
+  bool blocking = false;
+  long r = connect_now (*fd, ss, alen, &blocking);
+
+  if (r == -EINPROGRESS && blocking)
+    {
+      if (s->n_pend == PENDING_MAX)
+        {
+          resp->error = -EAGAIN;
+          return true;
+        }
+      s->pend[s->n_pend++] = (struct pending){ .id = req->id,
+                                               .pid = (pid_t)req->pid,
+                                               .fd = *fd,
+                                               .target = (int)req->data.args[0],
+                                               .install = install,
+                                               .end = send_deadline (*fd) };
+      *fd = -1; /* the pending list's now */
+      return false;
+    }
+  if (install && (r == 0 || r == -EINPROGRESS)
+      && add_fd (s->listener, req->id, (pid_t)req->pid, (int)req->data.args[0], *fd) < 0)
+    r = -errno;
+  resp->error = r < 0 ? (int)r : 0;
+  return true;
+}
+
+/* sendto() on `fd` with the checked address and the caller's bytes
+   (read once, here).  A datagram goes at once or not (EAGAIN, as a full
+   socket buffer says); a stream socket ignores the address when
+   connected, as the kernel does. */
+static long
+do_sendto (const struct seccomp_notif *req, int fd, const struct sockaddr_storage *ss,
+           socklen_t alen)
+{
+  size_t len = (size_t)req->data.args[2];
+  cleanup_free char *buf = NULL;
+  ssize_t n;
+
+  if (len > 65536)
+    return -EMSGSIZE;
+  buf = xmalloc (len ? len : 1);
+  if (read_mem (req->pid, req->data.args[1], buf, len) < 0)
+    return -EFAULT;
+  n = sendto (fd, buf, len, (int)req->data.args[3] | MSG_DONTWAIT | MSG_NOSIGNAL,
+              (const struct sockaddr *)ss, alen);
+  return n < 0 ? -errno : n;
+}
+
+/* The opted-in gateway stands for the host's loopback. */
+static void
+to_host_loopback (struct sockaddr_storage *ss)
 {
   uint32_t lo = htonl (INADDR_LOOPBACK);
 
@@ -327,100 +511,81 @@ to_host_loopback (const struct seccomp_notif *req, bool is_connect, int mine,
     ((struct sockaddr_in *)ss)->sin_addr.s_addr = lo;
   else /* ::ffff:10.0.2.2 (classified as the gateway) becomes ::ffff:127.0.0.1 */
     memcpy (&((struct sockaddr_in6 *)ss)->sin6_addr.s6_addr[12], &lo, 4);
-  if (is_connect)
-    {
-      struct pollfd p = { mine, POLLOUT, 0 };
-      int fl = fcntl (mine, F_GETFL), e = 0;
-      socklen_t el = sizeof e;
-      fcntl (mine, F_SETFL, fl | O_NONBLOCK);
-      if (connect (mine, (struct sockaddr *)ss, alen) < 0 && errno != EINPROGRESS)
-        return -errno;
-      if (poll (&p, 1, 5000) != 1 || getsockopt (mine, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
-        return -ETIMEDOUT;
-      fcntl (mine, F_SETFL, fl);
-      return e ? -e : 0;
-    }
-  {
-    size_t len = (size_t)req->data.args[2];
-    cleanup_free char *buf = NULL;
-    ssize_t n;
-    if (len > 65536)
-      return -EMSGSIZE;
-    buf = xmalloc (len ? len : 1);
-    if (read_mem (req->pid, req->data.args[1], buf, len) < 0)
-      return -EFAULT;
-    n = sendto (mine, buf, len, (int)req->data.args[3] | MSG_DONTWAIT, (struct sockaddr *)ss, alen);
-    return n < 0 ? -errno : n;
-  }
 }
 
-/* Decide one notification: resp continues the call unless set
-   otherwise. */
-static void
-handle (const struct sup *s, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
+/* Decide one notification and, for an Internet socket and address,
+   perform the call here with the address as read and checked: the
+   kernel never re-reads it (nor the descriptor table).  Only a call that
+   is not about an Internet address on an Internet socket (AF_UNIX
+   paths, which must resolve in the caller's mounts) continues in the
+   kernel.  Returns false when the answer comes later. */
+static bool
+handle (struct sup *s, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
 {
   bool is_connect = (long)req->data.nr == s->connect_nr;
   uint64_t aptr = req->data.args[is_connect ? 1 : 4], alen = req->data.args[is_connect ? 2 : 5];
   struct sockaddr_storage ss = { 0 };
   enum netsup_dest d;
+  enum sock_kind kind;
   cleanup_close int theirs = -1, mine = -1;
-  int domain, type, proto;
+  int domain, type, proto, *use;
   long r;
 
   resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
   if (alen < sizeof (sa_family_t) || alen > sizeof ss || read_mem (req->pid, aptr, &ss, alen) < 0
       || notif_valid (s->listener, req->id) < 0)
-    return;
-  d = netsup_classify ((struct sockaddr *)&ss, (socklen_t)alen, s->o);
-  if (d == DEST_CONTAINER)
-    return;
+    return true;
+  if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
+    return true;
+  theirs = their_fd (req->pid, (int)req->data.args[0]);
+  kind = theirs < 0 ? SK_OTHER : inet_socket_kind (theirs, &domain, &type, &proto);
+  if (kind == SK_OTHER)
+    return true; /* not an Internet socket of ours or theirs: the kernel refuses the address */
   resp->flags = 0;
-  if (d == DEST_REFUSED)
+  d = netsup_classify ((struct sockaddr *)&ss, (socklen_t)alen, s->o);
+  if (d == DEST_REFUSED || (d == DEST_CONTAINER && kind == SK_HOST))
     {
       resp->error = is_connect ? -ECONNREFUSED : -EHOSTUNREACH;
-      return;
+      return true;
     }
-  theirs = their_fd (req->pid, (int)req->data.args[0]);
-  if (theirs < 0 || !container_inet_socket (theirs, &domain, &type, &proto)
-      || (domain == AF_INET) != (ss.ss_family == AF_INET))
+  use = &theirs;
+  if (kind == SK_CONTAINER && d != DEST_CONTAINER)
     {
-      /* Not a socket of the container's (perhaps a host one already,
-         confined by its binding): the kernel decides. */
-      resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-      return;
+      if ((domain == AF_INET) != (ss.ss_family == AF_INET))
+        {
+          resp->error = -EAFNOSUPPORT;
+          return true;
+        }
+      mine = host_socket (s->cache, theirs, domain, type, proto, (struct sockaddr *)&ss,
+                          (socklen_t)alen, d == DEST_HOST);
+      if (mine < 0)
+        {
+          resp->error = -errno;
+          return true;
+        }
+      use = &mine;
     }
-  mine = host_socket (s->cache, theirs, domain, type, proto, (struct sockaddr *)&ss,
-                      (socklen_t)alen, d == DEST_HOST);
-  if (mine < 0)
-    {
-      resp->error = -errno;
-      return;
-    }
-  if (d == DEST_HOST)
-    {
-      if (add_fd (s, req, mine) < 0)
-        resp->error = -errno;
-      else
-        resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-      return;
-    }
-  r = to_host_loopback (req, is_connect, mine, &ss, (socklen_t)alen);
-  if (r >= 0 || r == -EINPROGRESS)
-    {
-      if (add_fd (s, req, mine) < 0)
-        r = -errno;
-    }
+  if (d == DEST_HOST_LOOPBACK)
+    to_host_loopback (&ss);
+  if (is_connect)
+    return do_connect (s, req, use, use == &mine, &ss, (socklen_t)alen, resp);
+  r = do_sendto (req, *use, &ss, (socklen_t)alen);
+  if (r >= 0 && use == &mine
+      && add_fd (s->listener, req->id, (pid_t)req->pid, (int)req->data.args[0], mine) < 0)
+    r = -errno;
   if (r < 0)
     resp->error = (int)r;
   else
     resp->val = r;
+  return true;
 }
 
-static void __attribute__ ((noreturn)) serve (const struct sup *s)
+static void __attribute__ ((noreturn)) serve (struct sup *s)
 {
   struct seccomp_notif_sizes sizes = { 0 };
   struct seccomp_notif *req;
   struct seccomp_notif_resp *resp;
+  struct pollfd p[PENDING_MAX + 1];
 
   if (syscall (SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
     _exit (1);
@@ -429,35 +594,45 @@ static void __attribute__ ((noreturn)) serve (const struct sup *s)
                                                              : sizeof *resp);
   for (;;)
     {
-      struct pollfd p = { s->listener, POLLIN, 0 };
-      if (poll (&p, 1, -1) < 0)
+      size_t np = 0;
+      p[np++] = (struct pollfd){ s->listener, POLLIN, 0 };
+      for (size_t i = 0; i < s->n_pend; i++)
+        p[np++] = (struct pollfd){ s->pend[i].fd, POLLOUT, 0 };
+      /* With connects pending, wake now and then to notice a caller
+         gone or its time up. */
+      if (poll (p, (nfds_t)np, s->n_pend ? 100 : -1) < 0)
         {
           if (errno == EINTR)
             continue;
           _exit (1);
         }
-      if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+      if (s->n_pend)
+        pending_sweep (s, p + 1, np - 1);
+      if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL))
         _exit (0); /* no process holds the filter any more */
+      if (!(p[0].revents & POLLIN))
+        continue;
       memset (req, 0, sizes.seccomp_notif);
       if (ioctl (s->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
         continue;
       memset (resp, 0, sizes.seccomp_notif_resp);
       resp->id = req->id;
-      handle (s, req, resp);
-      ioctl (s->listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+      if (handle (s, req, resp))
+        ioctl (s->listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
     }
 }
 
 static void __attribute__ ((noreturn))
 supervisor_main (const struct netsup_opts *o, pid_t parent, int sock)
 {
-  struct sup s = { .o = o,
-                   .cache = xcalloc (1, sizeof (struct addr_cache)),
-                   .connect_nr = sysnr_lookup ("connect", sysnr_native ()),
-                   .sendto_nr = sysnr_lookup ("sendto", sysnr_native ()) };
+  struct sup *s = xcalloc (1, sizeof *s);
   int null = open ("/dev/null", O_RDWR | O_CLOEXEC), fd = -1;
   char byte;
 
+  *s = (struct sup){ .o = o,
+                     .cache = xcalloc (1, sizeof (struct addr_cache)),
+                     .connect_nr = sysnr_lookup ("connect", sysnr_native ()),
+                     .sendto_nr = sysnr_lookup ("sendto", sysnr_native ()) };
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (getppid () != parent)
     _exit (1);
@@ -471,8 +646,8 @@ supervisor_main (const struct netsup_opts *o, pid_t parent, int sock)
   if (pty_recv_fd (3, &byte, 1, &fd) != 1 || fd < 0)
     _exit (0); /* the container never got that far */
   close (3);
-  s.listener = fd;
-  serve (&s);
+  s->listener = fd;
+  serve (s);
 }
 
 int

@@ -6,21 +6,26 @@
    and broadcast) the supervisor opens a socket of the same domain, type
    and protocol in the host's network namespace, copies the options that
    matter, binds it to the interface the host would route the destination
-   through (SO_BINDTOIFINDEX), swaps it over the container's descriptor
-   (SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SETFD) and lets the
-   kernel carry on with the call on it (bypass4netns's design).
-
-   Why continuing is safe here although the kernel re-reads the address
-   (and the descriptor table) after our check: the confinement does not
-   rest on the check.  A socket bound to a non-loopback interface cannot
-   reach the host's loopback, whatever address a racing thread writes or
-   whichever of its host sockets it dup2()s in, and it can be unbound
-   only with CAP_NET_RAW over the host's namespace, which the container
-   never has.  A host socket reaches what the user's own processes could
+   through (SO_BINDTOIFINDEX), performs the connect() or sendto() itself
+   with the address it read and checked, and swaps its socket over the
+   container's descriptor (SECCOMP_IOCTL_NOTIF_ADDFD with
+   SECCOMP_ADDFD_FLAG_SETFD).  It never lets the kernel carry on with an
+   Internet address (SECCOMP_USER_NOTIF_FLAG_CONTINUE would read it again
+   from the caller's memory, where a second thread may have swapped it
+   after the check): a call that stays inside is performed here too, on a
+   copy of the caller's own socket (pidfd_getfd), which still lives in
+   the container's namespace.  A blocking connect() is started
+   non-blocking and answered when it ends (or the caller's SO_SNDTIMEO
+   runs out), so one slow peer holds up no other call.  Only calls with
+   no Internet address or on no Internet stream/datagram socket (AF_UNIX
+   paths, which resolve in the caller's mounts) continue in the kernel;
+   a thread that dup2()s a host socket over the descriptor meanwhile
+   gets one bound to an outside interface, which cannot reach the host's
+   loopback and which only CAP_NET_RAW over the host's namespace could
+   unbind.  A host socket aimed back inside (127.0.0.1, the stub) is
+   refused.  A host socket reaches what the user's own processes could
    reach over that interface, nothing more: the kernel, not the
-   supervisor, checks the privileged-port and routing rules.  Calls that
-   stay inside (AF_UNIX, the container's loopback) continue on the
-   container's own socket in its own namespaces, as without the filter.
+   supervisor, checks the privileged-port and routing rules.
 
    The host's loopback is reached only with the opt-in
    (--network private:allow_host_loopback=true, slirp4netns's

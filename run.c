@@ -117,6 +117,18 @@ cli_parse_bool (const char *cmd, const char *flag, const char *v, bool *out)
 }
 
 int
+cli_subcommand (const char *group, const struct cli_sub *sub, size_t n, int (*usage) (FILE *),
+                int argc, char **argv)
+{
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    return usage (argc < 2 ? stderr : stdout);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (argv[1], sub[i].name) == 0)
+      return sub[i].fn (argc - 1, argv + 1);
+  return cli_usage_error (group, "unknown command \"%s\" for \"crunlocal %s\"", argv[1], group);
+}
+
+int
 cli_prune_args (const char *group, const char *usage, int argc, char **argv)
 {
   char cmd[64];

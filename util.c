@@ -376,21 +376,29 @@ rm_rf_at (int dirfd, const char *name, struct cl_error *err)
   return 0;
 }
 
+DIR *
+dir_stream (int fd)
+{
+  int copy = fcntl (fd, F_DUPFD_CLOEXEC, 0), e;
+  DIR *d = copy >= 0 ? fdopendir (copy) : NULL;
+
+  if (!d && copy >= 0)
+    {
+      e = errno;
+      close (copy);
+      errno = e;
+    }
+  return d;
+}
+
 int
 rm_dir_contents (int dfd, struct cl_error *err)
 {
-  int dup_fd = dup (dfd);
-  cleanup_dir DIR *d = NULL;
+  cleanup_dir DIR *d = dir_stream (dfd);
   struct dirent *de;
 
-  if (dup_fd < 0)
-    return cl_fail (err, errno, "dup");
-  d = fdopendir (dup_fd);
   if (!d)
-    {
-      close (dup_fd);
-      return cl_fail (err, errno, "opendir");
-    }
+    return cl_fail (err, errno, "opendir");
   while ((de = readdir (d)))
     {
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)

@@ -89,6 +89,9 @@ int mkdir_p (const char *path, mode_t mode, struct cl_error *err);
 int rm_rf_at (int dirfd, const char *name, struct cl_error *err);
 /* Empty the directory `dfd` the same way. */
 int rm_dir_contents (int dfd, struct cl_error *err);
+/* A directory stream over a close-on-exec copy of `fd` (its own DIR to
+   close; `fd` stays open); NULL with errno set. */
+DIR *dir_stream (int fd);
 
 /* Random lowercase hex of `n` chars into buf (n+1 bytes). */
 int random_hex (char *buf, size_t n, struct cl_error *err);

@@ -382,20 +382,11 @@ volume_prune_cmd (int argc, char **argv)
 int
 cmd_volume (int argc, char **argv)
 {
-  static const struct
-  {
-    const char *name;
-    int (*fn) (int, char **);
-  } sub[] = {
+  static const struct cli_sub sub[] = {
     { "create", volume_create_cmd },   { "ls", volume_ls_cmd }, { "list", volume_ls_cmd },
     { "inspect", volume_inspect_cmd }, { "rm", volume_rm_cmd }, { "remove", volume_rm_cmd },
     { "prune", volume_prune_cmd },
   };
 
-  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
-    return show_usage (argc < 2 ? stderr : stdout);
-  for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
-    if (strcmp (argv[1], sub[i].name) == 0)
-      return sub[i].fn (argc - 1, argv + 1);
-  return cli_usage_error ("volume", "unknown command \"%s\" for \"crunlocal volume\"", argv[1]);
+  return cli_subcommand ("volume", sub, sizeof sub / sizeof sub[0], show_usage, argc, argv);
 }

@@ -33,7 +33,14 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 9003)
 while True:
     d, a = s.recvfrom(100); open(sys.argv[1], "a").write("got %r\n" % d)' "$T/udp-hits" &
   s5=$!
-  trap 'kill $s1 $s2 $s3 $s4 $s5 $up 2>/dev/null' EXIT
+  # An upstream that accepts whatever comes at once, for the race.
+  nsenter -t "$up" -n python3 -c 'import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.51.100.2", 9004)); s.listen(4096)
+while True:
+    c, a = s.accept(); c.close()' &
+  s6=$!
+  trap 'kill $s1 $s2 $s3 $s4 $s5 $s6 $up 2>/dev/null' EXIT
   until_ok busybox nslookup ready.test 198.51.100.1 >/dev/null 2>&1
   : >"$T/udp-hits"
   chmod 755 "$T/netattack"
@@ -48,8 +55,9 @@ while True:
     expect "[$who] the host's 127.0.0.1 is out of reach: not as 127.0.0.1, the gateway or 0.0.0.0" [ "$(printf '%s\n' "$out" | grep -c '^no-')" = 3 ]
     out=$($X "$CL" run --rm --network private:allow_host_loopback=true "$BB" sh -c 'wget -qO- http://host.containers.internal:9002/' 2>&1); RC=$?; ERR=$out
     expect "[$who] allow_host_loopback=true: host.containers.internal is the host's 127.0.0.1" [ "$RC" = 0 -a "$out" = hello-from-hostlo ]
-    out=$($X "$CL" run --rm -v "$T/netattack:/netattack:ro" "$BB" /netattack 198.51.100.2 9000 9002 9003 2>&1); RC=$?; ERR=$out
-    expect "[$who] attacks: a host UDP socket re-aimed at 127.0.0.1, TCP to 127.0.0.1 and 0.0.0.0, an address swapped mid-call: none reaches the host's loopback" sh -c "[ $RC = 0 ] && printf '%s\n' \"\$1\" | grep -qx 'udp-out sent' && ! printf '%s' \"\$1\" | grep -q reached && [ \$(printf '%s\n' \"\$1\" | grep -c refused) = 3 ] && sleep 0.5 && [ ! -s '$T/udp-hits' ]" _ "$out"
+    out=$($X "$CL" run --rm -v "$T/netattack:/netattack:ro" "$BB" /netattack 198.51.100.2 9000 9002 9003 9004 2>&1); RC=$?; ERR=$out
+    expect "[$who] attacks: a host UDP socket re-aimed at 127.0.0.1, TCP to 127.0.0.1 and 0.0.0.0, an address swapped mid-call: none reaches the host's loopback, and a host socket connects only to the address checked" sh -c "[ $RC = 0 ] && printf '%s\n' \"\$1\" | grep -qx 'udp-out sent' && printf '%s\n' \"\$1\" | grep -qx 'swap checked' && ! printf '%s' \"\$1\" | grep -q reached && [ \$(printf '%s\n' \"\$1\" | grep -c refused) = 3 ] && sleep 0.5 && [ ! -s '$T/udp-hits' ]" _ "$out"
+    expect "[$who] a blocking connect that waits (SO_SNDTIMEO 1 s, nobody answers) ends in EINPROGRESS as without the filter, and holds up no other connect meanwhile" sh -c "printf '%s\n' \"\$1\" | grep -qx 'beside-a-waiting-connect connected' && printf '%s\n' \"\$1\" | grep -qx 'waiting-connect timed out (EINPROGRESS)'" _ "$out"
     out=$($X "$CL" run --rm --network private "$BB" sh -c 'ping -c1 -W1 198.51.100.2 >/dev/null 2>&1 && echo pinged; echo done' 2>&1)
     expect "[$who] ICMP is not carried (documented): ping gets no answer" [ "$out" = done ]
     $X "$CL" run -d --name ob "$BB" sleep 100 >/dev/null 2>"$T/err"

@@ -1,5 +1,6 @@
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -511,6 +512,61 @@ set_affinity (pid_t pid, const char *cpus, struct cl_error *err)
     return cl_fail (err, EINVAL, "invalid --cpuset-cpus \"%s\"", cpus);
   if (sched_setaffinity (pid, sizeof set, &set) < 0)
     return cl_fail (err, errno, "--cpuset-cpus %s as CPU affinity", cpus);
+  return 0;
+}
+
+/* Every thread of process `pid` to `set`: 0, or the count refused. */
+static int
+affinity_threads (const char *pid, const cpu_set_t *set)
+{
+  cleanup_free char *path = xasprintf ("/proc/%s/task", pid);
+  cleanup_dir DIR *d = opendir (path);
+  struct dirent *de;
+  int refused = 0;
+
+  while (d && (de = readdir (d)))
+    if (de->d_name[0] != '.'
+        && sched_setaffinity ((pid_t)atoi (de->d_name), sizeof *set, set) < 0 && errno != ESRCH)
+      refused++;
+  return refused;
+}
+
+int
+cgroup_update_affinity (pid_t init, const char *cpus, struct cl_error *err)
+{
+  char want[64], path[64];
+  cpu_set_t set;
+  ssize_t n;
+  int refused = 0, found = 0;
+  cleanup_dir DIR *d = opendir ("/proc");
+  struct dirent *de;
+
+  if (parse_cpus (cpus, &set) < 0)
+    return cl_fail (err, EINVAL, "invalid --cpuset-cpus \"%s\"", cpus);
+  snprintf (path, sizeof path, "/proc/%d/ns/pid", (int)init);
+  if ((n = readlink (path, want, sizeof want - 1)) < 0)
+    return cl_fail (err, errno, "the container's pid namespace (%s)", path);
+  want[n] = '\0';
+  while (d && (de = readdir (d)))
+    {
+      char have[64];
+      if (de->d_name[0] < '1' || de->d_name[0] > '9')
+        continue;
+      snprintf (path, sizeof path, "/proc/%s/ns/pid", de->d_name);
+      if ((n = readlink (path, have, sizeof have - 1)) < 0)
+        continue; /* gone, or another user's (not ours to change) */
+      have[n] = '\0';
+      if (strcmp (have, want) != 0)
+        continue;
+      found++;
+      refused += affinity_threads (de->d_name, &set);
+    }
+  if (!found)
+    return cl_fail (err, ESRCH, "no process of the container is left");
+  if (refused)
+    return cl_fail (err, EPERM,
+                    "--cpuset-cpus %s: %d of its threads kept their CPU affinity",
+                    cpus, refused);
   return 0;
 }
 

@@ -95,6 +95,13 @@ int cgroup_join_hook (pid_t pid, void *arg, struct cl_error *err);
 int cgroup_update (struct cgroup_dirs *d, int recfd, const struct spec_resources *r,
                    struct cl_error *err);
 
+/* `update --cpuset-cpus` of a container with no cgroup (rootless, no
+   delegation): the CPU affinity of every thread in the pid namespace of
+   `init` that runs as this user, as run applied it; new processes
+   inherit it.  (Processes of the container's other users, subordinate
+   ids, are not this user's to change.) */
+int cgroup_update_affinity (pid_t init, const char *cpus, struct cl_error *err);
+
 /* The first move of a task into a cgroup waits for an RCU grace period
    (cgroup_threadgroup_rwsem, taken for writing, syncs with its readers
    that way: 4-16 ms here at HZ=250, longer under load), and a move

@@ -3,7 +3,9 @@
    container's cgroups (cgroup_update) and into its config.json, which
    inspect shows and a restart applies again.  A stopped container, or
    one without cgroups (rootless with no delegated cgroup v2 subtree),
-   is refused with the reason: nothing would change. */
+   is refused with the reason: nothing would change — except
+   --cpuset-cpus alone, which becomes the CPU affinity of its processes,
+   as run applies it there. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -33,7 +35,8 @@ static const char update_usage[]
       "      --cpus N                 CPUs' worth of time (e.g. 0.5): --cpu-quota N*100000\n"
       "      --cpu-shares N           relative CPU weight\n"
       "      --cpu-quota US, --cpu-period US  CFS quota (-1: none) and period in microseconds\n"
-      "      --cpuset-cpus LIST       the CPUs it may use (0-1,3)\n"
+      "      --cpuset-cpus LIST       the CPUs it may use (0-1,3); rootless without a\n"
+      "                               cgroup: its processes' CPU affinity\n"
       "      --cpuset-mems LIST       the memory nodes it may use\n"
       "      --pids-limit N           at most N processes (-1: no limit)\n";
 
@@ -79,9 +82,37 @@ container_cgroups (const struct container *c, int dfd, struct cgroup_dirs *d, st
   if (r == 1)
     return cl_fail (err, ENOTSUP,
                     "container %s has no cgroup: its limits cannot change (a rootless container "
-                    "gets one only in a delegated cgroup v2 subtree)",
+                    "gets one only in a delegated cgroup v2 subtree; --cpuset-cpus alone "
+                    "changes its CPU affinity)",
                     c->name);
   return r;
+}
+
+/* Was --cpuset-cpus the only flag given? */
+static bool
+only_cpuset_cpus (const struct res_flags *given)
+{
+  struct res_flags rest = *given;
+
+  rest.res.cpuset_cpus = NULL;
+  return given->res.cpuset_cpus && !res_flags_any (&rest);
+}
+
+/* Without a cgroup (rootless, no delegation), --cpuset-cpus alone is
+   the CPU affinity of the container's processes, as run applies it. */
+static int
+update_affinity (const struct container *c, const struct res_flags *given, struct cl_error *err)
+{
+  cleanup_spec struct spec sp = { 0 };
+  cleanup_free char *old = NULL;
+
+  if (bundle_load (c->dir, &sp, err) < 0
+      || cgroup_update_affinity ((pid_t)c->pid, given->res.cpuset_cpus, err) < 0)
+    return cl_wrap (err, "update container %s", c->name);
+  old = sp.resources.cpuset_cpus;
+  sp.resources.cpuset_cpus = xstrdup (given->res.cpuset_cpus);
+  return bundle_write_config (c->dir, &sp, err) < 0 ? cl_wrap (err, "update container %s", c->name)
+                                                    : 0;
 }
 
 static int
@@ -92,7 +123,10 @@ update_one (const struct container *c, const struct res_flags *given, struct cl_
   cleanup_close int dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct res_flags f = *given;
 
-  if (container_cgroups (c, dfd, &d, err) < 0 || bundle_load (c->dir, &sp, err) < 0)
+  if (container_cgroups (c, dfd, &d, err) < 0)
+    return err->errnum == ENOTSUP && only_cpuset_cpus (given) ? update_affinity (c, given, err)
+                                                              : -1;
+  if (bundle_load (c->dir, &sp, err) < 0)
     return -1;
   /* f shares the strings of `given`: merge only reads them. */
   if (res_flags_merge (&f, &sp.resources, err) < 0 || cgroup_update (&d, dfd, &f.res, err) < 0

@@ -205,6 +205,15 @@ for who in crltest crlnosub; do
   as_user "$who" "$CL" run -d --name "p$who" "$BB" sleep 100 >/dev/null 2>&1
   as_user "$who" "$CL" update --memory 64m "p$who" >/dev/null 2>"$T/err"; RC=$?
   expect "[$who] update without a cgroup: refused with the reason" sh -c "[ $RC = 125 ] && grep -q 'has no cgroup' '$T/err'"
+  # --cpuset-cpus alone: the CPU affinity of its processes (a second one
+  # started by exec, and the threads of PID 1), inspect shows it.
+  as_user "$who" "$CL" exec -d "p$who" sleep 100 >/dev/null 2>&1
+  as_user "$who" "$CL" update --cpuset-cpus 1 "p$who" >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  aff=$(as_user "$who" "$CL" exec "p$who" sh -c 'for p in 1 $(pidof sleep); do grep Cpus_allowed_list /proc/$p/status; done' 2>&1 | tr -d '\t' | sort -u)
+  cs=$(as_user "$who" "$CL" inspect --format '{{.HostConfig.CpusetCpus}}' "p$who" 2>&1)
+  expect "[$who] update --cpuset-cpus 1 without a cgroup: every process's CPU affinity, and inspect's CpusetCpus" sh -c "[ $RC = 0 ] && [ '$aff' = Cpus_allowed_list:1 ] && [ '$cs' = 1 ]"
+  as_user "$who" "$CL" update --cpuset-cpus 1 --memory 64m "p$who" >/dev/null 2>"$T/err"; RC=$?
+  expect "[$who] update --cpuset-cpus with another limit without a cgroup: refused" sh -c "[ $RC = 125 ] && grep -q 'has no cgroup' '$T/err'"
   as_user "$who" "$CL" pause "p$who" >/dev/null 2>"$T/err"; RC=$?
   expect "[$who] pause without a cgroup: refused with the reason" sh -c "[ $RC = 125 ] && grep -q 'no cgroup with a freezer' '$T/err'"
   js=$(as_user "$who" "$CL" stats --no-stream --format json "p$who" 2>&1)

@@ -525,8 +525,8 @@ affinity_threads (const char *pid, const cpu_set_t *set)
   int refused = 0;
 
   while (d && (de = readdir (d)))
-    if (de->d_name[0] != '.'
-        && sched_setaffinity ((pid_t)atoi (de->d_name), sizeof *set, set) < 0 && errno != ESRCH)
+    if (de->d_name[0] != '.' && sched_setaffinity ((pid_t)atoi (de->d_name), sizeof *set, set) < 0
+        && errno != ESRCH)
       refused++;
   return refused;
 }
@@ -564,9 +564,8 @@ cgroup_update_affinity (pid_t init, const char *cpus, struct cl_error *err)
   if (!found)
     return cl_fail (err, ESRCH, "no process of the container is left");
   if (refused)
-    return cl_fail (err, EPERM,
-                    "--cpuset-cpus %s: %d of its threads kept their CPU affinity",
-                    cpus, refused);
+    return cl_fail (err, EPERM, "--cpuset-cpus %s: %d of its threads kept their CPU affinity", cpus,
+                    refused);
   return 0;
 }
 

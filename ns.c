@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bindsrc.h"
 #include "pty.h"
 #include "seccomp.h"
 #include "util.h"
@@ -194,11 +195,13 @@ make_recursive_ro (int fd, const char *dest, struct cl_error *err)
   return 0;
 }
 
+/* `srcfd` >= 0: a bind's source, opened by the caller outside our user
+   namespace (bindsrc.h); bound through its magic link. */
 static int
-mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
+mount_one (int rootfd, const struct spec_mount *m, int srcfd, struct cl_error *err)
 {
   /* A page: overlay's lowerdir=,upperdir=,workdir= (run --context). */
-  char data[4096], target[64];
+  char data[4096], target[64], source[64];
   unsigned long flags
       = parse_options (m->options, data, sizeof data) | (is_dev_tmpfs (m) ? MS_NODEV : 0);
   /* A read-only /dev is filled first, then made read-only (dev_readonly). */
@@ -208,8 +211,9 @@ mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
   struct stat st;
   cleanup_close int fd = -1;
 
-  if (bind && stat (m->source, &st) < 0)
+  if (bind && (srcfd >= 0 ? fstat (srcfd, &st) : stat (m->source, &st)) < 0)
     return cl_fail (err, errno, "mount source %s", m->source);
+  snprintf (source, sizeof source, "/proc/self/fd/%d", srcfd);
   /* proc and sysfs on a symlink would land wherever it points (a masked
      path mounted over the host's, say): runc refuses it too. */
   if ((strcmp (m->type, "proc") == 0 || strcmp (m->type, "sysfs") == 0)
@@ -224,7 +228,8 @@ mount_one (int rootfd, const struct spec_mount *m, struct cl_error *err)
   snprintf (target, sizeof target, "/proc/self/fd/%d", fd);
   if (bind)
     {
-      if (mount (m->source, target, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
+      if (mount (srcfd >= 0 ? source : m->source, target, NULL, MS_BIND | (flags & MS_REC), NULL)
+          < 0)
         return cl_fail (err, errno, "bind %s on %s", m->source, m->destination);
       if (!(flags & ~(MS_BIND | MS_REC)) && !strv_contains (m->options, "rro"))
         return 0;
@@ -400,7 +405,7 @@ bind_spec_devices (const struct spec *s, int rootfd, struct cl_error *err)
       struct spec_mount m = {
         .destination = s->dev_paths[i], .type = "bind", .source = s->dev_paths[i], .options = opts
       };
-      if (mount_one (rootfd, &m, err) < 0)
+      if (mount_one (rootfd, &m, -1, err) < 0)
         return -1;
     }
   return 0;
@@ -423,7 +428,7 @@ populate_dev (int rootfd, struct cl_error *err)
       cleanup_free char *dst = xasprintf ("/dev/%s", host_devices[i]);
       char *opts[] = { "bind", "ro", "nosuid", "noexec", NULL };
       struct spec_mount m = { .destination = dst, .type = "bind", .source = src, .options = opts };
-      if (access (src, F_OK) == 0 && mount_one (rootfd, &m, err) < 0)
+      if (access (src, F_OK) == 0 && mount_one (rootfd, &m, -1, err) < 0)
         return -1;
     }
   for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
@@ -500,9 +505,11 @@ protect_paths (const struct spec *s, struct cl_error *err)
   return 0;
 }
 
+/* `src`: the binds' sources the caller opened (or NULL), closed once
+   the mounts are made. */
 static int
 setup_filesystem (const struct spec *s, const struct ns_overlay *ov, const struct ns_opts *o,
-                  struct cl_error *err)
+                  struct bind_sources *src, struct cl_error *err)
 {
   cleanup_close int rootfd = -1;
 
@@ -515,12 +522,14 @@ setup_filesystem (const struct spec *s, const struct ns_overlay *ov, const struc
     {
       if (strcmp (s->mounts[i].type, "cgroup") == 0
               ? mount_cgroup (rootfd, &s->mounts[i], s->namespaces & NS_CGROUP, err) < 0
-              : mount_one (rootfd, &s->mounts[i], err) < 0)
+              : mount_one (rootfd, &s->mounts[i], bind_sources_fd (src, i), err) < 0)
         return -1;
       if (is_dev_tmpfs (&s->mounts[i])
           && (populate_dev (rootfd, err) < 0 || bind_spec_devices (s, rootfd, err) < 0))
         return -1;
     }
+  if (src)
+    bind_sources_clear (src);
   /* After the mounts below it (/dev/pts, /dev/shm) are made. */
   for (size_t i = 0; i < s->n_mounts; i++)
     if (is_dev_tmpfs (&s->mounts[i]) && dev_readonly (rootfd, &s->mounts[i], err) < 0)
@@ -959,14 +968,26 @@ parent_death_kills (const struct ns_opts *o)
     prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 }
 
-/* "go": the caller has placed us (id maps, then its hooks). */
+/* "go": the caller has placed us (id maps, then its hooks).  Before it,
+   the sources of our binds it opened for us, if any (bindsrc.h). */
 static void
-await_go (int sync)
+await_go (int sync, struct bind_sources *src)
 {
   struct cl_error err = { 0 };
-  char go;
+  union
+  {
+    char go;
+    struct bindsrc_msg src;
+  } m;
+  ssize_t n;
+  int fd;
 
-  if (read (sync, &go, 1) != 1)
+  while ((n = pty_recv_fd (sync, &m, sizeof m, &fd)) == (ssize_t)sizeof m.src)
+    if (bindsrc_take (src, &m.src, fd, &err) < 0)
+      child_fail (sync, 125, &err);
+  if (fd >= 0)
+    close (fd);
+  if (n != 1 || m.go != 'g')
     child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller's go"), &err));
 }
 
@@ -976,10 +997,10 @@ await_go (int sync)
    the working directory. */
 static int
 prepare_inside (const struct spec *s, const struct ns_overlay *ov, const struct ns_stdio *stdio,
-                const struct ns_opts *o, struct cl_error *err)
+                const struct ns_opts *o, struct bind_sources *src, struct cl_error *err)
 {
   if (make_undumpable (err) < 0 || ((s->namespaces & NS_NET) && loopback_up (err) < 0)
-      || setup_filesystem (s, ov, o, err) < 0 || null_stdio_inside (stdio, err) < 0)
+      || setup_filesystem (s, ov, o, src, err) < 0 || null_stdio_inside (stdio, err) < 0)
     return -1;
   if (sethostname (s->hostname, strlen (s->hostname)) < 0)
     return cl_fail (err, errno, "sethostname");
@@ -994,8 +1015,10 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   struct cl_error err = { 0 };
   bool in_userns = s->namespaces & NS_USER;
   int hold = o ? o->hold : -1, status;
+  struct bind_sources src;
 
   parent_death_kills (o);
+  bind_sources_init (&src, s->n_mounts);
   /* linux.namespaces network with a path: joined first, while the fd
      opened before clone is still ours. */
   if (netfd >= 0 && (setns (netfd, CLONE_NEWNET) < 0 || close (netfd) < 0))
@@ -1009,9 +1032,9 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
      which this work then overlaps.  The caller, root outside any user
      namespace of ours, may still read our /proc files once we are not
      dumpable. */
-  if (early && prepare_inside (s, ov, stdio, o, &err) < 0)
+  if (early && prepare_inside (s, ov, stdio, o, &src, &err) < 0)
     child_fail (sync, 125, &err);
-  await_go (sync);
+  await_go (sync, &src);
   if (in_userns)
     {
       /* Dumpable until the caller has written our id maps (a
@@ -1028,7 +1051,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
      hook moved us into, so /proc/self/cgroup reads "/" inside. */
   if ((s->namespaces & NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     child_fail (sync, 125, (cl_fail (&err, errno, "create the cgroup namespace"), &err));
-  if ((!early && prepare_inside (s, ov, stdio, o, &err) < 0) || set_rlimits (s, &err) < 0
+  if ((!early && prepare_inside (s, ov, stdio, o, &src, &err) < 0) || set_rlimits (s, &err) < 0
       || (s->terminal && send_console (s, true, sync, &err) < 0)
       || send_listener (notify, sync, &err) < 0)
     child_fail (sync, 125, &err);
@@ -1365,7 +1388,8 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
                   !o && !(s->namespaces & NS_USER) && hooks_alongside (hook), sv[1]);
     }
   close (sv[1]);
-  if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0) || run_hooks (hook, pid, err) < 0)
+  if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0) || run_hooks (hook, pid, err) < 0
+      || bindsrc_send (s, pid, sv[0], err) < 0)
     {
       kill (pid, SIGKILL);
       /* It may have failed first, setting up while the hooks ran: its

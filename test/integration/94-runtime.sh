@@ -167,6 +167,38 @@ for who in crltest crlnosub; do
   expect "[$who] rootless delete --force" [ "$RC" = 0 -a -z "$left" ]
 done
 
+# Root's bundle with a user namespace binds directories below root's
+# mode-700 ones (runc's userns.bats): the container's root, host uid
+# 100000, cannot search the way, so the runtime opens the sources
+# outside and passes them in (bindsrc.h).  exec joins the mounts made;
+# no source fd reaches the command.
+UNB=$T/rtuserns
+mkbundle "$UNB" '.process.terminal = false | .process.args = ["sh", "-c", "stat -c %n /tmp/m1/foo.txt /tmp/m2/foo.txt && ls /proc/self/fd | tr \"\\n\" \" \""]
+  | .linux.namespaces += [{"type": "user"}]
+  | .linux.uidMappings = [{"hostID": 100000, "containerID": 0, "size": 65534}]
+  | .linux.gidMappings = [{"hostID": 100000, "containerID": 0, "size": 65534}]
+  | .mounts += [{"source": "src-1/dir", "destination": "/tmp/m1", "options": ["bind"]},
+                {"source": "'"$UNB"'/src-2/dir", "destination": "/tmp/m2", "options": ["rbind", "ro"]}]'
+# (the mount points too: root's rootfs is not the container root's to write)
+mkdir -p "$UNB/src-1/dir" "$UNB/src-2/dir" "$UNB"/rootfs/tmp/m1 "$UNB"/rootfs/tmp/m2 "$UNB"/rootfs/tmp/m3 && touch "$UNB/src-1/dir/foo.txt" "$UNB/src-2/dir/foo.txt"
+chmod 700 "$UNB/src-1" "$UNB/src-2"
+out=$(cd "$UNB" && $RT --root "$ST" run un1 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+expect "userns as root: binds from below 700 dirs of root's (relative and absolute source) are there" [ "$RC" = 0 -a "$out" = "/tmp/m1/foo.txt
+/tmp/m2/foo.txt
+0 1 2 3 " ]
+jq '.process.args = ["sleep", "30"]' "$UNB/config.json" >"$UNB/c.tmp" && mv "$UNB/c.tmp" "$UNB/config.json"
+(cd "$UNB" && $RT --root "$ST" run -d un2 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+out=$($RT --root "$ST" exec un2 sh -c 'stat -c %n /tmp/m1/foo.txt /tmp/m2/foo.txt && ls /proc/1/fd | tr "\n" " "' 2>"$T/err"); ERR=$(cat "$T/err")
+expect "userns as root: exec sees the binds; the command holds no source fd" [ "$RC" = 0 -a "$out" = "/tmp/m1/foo.txt
+/tmp/m2/foo.txt
+0 1 2 " ]
+$RT --root "$ST" exec un2 touch /tmp/m2/new 2>/dev/null; RC=$?
+expect "userns as root: a passed source keeps its options (ro)" [ "$RC" != 0 -a ! -e "$UNB/src-2/dir/new" ]
+$RT --root "$ST" delete --force un2
+jq '.mounts += [{"source": "src-none", "destination": "/tmp/m3", "options": ["bind"]}]' "$UNB/config.json" >"$UNB/c.tmp" && mv "$UNB/c.tmp" "$UNB/config.json"
+(cd "$UNB" && $RT --root "$ST" run un3 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+expect "userns as root: a missing bind source is still named (exit 1)" sh -c "[ $RC = 1 ] && grep -q 'mount source src-none: No such file' '$T/err'"
+
 # OCI hooks: the state on stdin, each at its point; createContainer with
 # the rootfs as working directory; a failing one fails create.
 H=$T/hooks; mkdir -p "$H"

@@ -550,7 +550,7 @@ parse_blkio_dev (yajl_val d, enum spec_blkio_list list, size_t i, struct spec_bl
   const char *const *keys = list == SPEC_BLKIO_WEIGHT_DEVICE ? wkeys : tkeys;
   char where[96];
   long long major = 0, minor = 0, weight = 0, leaf = 0, rate = 0;
-  int has_rate;
+  int has_major, has_minor, has_rate;
 
   snprintf (where, sizeof where, "linux.resources.blockIO.%s[%zu]", blkio_lists[list], i);
   if (!YAJL_IS_OBJECT (d))
@@ -558,9 +558,12 @@ parse_blkio_dev (yajl_val d, enum spec_blkio_list list, size_t i, struct spec_bl
   canon_keys (d, keys);
   if (only_known_keys (d, where, keys, err) < 0)
     return -1;
-  if (get_ranged (d, "major", where, 0, LLONG_MAX, &major, err) != 1
-      || get_ranged (d, "minor", where, 0, LLONG_MAX, &minor, err) != 1)
-    return err->errnum ? -1 : cl_fail (err, EINVAL, "%s needs major and minor", where);
+  has_major = get_ranged (d, "major", where, 0, LLONG_MAX, &major, err);
+  has_minor = has_major < 0 ? -1 : get_ranged (d, "minor", where, 0, LLONG_MAX, &minor, err);
+  if (has_major < 0 || has_minor < 0)
+    return -1;
+  if (!has_major || !has_minor)
+    return cl_fail (err, EINVAL, "%s needs major and minor", where);
   if (list == SPEC_BLKIO_WEIGHT_DEVICE
       && (get_ranged (d, "weight", where, 0, UINT16_MAX, &weight, err) < 0
           || get_ranged (d, "leafWeight", where, 0, UINT16_MAX, &leaf, err) < 0))

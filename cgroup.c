@@ -21,7 +21,7 @@
 #define PARENT "crunlocal"
 
 static const char *ctl_names[CG_N]
-    = { "memory", "pids", "cpu", "cpuacct", "cpuset", "freezer", "devices" };
+    = { "memory", "pids", "cpu", "cpuacct", "cpuset", "freezer", "devices", "blkio" };
 
 void
 cgroup_layout_clear (struct cgroup_layout *l)
@@ -123,6 +123,18 @@ cgroup_shares_to_weight (unsigned long long shares)
   return 1 + ((shares - 2) * 9999) / 262142;
 }
 
+unsigned long long
+cgroup_blkio_to_io_weight (unsigned long long weight)
+{
+  if (weight == 0)
+    return 0;
+  if (weight < 10)
+    weight = 10;
+  if (weight > 1000)
+    weight = 1000;
+  return 1 + ((weight - 10) * 9999) / 990;
+}
+
 void
 cgroup_join_clear (struct cgroup_join *j)
 {
@@ -132,96 +144,194 @@ cgroup_join_clear (struct cgroup_join *j)
 }
 
 /* One limit: which controller, which file, what value, and the flag a
-   user would have given (for the warning). */
+   user would have given (for the warning).  `alt` is the file written
+   (with alt_val, when that is set) where the cgroup has no `file`: the
+   weights are CFQ's or BFQ's, io.bfq.weight or io.weight, by kernel. */
 struct cg_write
 {
   enum cgroup_ctl ctl;
-  const char *file;
-  char val[256];
+  const char *file, *alt;
+  char val[256], alt_val[64];
   const char *flag;
 };
 
-#define MAX_WRITES 16
+/* The writes of a spec_resources, in order (blockIO's device lists make
+   them as many as it has devices). */
+struct cg_writes
+{
+  struct cg_write *w;
+  size_t n;
+};
 
 static void
-add (struct cg_write *w, size_t *n, enum cgroup_ctl ctl, const char *file, const char *flag,
-     const char *fmt, long long v)
+cg_writes_clear (struct cg_writes *ws)
 {
-  w[*n] = (struct cg_write){ .ctl = ctl, .file = file, .flag = flag };
-  snprintf (w[*n].val, sizeof w[*n].val, fmt, v);
-  (*n)++;
+  free (ws->w);
+  *ws = (struct cg_writes){ 0 };
+}
+#define cleanup_cg_writes __attribute__ ((cleanup (cg_writes_clear)))
+
+static struct cg_write *
+add_write (struct cg_writes *ws, enum cgroup_ctl ctl, const char *file, const char *flag)
+{
+  ws->w = xrealloc (ws->w, (ws->n + 1) * sizeof *ws->w);
+  ws->w[ws->n] = (struct cg_write){ .ctl = ctl, .file = file, .flag = flag };
+  return &ws->w[ws->n++];
+}
+
+static struct cg_write *
+add (struct cg_writes *ws, enum cgroup_ctl ctl, const char *file, const char *flag, const char *fmt,
+     long long v)
+{
+  struct cg_write *w = add_write (ws, ctl, file, flag);
+  snprintf (w->val, sizeof w->val, fmt, v);
+  return w;
 }
 
 static void
-add_str (struct cg_write *w, size_t *n, enum cgroup_ctl ctl, const char *file, const char *flag,
+add_str (struct cg_writes *ws, enum cgroup_ctl ctl, const char *file, const char *flag,
          const char *val)
 {
-  w[*n] = (struct cg_write){ .ctl = ctl, .file = file, .flag = flag };
-  snprintf (w[*n].val, sizeof w[*n].val, "%s", val);
-  (*n)++;
+  struct cg_write *w = add_write (ws, ctl, file, flag);
+  snprintf (w->val, sizeof w->val, "%s", val);
+}
+
+/* "MAJ:MIN [KEY]VALUE": one device a write, as the kernel takes them. */
+static struct cg_write *
+add_dev (struct cg_writes *ws, const char *file, const char *flag, const struct spec_blkio_dev *d,
+         const char *key, unsigned long long v)
+{
+  struct cg_write *w = add_write (ws, CG_BLKIO, file, flag);
+  snprintf (w->val, sizeof w->val, "%lld:%lld %s%llu", d->major, d->minor, key, v);
+  return w;
+}
+
+static const char *const blkio_flags[SPEC_BLKIO_N]
+    = { "blockIO.weightDevice", "blockIO.throttleReadBpsDevice", "blockIO.throttleWriteBpsDevice",
+        "blockIO.throttleReadIOPSDevice", "blockIO.throttleWriteIOPSDevice" };
+
+/* blockIO on v1, as runc's fs/blkio.go: CFQ's weight files where the
+   kernel has them, else BFQ's; leaf weights are CFQ's alone (gone with
+   it in Linux 5.0: asked for, they are refused). */
+static void
+v1_blkio_writes (const struct spec_resources *r, struct cg_writes *ws)
+{
+  static const char *const throttle[SPEC_BLKIO_N]
+      = { NULL, "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+          "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device" };
+  const struct spec_blkio_dev *d = r->blkio_devs[SPEC_BLKIO_WEIGHT_DEVICE];
+
+  if (r->blkio_weight)
+    add (ws, CG_BLKIO, "blkio.weight", "--blkio-weight", "%lld", r->blkio_weight)->alt
+        = "blkio.bfq.weight";
+  if (r->blkio_leaf_weight)
+    add (ws, CG_BLKIO, "blkio.leaf_weight", "blockIO.leafWeight", "%lld", r->blkio_leaf_weight);
+  for (size_t i = 0; i < r->n_blkio_devs[SPEC_BLKIO_WEIGHT_DEVICE]; i++)
+    {
+      if (d[i].weight)
+        add_dev (ws, "blkio.weight_device", blkio_flags[0], &d[i], "", d[i].weight)->alt
+            = "blkio.bfq.weight_device";
+      if (d[i].leaf_weight)
+        add_dev (ws, "blkio.leaf_weight_device", blkio_flags[0], &d[i], "", d[i].leaf_weight);
+    }
+  for (int l = SPEC_BLKIO_READ_BPS; l < SPEC_BLKIO_N; l++)
+    for (size_t i = 0; i < r->n_blkio_devs[l]; i++)
+      add_dev (ws, throttle[l], blkio_flags[l], &r->blkio_devs[l][i], "", r->blkio_devs[l][i].rate);
+}
+
+/* blockIO on v2, as runc's fs2/io.go: io.bfq.weight where the kernel
+   has BFQ, else io.weight (converted); throttles in io.max.  v2 has no
+   leaf weight: asked for, its v1 file is missing and it is refused. */
+static void
+v2_blkio_writes (const struct spec_resources *r, struct cg_writes *ws)
+{
+  static const char *const key[SPEC_BLKIO_N] = { NULL, "rbps=", "wbps=", "riops=", "wiops=" };
+  const struct spec_blkio_dev *d = r->blkio_devs[SPEC_BLKIO_WEIGHT_DEVICE];
+  struct cg_write *w;
+
+  if (r->blkio_weight)
+    {
+      w = add (ws, CG_BLKIO, "io.bfq.weight", "--blkio-weight", "%lld", r->blkio_weight);
+      w->alt = "io.weight";
+      snprintf (w->alt_val, sizeof w->alt_val, "%llu", cgroup_blkio_to_io_weight (r->blkio_weight));
+    }
+  if (r->blkio_leaf_weight)
+    add (ws, CG_BLKIO, "blkio.leaf_weight", "blockIO.leafWeight", "%lld", r->blkio_leaf_weight);
+  for (size_t i = 0; i < r->n_blkio_devs[SPEC_BLKIO_WEIGHT_DEVICE]; i++)
+    {
+      if (d[i].weight)
+        {
+          w = add_dev (ws, "io.bfq.weight", blkio_flags[0], &d[i], "", d[i].weight);
+          w->alt = "io.weight";
+          snprintf (w->alt_val, sizeof w->alt_val, "%lld:%lld %llu", d[i].major, d[i].minor,
+                    cgroup_blkio_to_io_weight (d[i].weight));
+        }
+      if (d[i].leaf_weight)
+        add_dev (ws, "blkio.leaf_weight_device", blkio_flags[0], &d[i], "", d[i].leaf_weight);
+    }
+  for (int l = SPEC_BLKIO_READ_BPS; l < SPEC_BLKIO_N; l++)
+    for (size_t i = 0; i < r->n_blkio_devs[l]; i++)
+      add_dev (ws, "io.max", blkio_flags[l], &r->blkio_devs[l][i], key[l],
+               r->blkio_devs[l][i].rate);
 }
 
 /* v1: memory before memsw (memsw ≥ memory at every step); period before
    quota; cpuset's own files before any task moves in. */
-static size_t
-v1_writes (const struct spec_resources *r, struct cg_write *w)
+static void
+v1_writes (const struct spec_resources *r, struct cg_writes *w)
 {
-  size_t n = 0;
-
   if (r->cpuset_cpus)
-    add_str (w, &n, CG_CPUSET, "cpuset.cpus", "--cpuset-cpus", r->cpuset_cpus);
+    add_str (w, CG_CPUSET, "cpuset.cpus", "--cpuset-cpus", r->cpuset_cpus);
   if (r->cpuset_mems)
-    add_str (w, &n, CG_CPUSET, "cpuset.mems", "--cpuset-mems", r->cpuset_mems);
+    add_str (w, CG_CPUSET, "cpuset.mems", "--cpuset-mems", r->cpuset_mems);
   if (r->memory_limit)
-    add (w, &n, CG_MEMORY, "memory.limit_in_bytes", "--memory", "%lld", r->memory_limit);
+    add (w, CG_MEMORY, "memory.limit_in_bytes", "--memory", "%lld", r->memory_limit);
   if (r->memory_swap)
-    add (w, &n, CG_MEMORY, "memory.memsw.limit_in_bytes", "--memory-swap", "%lld", r->memory_swap);
+    add (w, CG_MEMORY, "memory.memsw.limit_in_bytes", "--memory-swap", "%lld", r->memory_swap);
   if (r->memory_reservation)
-    add (w, &n, CG_MEMORY, "memory.soft_limit_in_bytes", "--memory-reservation", "%lld",
+    add (w, CG_MEMORY, "memory.soft_limit_in_bytes", "--memory-reservation", "%lld",
          r->memory_reservation);
   if (r->cpu_shares)
-    add (w, &n, CG_CPU, "cpu.shares", "--cpu-shares", "%lld", (long long)r->cpu_shares);
+    add (w, CG_CPU, "cpu.shares", "--cpu-shares", "%lld", (long long)r->cpu_shares);
   if (r->cpu_period)
-    add (w, &n, CG_CPU, "cpu.cfs_period_us", "--cpu-period", "%lld", (long long)r->cpu_period);
+    add (w, CG_CPU, "cpu.cfs_period_us", "--cpu-period", "%lld", (long long)r->cpu_period);
   if (r->cpu_quota)
-    add (w, &n, CG_CPU, "cpu.cfs_quota_us", "--cpus", "%lld", r->cpu_quota);
+    add (w, CG_CPU, "cpu.cfs_quota_us", "--cpus", "%lld", r->cpu_quota);
   /* the period first: the runtime must fit in it */
   if (r->cpu_rt_period)
-    add (w, &n, CG_CPU, "cpu.rt_period_us", "--cpu-rt-period", "%lld", (long long)r->cpu_rt_period);
+    add (w, CG_CPU, "cpu.rt_period_us", "--cpu-rt-period", "%lld", (long long)r->cpu_rt_period);
   if (r->cpu_rt_runtime)
-    add (w, &n, CG_CPU, "cpu.rt_runtime_us", "--cpu-rt-runtime", "%lld", r->cpu_rt_runtime);
+    add (w, CG_CPU, "cpu.rt_runtime_us", "--cpu-rt-runtime", "%lld", r->cpu_rt_runtime);
   if (r->pids_limit > 0)
-    add (w, &n, CG_PIDS, "pids.max", "--pids-limit", "%lld", r->pids_limit);
+    add (w, CG_PIDS, "pids.max", "--pids-limit", "%lld", r->pids_limit);
   else
-    add_str (w, &n, CG_PIDS, "pids.max", r->pids_limit < 0 ? "--pids-limit" : NULL,
+    add_str (w, CG_PIDS, "pids.max", r->pids_limit < 0 ? "--pids-limit" : NULL,
              r->pids_limit < 0 ? "max" : "2048");
-  return n;
+  v1_blkio_writes (r, w);
 }
 
 /* v2, as runc converts: memory.swap.max holds swap alone (memsw − memory),
    cpu.weight from shares, cpu.max "QUOTA PERIOD". */
-static size_t
-v2_writes (const struct spec_resources *r, struct cg_write *w)
+static void
+v2_writes (const struct spec_resources *r, struct cg_writes *w)
 {
-  size_t n = 0;
-
   if (r->cpuset_cpus)
-    add_str (w, &n, CG_CPUSET, "cpuset.cpus", "--cpuset-cpus", r->cpuset_cpus);
+    add_str (w, CG_CPUSET, "cpuset.cpus", "--cpuset-cpus", r->cpuset_cpus);
   if (r->cpuset_mems)
-    add_str (w, &n, CG_CPUSET, "cpuset.mems", "--cpuset-mems", r->cpuset_mems);
+    add_str (w, CG_CPUSET, "cpuset.mems", "--cpuset-mems", r->cpuset_mems);
   if (r->memory_limit > 0)
-    add (w, &n, CG_MEMORY, "memory.max", "--memory", "%lld", r->memory_limit);
+    add (w, CG_MEMORY, "memory.max", "--memory", "%lld", r->memory_limit);
   else if (r->memory_limit < 0)
-    add_str (w, &n, CG_MEMORY, "memory.max", "--memory", "max");
+    add_str (w, CG_MEMORY, "memory.max", "--memory", "max");
   if (r->memory_swap < 0)
-    add_str (w, &n, CG_MEMORY, "memory.swap.max", "--memory-swap", "max");
+    add_str (w, CG_MEMORY, "memory.swap.max", "--memory-swap", "max");
   else if (r->memory_swap > 0)
-    add (w, &n, CG_MEMORY, "memory.swap.max", "--memory-swap", "%lld",
+    add (w, CG_MEMORY, "memory.swap.max", "--memory-swap", "%lld",
          r->memory_swap - (r->memory_limit > 0 ? r->memory_limit : 0));
   if (r->memory_reservation > 0)
-    add (w, &n, CG_MEMORY, "memory.low", "--memory-reservation", "%lld", r->memory_reservation);
+    add (w, CG_MEMORY, "memory.low", "--memory-reservation", "%lld", r->memory_reservation);
   if (r->cpu_shares)
-    add (w, &n, CG_CPU, "cpu.weight", "--cpu-shares", "%lld",
+    add (w, CG_CPU, "cpu.weight", "--cpu-shares", "%lld",
          (long long)cgroup_shares_to_weight (r->cpu_shares));
   if (r->cpu_quota || r->cpu_period)
     {
@@ -231,14 +341,23 @@ v2_writes (const struct spec_resources *r, struct cg_write *w)
         snprintf (v, sizeof v, "%lld %llu", r->cpu_quota, period);
       else
         snprintf (v, sizeof v, "max %llu", period);
-      add_str (w, &n, CG_CPU, "cpu.max", "--cpus", v);
+      add_str (w, CG_CPU, "cpu.max", "--cpus", v);
     }
   if (r->pids_limit > 0)
-    add (w, &n, CG_PIDS, "pids.max", "--pids-limit", "%lld", r->pids_limit);
+    add (w, CG_PIDS, "pids.max", "--pids-limit", "%lld", r->pids_limit);
   else
-    add_str (w, &n, CG_PIDS, "pids.max", r->pids_limit < 0 ? "--pids-limit" : NULL,
+    add_str (w, CG_PIDS, "pids.max", r->pids_limit < 0 ? "--pids-limit" : NULL,
              r->pids_limit < 0 ? "max" : "2048");
-  return n;
+  v2_blkio_writes (r, w);
+}
+
+static void
+writes_for (enum cgroup_mode mode, const struct spec_resources *r, struct cg_writes *w)
+{
+  if (mode == CGROUP_UNIFIED)
+    v2_writes (r, w);
+  else
+    v1_writes (r, w);
 }
 
 static int
@@ -250,6 +369,28 @@ write_value (const char *dir, const char *file, const char *val, struct cl_error
   if (fd < 0 || write (fd, val, strlen (val)) < 0)
     return cl_fail (err, errno, "write %s to %s", val, path);
   return 0;
+}
+
+static bool
+has_file (const char *dir, const char *file)
+{
+  cleanup_free char *path = xasprintf ("%s/%s", dir, file);
+
+  return access (path, F_OK) == 0;
+}
+
+/* `w` into `dir`: its file, else its alternative where the cgroup has
+   that instead.  A blkio file the kernel has not (leaf weights after
+   CFQ, a weight without CFQ or BFQ) is named as such. */
+static int
+write_one (const char *dir, const struct cg_write *w, struct cl_error *err)
+{
+  if (w->alt && !has_file (dir, w->file) && has_file (dir, w->alt))
+    return write_value (dir, w->alt, *w->alt_val ? w->alt_val : w->val, err);
+  if (w->ctl == CG_BLKIO && !has_file (dir, w->file))
+    return cl_fail (err, ENOENT, "the container's cgroup has no %s%s%s (not in this kernel)",
+                    w->file, w->alt ? " or " : "", w->alt ? w->alt : "");
+  return write_value (dir, w->file, w->val, err);
 }
 
 /* A new v1 cpuset cgroup starts with no CPUs and no memory nodes, and no
@@ -276,11 +417,16 @@ cpuset_inherit (const char *parent, const char *dir, struct cl_error *err)
 /* The hierarchies a container gets: memory and pids always (OOM, the
    default pids limit), cpu and cpuacct (stats, --cpus), freezer
    (pause), devices (devcgroup.h); cpuset only when asked (it costs a copy of the parent's)
-   or for a bundle's cgroupsPath (runc makes every one: `update` may set it later). */
+   and blkio only when asked, or either for a bundle's cgroupsPath (runc makes every one:
+   `update` may set it later). */
 static bool
 wanted (enum cgroup_ctl c, const struct spec_resources *r)
 {
-  return c != CG_CPUSET || r->cpuset_cpus || r->cpuset_mems;
+  if (c == CG_CPUSET)
+    return r->cpuset_cpus || r->cpuset_mems;
+  if (c == CG_BLKIO)
+    return spec_resources_have_blkio (r);
+  return true;
 }
 
 /* mkdir MOUNT/crunlocal (its v2 controllers enabled for its children,
@@ -303,9 +449,9 @@ make_path (const char *mount, const char *dir, bool cpuset, bool v2, struct cl_e
         *slash = '\0';
       if (v2)
         {
-          static const char *enable[] = { "+memory", "+pids", "+cpu", "+cpuset" };
+          static const char *enable[] = { "+memory", "+pids", "+cpu", "+cpuset", "+io" };
           struct cl_error ignored;
-          for (size_t i = 0; i < 4; i++)
+          for (size_t i = 0; i < 5; i++)
             write_value (parent, "cgroup.subtree_control", enable[i], &ignored);
         }
       if (mkdir (cur, 0755) < 0 && errno != EEXIST)
@@ -332,9 +478,9 @@ make_dir (const char *mount, const char *dir, bool cpuset, bool v2, struct cl_er
     {
       /* What the kernel refuses (nothing is left to enable in hybrid)
          is simply not there: write_limits names what it misses. */
-      static const char *enable[] = { "+memory", "+pids", "+cpu", "+cpuset" };
+      static const char *enable[] = { "+memory", "+pids", "+cpu", "+cpuset", "+io" };
       struct cl_error ignored;
-      for (size_t i = 0; i < 4; i++)
+      for (size_t i = 0; i < 5; i++)
         {
           write_value (mount, "cgroup.subtree_control", enable[i], &ignored);
           write_value (parent, "cgroup.subtree_control", enable[i], &ignored);
@@ -576,13 +722,15 @@ without_cgroup (struct cgroup_join *j, const struct cgroup_layout *l, pid_t pid,
                 const struct cl_error *why, struct cl_error *err)
 {
   const struct spec_resources *r = &j->spec->resources;
-  struct cg_write w[MAX_WRITES];
-  size_t n = l->mode == CGROUP_UNIFIED ? v2_writes (r, w) : v1_writes (r, w);
-  char names[256] = "";
+  cleanup_cg_writes struct cg_writes ws = { 0 };
+  const struct cg_write *w;
+  char names[512] = "";
   size_t used = 0;
   bool affinity = false;
 
-  for (size_t i = 0; i < n; i++)
+  writes_for (l->mode, r, &ws);
+  w = ws.w;
+  for (size_t i = 0; i < ws.n; i++)
     {
       if (!w[i].flag || strstr (names, w[i].flag))
         continue;
@@ -593,8 +741,8 @@ without_cgroup (struct cgroup_join *j, const struct cgroup_layout *l, pid_t pid,
           affinity = true;
           continue;
         }
-      used += (size_t)snprintf (names + used, sizeof names - used, "%s%s", used ? ", " : "",
-                                w[i].flag);
+      snprintf (names + used, sizeof names - used, "%s%s", used ? ", " : "", w[i].flag);
+      used = strlen (names);
     }
   if (used && j->strict)
     return cl_fail (err, why->errnum, "cannot apply %s: %s", names, why->msg);
@@ -625,12 +773,13 @@ static int
 write_limits (struct cgroup_join *j, const struct cgroup_layout *l, const char **by_ctl,
               struct cl_error *err)
 {
-  struct cg_write w[MAX_WRITES];
-  size_t n = l->mode == CGROUP_UNIFIED ? v2_writes (&j->spec->resources, w)
-                                       : v1_writes (&j->spec->resources, w);
-  char missing[256] = "";
+  cleanup_cg_writes struct cg_writes ws = { 0 };
+  const struct cg_write *w;
+  char missing[512] = "";
 
-  for (size_t i = 0; i < n; i++)
+  writes_for (l->mode, &j->spec->resources, &ws);
+  w = ws.w;
+  for (size_t i = 0; i < ws.n; i++)
     {
       if (!by_ctl[w[i].ctl])
         {
@@ -639,7 +788,7 @@ write_limits (struct cgroup_join *j, const struct cgroup_layout *l, const char *
           return cl_fail (err, ENOTSUP, "%s: this host has no %s controller (%s)", w[i].flag,
                           ctl_names[w[i].ctl], cgroup_mode_name (l->mode));
         }
-      if (write_value (by_ctl[w[i].ctl], w[i].file, w[i].val, err) == 0)
+      if (write_one (by_ctl[w[i].ctl], &w[i], err) == 0)
         continue;
       /* A kernel without swap accounting (swapaccount=0) has no swap
          files: memory alone is limited, as docker does, and says so. */
@@ -963,10 +1112,13 @@ update_one (const struct cgroup_dirs *d, const struct cg_write *w, struct cl_err
 {
   const char *dir = dir_with (d, w->file);
 
+  if (!dir && w->alt)
+    dir = dir_with (d, w->alt);
   if (!dir)
-    return cl_fail (err, ENOTSUP, "%s: the container has no %s (no such controller here)", w->flag,
-                    w->file);
-  return write_value (dir, w->file, w->val, err) < 0 ? cl_wrap (err, "%s", w->flag) : 0;
+    return cl_fail (err, ENOTSUP, "%s: the container has no %s (%s)", w->flag, w->file,
+                    w->ctl == CG_BLKIO ? "not in this kernel, or no blkio controller"
+                                       : "no such controller here");
+  return write_one (dir, w, err) < 0 ? cl_wrap (err, "%s", w->flag) : 0;
 }
 
 /* The recorded v1 directory in a hierarchy other than cpuset, and that
@@ -1014,25 +1166,38 @@ move_procs (const char *from, const char *to, struct cl_error *err)
   return cl_fail (err, EAGAIN, "the container's processes kept forking while moved into %s", to);
 }
 
-/* `update --cpuset-*` of a v1 container run without (it got no cpuset
-   cgroup: wanted): its cgroup is made now at the path its others have,
-   recorded first (so that its end removes it), filled from the
-   parent's, and its processes moved in; the values are written after. */
+/* `update --cpuset-*` (or blockIO) of a v1 container run without (it
+   got no cpuset or blkio cgroup: wanted): its cgroup in hierarchy `c` is
+   made now at the path its others have, recorded first (so that its end
+   removes it), a cpuset's filled from the parent's, and its processes
+   moved in; the values are written after. */
 static int
-cpuset_add (struct cgroup_dirs *d, const struct cgroup_layout *l, int recfd, struct cl_error *err)
+v1_add (struct cgroup_dirs *d, const struct cgroup_layout *l, enum cgroup_ctl c, int recfd,
+        struct cl_error *err)
 {
   const char *mount = NULL, *from = v1_sibling (d, l, &mount);
   char *dir;
 
-  if (!l->v1[CG_CPUSET] || !from || !host_root () || d->n >= CGROUP_DIRS_MAX)
+  if (!l->v1[c] || !from || !host_root () || d->n >= CGROUP_DIRS_MAX)
     return 0; /* update_one names what is missing */
-  dir = xasprintf ("%s%s", l->v1[CG_CPUSET], from + strlen (mount));
+  dir = xasprintf ("%s%s", l->v1[c], from + strlen (mount));
   d->dir[d->n++] = dir;
   if (recfd >= 0 && cgrouprec_write (recfd, d, err) < 0)
     return -1;
-  if (make_path (l->v1[CG_CPUSET], dir, true, false, err) < 0 || move_procs (from, dir, err) < 0)
-    return cl_wrap (err, "the container's new cpuset cgroup");
+  if (make_path (l->v1[c], dir, c == CG_CPUSET, false, err) < 0 || move_procs (from, dir, err) < 0)
+    return cl_wrap (err, "the container's new %s cgroup", ctl_names[c]);
   return 0;
+}
+
+/* Has `d` a directory in the v1 hierarchy at `mount`?  (none: yes, there
+   is nothing to add) */
+static bool
+has_v1_dir (const struct cgroup_dirs *d, const char *mount)
+{
+  for (size_t i = 0; mount && i < d->n; i++)
+    if (str_has_prefix (d->dir[i], mount) && d->dir[i][strlen (mount)] == '/')
+      return true;
+  return !mount;
 }
 
 /* The pairs whose order may have to turn around. */
@@ -1051,15 +1216,21 @@ cgroup_update (struct cgroup_dirs *d, int recfd, const struct spec_resources *r,
                struct cl_error *err)
 {
   cleanup_cgroup_layout struct cgroup_layout l = { 0 };
-  struct cg_write w[MAX_WRITES];
+  cleanup_cg_writes struct cg_writes ws = { 0 };
+  const struct cg_write *w;
   size_t n;
 
   if (cgroup_detect (&l, err) < 0)
     return -1;
   if ((r->cpuset_cpus || r->cpuset_mems) && l.mode != CGROUP_UNIFIED && !dir_with (d, "cpuset.cpus")
-      && cpuset_add (d, &l, recfd, err) < 0)
+      && v1_add (d, &l, CG_CPUSET, recfd, err) < 0)
     return -1;
-  n = l.mode == CGROUP_UNIFIED ? v2_writes (r, w) : v1_writes (r, w);
+  if (spec_resources_have_blkio (r) && l.mode != CGROUP_UNIFIED && !has_v1_dir (d, l.v1[CG_BLKIO])
+      && v1_add (d, &l, CG_BLKIO, recfd, err) < 0)
+    return -1;
+  writes_for (l.mode, r, &ws);
+  w = ws.w;
+  n = ws.n;
   for (size_t i = 0; i < n; i++)
     {
       struct cl_error first;

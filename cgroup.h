@@ -50,6 +50,7 @@ enum cgroup_ctl
   CG_CPUSET,
   CG_FREEZER,
   CG_DEVICES,
+  CG_BLKIO, /* v2: io */
   CG_N,
 };
 
@@ -69,6 +70,8 @@ const char *cgroup_mode_name (enum cgroup_mode m);
 
 /* shares (v1, 2..262144) → weight (v2, 1..10000), as runc converts. */
 unsigned long long cgroup_shares_to_weight (unsigned long long shares);
+/* blkio weight (v1, 10..1000) → io.weight (v2, 1..10000), as runc converts. */
+unsigned long long cgroup_blkio_to_io_weight (unsigned long long weight);
 
 /* What the starting process needs; `dirs` and `warning` are filled. */
 struct cgroup_join

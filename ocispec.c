@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -517,10 +519,118 @@ canon_keys (yajl_val obj, const char *const *known)
         }
 }
 
+static const char *const blkio_lists[SPEC_BLKIO_N]
+    = { "weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice",
+        "throttleWriteIOPSDevice" };
+
+/* An integer in [min, max] at `key` (its place in `where`), as Go's
+   typed fields take it: 1 when there, 0 when absent or null. */
+static int
+get_ranged (yajl_val obj, const char *key, const char *where, long long min, long long max,
+            long long *out, struct cl_error *err)
+{
+  yajl_val v = json_get (obj, key);
+
+  if (!v || YAJL_IS_NULL (v))
+    return 0;
+  if (!YAJL_IS_INTEGER (v) || YAJL_GET_INTEGER (v) < min || YAJL_GET_INTEGER (v) > max)
+    return cl_fail (err, EINVAL, "%s.%s is not an integer in %lld..%lld", where, key, min, max);
+  *out = YAJL_GET_INTEGER (v);
+  return 1;
+}
+
+/* One device of a blockIO list: major and minor required, as the
+   runtime-spec has them, and a throttle's rate. */
+static int
+parse_blkio_dev (yajl_val d, enum spec_blkio_list list, size_t i, struct spec_blkio_dev *out,
+                 struct cl_error *err)
+{
+  static const char *const wkeys[] = { "major", "minor", "weight", "leafWeight", NULL };
+  static const char *const tkeys[] = { "major", "minor", "rate", NULL };
+  const char *const *keys = list == SPEC_BLKIO_WEIGHT_DEVICE ? wkeys : tkeys;
+  char where[96];
+  long long major = 0, minor = 0, weight = 0, leaf = 0, rate = 0;
+  int has_major, has_minor, has_rate;
+
+  snprintf (where, sizeof where, "linux.resources.blockIO.%s[%zu]", blkio_lists[list], i);
+  if (!YAJL_IS_OBJECT (d))
+    return cl_fail (err, EINVAL, "%s is not an object", where);
+  canon_keys (d, keys);
+  if (only_known_keys (d, where, keys, err) < 0)
+    return -1;
+  has_major = get_ranged (d, "major", where, 0, LLONG_MAX, &major, err);
+  has_minor = has_major < 0 ? -1 : get_ranged (d, "minor", where, 0, LLONG_MAX, &minor, err);
+  if (has_major < 0 || has_minor < 0)
+    return -1;
+  if (!has_major || !has_minor)
+    return cl_fail (err, EINVAL, "%s needs major and minor", where);
+  if (list == SPEC_BLKIO_WEIGHT_DEVICE
+      && (get_ranged (d, "weight", where, 0, UINT16_MAX, &weight, err) < 0
+          || get_ranged (d, "leafWeight", where, 0, UINT16_MAX, &leaf, err) < 0))
+    return -1;
+  has_rate = list == SPEC_BLKIO_WEIGHT_DEVICE
+                 ? 1
+                 : get_ranged (d, "rate", where, 0, LLONG_MAX, &rate, err);
+  if (has_rate < 0)
+    return -1;
+  if (has_rate == 0)
+    return cl_fail (err, EINVAL, "%s has no rate", where);
+  *out = (struct spec_blkio_dev){ .major = major,
+                                  .minor = minor,
+                                  .weight = (unsigned)weight,
+                                  .leaf_weight = (unsigned)leaf,
+                                  .rate = (unsigned long long)rate };
+  return 0;
+}
+
+/* linux.resources.blockIO (config-linux.md#block-io), every field. */
+static int
+parse_blkio (yajl_val b, struct spec_resources *res, struct cl_error *err)
+{
+  static const char *const keys[] = { "weight",
+                                      "leafWeight",
+                                      "weightDevice",
+                                      "throttleReadBpsDevice",
+                                      "throttleWriteBpsDevice",
+                                      "throttleReadIOPSDevice",
+                                      "throttleWriteIOPSDevice",
+                                      NULL };
+  const char *where = "linux.resources.blockIO";
+  long long weight = 0, leaf = 0;
+
+  if (!b || YAJL_IS_NULL (b))
+    return 0;
+  if (!YAJL_IS_OBJECT (b))
+    return cl_fail (err, EINVAL, "%s is not an object", where);
+  canon_keys (b, keys);
+  if (only_known_keys (b, where, keys, err) < 0
+      || get_ranged (b, "weight", where, 0, UINT16_MAX, &weight, err) < 0
+      || get_ranged (b, "leafWeight", where, 0, UINT16_MAX, &leaf, err) < 0)
+    return -1;
+  res->blkio_weight = (unsigned)weight;
+  res->blkio_leaf_weight = (unsigned)leaf;
+  for (int l = 0; l < SPEC_BLKIO_N; l++)
+    {
+      yajl_val arr = json_get (b, blkio_lists[l]);
+      if (!arr || YAJL_IS_NULL (arr))
+        continue;
+      if (!YAJL_IS_ARRAY (arr))
+        return cl_fail (err, EINVAL, "%s.%s is not an array", where, blkio_lists[l]);
+      for (size_t i = 0; i < arr->u.array.len; i++)
+        {
+          struct spec_blkio_dev dev;
+          if (parse_blkio_dev (arr->u.array.values[i], (enum spec_blkio_list)l, i, &dev, err) < 0)
+            return -1;
+          spec_blkio_dev_put (res, (enum spec_blkio_list)l, &dev);
+        }
+    }
+  return 0;
+}
+
 static int
 parse_resources (yajl_val r, struct spec_resources *res, struct cl_error *err)
 {
-  static const char *const top[] = { "memory", "cpu", "pids", "devices", NULL };
+  static const char *const top[] = { "memory", "cpu", "pids", "devices", "blockIO", NULL };
   static const char *const mem[] = { "limit", "swap", "reservation", NULL };
   static const char *const cpu[]
       = { "shares", "quota", "period", "cpus", "mems", "realtimePeriod", "realtimeRuntime", NULL };
@@ -545,7 +655,8 @@ parse_resources (yajl_val r, struct spec_resources *res, struct cl_error *err)
   if (only_known_keys (r, "linux.resources", top, err) < 0
       || only_known_keys (m, "linux.resources.memory", mem, err) < 0
       || only_known_keys (c, "linux.resources.cpu", cpu, err) < 0
-      || only_known_keys (p, "linux.resources.pids", pids, err) < 0)
+      || only_known_keys (p, "linux.resources.pids", pids, err) < 0
+      || parse_blkio (json_get (r, "blockIO"), res, err) < 0)
     return -1;
   json_get_int (m, "limit", &res->memory_limit);
   json_get_int (m, "swap", &res->memory_swap);
@@ -566,7 +677,44 @@ spec_resources_clear (struct spec_resources *r)
 {
   free (r->cpuset_cpus);
   free (r->cpuset_mems);
+  for (int l = 0; l < SPEC_BLKIO_N; l++)
+    free (r->blkio_devs[l]);
   *r = (struct spec_resources){ 0 };
+}
+
+bool
+spec_resources_have_blkio (const struct spec_resources *r)
+{
+  bool devs = false;
+
+  for (int l = 0; l < SPEC_BLKIO_N; l++)
+    devs = devs || r->n_blkio_devs[l];
+  return r->blkio_weight || r->blkio_leaf_weight || devs;
+}
+
+/* A device named twice keeps the last of each value, as the kernel
+   would after writing both. */
+void
+spec_blkio_dev_put (struct spec_resources *r, enum spec_blkio_list list,
+                    const struct spec_blkio_dev *dev)
+{
+  struct spec_blkio_dev *d = r->blkio_devs[list];
+  size_t i = 0;
+
+  while (i < r->n_blkio_devs[list] && (d[i].major != dev->major || d[i].minor != dev->minor))
+    i++;
+  if (i == r->n_blkio_devs[list])
+    {
+      r->blkio_devs[list] = d = xrealloc (d, (i + 1) * sizeof *d);
+      d[r->n_blkio_devs[list]++] = *dev;
+      return;
+    }
+  if (list != SPEC_BLKIO_WEIGHT_DEVICE)
+    d[i].rate = dev->rate;
+  if (dev->weight)
+    d[i].weight = dev->weight;
+  if (dev->leaf_weight)
+    d[i].leaf_weight = dev->leaf_weight;
 }
 
 int
@@ -1025,6 +1173,76 @@ gen_dev_rules (yajl_gen g, const struct spec_dev_rule *d, size_t n)
   yajl_gen_array_close (g);
 }
 
+/* blockIO, where anything of it is set. */
+static void
+gen_blkio (yajl_gen g, const struct spec_resources *r)
+{
+  if (!spec_resources_have_blkio (r))
+    return;
+  jg_str (g, "blockIO");
+  yajl_gen_map_open (g);
+  if (r->blkio_weight)
+    jg_kint (g, "weight", r->blkio_weight);
+  if (r->blkio_leaf_weight)
+    jg_kint (g, "leafWeight", r->blkio_leaf_weight);
+  for (int l = 0; l < SPEC_BLKIO_N; l++)
+    {
+      if (!r->n_blkio_devs[l])
+        continue;
+      jg_str (g, blkio_lists[l]);
+      yajl_gen_array_open (g);
+      for (size_t i = 0; i < r->n_blkio_devs[l]; i++)
+        {
+          const struct spec_blkio_dev *d = &r->blkio_devs[l][i];
+          yajl_gen_map_open (g);
+          jg_kint (g, "major", d->major);
+          jg_kint (g, "minor", d->minor);
+          if (l != SPEC_BLKIO_WEIGHT_DEVICE)
+            jg_kint (g, "rate", (long long)d->rate);
+          if (d->weight)
+            jg_kint (g, "weight", d->weight);
+          if (d->leaf_weight)
+            jg_kint (g, "leafWeight", d->leaf_weight);
+          yajl_gen_map_close (g);
+        }
+      yajl_gen_array_close (g);
+    }
+  yajl_gen_map_close (g);
+}
+
+char *
+spec_resources_to_json (const struct spec_resources *r, size_t *len)
+{
+  cleanup_json_gen yajl_gen g = json_gen_new (false);
+
+  yajl_gen_map_open (g);
+  jg_str (g, "memory");
+  yajl_gen_map_open (g);
+  jg_kint (g, "limit", r->memory_limit);
+  jg_kint (g, "swap", r->memory_swap);
+  jg_kint (g, "reservation", r->memory_reservation);
+  yajl_gen_map_close (g);
+  jg_str (g, "cpu");
+  yajl_gen_map_open (g);
+  jg_kint (g, "shares", (long long)r->cpu_shares);
+  jg_kint (g, "quota", r->cpu_quota);
+  jg_kint (g, "period", (long long)r->cpu_period);
+  jg_kint (g, "realtimePeriod", (long long)r->cpu_rt_period);
+  jg_kint (g, "realtimeRuntime", r->cpu_rt_runtime);
+  if (r->cpuset_cpus)
+    jg_kstr (g, "cpus", r->cpuset_cpus);
+  if (r->cpuset_mems)
+    jg_kstr (g, "mems", r->cpuset_mems);
+  yajl_gen_map_close (g);
+  jg_str (g, "pids");
+  yajl_gen_map_open (g);
+  jg_kint (g, "limit", r->pids_limit);
+  yajl_gen_map_close (g);
+  gen_blkio (g, r);
+  yajl_gen_map_close (g);
+  return json_gen_take (g, len);
+}
+
 static void
 gen_resources (yajl_gen g, const struct spec_resources *r, const struct spec_dev_rule *d,
                size_t n_dev)
@@ -1067,6 +1285,7 @@ gen_resources (yajl_gen g, const struct spec_resources *r, const struct spec_dev
       jg_kint (g, "limit", r->pids_limit);
       yajl_gen_map_close (g);
     }
+  gen_blkio (g, r);
   yajl_gen_map_close (g);
 }
 

@@ -30,6 +30,27 @@ struct spec_rlimit
   unsigned long long soft, hard;
 };
 
+/* linux.resources.blockIO's device lists, each for its cgroup file
+   (cgroup.c): weightDevice, then the four throttles. */
+enum spec_blkio_list
+{
+  SPEC_BLKIO_WEIGHT_DEVICE,
+  SPEC_BLKIO_READ_BPS,
+  SPEC_BLKIO_WRITE_BPS,
+  SPEC_BLKIO_READ_IOPS,
+  SPEC_BLKIO_WRITE_IOPS,
+  SPEC_BLKIO_N,
+};
+
+/* One device of a blockIO list: weightDevice's weight and leafWeight
+   (0: not set), or a throttle's rate (bytes or I/Os a second). */
+struct spec_blkio_dev
+{
+  long long major, minor;
+  unsigned weight, leaf_weight;
+  unsigned long long rate;
+};
+
 /* linux.resources, as far as cgroup.c applies them.  0 is "not set"
    in every field; -1 is "unlimited" where the runtime spec allows it
    (memory, swap, quota, pids). */
@@ -42,6 +63,9 @@ struct spec_resources
   long long cpu_rt_runtime;                                /* v1 cpu.rt_runtime_us */
   char *cpuset_cpus, *cpuset_mems;                         /* "0-1,3", NULL: not set */
   long long pids_limit;
+  unsigned blkio_weight, blkio_leaf_weight; /* blockIO.weight, .leafWeight */
+  struct spec_blkio_dev *blkio_devs[SPEC_BLKIO_N];
+  size_t n_blkio_devs[SPEC_BLKIO_N];
 };
 
 /* linux.resources.devices: one rule of the device cgroup, in order
@@ -229,6 +253,15 @@ void spec_resources_clear (struct spec_resources *r);
 /* A linux.resources object alone (runc update -r), keys in any case as
    Go reads them; what it leaves out stays 0/NULL. */
 int spec_resources_from_json (const char *text, struct spec_resources *res, struct cl_error *err);
+/* Its JSON (malloc'd; its length in *len): memory, cpu and pids in full
+   (0 where not set), blockIO where set; what spec_resources_from_json
+   reads back the same. */
+char *spec_resources_to_json (const struct spec_resources *r, size_t *len);
+/* Does it set anything of blockIO? */
+bool spec_resources_have_blkio (const struct spec_resources *r);
+/* Set or replace (same major:minor) one device of a blockIO list. */
+void spec_blkio_dev_put (struct spec_resources *r, enum spec_blkio_list list,
+                         const struct spec_blkio_dev *dev);
 
 /* A process object alone (runc exec --process FILE) replaces s's
    process: args, env, cwd, user, capabilities, rlimits, terminal. */

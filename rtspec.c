@@ -285,10 +285,11 @@ static const struct
               "[--memory-swap SIZE] [--memory-reservation SIZE] [--kernel-memory SIZE] "
               "[--kernel-memory-tcp SIZE] [--cpu-share N] [--cpu-quota US] [--cpu-period US] "
               "[--cpu-rt-period US] [--cpu-rt-runtime US] [--cpuset-cpus LIST] "
-              "[--cpuset-mems LIST] [--pids-limit N] [--blkio-weight 0] ID\n\n"
+              "[--cpuset-mems LIST] [--pids-limit N] [--blkio-weight N] ID\n\n"
               "Change the limits of a created, running or paused container in its cgroups "
-              "(-1: unlimited); --resources: a linux.resources JSON object (- for stdin) "
-              "instead of the flags.  --kernel-memory* are ignored, with a warning.\n" },
+              "(-1: unlimited; --blkio-weight 10..1000, 0: unchanged); --resources: a "
+              "linux.resources JSON object (- for stdin, blockIO included) instead of the "
+              "flags.  --kernel-memory* are ignored, with a warning.\n" },
   { "events", "Usage: crunlocal-runtime events [--stats] [--interval DURATION] ID\n\n"
               "Print the container's events as JSON lines: stats every DURATION (default 5s), "
               "oom when the OOM killer kills in it, until it stops; --stats: one stats event.\n" },

@@ -16,7 +16,6 @@
 
 #include "cgroup.h"
 #include "cgrouprec.h"
-#include "json.h"
 #include "resflags.h"
 #include "rtspec.h"
 #include "util.h"
@@ -94,8 +93,9 @@ parse_flag (int ch, const char *flag, const char *arg, struct spec_resources *d,
     case 1011: free (d->cpuset_mems), d->cpuset_mems = xstrdup (arg); break;
     case 1012: r = parse_num (flag, arg, -1, &d->pids_limit, err); break;
     case 1013:
-      if (strcmp (arg, "0") != 0)
-        return cl_fail (err, ENOTSUP, "%s: blkio is not supported by this runtime", flag);
+      /* runc's uint16 (0: unchanged); the kernel says which weights it takes */
+      r = flag_parse_number (flag, arg, 0, 65535, &v, err);
+      d->blkio_weight = (unsigned)v;
       break;
     default: return cl_fail (err, ENOTSUP, "%s: Intel RDT is not supported by this runtime", flag);
     }
@@ -115,6 +115,18 @@ read_resources_arg (const char *arg, struct spec_resources *d, struct cl_error *
   return 0;
 }
 
+/* "--NAME" of a long option (argv holds "--name=V" or a value after it). */
+static const char *
+flag_name (int ch, char *buf, size_t size)
+{
+  size_t i = 0;
+
+  while (longopts[i].name && longopts[i].val != ch)
+    i++;
+  snprintf (buf, size, "--%s", longopts[i].name ? longopts[i].name : "?");
+  return buf;
+}
+
 /* The flags (before or after the ID, as runc takes them); 1 after --help, -1 after an error
  * (printed). */
 static int
@@ -122,6 +134,7 @@ parse_update (const struct rt_opts *o, int argc, char **argv, struct spec_resour
 {
   const char *resources = NULL;
   bool flags = false;
+  char flag[48];
   int ch;
 
   optind = 0; /* glibc reads the ordering ("+" or permute) again only so */
@@ -134,7 +147,7 @@ parse_update (const struct rt_opts *o, int argc, char **argv, struct spec_resour
         resources = optarg;
       else if (ch < 1000)
         return -1;
-      else if (parse_flag (ch, argv[optind - 1], optarg, d, &err) < 0)
+      else if (parse_flag (ch, flag_name (ch, flag, sizeof flag), optarg, d, &err) < 0)
         return rt_fail (o, &err), -1;
       flags = flags || ch >= 1000;
     }
@@ -150,35 +163,6 @@ parse_update (const struct rt_opts *o, int argc, char **argv, struct spec_resour
     }
   (void)flags;
   return 0;
-}
-
-static void
-gen_resources (yajl_gen g, const struct spec_resources *r)
-{
-  yajl_gen_map_open (g);
-  jg_str (g, "memory");
-  yajl_gen_map_open (g);
-  jg_kint (g, "limit", r->memory_limit);
-  jg_kint (g, "swap", r->memory_swap);
-  jg_kint (g, "reservation", r->memory_reservation);
-  yajl_gen_map_close (g);
-  jg_str (g, "cpu");
-  yajl_gen_map_open (g);
-  jg_kint (g, "shares", (long long)r->cpu_shares);
-  jg_kint (g, "quota", r->cpu_quota);
-  jg_kint (g, "period", (long long)r->cpu_period);
-  jg_kint (g, "realtimePeriod", (long long)r->cpu_rt_period);
-  jg_kint (g, "realtimeRuntime", r->cpu_rt_runtime);
-  if (r->cpuset_cpus)
-    jg_kstr (g, "cpus", r->cpuset_cpus);
-  if (r->cpuset_mems)
-    jg_kstr (g, "mems", r->cpuset_mems);
-  yajl_gen_map_close (g);
-  jg_str (g, "pids");
-  yajl_gen_map_open (g);
-  jg_kint (g, "limit", r->pids_limit);
-  yajl_gen_map_close (g);
-  yajl_gen_map_close (g);
 }
 
 /* What the container has now: the last update's record, else its
@@ -235,17 +219,21 @@ merge (struct spec_resources *d, struct spec_resources *cur)
 #undef TAKE
   take_str (&cur->cpuset_cpus, &d->cpuset_cpus);
   take_str (&cur->cpuset_mems, &d->cpuset_mems);
+  if (d->blkio_weight)
+    cur->blkio_weight = d->blkio_weight;
+  if (d->blkio_leaf_weight)
+    cur->blkio_leaf_weight = d->blkio_leaf_weight;
+  for (int l = 0; l < SPEC_BLKIO_N; l++)
+    for (size_t i = 0; i < d->n_blkio_devs[l]; i++)
+      spec_blkio_dev_put (cur, (enum spec_blkio_list)l, &d->blkio_devs[l][i]);
 }
 
 static int
 save_resources (int dirfd, const struct spec_resources *r, struct cl_error *err)
 {
-  cleanup_json_gen yajl_gen g = json_gen_new (false);
-  cleanup_free char *text = NULL;
   size_t len;
+  cleanup_free char *text = spec_resources_to_json (r, &len);
 
-  gen_resources (g, r);
-  text = json_gen_take (g, &len);
   return write_file_atomic_at (dirfd, RESOURCES_FILE, text, len, 0600, false, err);
 }
 

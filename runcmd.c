@@ -532,8 +532,7 @@ parse_resource (struct run_opts *o, int c, struct cl_error *err)
 static void
 spec_take_resources (struct run_opts *o, struct spec *sp)
 {
-  free (sp->resources.cpuset_cpus);
-  free (sp->resources.cpuset_mems);
+  spec_resources_clear (&sp->resources);
   sp->resources = o->res.res;
   sp->resources.cpuset_cpus = o->res.res.cpuset_cpus ? xstrdup (o->res.res.cpuset_cpus) : NULL;
   sp->resources.cpuset_mems = o->res.res.cpuset_mems ? xstrdup (o->res.res.cpuset_mems) : NULL;

@@ -248,6 +248,62 @@ expect "events --interval 100ms: stats lines until the container is deleted, the
 $RT --root "$ST" update --memory 64M up1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
 expect "update of a deleted container fails (1)" [ "$RC" = 1 ]
 
+# linux.resources.blockIO (runc's cgroups.bats "per-device io weight for
+# bfq"): a loop device on the bfq scheduler takes a per-device weight; the
+# throttles take any block device; update --blkio-weight and -r change them.
+blk_file () { # ID FILE...: the first FILE in the container's recorded cgroups
+  id=$1; shift
+  for f in "$@"; do
+    while read -r d; do [ -e "$d/$f" ] && { echo "$d/$f"; return; }; done <"$ST/$id/cgroup"
+  done
+}
+dd if=/dev/zero of="$T/backing.img" bs=4096 count=1 2>/dev/null
+loop=$(losetup --find --show "$T/backing.img" 2>/dev/null) || loop=""
+if [ -n "$loop" ] && ! { grep -qw bfq "/sys/block/${loop#/dev/}/queue/scheduler" && echo bfq >"/sys/block/${loop#/dev/}/queue/scheduler"; } 2>/dev/null; then
+  losetup -d "$loop"; loop=""
+fi
+if [ -n "$loop" ]; then tdev=$(cat "/sys/block/${loop#/dev/}/dev"); else tdev=$(cat "$(ls -d /sys/block/*/dev | grep -v -e loop -e zram -e ram | head -n 1)"); fi
+wdev=""; [ -z "$loop" ] || wdev=$tdev
+if [ -n "$tdev" ] && [ -d /sys/fs/cgroup/blkio -o -e /sys/fs/cgroup/cgroup.controllers ]; then
+  jwd='[]'; [ -z "$wdev" ] || jwd="[{major: ${wdev%:*}, minor: ${wdev#*:}, weight: 444}]"
+  mkbundle "$B" '.process.terminal = false | .process.args = ["sleep", "30"] | .linux.resources.blockIO = {weight: 333, weightDevice: '"$jwd"', throttleReadBpsDevice: [{major: '"${tdev%:*}"', minor: '"${tdev#*:}"', rate: 1048576}]}'
+  (cd "$B" && $RT --root "$ST" run -d bk1) 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  wf=$(blk_file bk1 blkio.weight blkio.bfq.weight io.bfq.weight io.weight)
+  expect "blockIO.weight 333: the container's blkio cgroup has it" sh -c "[ $RC = 0 ] && grep -qE '^(default )?(333|3263)\$' '$wf'"
+  if [ -n "$wdev" ]; then
+    wdf=$(blk_file bk1 blkio.weight_device blkio.bfq.weight_device io.bfq.weight)
+    expect "blockIO.weightDevice: $wdev 444 on a bfq loop device" sh -c "[ $RC = 0 ] && grep -qx 'default 333' '$wdf' && grep -qx '$wdev 444' '$wdf'"
+  fi
+  tf=$(blk_file bk1 blkio.throttle.read_bps_device io.max)
+  expect "blockIO.throttleReadBpsDevice: $tdev 1048576" sh -c "[ $RC = 0 ] && grep -qE '^$tdev (rbps=)?1048576' '$tf'"
+  $RT --root "$ST" update --blkio-weight 500 bk1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "update --blkio-weight 500: the weight, the state's record" sh -c "[ $RC = 0 ] && grep -qE '^(default )?(500|4950)\$' '$wf' && jq -e '.blockIO.weight == 500' '$ST/bk1/resources.json' >/dev/null"
+  echo '{"blockIO": {"throttleReadBpsDevice": [{"major": '"${tdev%:*}"', "minor": '"${tdev#*:}"', "rate": 2097152}]}}' | $RT --root "$ST" update -r - bk1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "update -r with blockIO: the throttle changes, the weight stays" sh -c "[ $RC = 0 ] && grep -qE '^$tdev (rbps=)?2097152' '$tf' && jq -e '.blockIO.weight == 500 and .blockIO.throttleReadBpsDevice[0].rate == 2097152' '$ST/bk1/resources.json' >/dev/null"
+  $RT --root "$ST" update --blkio-weight x bk1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "update --blkio-weight x fails (1) naming the flag" sh -c "[ $RC = 1 ] && grep -q -- '--blkio-weight \"x\"' '$T/err'"
+  $RT --root "$ST" delete --force bk1
+  [ -z "$loop" ] || losetup -d "$loop"
+  # A container run without blockIO gets a blkio cgroup at its first update.
+  mkbundle "$B" '.process.terminal = false | .process.args = ["sleep", "30"]'
+  (cd "$B" && $RT --root "$ST" run -d bk2) 2>"$T/err"; RC=$?
+  $RT --root "$ST" update --blkio-weight 200 bk2 2>"$T/err"; RC2=$?; ERR=$(cat "$T/err")
+  wf=$(blk_file bk2 blkio.weight blkio.bfq.weight io.bfq.weight io.weight)
+  expect "update --blkio-weight 200 of a container run without blockIO" sh -c "[ $RC = 0 ] && [ $RC2 = 0 ] && grep -qE '^(default )?(200|1910)\$' '$wf'"
+  $RT --root "$ST" delete --force bk2
+  expect "delete: the blkio cgroup added by update goes too" sh -c "[ -z \"\$(find /sys/fs/cgroup -maxdepth 3 -path '*/crunlocal/bk2' 2>/dev/null)\" ]"
+fi
+for bad in '{weight: "333"}' '{weight: 333, nosuch: 1}' '{throttleReadBpsDevice: [{major: 8}]}'; do
+  mkbundle "$B" '.process.terminal = false | .process.args = ["true"] | .linux.resources.blockIO = '"$bad"
+  (cd "$B" && $RT --root "$ST" run bk3) 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "blockIO $bad is refused with one line" sh -c "[ $RC != 0 ] && [ \$(grep -c . '$T/err') = 1 ] && grep -q 'linux.resources.blockIO' '$T/err'"
+done
+if [ -d /sys/fs/cgroup/blkio ] && [ ! -e /sys/fs/cgroup/blkio/blkio.leaf_weight ]; then
+  mkbundle "$B" '.process.terminal = false | .process.args = ["true"] | .linux.resources.blockIO = {leafWeight: 100}'
+  (cd "$B" && $RT --root "$ST" run bk4) 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "blockIO.leafWeight where the kernel has none (no CFQ) is refused" sh -c "[ $RC != 0 ] && grep -q 'blockIO.leafWeight: .*no blkio.leaf_weight' '$T/err' && [ -z \"\$(find /sys/fs/cgroup -maxdepth 3 -path '*/crunlocal/bk4' 2>/dev/null)\" ]"
+fi
+
 # linux.seccomp.listenerPath: the SCMP_ACT_NOTIFY listener and the state
 # to runc's seccomp agent (a small one here: it records what came and
 # closes the fd, so the caught mkdir fails with ENOSYS).

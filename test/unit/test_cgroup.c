@@ -72,6 +72,11 @@ test_cgroup_weight (void)
   CHECK (cgroup_shares_to_weight (1024) == 39);
   CHECK (cgroup_shares_to_weight (512) == 20);
   CHECK (cgroup_shares_to_weight (262144) == 10000);
+  /* blkio weight → io.weight: runc's cgroups.bats has 750 → 7475 */
+  CHECK (cgroup_blkio_to_io_weight (0) == 0);
+  CHECK (cgroup_blkio_to_io_weight (10) == 1);
+  CHECK (cgroup_blkio_to_io_weight (750) == 7475);
+  CHECK (cgroup_blkio_to_io_weight (1000) == 10000);
 }
 
 /* The v2 line of /proc/PID/cgroup, on a hybrid host and a v2 one. */

@@ -274,8 +274,16 @@ test_bundle_refused (void)
                  "needs uidMappings");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
                  "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"resources\": "
-                 "{\"blockIO\": {\"weight\": 10}}}}",
-                 "linux.resources.blockIO is not supported");
+                 "{\"blockIO\": {\"weight\": 10, \"nosuch\": 1}}}}",
+                 "linux.resources.blockIO.nosuch is not supported");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"resources\": "
+                 "{\"blockIO\": {\"weight\": \"333\"}}}}",
+                 "linux.resources.blockIO.weight is not an integer in 0..65535");
+  check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
+                 "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"resources\": "
+                 "{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": 7}]}}}}",
+                 "throttleReadBpsDevice[0] needs major and minor");
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
                  "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"linux\": {\"resources\": "
                  "{\"memory\": {\"limit\": 1048576, \"kernel\": 1}}}}",
@@ -294,4 +302,56 @@ test_bundle_refused (void)
   check_refused ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, \"process\": "
                  "{\"args\": [\"x\"], \"cwd\": \"/\"}, \"mounts\": [{\"destination\": \"x\"}]}",
                  "absolute");
+}
+
+/* linux.resources.blockIO: every field, keys in Go's any case, a device
+   named twice merged, and the text spec_resources_to_json makes read
+   back the same. */
+void
+test_blkio_parse (void)
+{
+  static const char text[]
+      = "{\"BlockIO\": {\"weight\": 333, \"leafWeight\": 20, \"weightDevice\": ["
+        "{\"major\": 7, \"minor\": 1, \"weight\": 444},"
+        "{\"major\": 7, \"minor\": 1, \"leafWeight\": 55},"
+        "{\"Major\": 8, \"minor\": 0, \"weight\": 100}],"
+        "\"throttleReadBpsDevice\": [{\"major\": 8, \"minor\": 0, \"rate\": 1048576}],"
+        "\"throttleWriteIOPSDevice\": [{\"major\": 8, \"minor\": 0, \"rate\": 0}],"
+        "\"throttleWriteBpsDevice\": null}}";
+  struct spec_resources r = { 0 }, back = { 0 };
+  struct cl_error err = { 0 };
+  cleanup_free char *json = NULL;
+
+  CHECK (spec_resources_from_json (text, &r, &err) == 0);
+  CHECK (r.blkio_weight == 333 && r.blkio_leaf_weight == 20);
+  CHECK (r.n_blkio_devs[SPEC_BLKIO_WEIGHT_DEVICE] == 2);
+  CHECK (r.blkio_devs[SPEC_BLKIO_WEIGHT_DEVICE][0].major == 7);
+  CHECK (r.blkio_devs[SPEC_BLKIO_WEIGHT_DEVICE][0].weight == 444);
+  CHECK (r.blkio_devs[SPEC_BLKIO_WEIGHT_DEVICE][0].leaf_weight == 55);
+  CHECK (r.blkio_devs[SPEC_BLKIO_WEIGHT_DEVICE][1].major == 8);
+  CHECK (r.n_blkio_devs[SPEC_BLKIO_READ_BPS] == 1);
+  CHECK (r.blkio_devs[SPEC_BLKIO_READ_BPS][0].rate == 1048576);
+  CHECK (r.n_blkio_devs[SPEC_BLKIO_WRITE_IOPS] == 1 && r.n_blkio_devs[SPEC_BLKIO_WRITE_BPS] == 0);
+  CHECK (spec_resources_have_blkio (&r));
+  json = spec_resources_to_json (&r, NULL);
+  CHECK (spec_resources_from_json (json, &back, &err) == 0);
+  CHECK (back.blkio_weight == 333 && back.blkio_leaf_weight == 20);
+  CHECK (back.n_blkio_devs[SPEC_BLKIO_WEIGHT_DEVICE] == 2);
+  CHECK (back.blkio_devs[SPEC_BLKIO_WEIGHT_DEVICE][0].leaf_weight == 55);
+  CHECK (back.n_blkio_devs[SPEC_BLKIO_READ_BPS] == 1);
+  CHECK (back.blkio_devs[SPEC_BLKIO_READ_BPS][0].rate == 1048576);
+  CHECK (back.n_blkio_devs[SPEC_BLKIO_WRITE_IOPS] == 1);
+  spec_resources_clear (&back);
+  spec_resources_clear (&r);
+  CHECK (!spec_resources_have_blkio (&r));
+  CHECK (spec_resources_from_json ("{\"blockIO\": {\"weight\": 70000}}", &r, &err) < 0);
+  spec_resources_clear (&r);
+  CHECK (spec_resources_from_json ("{\"blockIO\": {\"weightDevice\": {}}}", &r, &err) < 0);
+  spec_resources_clear (&r);
+  CHECK (
+      spec_resources_from_json (
+          "{\"blockIO\": {\"throttleReadIOPSDevice\": [{\"major\": 8, \"minor\": 0}]}}", &r, &err)
+      < 0);
+  CHECK (strstr (err.msg, "has no rate") != NULL);
+  spec_resources_clear (&r);
 }

@@ -18,6 +18,7 @@ void test_spec_env (void);
 void test_spec_user (void);
 void test_bundle_roundtrip (void);
 void test_bundle_refused (void);
+void test_blkio_parse (void);
 void test_logfmt_parse (void);
 void test_logfmt_when (void);
 void test_log_writer (void);
@@ -86,10 +87,10 @@ void test_devcgroup_v1 (void);
       { "image_config", test_image_config }, { "base64", test_base64 },                            \
       { "spec_args", test_spec_args }, { "spec_env", test_spec_env },                              \
       { "spec_user", test_spec_user }, { "bundle_roundtrip", test_bundle_roundtrip },              \
-      { "bundle_refused", test_bundle_refused }, { "logfmt_parse", test_logfmt_parse },            \
-      { "logfmt_when", test_logfmt_when }, { "log_writer", test_log_writer },                      \
-      { "exitrec", test_exitrec }, { "template", test_template },                                  \
-      { "template_json_fields", test_template_json_fields },                                       \
+      { "blkio_parse", test_blkio_parse }, { "bundle_refused", test_bundle_refused },              \
+      { "logfmt_parse", test_logfmt_parse }, { "logfmt_when", test_logfmt_when },                  \
+      { "log_writer", test_log_writer }, { "exitrec", test_exitrec },                              \
+      { "template", test_template }, { "template_json_fields", test_template_json_fields },        \
       { "template_json_actions", test_template_json_actions },                                     \
       { "template_json_errors", test_template_json_errors }, { "detach_keys", test_detach_keys },  \
       { "pty_buf", test_pty_buf }, { "restart_policy", test_restart_policy },                      \

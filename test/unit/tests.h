@@ -87,7 +87,7 @@ void test_devcgroup_v1 (void);
       { "image_config", test_image_config }, { "base64", test_base64 },                            \
       { "spec_args", test_spec_args }, { "spec_env", test_spec_env },                              \
       { "spec_user", test_spec_user }, { "bundle_roundtrip", test_bundle_roundtrip },              \
-      { "blkio_parse", test_blkio_parse }, { "bundle_refused", test_bundle_refused },              \
+      { "bundle_refused", test_bundle_refused }, { "blkio_parse", test_blkio_parse },              \
       { "logfmt_parse", test_logfmt_parse }, { "logfmt_when", test_logfmt_when },                  \
       { "log_writer", test_log_writer }, { "exitrec", test_exitrec },                              \
       { "template", test_template }, { "template_json_fields", test_template_json_fields },        \

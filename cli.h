@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "store.h"
+#include "template.h"
 
 /* Print err once; returns the exit code (125, or 128+signal). */
 int cli_fail (const struct cl_error *err);
@@ -32,6 +33,10 @@ struct cli_sub
   const char *name;
   int (*fn) (int, char **);
 };
+/* A --format other than json or table checked against the fields `lookup`
+   knows (with `sample` as the row); 0, or 125 after the usage error. */
+int cli_check_format (const char *cmd, const char *format, template_lookup lookup,
+                      const void *sample);
 int cli_subcommand (const char *group, const struct cli_sub *sub, size_t n, int (*usage) (FILE *),
                     int argc, char **argv);
 int cli_open_store (struct store **s, enum store_mode mode, struct cl_error *err);

@@ -156,16 +156,6 @@ subnet_text (const struct netrec *n, char *buf, size_t len)
   snprintf (buf, len, "%s/%d", ip, n->prefix);
 }
 
-static void
-created_text (const struct netrec *n, char *buf, size_t len)
-{
-  time_t t = (time_t)n->created;
-  struct tm tm;
-
-  if (!gmtime_r (&t, &tm) || strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-    snprintf (buf, len, "%s", "");
-}
-
 static const char *
 network_field (const char *f, const void *arg, char *buf, size_t len)
 {
@@ -193,7 +183,7 @@ network_field (const char *f, const void *arg, char *buf, size_t len)
     return n->internal ? "true" : "false";
   if (strcmp (f, "Created") == 0)
     {
-      created_text (n, buf, len);
+      utc_text (n->created, buf, len);
       return buf;
     }
   if (strcmp (f, "Labels") == 0)
@@ -267,7 +257,7 @@ gen_network (yajl_gen g, struct store *s, const struct netrec *n, bool members)
 
   subnet_text (n, sub, sizeof sub);
   inet_ntop (AF_INET, &n->gateway, gw, sizeof gw);
-  created_text (n, when, sizeof when);
+  utc_text (n->created, when, sizeof when);
   yajl_gen_map_open (g);
   jg_kstr (g, "name", n->name);
   jg_kstr (g, "id", n->id);
@@ -309,14 +299,9 @@ networks_json (struct store *s, const struct netrec *v, size_t n, bool members)
 static int
 check_format (const char *cmd, const char *format)
 {
-  struct netrec none = { 0 };
-  struct cl_error err = { 0 };
+  static const struct netrec none = { 0 };
 
-  if (!format || strcmp (format, "json") == 0 || strcmp (format, "table") == 0)
-    return 0;
-  if (template_check (format, network_field, &none, &err) < 0)
-    return cli_usage_error (cmd, "%s", err.msg);
-  return 0;
+  return cli_check_format (cmd, format, network_field, &none);
 }
 
 static int

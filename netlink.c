@@ -301,15 +301,18 @@ nl_nft_get_chain (struct nl_buf *b, const char *table, const char *chain)
   nl_put_str (b, NFTA_CHAIN_NAME, chain);
 }
 
-void
-nl_nft_masquerade (struct nl_buf *b, const char *table, const char *chain, uint32_t net, int prefix)
+/* A batch begun: table `ip TABLE` and its base chain CHAIN (hook,
+   priority, type) made if missing (NLM_F_CREATE without EXCL keeps what
+   exists), the chain emptied (a DELRULE naming only the chain), and a
+   rule appended to it opened: its expressions' nest is returned, for the
+   caller to fill and close before the batch's end. */
+static size_t
+base_chain_rule (struct nl_buf *b, const char *table, const char *chain, uint32_t hooknum,
+                 uint32_t priority, const char *type)
 {
-  uint32_t mask = prefix ? htonl (~0U << (32 - prefix)) : 0;
-  size_t hook, exprs, e;
+  size_t hook;
 
-  net &= mask;
   nft_batch_mark (b, NFNL_MSG_BATCH_BEGIN);
-  /* NLM_F_CREATE without EXCL: an existing table or chain is kept. */
   nft_msg (b, NFT_MSG_NEWTABLE, NLM_F_CREATE, NFPROTO_IPV4);
   nl_put_str (b, NFTA_TABLE_NAME, table);
 
@@ -317,13 +320,12 @@ nl_nft_masquerade (struct nl_buf *b, const char *table, const char *chain, uint3
   nl_put_str (b, NFTA_CHAIN_TABLE, table);
   nl_put_str (b, NFTA_CHAIN_NAME, chain);
   hook = nl_nest_begin (b, NFTA_CHAIN_HOOK);
-  nl_put_be32 (b, NFTA_HOOK_HOOKNUM, NF_INET_POST_ROUTING);
-  nl_put_be32 (b, NFTA_HOOK_PRIORITY, 100); /* srcnat */
+  nl_put_be32 (b, NFTA_HOOK_HOOKNUM, hooknum);
+  nl_put_be32 (b, NFTA_HOOK_PRIORITY, priority);
   nl_nest_end (b, hook);
   nl_put_be32 (b, NFTA_CHAIN_POLICY, NF_ACCEPT);
-  nl_put_str (b, NFTA_CHAIN_TYPE, "nat");
+  nl_put_str (b, NFTA_CHAIN_TYPE, type);
 
-  /* A DELRULE naming only the chain empties it. */
   nft_msg (b, NFT_MSG_DELRULE, 0, NFPROTO_IPV4);
   nl_put_str (b, NFTA_RULE_TABLE, table);
   nl_put_str (b, NFTA_RULE_CHAIN, chain);
@@ -331,7 +333,17 @@ nl_nft_masquerade (struct nl_buf *b, const char *table, const char *chain, uint3
   nft_msg (b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, NFPROTO_IPV4);
   nl_put_str (b, NFTA_RULE_TABLE, table);
   nl_put_str (b, NFTA_RULE_CHAIN, chain);
-  exprs = nl_nest_begin (b, NFTA_RULE_EXPRESSIONS);
+  return nl_nest_begin (b, NFTA_RULE_EXPRESSIONS);
+}
+
+void
+nl_nft_masquerade (struct nl_buf *b, const char *table, const char *chain, uint32_t net, int prefix)
+{
+  uint32_t mask = prefix ? htonl (~0U << (32 - prefix)) : 0;
+  size_t exprs, e;
+
+  net &= mask;
+  exprs = base_chain_rule (b, table, chain, NF_INET_POST_ROUTING, 100 /* srcnat */, "nat");
   match_prefix (b, 12, net, mask, NFT_CMP_EQ);  /* ip saddr */
   match_prefix (b, 16, net, mask, NFT_CMP_NEQ); /* ip daddr */
   e = expr_begin (b, "masq");
@@ -368,30 +380,9 @@ void
 nl_nft_isolate (struct nl_buf *b, const char *table, const char *chain, const char *bridge,
                 const char *prefix)
 {
-  size_t hook, exprs, e, d, imm, v;
+  size_t exprs, e, d, imm, v;
 
-  nft_batch_mark (b, NFNL_MSG_BATCH_BEGIN);
-  nft_msg (b, NFT_MSG_NEWTABLE, NLM_F_CREATE, NFPROTO_IPV4);
-  nl_put_str (b, NFTA_TABLE_NAME, table);
-
-  nft_msg (b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, NFPROTO_IPV4);
-  nl_put_str (b, NFTA_CHAIN_TABLE, table);
-  nl_put_str (b, NFTA_CHAIN_NAME, chain);
-  hook = nl_nest_begin (b, NFTA_CHAIN_HOOK);
-  nl_put_be32 (b, NFTA_HOOK_HOOKNUM, NF_INET_FORWARD);
-  nl_put_be32 (b, NFTA_HOOK_PRIORITY, 0); /* filter */
-  nl_nest_end (b, hook);
-  nl_put_be32 (b, NFTA_CHAIN_POLICY, NF_ACCEPT);
-  nl_put_str (b, NFTA_CHAIN_TYPE, "filter");
-
-  nft_msg (b, NFT_MSG_DELRULE, 0, NFPROTO_IPV4);
-  nl_put_str (b, NFTA_RULE_TABLE, table);
-  nl_put_str (b, NFTA_RULE_CHAIN, chain);
-
-  nft_msg (b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, NFPROTO_IPV4);
-  nl_put_str (b, NFTA_RULE_TABLE, table);
-  nl_put_str (b, NFTA_RULE_CHAIN, chain);
-  exprs = nl_nest_begin (b, NFTA_RULE_EXPRESSIONS);
+  exprs = base_chain_rule (b, table, chain, NF_INET_FORWARD, 0 /* filter */, "filter");
   match_ifname (b, NFT_META_IIFNAME, bridge, 0, NFT_CMP_EQ);
   match_ifname (b, NFT_META_OIFNAME, bridge, 0, NFT_CMP_NEQ);
   if (prefix)

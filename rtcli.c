@@ -37,7 +37,6 @@ rt_log (const struct rt_opts *o, const char *level, const char *msg)
   cleanup_close int fd = -1;
   char ts[64];
   struct timespec now;
-  struct tm tm;
   cleanup_free char *line = NULL;
 
   if (!o->log)
@@ -47,8 +46,7 @@ rt_log (const struct rt_opts *o, const char *level, const char *msg)
       return;
     }
   clock_gettime (CLOCK_REALTIME, &now);
-  gmtime_r (&now.tv_sec, &tm);
-  strftime (ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  utc_text (now.tv_sec, ts, sizeof ts);
   if (o->log_json)
     {
       cleanup_json_gen yajl_gen g = json_gen_new (false);

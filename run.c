@@ -117,6 +117,18 @@ cli_parse_bool (const char *cmd, const char *flag, const char *v, bool *out)
 }
 
 int
+cli_check_format (const char *cmd, const char *format, template_lookup lookup, const void *sample)
+{
+  struct cl_error err = { 0 };
+
+  if (!format || strcmp (format, "json") == 0 || strcmp (format, "table") == 0)
+    return 0;
+  if (template_check (format, lookup, sample, &err) < 0)
+    return cli_usage_error (cmd, "%s", err.msg);
+  return 0;
+}
+
+int
 cli_subcommand (const char *group, const struct cli_sub *sub, size_t n, int (*usage) (FILE *),
                 int argc, char **argv)
 {

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 void
@@ -374,6 +375,16 @@ rm_rf_at (int dirfd, const char *name, struct cl_error *err)
   if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
     return cl_fail (err, errno, "rmdir %s", name);
   return 0;
+}
+
+void
+utc_text (long long secs, char *buf, size_t len)
+{
+  time_t t = (time_t)secs;
+  struct tm tm;
+
+  if (!gmtime_r (&t, &tm) || strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    snprintf (buf, len, "%s", "");
 }
 
 DIR *

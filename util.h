@@ -92,6 +92,9 @@ int rm_dir_contents (int dfd, struct cl_error *err);
 /* A directory stream over a close-on-exec copy of `fd` (its own DIR to
    close; `fd` stays open); NULL with errno set. */
 DIR *dir_stream (int fd);
+/* Seconds since the epoch as RFC 3339 in UTC ("2026-12-01T03:04:05Z"),
+   "" when out of range. */
+void utc_text (long long secs, char *buf, size_t len);
 
 /* Random lowercase hex of `n` chars into buf (n+1 bytes). */
 int random_hex (char *buf, size_t n, struct cl_error *err);

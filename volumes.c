@@ -42,16 +42,6 @@ show_usage (FILE *to)
   return to == stdout ? 0 : 125;
 }
 
-static void
-created_at (const struct volume *v, char *buf, size_t len)
-{
-  time_t t = (time_t)v->created;
-  struct tm tm;
-
-  if (!gmtime_r (&t, &tm) || strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-    snprintf (buf, len, "%s", "");
-}
-
 /* A field of `volume ls --format '{{.Field}}'`. */
 static const char *
 volume_field (const char *f, const void *arg, char *buf, size_t len)
@@ -68,7 +58,7 @@ volume_field (const char *f, const void *arg, char *buf, size_t len)
     return v->mountpoint ? v->mountpoint : "";
   if (strcmp (f, "CreatedAt") == 0)
     {
-      created_at (v, buf, len);
+      utc_text (v->created, buf, len);
       return buf;
     }
   if (strcmp (f, "Anonymous") == 0)
@@ -81,7 +71,7 @@ gen_volume (yajl_gen g, const struct volume *v)
 {
   char when[64];
 
-  created_at (v, when, sizeof when);
+  utc_text (v->created, when, sizeof when);
   yajl_gen_map_open (g);
   jg_kstr (g, "Name", v->name);
   jg_kstr (g, "Driver", "local");
@@ -124,14 +114,9 @@ print_template (const char *format, const struct volume *v, size_t n)
 static int
 check_format (const char *cmd, const char *format)
 {
-  struct volume none = { 0 };
-  struct cl_error err = { 0 };
+  static const struct volume none = { 0 };
 
-  if (!format || strcmp (format, "json") == 0 || strcmp (format, "table") == 0)
-    return 0;
-  if (template_check (format, volume_field, &none, &err) < 0)
-    return cli_usage_error (cmd, "%s", err.msg);
-  return 0;
+  return cli_check_format (cmd, format, volume_field, &none);
 }
 
 static int

@@ -17,7 +17,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS += $(PKG_LIBS) -lpthread
 
 LIB_SRCS = error.c util.c sha256.c digest.c sig.c tls.c ref.c json.c store.c gc.c unpack.c image.c \
-	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c bindsrc.c container.c snapshot.c \
+	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c bindsrc.c rthooks.c container.c snapshot.c \
 	flatten.c ocispec.c exitrec.c logfmt.c detach.c template.c pty.c attach.c \
 	restart.c sealed.c etcfiles.c volume.c mounts.c bpf.c sysnr.c seccomp.c scprofile.c evlog.c \
 	netlink.c netrec.c net.c netsup.c forward.c cgroup.c cgrouprec.c ignore.c context.c cnb.c copytree.c \
@@ -25,7 +25,7 @@ LIB_SRCS = error.c util.c sha256.c digest.c sig.c tls.c ref.c json.c store.c gc.
 SRCS = run.c images.c runcmd.c info.c ps.c logs.c ctl.c inspect.c exec.c foreground.c volumes.c \
 	tag.c history.c rename.c top.c restartcmd.c df.c login.c events.c port.c stats.c diff.c cp.c \
 	load.c save.c update.c runtime.c rtcli.c rtcreate.c rtcmds.c rtexec.c rtupdate.c rtevents.c rtagent.c rtstate.c rtspec.c \
-	rthooks.c netcmd.c $(LIB_SRCS)
+	netcmd.c $(LIB_SRCS)
 # The monitor: a small static program of its own, carried inside crunlocal
 # (detach.c) — it stays resident for every detached container.
 MONITOR_SRCS = monitor.c exitrec.c logfmt.c pty.c restart.c util.c error.c evlog.c cgrouprec.c

@@ -24,6 +24,7 @@
 
 #include "bindsrc.h"
 #include "pty.h"
+#include "rthooks.h"
 #include "seccomp.h"
 #include "util.h"
 
@@ -939,26 +940,75 @@ command_found (const struct spec *s, struct cl_error *err)
   return cl_fail (err, 0, "%s: executable file not found in $PATH", cmd), 127;
 }
 
+/* All of n bytes from fd, or false. */
+static bool
+read_all (int fd, void *buf, size_t n)
+{
+  for (size_t got = 0; got < n;)
+    {
+      ssize_t r = read (fd, (char *)buf + got, n - got);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        return false;
+      got += (size_t)r;
+    }
+  return true;
+}
+
 /* ns_opts.hold: everything is set up; say so (the caller — `create` —
-   returns and exits), then wait for the one byte `start` writes.  Only
-   the command's execve is left after it. */
-static void
+   returns and exits), then wait for what `start` writes: '0', or
+   NS_START_HOOKS_HERE with the state's length (4 bytes) and the state
+   JSON, returned, when the startContainer hooks are to run from here.
+   Only the command's execve is left after it. */
+static char *
 wait_for_start (int sync, int hold)
 {
   struct child_msg m = { .kind = MSG_READY };
-  char b;
-  ssize_t n;
+  uint32_t len;
+  char b, *state;
 
   if (hold < 0)
-    return;
+    return NULL;
   if (send (sync, &m, sizeof m, MSG_NOSIGNAL) != (ssize_t)sizeof m)
     _exit (125);
-  do
-    n = read (hold, &b, 1);
-  while (n < 0 && errno == EINTR);
-  if (n != 1)
+  if (!read_all (hold, &b, 1))
     _exit (125);
+  if (b != NS_START_HOOKS_HERE)
+    {
+      close (hold);
+      return NULL;
+    }
+  if (!read_all (hold, &len, sizeof len) || len > NS_START_STATE_MAX)
+    _exit (125);
+  state = xmalloc ((size_t)len + 1);
+  if (!read_all (hold, state, len))
+    _exit (125);
+  state[len] = '\0';
   close (hold);
+  return state;
+}
+
+/* The startContainer hooks `start` could not run (rootless, this
+   process is not dumpable: its /proc namespace files are root's, closed
+   to `start`): from here, in the container's namespaces and root, under
+   its filter, as runc runs them.  A failure ends the container. */
+static void
+start_hooks_here (const struct spec *s, const struct bpf_prog *filter, char *state)
+{
+  struct cl_error err = { 0 };
+
+  if (!state)
+    return;
+  if (rthooks_run_filtered (s->hooks[SPEC_HOOK_START_CONTAINER],
+                            s->n_hooks[SPEC_HOOK_START_CONTAINER], "startContainer", state, 0,
+                            filter, &err)
+      < 0)
+    {
+      dprintf (2, "crunlocal-runtime: %s\n", err.msg);
+      _exit (1);
+    }
+  free (state);
 }
 
 static void
@@ -1075,7 +1125,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
     }
   if (hold >= 0 && (status = command_found (s, &err)) != 0)
     child_fail (sync, status, &err);
-  wait_for_start (sync, hold);
+  start_hooks_here (s, filter, wait_for_start (sync, hold));
   syscall (SYS_close_range, 3 + (o ? o->preserve_fds : 0), ~0U, CLOSE_RANGE_CLOEXEC);
   if (s->init)
     init_main (s, filter, sync);

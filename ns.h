@@ -94,9 +94,16 @@ int ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_std
    process, once everything is set up, says so — ns_start_with returns
    then, with the process waiting — and reads one byte from `hold` (a
    FIFO `start` writes to) before it execs: runc's create/start split.
+   That byte is NS_START_HOOKS_HERE when `start` cannot join the waiting
+   process (rootless: it is not dumpable): a 4-byte length and the OCI
+   state JSON follow, and the process runs the spec's startContainer
+   hooks itself, in the container, before the exec.
    `orphan`: no parent-death signal — the caller exits and the engine's
    monitor (a child subreaper: conmon, containerd-shim) inherits it.
    The exec'd command still holds no other fd of ours. */
+#define NS_START_HOOKS_HERE 'H'
+#define NS_START_STATE_MAX (1U << 20)
+
 struct ns_opts
 {
   int hold;

@@ -338,6 +338,38 @@ rt_create (const struct rt_opts *o, int argc, char **argv)
   return 0;
 }
 
+/* May this process enter the namespaces of the waiting one?  Not
+   rootless: a process that is not dumpable has root's /proc files. */
+static bool
+may_join (pid_t pid)
+{
+  char path[64];
+  int fd;
+
+  snprintf (path, sizeof path, "/proc/%d/ns/user", (int)pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  close (fd);
+  return true;
+}
+
+/* The waiting process runs the startContainer hooks itself (ns.h):
+   NS_START_HOOKS_HERE, the state's length and the state, down the FIFO. */
+static int
+hooks_there (int fd, const char *state, struct cl_error *err)
+{
+  uint32_t len = (uint32_t)strlen (state);
+  char b = NS_START_HOOKS_HERE;
+
+  if (len > NS_START_STATE_MAX)
+    return cl_fail (err, E2BIG, "the container's state is too large");
+  if (fcntl (fd, F_SETFL, 0) < 0 || write_all (fd, &b, 1, err) < 0
+      || write_all (fd, &len, sizeof len, err) < 0 || write_all (fd, state, len, err) < 0)
+    return -1;
+  return 0;
+}
+
 /* `start`'s byte: the process leaves its wait and execs — after the
    startContainer hooks, which run in the container's namespaces; then
    poststart. */
@@ -352,16 +384,24 @@ release (const struct rt_opts *o, int dirfd, const char *id, const struct spec *
   if (fd < 0)
     return cl_fail (err, errno == ENXIO ? 0 : errno, "container %s is not waiting to start%s", id,
                     errno == ENXIO ? ": its process is gone" : "");
-  if (sp->n_hooks[SPEC_HOOK_START_CONTAINER] && sp->seccomp
-      && seccomp_compile (sp->seccomp, &filter, err) < 0)
-    return cl_wrap (err, "linux.seccomp");
-  if (rthooks_run_filtered (sp->hooks[SPEC_HOOK_START_CONTAINER],
-                            sp->n_hooks[SPEC_HOOK_START_CONTAINER], "startContainer", state, pid,
-                            sp->seccomp ? &filter : NULL, err)
-      < 0)
-    return -1;
-  if (write (fd, "0", 1) != 1)
-    return cl_fail (err, errno, "start container %s", id);
+  if (sp->n_hooks[SPEC_HOOK_START_CONTAINER] && !may_join (pid))
+    {
+      if (hooks_there (fd, state, err) < 0)
+        return cl_wrap (err, "start container %s", id);
+    }
+  else
+    {
+      if (sp->n_hooks[SPEC_HOOK_START_CONTAINER] && sp->seccomp
+          && seccomp_compile (sp->seccomp, &filter, err) < 0)
+        return cl_wrap (err, "linux.seccomp");
+      if (rthooks_run_filtered (sp->hooks[SPEC_HOOK_START_CONTAINER],
+                                sp->n_hooks[SPEC_HOOK_START_CONTAINER], "startContainer", state,
+                                pid, sp->seccomp ? &filter : NULL, err)
+          < 0)
+        return -1;
+      if (write (fd, "0", 1) != 1)
+        return cl_fail (err, errno, "start container %s", id);
+    }
   unlinkat (dirfd, "exec.fifo", 0);
   free (state);
   state = hook_state (dirfd, id, bundle, sp->root_path, pid, RT_RUNNING);

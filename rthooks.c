@@ -23,12 +23,20 @@ hook_child (const struct spec_hook *h, int in, pid_t join, const struct bpf_prog
   struct cl_error err = { 0 };
   char *argv0[] = { h->path, NULL }, *noenv[] = { NULL };
 
+  sigset_t none;
+
+  /* From a container's waiting process, every signal was blocked. */
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
   if (dup2 (in, 0) < 0)
     _exit (127);
   /* Nothing of ours but stdio for the hook (and none for the container). */
   syscall (SYS_close_range, 3, ~0U, 0);
   if (join > 0 && ns_join (join, &err) < 0)
-    _exit (127);
+    {
+      dprintf (2, "%s: %s: %s\n", h->path, err.msg, strerror (err.errnum));
+      _exit (127);
+    }
   /* startContainer runs under the container's filter, as in runc;
      without CAP_SYS_ADMIN a filter needs no_new_privs */
   if (filter && seccomp_install (filter, &err) < 0

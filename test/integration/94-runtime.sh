@@ -165,6 +165,18 @@ for who in crltest crlnosub; do
   as_user "$who" $RT --root "$US" delete --force u1; RC=$?
   left=$(as_user "$who" $RT --root "$US" list -q)
   expect "[$who] rootless delete --force" [ "$RC" = 0 -a -z "$left" ]
+  # startContainer hooks rootless: `start` may not enter the waiting
+  # process (it is not dumpable), so that process runs them itself, in
+  # the container, with the state on stdin; create+start and run.
+  mkbundle "$UB" '.process.terminal = false | .process.args = ["cat", "/tmp/sc.json"] | .root.readonly = false | .hooks = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/sc.json"]}]}' "$who"
+  (cd "$UB" && as_user "$who" $RT --root "$US" create u2 && as_user "$who" $RT --root "$US" start u2) 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  until_ok test -s "$UB/rootfs/tmp/sc.json"
+  expect "[$who] rootless startContainer hook (create, start): in the container, the state (created) on its stdin" sh -c "[ $RC = 0 ] && jq -e '.id == \"u2\" and .status == \"created\"' '$UB/rootfs/tmp/sc.json' >/dev/null"
+  as_user "$who" $RT --root "$US" delete --force u2 >/dev/null 2>&1
+  mkbundle "$UB" '.process.terminal = false | .process.args = ["echo", "ran"] | .hooks = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 3"]}]}' "$who"
+  out=$(cd "$UB" && as_user "$who" $RT --root "$US" run u3 2>&1); RC=$?; ERR=$out
+  expect "[$who] rootless run: a failing startContainer hook ends it, named, before the command runs" sh -c "[ $RC != 0 ] && ! printf '%s' \"\$1\" | grep -q ran && printf '%s' \"\$1\" | grep -q 'startContainer.*exit status 3'" _ "$out"
+  as_user "$who" $RT --root "$US" delete --force u3 >/dev/null 2>&1
 done
 
 # Root's bundle with a user namespace binds directories below root's

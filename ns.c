@@ -645,10 +645,18 @@ verify_cwd (const char *cwd, struct cl_error *err)
 }
 
 static int
-enter_cwd (const char *cwd, struct cl_error *err)
+enter_cwd (const char *cwd, bool *later, struct cl_error *err)
 {
   if (chdir (cwd) == 0)
     return verify_cwd (cwd, err);
+  /* Perhaps only the process's user may enter it (root inside lacks the
+     capability over a directory whose group is not mapped, or the spec
+     drops CAP_DAC_OVERRIDE): again once we are that user, as runc. */
+  if ((errno == EACCES || errno == EPERM) && later)
+    {
+      *later = true;
+      return 0;
+    }
   if (errno == ENOENT && mkdir_p (cwd, 0755, err) == 0 && chdir (cwd) == 0)
     return verify_cwd (cwd, err);
   return cl_fail (err, errno, "working directory %s", cwd);
@@ -1047,14 +1055,15 @@ await_go (int sync, struct bind_sources *src)
    the working directory. */
 static int
 prepare_inside (const struct spec *s, const struct ns_overlay *ov, const struct ns_stdio *stdio,
-                const struct ns_opts *o, struct bind_sources *src, struct cl_error *err)
+                const struct ns_opts *o, struct bind_sources *src, bool *cwd_later,
+                struct cl_error *err)
 {
   if (make_undumpable (err) < 0 || ((s->namespaces & NS_NET) && loopback_up (err) < 0)
       || setup_filesystem (s, ov, o, src, err) < 0 || null_stdio_inside (stdio, err) < 0)
     return -1;
   if (sethostname (s->hostname, strlen (s->hostname)) < 0)
     return cl_fail (err, errno, "sethostname");
-  return enter_cwd (s->cwd, err);
+  return enter_cwd (s->cwd, cwd_later, err);
 }
 
 static void __attribute__ ((noreturn))
@@ -1066,6 +1075,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   bool in_userns = s->namespaces & NS_USER;
   int hold = o ? o->hold : -1, status;
   struct bind_sources src;
+  bool cwd_later = false;
 
   parent_death_kills (o);
   bind_sources_init (&src, s->n_mounts);
@@ -1082,7 +1092,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
      which this work then overlaps.  The caller, root outside any user
      namespace of ours, may still read our /proc files once we are not
      dumpable. */
-  if (early && prepare_inside (s, ov, stdio, o, &src, &err) < 0)
+  if (early && prepare_inside (s, ov, stdio, o, &src, &cwd_later, &err) < 0)
     child_fail (sync, 125, &err);
   await_go (sync, &src);
   if (in_userns)
@@ -1101,7 +1111,8 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
      hook moved us into, so /proc/self/cgroup reads "/" inside. */
   if ((s->namespaces & NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     child_fail (sync, 125, (cl_fail (&err, errno, "create the cgroup namespace"), &err));
-  if ((!early && prepare_inside (s, ov, stdio, o, &src, &err) < 0) || set_rlimits (s, &err) < 0
+  if ((!early && prepare_inside (s, ov, stdio, o, &src, &cwd_later, &err) < 0)
+      || set_rlimits (s, &err) < 0
       || (s->terminal && send_console (s, true, sync, &err) < 0)
       || send_listener (notify, sync, &err) < 0)
     child_fail (sync, 125, &err);
@@ -1109,7 +1120,8 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   /* With a single mapping, setgroups is denied (user_namespaces(7)). */
   if (set_identity (s, !in_userns || s->n_gid_maps > 1 || s->gid_maps[0].size > 1, &err) < 0
       || (s->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
-          && cl_fail (&err, errno, "no_new_privs") < 0))
+          && cl_fail (&err, errno, "no_new_privs") < 0)
+      || (cwd_later && enter_cwd (s->cwd, NULL, &err) < 0))
     child_fail (sync, 125, &err);
   /* Again: a change of credentials reset both (prctl(2)).  The parent —
      `run` or the monitor — dying must take the container along. */
@@ -1537,7 +1549,7 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
               int sync)
 {
   struct cl_error err = { 0 };
-  bool single_id = s->n_gid_maps == 1 && s->gid_maps[0].size == 1;
+  bool single_id = s->n_gid_maps == 1 && s->gid_maps[0].size == 1, cwd_later = false;
   char go;
 
   /* "go": the caller's hook has placed us (ns_spawn). */
@@ -1546,14 +1558,15 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
   if (take_stdio (stdio, &err) < 0
       || isolate_process (sync, NULL, o ? o->preserve_fds : 0, s->terminal, &err) < 0
       || make_undumpable (&err) < 0 || null_stdio_inside (stdio, &err) < 0
-      || enter_cwd (s->cwd, &err) < 0 || set_rlimits (s, &err) < 0
+      || enter_cwd (s->cwd, &cwd_later, &err) < 0 || set_rlimits (s, &err) < 0
       || (s->terminal && send_console (s, false, sync, &err) < 0)
       || send_listener (notify, sync, &err) < 0)
     child_fail (sync, 125, &err);
   filter = seccomp_early (s, filter, sync);
   if (set_identity (s, !single_id, &err) < 0
       || (s->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
-          && cl_fail (&err, errno, "no_new_privs") < 0))
+          && cl_fail (&err, errno, "no_new_privs") < 0)
+      || (cwd_later && enter_cwd (s->cwd, NULL, &err) < 0))
     child_fail (sync, 125, &err);
   parent_death_kills (o);
   make_undumpable (&err);

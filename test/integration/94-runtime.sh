@@ -210,6 +210,24 @@ $RT --root "$ST" delete --force un2
 jq '.mounts += [{"source": "src-none", "destination": "/tmp/m3", "options": ["bind"]}]' "$UNB/config.json" >"$UNB/c.tmp" && mv "$UNB/c.tmp" "$UNB/config.json"
 (cd "$UNB" && $RT --root "$ST" run un3 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
 expect "userns as root: a missing bind source is still named (exit 1)" sh -c "[ $RC = 1 ] && grep -q 'mount source src-none: No such file' '$T/err'"
+# A working directory only process.user may enter (runc's cwd.bats,
+# rootless with an id map): mode 700, the user's, its group unmapped, so
+# root inside has no capability over it; entered after the switch to
+# the user (as runc), by run and by exec.
+CWB=$T/rtcwd
+mkbundle "$CWB" '.process.terminal = false | .process.user = {"uid": 1000, "gid": 1000} | .process.cwd = "/aux" | .process.args = ["pwd"]
+  | .linux.namespaces += [{"type": "user"}]
+  | .linux.uidMappings = [{"hostID": 100000, "containerID": 0, "size": 65534}]
+  | .linux.gidMappings = [{"hostID": 100000, "containerID": 0, "size": 65534}]
+  | .mounts += [{"source": "'"$CWB"'/aux", "destination": "/aux", "options": ["bind"]}]'
+mkdir -p "$CWB/aux" "$CWB/rootfs/aux" && chown 101000:5 "$CWB/aux" && chmod 700 "$CWB/aux"
+out=$(cd "$CWB" && $RT --root "$ST" run cw1 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+expect "process.cwd only process.user may enter: entered as that user (run)" [ "$RC" = 0 -a "$out" = /aux ]
+jq '.process.args = ["sleep", "30"] | .process.cwd = "/"' "$CWB/config.json" >"$CWB/c.tmp" && mv "$CWB/c.tmp" "$CWB/config.json"
+(cd "$CWB" && $RT --root "$ST" run -d cw2 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+out=$($RT --root "$ST" exec --user 1000:1000 --cwd /aux cw2 pwd 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+expect "and by exec --user --cwd" [ "$RC" = 0 -a "$out" = /aux ]
+$RT --root "$ST" delete --force cw2 >/dev/null 2>&1
 
 # OCI hooks: the state on stdin, each at its point; createContainer with
 # the rootfs as working directory; a failing one fails create.

@@ -1112,8 +1112,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   if ((s->namespaces & NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     child_fail (sync, 125, (cl_fail (&err, errno, "create the cgroup namespace"), &err));
   if ((!early && prepare_inside (s, ov, stdio, o, &src, &cwd_later, &err) < 0)
-      || set_rlimits (s, &err) < 0
-      || (s->terminal && send_console (s, true, sync, &err) < 0)
+      || set_rlimits (s, &err) < 0 || (s->terminal && send_console (s, true, sync, &err) < 0)
       || send_listener (notify, sync, &err) < 0)
     child_fail (sync, 125, &err);
   filter = seccomp_early (s, filter, sync);

@@ -258,6 +258,19 @@ data_value (struct nl_buf *b, uint16_t type, const void *v, size_t len)
   nl_nest_end (b, d);
 }
 
+/* A "cmp" expression: reg1 `op` the `len` bytes at v. */
+static void
+cmp_reg1 (struct nl_buf *b, int op, const void *v, size_t len)
+{
+  size_t e = expr_begin (b, "cmp"), d = nl_nest_begin (b, NFTA_EXPR_DATA);
+
+  nl_put_be32 (b, NFTA_CMP_SREG, NFT_REG_1);
+  nl_put_be32 (b, NFTA_CMP_OP, (uint32_t)op);
+  data_value (b, NFTA_CMP_DATA, v, len);
+  nl_nest_end (b, d);
+  nl_nest_end (b, e);
+}
+
 /* reg1 = the IPv4 header's 4 bytes at `offset` & mask; compare with net. */
 static void
 match_prefix (struct nl_buf *b, uint32_t offset, uint32_t net, uint32_t mask, int op)
@@ -284,13 +297,7 @@ match_prefix (struct nl_buf *b, uint32_t offset, uint32_t net, uint32_t mask, in
   nl_nest_end (b, d);
   nl_nest_end (b, e);
 
-  e = expr_begin (b, "cmp");
-  d = nl_nest_begin (b, NFTA_EXPR_DATA);
-  nl_put_be32 (b, NFTA_CMP_SREG, NFT_REG_1);
-  nl_put_be32 (b, NFTA_CMP_OP, (uint32_t)op);
-  data_value (b, NFTA_CMP_DATA, &net, 4);
-  nl_nest_end (b, d);
-  nl_nest_end (b, e);
+  cmp_reg1 (b, op, &net, 4);
 }
 
 void
@@ -367,13 +374,7 @@ match_ifname (struct nl_buf *b, uint32_t key, const char *name, size_t len, int 
   nl_nest_end (b, d);
   nl_nest_end (b, e);
 
-  e = expr_begin (b, "cmp");
-  d = nl_nest_begin (b, NFTA_EXPR_DATA);
-  nl_put_be32 (b, NFTA_CMP_SREG, NFT_REG_1);
-  nl_put_be32 (b, NFTA_CMP_OP, (uint32_t)op);
-  data_value (b, NFTA_CMP_DATA, name, len ? len : strlen (name) + 1);
-  nl_nest_end (b, d);
-  nl_nest_end (b, e);
+  cmp_reg1 (b, op, name, len ? len : strlen (name) + 1);
 }
 
 void

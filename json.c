@@ -172,6 +172,16 @@ jg_kint (yajl_gen g, const char *key, long long v)
 }
 
 void
+jg_descriptor (yajl_gen g, const char *media_type, const char *digest, long long size)
+{
+  yajl_gen_map_open (g);
+  jg_kstr (g, "mediaType", media_type);
+  jg_kstr (g, "digest", digest);
+  jg_kint (g, "size", size);
+  yajl_gen_map_close (g);
+}
+
+void
 jg_kbool (yajl_gen g, const char *key, bool v)
 {
   jg_str (g, key);

@@ -308,16 +308,6 @@ layer_media_type (int fd)
   return MT_OCI_LAYER;
 }
 
-static void
-gen_descriptor (yajl_gen g, const char *mt, const char *digest, long long size)
-{
-  yajl_gen_map_open (g);
-  jg_kstr (g, "mediaType", mt);
-  jg_kstr (g, "digest", digest);
-  jg_kint (g, "size", size);
-  yajl_gen_map_close (g);
-}
-
 /* The layers' blobs, in order: digests into `digests`, an OCI manifest's
    "layers" array into g. */
 static int
@@ -330,7 +320,7 @@ gen_layers (struct save_ctx *c, const struct saved *img, yajl_gen g, char ***dig
       struct layer_blob b = { .fd = -1 };
       if (store_layer_blob_open (c->s, img->r.layers[k], &b, err) < 0)
         return -1;
-      gen_descriptor (g, layer_media_type (b.fd), b.digest, b.size);
+      jg_descriptor (g, layer_media_type (b.fd), b.digest, b.size);
       strv_append (digests, b.digest);
       layer_blob_clear (&b);
     }
@@ -371,7 +361,7 @@ oci_manifest (struct save_ctx *c, const struct saved *img, char **body, size_t *
   jg_kint (g, "schemaVersion", 2);
   jg_kstr (g, "mediaType", MT_OCI_MANIFEST);
   jg_str (g, "config");
-  gen_descriptor (g, MT_OCI_CONFIG, config_digest, (long long)img->config_len);
+  jg_descriptor (g, MT_OCI_CONFIG, config_digest, (long long)img->config_len);
   jg_str (g, "layers");
   if (gen_layers (c, img, g, &digests, err) < 0)
     return -1;

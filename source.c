@@ -197,16 +197,6 @@ file_digest (struct source *src, const char *path, char out[DIGEST_STR_LEN + 1],
   return 0;
 }
 
-static void
-synth_descriptor (yajl_gen g, const char *mt, const char *digest, long long size)
-{
-  yajl_gen_map_open (g);
-  jg_kstr (g, "mediaType", mt);
-  jg_kstr (g, "digest", digest);
-  jg_kint (g, "size", size);
-  yajl_gen_map_close (g);
-}
-
 /* docker-archive:FILE:@N names the archive's Nth image (containers/
    image's "@source-index", as `load` reads several); else the first. */
 static int
@@ -262,7 +252,7 @@ docker_archive_synth (struct source *src, struct cl_error *err)
   jg_kint (g, "schemaVersion", 2);
   jg_kstr (g, "mediaType", MT_OCI_MANIFEST);
   jg_str (g, "config");
-  synth_descriptor (g, MT_OCI_CONFIG, digest, size);
+  jg_descriptor (g, MT_OCI_CONFIG, digest, size);
   jg_str (g, "layers");
   yajl_gen_array_open (g);
   for (size_t i = 0; i < layers->u.array.len; i++)
@@ -272,7 +262,7 @@ docker_archive_synth (struct source *src, struct cl_error *err)
       if (!p || file_digest (src, p, digest, &size, err) < 0)
         return p ? -1 : cl_fail (err, 0, "%s: bad layer entry", src->ref->file);
       add_archive_blob (src, digest, p);
-      synth_descriptor (g, MT_OCI_LAYER, digest, size);
+      jg_descriptor (g, MT_OCI_LAYER, digest, size);
     }
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);

@@ -8,10 +8,11 @@ WH=$REG/whiteout
 RC= # expect names it on failure
 # A directory's st_size is the filesystem's own business (an overlay
 # reports its upper directory's), so only files' sizes are compared.
-# /etc's time is the run's own: the runtime makes the mount points for
-# hosts, hostname and resolv.conf in it (two runs may straddle a second).
+# The times of /etc and of its hosts, hostname and resolv.conf are the
+# run's own: the runtime writes those files and makes their mount points
+# there (two runs may straddle a second).
 tree () { # the container's view of its root, for comparing modes (/tmp: a tmpfs of its own)
-  "$CL" run --rm "$WH" sh -c 'find / -xdev ! -path "/dev*" ! -path / ! -path /proc ! -path /sys ! -path /tmp | sort | while read f; do if [ -d "$f" ]; then stat -c "%n %a %u %g - %Y %F" "$f"; else stat -c "%n %a %u %g %s %Y %F" "$f"; fi; done' | sed 's|^\(/etc [0-9]* [0-9]* [0-9]* - \)[0-9]* directory$|\1(run time) directory|'
+  "$CL" run --rm "$WH" sh -c 'find / -xdev ! -path "/dev*" ! -path / ! -path /proc ! -path /sys ! -path /tmp | sort | while read f; do if [ -d "$f" ]; then stat -c "%n %a %u %g - %Y %F" "$f"; else stat -c "%n %a %u %g %s %Y %F" "$f"; fi; done' | sed -E 's#^(/etc(/hosts|/hostname|/resolv\.conf)? [0-9]+ [0-9]+ [0-9]+ [-0-9]+ )[0-9]+ #\1(run time) #'
 }
 
 for who in root crltest; do

@@ -15,6 +15,7 @@
 
 #include "cgdeleg.h"
 #include "devcgroup.h"
+#include "ns.h"
 #include "userns.h"
 #include "util.h"
 
@@ -133,14 +134,6 @@ cgroup_blkio_to_io_weight (unsigned long long weight)
   if (weight > 1000)
     weight = 1000;
   return 1 + ((weight - 10) * 9999) / 990;
-}
-
-void
-cgroup_join_clear (struct cgroup_join *j)
-{
-  cgroup_dirs_clear (&j->dirs);
-  free (j->warning);
-  j->warning = NULL;
 }
 
 /* One limit: which controller, which file, what value, and the flag a
@@ -560,43 +553,58 @@ check_existing (struct cgroup_join *j, struct cl_error *err)
   return 0;
 }
 
-/* The container's directories, recorded before any is made so that a
-   crash half-way leaves nothing unrecorded; 1 when this user may make
-   none.  A user gets no v1 hierarchy (v1 is never delegated), only a
-   delegated v2 directory. */
-static int
-make_dirs (struct cgroup_join *j, const struct cgroup_layout *l, const char **by_ctl,
-           struct cl_error *err)
+/* What cgroup_join_before planned and made, for the hook after clone. */
+struct cgroup_plan
 {
-  const struct spec_resources *r = &j->spec->resources;
+  struct cgroup_layout l;
+  struct ns_cgroups *ns; /* the child's (ns.h), or NULL: moved by pid */
+  char *v2base;          /* where the cgroup2 directory goes, or NULL */
+  const char *by_ctl[CG_N];
   const char *mounts[CGROUP_DIRS_MAX];
-  bool cpuset[CGROUP_DIRS_MAX] = { false };
-  cleanup_free char *v2 = NULL;
+  bool cpuset[CGROUP_DIRS_MAX];
+  int v2;       /* the cgroup2 directory's index in dirs, or -1 */
+  bool made_v2; /* made before clone (the child may be in it) */
+  bool none;    /* no cgroup: `why` says why */
+  struct cl_error why;
+};
 
-  if (v2_base (l, &v2, err) < 0)
+/* The container's directories, planned and recorded before any is
+   made so that a crash half-way leaves nothing unrecorded; 1 when this
+   user may make none.  A user gets no v1 hierarchy (v1 is never
+   delegated), only a delegated v2 directory. */
+static int
+plan_dirs (struct cgroup_join *j, struct cgroup_plan *p, struct cl_error *err)
+{
+  const struct cgroup_layout *l = &p->l;
+  const struct spec_resources *r = &j->spec->resources;
+
+  p->v2 = -1;
+  if (v2_base (l, &p->v2base, err) < 0)
     return -1;
-  if (l->mode == CGROUP_UNIFIED && v2)
+  if (l->mode == CGROUP_UNIFIED && p->v2base)
     {
       /* One directory holds every controller. */
-      mounts[0] = v2;
-      by_ctl[0] = plan (j, v2);
+      p->mounts[0] = p->v2base;
+      p->by_ctl[0] = plan (j, p->v2base);
+      p->v2 = 0;
       for (int c = 1; c < CG_N; c++)
-        by_ctl[c] = by_ctl[0];
+        p->by_ctl[c] = p->by_ctl[0];
     }
   else if (l->mode != CGROUP_UNIFIED)
     {
       for (int c = 0; c < CG_N && host_root (); c++)
         if (l->v1[c] && (wanted (c, r) || j->path))
           {
-            cpuset[j->dirs.n] = c == CG_CPUSET;
-            mounts[j->dirs.n] = l->v1[c];
-            by_ctl[c] = plan (j, l->v1[c]);
+            p->cpuset[j->dirs.n] = c == CG_CPUSET;
+            p->mounts[j->dirs.n] = l->v1[c];
+            p->by_ctl[c] = plan (j, l->v1[c]);
           }
       /* Hybrid: the v2 mount too, for cgroup.kill and cgroup.events. */
-      if (l->mode == CGROUP_HYBRID && v2)
+      if (l->mode == CGROUP_HYBRID && p->v2base)
         {
-          mounts[j->dirs.n] = v2;
-          plan (j, v2);
+          p->mounts[j->dirs.n] = p->v2base;
+          p->v2 = (int)j->dirs.n;
+          plan (j, p->v2base);
         }
     }
   if (j->dirs.n == 0)
@@ -613,12 +621,18 @@ make_dirs (struct cgroup_join *j, const struct cgroup_layout *l, const char **by
     }
   if (j->recfd >= 0 && cgrouprec_write (j->recfd, &j->dirs, err) < 0)
     return -1;
-  for (size_t i = 0; i < j->dirs.n; i++)
-    if ((j->path ? make_path (mounts[i], j->dirs.dir[i], cpuset[i], l->mode == CGROUP_UNIFIED, err)
-                 : make_dir (mounts[i], j->dirs.dir[i], cpuset[i], l->mode == CGROUP_UNIFIED, err))
-        < 0)
-      return no_permission (err->errnum) ? 1 : -1;
   return 0;
+}
+
+/* Directory `i` of the plan; 1 when this user may not. */
+static int
+make_one (struct cgroup_join *j, const struct cgroup_plan *p, size_t i, struct cl_error *err)
+{
+  bool v2 = p->l.mode == CGROUP_UNIFIED;
+  int r = j->path ? make_path (p->mounts[i], j->dirs.dir[i], p->cpuset[i], v2, err)
+                  : make_dir (p->mounts[i], j->dirs.dir[i], p->cpuset[i], v2, err);
+
+  return r < 0 && no_permission (err->errnum) ? 1 : r;
 }
 
 /* "0-1,3" → a CPU set. */
@@ -829,30 +843,66 @@ set_oom_score_adj (pid_t pid, int adj, struct cl_error *err)
 }
 
 /* The device cgroup: v1's devices hierarchy, and the program on the
-   cgroup2 directory (unified, or hybrid's extra one, planned last).
-   Only root loads BPF; a user's container (a delegated v2 subtree) is in
-   a user namespace, where no device node it makes ever opens. */
+   cgroup2 directory (unified, or hybrid's extra one).  Only root loads
+   BPF; a user's container (a delegated v2 subtree) is in a user
+   namespace, where no device node it makes ever opens. */
 static int
-apply_devices (struct cgroup_join *j, const struct cgroup_layout *l, const char **by_ctl,
-               struct cl_error *err)
+apply_devices (struct cgroup_join *j, const struct cgroup_plan *p, struct cl_error *err)
 {
-  const char *v1 = l->mode == CGROUP_UNIFIED ? NULL : by_ctl[CG_DEVICES];
-  const char *v2 = l->mode == CGROUP_UNIFIED  ? by_ctl[0]
-                   : l->mode == CGROUP_HYBRID ? j->dirs.dir[j->dirs.n - 1]
-                                              : NULL;
+  const char *v1 = p->l.mode == CGROUP_UNIFIED ? NULL : p->by_ctl[CG_DEVICES];
+  const char *v2 = p->v2 >= 0 ? j->dirs.dir[p->v2] : NULL;
 
   return devcg_apply (j->spec, v1, host_root () ? v2 : NULL, err);
 }
 
-static int
-join (struct cgroup_join *j, pid_t pid, struct cl_error *err)
+/* Undo what was made and recorded (nothing of the child's is left in a
+   directory made after clone; the child may be in the one made before). */
+static void
+unmake (struct cgroup_join *j)
 {
-  cleanup_cgroup_layout struct cgroup_layout l = { 0 };
-  const char *by_ctl[CG_N] = { 0 };
+  struct cl_error ignored;
+
+  cgroup_dirs_remove (&j->dirs, &ignored);
+  if (j->recfd >= 0)
+    cgrouprec_remove (j->recfd, &ignored);
+  cgroup_dirs_clear (&j->dirs);
+}
+
+/* No cgroup after all: nothing made stays, the reason is kept. */
+static void
+give_up (struct cgroup_join *j, struct cl_error *why)
+{
+  unmake (j);
+  j->plan->none = true;
+  j->plan->why = *why;
+}
+
+void
+cgroup_join_clear (struct cgroup_join *j)
+{
+  cgroup_dirs_clear (&j->dirs);
+  free (j->warning);
+  j->warning = NULL;
+  if (j->plan)
+    {
+      cgroup_layout_clear (&j->plan->l);
+      free (j->plan->v2base);
+      free (j->plan);
+      j->plan = NULL;
+    }
+}
+
+int
+cgroup_join_before (void *arg, struct ns_cgroups *ns, struct cl_error *err)
+{
+  struct cgroup_join *j = arg;
+  struct cgroup_plan *p;
   struct cl_error why = { 0 };
   int r;
 
-  if (cgroup_detect (&l, err) < 0)
+  p = j->plan = xcalloc (1, sizeof *p);
+  p->ns = ns;
+  if (cgroup_detect (&p->l, err) < 0)
     return -1;
   /* A run whose monitor was killed with -9 left its cgroups: `start`
      makes them afresh. */
@@ -862,121 +912,94 @@ join (struct cgroup_join *j, pid_t pid, struct cl_error *err)
         return cl_wrap (err, "the cgroups of the container's last run");
       cgroup_dirs_clear (&j->dirs);
     }
-  r = l.mode == CGROUP_NONE ? (cl_fail (&why, ENOENT, "no cgroup mounts"), 1)
-                            : make_dirs (j, &l, by_ctl, &why);
-  if (r == 1)
+  r = p->l.mode == CGROUP_NONE ? (cl_fail (&why, ENOENT, "no cgroup mounts"), 1)
+                               : plan_dirs (j, p, &why);
+  /* The cgroup2 directory now, for the child to be cloned into. */
+  if (r == 0 && p->v2 >= 0)
     {
-      struct cl_error ignored;
-      cgroup_dirs_remove (&j->dirs, &ignored);
-      cgroup_dirs_clear (&j->dirs);
-      if (j->recfd >= 0)
-        cgrouprec_remove (j->recfd, &ignored);
-      r = without_cgroup (j, &l, pid, &why, err);
+      r = make_one (j, p, (size_t)p->v2, &why);
+      p->made_v2 = r == 0;
+      if (r == 0 && ns)
+        ns->into = open (j->dirs.dir[p->v2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
+  if (r == 1)
+    give_up (j, &why);
   else if (r < 0)
-    *err = why;
-  else
-    r = write_limits (j, &l, by_ctl, err) < 0 || apply_devices (j, &l, by_ctl, err) < 0
-                || cgroup_dirs_attach (&j->dirs, pid, err) < 0
-            ? -1
-            : 0;
-  return r;
+    {
+      *err = why;
+      unmake (j);
+      return -1;
+    }
+  return 0;
+}
+
+/* Into each directory: the child moves itself into v1's (their tasks
+   files, handed to ns.c) and was cloned into the cgroup2 one; what it
+   was not in, it is moved into by pid. */
+static int
+attach (struct cgroup_join *j, struct cgroup_plan *p, pid_t pid, struct cl_error *err)
+{
+  cleanup_free char *text = xasprintf ("%d", (int)pid);
+
+  for (size_t i = 0; i < j->dirs.n; i++)
+    {
+      bool v2 = (int)i == p->v2;
+      cleanup_free char *path = NULL;
+      cleanup_close int fd = -1;
+      if (v2 && p->ns && p->ns->cloned_into)
+        continue;
+      if (!v2 && p->ns && p->ns->n_tasks < NS_CGROUP_FDS)
+        {
+          path = xasprintf ("%s/tasks", j->dirs.dir[i]);
+          if ((fd = open (path, O_WRONLY | O_CLOEXEC)) < 0)
+            return cl_fail (err, errno, "open %s", path);
+          p->ns->tasks[p->ns->n_tasks++] = steal_fd (&fd);
+          continue;
+        }
+      path = xasprintf ("%s/cgroup.procs", j->dirs.dir[i]);
+      if ((fd = open (path, O_WRONLY | O_CLOEXEC)) < 0 || write (fd, text, strlen (text)) < 0)
+        return cl_fail (err, errno, "move the container's process into %s", j->dirs.dir[i]);
+    }
+  return 0;
+}
+
+/* After clone: the rest of the directories, the limits, the devices, the
+   move.  A directory this user may not make means no cgroup at all,
+   unless the child is in the cgroup2 one already. */
+static int
+join (struct cgroup_join *j, pid_t pid, struct cl_error *err)
+{
+  struct cgroup_plan *p = j->plan;
+  int r = 0;
+
+  for (size_t i = 0; r == 0 && !p->none && i < j->dirs.n; i++)
+    if ((int)i != p->v2 || !p->made_v2)
+      r = make_one (j, p, i, err);
+  if (r == 1 && !(p->made_v2 && p->ns && p->ns->cloned_into))
+    give_up (j, err);
+  else if (r != 0)
+    return -1;
+  if (p->none)
+    return without_cgroup (j, &p->l, pid, &p->why, err);
+  return write_limits (j, &p->l, p->by_ctl, err) < 0 || apply_devices (j, p, err) < 0
+                 || attach (j, p, pid, err) < 0
+             ? -1
+             : 0;
 }
 
 int
 cgroup_join_hook (pid_t pid, void *arg, struct cl_error *err)
 {
   struct cgroup_join *j = arg;
-  struct cl_error ignored;
 
-  if ((j->spec->has_oom_score_adj && set_oom_score_adj (pid, j->spec->oom_score_adj, err) < 0)
+  if ((!j->plan && cgroup_join_before (j, NULL, err) < 0)
+      || (j->spec->has_oom_score_adj && set_oom_score_adj (pid, j->spec->oom_score_adj, err) < 0)
       || join (j, pid, err) < 0)
     {
-      cgroup_dirs_remove (&j->dirs, &ignored);
-      if (j->recfd >= 0)
-        cgrouprec_remove (j->recfd, &ignored);
-      cgroup_dirs_clear (&j->dirs);
+      unmake (j);
       return -1;
     }
   return 0;
-}
-
-/* cgroup_warm's child: moves itself ("0") into the crunlocal cgroup of
-   one v1 hierarchy — one is enough, the lock is global — and is gone.
-   Not cpuset: its new cgroups have no CPUs to join. */
-static void __attribute__ ((noreturn)) warm_move (void)
-{
-  static const enum cgroup_ctl order[] = { CG_PIDS, CG_FREEZER, CG_CPUACCT, CG_CPU, CG_MEMORY };
-  cleanup_cgroup_layout struct cgroup_layout l = { 0 };
-  struct cl_error ignored;
-
-  /* Nothing of the caller's (its store locks) lives on in us. */
-  syscall (SYS_close_range, 3, ~0U, 0);
-  if (cgroup_detect (&l, &ignored) < 0 || (l.mode != CGROUP_LEGACY && l.mode != CGROUP_HYBRID))
-    _exit (0);
-  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-    if (l.v1[order[i]])
-      {
-        cleanup_free char *dir = xasprintf ("%s/" PARENT, l.v1[order[i]]);
-        if (mkdir (dir, 0755) == 0 || errno == EEXIST)
-          write_value (dir, "cgroup.procs", "0", &ignored);
-        break;
-      }
-  _exit (0);
-}
-
-/* The layout is read in the child: the caller only forks. */
-static pid_t
-warm_fork (void)
-{
-  pid_t child;
-
-  if (geteuid () != 0)
-    return -1;
-  child = fork ();
-  if (child == 0)
-    warm_move ();
-  return child > 0 ? child : -1;
-}
-
-void
-cgroup_warm_early (void)
-{
-  pid_t child = warm_fork ();
-  char pid[24];
-
-  snprintf (pid, sizeof pid, "%d", (int)child);
-  /* -1 too: a stale value from our own caller is not ours to reap. */
-  setenv (CGROUP_WARM_ENV, pid, 1);
-}
-
-pid_t
-cgroup_warm (bool start)
-{
-  const char *env = getenv (CGROUP_WARM_ENV);
-  pid_t child = env ? (pid_t)atoi (env) : -1;
-
-  unsetenv (CGROUP_WARM_ENV);
-  /* Named (or -1) before the re-exec, by a process that knew its real
-     euid: a rootless run's is 0 by now, in its user namespace. */
-  if (env)
-    return child > 0 ? child : -1;
-  return start ? warm_fork () : -1;
-}
-
-void
-cgroup_warm_end (pid_t *helper)
-{
-  if (*helper > 0)
-    waitpid (*helper, NULL, 0);
-  *helper = -1;
-}
-
-void
-cgroup_warm_poll (pid_t *helper)
-{
-  if (*helper > 0 && waitpid (*helper, NULL, WNOHANG) != 0)
-    *helper = -1;
 }
 
 int

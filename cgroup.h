@@ -7,12 +7,16 @@
    v1 holds the controllers, the v2 mount is joined too, as runc does,
    for cgroup.kill and cgroup.events).
 
-   The process that calls ns_start places the child between clone and
-   "go" (cgroup_join_hook as ns.h's hook): it makes crunlocal/<id> in
-   each hierarchy needed, writes the limits of spec->resources, moves the
-   child in.  The child makes its cgroup namespace only after that, so
-   inside it sits at "/".  What was made is recorded (cgrouprec.h) for
-   whoever finishes the container.
+   The process that calls ns_start places the child (cgroup_join_before
+   and cgroup_join_hook as ns.h's hook): before clone it plans
+   crunlocal/<id> in each hierarchy needed, records them, and makes the
+   cgroup2 one, which the child is cloned into; between clone and "go"
+   it makes the others, writes the limits of spec->resources, and hands
+   the child their "tasks" files, which it joins by itself (ns.h's
+   ns_cgroups: no move by pid, whose first one in a while waits for an
+   RCU grace period).  The child makes its cgroup namespace only after
+   that, so inside it sits at "/".  What was made is recorded
+   (cgrouprec.h) for whoever finishes the container.
 
    Where no cgroup can be made (rootless without a delegated v2 subtree:
    cgroup v1 has none), the container runs without: the hook fills
@@ -76,18 +80,21 @@ unsigned long long cgroup_blkio_to_io_weight (unsigned long long weight);
 /* What the starting process needs; `dirs` and `warning` are filled. */
 struct cgroup_join
 {
-  const char *id;          /* the container's (64 hex), or a run --bundle's own */
-  const char *path;        /* else: linux.cgroupsPath, the same below every mount (or NULL) */
-  const struct spec *spec; /* resources, oomScoreAdj */
-  bool strict;             /* refuse a limit that cannot be applied */
-  int recfd;               /* the container's directory for the record, or -1 */
-  struct cgroup_dirs dirs; /* out: what was made (empty: none) */
-  char *warning;           /* out: the one line of what was not applied, or NULL */
+  const char *id;           /* the container's (64 hex), or a run --bundle's own */
+  const char *path;         /* else: linux.cgroupsPath, the same below every mount (or NULL) */
+  const struct spec *spec;  /* resources, oomScoreAdj */
+  bool strict;              /* refuse a limit that cannot be applied */
+  int recfd;                /* the container's directory for the record, or -1 */
+  struct cgroup_dirs dirs;  /* out: what was made (empty: none) */
+  char *warning;            /* out: the one line of what was not applied, or NULL */
+  struct cgroup_plan *plan; /* between the two halves (cgroup.c's) */
 };
 
 void cgroup_join_clear (struct cgroup_join *j);
 
-/* ns_start's hook: `arg` is a struct cgroup_join. */
+/* ns_start's hook (`arg` a struct cgroup_join): `before` and `fn`. */
+struct ns_cgroups;
+int cgroup_join_before (void *arg, struct ns_cgroups *cg, struct cl_error *err);
 int cgroup_join_hook (pid_t pid, void *arg, struct cl_error *err);
 
 /* `update`: write the limits `r` sets (0/NULL: unchanged; the default
@@ -104,32 +111,6 @@ int cgroup_update (struct cgroup_dirs *d, int recfd, const struct spec_resources
    inherit it.  (Processes of the container's other users, subordinate
    ids, are not this user's to change.) */
 int cgroup_update_affinity (pid_t init, const char *cpus, struct cl_error *err);
-
-/* The first move of a task into a cgroup waits for an RCU grace period
-   (cgroup_threadgroup_rwsem, taken for writing, syncs with its readers
-   that way: 4-16 ms here at HZ=250, longer under load), and a move
-   within about one grace period after another is quick.  So `run`
-   starts such a period first thing, off its own path: a child moves
-   itself into MOUNT/crunlocal of a v1 hierarchy and exits, while run
-   copies itself into its sealed memfd (sealed.h) and builds the
-   container; the container's own move then waits for what is left of
-   the period, not for a whole one.  Nothing for a user (no v1 cgroup to
-   write); on a cgroup v2 host (where crunlocal/ holds no process) the
-   child does nothing.
-
-   cgroup_warm_early, before the sealed re-exec, starts the child and
-   names it in the environment (CGROUP_WARM_ENV) for the re-executed run;
-   cgroup_warm there takes it over (and drops the variable) or, when
-   there is none and `start` is true, starts one.  Its pid, or -1.
-   cgroup_warm_end reaps it (a no-op for -1); cgroup_warm_poll does if it
-   has exited (once the container has started, the period is over: it
-   is gone or going), without waiting for a busy machine to run it. */
-#define CGROUP_WARM_ENV "CRUNLOCAL_CGROUP_WARM"
-void cgroup_warm_early (void);
-pid_t cgroup_warm (bool start);
-void cgroup_warm_end (pid_t *helper);
-void cgroup_warm_poll (pid_t *helper);
-#define cleanup_cgroup_warm __attribute__ ((cleanup (cgroup_warm_end)))
 
 /* pause/unpause: freeze or thaw every process of the container in the
    directory `container_dir` (its record names the cgroups) — v1's

@@ -235,14 +235,21 @@ cgroup_dirs_remove (const struct cgroup_dirs *d, struct cl_error *err)
     {
       left = 0;
       for (size_t i = 0; i < d->n; i++)
-        remove_children (d->dir[i], 0);
-      for (size_t i = 0; i < d->n; i++)
-        if (rmdir (d->dir[i]) < 0 && errno != ENOENT)
-          {
-            if (errno != EBUSY)
-              return cl_fail (err, errno, "remove cgroup %s", d->dir[i]);
-            left++;
-          }
+        {
+          /* Busy: sub-cgroups first (listed only then: a cgroup
+             directory holds dozens of files), or still dying. */
+          bool gone = rmdir (d->dir[i]) == 0 || errno == ENOENT;
+          if (!gone && errno == EBUSY)
+            {
+              remove_children (d->dir[i], 0);
+              gone = rmdir (d->dir[i]) == 0 || errno == ENOENT;
+            }
+          if (gone)
+            continue;
+          if (errno != EBUSY)
+            return cl_fail (err, errno, "remove cgroup %s", d->dir[i]);
+          left++;
+        }
       if (left)
         {
           kill_all (d); /* a fork that raced the first kill */

@@ -186,7 +186,11 @@ become_monitor (struct store *s, struct container *c, const struct spec *sp,
   struct cgroup_join cg
       = { .id = c->id, .spec = sp, .recfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
   /* Into its cgroups first, then the network's hook (if any). */
-  struct ns_hook cg_hook = { .fn = cgroup_join_hook, .arg = &cg, .next = hook, .alongside = true };
+  struct ns_hook cg_hook = { .fn = cgroup_join_hook,
+                             .before = cgroup_join_before,
+                             .arg = &cg,
+                             .next = hook,
+                             .alongside = true };
 
   /* The monitor reaps what the container leaves behind. */
   prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);

@@ -1026,8 +1026,20 @@ parent_death_kills (const struct ns_opts *o)
     prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 }
 
+/* A cgroup v1 "tasks" file the caller opened for us (ns.h's
+   ns_cgroups): our one thread moves itself, which takes no global lock. */
+static int
+join_cgroup (int fd, struct cl_error *err)
+{
+  int r = write (fd, "0", 1) == 1 ? 0 : cl_fail (err, errno, "join the container's cgroup");
+
+  close (fd);
+  return r;
+}
+
 /* "go": the caller has placed us (id maps, then its hooks).  Before it,
-   the sources of our binds it opened for us, if any (bindsrc.h). */
+   the sources of our binds it opened for us, if any (bindsrc.h), and
+   the cgroups to join (NS_MSG_CGROUP). */
 static void
 await_go (int sync, struct bind_sources *src)
 {
@@ -1040,8 +1052,9 @@ await_go (int sync, struct bind_sources *src)
   ssize_t n;
   int fd;
 
-  while ((n = pty_recv_fd (sync, &m, sizeof m, &fd)) == (ssize_t)sizeof m.src)
-    if (bindsrc_take (src, &m.src, fd, &err) < 0)
+  while ((n = pty_recv_fd (sync, &m, sizeof m, &fd)) == (ssize_t)sizeof m.src
+         || (n == 1 && m.go == NS_MSG_CGROUP && fd >= 0))
+    if (n == 1 ? join_cgroup (fd, &err) < 0 : bindsrc_take (src, &m.src, fd, &err) < 0)
       child_fail (sync, 125, &err);
   if (fd >= 0)
     close (fd);
@@ -1151,6 +1164,69 @@ clone_flags (unsigned ns)
   return (ns & NS_PID ? CLONE_NEWPID : 0) | (ns & NS_MOUNT ? CLONE_NEWNS : 0)
          | (ns & NS_UTS ? CLONE_NEWUTS : 0) | (ns & NS_IPC ? CLONE_NEWIPC : 0)
          | (ns & NS_NET ? CLONE_NEWNET : 0) | (ns & NS_USER ? CLONE_NEWUSER : 0);
+}
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#define NS_CLONE_INTO_CGROUP 0x200000000ULL
+
+/* A raw clone (the new PID namespace must hold the child itself), into
+   the cgroup2 directory cg->into where there is one and the kernel can
+   (clone3, Linux 5.7); else a plain one, and the hook moves the child. */
+static pid_t
+clone_child (unsigned long flags, struct ns_cgroups *cg)
+{
+  if (cg->into >= 0)
+    {
+      struct
+      {
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+            set_tid_size, cgroup;
+      } args = { .flags = flags | NS_CLONE_INTO_CGROUP,
+                 .exit_signal = SIGCHLD,
+                 .cgroup = (uint64_t)cg->into };
+      pid_t pid = (pid_t)syscall (SYS_clone3, &args, sizeof args);
+      if (pid >= 0)
+        {
+          cg->cloned_into = true;
+          return pid;
+        }
+    }
+  return (pid_t)syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+static void
+cgroups_close (struct ns_cgroups *cg)
+{
+  if (cg->into >= 0)
+    close (cg->into);
+  for (size_t i = 0; i < cg->n_tasks; i++)
+    close (cg->tasks[i]);
+  cg->into = -1;
+  cg->n_tasks = 0;
+}
+
+/* The hooks' work before clone (ns_hook.before). */
+static int
+run_before (const struct ns_hook *h, struct ns_cgroups *cg, struct cl_error *err)
+{
+  for (; h; h = h->next)
+    if (h->before && h->before (h->arg, cg, err) < 0)
+      return -1;
+  return 0;
+}
+
+/* The child joins its v1 cgroups itself, before "go". */
+static int
+send_cgroups (int sock, struct ns_cgroups *cg, struct cl_error *err)
+{
+  const char msg = NS_MSG_CGROUP;
+
+  for (size_t i = 0; i < cg->n_tasks; i++)
+    if (pty_send_fd (sock, &msg, 1, cg->tasks[i]) != 1)
+      return cl_fail (err, errno, "hand the container its cgroups");
+  return 0;
 }
 
 /* May the child set up its filesystem while the hooks run (ns.h)? */
@@ -1422,6 +1498,7 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
   cleanup_bpf_prog struct bpf_prog filter = { 0 }, notify_prog = { 0 };
   const struct bpf_prog *notify;
   cleanup_close int netfd = -1;
+  __attribute__ ((cleanup (cgroups_close))) struct ns_cgroups cg = { .into = -1 };
   int sv[2];
   pid_t pid;
 
@@ -1431,10 +1508,11 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
     return -1;
   if (s->net_path && (netfd = open (s->net_path, O_RDONLY | O_CLOEXEC)) < 0)
     return cl_fail (err, errno, "open the network namespace %s", s->net_path);
+  if (run_before (hook, &cg, err) < 0)
+    return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return cl_fail (err, errno, "socketpair");
-  /* A raw clone: the new PID namespace must hold the child itself. */
-  pid = (pid_t)syscall (SYS_clone, clone_flags (s->namespaces) | SIGCHLD, NULL, NULL, NULL, NULL);
+  pid = clone_child (clone_flags (s->namespaces), &cg);
   if (pid < 0)
     {
       int e = errno;
@@ -1450,7 +1528,7 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
     }
   close (sv[1]);
   if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0) || run_hooks (hook, pid, err) < 0
-      || bindsrc_send (s, pid, sv[0], err) < 0)
+      || bindsrc_send (s, pid, sv[0], err) < 0 || send_cgroups (sv[0], &cg, err) < 0)
     {
       kill (pid, SIGKILL);
       /* It may have failed first, setting up while the hooks ran: its

@@ -43,6 +43,26 @@ struct ns_stdio
   int fd[3];
 };
 
+/* Cgroups the child joins by itself.  A move by pid (cgroup.procs)
+   takes a global lock whose first taker in a while waits for an RCU
+   grace period — 2 to 30 ms on these machines — while a process that
+   moves its own single thread takes none.  So a hook's `before` (run
+   before clone) may name a cgroup2 directory in `into`, which the child
+   is cloned into (clone3's CLONE_INTO_CGROUP; `cloned_into` tells the
+   hook whether it was: an older kernel gets a plain clone, and the hook
+   moves the child by pid), and its `fn` may add cgroup v1 "tasks" files
+   in `tasks`, which the child writes "0" into — its one thread — right
+   before "go", every limit written by then.  ns.c closes them all. */
+#define NS_CGROUP_FDS 16
+#define NS_MSG_CGROUP 'c'
+struct ns_cgroups
+{
+  int into;
+  bool cloned_into;
+  int tasks[NS_CGROUP_FDS];
+  size_t n_tasks;
+};
+
 /* What the caller runs between clone and "go": the child exists (its
    namespaces made, its id maps written) but waits, so what the caller
    does to it — moves it into cgroups, puts a network interface into its
@@ -67,6 +87,9 @@ struct ns_hook
   /* linux.seccomp with SCMP_ACT_NOTIFY: the filter's listener (not the
      hook's to keep: closed after), for process `pid` */
   int (*seccomp_listener) (pid_t pid, int fd, void *arg, struct cl_error *err);
+  /* Before clone (ns_start_with only): `cg` is the child's, filled as
+     above (ns_cgroups), and stays valid until ns_start_with returns. */
+  int (*before) (void *arg, struct ns_cgroups *cg, struct cl_error *err);
 };
 
 /* Start spec->args.  Returns once the command has been exec'd (0, *proc

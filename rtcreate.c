@@ -220,7 +220,8 @@ create_container (const struct rt_opts *o, const struct create_opts *c, int dirf
   struct create_hooks ch = { .sp = sp, .id = c->id, .bundle = c->bundle, .dirfd = dirfd };
   struct ns_hook oci
       = { .fn = create_runtime_hooks, .arg = &ch, .seccomp_listener = create_seccomp_listener };
-  struct ns_hook hook = { .fn = cgroup_join_hook, .arg = &cg, .next = &oci };
+  struct ns_hook hook
+      = { .fn = cgroup_join_hook, .before = cgroup_join_before, .arg = &cg, .next = &oci };
   struct ns_opts no = { .hold = -1,
                         .orphan = c->detach,
                         .preserve_fds = c->preserve_fds,

@@ -427,20 +427,37 @@ refuse_privileged_install (void)
   return cli_fail (&err);
 }
 
+/* The empty directory the sealed overlay's second layer is (sealed.h),
+   in root's runroot; NULL for a user, who gets the memfd copy. */
+static char *
+seal_empty_dir (void)
+{
+  struct cl_error ignored;
+  cleanup_free char *runroot = NULL;
+
+  if (geteuid () != 0)
+    return NULL;
+  runroot = store_default_runroot (0);
+  if (mkdir_p (runroot, 0700, &ignored) < 0)
+    return NULL;
+  return xasprintf ("%s/sealed-empty", runroot);
+}
+
 /* Before anything else: the process may start over from the copy. */
 static int
 seal_if_needed (int argc, char **argv)
 {
   struct cl_error err = { 0 };
+  cleanup_free char *empty = NULL;
   int shift, i = argc > 1 ? find_command (argc, argv, &shift) : -1;
+  bool sealed;
 
   if (i < 0 || !commands[i].sealed)
     return 0;
-  /* Before the copy: the wait of a run's cgroup move starts now
-     (cgroup.h); the re-executed run takes the child over. */
-  if (commands[i].fn == cmd_run && !sealed_running ())
-    cgroup_warm_early ();
-  if (sealed_reexec (argv, &err) == 0)
+  sealed = sealed_running ();
+  if (!sealed)
+    empty = seal_empty_dir ();
+  if (sealed_reexec (argv, empty, &err) == 0)
     return 0;
   return cli_fail (&err);
 }
@@ -452,8 +469,12 @@ runtime_entry (int argc, char **argv, char **whole_argv)
 {
   struct cl_error err = { 0 };
 
+  cleanup_free char *empty = NULL;
+
   /* The sealed copy starts over with the whole command line. */
-  if (runtime_needs_seal (argc, argv) && sealed_reexec (whole_argv, &err) < 0)
+  if (runtime_needs_seal (argc, argv)
+      && sealed_reexec (whole_argv, sealed_running () ? NULL : (empty = seal_empty_dir ()), &err)
+             < 0)
     {
       cl_error_print (&err);
       return 1;

@@ -874,7 +874,9 @@ start_blocked (const struct spec *sp, const struct ns_overlay *ov, const struct 
                struct cgroup_join *cg, const struct ns_hook *next, sigset_t *set,
                struct ns_proc *proc, struct cl_error *err)
 {
-  struct ns_hook hook = { .fn = cgroup_join_hook, .arg = cg, .next = next, .alongside = true };
+  struct ns_hook hook = {
+    .fn = cgroup_join_hook, .before = cgroup_join_before, .arg = cg, .next = next, .alongside = true
+  };
 
   cli_block_forwarded (set);
   if (cl_check_interrupt (err) < 0)
@@ -963,7 +965,7 @@ record_exit (const struct container *c, const struct exit_record *rec)
 /* In the foreground this process is the container's monitor. */
 static int
 start_and_wait (struct store *s, struct container *c, const struct spec *sp,
-                const struct snapshot *snap, const struct ns_hook *hook, pid_t *warm, int *code,
+                const struct snapshot *snap, const struct ns_hook *hook, int *code,
                 struct cl_error *err)
 {
   struct exit_record rec;
@@ -981,7 +983,6 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   memcpy (stdio.fd, l.pipes.theirs, sizeof stdio.fd);
   r = start_blocked (sp, snapshot_overlay (snap), &stdio, &cg, hook, &set, &proc, err);
   cli_pipes_started (&l.pipes);
-  cgroup_warm_poll (warm);
   if (r < 0)
     {
       finish_cgroup (&cg);
@@ -1236,9 +1237,6 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   struct ns_hook net_hook;
   cleanup_free char *joined = NULL;
   const struct ns_hook *hook = o->network == NET_PRIVATE ? &net_hook : NULL;
-  /* The wait of the container's cgroup move started before the re-exec,
-     or starts now when this process will move it (cgroup.h). */
-  cleanup_cgroup_warm pid_t warm = cgroup_warm (!o->detach && !o->create);
   int ret;
 
   net_hook_init (&net_hook, &net, NULL);
@@ -1302,7 +1300,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
            && (ret = detach_start (s, &c, &sp, snapshot_overlay (&snap), hook, NULL, err)) == 0)
     printf ("%s\n", c.id);
   else if (ret == 0 && !o->detach)
-    ret = start_and_wait (s, &c, &sp, &snap, hook, &warm, code, err);
+    ret = start_and_wait (s, &c, &sp, &snap, hook, code, err);
   net_attach_clear (&net);
   if (ret < 0 && c.pid == 0 && !o->rm && (err->status == 126 || err->status == 127))
     container_keep_failed (s, &c, err->msg); /* as docker: "Created", with the error */

@@ -3,7 +3,7 @@
    never doing harm with it (no byte is written to a binary, no device
    is read).  Built static with musl-gcc so it runs in the busybox image.
 
-     escape exe-race REPORT DEV INO SECONDS DONEFILE
+     escape exe-race REPORT DEV INO SECONDS DONEFILE [SIZE]
          scan /proc/PID/exe for the file DEV:INO (the host's crunlocal);
          try to open it for write directly, and hold O_PATH/O_RDONLY
          handles to re-open /proc/self/fd/N for write once ETXTBSY clears.
@@ -72,6 +72,12 @@ static ino_t want_ino;
 static int held[256];
 static int nheld;
 static int writable;
+/* Views: an exe of the binary's size that is not the file itself — a
+   sealed memfd copy, or the file seen through crunlocal's read-only
+   overlay.  Holding one is no harm; writing one would be. */
+static off_t want_size;
+static int views[64];
+static int nviews;
 
 static int
 is_target (int fd)
@@ -124,17 +130,61 @@ hold (const char *path, int flags)
   say ("HELD %s %s\n", path, flags & O_PATH ? "O_PATH" : "O_RDONLY");
 }
 
+static void
+hold_view (const char *path)
+{
+  struct stat st, o;
+  int fd = open (path, O_PATH | O_CLOEXEC);
+
+  if (fd < 0)
+    return;
+  if (!want_size || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_size != want_size
+      || is_target (fd) || nviews >= 64)
+    {
+      close (fd);
+      return;
+    }
+  for (int i = 0; i < nviews; i++)
+    if (fstat (views[i], &o) == 0 && o.st_dev == st.st_dev && o.st_ino == st.st_ino)
+      {
+        close (fd);
+        return;
+      }
+  views[nviews++] = fd;
+  say ("VIEW %s dev=%lu ino=%lu\n", path, (unsigned long)st.st_dev, (unsigned long)st.st_ino);
+}
+
+/* Write a view's first byte back as it is: harmless, and it succeeds
+   only where the view can be changed at all. */
+static void
+try_write_view (int view)
+{
+  char path[64], c;
+  snprintf (path, sizeof path, "/proc/self/fd/%d", view);
+  int fd = open (path, O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  if (pread (fd, &c, 1, 0) == 1 && pwrite (fd, &c, 1, 0) == 1)
+    {
+      writable++;
+      say ("WRITABLE view %s\n", path);
+    }
+  close (fd);
+}
+
 static int
 exe_race (int argc, char **argv)
 {
   if (argc < 7)
     return 2;
   rep = fopen (argv[2], "a");
-  want_dev = (dev_t) strtoull (argv[3], NULL, 0);
-  want_ino = (ino_t) strtoull (argv[4], NULL, 0);
+  want_dev = (dev_t)strtoull (argv[3], NULL, 0);
+  want_ino = (ino_t)strtoull (argv[4], NULL, 0);
   double end = now () + atof (argv[5]), done_at = 0;
   const char *donefile = argv[6];
   long rounds = 0;
+
+  want_size = argc > 7 ? (off_t)strtoll (argv[7], NULL, 0) : 0;
   pid_t self = getpid ();
 
   while (now () < end && !(done_at && now () > done_at + 1.5))
@@ -151,6 +201,7 @@ exe_race (int argc, char **argv)
           try_write_open (path, "direct");
           hold (path, O_PATH);
           hold (path, O_RDONLY);
+          hold_view (path);
         }
       if (d)
         closedir (d);
@@ -159,11 +210,13 @@ exe_race (int argc, char **argv)
           snprintf (path, sizeof path, "/proc/self/fd/%d", held[i]);
           try_write_open (path, "reopen");
         }
+      for (int i = 0; i < nviews; i++)
+        try_write_view (views[i]);
       if (!done_at && access (donefile, F_OK) == 0)
         done_at = now ();
       rounds++;
     }
-  say ("RESULT held=%d writable=%d rounds=%ld\n", nheld, writable, rounds);
+  say ("RESULT held=%d views=%d writable=%d rounds=%ld\n", nheld, nviews, writable, rounds);
   return 0;
 }
 
@@ -175,8 +228,7 @@ inject (int fd, const char *text, const char *name)
   for (const char *c = text; *c; c++)
     if (ioctl (fd, TIOCSTI, c) == 0)
       n++;
-  say ("TIOCSTI %s injected=%d of %zu (%s)\n", name, n, strlen (text),
-       n ? "ok" : strerror (errno));
+  say ("TIOCSTI %s injected=%d of %zu (%s)\n", name, n, strlen (text), n ? "ok" : strerror (errno));
   return n;
 }
 
@@ -227,7 +279,8 @@ keyring_add_exec (int argc, char **argv)
       perror ("join session keyring");
       return 1;
     }
-  if (syscall (SYS_add_key, "user", argv[2], argv[3], strlen (argv[3]), KEY_SPEC_SESSION_KEYRING) < 0)
+  if (syscall (SYS_add_key, "user", argv[2], argv[3], strlen (argv[3]), KEY_SPEC_SESSION_KEYRING)
+      < 0)
     {
       perror ("add_key");
       return 1;
@@ -241,7 +294,7 @@ static void
 dump_keyring (const char *name, long ring, int depth)
 {
   int ids[256];
-  long n = keyctl (KEYCTL_READ, ring, (unsigned long) ids, sizeof ids, 0);
+  long n = keyctl (KEYCTL_READ, ring, (unsigned long)ids, sizeof ids, 0);
   if (n < 0)
     {
       say ("%*s%s %ld: unreadable (%s)\n", depth * 2, "", name, ring, strerror (errno));
@@ -251,7 +304,7 @@ dump_keyring (const char *name, long ring, int depth)
   for (long i = 0; i < n / 4 && i < 256; i++)
     {
       char desc[512] = "", payload[4096] = "";
-      long dl = keyctl (KEYCTL_DESCRIBE, ids[i], (unsigned long) desc, sizeof desc - 1, 0);
+      long dl = keyctl (KEYCTL_DESCRIBE, ids[i], (unsigned long)desc, sizeof desc - 1, 0);
       if (dl < 0)
         snprintf (desc, sizeof desc, "(describe: %s)", strerror (errno));
       if (strncmp (desc, "keyring;", 8) == 0 && depth < 3)
@@ -260,11 +313,11 @@ dump_keyring (const char *name, long ring, int depth)
           dump_keyring ("nested", ids[i], depth + 2);
           continue;
         }
-      long pl = keyctl (KEYCTL_READ, ids[i], (unsigned long) payload, sizeof payload - 1, 0);
+      long pl = keyctl (KEYCTL_READ, ids[i], (unsigned long)payload, sizeof payload - 1, 0);
       if (pl < 0)
         snprintf (payload, sizeof payload, "(read: %s)", strerror (errno));
       else
-        payload[pl < (long) sizeof payload - 1 ? pl : (long) sizeof payload - 1] = 0;
+        payload[pl < (long)sizeof payload - 1 ? pl : (long)sizeof payload - 1] = 0;
       say ("%*skey %d %s payload=%s\n", depth * 2 + 2, "", ids[i], desc, payload);
     }
 }
@@ -347,7 +400,7 @@ fd_attack (int argc, char **argv)
           continue;
         }
       say ("FD %d mode=%o uid=%u size=%lld\n", fd, st.st_mode & 07777, st.st_uid,
-           (long long) st.st_size);
+           (long long)st.st_size);
       say ("fchmod %d %s\n", fd, fchmod (fd, 0666) == 0 ? "DONE" : strerror (errno));
       say ("chmod %s %s\n", path, chmod (path, 0666) == 0 ? "DONE" : strerror (errno));
       say ("fchown %d %s\n", fd, fchown (fd, 1234, 1234) == 0 ? "DONE" : strerror (errno));

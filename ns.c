@@ -1524,7 +1524,7 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
     {
       close (sv[0]);
       child_main (s, ov, blocked, stdio, o, s->seccomp ? &filter : NULL, notify, netfd,
-                  !o && !(s->namespaces & NS_USER) && hooks_alongside (hook), sv[1]);
+                  !(s->namespaces & NS_USER) && hooks_alongside (hook), sv[1]);
     }
   close (sv[1]);
   if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0) || run_hooks (hook, pid, err) < 0

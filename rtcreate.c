@@ -236,6 +236,10 @@ create_container (const struct rt_opts *o, const struct create_opts *c, int dirf
     return -1;
   no.hold = fifo;
   cg.path = sp->cgroups_path;
+  /* With no hook of the runtime's namespace to run first, the process
+     sets up its filesystem while its cgroups are made (ns.h). */
+  hook.alongside = oci.alongside
+      = sp->n_hooks[SPEC_HOOK_PRESTART] == 0 && sp->n_hooks[SPEC_HOOK_CREATE_RUNTIME] == 0;
   /* Exactly the limits the bundle asks for: no default pids limit
      (rootless, where no cgroup may be made, none is asked for). */
   if (sp->resources.pids_limit == 0 && geteuid () == 0)

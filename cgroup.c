@@ -1,5 +1,6 @@
 #include "cgroup.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -510,6 +511,15 @@ host_root (void)
   return userns_host_euid () == 0;
 }
 
+/* cgroup v1 is never delegated, but root may hand a user a directory in
+   each hierarchy (chowned to it, as runc's tests/rootless.sh does): a
+   user's container uses v1 only at a linux.cgroupsPath, as runc's. */
+static bool
+may_use_v1 (const struct cgroup_join *j)
+{
+  return host_root () || j->path;
+}
+
 /* Where the container's cgroup2 directory goes: under the mount's root
    for root; under a delegated subtree for a user (cgdeleg.h), or
    nowhere (NULL). */
@@ -570,8 +580,9 @@ struct cgroup_plan
 
 /* The container's directories, planned and recorded before any is
    made so that a crash half-way leaves nothing unrecorded; 1 when this
-   user may make none.  A user gets no v1 hierarchy (v1 is never
-   delegated), only a delegated v2 directory. */
+   user may make none.  A user gets a delegated v2 directory, and v1
+   ones only at a linux.cgroupsPath (may_use_v1): each must be there
+   for it to write, or its parent. */
 static int
 plan_dirs (struct cgroup_join *j, struct cgroup_plan *p, struct cl_error *err)
 {
@@ -592,7 +603,7 @@ plan_dirs (struct cgroup_join *j, struct cgroup_plan *p, struct cl_error *err)
     }
   else if (l->mode != CGROUP_UNIFIED)
     {
-      for (int c = 0; c < CG_N && host_root (); c++)
+      for (int c = 0; c < CG_N && may_use_v1 (j); c++)
         if (l->v1[c] && (wanted (c, r) || j->path))
           {
             p->cpuset[j->dirs.n] = c == CG_CPUSET;
@@ -624,7 +635,26 @@ plan_dirs (struct cgroup_join *j, struct cgroup_plan *p, struct cl_error *err)
   return 0;
 }
 
-/* Directory `i` of the plan; 1 when this user may not. */
+/* A directory not made: 1 (the container goes without cgroups) when
+   this user may not make it, unless it named linux.cgroupsPath: a user
+   who asks for a path is refused, as runc refuses it, in runc's words
+   (its tests look for them). */
+static int
+not_made (const struct cgroup_join *j, struct cl_error *err)
+{
+  char what[CL_ERROR_MSG_MAX];
+  int e = err->errnum;
+
+  if (!no_permission (e))
+    return -1;
+  if (host_root () || !j->path)
+    return 1;
+  snprintf (what, sizeof what, "%s", err->msg);
+  return cl_fail (err, 0, "unable to apply cgroup configuration: %s: %c%s", what,
+                  tolower ((unsigned char)strerror (e)[0]), strerror (e) + 1);
+}
+
+/* Directory `i` of the plan; 1 when this user may not (not_made). */
 static int
 make_one (struct cgroup_join *j, const struct cgroup_plan *p, size_t i, struct cl_error *err)
 {
@@ -632,7 +662,7 @@ make_one (struct cgroup_join *j, const struct cgroup_plan *p, size_t i, struct c
   int r = j->path ? make_path (p->mounts[i], j->dirs.dir[i], p->cpuset[i], v2, err)
                   : make_dir (p->mounts[i], j->dirs.dir[i], p->cpuset[i], v2, err);
 
-  return r < 0 && no_permission (err->errnum) ? 1 : r;
+  return r < 0 ? not_made (j, err) : r;
 }
 
 /* "0-1,3" → a CPU set. */
@@ -746,7 +776,8 @@ without_cgroup (struct cgroup_join *j, const struct cgroup_layout *l, pid_t pid,
   w = ws.w;
   for (size_t i = 0; i < ws.n; i++)
     {
-      if (!w[i].flag || strstr (names, w[i].flag))
+      /* No limit ("max") is what a container without a cgroup has. */
+      if (!w[i].flag || strstr (names, w[i].flag) || strcmp (w[i].val, "max") == 0)
         continue;
       if (!j->strict && w[i].ctl == CG_CPUSET && strcmp (w[i].file, "cpuset.cpus") == 0)
         {
@@ -758,8 +789,13 @@ without_cgroup (struct cgroup_join *j, const struct cgroup_layout *l, pid_t pid,
       snprintf (names + used, sizeof names - used, "%s%s", used ? ", " : "", w[i].flag);
       used = strlen (names);
     }
+  /* A user's bundle is told what would run it, in runc's words. */
   if (used && j->strict)
-    return cl_fail (err, why->errnum, "cannot apply %s: %s", names, why->msg);
+    return cl_fail (err, why->errnum, "%scannot apply %s: %s",
+                    host_root () ? ""
+                                 : "rootless needs no limits + no cgrouppath when no permission "
+                                   "is granted for cgroups: ",
+                    names, why->msg);
   if (used || affinity)
     j->warning = xasprintf ("%s%s%s%s: no cgroup this user may write (%s, no delegation)", names,
                             used ? " not applied" : "", used && affinity ? "; " : "",
@@ -844,15 +880,19 @@ set_oom_score_adj (pid_t pid, int adj, struct cl_error *err)
 
 /* The device cgroup: v1's devices hierarchy, and the program on the
    cgroup2 directory (unified, or hybrid's extra one).  Only root loads
-   BPF; a user's container (a delegated v2 subtree) is in a user
-   namespace, where no device node it makes ever opens. */
+   BPF or writes v1's devices.deny (the kernel wants CAP_SYS_ADMIN); a
+   user's container (a delegated v2 subtree, a v1 cgroupsPath) is in a
+   user namespace, where no device node it makes ever opens: runc skips
+   it too. */
 static int
 apply_devices (struct cgroup_join *j, const struct cgroup_plan *p, struct cl_error *err)
 {
   const char *v1 = p->l.mode == CGROUP_UNIFIED ? NULL : p->by_ctl[CG_DEVICES];
   const char *v2 = p->v2 >= 0 ? j->dirs.dir[p->v2] : NULL;
 
-  return devcg_apply (j->spec, v1, host_root () ? v2 : NULL, err);
+  if (!host_root ())
+    return 0;
+  return devcg_apply (j->spec, v1, v2, err);
 }
 
 /* Undo what was made and recorded (nothing of the child's is left in a

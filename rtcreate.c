@@ -241,8 +241,9 @@ create_container (const struct rt_opts *o, const struct create_opts *c, int dirf
   hook.alongside = oci.alongside
       = sp->n_hooks[SPEC_HOOK_PRESTART] == 0 && sp->n_hooks[SPEC_HOOK_CREATE_RUNTIME] == 0;
   /* Exactly the limits the bundle asks for: no default pids limit
-     (rootless, where no cgroup may be made, none is asked for). */
-  if (sp->resources.pids_limit == 0 && geteuid () == 0)
+     (rootless without a cgroupsPath, where no cgroup may be made, none
+     is asked for). */
+  if (sp->resources.pids_limit == 0 && (geteuid () == 0 || sp->cgroups_path))
     sp->resources.pids_limit = -1;
   debugf (o, "create %s: bundle %s, rootfs %s", c->id, c->bundle, sp->root_path);
   ret = ns_start_with (sp, NULL, blocked, NULL, &hook, &no, proc, err);

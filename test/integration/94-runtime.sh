@@ -182,6 +182,47 @@ for who in crltest crlnosub; do
   as_user "$who" $RT --root "$US" delete --force u3 >/dev/null 2>&1
 done
 
+# Rootless with a cgroup v1 linux.cgroupsPath root handed over (as runc's
+# tests/rootless.sh does: a directory in each v1 hierarchy, group-writable
+# for the user; v1 is never delegated otherwise): the container's cgroup
+# is made below it in each one, its limits land there, pause freezes it,
+# delete removes it.  Where nothing was handed over the path is refused,
+# in runc's words.
+v1_mounts () { awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup") print $5; break } }' /proc/self/mountinfo; }
+v1_mount () { awk -v c="$1" '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup" && ("," $(i + 3) ",") ~ ("," c ",")) print $5; break } }' /proc/self/mountinfo; }
+mem1=$(v1_mount memory) pids1=$(v1_mount pids) frz1=$(v1_mount freezer)
+if [ -n "$mem1" ] && [ -n "$pids1" ] && [ -n "$frz1" ]; then
+  CGP=crunlocal-rt-rootless-$$
+  for m in $(v1_mounts); do
+    mkdir -p "$m/$CGP" && chown root:crltest "$m/$CGP" "$m/$CGP/cgroup.procs" "$m/$CGP/tasks" &&
+      chmod g+rwx "$m/$CGP" "$m/$CGP/cgroup.procs" "$m/$CGP/tasks"
+    # a new cpuset cgroup has no CPUs: root gives it its parent's
+    [ -e "$m/$CGP/cpuset.cpus" ] && cat "$m/cpuset.cpus" >"$m/$CGP/cpuset.cpus" && cat "$m/cpuset.mems" >"$m/$CGP/cpuset.mems"
+  done
+  UB=$T/users/crltest/rtcg US=$T/users/crltest/rtstate
+  mkbundle "$UB" '.process.terminal = false | .process.args = ["sleep", "30"] | .linux.cgroupsPath = "/'"$CGP"'/c"
+    | .linux.resources.memory.limit = 67108864 | .linux.resources.pids.limit = 20' crltest
+  (cd "$UB" && as_user crltest $RT --root "$US" run -d --pid-file "$UB/pid" g1 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  pid=$(cat "$UB/pid" 2>/dev/null)
+  expect "[crltest, v1 cgroupsPath handed over] run -d: memory and pids limits land in its cgroup there, holding its process" sh -c "[ $RC = 0 ] && [ \"\$(cat '$mem1/$CGP/c/memory.limit_in_bytes')\" = 67108864 ] && [ \"\$(cat '$pids1/$CGP/c/pids.max')\" = 20 ] && grep -qx '$pid' '$pids1/$CGP/c/cgroup.procs'"
+  as_user crltest $RT --root "$US" pause g1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  st=$(as_user crltest $RT --root "$US" state g1 | jq -r .status)
+  expect "[crltest, v1 cgroupsPath] pause: paused, its freezer FROZEN" sh -c "[ $RC = 0 ] && [ '$st' = paused ] && grep -qx FROZEN '$frz1/$CGP/c/freezer.state'"
+  as_user crltest $RT --root "$US" resume g1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  st=$(as_user crltest $RT --root "$US" state g1 | jq -r .status)
+  expect "[crltest, v1 cgroupsPath] resume: running, its freezer THAWED" sh -c "[ $RC = 0 ] && [ '$st' = running ] && grep -qx THAWED '$frz1/$CGP/c/freezer.state'"
+  as_user crltest $RT --root "$US" update --pids-limit 30 g1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "[crltest, v1 cgroupsPath] update --pids-limit 30" sh -c "[ $RC = 0 ] && [ \"\$(cat '$pids1/$CGP/c/pids.max')\" = 30 ]"
+  as_user crltest $RT --root "$US" delete --force g1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  expect "[crltest, v1 cgroupsPath] delete --force: its cgroups are gone, the handed-over ones stay" sh -c "[ $RC = 0 ] && [ -z \"\$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -path '*/$CGP/c')\" ] && [ -d '$mem1/$CGP' ]"
+  for m in $(v1_mounts); do rmdir "$m/$CGP"; done
+  (cd "$UB" && as_user crltest $RT --root "$US" run -d g2 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
+  left=$(as_user crltest $RT --root "$US" list -q)
+  expect "[crltest, v1 cgroupsPath not handed over] refused (1): unable to apply cgroup configuration, permission denied" sh -c "[ $RC = 1 ] && grep -q 'unable to apply cgroup configuration: .*permission denied' '$T/err' && [ -z '$left' ] && [ ! -d '$mem1/$CGP' ]"
+else
+  echo "# skip: rootless with a cgroup v1 cgroupsPath: no v1 memory, pids and freezer hierarchies here"
+fi
+
 # Root's bundle with a user namespace binds directories below root's
 # mode-700 ones (runc's userns.bats): the container's root, host uid
 # 100000, cannot search the way, so the runtime opens the sources

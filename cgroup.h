@@ -19,7 +19,9 @@
    (cgrouprec.h) for whoever finishes the container.
 
    Where no cgroup can be made (rootless without a delegated v2 subtree:
-   cgroup v1 has none), the container runs without: the hook fills
+   cgroup v1 has none, but for a linux.cgroupsPath root handed the user
+   in each v1 hierarchy, as runc uses one), the container runs without
+   (a cgroupsPath the user may not write is refused): the hook fills
    `warning` with one line naming every limit not applied, and
    --cpuset-cpus becomes the child's CPU affinity.  `strict` (run
    --bundle) refuses instead: a bundle never runs with less than it

@@ -423,6 +423,41 @@ wanted (enum cgroup_ctl c, const struct spec_resources *r)
   return true;
 }
 
+static bool
+has_word (const char *list, const char *word)
+{
+  size_t n = strlen (word);
+
+  for (const char *p = list; (p = strstr (p, word)); p += n)
+    if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+      return true;
+  return false;
+}
+
+/* cgroup v2: the controllers crunlocal uses, enabled for `dir`'s children
+   where `dir` has them and they are not on yet (hybrid's mount has none
+   of them: nothing is written).  What the kernel refuses is simply not
+   there: write_limits names what it misses. */
+static void
+enable_controllers (const char *dir)
+{
+  static const char *ctl[] = { "memory", "pids", "cpu", "cpuset", "io" };
+  cleanup_free char *have = NULL, *on = NULL;
+  cleanup_free char *hp = xasprintf ("%s/cgroup.controllers", dir);
+  cleanup_free char *op = xasprintf ("%s/cgroup.subtree_control", dir);
+  struct cl_error ignored;
+
+  if (read_file_at (AT_FDCWD, hp, 4096, &have, NULL, &ignored) < 0
+      || read_file_at (AT_FDCWD, op, 4096, &on, NULL, &ignored) < 0)
+    return;
+  for (size_t i = 0; i < sizeof ctl / sizeof ctl[0]; i++)
+    if (has_word (have, ctl[i]) && !has_word (on, ctl[i]))
+      {
+        cleanup_free char *plus = xasprintf ("+%s", ctl[i]);
+        write_value (dir, "cgroup.subtree_control", plus, &ignored);
+      }
+}
+
 /* mkdir MOUNT/crunlocal (its v2 controllers enabled for its children,
    a v1 cpuset's filled) and MOUNT/crunlocal/<id>. */
 /* linux.cgroupsPath: each directory on the way made as needed (a v1
@@ -442,12 +477,7 @@ make_path (const char *mount, const char *dir, bool cpuset, bool v2, struct cl_e
       if (slash)
         *slash = '\0';
       if (v2)
-        {
-          static const char *enable[] = { "+memory", "+pids", "+cpu", "+cpuset", "+io" };
-          struct cl_error ignored;
-          for (size_t i = 0; i < 5; i++)
-            write_value (parent, "cgroup.subtree_control", enable[i], &ignored);
-        }
+        enable_controllers (parent);
       if (mkdir (cur, 0755) < 0 && errno != EEXIST)
         return cl_fail (err, errno, "create cgroup %s", cur);
       if (cpuset && cpuset_inherit (parent, cur, err) < 0)
@@ -470,15 +500,8 @@ make_dir (const char *mount, const char *dir, bool cpuset, bool v2, struct cl_er
     return -1;
   if (v2)
     {
-      /* What the kernel refuses (nothing is left to enable in hybrid)
-         is simply not there: write_limits names what it misses. */
-      static const char *enable[] = { "+memory", "+pids", "+cpu", "+cpuset", "+io" };
-      struct cl_error ignored;
-      for (size_t i = 0; i < 5; i++)
-        {
-          write_value (mount, "cgroup.subtree_control", enable[i], &ignored);
-          write_value (parent, "cgroup.subtree_control", enable[i], &ignored);
-        }
+      enable_controllers (mount);
+      enable_controllers (parent);
     }
   if (mkdir (dir, 0755) < 0)
     return cl_fail (err, errno, "create cgroup %s", dir);

@@ -228,8 +228,19 @@ cgroup_dirs_remove (const struct cgroup_dirs *d, struct cl_error *err)
 {
   struct timespec wait = { 0, RMDIR_WAIT_NS };
   size_t left = d->n;
+  bool busy = false;
 
-  if (!kill_all (d))
+  /* Most often they are empty already (a PID namespace's processes die
+     with its init, before its parent learns it exited): no kill, no
+     listing. */
+  for (size_t i = 0; i < d->n; i++)
+    if (rmdir (d->dir[i]) < 0 && errno != ENOENT)
+      {
+        if (errno != EBUSY)
+          return cl_fail (err, errno, "remove cgroup %s", d->dir[i]);
+        busy = true;
+      }
+  if (!busy || !kill_all (d))
     return 0;
   for (int t = 0; t < RMDIR_TRIES && left; t++)
     {

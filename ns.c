@@ -12,6 +12,7 @@
 #include <net/if.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -1207,6 +1208,46 @@ cgroups_close (struct ns_cgroups *cg)
   cg->n_tasks = 0;
 }
 
+/* The profile's filter, compiled by the caller while the child sets up:
+   in a shared mapping made before clone, filled before "go", read by
+   the child only after it. */
+struct shared_filter
+{
+  struct bpf_prog p;
+  struct sock_filter insns[BPF_MAXINSNS];
+};
+
+static struct shared_filter *
+shared_filter_map (void)
+{
+  void *m = mmap (NULL, sizeof (struct shared_filter), PROT_READ | PROT_WRITE,
+                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+  return m == MAP_FAILED ? NULL : m;
+}
+
+static void
+shared_filter_unmap (struct shared_filter **sf)
+{
+  if (*sf)
+    munmap (*sf, sizeof **sf);
+}
+
+static int
+shared_filter_fill (struct shared_filter *sf, const struct spec *s, struct cl_error *err)
+{
+  cleanup_bpf_prog struct bpf_prog filter = { 0 };
+
+  if (seccomp_compile (s->seccomp, &filter, err) < 0)
+    return cl_wrap (err, "linux.seccomp");
+  if (filter.n > BPF_MAXINSNS)
+    return cl_fail (err, E2BIG, "linux.seccomp: %zu BPF instructions, more than the kernel's %d",
+                    filter.n, BPF_MAXINSNS);
+  memcpy (sf->insns, filter.insns, filter.n * sizeof *filter.insns);
+  sf->p = (struct bpf_prog){ .insns = sf->insns, .n = filter.n };
+  return 0;
+}
+
 /* The hooks' work before clone (ns_hook.before). */
 static int
 run_before (const struct ns_hook *h, struct ns_cgroups *cg, struct cl_error *err)
@@ -1494,15 +1535,18 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
                const struct ns_stdio *stdio, const struct ns_hook *hook, const struct ns_opts *o,
                struct ns_proc *proc, struct cl_error *err)
 {
-  /* The filter is compiled here, where an error is simply returned. */
+  /* The filter is compiled once the child is on its way (shared_filter),
+     else here, where an error is simply returned. */
   cleanup_bpf_prog struct bpf_prog filter = { 0 }, notify_prog = { 0 };
+  __attribute__ ((cleanup (shared_filter_unmap))) struct shared_filter *sf
+      = s->seccomp ? shared_filter_map () : NULL;
   const struct bpf_prog *notify;
   cleanup_close int netfd = -1;
   __attribute__ ((cleanup (cgroups_close))) struct ns_cgroups cg = { .into = -1 };
   int sv[2];
   pid_t pid;
 
-  if (s->seccomp && seccomp_compile (s->seccomp, &filter, err) < 0)
+  if (s->seccomp && !sf && seccomp_compile (s->seccomp, &filter, err) < 0)
     return cl_wrap (err, "linux.seccomp");
   if (check_notify (s, hook, err) < 0 || notify_filter (hook, &notify_prog, &notify, err) < 0)
     return -1;
@@ -1523,11 +1567,15 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
   if (pid == 0)
     {
       close (sv[0]);
-      child_main (s, ov, blocked, stdio, o, s->seccomp ? &filter : NULL, notify, netfd,
-                  !(s->namespaces & NS_USER) && hooks_alongside (hook), sv[1]);
+      child_main (s, ov, blocked, stdio, o,
+                  !s->seccomp ? NULL
+                  : sf        ? &sf->p
+                              : &filter,
+                  notify, netfd, !(s->namespaces & NS_USER) && hooks_alongside (hook), sv[1]);
     }
   close (sv[1]);
-  if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0) || run_hooks (hook, pid, err) < 0
+  if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0)
+      || (sf && shared_filter_fill (sf, s, err) < 0) || run_hooks (hook, pid, err) < 0
       || bindsrc_send (s, pid, sv[0], err) < 0 || send_cgroups (sv[0], &cg, err) < 0)
     {
       kill (pid, SIGKILL);

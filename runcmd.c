@@ -962,6 +962,23 @@ record_exit (const struct container *c, const struct exit_record *rec)
     evlog_append (dfd, EVLOG_FROM_CONTAINER, "container", "died", c->id, c->name, c->image);
 }
 
+/* The container's config.json, written while its process sets up (an
+   alongside hook, ns.h): there before the process runs, as `exec`,
+   `inspect` and `start` need it. */
+struct config_write
+{
+  const char *dir;
+  const struct spec *sp;
+};
+
+static int
+write_config_hook (pid_t pid, void *arg, struct cl_error *err)
+{
+  const struct config_write *w = arg;
+
+  return bundle_write_config (w->dir, w->sp, err);
+}
+
 /* In the foreground this process is the container's monitor. */
 static int
 start_and_wait (struct store *s, struct container *c, const struct spec *sp,
@@ -977,11 +994,13 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   struct ns_stdio stdio;
   cleanup_close int dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct cgroup_join cg = { .id = c->id, .spec = sp, .recfd = dfd };
+  struct config_write cw = { c->dir, sp };
+  struct ns_hook config = { .fn = write_config_hook, .arg = &cw, .next = hook, .alongside = true };
 
   if (r < 0)
     return -1;
   memcpy (stdio.fd, l.pipes.theirs, sizeof stdio.fd);
-  r = start_blocked (sp, snapshot_overlay (snap), &stdio, &cg, hook, &set, &proc, err);
+  r = start_blocked (sp, snapshot_overlay (snap), &stdio, &cg, &config, &set, &proc, err);
   cli_pipes_started (&l.pipes);
   if (r < 0)
     {
@@ -1290,7 +1309,9 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
       c.command = xcalloc (1, sizeof (char *));
       for (size_t i = 0; sp.args[i]; i++)
         strv_append (&c.command, sp.args[i]);
-      ret = bundle_write_config (c.dir, &sp, err);
+      /* In the foreground: while the process sets up (start_and_wait). */
+      if (o->detach || o->create)
+        ret = bundle_write_config (c.dir, &sp, err);
     }
   if (ret == 0 && o->cidfile)
     ret = write_cidfile (o->cidfile, c.id, err);

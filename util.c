@@ -255,10 +255,27 @@ static int
 read_fd (int fd, const char *path, size_t max, char **out, size_t *len, struct cl_error *err)
 {
   cleanup_free char *buf = NULL;
-  size_t used = 0, cap = 4096;
+  char small[2048];
+  size_t used = 0, cap;
+  bool more = true;
 
+  /* Most files read here are small: on the stack first, then exactly
+     their size on the heap (to musl's allocator a 4 KiB buffer for each
+     read is an mmap and an munmap). */
+  while (more && used < sizeof small)
+    {
+      ssize_t n = read (fd, small + used, sizeof small - used);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return cl_fail (err, errno, "read %s", path);
+      more = n > 0;
+      used += (size_t)(n > 0 ? n : 0);
+    }
+  cap = more ? 4096 : used;
   buf = xmalloc (cap + 1);
-  for (;;)
+  memcpy (buf, small, used);
+  while (more)
     {
       ssize_t n;
       if (used == cap)
@@ -273,9 +290,8 @@ read_fd (int fd, const char *path, size_t max, char **out, size_t *len, struct c
         continue;
       if (n < 0)
         return cl_fail (err, errno, "read %s", path);
-      if (n == 0)
-        break;
-      used += (size_t)n;
+      more = n > 0;
+      used += (size_t)(n > 0 ? n : 0);
     }
   buf[used] = '\0';
   if (len)

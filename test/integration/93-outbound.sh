@@ -16,6 +16,10 @@ if [ "${NET_INNER:-}" = rootless ]; then
   until_ok [ "$(readlink /proc/$up/ns/net)" != "$(readlink /proc/self/ns/net)" ]
   ip link add up0 type veth peer name up1 netns "$up"
   ip addr add 198.51.100.1/24 dev up0 && ip link set up0 up
+  # netattack's "nobody" (.99) must time out, not fail ARP first (3 probes
+  # 1 s apart: EHOSTUNREACH after 3 s, close to the 1 s timeout on a
+  # loaded machine): probes 10 s apart, in this namespace of the test's.
+  echo 10000 >/proc/sys/net/ipv4/neigh/up0/retrans_time_ms
   nsenter -t "$up" -n sh -c 'ip link set lo up; ip addr add 198.51.100.2/24 dev up1; ip link set up1 up; ip route add default via 198.51.100.1'
   for d in upstream hostaddr hostlo; do mkdir -p "$T/srv-$d" && echo "hello-from-$d" >"$T/srv-$d/index.html"; done
   chmod -R a+rX "$T"/srv-*

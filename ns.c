@@ -507,41 +507,59 @@ protect_paths (const struct spec *s, struct cl_error *err)
   return 0;
 }
 
+/* How far the filesystem's set-up got: one started early (while the
+   caller makes the cgroups, ns_hook.alongside) stops at the first
+   "cgroup" mount, which shows the container's own cgroup — joined only
+   at "go" — and goes on from there after it. */
+struct fs_setup
+{
+  bool begun, done;
+  int rootfd;  /* the mounted rootfs (O_PATH), until done */
+  size_t next; /* the next of spec->mounts */
+};
+
 /* `src`: the binds' sources the caller opened (or NULL), closed once
    the mounts are made. */
 static int
 setup_filesystem (const struct spec *s, const struct ns_overlay *ov, const struct ns_opts *o,
-                  struct bind_sources *src, struct cl_error *err)
+                  struct bind_sources *src, bool early, struct fs_setup *fs, struct cl_error *err)
 {
-  cleanup_close int rootfd = -1;
-
-  if (mount_rootfs (s, ov, err) < 0)
-    return -1;
-  rootfd = open (s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0)
-    return cl_fail (err, errno, "open rootfs");
-  for (size_t i = 0; i < s->n_mounts; i++)
+  if (fs->rootfd < 0)
     {
-      if (strcmp (s->mounts[i].type, "cgroup") == 0
-              ? mount_cgroup (rootfd, &s->mounts[i], s->namespaces & NS_CGROUP, err) < 0
-              : mount_one (rootfd, &s->mounts[i], bind_sources_fd (src, i), err) < 0)
+      if (mount_rootfs (s, ov, err) < 0)
         return -1;
-      if (is_dev_tmpfs (&s->mounts[i])
-          && (populate_dev (rootfd, err) < 0 || bind_spec_devices (s, rootfd, err) < 0))
+      fs->rootfd = open (s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (fs->rootfd < 0)
+        return cl_fail (err, errno, "open rootfs");
+    }
+  for (; fs->next < s->n_mounts; fs->next++)
+    {
+      const struct spec_mount *m = &s->mounts[fs->next];
+      bool cgroup = strcmp (m->type, "cgroup") == 0;
+      if (cgroup && early)
+        return 0;
+      if (cgroup ? mount_cgroup (fs->rootfd, m, s->namespaces & NS_CGROUP, err) < 0
+                 : mount_one (fs->rootfd, m, bind_sources_fd (src, fs->next), err) < 0)
+        return -1;
+      if (is_dev_tmpfs (m)
+          && (populate_dev (fs->rootfd, err) < 0 || bind_spec_devices (s, fs->rootfd, err) < 0))
         return -1;
     }
   if (src)
     bind_sources_clear (src);
   /* After the mounts below it (/dev/pts, /dev/shm) are made. */
   for (size_t i = 0; i < s->n_mounts; i++)
-    if (is_dev_tmpfs (&s->mounts[i]) && dev_readonly (rootfd, &s->mounts[i], err) < 0)
+    if (is_dev_tmpfs (&s->mounts[i]) && dev_readonly (fs->rootfd, &s->mounts[i], err) < 0)
       return -1;
+  close (fs->rootfd);
+  fs->rootfd = -1;
   if (o && o->before_pivot
       && ((chdir (s->root_path) < 0 && cl_fail (err, errno, "chdir rootfs") < 0)
           || o->before_pivot (o->arg, err) < 0))
     return -1;
   if (pivot (s->root_path, err) < 0)
     return -1;
+  fs->done = true;
   return protect_paths (s, err);
 }
 
@@ -1069,11 +1087,18 @@ await_go (int sync, struct bind_sources *src)
    the working directory. */
 static int
 prepare_inside (const struct spec *s, const struct ns_overlay *ov, const struct ns_stdio *stdio,
-                const struct ns_opts *o, struct bind_sources *src, bool *cwd_later,
-                struct cl_error *err)
+                const struct ns_opts *o, struct bind_sources *src, bool early, struct fs_setup *fs,
+                bool *cwd_later, struct cl_error *err)
 {
-  if (make_undumpable (err) < 0 || ((s->namespaces & NS_NET) && loopback_up (err) < 0)
-      || setup_filesystem (s, ov, o, src, err) < 0 || null_stdio_inside (stdio, err) < 0)
+  if (!fs->begun
+      && (make_undumpable (err) < 0 || ((s->namespaces & NS_NET) && loopback_up (err) < 0)))
+    return -1;
+  fs->begun = true;
+  if (setup_filesystem (s, ov, o, src, early, fs, err) < 0)
+    return -1;
+  if (!fs->done)
+    return 0; /* stopped early: the rest after "go" */
+  if (null_stdio_inside (stdio, err) < 0)
     return -1;
   if (sethostname (s->hostname, strlen (s->hostname)) < 0)
     return cl_fail (err, errno, "sethostname");
@@ -1089,6 +1114,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   bool in_userns = s->namespaces & NS_USER;
   int hold = o ? o->hold : -1, status;
   struct bind_sources src;
+  struct fs_setup fs = { .rootfd = -1 };
   bool cwd_later = false;
 
   parent_death_kills (o);
@@ -1106,7 +1132,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
      which this work then overlaps.  The caller, root outside any user
      namespace of ours, may still read our /proc files once we are not
      dumpable. */
-  if (early && prepare_inside (s, ov, stdio, o, &src, &cwd_later, &err) < 0)
+  if (early && prepare_inside (s, ov, stdio, o, &src, true, &fs, &cwd_later, &err) < 0)
     child_fail (sync, 125, &err);
   await_go (sync, &src);
   if (in_userns)
@@ -1125,7 +1151,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
      hook moved us into, so /proc/self/cgroup reads "/" inside. */
   if ((s->namespaces & NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     child_fail (sync, 125, (cl_fail (&err, errno, "create the cgroup namespace"), &err));
-  if ((!early && prepare_inside (s, ov, stdio, o, &src, &cwd_later, &err) < 0)
+  if ((!fs.done && prepare_inside (s, ov, stdio, o, &src, false, &fs, &cwd_later, &err) < 0)
       || set_rlimits (s, &err) < 0 || (s->terminal && send_console (s, true, sync, &err) < 0)
       || send_listener (notify, sync, &err) < 0)
     child_fail (sync, 125, &err);

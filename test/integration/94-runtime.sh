@@ -53,6 +53,21 @@ ln -sf "$CL" "$T/crunlocal-runtime"
 out=$(cd "$B" && "$T/crunlocal-runtime" --root "$ST" run r1b 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")
 expect "crunlocal-runtime (argv[0]) is the runtime command line" [ "$RC" = 3 -a "$out" = "hi-runc" ]
 
+# The cgroup mount shows the container's own cgroup, with a cgroup
+# namespace and without: the process sets up its filesystem while its
+# cgroups are made (no createRuntime hook here) and joins them only at
+# "go", so the cgroup mount waits for that.  Its memory limit, not the
+# host root's.
+if [ -d /sys/fs/cgroup/memory ]; then
+  for cgns in no yes; do
+    f='.process.terminal = false | .linux.resources.memory = {"limit": 67108864} | .process.args = ["sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; ls /sys/fs/cgroup/memory | grep -c crunlocal"]'
+    [ $cgns = no ] || f="$f | .linux.namespaces += [{\"type\": \"cgroup\"}]"
+    mkbundle "$B" "$f"
+    out=$(cd "$B" && $RT --root "$ST" run "cg-$cgns" 2>"$T/err"); ERR=$(cat "$T/err")
+    expect "run (cgroup namespace: $cgns): /sys/fs/cgroup/memory is the container's own cgroup (its 64 MiB limit, no crunlocal/ of the host's)" [ "$(echo $out)" = "67108864 0" ]
+  done
+fi
+
 # create: set up, waiting; start: released.
 mkbundle "$B" '.process.terminal = false | .process.args = ["sh", "-c", "echo started >/tmp/mark; ls /proc/self/fd | tr \"\\n\" \" \" >/tmp/fds; exec sleep 60"] | .root.readonly = false'
 (cd "$B" && $RT --root "$ST" create --pid-file "$T/pid" c1 >"$T/c1.out" 2>"$T/err"); RC=$?; ERR=$(cat "$T/err")

@@ -528,9 +528,11 @@ read_ipam (int dfd, char **out, struct cl_error *err)
   return 0;
 }
 
+/* *addr leased to process pid; *live: how many leases are live now,
+   ours included (ipam_renew keeps only those). */
 static int
 lease (struct store *s, const struct network *nw, const struct net_attach *a, pid_t pid,
-       uint32_t *addr, struct cl_error *err)
+       uint32_t *addr, size_t *live, struct cl_error *err)
 {
   cleanup_close int dfd = openat (s->rootfd, nw->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_free char *old = NULL, *renewed = NULL;
@@ -546,6 +548,9 @@ lease (struct store *s, const struct network *nw, const struct net_attach *a, pi
   if (!*addr)
     return cl_fail (err, EADDRNOTAVAIL, "the network has no free address");
   renewed = ipam_renew (old, *addr, a, pid);
+  *live = 0;
+  for (const char *l = strchr (renewed, '\n'); l; l = strchr (l + 1, '\n'))
+    (*live)++;
   return write_file_atomic_at (dfd, "ipam", renewed, strlen (renewed), 0644, false, err);
 }
 
@@ -860,9 +865,12 @@ write_in_place (int fd, const char *path, const char *text, struct cl_error *err
 /* hosts: the hostname's line names the container's address; `extra`
    (or NULL) is a line added after it.  In place, as every rewrite of
    the file (hosts_rewrite): the child may have bound it already, since
-   it sets up its filesystem while this runs (ns.h, `alongside`). */
+   it sets up its filesystem while this runs (ns.h, `alongside`).
+   *members (when not NULL): does it list other members (a restarted
+   container's may, from its last run)? */
 static int
-hosts_address (const char *dir, uint32_t addr, const char *extra, struct cl_error *err)
+hosts_address (const char *dir, uint32_t addr, const char *extra, bool *members,
+               struct cl_error *err)
 {
   cleanup_free char *path = xasprintf ("%s/hosts", dir);
   cleanup_close int fd = open (path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
@@ -874,6 +882,8 @@ hosts_address (const char *dir, uint32_t addr, const char *extra, struct cl_erro
     return errno == ENOENT ? 0 : cl_fail (err, errno, "open %s", path); /* --no-hosts */
   if (read_all (fd, &text) < 0)
     return cl_fail (err, errno, "read %s", path);
+  if (members)
+    *members = strstr (text, MEMBER_MARK) != NULL;
   line = strstr (text, "127.0.1.1\t");
   if (!line)
     return 0;
@@ -973,13 +983,15 @@ attach_root (struct net_attach *a, pid_t pid, struct cl_error *err)
   bool dflt = strcmp (name, NETREC_DEFAULT) == 0;
   struct network nw;
   struct inside in;
+  size_t live = 0;
+  bool listed = false;
 
   if (lock < 0
       || (dflt ? network_ensure_config (a->store, &nw, err)
                : network_load (a->store, name, &nw, err))
              < 0)
     return dflt ? cl_wrap (err, "the default network") : -1;
-  if (lease (a->store, &nw, a, pid, &a->addr, err) < 0)
+  if (lease (a->store, &nw, a, pid, &a->addr, &live, err) < 0)
     return cl_wrap (err, "network %s", name);
   if (network_ensure_links (&nw, err) < 0 || veth_to (&nw, a->id, pid, err) < 0)
     return -1;
@@ -987,9 +999,10 @@ attach_root (struct net_attach *a, pid_t pid, struct cl_error *err)
                         .gateway = nw.internal ? 0 : nw.gateway,
                         .prefix = nw.prefix };
   if (in_netns_here (pid, configure_inside, &in, err) < 0
-      || (a->dir && hosts_address (a->dir, a->addr, NULL, err) < 0))
+      || (a->dir && hosts_address (a->dir, a->addr, NULL, &listed, err) < 0))
     return -1;
-  return members_refresh (a->store, nw.dir, err);
+  /* Alone on the network, and ours lists no one: no hosts changes. */
+  return live > 1 || listed ? members_refresh (a->store, nw.dir, err) : 0;
 }
 
 /* ---- for `network` (netcmd.c) and inspect ---- */
@@ -1096,7 +1109,7 @@ attach_rootless (struct net_attach *a, pid_t pid, struct cl_error *err)
       || (a->dir
           && hosts_address (a->dir, a->addr,
                             a->allow_host_loopback ? STUB_GW "\thost.containers.internal\n" : NULL,
-                            err)
+                            NULL, err)
                  < 0))
     return -1;
   if (netsup_start (&o, &sock, err) < 0)

@@ -305,6 +305,8 @@ for who in root crltest; do
   for _ in $(seq 1 50); do grep -q evtag "$T/ev.out" && break; sleep 0.1; done
   kill -0 "$epid" 2>/dev/null; alive=$?
   kill "$epid" 2>/dev/null; wait "$epid" 2>/dev/null
+  # As a user, $epid is the subshell of as_user: its crunlocal too.
+  [ "$who" = root ] || pkill -u "$who" -f "$CL events --filter type=image --filter event=tag"
   expect "[$who] events follows the log: a tag made afterwards shows" sh -c "[ $alive = 0 ] && [ \"\$(cat '$T/ev.out')\" = 'tag localhost/evtag:1' ]"
 done
 run_cl events --stream=false --filter color=red

@@ -1069,12 +1069,24 @@ int
 cgroup_procs_open (const struct cgroup_dirs *d, struct cgroup_procs *p, struct cl_error *err)
 {
   p->n = 0;
+  p->dir = p->v2 = -1;
+  p->ns = NULL;
   for (size_t i = 0; i < d->n; i++)
     {
-      cleanup_free char *path = xasprintf ("%s/cgroup.procs", d->dir[i]);
-      int fd = open (path, O_WRONLY | O_CLOEXEC);
+      /* v1: its tasks file, which the process writes "0" into (its one
+         thread: no global lock); v2: cgroup.procs, and the directory to
+         clone into (ns.h's ns_cgroups). */
+      cleanup_free char *tasks = xasprintf ("%s/tasks", d->dir[i]);
+      cleanup_free char *procs = xasprintf ("%s/cgroup.procs", d->dir[i]);
+      int fd = open (tasks, O_WRONLY | O_CLOEXEC);
+      if (fd < 0 && errno == ENOENT && p->v2 < 0)
+        {
+          p->v2 = (int)p->n;
+          p->dir = open (d->dir[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+          fd = open (procs, O_WRONLY | O_CLOEXEC);
+        }
       if (fd < 0)
-        return cl_fail (err, errno, "open %s", path);
+        return cl_fail (err, errno, "open %s", (int)p->n == p->v2 ? procs : tasks);
       p->fd[p->n++] = fd;
     }
   return 0;
@@ -1084,8 +1096,29 @@ void
 cgroup_procs_close (struct cgroup_procs *p)
 {
   for (size_t i = 0; i < p->n; i++)
-    close (p->fd[i]);
+    if (p->fd[i] >= 0)
+      close (p->fd[i]);
+  if (p->dir >= 0)
+    close (p->dir);
   p->n = 0;
+  p->dir = -1;
+}
+
+int
+cgroup_procs_before (void *arg, struct ns_cgroups *cg, struct cl_error *err)
+{
+  struct cgroup_procs *p = arg;
+
+  p->ns = cg;
+  for (size_t i = 0; i < p->n && cg->n_tasks < NS_CGROUP_FDS; i++)
+    if ((int)i != p->v2 && p->fd[i] >= 0)
+      {
+        cg->tasks[cg->n_tasks++] = p->fd[i];
+        p->fd[i] = -1;
+      }
+  cg->into = p->dir;
+  p->dir = -1;
+  return 0;
 }
 
 int
@@ -1096,8 +1129,12 @@ cgroup_procs_hook (pid_t pid, void *arg, struct cl_error *err)
   int len = snprintf (text, sizeof text, "%d", (int)pid);
 
   for (size_t i = 0; i < p->n; i++)
-    if (write (p->fd[i], text, (size_t)len) < 0)
-      return cl_fail (err, errno, "move the process into the container's cgroup");
+    {
+      if (p->fd[i] < 0 || ((int)i == p->v2 && p->ns && p->ns->cloned_into))
+        continue; /* it moves itself (ns_cgroups) */
+      if (write (p->fd[i], text, (size_t)len) < 0)
+        return cl_fail (err, errno, "move the process into the container's cgroup");
+    }
   return 0;
 }
 

@@ -123,19 +123,26 @@ int cgroup_freeze (const char *container_dir, bool freeze, struct cl_error *err)
 /* Is it frozen?  (false when it has no freezer) */
 bool cgroup_frozen (const char *container_dir);
 
-/* `exec`: the container's cgroup.procs files, opened while this process
-   is still outside the container (inside, its cgroupfs is not ours to
-   reach); cgroup_procs_hook, ns_spawn's hook, moves the spawned command
-   in — and only it: `exec` itself is not the container's to count. */
+/* `exec`: the container's cgroups, opened while this process is still
+   outside the container (inside, its cgroupfs is not ours to reach):
+   v1's tasks files and the cgroup2 directory, which the spawned command
+   joins by itself (cgroup_procs_before hands them to ns.h's
+   ns_cgroups), else each cgroup.procs, which cgroup_procs_hook writes
+   its pid into.  Only the command: `exec` itself is not the
+   container's to count. */
 struct cgroup_procs
 {
   size_t n;
-  int fd[CGROUP_DIRS_MAX];
+  int fd[CGROUP_DIRS_MAX]; /* v1: tasks; v2: cgroup.procs; -1: handed over */
+  int v2;                  /* the cgroup2 directory's index, or -1 */
+  int dir;                 /* the cgroup2 directory, or -1 */
+  struct ns_cgroups *ns;
 };
 
 int cgroup_procs_open (const struct cgroup_dirs *d, struct cgroup_procs *p, struct cl_error *err);
 void cgroup_procs_close (struct cgroup_procs *p);
 #define cleanup_cgroup_procs __attribute__ ((cleanup (cgroup_procs_close)))
+int cgroup_procs_before (void *arg, struct ns_cgroups *cg, struct cl_error *err);
 int cgroup_procs_hook (pid_t pid, void *arg, struct cl_error *err);
 
 #endif

@@ -156,7 +156,8 @@ static int
 spawn_and_wait (struct spec *sp, const struct exec_opts *o, struct cgroup_procs *cg,
                 const struct ns_hook *net, int *code, struct cl_error *err)
 {
-  struct ns_hook hook = { .fn = cgroup_procs_hook, .arg = cg, .next = net };
+  struct ns_hook hook
+      = { .fn = cgroup_procs_hook, .before = cgroup_procs_before, .arg = cg, .next = net };
   struct cli_pipes p;
   struct ns_stdio stdio;
   struct exit_record rec;
@@ -185,7 +186,7 @@ static int
 exec_in (const struct container *c, const struct exec_opts *o, int *code, struct cl_error *err)
 {
   struct spec sp = { 0 };
-  cleanup_cgroup_procs struct cgroup_procs cg = { 0 };
+  cleanup_cgroup_procs struct cgroup_procs cg = { .v2 = -1, .dir = -1 };
   struct net_attach net = { 0 };
   struct ns_hook net_hook = { 0 };
   int ret = exec_spec (c, o, &sp, err);

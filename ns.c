@@ -1073,7 +1073,9 @@ await_go (int sync, struct bind_sources *src)
 
   while ((n = pty_recv_fd (sync, &m, sizeof m, &fd)) == (ssize_t)sizeof m.src
          || (n == 1 && m.go == NS_MSG_CGROUP && fd >= 0))
-    if (n == 1 ? join_cgroup (fd, &err) < 0 : bindsrc_take (src, &m.src, fd, &err) < 0)
+    if (n == 1 ? join_cgroup (fd, &err) < 0
+        : !src ? cl_fail (&err, EPROTO, "a bind source, not asked for") < 0
+               : bindsrc_take (src, &m.src, fd, &err) < 0)
       child_fail (sync, 125, &err);
   if (fd >= 0)
     close (fd);
@@ -1701,11 +1703,10 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
 {
   struct cl_error err = { 0 };
   bool single_id = s->n_gid_maps == 1 && s->gid_maps[0].size == 1, cwd_later = false;
-  char go;
 
-  /* "go": the caller's hook has placed us (ns_spawn). */
-  if (read (sync, &go, 1) != 1)
-    child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller's go"), &err));
+  /* "go": the caller's hook has placed us (ns_spawn), or handed us our
+     cgroups to join before it (NS_MSG_CGROUP). */
+  await_go (sync, NULL);
   if (take_stdio (stdio, &err) < 0
       || isolate_process (sync, NULL, o ? o->preserve_fds : 0, s->terminal, &err) < 0
       || make_undumpable (&err) < 0 || null_stdio_inside (stdio, &err) < 0
@@ -1740,6 +1741,7 @@ ns_spawn_with (const struct spec *s, const sigset_t *blocked, const struct ns_st
 {
   /* The filter is compiled here, where an error is simply returned. */
   cleanup_bpf_prog struct bpf_prog filter = { 0 }, notify_prog = { 0 };
+  __attribute__ ((cleanup (cgroups_close))) struct ns_cgroups cg = { .into = -1 };
   const struct bpf_prog *notify;
   int sv[2];
   pid_t pid;
@@ -1747,11 +1749,12 @@ ns_spawn_with (const struct spec *s, const sigset_t *blocked, const struct ns_st
 
   if (s->seccomp && seccomp_compile (s->seccomp, &filter, err) < 0)
     return cl_wrap (err, "linux.seccomp");
-  if (check_notify (s, hook, err) < 0 || notify_filter (hook, &notify_prog, &notify, err) < 0)
+  if (check_notify (s, hook, err) < 0 || notify_filter (hook, &notify_prog, &notify, err) < 0
+      || run_before (hook, &cg, err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return cl_fail (err, errno, "socketpair");
-  pid = fork ();
+  pid = clone_child (0, &cg);
   if (pid < 0)
     {
       close (sv[0]), close (sv[1]);
@@ -1763,7 +1766,7 @@ ns_spawn_with (const struct spec *s, const sigset_t *blocked, const struct ns_st
       spawned_main (s, blocked, stdio, o, s->seccomp ? &filter : NULL, notify, sv[1]);
     }
   close (sv[1]);
-  if (run_hooks (hook, pid, err) < 0
+  if (run_hooks (hook, pid, err) < 0 || send_cgroups (sv[0], &cg, err) < 0
       || (write (sv[0], "g", 1) != 1 && cl_fail (err, errno, "tell the process to go") < 0))
     {
       kill (pid, SIGKILL);

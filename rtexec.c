@@ -298,12 +298,13 @@ static int
 exec_start (const struct ctr *c, const struct exec_opts *e, struct spec *sp, const sigset_t *set,
             struct ns_proc *proc, struct cl_error *err)
 {
-  cleanup_cgroup_procs struct cgroup_procs cg = { 0 };
+  cleanup_cgroup_procs struct cgroup_procs cg = { .v2 = -1, .dir = -1 };
   cleanup_cgroup_dirs struct cgroup_dirs d = { 0 };
   cleanup_close int sock = -1;
   struct exec_agent ea = { .c = c, .sp = sp, .sock = -1 };
   struct ns_hook agent = { .seccomp_listener = exec_seccomp_listener, .arg = &ea };
-  struct ns_hook hook = { .fn = cgroup_procs_hook, .arg = &cg, .next = &agent };
+  struct ns_hook hook
+      = { .fn = cgroup_procs_hook, .before = cgroup_procs_before, .arg = &cg, .next = &agent };
   struct ns_opts no = { .hold = -1, .orphan = e->detach, .preserve_fds = e->preserve_fds };
   int r = cgrouprec_read (c->dirfd, &d, err);
 

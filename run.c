@@ -443,21 +443,25 @@ seal_empty_dir (void)
   return xasprintf ("%s/sealed-empty", runroot);
 }
 
+/* Start over sealed (sealed.h), unless this process runs so already. */
+static int
+reexec_sealed (char **argv, struct cl_error *err)
+{
+  cleanup_free char *empty = sealed_running () ? NULL : seal_empty_dir ();
+
+  return sealed_reexec (argv, empty, err);
+}
+
 /* Before anything else: the process may start over from the copy. */
 static int
 seal_if_needed (int argc, char **argv)
 {
   struct cl_error err = { 0 };
-  cleanup_free char *empty = NULL;
   int shift, i = argc > 1 ? find_command (argc, argv, &shift) : -1;
-  bool sealed;
 
   if (i < 0 || !commands[i].sealed)
     return 0;
-  sealed = sealed_running ();
-  if (!sealed)
-    empty = seal_empty_dir ();
-  if (sealed_reexec (argv, empty, &err) == 0)
+  if (reexec_sealed (argv, &err) == 0)
     return 0;
   return cli_fail (&err);
 }
@@ -469,12 +473,8 @@ runtime_entry (int argc, char **argv, char **whole_argv)
 {
   struct cl_error err = { 0 };
 
-  cleanup_free char *empty = NULL;
-
   /* The sealed copy starts over with the whole command line. */
-  if (runtime_needs_seal (argc, argv)
-      && sealed_reexec (whole_argv, sealed_running () ? NULL : (empty = seal_empty_dir ()), &err)
-             < 0)
+  if (runtime_needs_seal (argc, argv) && reexec_sealed (whole_argv, &err) < 0)
     {
       cl_error_print (&err);
       return 1;

@@ -113,28 +113,27 @@ cgroup_detect (struct cgroup_layout *l, struct cl_error *err)
   return 0;
 }
 
+/* A v1 value, clamped to [lo, hi], mapped linearly onto v2's weights
+   1..10000 (runc's formulas); 0 (unset) stays 0. */
+static unsigned long long
+v2_weight (unsigned long long v, unsigned long long lo, unsigned long long hi)
+{
+  if (v == 0)
+    return 0;
+  v = v < lo ? lo : v > hi ? hi : v;
+  return 1 + ((v - lo) * 9999) / (hi - lo);
+}
+
 unsigned long long
 cgroup_shares_to_weight (unsigned long long shares)
 {
-  if (shares == 0)
-    return 0;
-  if (shares < 2)
-    shares = 2;
-  if (shares > 262144)
-    shares = 262144;
-  return 1 + ((shares - 2) * 9999) / 262142;
+  return v2_weight (shares, 2, 262144);
 }
 
 unsigned long long
 cgroup_blkio_to_io_weight (unsigned long long weight)
 {
-  if (weight == 0)
-    return 0;
-  if (weight < 10)
-    weight = 10;
-  if (weight > 1000)
-    weight = 1000;
-  return 1 + ((weight - 10) * 9999) / 990;
+  return v2_weight (weight, 10, 1000);
 }
 
 /* One limit: which controller, which file, what value, and the flag a

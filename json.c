@@ -172,6 +172,13 @@ jg_kint (yajl_gen g, const char *key, long long v)
 }
 
 void
+jg_kint_set (yajl_gen g, const char *key, long long v)
+{
+  if (v)
+    jg_kint (g, key, v);
+}
+
+void
 jg_descriptor (yajl_gen g, const char *media_type, const char *digest, long long size)
 {
   yajl_gen_map_open (g);

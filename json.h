@@ -36,6 +36,8 @@ void cleanup_json_genp (yajl_gen *g);
 void jg_str (yajl_gen g, const char *s);
 void jg_kstr (yajl_gen g, const char *key, const char *val); /* NULL → null */
 void jg_kint (yajl_gen g, const char *key, long long v);
+/* The member only when v is set (not 0). */
+void jg_kint_set (yajl_gen g, const char *key, long long v);
 /* An OCI content descriptor: {"mediaType", "digest", "size"}. */
 void jg_descriptor (yajl_gen g, const char *media_type, const char *digest, long long size);
 void jg_kbool (yajl_gen g, const char *key, bool v);

@@ -1181,10 +1181,8 @@ gen_blkio (yajl_gen g, const struct spec_resources *r)
     return;
   jg_str (g, "blockIO");
   yajl_gen_map_open (g);
-  if (r->blkio_weight)
-    jg_kint (g, "weight", r->blkio_weight);
-  if (r->blkio_leaf_weight)
-    jg_kint (g, "leafWeight", r->blkio_leaf_weight);
+  jg_kint_set (g, "weight", r->blkio_weight);
+  jg_kint_set (g, "leafWeight", r->blkio_leaf_weight);
   for (int l = 0; l < SPEC_BLKIO_N; l++)
     {
       if (!r->n_blkio_devs[l])
@@ -1199,10 +1197,8 @@ gen_blkio (yajl_gen g, const struct spec_resources *r)
           jg_kint (g, "minor", d->minor);
           if (l != SPEC_BLKIO_WEIGHT_DEVICE)
             jg_kint (g, "rate", (long long)d->rate);
-          if (d->weight)
-            jg_kint (g, "weight", d->weight);
-          if (d->leaf_weight)
-            jg_kint (g, "leafWeight", d->leaf_weight);
+          jg_kint_set (g, "weight", d->weight);
+          jg_kint_set (g, "leafWeight", d->leaf_weight);
           yajl_gen_map_close (g);
         }
       yajl_gen_array_close (g);
@@ -1254,24 +1250,18 @@ gen_resources (yajl_gen g, const struct spec_resources *r, const struct spec_dev
     {
       jg_str (g, "memory");
       yajl_gen_map_open (g);
-      if (r->memory_limit)
-        jg_kint (g, "limit", r->memory_limit);
-      if (r->memory_swap)
-        jg_kint (g, "swap", r->memory_swap);
-      if (r->memory_reservation)
-        jg_kint (g, "reservation", r->memory_reservation);
+      jg_kint_set (g, "limit", r->memory_limit);
+      jg_kint_set (g, "swap", r->memory_swap);
+      jg_kint_set (g, "reservation", r->memory_reservation);
       yajl_gen_map_close (g);
     }
   if (r->cpu_shares || r->cpu_period || r->cpu_quota || r->cpuset_cpus || r->cpuset_mems)
     {
       jg_str (g, "cpu");
       yajl_gen_map_open (g);
-      if (r->cpu_shares)
-        jg_kint (g, "shares", (long long)r->cpu_shares);
-      if (r->cpu_quota)
-        jg_kint (g, "quota", r->cpu_quota);
-      if (r->cpu_period)
-        jg_kint (g, "period", (long long)r->cpu_period);
+      jg_kint_set (g, "shares", (long long)r->cpu_shares);
+      jg_kint_set (g, "quota", r->cpu_quota);
+      jg_kint_set (g, "period", (long long)r->cpu_period);
       if (r->cpuset_cpus)
         jg_kstr (g, "cpus", r->cpuset_cpus);
       if (r->cpuset_mems)

@@ -251,6 +251,23 @@ open_file_beneath (int dirfd, const char *path, bool in_root, struct cl_error *e
   return steal_fd (&fd);
 }
 
+/* One read into buf[*used, cap); *more is false at the end of the file. */
+static int
+read_more (int fd, char *buf, size_t cap, size_t *used, bool *more, const char *path,
+           struct cl_error *err)
+{
+  ssize_t n;
+
+  do
+    n = read (fd, buf + *used, cap - *used);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return cl_fail (err, errno, "read %s", path);
+  *more = n > 0;
+  *used += (size_t)(n > 0 ? n : 0);
+  return 0;
+}
+
 static int
 read_fd (int fd, const char *path, size_t max, char **out, size_t *len, struct cl_error *err)
 {
@@ -263,21 +280,13 @@ read_fd (int fd, const char *path, size_t max, char **out, size_t *len, struct c
      their size on the heap (to musl's allocator a 4 KiB buffer for each
      read is an mmap and an munmap). */
   while (more && used < sizeof small)
-    {
-      ssize_t n = read (fd, small + used, sizeof small - used);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return cl_fail (err, errno, "read %s", path);
-      more = n > 0;
-      used += (size_t)(n > 0 ? n : 0);
-    }
+    if (read_more (fd, small, sizeof small, &used, &more, path, err) < 0)
+      return -1;
   cap = more ? 4096 : used;
   buf = xmalloc (cap + 1);
   memcpy (buf, small, used);
   while (more)
     {
-      ssize_t n;
       if (used == cap)
         {
           if (cap >= max)
@@ -285,13 +294,8 @@ read_fd (int fd, const char *path, size_t max, char **out, size_t *len, struct c
           cap = cap * 2 > max ? max : cap * 2;
           buf = xrealloc (buf, cap + 1);
         }
-      n = read (fd, buf + used, cap - used);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return cl_fail (err, errno, "read %s", path);
-      more = n > 0;
-      used += (size_t)(n > 0 ? n : 0);
+      if (read_more (fd, buf, cap, &used, &more, path, err) < 0)
+        return -1;
     }
   buf[used] = '\0';
   if (len)

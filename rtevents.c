@@ -1,5 +1,6 @@
 /* `events [--stats] [--interval D] ID`: runc's event stream, one JSON
-   object a line — {"type":"stats","id":ID,"data":{cpu, memory, pids}}
+   object a line — {"type":"stats","id":ID,"data":{cpu, memory, pids,
+   blkio}}
    every interval (--stats: one, then exit) and {"type":"oom","id":ID}
    each time the kernel's OOM killer kills in the container — until the
    container stops or is deleted.  Read from its recorded cgroups (v1
@@ -190,6 +191,104 @@ gen_pids (yajl_gen g, const struct cgroup_dirs *d, const struct ctr *c)
   yajl_gen_map_close (g);
 }
 
+/* A list's key and "[": true. */
+static bool
+list_open (yajl_gen g, const char *key)
+{
+  jg_str (g, key);
+  yajl_gen_array_open (g);
+  return true;
+}
+
+/* One entry of runc's blkio lists. */
+static void
+gen_blkio_entry (yajl_gen g, unsigned maj, unsigned min, const char *op, unsigned long long v)
+{
+  yajl_gen_map_open (g);
+  jg_kint (g, "major", maj);
+  jg_kint (g, "minor", min);
+  jg_kstr (g, "op", op);
+  jg_kint (g, "value", (long long)v);
+  yajl_gen_map_close (g);
+}
+
+/* KEY: runc's list from a v1 file of "MAJ:MIN Op Value" lines (the
+   "Total" line left out), omitted when empty, as runc omits it. */
+static void
+gen_blkio_v1 (yajl_gen g, const char *key, const struct cgroup_dirs *d, const char *file,
+              const char *alt)
+{
+  cleanup_free char *text = read_small (d, dir_with (d, file) ? file : alt);
+  char *save = NULL, op[16];
+  unsigned maj, min;
+  unsigned long long v;
+  bool open = false;
+
+  for (char *l = text ? strtok_r (text, "\n", &save) : NULL; l; l = strtok_r (NULL, "\n", &save))
+    {
+      if (sscanf (l, "%u:%u %15s %llu", &maj, &min, op, &v) != 4)
+        continue;
+      open = open || list_open (g, key);
+      gen_blkio_entry (g, maj, min, op, v);
+    }
+  if (open)
+    yajl_gen_array_close (g);
+}
+
+/* KEY: runc's list from v2's io.stat ("MAJ:MIN rbytes=N wbytes=N ..."),
+   its READ and WRITE fields as the ops Read and Write. */
+static void
+gen_blkio_v2 (yajl_gen g, const char *key, const char *text, const char *read, const char *write)
+{
+  cleanup_free char *copy = xstrdup (text);
+  char *save = NULL;
+  bool open = false;
+
+  for (char *l = strtok_r (copy, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    {
+      const char *f[2] = { read, write }, *ops[2] = { "Read", "Write" };
+      unsigned maj, min;
+      if (sscanf (l, "%u:%u", &maj, &min) != 2)
+        continue;
+      for (int k = 0; k < 2; k++)
+        {
+          cleanup_free char *tag = xasprintf (" %s=", f[k]);
+          const char *at = strstr (l, tag);
+          if (!at)
+            continue;
+          open = open || list_open (g, key);
+          gen_blkio_entry (g, maj, min, ops[k], strtoull (at + strlen (tag), NULL, 10));
+        }
+    }
+  if (open)
+    yajl_gen_array_close (g);
+}
+
+/* runc's "blkio": bytes and operations per device and op, from v1's
+   throttle files (CFQ's where throttling has none) or v2's io.stat; an
+   empty object where the container has no such cgroup. */
+static void
+gen_blkio (yajl_gen g, const struct cgroup_dirs *d)
+{
+  cleanup_free char *io = read_small (d, "io.stat");
+
+  jg_str (g, "blkio");
+  yajl_gen_map_open (g);
+  if (io)
+    {
+      gen_blkio_v2 (g, "ioServiceBytesRecursive", io, "rbytes", "wbytes");
+      gen_blkio_v2 (g, "ioServicedRecursive", io, "rios", "wios");
+    }
+  else
+    {
+      gen_blkio_v1 (g, "ioServiceBytesRecursive", d, "blkio.throttle.io_service_bytes_recursive",
+                    "blkio.io_service_bytes_recursive");
+      gen_blkio_v1 (g, "ioServicedRecursive", d, "blkio.throttle.io_serviced_recursive",
+                    "blkio.io_serviced_recursive");
+    }
+  yajl_gen_map_close (g);
+}
+
 static void
 print_event (const char *type, const char *id, const struct cgroup_dirs *d, const struct ctr *c)
 {
@@ -206,6 +305,7 @@ print_event (const char *type, const char *id, const struct cgroup_dirs *d, cons
       gen_cpu (g, d);
       gen_memory (g, d);
       gen_pids (g, d, c);
+      gen_blkio (g, d);
       yajl_gen_map_close (g);
     }
   yajl_gen_map_close (g);

@@ -337,6 +337,21 @@ expect "events --interval 100ms: stats lines until the container is deleted, the
 $RT --root "$ST" update --memory 64M up1 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
 expect "update of a deleted container fails (1)" [ "$RC" = 1 ]
 
+# events --stats: blkio as runc gives it, from the container's blkio (or
+# io) cgroup: 1 MiB read with O_DIRECT from a file on a disk (/var/tmp;
+# the test's own directory is tmpfs, no block device).
+if [ -d /sys/fs/cgroup/blkio ] && D=$(mktemp -d /var/tmp/crunlocal-blk.XXXXXX); then
+  dd if=/dev/urandom of="$D/f" bs=64k count=16 status=none
+  mkbundle "$B" '.process.terminal = false | .process.args = ["sleep", "30"] | .linux.resources.blockIO = {"weight": 300} | .mounts += [{"destination": "/data", "type": "bind", "source": "'"$D"'", "options": ["rbind", "ro"]}]'
+  mkdir -p "$B/rootfs/data"
+  (cd "$B" && $RT --root "$ST" run -d bk1) 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+  $RT --root "$ST" exec bk1 busybox dd if=/data/f of=/dev/null bs=64k iflag=direct 2>/dev/null
+  out=$($RT --root "$ST" events --stats bk1 2>"$T/err")
+  expect "events --stats: blkio.ioServiceBytesRecursive counts the 1 MiB read (runc's major/minor/op/value)" sh -c "[ $RC = 0 ] && printf '%s\n' '$out' | jq -e '[.data.blkio.ioServiceBytesRecursive[] | select(.op == \"Read\" and .value >= 1048576 and (.major | type) == \"number\")] | length >= 1' >/dev/null"
+  $RT --root "$ST" delete --force bk1
+  rm -rf "$D"
+fi
+
 # linux.resources.blockIO (runc's cgroups.bats "per-device io weight for
 # bfq"): a loop device on the bfq scheduler takes a per-device weight; the
 # throttles take any block device; update --blkio-weight and -r change them.

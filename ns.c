@@ -1202,7 +1202,8 @@ clone_flags (unsigned ns)
 
 /* A raw clone (the new PID namespace must hold the child itself), into
    the cgroup2 directory cg->into where there is one and the kernel can
-   (clone3, Linux 5.7); else a plain one, and the hook moves the child. */
+   (clone3, Linux 5.7); else a plain one, and the hook moves the child —
+   libc's fork when there is no namespace to make (ns_spawn). */
 static pid_t
 clone_child (unsigned long flags, struct ns_cgroups *cg)
 {
@@ -1222,6 +1223,8 @@ clone_child (unsigned long flags, struct ns_cgroups *cg)
           return pid;
         }
     }
+  if (!flags)
+    return fork ();
   return (pid_t)syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 

@@ -610,6 +610,7 @@ plan_dirs (struct cgroup_join *j, struct cgroup_plan *p, struct cl_error *err)
 {
   const struct cgroup_layout *l = &p->l;
   const struct spec_resources *r = &j->spec->resources;
+  bool v1 = may_use_v1 (j); /* reads /proc/self/uid_map: once */
 
   p->v2 = -1;
   if (v2_base (l, &p->v2base, err) < 0)
@@ -625,7 +626,7 @@ plan_dirs (struct cgroup_join *j, struct cgroup_plan *p, struct cl_error *err)
     }
   else if (l->mode != CGROUP_UNIFIED)
     {
-      for (int c = 0; c < CG_N && may_use_v1 (j); c++)
+      for (int c = 0; c < CG_N && v1; c++)
         if (l->v1[c] && (wanted (c, r) || j->path))
           {
             p->cpuset[j->dirs.n] = c == CG_CPUSET;

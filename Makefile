@@ -17,7 +17,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS += $(PKG_LIBS) -lpthread
 
 LIB_SRCS = error.c util.c sha256.c digest.c sig.c tls.c ref.c json.c store.c gc.c unpack.c image.c \
-	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c bindsrc.c rthooks.c container.c snapshot.c \
+	registry.c creds.c source.c pull.c progress.c userns.c spec.c ns.c nsserve.c bindsrc.c rthooks.c container.c snapshot.c \
 	flatten.c ocispec.c exitrec.c logfmt.c detach.c template.c pty.c attach.c \
 	restart.c sealed.c etcfiles.c volume.c mounts.c bpf.c sysnr.c seccomp.c scprofile.c evlog.c \
 	netlink.c netrec.c net.c netsup.c forward.c cgroup.c cgrouprec.c ignore.c context.c cnb.c copytree.c \

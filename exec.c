@@ -200,7 +200,7 @@ exec_in (const struct container *c, const struct exec_opts *o, int *code, struct
     ret = net_exec_hook (c, &net, &net_hook, NULL, err);
   /* From here on this process is in the container (its /proc too). */
   if (ret == 0)
-    ret = ns_join (c->pid, err);
+    ret = ns_join (c->pid, -1, err);
   if (ret == 0)
     ret = resolve_user (o->user, &sp, err);
   if (ret == 0)

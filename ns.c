@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "bindsrc.h"
+#include "nsserve.h"
 #include "pty.h"
 #include "rthooks.h"
 #include "seccomp.h"
@@ -690,21 +692,44 @@ enter_cwd (const char *cwd, bool *later, struct cl_error *err)
    TIOCSTI).  Dumpable it stays until the caller has written its id
    maps (a non-dumpable process's /proc files are root's): see
    make_undumpable. */
+/* The fds to keep (ns_opts.hold, ns_opts.serve; -1: none) move next to
+   the socket, to sync+1 and sync+2, so one range below and one above
+   close the rest.  Copies first: one may sit where the other goes. */
 static int
-isolate_process (int sync, int *keep, int preserve, bool terminal, struct cl_error *err)
+keep_fds (int sync, int *keep[2], struct cl_error *err)
+{
+  int tmp[2] = { -1, -1 };
+  bool placed = true;
+
+  for (int i = 0; i < 2; i++)
+    placed &= *keep[i] < 0 || *keep[i] == sync + 1 + i;
+  for (int i = 0; i < 2 && !placed; i++)
+    if (*keep[i] >= 0 && (tmp[i] = fcntl (*keep[i], F_DUPFD_CLOEXEC, sync + 3)) < 0)
+      return cl_fail (err, errno, "keep the start fifo");
+  for (int i = 0; i < 2 && !placed; i++)
+    if (tmp[i] >= 0)
+      {
+        if (dup3 (tmp[i], sync + 1 + i, O_CLOEXEC) < 0)
+          return cl_fail (err, errno, "keep the start fifo");
+        *keep[i] = sync + 1 + i;
+      }
+  return *keep[1] >= 0 ? 2 : *keep[0] >= 0 ? 1 : 0;
+}
+
+static int
+isolate_process (int sync, int *hold, int *serve, int preserve, bool terminal, struct cl_error *err)
 {
   int low = 3 + preserve; /* ns_opts.preserve_fds: 3 .. 3+N-1 stay */
+  int none = -1, *keep[2] = { hold ? hold : &none, serve ? serve : &none };
+  int kept = keep_fds (sync, keep, err);
 
-  /* `keep` (ns_opts.hold) moves next to the socket, so one range below
-     and one above close the rest. */
-  if (keep && *keep >= 0 && *keep != sync + 1)
-    {
-      if (dup3 (*keep, sync + 1, O_CLOEXEC) < 0)
-        return cl_fail (err, errno, "keep the start fifo");
-      *keep = sync + 1;
-    }
+  if (kept < 0)
+    return -1;
+  /* A kept serve without a hold: sync+1 goes too. */
+  if (kept == 2 && *keep[0] < 0 && close (sync + 1) < 0 && errno != EBADF)
+    return cl_fail (err, errno, "close inherited file descriptors");
   if ((sync > low && syscall (SYS_close_range, low, sync - 1, 0) < 0)
-      || syscall (SYS_close_range, sync + (keep && *keep >= 0 ? 2 : 1), ~0U, 0) < 0)
+      || syscall (SYS_close_range, sync + 1 + kept, ~0U, 0) < 0)
     return cl_fail (err, errno, "close inherited file descriptors");
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) < 0 && errno != ENOSYS)
     return cl_fail (err, errno, "join a session keyring of the container's own");
@@ -989,7 +1014,7 @@ read_all (int fd, void *buf, size_t n)
    JSON, returned, when the startContainer hooks are to run from here.
    Only the command's execve is left after it. */
 static char *
-wait_for_start (int sync, int hold)
+wait_for_start (int sync, int hold, int serve)
 {
   struct child_msg m = { .kind = MSG_READY };
   uint32_t len;
@@ -999,6 +1024,18 @@ wait_for_start (int sync, int hold)
     return NULL;
   if (send (sync, &m, sizeof m, MSG_NOSIGNAL) != (ssize_t)sizeof m)
     _exit (125);
+  /* Meanwhile our namespaces to our owner, who cannot open them (ns.h). */
+  for (struct pollfd p[2] = { { hold, POLLIN, 0 }, { serve, POLLIN, 0 } }; serve >= 0;)
+    {
+      if (poll (p, 2, -1) < 0 && errno != EINTR)
+        _exit (125);
+      if (p[0].revents)
+        break;
+      if (p[1].revents)
+        nsserve_answer (serve);
+    }
+  if (serve >= 0)
+    close (serve);
   if (!read_all (hold, &b, 1))
     _exit (125);
   if (b != NS_START_HOOKS_HERE)
@@ -1114,7 +1151,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
 {
   struct cl_error err = { 0 };
   bool in_userns = s->namespaces & NS_USER;
-  int hold = o ? o->hold : -1, status;
+  int hold = o ? o->hold : -1, serve = o ? o->serve : -1, status;
   struct bind_sources src;
   struct fs_setup fs = { .rootfd = -1 };
   bool cwd_later = false;
@@ -1127,7 +1164,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
     child_fail (sync, 125,
                 (cl_fail (&err, errno, "join the network namespace %s", s->net_path), &err));
   if (take_stdio (stdio, &err) < 0
-      || isolate_process (sync, &hold, o ? o->preserve_fds : 0, s->terminal, &err) < 0)
+      || isolate_process (sync, &hold, &serve, o ? o->preserve_fds : 0, s->terminal, &err) < 0)
     child_fail (sync, 125, &err);
   /* early: the filesystem is set up while the caller moves us into our
      cgroups, a move that can wait a kernel RCU grace period (cgroup.h),
@@ -1178,7 +1215,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
     }
   if (hold >= 0 && (status = command_found (s, &err)) != 0)
     child_fail (sync, status, &err);
-  start_hooks_here (s, filter, wait_for_start (sync, hold));
+  start_hooks_here (s, filter, wait_for_start (sync, hold, serve));
   syscall (SYS_close_range, 3 + (o ? o->preserve_fds : 0), ~0U, CLOSE_RANGE_CLOEXEC);
   if (s->init)
     init_main (s, filter, sync);
@@ -1651,17 +1688,6 @@ ns_catches (pid_t pid, int sig)
   return false;
 }
 
-/* The namespaces `exec` joins, user first: it grants the capabilities
-   the others need.  mnt last, as it changes what /proc/PID names. */
-static const struct
-{
-  const char *name;
-  int type;
-} join_order[]
-    = { { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },
-        { "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP }, { "pid", CLONE_NEWPID },
-        { "mnt", CLONE_NEWNS } };
-
 static bool
 same_ns (const char *name, int fd)
 {
@@ -1672,30 +1698,62 @@ same_ns (const char *name, int fd)
          && a.st_dev == b.st_dev;
 }
 
-int
-ns_join (pid_t pid, struct cl_error *err)
+static int
+open_namespaces (pid_t pid, int fds[NSSERVE_N], struct cl_error *err)
 {
-  enum
-  {
-    N = sizeof join_order / sizeof join_order[0]
-  };
-  int fds[N];
   int ret = 0;
 
   /* Every fd first: once in its mount namespace, /proc is the container's. */
-  for (size_t i = 0; i < N; i++)
+  for (size_t i = 0; i < NSSERVE_N; i++)
     {
-      cleanup_free char *path = xasprintf ("/proc/%d/ns/%s", pid, join_order[i].name);
+      cleanup_free char *path = xasprintf ("/proc/%d/ns/%s", pid, nsserve_order[i].name);
       fds[i] = open (path, O_RDONLY | O_CLOEXEC);
       if (fds[i] < 0 && ret == 0)
         ret = cl_fail (err, errno, "open %s", path);
     }
-  for (size_t i = 0; i < N && ret == 0; i++)
-    if (!same_ns (join_order[i].name, fds[i]) && setns (fds[i], join_order[i].type) < 0)
-      ret = cl_fail (err, errno, "join the container's %s namespace", join_order[i].name);
-  for (size_t i = 0; i < N; i++)
+  return ret;
+}
+
+static void
+close_namespaces (int fds[NSSERVE_N])
+{
+  for (size_t i = 0; i < NSSERVE_N; i++)
     if (fds[i] >= 0)
-      close (fds[i]);
+      close (fds[i]), fds[i] = -1;
+}
+
+/* A process waiting for `start` whose /proc files are closed to us hands
+   its namespaces out over its socket — unless it has started meanwhile,
+   and exec'd, which opens them. */
+static int
+ask_namespaces (pid_t pid, int serve_dirfd, int fds[NSSERVE_N], struct cl_error *err)
+{
+  struct cl_error asked = { 0 };
+
+  close_namespaces (fds);
+  if (nsserve_fetch (serve_dirfd, fds, &asked) == 0)
+    return 0;
+  if (asked.errnum != ECONNREFUSED && asked.errnum != ENOENT)
+    {
+      *err = asked;
+      return -1;
+    }
+  close_namespaces (fds);
+  return open_namespaces (pid, fds, err);
+}
+
+int
+ns_join (pid_t pid, int serve_dirfd, struct cl_error *err)
+{
+  int fds[NSSERVE_N];
+  int ret = open_namespaces (pid, fds, err);
+
+  if (ret < 0 && serve_dirfd >= 0 && (err->errnum == EACCES || err->errnum == EPERM))
+    ret = ask_namespaces (pid, serve_dirfd, fds, err);
+  for (size_t i = 0; i < NSSERVE_N && ret == 0; i++)
+    if (!same_ns (nsserve_order[i].name, fds[i]) && setns (fds[i], nsserve_order[i].type) < 0)
+      ret = cl_fail (err, errno, "join the container's %s namespace", nsserve_order[i].name);
+  close_namespaces (fds);
   return ret;
 }
 
@@ -1711,7 +1769,7 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
      cgroups to join before it (NS_MSG_CGROUP). */
   await_go (sync, NULL);
   if (take_stdio (stdio, &err) < 0
-      || isolate_process (sync, NULL, o ? o->preserve_fds : 0, s->terminal, &err) < 0
+      || isolate_process (sync, NULL, NULL, o ? o->preserve_fds : 0, s->terminal, &err) < 0
       || make_undumpable (&err) < 0 || null_stdio_inside (stdio, &err) < 0
       || enter_cwd (s->cwd, &cwd_later, &err) < 0 || set_rlimits (s, &err) < 0
       || (s->terminal && send_console (s, false, sync, &err) < 0)

@@ -103,8 +103,11 @@ int ns_start (const struct spec *spec, const struct ns_overlay *overlay, const s
 /* `exec`: move this (single-threaded) process into the namespaces of the
    running process `pid` — its user namespace when it is not ours — and
    so into its root filesystem.  Its children are in its PID namespace.
-   The caller has closed every fd it does not need and is not dumpable. */
-int ns_join (pid_t pid, struct cl_error *err);
+   The caller has closed every fd it does not need and is not dumpable.
+   `serve_dirfd` >= 0: where the process, waiting for `start`, may hand
+   out its namespaces when its /proc files are closed to us (nsserve.h;
+   ns_opts.serve); -1: not asked. */
+int ns_join (pid_t pid, int serve_dirfd, struct cl_error *err);
 
 /* After ns_join: start spec->args as a child with the spec's cwd, env,
    identity, capabilities and rlimits.  Returns once exec'd, like
@@ -130,6 +133,9 @@ int ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_std
 struct ns_opts
 {
   int hold;
+  /* With `hold`: a listening socket (nsserve_listen) the process answers
+     with its namespaces while it waits; -1: none. */
+  int serve;
   bool orphan;
   int preserve_fds; /* fds 3 .. 3+N-1 pass into the container (runc --preserve-fds) */
   /* In the child, its mounts made, before pivot_root, with the rootfs as

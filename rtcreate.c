@@ -25,6 +25,7 @@
 #include "exitrec.h"
 #include "json.h"
 #include "ns.h"
+#include "nsserve.h"
 #include "ocispec.h"
 #include "pty.h"
 #include "rtagent.h"
@@ -41,6 +42,7 @@ struct create_opts
   const char *bundle, *pid_file, *console_socket, *id;
   int preserve_fds;
   bool detach, keep;
+  bool serve; /* the waiting process hands out its namespaces (nsserve.h) */
 };
 
 static int
@@ -215,7 +217,7 @@ create_container (const struct rt_opts *o, const struct create_opts *c, int dirf
                   const sigset_t *blocked, bool hold, struct spec *sp, struct ns_proc *proc,
                   struct cl_error *err)
 {
-  cleanup_close int fifo = -1;
+  cleanup_close int fifo = -1, serve = -1;
   struct cgroup_join cg = { .id = c->id, .spec = sp, .strict = true, .recfd = dirfd };
   struct create_hooks ch = { .sp = sp, .id = c->id, .bundle = c->bundle, .dirfd = dirfd };
   struct ns_hook oci
@@ -223,6 +225,7 @@ create_container (const struct rt_opts *o, const struct create_opts *c, int dirf
   struct ns_hook hook
       = { .fn = cgroup_join_hook, .before = cgroup_join_before, .arg = &cg, .next = &oci };
   struct ns_opts no = { .hold = -1,
+                        .serve = -1,
                         .orphan = c->detach,
                         .preserve_fds = c->preserve_fds,
                         .before_pivot = create_container_hooks,
@@ -232,9 +235,11 @@ create_container (const struct rt_opts *o, const struct create_opts *c, int dirf
   proc->pid = 0;
   proc->console = -1;
   if (bundle_load (c->bundle, sp, err) < 0 || check_bundle (sp, c, err) < 0
-      || copy_config (c->bundle, dirfd, err) < 0 || (hold && make_fifo (dirfd, &fifo, err) < 0))
+      || copy_config (c->bundle, dirfd, err) < 0 || (hold && make_fifo (dirfd, &fifo, err) < 0)
+      || (hold && c->serve && (serve = nsserve_listen (dirfd, err)) < 0))
     return -1;
   no.hold = fifo;
+  no.serve = serve;
   cg.path = sp->cgroups_path;
   /* With no hook of the runtime's namespace to run first, the process
      sets up its filesystem while its cgroups are made (ns.h). */
@@ -332,6 +337,8 @@ rt_create (const struct rt_opts *o, int argc, char **argv)
   if (r != 0)
     return r < 0 ? 1 : 0;
   c.detach = true;
+  /* Rootless, the waiting process's /proc files are closed to `exec`. */
+  c.serve = geteuid () != 0;
   sigemptyset (&none);
   if (rtstate_make (o->root, c.id, &dirfd, &err) < 0)
     return rt_fail (o, &err);

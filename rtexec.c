@@ -305,7 +305,8 @@ exec_start (const struct ctr *c, const struct exec_opts *e, struct spec *sp, con
   struct ns_hook agent = { .seccomp_listener = exec_seccomp_listener, .arg = &ea };
   struct ns_hook hook
       = { .fn = cgroup_procs_hook, .before = cgroup_procs_before, .arg = &cg, .next = &agent };
-  struct ns_opts no = { .hold = -1, .orphan = e->detach, .preserve_fds = e->preserve_fds };
+  struct ns_opts no
+      = { .hold = -1, .serve = -1, .orphan = e->detach, .preserve_fds = e->preserve_fds };
   int r = cgrouprec_read (c->dirfd, &d, err);
 
   if (r == 1 && e->cgroups)
@@ -320,7 +321,7 @@ exec_start (const struct ctr *c, const struct exec_opts *e, struct spec *sp, con
      stdio, the preserved ones and the cgroup.procs files (close-on-exec). */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     return cl_fail (err, errno, "make the process non-dumpable");
-  if (ns_join (c->st.pid, err) < 0)
+  if (ns_join (c->st.pid, c->status == RT_CREATED ? c->dirfd : -1, err) < 0)
     return -1;
   return ns_spawn_with (sp, set, NULL, &hook, &no, proc, err);
 }

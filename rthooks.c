@@ -32,7 +32,7 @@ hook_child (const struct spec_hook *h, int in, pid_t join, const struct bpf_prog
     _exit (127);
   /* Nothing of ours but stdio for the hook (and none for the container). */
   syscall (SYS_close_range, 3, ~0U, 0);
-  if (join > 0 && ns_join (join, &err) < 0)
+  if (join > 0 && ns_join (join, -1, &err) < 0)
     {
       dprintf (2, "%s: %s: %s\n", h->path, err.msg, strerror (err.errnum));
       _exit (127);

@@ -8,6 +8,8 @@
                           the hooks of `start` and `delete`)
      ROOT/ID/exec.fifo    present while the container is "created": its
                           process waits to read one byte from it
+     ROOT/ID/ns.sock      rootless, while "created": where that process
+                          hands its namespaces to `exec` (nsserve.h)
      ROOT/ID/cgroup       the cgroups made for it (cgrouprec.h)
 
    Every command that changes a container holds flock on its directory.

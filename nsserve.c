@@ -54,11 +54,11 @@ nsserve_listen (int dirfd, struct cl_error *err)
 }
 
 static bool
-is_fs (int fd, long magic)
+is_fs (int fd, unsigned long magic)
 {
   struct statfs sf;
 
-  return fstatfs (fd, &sf) == 0 && sf.f_type == magic;
+  return fstatfs (fd, &sf) == 0 && (unsigned long)sf.f_type == magic;
 }
 
 /* Our namespaces through the container's /proc, each checked to be the

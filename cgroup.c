@@ -908,14 +908,14 @@ set_oom_score_adj (pid_t pid, int adj, struct cl_error *err)
    user namespace, where no device node it makes ever opens: runc skips
    it too. */
 static int
-apply_devices (struct cgroup_join *j, const struct cgroup_plan *p, struct cl_error *err)
+apply_devices (struct cgroup_join *j, const struct cgroup_plan *p, bool v2, struct cl_error *err)
 {
-  const char *v1 = p->l.mode == CGROUP_UNIFIED ? NULL : p->by_ctl[CG_DEVICES];
-  const char *v2 = p->v2 >= 0 ? j->dirs.dir[p->v2] : NULL;
+  const char *v1dir = p->l.mode == CGROUP_UNIFIED ? NULL : p->by_ctl[CG_DEVICES];
+  const char *v2dir = p->v2 >= 0 ? j->dirs.dir[p->v2] : NULL;
 
-  if (!host_root ())
+  if (!host_root () || !(v2 ? v2dir : v1dir))
     return 0;
-  return devcg_apply (j->spec, v1, v2, err);
+  return devcg_apply (j->spec, v2 ? NULL : v1dir, v2 ? v2dir : NULL, err);
 }
 
 /* Undo what was made and recorded (nothing of the child's is left in a
@@ -1044,10 +1044,14 @@ join (struct cgroup_join *j, pid_t pid, struct cl_error *err)
     return -1;
   if (p->none)
     return without_cgroup (j, &p->l, pid, &p->why, err);
-  return write_limits (j, &p->l, p->by_ctl, err) < 0 || apply_devices (j, p, err) < 0
-                 || attach (j, p, pid, err) < 0
-             ? -1
-             : 0;
+  if (write_limits (j, &p->l, p->by_ctl, err) < 0 || apply_devices (j, p, false, err) < 0
+      || attach (j, p, pid, err) < 0)
+    return -1;
+  /* The child may join and go on now (ns.h).  The v2 device program
+     comes whole, and the child is in that directory since clone anyway. */
+  if (p->ns && ns_cgroups_ready (p->ns, err) < 0)
+    return -1;
+  return apply_devices (j, p, true, err);
 }
 
 int

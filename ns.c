@@ -255,23 +255,19 @@ mount_one (int rootfd, const struct spec_mount *m, int srcfd, struct cl_error *e
   return 0;
 }
 
-/* The process's own cgroup in the hierarchy whose /proc/self/cgroup
-   controller list is `ctl` ("" for cgroup v2), or NULL. */
+/* The process's own cgroup in the hierarchy whose controller list is
+   `ctl` ("" for cgroup v2), from /proc/self/cgroup's text, or NULL. */
 static char *
-own_cgroup (const char *ctl)
+own_cgroup (const char *cgroups, const char *ctl)
 {
-  cleanup_file FILE *f = fopen ("/proc/self/cgroup", "re");
-  char line[4096];
+  size_t n = strlen (ctl);
 
-  while (f && fgets (line, sizeof line, f))
+  for (const char *l = cgroups; l && *l; l = strchr (l, '\n'), l = l ? l + 1 : NULL)
     {
-      char *a = strchr (line, ':'), *b = a ? strchr (a + 1, ':') : NULL;
-      if (!b)
+      const char *a = strchr (l, ':'), *end = strchr (l, '\n');
+      if (!a || (end && a > end) || strncmp (a + 1, ctl, n) != 0 || a[1 + n] != ':')
         continue;
-      *b = '\0';
-      b[strcspn (b + 1, "\n") + 1] = '\0';
-      if (strcmp (a + 1, ctl) == 0)
-        return xstrdup (b + 1);
+      return xstrndup (a + 2 + n, end ? (size_t)(end - (a + 2 + n)) : strlen (a + 2 + n));
     }
   return NULL;
 }
@@ -280,16 +276,16 @@ own_cgroup (const char *ctl)
    with a cgroup namespace, mounted afresh (the namespace's view); else
    the host's directory of our own cgroup, bound. */
 static int
-mount_hierarchy (const char *host_mnt, const char *name, const char *dst, bool cgns,
-                 unsigned long flags, struct cl_error *err)
+mount_hierarchy (const char *cgroups, const char *host_mnt, const char *name, const char *dst,
+                 bool cgns, unsigned long flags, struct cl_error *err)
 {
   const char *ctl = strcmp (name, "unified") == 0 ? "" : name;
   cleanup_free char *sysd = xasprintf ("name=%s", name);
-  cleanup_free char *own = own_cgroup (ctl);
+  cleanup_free char *own = own_cgroup (cgroups, ctl);
   cleanup_free char *src = NULL;
   unsigned long keep = flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
 
-  if (!own && (own = own_cgroup (sysd)))
+  if (!own && (own = own_cgroup (cgroups, sysd)))
     ctl = sysd;
   if (!own)
     return 0; /* a hierarchy this process is in none of (net_cls not mounted, ...) */
@@ -309,29 +305,64 @@ mount_hierarchy (const char *host_mnt, const char *name, const char *dst, bool c
   return 0;
 }
 
+/* A cgroup hierarchy's mount point under /sys/fs/cgroup/ in a line of
+   /proc/self/mountinfo (a copy, or NULL). */
+static char *
+hierarchy_mount (const char *line)
+{
+  char mnt[1024], fstype[64];
+  const char *dash = strstr (line, " - ");
+
+  if (sscanf (line, "%*s %*s %*s %*s %1023s", mnt) != 1 || !dash
+      || sscanf (dash, " - %63s", fstype) != 1
+      || (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0)
+      || !str_has_prefix (mnt, "/sys/fs/cgroup/"))
+    return NULL;
+  return xstrdup (mnt);
+}
+
+/* Its controllers, each a link to the hierarchy ("cpu" -> "cpu,cpuacct"). */
+static int
+link_controllers (const char *target, const char *name, struct cl_error *err)
+{
+  cleanup_free char *names = xstrdup (name);
+  char *save = NULL;
+
+  if (!strchr (name, ','))
+    return 0;
+  for (char *n = strtok_r (names, ",", &save); n; n = strtok_r (NULL, ",", &save))
+    {
+      cleanup_free char *link = xasprintf ("%s/%s", target, n);
+      if (symlink (name, link) < 0 && errno != EEXIST)
+        return cl_fail (err, errno, "symlink %s", link);
+    }
+  return 0;
+}
+
 /* type "cgroup" (runc spec's /sys/fs/cgroup): cgroup v2 alone is one
    mount; with v1 controllers (legacy, hybrid) it is runc's layout, a
    tmpfs holding each hierarchy of the host by its name (cpu,cpuacct
    with cpu and cpuacct as links), at the container's own cgroup — the
-   child has been moved into it before "go". */
+   child is in it by now.  /proc/self/cgroup and mountinfo are read once
+   each. */
 static int
 mount_cgroup (int rootfd, const struct spec_mount *m, bool cgns, struct cl_error *err)
 {
-  char data[1024], target[64], line[4096];
+  char data[1024], target[64];
   unsigned long flags = parse_options (m->options, data, sizeof data);
   cleanup_close int fd = open_beneath (rootfd, m->destination, false, err);
-  cleanup_file FILE *mi = NULL;
-  bool v1 = false;
+  cleanup_free char *mi = NULL, *cgroups = NULL;
+  char *save = NULL;
   int ret = 0;
 
   if (fd < 0)
     return -1;
   snprintf (target, sizeof target, "/proc/self/fd/%d", fd);
-  mi = fopen ("/proc/self/mountinfo", "re");
-  while (mi && fgets (line, sizeof line, mi))
-    v1 = v1 || strstr (line, " - cgroup ") != NULL;
-  if (!v1)
-    return mount_hierarchy ("/sys/fs/cgroup", "unified", target, cgns, flags, err);
+  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", 1 << 20, &mi, NULL, err) < 0
+      || read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 16, &cgroups, NULL, err) < 0)
+    return -1;
+  if (!strstr (mi, " - cgroup "))
+    return mount_hierarchy (cgroups, "/sys/fs/cgroup", "unified", target, cgns, flags, err);
   if (mount ("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
     return cl_fail (err, errno, "mount a tmpfs on %s", m->destination);
   /* The fd names the directory under the tmpfs: resolve again. */
@@ -340,32 +371,17 @@ mount_cgroup (int rootfd, const struct spec_mount *m, bool cgns, struct cl_error
   if (fd < 0)
     return -1;
   snprintf (target, sizeof target, "/proc/self/fd/%d", fd);
-  rewind (mi);
-  while (ret == 0 && fgets (line, sizeof line, mi))
+  for (char *line = strtok_r (mi, "\n", &save); ret == 0 && line;
+       line = strtok_r (NULL, "\n", &save))
     {
-      char mnt[1024], fstype[64];
-      const char *name;
-      if (sscanf (line, "%*s %*s %*s %*s %1023s", mnt) != 1 || !strstr (line, " - ")
-          || sscanf (strstr (line, " - "), " - %63s", fstype) != 1
-          || (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0)
-          || !str_has_prefix (mnt, "/sys/fs/cgroup/"))
-        continue;
-      name = mnt + strlen ("/sys/fs/cgroup/");
-      {
-        cleanup_free char *dst = xasprintf ("%s/%s", target, name);
-        ret = mount_hierarchy (mnt, name, dst, cgns, flags, err);
-      }
-      if (ret == 0 && strchr (name, ','))
-        {
-          cleanup_free char *names = xstrdup (name);
-          char *save = NULL;
-          for (char *n = strtok_r (names, ",", &save); n; n = strtok_r (NULL, ",", &save))
-            {
-              cleanup_free char *link = xasprintf ("%s/%s", target, n);
-              if (symlink (name, link) < 0 && errno != EEXIST)
-                ret = cl_fail (err, errno, "symlink %s", link);
-            }
-        }
+      cleanup_free char *mnt = hierarchy_mount (line);
+      const char *name = mnt ? mnt + strlen ("/sys/fs/cgroup/") : NULL;
+      cleanup_free char *dst = name ? xasprintf ("%s/%s", target, name) : NULL;
+      if (name)
+        ret = mount_hierarchy (cgroups, mnt, name, dst, cgns, flags, err) < 0
+                      || link_controllers (target, name, err) < 0
+                  ? -1
+                  : 0;
     }
   if (ret == 0 && (flags & MS_RDONLY) && remount_bind (target, MS_RDONLY) < 0
       && mount (NULL, target, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -1093,11 +1109,12 @@ join_cgroup (int fd, struct cl_error *err)
   return r;
 }
 
-/* "go": the caller has placed us (id maps, then its hooks).  Before it,
-   the sources of our binds it opened for us, if any (bindsrc.h), and
-   the cgroups to join (NS_MSG_CGROUP). */
-static void
-await_go (int sync, struct bind_sources *src)
+/* The caller's messages until "go" ('g') — or, `until_joined`, until
+   NS_MSG_JOINED, whichever comes first, returned: on the way the sources
+   of our binds it opened for us, if any (bindsrc.h), and the cgroups to
+   join (NS_MSG_CGROUP). */
+static char
+await_caller (int sync, struct bind_sources *src, bool until_joined)
 {
   struct cl_error err = { 0 };
   union
@@ -1108,16 +1125,31 @@ await_go (int sync, struct bind_sources *src)
   ssize_t n;
   int fd;
 
-  while ((n = pty_recv_fd (sync, &m, sizeof m, &fd)) == (ssize_t)sizeof m.src
-         || (n == 1 && m.go == NS_MSG_CGROUP && fd >= 0))
-    if (n == 1 ? join_cgroup (fd, &err) < 0
-        : !src ? cl_fail (&err, EPROTO, "a bind source, not asked for") < 0
-               : bindsrc_take (src, &m.src, fd, &err) < 0)
-      child_fail (sync, 125, &err);
-  if (fd >= 0)
-    close (fd);
-  if (n != 1 || m.go != 'g')
-    child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller's go"), &err));
+  for (;;)
+    {
+      n = pty_recv_fd (sync, &m, sizeof m, &fd);
+      if (n == (ssize_t)sizeof m.src || (n == 1 && m.go == NS_MSG_CGROUP && fd >= 0))
+        {
+          if (n == 1 ? join_cgroup (fd, &err) < 0
+              : !src ? cl_fail (&err, EPROTO, "a bind source, not asked for") < 0
+                     : bindsrc_take (src, &m.src, fd, &err) < 0)
+            child_fail (sync, 125, &err);
+          continue;
+        }
+      if (fd >= 0)
+        close (fd);
+      if (n == 1 && (m.go == 'g' || (m.go == NS_MSG_JOINED && until_joined)))
+        return m.go;
+      if (n != 1 || m.go != NS_MSG_JOINED)
+        child_fail (sync, 125, (cl_fail (&err, errno, "wait for the caller's go"), &err));
+    }
+}
+
+/* "go": the caller has placed us (id maps, then its hooks). */
+static void
+await_go (int sync, struct bind_sources *src)
+{
+  await_caller (sync, src, false);
 }
 
 /* The container's filesystem and what else is set up inside before its
@@ -1154,7 +1186,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   int hold = o ? o->hold : -1, serve = o ? o->serve : -1, status;
   struct bind_sources src;
   struct fs_setup fs = { .rootfd = -1 };
-  bool cwd_later = false;
+  bool cwd_later = false, cgns_made = false;
 
   parent_death_kills (o);
   bind_sources_init (&src, s->n_mounts);
@@ -1173,7 +1205,18 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
      dumpable. */
   if (early && prepare_inside (s, ov, stdio, o, &src, true, &fs, &cwd_later, &err) < 0)
     child_fail (sync, 125, &err);
-  await_go (sync, &src);
+  /* Stopped at a cgroup mount: on as soon as we are in our cgroups
+     (ns_cgroups_ready), unless "go" comes first. */
+  if (early && !fs.done && await_caller (sync, &src, true) == NS_MSG_JOINED)
+    {
+      if ((s->namespaces & NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+        child_fail (sync, 125, (cl_fail (&err, errno, "create the cgroup namespace"), &err));
+      cgns_made = true;
+      if (prepare_inside (s, ov, stdio, o, &src, false, &fs, &cwd_later, &err) < 0)
+        child_fail (sync, 125, &err);
+    }
+  if (!early || fs.done)
+    await_go (sync, &src);
   if (in_userns)
     {
       /* Dumpable until the caller has written our id maps (a
@@ -1188,7 +1231,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
     }
   /* Only after "go": the new cgroup namespace is rooted at the cgroup the
      hook moved us into, so /proc/self/cgroup reads "/" inside. */
-  if ((s->namespaces & NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+  if (!cgns_made && (s->namespaces & NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     child_fail (sync, 125, (cl_fail (&err, errno, "create the cgroup namespace"), &err));
   if ((!fs.done && prepare_inside (s, ov, stdio, o, &src, false, &fs, &cwd_later, &err) < 0)
       || set_rlimits (s, &err) < 0 || (s->terminal && send_console (s, true, sync, &err) < 0)
@@ -1332,9 +1375,27 @@ send_cgroups (int sock, struct ns_cgroups *cg, struct cl_error *err)
 {
   const char msg = NS_MSG_CGROUP;
 
+  if (cg->sent)
+    return 0;
+  cg->sent = true;
   for (size_t i = 0; i < cg->n_tasks; i++)
     if (pty_send_fd (sock, &msg, 1, cg->tasks[i]) != 1)
       return cl_fail (err, errno, "hand the container its cgroups");
+  return 0;
+}
+
+int
+ns_cgroups_ready (struct ns_cgroups *cg, struct cl_error *err)
+{
+  const char joined = NS_MSG_JOINED;
+
+  if (cg->sock < 0 || cg->sent)
+    return 0;
+  if (send_cgroups (cg->sock, cg, err) < 0)
+    return -1;
+  /* A child that failed has closed its end: its reason comes later. */
+  if (send (cg->sock, &joined, 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
+    return cl_fail (err, errno, "hand the container its cgroups");
   return 0;
 }
 
@@ -1610,7 +1671,8 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
       = s->seccomp ? shared_filter_map () : NULL;
   const struct bpf_prog *notify;
   cleanup_close int netfd = -1;
-  __attribute__ ((cleanup (cgroups_close))) struct ns_cgroups cg = { .into = -1 };
+  __attribute__ ((cleanup (cgroups_close))) struct ns_cgroups cg = { .into = -1, .sock = -1 };
+  bool early = !(s->namespaces & NS_USER) && hooks_alongside (hook);
   int sv[2];
   pid_t pid;
 
@@ -1639,9 +1701,11 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
                   !s->seccomp ? NULL
                   : sf        ? &sf->p
                               : &filter,
-                  notify, netfd, !(s->namespaces & NS_USER) && hooks_alongside (hook), sv[1]);
+                  notify, netfd, early, sv[1]);
     }
   close (sv[1]);
+  if (early)
+    cg.sock = sv[0];
   if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0)
       || (sf && shared_filter_fill (sf, s, err) < 0) || run_hooks (hook, pid, err) < 0
       || bindsrc_send (s, pid, sv[0], err) < 0 || send_cgroups (sv[0], &cg, err) < 0)
@@ -1802,7 +1866,7 @@ ns_spawn_with (const struct spec *s, const sigset_t *blocked, const struct ns_st
 {
   /* The filter is compiled here, where an error is simply returned. */
   cleanup_bpf_prog struct bpf_prog filter = { 0 }, notify_prog = { 0 };
-  __attribute__ ((cleanup (cgroups_close))) struct ns_cgroups cg = { .into = -1 };
+  __attribute__ ((cleanup (cgroups_close))) struct ns_cgroups cg = { .into = -1, .sock = -1 };
   const struct bpf_prog *notify;
   int sv[2];
   pid_t pid;

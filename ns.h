@@ -55,13 +55,22 @@ struct ns_stdio
    before "go", every limit written by then.  ns.c closes them all. */
 #define NS_CGROUP_FDS 16
 #define NS_MSG_CGROUP 'c'
+#define NS_MSG_JOINED 'C'
 struct ns_cgroups
 {
   int into;
   bool cloned_into;
   int tasks[NS_CGROUP_FDS];
   size_t n_tasks;
+  int sock; /* ns.c's: where ns_cgroups_ready hands them over, or -1 */
+  bool sent;
 };
+
+/* For the hook that fills `tasks`: the child may join them now — they
+   are made, their device rules written — and, setting up its filesystem
+   alongside (ns_hook), mount its cgroups and go on past them before
+   "go".  Else (or without a call) it joins them right before "go". */
+int ns_cgroups_ready (struct ns_cgroups *cg, struct cl_error *err);
 
 /* What the caller runs between clone and "go": the child exists (its
    namespaces made, its id maps written) but waits, so what the caller

@@ -43,6 +43,7 @@ struct create_opts
   int preserve_fds;
   bool detach, keep;
   bool serve; /* the waiting process hands out its namespaces (nsserve.h) */
+  bool run;   /* `run`: create and start in one go */
 };
 
 static int
@@ -214,9 +215,10 @@ destroy (const struct rt_opts *o, const char *id, int dirfd, bool poststop, stru
    run, started): its cgroups made and its state recorded. */
 static int
 create_container (const struct rt_opts *o, const struct create_opts *c, int dirfd,
-                  const sigset_t *blocked, bool hold, struct spec *sp, struct ns_proc *proc,
+                  const sigset_t *blocked, bool *held, struct spec *sp, struct ns_proc *proc,
                   struct cl_error *err)
 {
+  bool hold;
   cleanup_close int fifo = -1, serve = -1;
   struct cgroup_join cg = { .id = c->id, .spec = sp, .strict = true, .recfd = dirfd };
   struct create_hooks ch = { .sp = sp, .id = c->id, .bundle = c->bundle, .dirfd = dirfd };
@@ -234,8 +236,12 @@ create_container (const struct rt_opts *o, const struct create_opts *c, int dirf
 
   proc->pid = 0;
   proc->console = -1;
-  if (bundle_load (c->bundle, sp, err) < 0 || check_bundle (sp, c, err) < 0
-      || copy_config (c->bundle, dirfd, err) < 0 || (hold && make_fifo (dirfd, &fifo, err) < 0)
+  if (bundle_load (c->bundle, sp, err) < 0 || check_bundle (sp, c, err) < 0)
+    return -1;
+  /* `run` holds the process only for the startContainer hooks, which
+     come between its set-up and its command; else it starts at once. */
+  *held = hold = !c->run || sp->n_hooks[SPEC_HOOK_START_CONTAINER] > 0;
+  if (copy_config (c->bundle, dirfd, err) < 0 || (hold && make_fifo (dirfd, &fifo, err) < 0)
       || (hold && c->serve && (serve = nsserve_listen (dirfd, err)) < 0))
     return -1;
   no.hold = fifo;
@@ -331,6 +337,7 @@ rt_create (const struct rt_opts *o, int argc, char **argv)
   cleanup_close int dirfd = -1;
   cleanup_spec struct spec sp = { 0 };
   struct ns_proc proc;
+  bool held;
   sigset_t none;
   int r = parse_create (o, "create", argc, argv, &c);
 
@@ -342,7 +349,7 @@ rt_create (const struct rt_opts *o, int argc, char **argv)
   sigemptyset (&none);
   if (rtstate_make (o->root, c.id, &dirfd, &err) < 0)
     return rt_fail (o, &err);
-  if (create_container (o, &c, dirfd, &none, true, &sp, &proc, &err) < 0)
+  if (create_container (o, &c, dirfd, &none, &held, &sp, &proc, &err) < 0)
     {
       struct cl_error ignored;
       destroy (o, c.id, dirfd, false, &ignored);
@@ -383,6 +390,18 @@ hooks_there (int fd, const char *state, struct cl_error *err)
   return 0;
 }
 
+static void
+poststart (const struct rt_opts *o, int dirfd, const char *id, const struct spec *sp, pid_t pid,
+           const char *bundle)
+{
+  cleanup_free char *state = NULL;
+
+  if (sp->n_hooks[SPEC_HOOK_POSTSTART] == 0)
+    return;
+  state = hook_state (dirfd, id, bundle, sp->root_path, pid, RT_RUNNING);
+  warn_hooks (o, sp, SPEC_HOOK_POSTSTART, "poststart", state);
+}
+
 /* `start`'s byte: the process leaves its wait and execs — after the
    startContainer hooks, which run in the container's namespaces; then
    poststart. */
@@ -416,9 +435,7 @@ release (const struct rt_opts *o, int dirfd, const char *id, const struct spec *
         return cl_fail (err, errno, "start container %s", id);
     }
   unlinkat (dirfd, "exec.fifo", 0);
-  free (state);
-  state = hook_state (dirfd, id, bundle, sp->root_path, pid, RT_RUNNING);
-  warn_hooks (o, sp, SPEC_HOOK_POSTSTART, "poststart", state);
+  poststart (o, dirfd, id, sp, pid, bundle);
   return 0;
 }
 
@@ -430,6 +447,7 @@ rt_run (const struct rt_opts *o, int argc, char **argv)
   cleanup_close int dirfd = -1;
   cleanup_spec struct spec sp = { 0 };
   struct ns_proc proc;
+  bool held;
   struct exit_record rec;
   sigset_t set;
   int r = parse_create (o, "run", argc, argv, &c);
@@ -442,8 +460,9 @@ rt_run (const struct rt_opts *o, int argc, char **argv)
     cli_block_forwarded (&set);
   if (rtstate_make (o->root, c.id, &dirfd, &err) < 0)
     return rt_fail (o, &err);
-  if (create_container (o, &c, dirfd, &set, true, &sp, &proc, &err) < 0
-      || release (o, dirfd, c.id, &sp, proc.pid, c.bundle, &err) < 0)
+  c.run = true;
+  if (create_container (o, &c, dirfd, &set, &held, &sp, &proc, &err) < 0
+      || (held && release (o, dirfd, c.id, &sp, proc.pid, c.bundle, &err) < 0))
     {
       struct cl_error ignored;
       if (proc.pid > 0)
@@ -451,6 +470,8 @@ rt_run (const struct rt_opts *o, int argc, char **argv)
       destroy (o, c.id, dirfd, false, &ignored);
       return rt_fail (o, &err);
     }
+  if (!held)
+    poststart (o, dirfd, c.id, &sp, proc.pid, c.bundle);
   if (c.detach)
     return 0;
   /* The container is ours to wait for; its terminal, without a

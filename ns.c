@@ -11,6 +11,7 @@
 #include <string.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -44,6 +45,7 @@ enum
   MSG_LISTENER,
   MSG_READY,       /* ns_opts.hold: set up, waiting for the start byte */
   MSG_SC_LISTENER, /* the profile's SCMP_ACT_NOTIFY listener */
+  MSG_NET_JOINED,  /* in the network namespace passed (before any hook) */
 };
 
 struct child_msg
@@ -1192,9 +1194,18 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   bind_sources_init (&src, s->n_mounts);
   /* linux.namespaces network with a path: joined first, while the fd
      opened before clone is still ours. */
-  if (netfd >= 0 && (setns (netfd, CLONE_NEWNET) < 0 || close (netfd) < 0))
-    child_fail (sync, 125,
-                (cl_fail (&err, errno, "join the network namespace %s", s->net_path), &err));
+  if (netfd >= 0)
+    {
+      struct child_msg m = { .kind = MSG_NET_JOINED };
+      if (setns (netfd, CLONE_NEWNET) < 0 || close (netfd) < 0)
+        child_fail (sync, 125,
+                    (cl_fail (&err, errno, "join the network namespace %s",
+                              s->net_path ? s->net_path : "made for it"),
+                     &err));
+      /* The hooks find our network namespace by our pid. */
+      if (send (sync, &m, sizeof m, MSG_NOSIGNAL) != (ssize_t)sizeof m)
+        _exit (125);
+    }
   if (take_stdio (stdio, &err) < 0
       || isolate_process (sync, &hold, &serve, o ? o->preserve_fds : 0, s->terminal, &err) < 0)
     child_fail (sync, 125, &err);
@@ -1370,6 +1381,53 @@ run_before (const struct ns_hook *h, struct ns_cgroups *cg, struct cl_error *err
 }
 
 /* The child joins its v1 cgroups itself, before "go". */
+/* A new network namespace costs half a millisecond (its sysctl tables),
+   most of a clone's time: a thread makes it while the caller gets the
+   rest ready, and the child joins it.  Only outside a user namespace
+   (one made there must be owned by it) and without a path to join. */
+struct net_maker
+{
+  pthread_t thread;
+  bool running;
+  int fd; /* the namespace, or -1 (clone makes one then) */
+};
+
+static void *
+make_net (void *arg)
+{
+  struct net_maker *m = arg;
+
+  if (unshare (CLONE_NEWNET) == 0)
+    m->fd = open ("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  return NULL;
+}
+
+static void
+net_maker_start (const struct spec *s, struct net_maker *m)
+{
+  m->fd = -1;
+  m->running = (s->namespaces & NS_NET) && !(s->namespaces & NS_USER) && !s->net_path
+               && pthread_create (&m->thread, NULL, make_net, m) == 0;
+}
+
+/* Its fd (the caller's to close), or -1. */
+static int
+net_maker_join (struct net_maker *m)
+{
+  if (m->running)
+    pthread_join (m->thread, NULL);
+  m->running = false;
+  return m->fd;
+}
+
+static void
+net_maker_clear (struct net_maker *m)
+{
+  if (net_maker_join (m) >= 0)
+    close (m->fd);
+  m->fd = -1;
+}
+
 static int
 send_cgroups (int sock, struct ns_cgroups *cg, struct cl_error *err)
 {
@@ -1574,6 +1632,28 @@ child_failed (int sync, struct cl_error *err)
       }
 }
 
+/* The child is in the network namespace it was passed (child_main),
+   where the hooks look for it. */
+static int
+await_net (int sync, struct cl_error *err)
+{
+  struct child_msg m;
+  ssize_t n;
+
+  do
+    n = recv (sync, &m, sizeof m, 0);
+  while (n < 0 && errno == EINTR);
+  if (n == (ssize_t)sizeof m && m.kind == MSG_NET_JOINED)
+    return 0;
+  if (n == (ssize_t)sizeof m && m.kind == MSG_FAILED)
+    {
+      cl_fail (err, m.errnum, "%s", m.text);
+      err->status = m.status;
+      return -1;
+    }
+  return cl_fail (err, n < 0 ? errno : EPIPE, "the container's process ended while starting");
+}
+
 /* The profile's listener, to the hook that takes it; closed here. */
 static int
 seccomp_listener (pid_t pid, int fd, const struct ns_hook *h, struct cl_error *err)
@@ -1672,10 +1752,13 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
   const struct bpf_prog *notify;
   cleanup_close int netfd = -1;
   __attribute__ ((cleanup (cgroups_close))) struct ns_cgroups cg = { .into = -1, .sock = -1 };
+  __attribute__ ((cleanup (net_maker_clear))) struct net_maker net = { .fd = -1 };
   bool early = !(s->namespaces & NS_USER) && hooks_alongside (hook);
+  unsigned ns = s->namespaces;
   int sv[2];
   pid_t pid;
 
+  net_maker_start (s, &net);
   if (s->seccomp && !sf && seccomp_compile (s->seccomp, &filter, err) < 0)
     return cl_wrap (err, "linux.seccomp");
   if (check_notify (s, hook, err) < 0 || notify_filter (hook, &notify_prog, &notify, err) < 0)
@@ -1686,7 +1769,13 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return cl_fail (err, errno, "socketpair");
-  pid = clone_child (clone_flags (s->namespaces), &cg);
+  if (net_maker_join (&net) >= 0)
+    {
+      netfd = net.fd;
+      net.fd = -1;
+      ns &= ~(unsigned)NS_NET;
+    }
+  pid = clone_child (clone_flags (ns), &cg);
   if (pid < 0)
     {
       int e = errno;
@@ -1706,7 +1795,8 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
   close (sv[1]);
   if (early)
     cg.sock = sv[0];
-  if (((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0)
+  if ((netfd >= 0 && await_net (sv[0], err) < 0)
+      || ((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0)
       || (sf && shared_filter_fill (sf, s, err) < 0) || run_hooks (hook, pid, err) < 0
       || bindsrc_send (s, pid, sv[0], err) < 0 || send_cgroups (sv[0], &cg, err) < 0)
     {

@@ -191,20 +191,26 @@ record_created (int dirfd, const struct create_opts *c, const struct spec *sp, p
 /* Remove a container's state: what is left in its cgroups is killed and
    the cgroups go, then the directory. */
 static int
-destroy (const struct rt_opts *o, const char *id, int dirfd, bool poststop, struct cl_error *err)
+destroy (const struct rt_opts *o, const char *id, int dirfd, bool poststop,
+         const struct spec *known, struct cl_error *err)
 {
   cleanup_cgroup_dirs struct cgroup_dirs d = { 0 };
   cleanup_close int rootfd = open (o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  cleanup_spec struct spec sp = { 0 };
+  cleanup_spec struct spec saved = { 0 };
   cleanup_rtstate struct rtstate st = { 0 };
+  const struct spec *sp = known;
   struct cl_error none;
 
-  if (cgrouprec_read (dirfd, &d, &none) == 0)
-    cgroup_dirs_finish (&d, dirfd);
-  if (poststop && saved_spec (dirfd, &sp, &none) == 0 && rtstate_load (dirfd, &st, &none) == 0)
+  if (cgrouprec_read (dirfd, &d, &none) == 0 && cgroup_dirs_remove (&d, &none) == 0)
+    cgrouprec_remove (dirfd, &none);
+  /* poststop from the spec the caller has (`run`), else the saved one. */
+  if (poststop && !sp && saved_spec (dirfd, &saved, &none) == 0)
+    sp = &saved;
+  if (poststop && sp && sp->n_hooks[SPEC_HOOK_POSTSTOP] > 0
+      && rtstate_load (dirfd, &st, &none) == 0)
     {
       cleanup_free char *state = rtstate_json (dirfd, &st, RT_STOPPED, false);
-      warn_hooks (o, &sp, SPEC_HOOK_POSTSTOP, "poststop", state);
+      warn_hooks (o, sp, SPEC_HOOK_POSTSTOP, "poststop", state);
     }
   if (rootfd < 0)
     return cl_fail (err, errno, "--root %s", o->root);
@@ -352,7 +358,7 @@ rt_create (const struct rt_opts *o, int argc, char **argv)
   if (create_container (o, &c, dirfd, &none, &held, &sp, &proc, &err) < 0)
     {
       struct cl_error ignored;
-      destroy (o, c.id, dirfd, false, &ignored);
+      destroy (o, c.id, dirfd, false, NULL, &ignored);
       return rt_fail (o, &err);
     }
   return 0;
@@ -467,7 +473,7 @@ rt_run (const struct rt_opts *o, int argc, char **argv)
       struct cl_error ignored;
       if (proc.pid > 0)
         kill (proc.pid, SIGKILL);
-      destroy (o, c.id, dirfd, false, &ignored);
+      destroy (o, c.id, dirfd, false, NULL, &ignored);
       return rt_fail (o, &err);
     }
   if (!held)
@@ -483,7 +489,7 @@ rt_run (const struct rt_opts *o, int argc, char **argv)
   if (proc.console >= 0)
     close (proc.console);
   if (!c.keep)
-    destroy (o, c.id, dirfd, true, &err);
+    destroy (o, c.id, dirfd, true, &sp, &err);
   return rec.code;
 }
 
@@ -562,7 +568,7 @@ rt_delete (const struct rt_opts *o, int argc, char **argv)
         cgroup_freeze (c.dir, false, &ignored);
       wait_gone (&c.st);
     }
-  if (destroy (o, argv[optind], c.dirfd, true, &err) < 0)
+  if (destroy (o, argv[optind], c.dirfd, true, NULL, &err) < 0)
     return rt_fail (o, &err);
   return 0;
 }

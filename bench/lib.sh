@@ -41,7 +41,7 @@ median_time () {
 }
 
 ratio () { echo "scale=2; $1 / $2" | bc; }
-ms () { echo "$1 * 1000 / 1" | bc; }
+ms () { printf "%.1f" "$(echo "$1 * 1000" | bc)"; }
 
 # crunlocal and podman side by side, each with a store of its own holding
 # busybox: PM is podman on runc (crun 1.8 refuses hybrid cgroups here),

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The OCI runtime command line: start-to-exit time of `run` of one prepared
 # bundle (runc spec's config.json, args `true`, terminal off, a busybox
-# rootfs), median of RUNS, with
+# rootfs), median of RUNS taking turns (bench/turns.py), with
 #   crunlocal-runtime run   (dynamic and, when built, static)
 #   runc run
 #   crun run                (in a private mount namespace without the
@@ -20,16 +20,19 @@ for a in sh true; do ln -s busybox "$B/rootfs/bin/$a"; done
 jq '.process.terminal = false | .process.args = ["true"]' "$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"
 trap 'rm -rf "$T"' EXIT
 
-rt () { # BINARY: median seconds of BINARY --root … run ID in the bundle
-  median_time "$RUNS" : sh -c "cd '$B' && exec $1 --root '$T/state' run bench-\$\$"
-}
-cl=$(rt "$TOP/crunlocal-runtime")
-st=""
-[ -x "$TOP/static/crunlocal-runtime" ] && st=$(rt "$TOP/static/crunlocal-runtime")
-rc=$(rt runc)
-cr=$(median_time "$RUNS" : unshare -m sh -c "umount /sys/fs/cgroup/unified 2>/dev/null; cd '$B' && exec crun --root '$T/crstate' run bench-\$\$" || echo "")
+# Every runtime takes its turn run by run (bench/turns.py): a shared
+# machine's load hits them alike.
+crun_cmd="crun --root $T/crstate run -b $B cr-{i}"
+grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo \
+  && crun_cmd="unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec $crun_cmd'"
+set -- "dynamic=$TOP/crunlocal-runtime --root $T/state run -b $B dy-{i}"
+[ -x "$TOP/static/crunlocal-runtime" ] && set -- "$@" "static=$TOP/static/crunlocal-runtime --root $T/state run -b $B st-{i}"
+set -- "$@" "runc=runc --root $T/rcstate run -b $B rc-{i}" "crun=$crun_cmd"
+python3 "$TOP/bench/turns.py" "$RUNS" "$@" >"$T/times"
+med () { awk -v n="$1" '$1 == n {print $2}' "$T/times"; }
+cl=$(med dynamic) st=$(med static) rc=$(med runc) cr=$(med crun)
 
-echo "OCI runtime \`run\` of one bundle (true), median of $RUNS runs; (Nx) = crunlocal's time / theirs"
+echo "OCI runtime \`run\` of one bundle (true), median of $RUNS runs taking turns; (Nx) = crunlocal's time / theirs"
 printf '%-34s %8s\n' "runtime" "ms"
 printf '%-34s %8s  (%sx runc, %sx crun)\n' "crunlocal-runtime (dynamic)" "$(ms "$cl")" "$(ratio "$cl" "$rc")" "$([ -n "$cr" ] && ratio "$cl" "$cr" || echo -)"
 [ -n "$st" ] && printf '%-34s %8s  (%sx runc, %sx crun)\n' "crunlocal-runtime (static)" "$(ms "$st")" "$(ratio "$st" "$rc")" "$([ -n "$cr" ] && ratio "$st" "$cr" || echo -)"

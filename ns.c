@@ -1405,9 +1405,18 @@ make_net (void *arg)
 static void
 net_maker_start (const struct spec *s, struct net_maker *m)
 {
+  pthread_attr_t a;
+
   m->fd = -1;
-  m->running = (s->namespaces & NS_NET) && !(s->namespaces & NS_USER) && !s->net_path
-               && pthread_create (&m->thread, NULL, make_net, m) == 0;
+  m->running = false;
+  if (!(s->namespaces & NS_NET) || (s->namespaces & NS_USER) || s->net_path
+      || pthread_attr_init (&a) != 0)
+    return;
+  /* Two system calls: no need for the default stack (musl's, raised to
+     1 MiB at link time for pull's workers). */
+  pthread_attr_setstacksize (&a, 64 * 1024);
+  m->running = pthread_create (&m->thread, &a, make_net, m) == 0;
+  pthread_attr_destroy (&a);
 }
 
 /* Its fd (the caller's to close), or -1. */

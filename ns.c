@@ -360,7 +360,7 @@ mount_cgroup (int rootfd, const struct spec_mount *m, bool cgns, struct cl_error
   if (fd < 0)
     return -1;
   snprintf (target, sizeof target, "/proc/self/fd/%d", fd);
-  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", 1 << 20, &mi, NULL, err) < 0
+  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", 1 << 26, &mi, NULL, err) < 0
       || read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 16, &cgroups, NULL, err) < 0)
     return -1;
   if (!strstr (mi, " - cgroup "))

@@ -1380,37 +1380,26 @@ run_before (const struct ns_hook *h, struct ns_cgroups *cg, struct cl_error *err
   return 0;
 }
 
-/* The child joins its v1 cgroups itself, before "go". */
 /* A new network namespace costs half a millisecond (its sysctl tables),
-   most of a clone's time: a thread makes it while the caller gets the
-   rest ready, and the child joins it.  Only outside a user namespace
-   (one made there must be owned by it) and without a path to join. */
-struct net_maker
-{
-  pthread_t thread;
-  bool running;
-  int fd; /* the namespace, or -1 (clone makes one then) */
-};
-
+   most of a clone's time: a thread makes it (ns.h's ns_net_ahead). */
 static void *
 make_net (void *arg)
 {
-  struct net_maker *m = arg;
+  struct ns_net_ahead *m = arg;
 
   if (unshare (CLONE_NEWNET) == 0)
     m->fd = open ("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   return NULL;
 }
 
-static void
-net_maker_start (const struct spec *s, struct net_maker *m)
+void
+ns_net_ahead_start (struct ns_net_ahead *m)
 {
   pthread_attr_t a;
 
   m->fd = -1;
   m->running = false;
-  if (!(s->namespaces & NS_NET) || (s->namespaces & NS_USER) || s->net_path
-      || pthread_attr_init (&a) != 0)
+  if (pthread_attr_init (&a) != 0)
     return;
   /* Two system calls: no need for the default stack (musl's, raised to
      1 MiB at link time for pull's workers). */
@@ -1421,7 +1410,7 @@ net_maker_start (const struct spec *s, struct net_maker *m)
 
 /* Its fd (the caller's to close), or -1. */
 static int
-net_maker_join (struct net_maker *m)
+net_ahead_join (struct ns_net_ahead *m)
 {
   if (m->running)
     pthread_join (m->thread, NULL);
@@ -1429,14 +1418,24 @@ net_maker_join (struct net_maker *m)
   return m->fd;
 }
 
-static void
-net_maker_clear (struct net_maker *m)
+void
+ns_net_ahead_clear (struct ns_net_ahead *m)
 {
-  if (net_maker_join (m) >= 0)
+  if (net_ahead_join (m) >= 0)
     close (m->fd);
   m->fd = -1;
 }
 
+/* Does the spec ask for a network namespace that one made ahead can be?
+   Not inside a user namespace (one made there must be owned by it), not
+   with a path to join. */
+static bool
+net_made_ahead (const struct spec *s)
+{
+  return (s->namespaces & NS_NET) && !(s->namespaces & NS_USER) && !s->net_path;
+}
+
+/* The child joins its v1 cgroups itself, before "go". */
 static int
 send_cgroups (int sock, struct ns_cgroups *cg, struct cl_error *err)
 {
@@ -1761,13 +1760,15 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
   const struct bpf_prog *notify;
   cleanup_close int netfd = -1;
   __attribute__ ((cleanup (cgroups_close))) struct ns_cgroups cg = { .into = -1, .sock = -1 };
-  __attribute__ ((cleanup (net_maker_clear))) struct net_maker net = { .fd = -1 };
+  __attribute__ ((cleanup (ns_net_ahead_clear))) struct ns_net_ahead own = { .fd = -1 };
+  struct ns_net_ahead *net = o && o->net_ahead ? o->net_ahead : &own;
   bool early = !(s->namespaces & NS_USER) && hooks_alongside (hook);
   unsigned ns = s->namespaces;
   int sv[2];
   pid_t pid;
 
-  net_maker_start (s, &net);
+  if (net == &own && net_made_ahead (s))
+    ns_net_ahead_start (&own);
   if (s->seccomp && !sf && seccomp_compile (s->seccomp, &filter, err) < 0)
     return cl_wrap (err, "linux.seccomp");
   if (check_notify (s, hook, err) < 0 || notify_filter (hook, &notify_prog, &notify, err) < 0)
@@ -1778,10 +1779,10 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return cl_fail (err, errno, "socketpair");
-  if (net_maker_join (&net) >= 0)
+  if (net_ahead_join (net) >= 0 && net_made_ahead (s))
     {
-      netfd = net.fd;
-      net.fd = -1;
+      netfd = net->fd;
+      net->fd = -1;
       ns &= ~(unsigned)NS_NET;
     }
   pid = clone_child (clone_flags (ns), &cg);

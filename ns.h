@@ -5,6 +5,7 @@
 #ifndef CL_NS_H
 #define CL_NS_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -139,6 +140,21 @@ int ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_std
 #define NS_START_HOOKS_HERE 'H'
 #define NS_START_STATE_MAX (1U << 20)
 
+/* A new network namespace, made by a thread from as early as the caller
+   knows that its spec will ask for one (ns_start_with makes it so
+   itself, later): its sysctl tables cost half a millisecond.
+   ns_start_with joins the thread before clone and hands the namespace to
+   the child, when the spec has it new and no user namespace; clear it
+   after, or where ns_start_with is not reached. */
+struct ns_net_ahead
+{
+  pthread_t thread;
+  bool running;
+  int fd;
+};
+void ns_net_ahead_start (struct ns_net_ahead *a);
+void ns_net_ahead_clear (struct ns_net_ahead *a);
+
 struct ns_opts
 {
   int hold;
@@ -151,6 +167,7 @@ struct ns_opts
      working directory (the OCI createContainer hooks); NULL: none. */
   int (*before_pivot) (void *arg, struct cl_error *err);
   void *arg;
+  struct ns_net_ahead *net_ahead; /* or NULL */
 };
 
 int ns_start_with (const struct spec *spec, const struct ns_overlay *overlay,

@@ -871,17 +871,18 @@ identity_for (struct run_opts *o)
    what could not be applied is one warning line. */
 static int
 start_blocked (const struct spec *sp, const struct ns_overlay *ov, const struct ns_stdio *stdio,
-               struct cgroup_join *cg, const struct ns_hook *next, sigset_t *set,
-               struct ns_proc *proc, struct cl_error *err)
+               struct cgroup_join *cg, const struct ns_hook *next, struct ns_net_ahead *net,
+               sigset_t *set, struct ns_proc *proc, struct cl_error *err)
 {
   struct ns_hook hook = {
     .fn = cgroup_join_hook, .before = cgroup_join_before, .arg = cg, .next = next, .alongside = true
   };
+  struct ns_opts no = { .hold = -1, .serve = -1, .net_ahead = net };
 
   cli_block_forwarded (set);
   if (cl_check_interrupt (err) < 0)
     return -1;
-  if (ns_start (sp, ov, set, stdio, &hook, proc, err) < 0)
+  if (ns_start_with (sp, ov, set, stdio, &hook, &no, proc, err) < 0)
     return -1;
   if (cg->warning)
     fprintf (stderr, "crunlocal: warning: %s\n", cg->warning);
@@ -982,8 +983,8 @@ write_config_hook (pid_t pid, void *arg, struct cl_error *err)
 /* In the foreground this process is the container's monitor. */
 static int
 start_and_wait (struct store *s, struct container *c, const struct spec *sp,
-                const struct snapshot *snap, const struct ns_hook *hook, int *code,
-                struct cl_error *err)
+                const struct snapshot *snap, const struct ns_hook *hook, struct ns_net_ahead *net,
+                int *code, struct cl_error *err)
 {
   struct exit_record rec;
   struct ns_proc proc;
@@ -1000,7 +1001,7 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   if (r < 0)
     return -1;
   memcpy (stdio.fd, l.pipes.theirs, sizeof stdio.fd);
-  r = start_blocked (sp, snapshot_overlay (snap), &stdio, &cg, &config, &set, &proc, err);
+  r = start_blocked (sp, snapshot_overlay (snap), &stdio, &cg, &config, net, &set, &proc, err);
   cli_pipes_started (&l.pipes);
   if (r < 0)
     {
@@ -1060,7 +1061,7 @@ run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
   if (ret == 0)
     ret = random_hex (id + strlen (id), 16, err);
   if (ret == 0)
-    ret = start_blocked (&sp, NULL, sp.terminal ? NULL : &stdio, &cg, NULL, &set, &proc, err);
+    ret = start_blocked (&sp, NULL, sp.terminal ? NULL : &stdio, &cg, NULL, NULL, &set, &proc, err);
   if (ret == 0)
     {
       struct exit_record rec;
@@ -1256,9 +1257,14 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   struct ns_hook net_hook;
   cleanup_free char *joined = NULL;
   const struct ns_hook *hook = o->network == NET_PRIVATE ? &net_hook : NULL;
+  __attribute__ ((cleanup (ns_net_ahead_clear))) struct ns_net_ahead ahead = { .fd = -1 };
   int ret;
 
   net_hook_init (&net_hook, &net, NULL);
+  /* Root in the foreground: its network namespace is made meanwhile. */
+  if (!o->detach && !o->create && !o->spec.rootless && o->spec.n_uid_maps == 0
+      && (o->spec.network_none || o->spec.network_private))
+    ns_net_ahead_start (&ahead);
   /* The host's ports first: a busy one leaves nothing behind. */
   if (read_image_config (s, img, &cfg, err) < 0 || publish_exposed (o, &cfg, &net) < 0
       || snapshot_mode_for (s, false, &mode, err) < 0
@@ -1321,7 +1327,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
            && (ret = detach_start (s, &c, &sp, snapshot_overlay (&snap), hook, NULL, err)) == 0)
     printf ("%s\n", c.id);
   else if (ret == 0 && !o->detach)
-    ret = start_and_wait (s, &c, &sp, &snap, hook, code, err);
+    ret = start_and_wait (s, &c, &sp, &snap, hook, &ahead, code, err);
   net_attach_clear (&net);
   if (ret < 0 && c.pid == 0 && !o->rm && (err->status == 126 || err->status == 127))
     container_keep_failed (s, &c, err->msg); /* as docker: "Created", with the error */

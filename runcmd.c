@@ -963,23 +963,6 @@ record_exit (const struct container *c, const struct exit_record *rec)
     evlog_append (dfd, EVLOG_FROM_CONTAINER, "container", "died", c->id, c->name, c->image);
 }
 
-/* The container's config.json, written while its process sets up (an
-   alongside hook, ns.h): there before the process runs, as `exec`,
-   `inspect` and `start` need it. */
-struct config_write
-{
-  const char *dir;
-  const struct spec *sp;
-};
-
-static int
-write_config_hook (pid_t pid, void *arg, struct cl_error *err)
-{
-  const struct config_write *w = arg;
-
-  return bundle_write_config (w->dir, w->sp, err);
-}
-
 /* In the foreground this process is the container's monitor. */
 static int
 start_and_wait (struct store *s, struct container *c, const struct spec *sp,
@@ -995,14 +978,23 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   struct ns_stdio stdio;
   cleanup_close int dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct cgroup_join cg = { .id = c->id, .spec = sp, .recfd = dfd };
-  struct config_write cw = { c->dir, sp };
-  struct ns_hook config = { .fn = write_config_hook, .arg = &cw, .next = hook, .alongside = true };
 
   if (r < 0)
     return -1;
   memcpy (stdio.fd, l.pipes.theirs, sizeof stdio.fd);
-  r = start_blocked (sp, snapshot_overlay (snap), &stdio, &cg, &config, net, &set, &proc, err);
+  r = start_blocked (sp, snapshot_overlay (snap), &stdio, &cg, hook, net, &set, &proc, err);
   cli_pipes_started (&l.pipes);
+  /* Its config.json while the command runs: before it is recorded as
+     running, which `exec`, `update` and `start` wait for (`inspect`
+     and `diff` do without). */
+  if (r == 0 && bundle_write_config (c->dir, sp, err) < 0)
+    {
+      kill (proc.pid, SIGKILL);
+      waitpid (proc.pid, NULL, 0);
+      if (proc.console >= 0)
+        close (proc.console);
+      r = -1;
+    }
   if (r < 0)
     {
       finish_cgroup (&cg);

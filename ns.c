@@ -1319,9 +1319,22 @@ clone_child (unsigned long flags, struct ns_cgroups *cg)
   return (pid_t)syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
+/* What a hook left running (ns_cgroups's `finish`), waited for once. */
+static int
+cgroups_finish (struct ns_cgroups *cg, struct cl_error *err)
+{
+  int (*finish) (void *arg, struct cl_error *err) = cg->finish;
+
+  cg->finish = NULL;
+  return finish ? finish (cg->finish_arg, err) : 0;
+}
+
 static void
 cgroups_close (struct ns_cgroups *cg)
 {
+  struct cl_error ignored;
+
+  cgroups_finish (cg, &ignored);
   if (cg->into >= 0)
     close (cg->into);
   for (size_t i = 0; i < cg->n_tasks; i++)
@@ -1808,8 +1821,11 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
   if ((netfd >= 0 && await_net (sv[0], err) < 0)
       || ((s->namespaces & NS_USER) && write_maps (s, pid, err) < 0)
       || (sf && shared_filter_fill (sf, s, err) < 0) || run_hooks (hook, pid, err) < 0
-      || bindsrc_send (s, pid, sv[0], err) < 0 || send_cgroups (sv[0], &cg, err) < 0)
+      || cgroups_finish (&cg, err) < 0 || bindsrc_send (s, pid, sv[0], err) < 0
+      || send_cgroups (sv[0], &cg, err) < 0)
     {
+      struct cl_error ignored;
+      cgroups_finish (&cg, &ignored);
       kill (pid, SIGKILL);
       /* It may have failed first, setting up while the hooks ran: its
          reason is the one to tell. */

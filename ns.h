@@ -65,6 +65,10 @@ struct ns_cgroups
   size_t n_tasks;
   int sock; /* ns.c's: where ns_cgroups_ready hands them over, or -1 */
   bool sent;
+  /* Set by a hook that leaves work running (a thread): ns.c calls it
+     before "go" — and on every way out, its error then ignored. */
+  int (*finish) (void *arg, struct cl_error *err);
+  void *finish_arg;
 };
 
 /* For the hook that fills `tasks`: the child may join them now — they

@@ -1637,6 +1637,15 @@ write_maps (const struct spec *s, pid_t pid, struct cl_error *err)
   return idmap_tool_done ("newgidmap", gids, err);
 }
 
+/* The child's MSG_FAILED as our error: its reason and exit status. */
+static int
+child_reason (const struct child_msg *m, struct cl_error *err)
+{
+  cl_fail (err, m->errnum, "%s", m->text);
+  err->status = m->status;
+  return -1;
+}
+
 /* After a failed hook: did the child fail already, and why?  (err is
    replaced with its reason if so.) */
 static void
@@ -1647,8 +1656,7 @@ child_failed (int sync, struct cl_error *err)
   while (recv (sync, &m, sizeof m, MSG_DONTWAIT) == (ssize_t)sizeof m)
     if (m.kind == MSG_FAILED)
       {
-        cl_fail (err, m.errnum, "%s", m.text);
-        err->status = m.status;
+        child_reason (&m, err);
         return;
       }
 }
@@ -1667,11 +1675,7 @@ await_net (int sync, struct cl_error *err)
   if (n == (ssize_t)sizeof m && m.kind == MSG_NET_JOINED)
     return 0;
   if (n == (ssize_t)sizeof m && m.kind == MSG_FAILED)
-    {
-      cl_fail (err, m.errnum, "%s", m.text);
-      err->status = m.status;
-      return -1;
-    }
+    return child_reason (&m, err);
   return cl_fail (err, n < 0 ? errno : EPIPE, "the container's process ended while starting");
 }
 
@@ -1747,9 +1751,7 @@ await_child (pid_t pid, int sync, const struct ns_hook *hook, int *console, stru
   waitpid (pid, NULL, 0);
   if (n != (ssize_t)sizeof m)
     return cl_fail (err, errno, "the container process died while starting");
-  cl_fail (err, m.errnum, "%s", m.text);
-  err->status = m.status;
-  return -1;
+  return child_reason (&m, err);
 }
 
 int
@@ -1894,14 +1896,6 @@ open_namespaces (pid_t pid, int fds[NSSERVE_N], struct cl_error *err)
   return ret;
 }
 
-static void
-close_namespaces (int fds[NSSERVE_N])
-{
-  for (size_t i = 0; i < NSSERVE_N; i++)
-    if (fds[i] >= 0)
-      close (fds[i]), fds[i] = -1;
-}
-
 /* A process waiting for `start` whose /proc files are closed to us hands
    its namespaces out over its socket — unless it has started meanwhile,
    and exec'd, which opens them. */
@@ -1910,7 +1904,7 @@ ask_namespaces (pid_t pid, int serve_dirfd, int fds[NSSERVE_N], struct cl_error 
 {
   struct cl_error asked = { 0 };
 
-  close_namespaces (fds);
+  nsserve_close (fds);
   if (nsserve_fetch (serve_dirfd, fds, &asked) == 0)
     return 0;
   if (asked.errnum != ECONNREFUSED && asked.errnum != ENOENT)
@@ -1918,7 +1912,7 @@ ask_namespaces (pid_t pid, int serve_dirfd, int fds[NSSERVE_N], struct cl_error 
       *err = asked;
       return -1;
     }
-  close_namespaces (fds);
+  nsserve_close (fds);
   return open_namespaces (pid, fds, err);
 }
 
@@ -1933,7 +1927,7 @@ ns_join (pid_t pid, int serve_dirfd, struct cl_error *err)
   for (size_t i = 0; i < NSSERVE_N && ret == 0; i++)
     if (!same_ns (nsserve_order[i].name, fds[i]) && setns (fds[i], nsserve_order[i].type) < 0)
       ret = cl_fail (err, errno, "join the container's %s namespace", nsserve_order[i].name);
-  close_namespaces (fds);
+  nsserve_close (fds);
   return ret;
 }
 

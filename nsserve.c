@@ -83,8 +83,8 @@ open_own (int fds[NSSERVE_N])
   return 0;
 }
 
-static void
-close_all (int fds[NSSERVE_N])
+void
+nsserve_close (int fds[NSSERVE_N])
 {
   for (int i = 0; i < NSSERVE_N; i++)
     if (fds[i] >= 0)
@@ -140,7 +140,7 @@ nsserve_answer (int listener)
     answer (conn, fds);
   else
     answer (conn, NULL);
-  close_all (fds);
+  nsserve_close (fds);
 }
 
 static int
@@ -192,7 +192,7 @@ nsserve_fetch (int dirfd, int fds[NSSERVE_N], struct cl_error *err)
     return cl_fail (err, errno, "ask the container's process for its namespaces");
   if (take_fds (&m, fds) < 0 || b != 'n')
     {
-      close_all (fds);
+      nsserve_close (fds);
       return cl_fail (err, r == 0 ? ECONNREFUSED : EPERM,
                       "the container's process did not hand out its namespaces "
                       "(it needs /proc mounted)");

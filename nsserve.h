@@ -39,4 +39,7 @@ void nsserve_answer (int listener);
    ECONNREFUSED or ENOENT: nobody waits there (any more). */
 int nsserve_fetch (int dirfd, int fds[NSSERVE_N], struct cl_error *err);
 
+/* Close those of fds[NSSERVE_N] that are open (>= 0), each set to -1. */
+void nsserve_close (int fds[NSSERVE_N]);
+
 #endif

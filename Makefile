@@ -236,7 +236,9 @@ STATIC_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -DCL_STATIC -O2 -fno-strict-ali
 # musl gives threads 128 KiB of stack; pull's workers need more.
 STATIC_LDFLAGS = -static -s -Wl,--gc-sections -Wl,-z,stack-size=1048576
 STATIC_LIBS = $(shell $(STATIC_PKG) --libs $(STATIC_PKGS) 2>/dev/null) -lpthread
-STATIC_OBJS = $(addprefix $(STATIC_OBJDIR)/,$(SRCS:.c=.o))
+# alloc.c: musl's malloc replaced (in this build only; the unit tests
+# include it with its names prefixed).
+STATIC_OBJS = $(addprefix $(STATIC_OBJDIR)/,$(SRCS:.c=.o) alloc.o)
 
 static: crunlocal-monitor
 	sh tools/static-deps.sh $(STATIC_DIR)

@@ -492,8 +492,17 @@ make_path (const char *mount, const char *dir, bool cpuset, bool v2, struct cl_e
 static int
 make_dir (const char *mount, const char *dir, bool cpuset, bool v2, struct cl_error *err)
 {
-  cleanup_free char *parent = xasprintf ("%s/" PARENT, mount);
+  cleanup_free char *parent = NULL;
 
+  /* A plain v1 one, its parent there since the first container. */
+  if (!cpuset && !v2)
+    {
+      if (mkdir (dir, 0755) == 0)
+        return 0;
+      if (errno != ENOENT)
+        return cl_fail (err, errno, "create cgroup %s", dir);
+    }
+  parent = xasprintf ("%s/" PARENT, mount);
   if (mkdir (parent, 0755) < 0 && errno != EEXIST)
     return cl_fail (err, errno, "create cgroup %s", parent);
   if (cpuset && cpuset_inherit (mount, parent, err) < 0)

@@ -118,16 +118,16 @@ take_number (char **p)
   return v;
 }
 
-/* The value of line `key` of DIR/FILE ("oom_kill 1"); -1 when absent.
-   No stdio: the monitor links this, and fscanf alone would double it. */
+/* The value of line `key` of FILE in directory `dfd` ("oom_kill 1"); -1
+   when absent.  No stdio: the monitor links this, and fscanf alone
+   would double it. */
 static long long
-read_keyed (const char *dir, const char *file, const char *key)
+read_keyed (int dfd, const char *file, const char *key)
 {
-  cleanup_free char *path = xasprintf ("%s/%s", dir, file);
   char buf[4096];
   size_t kl = strlen (key);
 
-  if (read_small_at (AT_FDCWD, path, buf, sizeof buf) < 0)
+  if (read_small_at (dfd, file, buf, sizeof buf) < 0)
     return -1;
   for (char *l = buf; *l; l += strcspn (l, "\n") + (l[strcspn (l, "\n")] != '\0'))
     if (strncmp (l, key, kl) == 0 && l[kl] == ' ')
@@ -138,13 +138,21 @@ read_keyed (const char *dir, const char *file, const char *key)
   return -1;
 }
 
+/* Each directory walked to once (cgroupfs lookups are the cost here),
+   and a v1 memory one, which has memory.oom_control, asked nothing
+   more. */
 bool
 cgroup_dirs_oom_killed (const struct cgroup_dirs *d)
 {
   for (size_t i = 0; i < d->n; i++)
-    if (read_keyed (d->dir[i], "memory.oom_control", "oom_kill") > 0
-        || read_keyed (d->dir[i], "memory.events", "oom_kill") > 0)
-      return true;
+    {
+      cleanup_close int dfd = open (d->dir[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+      long long v = dfd < 0 ? -1 : read_keyed (dfd, "memory.oom_control", "oom_kill");
+      if (dfd >= 0 && v < 0)
+        v = read_keyed (dfd, "memory.events", "oom_kill");
+      if (v > 0)
+        return true;
+    }
   return false;
 }
 

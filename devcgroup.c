@@ -148,20 +148,26 @@ devcg_program (const struct spec_dev_rule *r, size_t n, struct ebpf_prog *p, str
   return ebpf_finish (p, err);
 }
 
+/* A rule a write; each file opened once (the walk to a cgroupfs file
+   costs more than the write). */
 static int
 apply_v1 (const struct spec_dev_rule *r, size_t n, const char *dir, struct cl_error *err)
 {
+  cleanup_close int dfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int allow = -1, deny = -1;
+
+  if (dfd < 0)
+    return cl_fail (err, errno, "open %s", dir);
   for (size_t i = 0; i < n; i++)
     {
       const char *file;
       char line[64];
-      cleanup_free char *path = NULL;
-      cleanup_close int fd = -1;
+      int *fd = r[i].allow ? &allow : &deny;
       devcg_v1_line (&r[i], &file, line, sizeof line);
-      path = xasprintf ("%s/%s", dir, file);
-      fd = open (path, O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || write (fd, line, strlen (line)) < 0)
-        return cl_fail (err, errno, "write \"%s\" to %s", line, path);
+      if (*fd < 0)
+        *fd = openat (dfd, file, O_WRONLY | O_CLOEXEC);
+      if (*fd < 0 || write (*fd, line, strlen (line)) < 0)
+        return cl_fail (err, errno, "write \"%s\" to %s/%s", line, dir, file);
     }
   return 0;
 }

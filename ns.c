@@ -80,14 +80,32 @@ sys_pivot_root (const char *new_root, const char *put_old)
    and none leads out), so a mount destination cannot be steered out of
    the rootfs; returns an O_PATH fd of it.  `file`: the last component is
    a file. */
+static bool
+has_dotdot (const char *rel)
+{
+  for (const char *c = rel; (c = strstr (c, "..")) != NULL; c += 2)
+    if ((c == rel || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
+      return true;
+  return false;
+}
+
 static int
 open_beneath (int rootfd, const char *rel, bool file, struct cl_error *err)
 {
-  cleanup_free char *copy = xstrdup (rel);
-  cleanup_free char *prefix = xstrdup (".");
-  cleanup_close int fd = dup (rootfd);
+  cleanup_free char *copy = NULL, *prefix = NULL;
+  cleanup_close int fd = -1;
   char *save = NULL, *next;
+  struct cl_error ignored;
 
+  if (has_dotdot (rel))
+    return cl_fail (err, EINVAL, "mount destination %s has ..", rel);
+  /* Most destinations exist in the image: one lookup. */
+  fd = openat_beneath (rootfd, rel, O_PATH | (file ? 0 : O_DIRECTORY), true, &ignored);
+  if (fd >= 0)
+    return steal_fd (&fd);
+  copy = xstrdup (rel);
+  prefix = xstrdup (".");
+  fd = dup (rootfd);
   for (char *c = strtok_r (copy, "/", &save); c; c = next)
     {
       int nfd;

@@ -358,8 +358,14 @@ write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t len, 
 int
 mkdir_p (const char *path, mode_t mode, struct cl_error *err)
 {
-  cleanup_free char *p = xstrdup (path);
+  cleanup_free char *p = NULL;
 
+  /* Most often all there, or all but the last. */
+  if (mkdir (path, mode) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return cl_fail (err, errno, "mkdir %s", path);
+  p = xstrdup (path);
   for (char *s = p + 1; *s; s++)
     {
       if (*s != '/')

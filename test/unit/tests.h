@@ -45,6 +45,10 @@ void test_seccomp_default (void);
 void test_seccomp_caps (void);
 void test_seccomp_args (void);
 void test_seccomp_profile (void);
+void test_alloc_classes (void);
+void test_alloc_random (void);
+void test_alloc_aligned (void);
+void test_alloc_threads (void);
 void test_sha256_nist (void);
 void test_sha256_vs_openssl (void);
 void test_sha256_speed (void);
@@ -102,7 +106,9 @@ void test_devcgroup_v1 (void);
       { "mounts_image_volumes", test_mounts_image_volumes },                                       \
       { "flatten_subtree", test_flatten_subtree }, { "seccomp_default", test_seccomp_default },    \
       { "seccomp_caps", test_seccomp_caps }, { "seccomp_args", test_seccomp_args },                \
-      { "seccomp_profile", test_seccomp_profile }, { "sha256_nist", test_sha256_nist },            \
+      { "seccomp_profile", test_seccomp_profile }, { "alloc_classes", test_alloc_classes },        \
+      { "alloc_random", test_alloc_random }, { "alloc_aligned", test_alloc_aligned },              \
+      { "alloc_threads", test_alloc_threads }, { "sha256_nist", test_sha256_nist },                \
       { "sha256_vs_openssl", test_sha256_vs_openssl }, { "sha256_speed", test_sha256_speed },      \
       { "netlink_veth", test_netlink_veth }, { "netlink_nft_batch", test_netlink_nft_batch },      \
       { "net_publish", test_net_publish }, { "net_ipam", test_net_ipam },                          \

@@ -889,6 +889,11 @@ write_limits (struct cgroup_join *j, const struct cgroup_layout *l, const char *
         }
       if (err->errnum == ENOENT && w[i].flag && note_missing (j, &w[i], missing, sizeof missing))
         continue;
+      /* A controller the hierarchy lacks (a cgroup2 one without pids
+         enabled): no limit asked for ("max", the default pids limit) is
+         no limit at all. */
+      if (err->errnum == ENOENT && (!w[i].flag || strcmp (w[i].val, "max") == 0))
+        continue;
       return cl_wrap (err, "%s", w[i].flag ? w[i].flag : "the default pids limit");
     }
   if (missing[0])
@@ -916,17 +921,31 @@ set_oom_score_adj (pid_t pid, int adj, struct cl_error *err)
   return 0;
 }
 
-/* The device cgroup: v1's devices hierarchy, and the program on the
-   cgroup2 directory (unified, or hybrid's extra one).  Only root loads
-   BPF or writes v1's devices.deny (the kernel wants CAP_SYS_ADMIN); a
-   user's container (a delegated v2 subtree, a v1 cgroupsPath) is in a
-   user namespace, where no device node it makes ever opens: runc skips
-   it too. */
+/* The device cgroup: v1's devices hierarchy where there is one, else
+   the program on the cgroup2 directory (unified, or a hybrid host's
+   extra one without a devices hierarchy).  Both would check the same
+   rules: runc too uses v1's alone on a hybrid host, and the program's
+   verifier costs ~0.5 ms of CPU a start.  Only root loads BPF or writes
+   v1's devices.deny (the kernel wants CAP_SYS_ADMIN); a user's container
+   (a delegated v2 subtree, a v1 cgroupsPath) is in a user namespace,
+   where no device node it makes ever opens: runc skips it too. */
+static const char *
+v1_devices_dir (const struct cgroup_plan *p)
+{
+  return p->l.mode == CGROUP_UNIFIED ? NULL : p->by_ctl[CG_DEVICES];
+}
+
+static bool
+v2_devices_wanted (const struct cgroup_plan *p)
+{
+  return p->v2 >= 0 && !v1_devices_dir (p) && host_root ();
+}
+
 static int
 apply_devices (struct cgroup_join *j, const struct cgroup_plan *p, bool v2, struct cl_error *err)
 {
-  const char *v1dir = p->l.mode == CGROUP_UNIFIED ? NULL : p->by_ctl[CG_DEVICES];
-  const char *v2dir = p->v2 >= 0 ? j->dirs.dir[p->v2] : NULL;
+  const char *v1dir = v1_devices_dir (p);
+  const char *v2dir = v2_devices_wanted (p) ? j->dirs.dir[p->v2] : NULL;
 
   if (!host_root () || !(v2 ? v2dir : v1dir))
     return 0;
@@ -1099,8 +1118,9 @@ join (struct cgroup_join *j, pid_t pid, struct cl_error *err)
   /* The cgroup2 device program (its verifier takes ~0.5 ms) in a thread
      beside the next hooks; ns.c waits for it before "go" (ns_cgroups's
      `finish`), whatever happens. */
-  if (p->ns && p->v2 >= 0 && host_root ()
-      && pthread_create (&p->dev_thread, NULL, v2_devices, j) == 0)
+  if (!v2_devices_wanted (p))
+    return 0;
+  if (p->ns && pthread_create (&p->dev_thread, NULL, v2_devices, j) == 0)
     {
       p->dev_running = true;
       p->ns->finish = v2_devices_done;

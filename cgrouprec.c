@@ -138,21 +138,34 @@ read_keyed (int dfd, const char *file, const char *key)
   return -1;
 }
 
-/* Each directory walked to once (cgroupfs lookups are the cost here),
-   and a v1 memory one, which has memory.oom_control, asked nothing
-   more. */
+/* DIR's OOM kill count: v1's memory.oom_control, else v2's
+   memory.events; -1 when it has neither (another controller's). */
+static long long
+oom_kills (const char *dir)
+{
+  cleanup_close int dfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  long long v = dfd < 0 ? -1 : read_keyed (dfd, "memory.oom_control", "oom_kill");
+
+  return dfd >= 0 && v < 0 ? read_keyed (dfd, "memory.events", "oom_kill") : v;
+}
+
+/* Cgroupfs lookups are the cost here.  Where the memory controller is
+   a v1 hierarchy, it alone counts the kills, and its directory is most
+   often the one named so: asked first, it answers for all. */
 bool
 cgroup_dirs_oom_killed (const struct cgroup_dirs *d)
 {
   for (size_t i = 0; i < d->n; i++)
-    {
-      cleanup_close int dfd = open (d->dir[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-      long long v = dfd < 0 ? -1 : read_keyed (dfd, "memory.oom_control", "oom_kill");
-      if (dfd >= 0 && v < 0)
-        v = read_keyed (dfd, "memory.events", "oom_kill");
-      if (v > 0)
-        return true;
-    }
+    if (strstr (d->dir[i], "memory/"))
+      {
+        cleanup_close int dfd = open (d->dir[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        long long v = dfd < 0 ? -1 : read_keyed (dfd, "memory.oom_control", "oom_kill");
+        if (v >= 0)
+          return v > 0;
+      }
+  for (size_t i = 0; i < d->n; i++)
+    if (oom_kills (d->dir[i]) > 0)
+      return true;
   return false;
 }
 

@@ -171,6 +171,10 @@ struct ns_opts
      working directory (the OCI createContainer hooks); NULL: none. */
   int (*before_pivot) (void *arg, struct cl_error *err);
   void *arg;
+  /* In the caller, once the process has its "go", while it execs; a
+     failure kills it.  NULL: none. */
+  int (*after_go) (void *arg, struct cl_error *err);
+  void *after_go_arg;
   struct ns_net_ahead *net_ahead; /* or NULL */
 };
 

@@ -616,6 +616,9 @@ registry_open (const struct image_ref *ref, const struct registry_opts *opts, st
   struct registry *reg = xcalloc (1, sizeof *reg);
   int r;
 
+  /* Only commands that talk to a registry pay for libcurl's set-up (its
+     TLS library's); counted, undone by registry_close. */
+  curl_global_init (CURL_GLOBAL_DEFAULT);
   pthread_mutex_init (&reg->lock, NULL);
   reg->domain = xstrdup (ref->domain);
   reg->host
@@ -652,6 +655,7 @@ registry_close (struct registry *r)
   creds_clear (&r->creds);
   pthread_mutex_destroy (&r->lock);
   free (r);
+  curl_global_cleanup ();
 }
 
 void

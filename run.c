@@ -5,7 +5,6 @@
 #endif
 
 #include <archive.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -525,8 +524,5 @@ main (int argc, char **argv)
     }
   if (argv[1][0] == '-')
     return cli_usage_error (NULL, "unknown flag: %s", argv[1]);
-  curl_global_init (CURL_GLOBAL_DEFAULT);
-  ret = dispatch (argc, argv);
-  curl_global_cleanup ();
-  return ret;
+  return dispatch (argc, argv);
 }

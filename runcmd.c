@@ -200,6 +200,10 @@ struct run_opts
   const char *context_arg;
   struct context_req context;
   struct context ctx;
+  /* Root's `run` in the foreground: its network namespace, made by a
+     thread from the moment the flags say it will be one (ns.h). */
+  struct ns_net_ahead net_ahead;
+  bool net_ahead_on;
 };
 
 static void
@@ -235,6 +239,22 @@ run_opts_clear (struct run_opts *o)
   free (o->spec.rootfs);
   context_req_clear (&o->context);
   context_clear (&o->ctx);
+  if (o->net_ahead_on)
+    ns_net_ahead_clear (&o->net_ahead);
+  o->net_ahead_on = false;
+}
+
+/* Before the store is opened (that may enter a user namespace: then
+   geteuid is no longer the caller's); run_container decides whether it
+   is used, ns_start_with whether the spec can take it. */
+static void
+net_ahead_early (struct run_opts *o)
+{
+  if (geteuid () != 0 || o->detach || o->create || o->is_spec || o->bundle
+      || (o->network != NET_NONE && o->network != NET_PRIVATE))
+    return;
+  ns_net_ahead_start (&o->net_ahead);
+  o->net_ahead_on = true;
 }
 
 /* -v and --mount: host paths are resolved (or refused) now, before
@@ -867,17 +887,39 @@ identity_for (struct run_opts *o)
   o->spec.n_uid_maps = o->spec.n_gid_maps = 1;
 }
 
+/* The container's config.json, written while its process execs: before
+   it is recorded as running, which `exec`, `update` and `start` wait
+   for (`inspect` and `diff` do without). */
+struct config_job
+{
+  const char *dir;
+  const struct spec *sp;
+};
+
+static int
+write_config_job (void *arg, struct cl_error *err)
+{
+  const struct config_job *j = arg;
+
+  return bundle_write_config (j->dir, j->sp, err);
+}
+
 /* The container goes into its cgroup between clone and "go" (cgroup.h);
-   what could not be applied is one warning line. */
+   what could not be applied is one warning line.  `config`: written
+   after "go" (NULL: not). */
 static int
 start_blocked (const struct spec *sp, const struct ns_overlay *ov, const struct ns_stdio *stdio,
                struct cgroup_join *cg, const struct ns_hook *next, struct ns_net_ahead *net,
-               sigset_t *set, struct ns_proc *proc, struct cl_error *err)
+               struct config_job *config, sigset_t *set, struct ns_proc *proc, struct cl_error *err)
 {
   struct ns_hook hook = {
     .fn = cgroup_join_hook, .before = cgroup_join_before, .arg = cg, .next = next, .alongside = true
   };
-  struct ns_opts no = { .hold = -1, .serve = -1, .net_ahead = net };
+  struct ns_opts no = { .hold = -1,
+                        .serve = -1,
+                        .net_ahead = net,
+                        .after_go = config ? write_config_job : NULL,
+                        .after_go_arg = config };
 
   cli_block_forwarded (set);
   if (cl_check_interrupt (err) < 0)
@@ -978,23 +1020,14 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   struct ns_stdio stdio;
   cleanup_close int dfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct cgroup_join cg = { .id = c->id, .spec = sp, .recfd = dfd };
+  struct config_job config = { c->dir, sp };
 
   if (r < 0)
     return -1;
   memcpy (stdio.fd, l.pipes.theirs, sizeof stdio.fd);
-  r = start_blocked (sp, snapshot_overlay (snap), &stdio, &cg, hook, net, &set, &proc, err);
+  r = start_blocked (sp, snapshot_overlay (snap), &stdio, &cg, hook, net, &config, &set, &proc,
+                     err);
   cli_pipes_started (&l.pipes);
-  /* Its config.json while the command runs: before it is recorded as
-     running, which `exec`, `update` and `start` wait for (`inspect`
-     and `diff` do without). */
-  if (r == 0 && bundle_write_config (c->dir, sp, err) < 0)
-    {
-      kill (proc.pid, SIGKILL);
-      waitpid (proc.pid, NULL, 0);
-      if (proc.console >= 0)
-        close (proc.console);
-      r = -1;
-    }
   if (r < 0)
     {
       finish_cgroup (&cg);
@@ -1053,7 +1086,8 @@ run_bundle (const struct run_opts *o, int *code, struct cl_error *err)
   if (ret == 0)
     ret = random_hex (id + strlen (id), 16, err);
   if (ret == 0)
-    ret = start_blocked (&sp, NULL, sp.terminal ? NULL : &stdio, &cg, NULL, NULL, &set, &proc, err);
+    ret = start_blocked (&sp, NULL, sp.terminal ? NULL : &stdio, &cg, NULL, NULL, NULL, &set, &proc,
+                         err);
   if (ret == 0)
     {
       struct exit_record rec;
@@ -1249,14 +1283,12 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
   struct ns_hook net_hook;
   cleanup_free char *joined = NULL;
   const struct ns_hook *hook = o->network == NET_PRIVATE ? &net_hook : NULL;
-  __attribute__ ((cleanup (ns_net_ahead_clear))) struct ns_net_ahead ahead = { .fd = -1 };
+  /* Root in the foreground: its network namespace is being made. */
+  struct ns_net_ahead *ahead
+      = o->net_ahead_on && !o->spec.rootless && o->spec.n_uid_maps == 0 ? &o->net_ahead : NULL;
   int ret;
 
   net_hook_init (&net_hook, &net, NULL);
-  /* Root in the foreground: its network namespace is made meanwhile. */
-  if (!o->detach && !o->create && !o->spec.rootless && o->spec.n_uid_maps == 0
-      && (o->spec.network_none || o->spec.network_private))
-    ns_net_ahead_start (&ahead);
   /* The host's ports first: a busy one leaves nothing behind. */
   if (read_image_config (s, img, &cfg, err) < 0 || publish_exposed (o, &cfg, &net) < 0
       || snapshot_mode_for (s, false, &mode, err) < 0
@@ -1319,7 +1351,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
            && (ret = detach_start (s, &c, &sp, snapshot_overlay (&snap), hook, NULL, err)) == 0)
     printf ("%s\n", c.id);
   else if (ret == 0 && !o->detach)
-    ret = start_and_wait (s, &c, &sp, &snap, hook, &ahead, code, err);
+    ret = start_and_wait (s, &c, &sp, &snap, hook, ahead, code, err);
   net_attach_clear (&net);
   if (ret < 0 && c.pid == 0 && !o->rm && (err->status == 126 || err->status == 127))
     container_keep_failed (s, &c, err->msg); /* as docker: "Created", with the error */
@@ -1469,6 +1501,8 @@ image_command (int argc, char **argv, struct run_opts *o,
   struct image_record img = { 0 };
   int code = 0, r = parse_run (argc, argv, o, &err);
 
+  if (r == 0 && !o->bundle)
+    net_ahead_early (o);
   if (r == 0 && o->bundle)
     r = run_bundle (o, &code, &err);
   else if (r == 0 && cli_open_store (&s, STORE_USE, &err) == 0)

@@ -552,6 +552,7 @@ protect_paths (const struct spec *s, struct cl_error *err)
 struct fs_setup
 {
   bool begun, done;
+  bool lo_up;  /* the network namespace came made, its lo up (ns_net_ahead) */
   int rootfd;  /* the mounted rootfs (O_PATH), until done */
   size_t next; /* the next of spec->mounts */
 };
@@ -1182,7 +1183,8 @@ prepare_inside (const struct spec *s, const struct ns_overlay *ov, const struct 
                 bool *cwd_later, struct cl_error *err)
 {
   if (!fs->begun
-      && (make_undumpable (err) < 0 || ((s->namespaces & NS_NET) && loopback_up (err) < 0)))
+      && (make_undumpable (err) < 0
+          || ((s->namespaces & NS_NET) && !fs->lo_up && loopback_up (err) < 0)))
     return -1;
   fs->begun = true;
   if (setup_filesystem (s, ov, o, src, early, fs, err) < 0)
@@ -1199,13 +1201,13 @@ prepare_inside (const struct spec *s, const struct ns_overlay *ov, const struct 
 static void __attribute__ ((noreturn))
 child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *blocked,
             const struct ns_stdio *stdio, const struct ns_opts *o, const struct bpf_prog *filter,
-            const struct bpf_prog *notify, int netfd, bool early, int sync)
+            const struct bpf_prog *notify, int netfd, bool lo_up, bool early, int sync)
 {
   struct cl_error err = { 0 };
   bool in_userns = s->namespaces & NS_USER;
   int hold = o ? o->hold : -1, serve = o ? o->serve : -1, status;
   struct bind_sources src;
-  struct fs_setup fs = { .rootfd = -1 };
+  struct fs_setup fs = { .rootfd = -1, .lo_up = lo_up };
   bool cwd_later = false, cgns_made = false;
 
   parent_death_kills (o);
@@ -1436,14 +1438,19 @@ run_before (const struct ns_hook *h, struct ns_cgroups *cg, struct cl_error *err
 }
 
 /* A new network namespace costs half a millisecond (its sysctl tables),
-   most of a clone's time: a thread makes it (ns.h's ns_net_ahead). */
+   most of a clone's time: a thread makes it (ns.h's ns_net_ahead), and
+   brings its lo up, which the child would otherwise do while the
+   caller's hooks hold the kernel's network lock (a veth's creation). */
 static void *
 make_net (void *arg)
 {
   struct ns_net_ahead *m = arg;
+  struct cl_error ignored;
 
-  if (unshare (CLONE_NEWNET) == 0)
-    m->fd = open ("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (unshare (CLONE_NEWNET) < 0)
+    return NULL;
+  m->lo_up = loopback_up (&ignored) == 0;
+  m->fd = open ("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   return NULL;
 }
 
@@ -1453,7 +1460,7 @@ ns_net_ahead_start (struct ns_net_ahead *m)
   pthread_attr_t a;
 
   m->fd = -1;
-  m->running = false;
+  m->running = m->lo_up = false;
   if (pthread_attr_init (&a) != 0)
     return;
   /* Two system calls: no need for the default stack (musl's, raised to
@@ -1816,7 +1823,7 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
   __attribute__ ((cleanup (cgroups_close))) struct ns_cgroups cg = { .into = -1, .sock = -1 };
   __attribute__ ((cleanup (ns_net_ahead_clear))) struct ns_net_ahead own = { .fd = -1 };
   struct ns_net_ahead *net = o && o->net_ahead ? o->net_ahead : &own;
-  bool early = !(s->namespaces & NS_USER) && hooks_alongside (hook);
+  bool early = !(s->namespaces & NS_USER) && hooks_alongside (hook), lo_up = false;
   unsigned ns = s->namespaces;
   int sv[2];
   pid_t pid;
@@ -1839,6 +1846,7 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
     {
       netfd = net->fd;
       net->fd = -1;
+      lo_up = net->lo_up;
       ns &= ~(unsigned)NS_NET;
     }
   pid = clone_child (clone_flags (ns), &cg);
@@ -1852,7 +1860,7 @@ ns_start_with (const struct spec *s, const struct ns_overlay *ov, const sigset_t
   if (pid == 0)
     {
       close (sv[0]);
-      child_main (s, ov, blocked, stdio, o, filter, notify, netfd, early, sv[1]);
+      child_main (s, ov, blocked, stdio, o, filter, notify, netfd, lo_up, early, sv[1]);
     }
   close (sv[1]);
   if (early)

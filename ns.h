@@ -153,7 +153,7 @@ int ns_spawn (const struct spec *s, const sigset_t *blocked, const struct ns_std
 struct ns_net_ahead
 {
   pthread_t thread;
-  bool running;
+  bool running, lo_up;
   int fd;
 };
 void ns_net_ahead_start (struct ns_net_ahead *a);

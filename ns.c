@@ -74,12 +74,6 @@ sys_pivot_root (const char *new_root, const char *put_old)
   return (int)syscall (SYS_pivot_root, new_root, put_old);
 }
 
-/* Create `rel` below rootfd one component at a time; each prefix is
-   resolved inside the rootfs (openat2 RESOLVE_IN_ROOT: an image's
-   symlinks, /etc -> usr/etc say, are followed as they would be inside,
-   and none leads out), so a mount destination cannot be steered out of
-   the rootfs; returns an O_PATH fd of it.  `file`: the last component is
-   a file. */
 static bool
 has_dotdot (const char *rel)
 {
@@ -89,6 +83,12 @@ has_dotdot (const char *rel)
   return false;
 }
 
+/* Create `rel` below rootfd one component at a time; each prefix is
+   resolved inside the rootfs (openat2 RESOLVE_IN_ROOT: an image's
+   symlinks, /etc -> usr/etc say, are followed as they would be inside,
+   and none leads out), so a mount destination cannot be steered out of
+   the rootfs; returns an O_PATH fd of it.  `file`: the last component is
+   a file. */
 static int
 open_beneath (int rootfd, const char *rel, bool file, struct cl_error *err)
 {
@@ -111,8 +111,6 @@ open_beneath (int rootfd, const char *rel, bool file, struct cl_error *err)
       int nfd;
       char *longer;
       next = strtok_r (NULL, "/", &save);
-      if (strcmp (c, "..") == 0)
-        return cl_fail (err, EINVAL, "mount destination %s has ..", rel);
       if (!next && file)
         {
           int f = openat (fd, c, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -2019,16 +2017,18 @@ ns_spawn_with (const struct spec *s, const sigset_t *blocked, const struct ns_st
                const struct ns_hook *hook, const struct ns_opts *o, struct ns_proc *proc,
                struct cl_error *err)
 {
-  /* The filter is compiled here, where an error is simply returned. */
-  cleanup_bpf_prog struct bpf_prog filter = { 0 }, notify_prog = { 0 };
+  /* The filter is compiled here (no thread: this process is in the
+     container's namespaces), where an error is simply returned. */
+  __attribute__ ((cleanup (filter_clear))) struct filter_job fj = { .s = s };
+  cleanup_bpf_prog struct bpf_prog notify_prog = { 0 };
   __attribute__ ((cleanup (cgroups_close))) struct ns_cgroups cg = { .into = -1, .sock = -1 };
-  const struct bpf_prog *notify;
+  const struct bpf_prog *notify, *filter = filter_finish (&fj, err);
   int sv[2];
   pid_t pid;
   int ret;
 
-  if (s->seccomp && seccomp_compile (s->seccomp, &filter, err) < 0)
-    return cl_wrap (err, "linux.seccomp");
+  if (s->seccomp && !filter)
+    return -1;
   if (check_notify (s, hook, err) < 0 || notify_filter (hook, &notify_prog, &notify, err) < 0
       || run_before (hook, &cg, err) < 0)
     return -1;
@@ -2043,7 +2043,7 @@ ns_spawn_with (const struct spec *s, const sigset_t *blocked, const struct ns_st
   if (pid == 0)
     {
       close (sv[0]);
-      spawned_main (s, blocked, stdio, o, s->seccomp ? &filter : NULL, notify, sv[1]);
+      spawned_main (s, blocked, stdio, o, filter, notify, sv[1]);
     }
   close (sv[1]);
   if (run_hooks (hook, pid, err) < 0 || send_cgroups (sv[0], &cg, err) < 0

@@ -158,8 +158,7 @@ cgroup_dirs_oom_killed (const struct cgroup_dirs *d)
   for (size_t i = 0; i < d->n; i++)
     if (strstr (d->dir[i], "memory/"))
       {
-        cleanup_close int dfd = open (d->dir[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-        long long v = dfd < 0 ? -1 : read_keyed (dfd, "memory.oom_control", "oom_kill");
+        long long v = oom_kills (d->dir[i]);
         if (v >= 0)
           return v > 0;
       }

@@ -56,6 +56,9 @@ struct child_msg
   char text[900];
 };
 
+/* The caller's answer to MSG_SC_LISTENER: the agent has the listener. */
+#define MSG_AGENT_OK 'a'
+
 static const char *host_devices[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
 
 static void __attribute__ ((noreturn)) child_fail (int sync, int status, const struct cl_error *err)
@@ -833,6 +836,7 @@ static int
 load_filter (const struct spec *s, const struct bpf_prog *filter, int sync, struct cl_error *err)
 {
   struct child_msg m = { .kind = MSG_SC_LISTENER };
+  char ack;
   int fd;
 
   if (!seccomp_notifies (s->seccomp))
@@ -846,6 +850,11 @@ load_filter (const struct spec *s, const struct bpf_prog *filter, int sync, stru
       return cl_fail (err, errno, "hand the seccomp listener to the caller");
     }
   close (fd);
+  /* Not a call under the filter before the agent has it: with none
+     there the caller kills us, and the calls it would catch must not
+     have run (runc connects before the command starts). */
+  if (read (sync, &ack, 1) != 1 || ack != MSG_AGENT_OK)
+    _exit (125);
   return 0;
 }
 
@@ -1778,7 +1787,9 @@ await_child (pid_t pid, int sync, const struct ns_hook *hook, int *console, stru
         }
       if (n == (ssize_t)sizeof m && m.kind == MSG_SC_LISTENER && fd >= 0)
         {
-          if (seccomp_listener (pid, fd, hook, err) == 0)
+          if (seccomp_listener (pid, fd, hook, err) == 0
+              && (write (sync, &(char){ MSG_AGENT_OK }, 1) == 1
+                  || cl_fail (err, errno, "tell the container's process its agent is there") == 0))
             continue;
           if (*console >= 0)
             close (*console);

@@ -129,12 +129,16 @@ link_msg (struct nl_buf *b, uint16_t flags, int ifindex)
 void
 nl_new_bridge (struct nl_buf *b, const char *name)
 {
-  size_t info;
+  uint8_t off = 0;
+  size_t info, data;
 
   link_msg (b, NLM_F_CREATE | NLM_F_EXCL, 0);
   nl_put_str (b, IFLA_IFNAME, name);
   info = nl_nest_begin (b, IFLA_LINKINFO);
   nl_put_str (b, IFLA_INFO_KIND, "bridge");
+  data = nl_nest_begin (b, IFLA_INFO_DATA);
+  nl_put (b, IFLA_BR_MCAST_SNOOPING, &off, 1);
+  nl_nest_end (b, data);
   nl_nest_end (b, info);
 }
 

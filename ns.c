@@ -837,6 +837,7 @@ load_filter (const struct spec *s, const struct bpf_prog *filter, int sync, stru
 {
   struct child_msg m = { .kind = MSG_SC_LISTENER };
   char ack;
+  ssize_t n;
   int fd;
 
   if (!seccomp_notifies (s->seccomp))
@@ -853,7 +854,9 @@ load_filter (const struct spec *s, const struct bpf_prog *filter, int sync, stru
   /* Not a call under the filter before the agent has it: with none
      there the caller kills us, and the calls it would catch must not
      have run (runc connects before the command starts). */
-  if (read (sync, &ack, 1) != 1 || ack != MSG_AGENT_OK)
+  while ((n = read (sync, &ack, 1)) < 0 && errno == EINTR)
+    ;
+  if (n != 1 || ack != MSG_AGENT_OK)
     _exit (125);
   return 0;
 }

@@ -23,18 +23,6 @@
 
 #define IGNORE_MAX (1 << 20)
 
-static bool
-has_dotdot (const char *p)
-{
-  cleanup_free char *copy = xstrdup (p);
-  char *save = NULL;
-
-  for (char *s = strtok_r (copy, "/", &save); s; s = strtok_r (NULL, "/", &save))
-    if (strcmp (s, "..") == 0)
-      return true;
-  return false;
-}
-
 int
 context_parse (const char *arg, struct context_req *req, struct cl_error *err)
 {
@@ -49,7 +37,7 @@ context_parse (const char *arg, struct context_req *req, struct cl_error *err)
       free (req->dir);
       req->dir = xstrdup (".");
     }
-  if (strspn (req->target, "/") == strlen (req->target) || has_dotdot (req->target))
+  if (strspn (req->target, "/") == strlen (req->target) || path_has_dotdot (req->target))
     return cl_fail (err, EINVAL, "--context %s: TARGET must be an absolute path below /",
                     arg ? arg : "");
   return 0;

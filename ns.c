@@ -77,15 +77,6 @@ sys_pivot_root (const char *new_root, const char *put_old)
   return (int)syscall (SYS_pivot_root, new_root, put_old);
 }
 
-static bool
-has_dotdot (const char *rel)
-{
-  for (const char *c = rel; (c = strstr (c, "..")) != NULL; c += 2)
-    if ((c == rel || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
-      return true;
-  return false;
-}
-
 /* Create `rel` below rootfd one component at a time; each prefix is
    resolved inside the rootfs (openat2 RESOLVE_IN_ROOT: an image's
    symlinks, /etc -> usr/etc say, are followed as they would be inside,
@@ -100,7 +91,7 @@ open_beneath (int rootfd, const char *rel, bool file, struct cl_error *err)
   char *save = NULL, *next;
   struct cl_error ignored;
 
-  if (has_dotdot (rel))
+  if (path_has_dotdot (rel))
     return cl_fail (err, EINVAL, "mount destination %s has ..", rel);
   /* Most destinations exist in the image: one lookup. */
   fd = openat_beneath (rootfd, rel, O_PATH | (file ? 0 : O_DIRECTORY), true, &ignored);

@@ -561,3 +561,12 @@ base64_decode (const char *s, size_t *len)
     *len = o;
   return steal_pointer (&out);
 }
+
+bool
+path_has_dotdot (const char *path)
+{
+  for (const char *c = path; (c = strstr (c, "..")) != NULL; c += 2)
+    if ((c == path || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
+      return true;
+  return false;
+}

@@ -56,6 +56,9 @@ bool strv_contains (char *const *v, const char *s);
 
 bool str_has_prefix (const char *s, const char *prefix);
 
+/* Does `path` have a ".." component? */
+bool path_has_dotdot (const char *path);
+
 int write_all (int fd, const void *buf, size_t len, struct cl_error *err);
 
 /* Read a whole file (at most `max` bytes, else EFBIG), NUL-terminated. */

@@ -1501,7 +1501,7 @@ image_command (int argc, char **argv, struct run_opts *o,
   struct image_record img = { 0 };
   int code = 0, r = parse_run (argc, argv, o, &err);
 
-  if (r == 0 && !o->bundle)
+  if (r == 0)
     net_ahead_early (o);
   if (r == 0 && o->bundle)
     r = run_bundle (o, &code, &err);

@@ -60,6 +60,11 @@ if [ "${NET_INNER:-}" = root ]; then
   run_cl run -d --name web --network private -p 8080:80 -v /usr/bin/busybox:/busybox:ro -v "$www:/www:ro" "$BB" /busybox httpd -f -p 80 -h /www
   expect "run -d -p 8080:80 starts" [ "$RC" = 0 ]
   until_ok curl -sf -o /dev/null http://127.0.0.1:8080/index.html
+  # Each end of the veth is made with one queue each way: made with one
+  # per CPU, the kernel shrinks it to one and waits for an RCU grace
+  # period doing so, on every start.
+  wpid=$(insp web .[0].State.Pid)
+  expect "private: both ends of the veth are made with one queue each way" sh -c "ip -d link show master '$br' type veth | grep -q 'numtxqueues 1 numrxqueues 1' && nsenter -t $wpid -n ip -d link show eth0 | grep -q 'numtxqueues 1 numrxqueues 1'"
   expect "-p: 127.0.0.1:8080 reaches the container's httpd" [ "$(curl -s http://127.0.0.1:8080/index.html)" = hello ]
   expect "-p: a 10 MiB file arrives intact, also via the host's non-loopback address" sh -c "[ \"\$(curl -s http://127.0.0.1:8080/10m.bin | sha256sum | cut -d' ' -f1)\" = $sum ] && [ \"\$(curl -s http://198.51.100.1:8080/10m.bin | sha256sum | cut -d' ' -f1)\" = $sum ]"
   n=$(downloads 200 50 http://127.0.0.1:8080/10m.bin "$sum")

@@ -1324,9 +1324,9 @@ gen_linux (yajl_gen g, const struct spec *s)
 }
 
 char *
-spec_to_json (const struct spec *s, size_t *len)
+spec_to_json (const struct spec *s, bool pretty, size_t *len)
 {
-  cleanup_json_gen yajl_gen g = json_gen_new (true);
+  cleanup_json_gen yajl_gen g = json_gen_new (pretty);
 
   yajl_gen_map_open (g);
   jg_kstr (g, "ociVersion", "1.0.2");
@@ -1351,10 +1351,10 @@ spec_to_json (const struct spec *s, size_t *len)
 }
 
 int
-bundle_write_config (const char *dir, const struct spec *s, struct cl_error *err)
+bundle_write_config (const char *dir, const struct spec *s, bool pretty, struct cl_error *err)
 {
   size_t len;
-  cleanup_free char *json = spec_to_json (s, &len);
+  cleanup_free char *json = spec_to_json (s, pretty, &len);
   cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
   if (dfd < 0)

@@ -901,7 +901,7 @@ write_config_job (void *arg, struct cl_error *err)
 {
   const struct config_job *j = arg;
 
-  return bundle_write_config (j->dir, j->sp, err);
+  return bundle_write_config (j->dir, j->sp, false, err);
 }
 
 /* The container goes into its cgroup between clone and "go" (cgroup.h);
@@ -1341,7 +1341,7 @@ run_container (struct store *s, struct run_opts *o, const struct image_record *i
         strv_append (&c.command, sp.args[i]);
       /* In the foreground: while the process sets up (start_and_wait). */
       if (o->detach || o->create)
-        ret = bundle_write_config (c.dir, &sp, err);
+        ret = bundle_write_config (c.dir, &sp, false, err);
     }
   if (ret == 0 && o->cidfile)
     ret = write_cidfile (o->cidfile, c.id, err);
@@ -1455,7 +1455,7 @@ fill_bundle (struct store *s, struct run_opts *o, const struct image_record *img
   if (ret == 0)
     {
       spec_take_resources (o, &sp);
-      ret = bundle_write_config (o->output, &sp, err);
+      ret = bundle_write_config (o->output, &sp, true, err);
     }
   spec_clear (&sp);
   return ret;

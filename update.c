@@ -111,7 +111,7 @@ update_affinity (const struct container *c, const struct res_flags *given, struc
     return cl_wrap (err, "update container %s", c->name);
   old = sp.resources.cpuset_cpus;
   sp.resources.cpuset_cpus = xstrdup (given->res.cpuset_cpus);
-  return bundle_write_config (c->dir, &sp, err) < 0 ? cl_wrap (err, "update container %s", c->name)
+  return bundle_write_config (c->dir, &sp, false, err) < 0 ? cl_wrap (err, "update container %s", c->name)
                                                     : 0;
 }
 
@@ -130,7 +130,7 @@ update_one (const struct container *c, const struct res_flags *given, struct cl_
     return -1;
   /* f shares the strings of `given`: merge only reads them. */
   if (res_flags_merge (&f, &sp.resources, err) < 0 || cgroup_update (&d, dfd, &f.res, err) < 0
-      || bundle_write_config (c->dir, &sp, err) < 0)
+      || bundle_write_config (c->dir, &sp, false, err) < 0)
     return cl_wrap (err, "update container %s", c->name);
   return 0;
 }

@@ -140,8 +140,8 @@ check_equal (const struct spec *a, const struct spec *b)
 }
 
 /* What spec_to_json writes, spec_from_json reads back the same: once for
-   what the builder makes, once for a spec with every field set apart
-   from its default. */
+   what the builder makes (indented), once for a spec with every field set
+   apart from its default (on one line). */
 void
 test_bundle_roundtrip (void)
 {
@@ -178,7 +178,7 @@ test_bundle_roundtrip (void)
   gid_t groups[] = { 10, 20 };
 
   CHECK (spec_from_image (&img, &o, NULL, NULL, &a, &err) == 0);
-  json = spec_to_json (&a, NULL);
+  json = spec_to_json (&a, true, NULL);
   CHECK (spec_from_json (json, &b, &err) == 0);
   check_equal (&a, &b);
   CHECK (b.init && b.no_new_privs && b.root_readonly && (b.namespaces & NS_USER)
@@ -217,14 +217,16 @@ test_bundle_roundtrip (void)
   rule->n_args = 1;
   free (a.seccomp_profile);
   a.seccomp_profile = strdup ("/etc/p.json");
-  json2 = spec_to_json (&a, NULL);
+  /* On one line, as a container's own config.json is. */
+  json2 = spec_to_json (&a, false, NULL);
+  CHECK (!strchr (json2, '\n') && strchr (json, '\n'));
   CHECK (spec_from_json (json2, &c, &err) == 0);
   check_equal (&a, &c);
   /* No filter: none comes back. */
   spec_seccomp_clear (a.seccomp);
   free (a.seccomp), free (a.seccomp_profile);
   a.seccomp = NULL, a.seccomp_profile = NULL;
-  json3 = spec_to_json (&a, NULL);
+  json3 = spec_to_json (&a, false, NULL);
   CHECK (spec_from_json (json3, &d, &err) == 0);
   check_equal (&a, &d);
 }

@@ -5,7 +5,9 @@
    ("unified"), v1 alone with each controller on a mount of its own
    ("legacy" — cpu and cpuacct need not share one), or both ("hybrid":
    v1 holds the controllers, the v2 mount is joined too, as runc does,
-   for cgroup.kill and cgroup.events).
+   for cgroup.kill and cgroup.events; and for crunlocal's own containers
+   its cgroup.freeze and cpu.stat stand in for v1's freezer and cpuacct,
+   which they do not get).
 
    The process that calls ns_start places the child (cgroup_join_before
    and cgroup_join_hook as ns.h's hook): before clone it plans

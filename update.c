@@ -111,8 +111,9 @@ update_affinity (const struct container *c, const struct res_flags *given, struc
     return cl_wrap (err, "update container %s", c->name);
   old = sp.resources.cpuset_cpus;
   sp.resources.cpuset_cpus = xstrdup (given->res.cpuset_cpus);
-  return bundle_write_config (c->dir, &sp, false, err) < 0 ? cl_wrap (err, "update container %s", c->name)
-                                                    : 0;
+  return bundle_write_config (c->dir, &sp, false, err) < 0
+             ? cl_wrap (err, "update container %s", c->name)
+             : 0;
 }
 
 static int

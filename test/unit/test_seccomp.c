@@ -174,6 +174,69 @@ test_seccomp_default (void)
   CHECK (bpf_run (&p, &d) == EPERM_RET);
 }
 
+/* What a rule without arguments returns, as the kernel is told. */
+static uint32_t
+plain_ret (const struct spec_sc_rule *r)
+{
+  return r->action == SC_ACT_ERRNO   ? SECCOMP_RET_ERRNO | r->ret
+         : r->action == SC_ACT_ALLOW ? ALLOW
+                                     : SECCOMP_RET_KILL_PROCESS;
+}
+
+/* Every number of every ABI, against the profile read plainly: the first
+   rule without arguments that names it, else ENOSYS above the highest
+   number named (up to the ABI's end), else the default.  The shared RETs
+   of the search's regions must not change one answer. */
+void
+test_seccomp_every_number (void)
+{
+  static const enum sysnr_abi abis[] = { ABI_X86_64, ABI_X32, ABI_I386 };
+  struct scprofile_host h = { (char **)docker_caps, ABI_X86_64, "6.1.0" };
+  cleanup_spec_seccomp struct spec_seccomp sc = { 0 };
+  cleanup_bpf_prog struct bpf_prog p = { 0 };
+  struct cl_error err = { 0 };
+  size_t wrong = 0;
+
+  scprofile_default (&h, &sc);
+  CHECK (seccomp_compile (&sc, &p, &err) == 0);
+  /* One RET per leaf made it ~700. */
+  CHECK (p.n < 450);
+  for (size_t k = 0; k < 3; k++)
+    {
+      long base = (long)sysnr_abi_info (abis[k])->nr_bit, top = -1;
+      int64_t want[SYSNR_MAX];
+      bool args[SYSNR_MAX] = { false }, named[SYSNR_MAX] = { false };
+
+      for (size_t i = 0; i < sc.n_rules; i++)
+        for (size_t j = 0; sc.rules[i].names[j]; j++)
+          {
+            long nr = sysnr_lookup (sc.rules[i].names[j], abis[k]);
+            if (nr < 0)
+              continue;
+            nr -= base;
+            top = nr > top ? nr : top;
+            if (sc.rules[i].n_args)
+              args[nr] = true;
+            else if (!named[nr])
+              named[nr] = true, want[nr] = plain_ret (&sc.rules[i]);
+          }
+      for (long nr = 0; nr < SYSNR_MAX + 64; nr++)
+        {
+          struct seccomp_data d
+              = { .arch = sysnr_abi_info (abis[k])->audit_arch, .nr = (int)(base + nr) };
+          int64_t expect = nr < SYSNR_MAX && named[nr]  ? want[nr]
+                           : nr > top && nr < SYSNR_MAX ? (SECCOMP_RET_ERRNO | ENOSYS)
+                                                        : EPERM_RET;
+          if (nr < SYSNR_MAX && args[nr])
+            continue; /* the argument tests have their own checks */
+          if (bpf_run (&p, &d) != expect && wrong++ < 5)
+            fail ("ABI %zu, number %ld: %lld, not %lld", k, nr, (long long)bpf_run (&p, &d),
+                  (long long)expect);
+        }
+    }
+  CHECK (wrong == 0);
+}
+
 void
 test_seccomp_caps (void)
 {

@@ -43,6 +43,7 @@ void test_mounts_image_volumes (void);
 void test_flatten_subtree (void);
 void test_seccomp_default (void);
 void test_seccomp_caps (void);
+void test_seccomp_every_number (void);
 void test_seccomp_args (void);
 void test_seccomp_profile (void);
 void test_alloc_classes (void);
@@ -105,14 +106,15 @@ void test_devcgroup_v1 (void);
       { "mounts_mount", test_mounts_mount }, { "volume_names", test_volume_names },                \
       { "mounts_image_volumes", test_mounts_image_volumes },                                       \
       { "flatten_subtree", test_flatten_subtree }, { "seccomp_default", test_seccomp_default },    \
-      { "seccomp_caps", test_seccomp_caps }, { "seccomp_args", test_seccomp_args },                \
-      { "seccomp_profile", test_seccomp_profile }, { "alloc_classes", test_alloc_classes },        \
-      { "alloc_random", test_alloc_random }, { "alloc_aligned", test_alloc_aligned },              \
-      { "alloc_threads", test_alloc_threads }, { "sha256_nist", test_sha256_nist },                \
-      { "sha256_vs_openssl", test_sha256_vs_openssl }, { "sha256_speed", test_sha256_speed },      \
-      { "netlink_veth", test_netlink_veth }, { "netlink_nft_batch", test_netlink_nft_batch },      \
-      { "net_publish", test_net_publish }, { "net_ipam", test_net_ipam },                          \
-      { "net_ipam_gateway", test_net_ipam_gateway },                                               \
+      { "seccomp_caps", test_seccomp_caps },                                                       \
+      { "seccomp_every_number", test_seccomp_every_number },                                       \
+      { "seccomp_args", test_seccomp_args }, { "seccomp_profile", test_seccomp_profile },          \
+      { "alloc_classes", test_alloc_classes }, { "alloc_random", test_alloc_random },              \
+      { "alloc_aligned", test_alloc_aligned }, { "alloc_threads", test_alloc_threads },            \
+      { "sha256_nist", test_sha256_nist }, { "sha256_vs_openssl", test_sha256_vs_openssl },        \
+      { "sha256_speed", test_sha256_speed }, { "netlink_veth", test_netlink_veth },                \
+      { "netlink_nft_batch", test_netlink_nft_batch }, { "net_publish", test_net_publish },        \
+      { "net_ipam", test_net_ipam }, { "net_ipam_gateway", test_net_ipam_gateway },                \
       { "netlink_nft_isolate", test_netlink_nft_isolate }, { "netrec_names", test_netrec_names },  \
       { "netrec_cidr", test_netrec_cidr }, { "netrec_config", test_netrec_config },                \
       { "netsup_classify", test_netsup_classify },                                                 \

@@ -457,7 +457,8 @@ remove_run_dir (const struct store *s, const char *id)
 }
 
 int
-container_remove (struct store *s, const char *id, struct cl_error *err)
+container_remove (struct store *s, const char *id, const struct container *known,
+                  struct cl_error *err)
 {
   cleanup_free char *p = xasprintf ("containers/%s", id);
   cleanup_free char *gone = xasprintf ("containers/.rm-%s", id);
@@ -475,7 +476,8 @@ container_remove (struct store *s, const char *id, struct cl_error *err)
   while (flock (lock, LOCK_EX) < 0)
     if (errno != EINTR)
       return cl_fail (err, errno, "lock %s", p);
-  if (record_load (s, id, &gone_c, &ignored) < 0)
+  memset (&gone_c, 0, sizeof gone_c);
+  if (!known && record_load (s, id, &gone_c, &ignored) < 0)
     memset (&gone_c, 0, sizeof gone_c);
   /* Its cgroups, when no monitor was left to remove them (killed -9). */
   if (cgrouprec_read (dfd, &cg, err) == 0 && cgroup_dirs_remove (&cg, err) < 0)
@@ -488,7 +490,8 @@ container_remove (struct store *s, const char *id, struct cl_error *err)
       container_clear (&gone_c);
       return cl_fail (err, errno, "rename %s", p);
     }
-  evlog_append (s->rootfd, EVLOG_FILE, "container", "remove", id, gone_c.name, gone_c.image);
+  evlog_append (s->rootfd, EVLOG_FILE, "container", "remove", id,
+                known ? known->name : gone_c.name, known ? known->image : gone_c.image);
   container_clear (&gone_c);
   remove_run_dir (s, id);
   return rm_rf_at (s->rootfd, gone, err);

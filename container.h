@@ -75,8 +75,10 @@ int container_rename (struct store *s, const char *id, const char *name, struct 
    the attach socket (attach.h). */
 char *container_run_dir (const struct store *s, const char *id);
 /* Remove the directory under the container's lock (see exitrec.h), and
-   its run directory. */
-int container_remove (struct store *s, const char *id, struct cl_error *err);
+   its run directory.  `known`: its record as the caller has it (for the
+   event's name and image), or NULL to read it. */
+int container_remove (struct store *s, const char *id, const struct container *known,
+                      struct cl_error *err);
 /* Remove what a removal killed half-way left behind. */
 void container_remove_leftovers (struct store *s);
 

@@ -450,7 +450,7 @@ cli_remove_container (struct store *s, const char *what, bool force, bool volume
   else if (running)
     r = kill_and_wait (&c, err);
   if (r == 0)
-    r = container_remove (s, c.id, err);
+    r = container_remove (s, c.id, &c, err);
   if (r == 0 && volumes)
     r = volume_remove_anonymous (s, c.volumes, err);
   if (r == 0)
@@ -532,7 +532,7 @@ prune (struct store *s, struct cl_error *err)
     if (container_state (&v[i]) != CONTAINER_RUNNING
         && container_state (&v[i]) != CONTAINER_STOPPING)
       {
-        ret = container_remove (s, v[i].id, err);
+        ret = container_remove (s, v[i].id, &v[i], err);
         if (ret == 0)
           puts (v[i].id);
       }

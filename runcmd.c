@@ -1201,7 +1201,7 @@ discard_container (struct store *s, const struct container *c)
 {
   struct cl_error ignored;
 
-  if (container_remove (s, c->id, &ignored) == 0)
+  if (container_remove (s, c->id, c, &ignored) == 0)
     volume_remove_anonymous (s, c->volumes, &ignored);
 }
 

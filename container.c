@@ -490,8 +490,8 @@ container_remove (struct store *s, const char *id, const struct container *known
       container_clear (&gone_c);
       return cl_fail (err, errno, "rename %s", p);
     }
-  evlog_append (s->rootfd, EVLOG_FILE, "container", "remove", id,
-                known ? known->name : gone_c.name, known ? known->image : gone_c.image);
+  evlog_append (s->rootfd, EVLOG_FILE, "container", "remove", id, known ? known->name : gone_c.name,
+                known ? known->image : gone_c.image);
   container_clear (&gone_c);
   remove_run_dir (s, id);
   return rm_rf_at (s->rootfd, gone, err);

@@ -7,7 +7,7 @@
    v1 holds the controllers, the v2 mount is joined too, as runc does,
    for cgroup.kill and cgroup.events; and for crunlocal's own containers
    its cgroup.freeze and cpu.stat stand in for v1's freezer and cpuacct,
-   which they do not get).
+   which they do not get unless cpuacct shares cpu's mount).
 
    The process that calls ns_start places the child (cgroup_join_before
    and cgroup_join_hook as ns.h's hook): before clone it plans

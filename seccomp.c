@@ -293,7 +293,8 @@ shared_ret (struct bpf_prog *p, struct shared_rets *r, uint32_t ret)
 static void emit_body (struct bpf_prog *p, const struct segment *segs, size_t lo, size_t hi,
                        struct shared_rets *r);
 
-/* A child subtree inside a region: a lone leaf here tests arguments. */
+/* A subtree inside a region: a lone leaf is emitted as it is (a child
+   that only returns never gets here: its parent jumps to the RET). */
 static void
 emit_part (struct bpf_prog *p, const struct segment *segs, size_t lo, size_t hi,
            struct shared_rets *r)
@@ -332,12 +333,7 @@ emit_region (struct bpf_prog *p, const struct segment *segs, size_t lo, size_t h
   struct shared_rets r;
 
   r.n = 0;
-  if (lo == hi)
-    {
-      emit_leaf (p, &segs[lo]);
-      return;
-    }
-  emit_body (p, segs, lo, hi, &r);
+  emit_part (p, segs, lo, hi, &r);
   for (size_t i = 0; i < r.n; i++)
     {
       bpf_place (p, r.label[i]);

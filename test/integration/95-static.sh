@@ -19,6 +19,9 @@ RC=""; ERR=""
 expect "file(1) calls it statically linked" sh -c "file -b \"\$1\" | grep -q 'statically linked'" _ "$S"
 ERR=$(ldd "$S" 2>&1)
 expect "ldd: not a dynamic executable" sh -c "printf '%s' \"\$1\" | grep -q 'not a dynamic executable'" _ "$ERR"
+# Issue 12's budget, and the README states the size.
+SIZE=$(stat -c %s "$S")
+expect "stripped and under 3 MB ($SIZE bytes)" sh -c "[ $SIZE -lt 3000000 ] && ! file -b \"\$1\" | grep -q 'not stripped'" _ "$S"
 
 # A root with the binary, an image layout and device nodes: no /lib,
 # /usr, /etc or shell.  Its own mount so that pivot_root works in it.

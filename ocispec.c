@@ -1353,11 +1353,18 @@ spec_to_json (const struct spec *s, bool pretty, size_t *len)
 int
 bundle_write_config (const char *dir, const struct spec *s, bool pretty, struct cl_error *err)
 {
-  size_t len;
-  cleanup_free char *json = spec_to_json (s, pretty, &len);
   cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
   if (dfd < 0)
     return cl_fail (err, errno, "open %s", dir);
+  return bundle_write_config_at (dfd, s, pretty, err);
+}
+
+int
+bundle_write_config_at (int dfd, const struct spec *s, bool pretty, struct cl_error *err)
+{
+  size_t len;
+  cleanup_free char *json = spec_to_json (s, pretty, &len);
+
   return write_file_atomic_at (dfd, "config.json", json, len, 0600, false, err);
 }

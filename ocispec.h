@@ -276,5 +276,7 @@ int bundle_load (const char *dir, struct spec *out, struct cl_error *err);
    keeps its; yajl's indenting made it ~8 times slower, ~0.3 ms of a
    start). */
 int bundle_write_config (const char *dir, const struct spec *s, bool pretty, struct cl_error *err);
+/* The same into the directory open as `dfd`. */
+int bundle_write_config_at (int dfd, const struct spec *s, bool pretty, struct cl_error *err);
 
 #endif

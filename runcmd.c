@@ -1390,14 +1390,26 @@ open_empty_dir (const char *dir, bool *created, struct cl_error *err)
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
 
+  struct stat st;
+
   /* 0700, as umoci makes it: the rootfs below keeps the image's setuid
-     files, which no other user of this machine may reach. */
+     files, which no other user of this machine may reach.  So an
+     existing directory must be the caller's own, and not reached through
+     a symlink: another user's could be opened to them at any time, and a
+     link could lead root to fill and chmod any empty directory. */
   *created = mkdir (dir, 0700) == 0;
   if (!*created && errno != EEXIST)
     return cl_fail (err, errno, "create %s", dir);
-  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
+    return cl_fail (err, 0, "%s is not a directory (a symlink is not followed)", dir);
+  if (fd < 0 || fstat (fd, &st) < 0)
     return cl_fail (err, errno, "open %s", dir);
+  if (st.st_uid != geteuid ())
+    return cl_fail (err, EPERM,
+                    "%s belongs to uid %u, not to you: the bundle would hold the image's "
+                    "setuid files; give a new path or a directory of yours",
+                    dir, (unsigned)st.st_uid);
   if (fchmod (fd, 0700) < 0)
     return cl_fail (err, errno, "chmod 0700 %s", dir);
   d = fdopendir (dup (fd));
@@ -1438,7 +1450,7 @@ fill_bundle (struct store *s, struct run_opts *o, const struct image_record *img
   if (read_image_config (s, img, &cfg, err) < 0)
     return -1;
   if (mkdirat (dfd, "rootfs", 0755) < 0
-      || (rootfd = openat (dfd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+      || (rootfd = openat (dfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
     return cl_fail (err, errno, "create %s/rootfs", o->output);
   /* A copy, not links: the bundle is the caller's to change and keep. */
   if (snapshot_flatten (s, img, rootfd, SNAPSHOT_COPY, err) < 0)
@@ -1455,7 +1467,7 @@ fill_bundle (struct store *s, struct run_opts *o, const struct image_record *img
   if (ret == 0)
     {
       spec_take_resources (o, &sp);
-      ret = bundle_write_config (o->output, &sp, true, err);
+      ret = bundle_write_config_at (dfd, &sp, true, err);
     }
   spec_clear (&sp);
   return ret;
@@ -1473,11 +1485,11 @@ make_bundle (struct store *s, struct run_opts *o, const struct image_record *img
     return -1;
   if (fill_bundle (s, o, img, dfd, err) == 0)
     return 0;
-  /* Leave nothing half-made. */
+  /* Leave nothing half-made, through the fd: the path may lead
+     elsewhere by now. */
+  rm_rf_at (dfd, "rootfs", &ignored), unlinkat (dfd, "config.json", 0);
   if (created)
-    rm_rf_at (AT_FDCWD, o->output, &ignored);
-  else
-    rm_rf_at (dfd, "rootfs", &ignored), unlinkat (dfd, "config.json", 0);
+    rmdir (o->output);
   return -1;
 }
 

@@ -239,6 +239,18 @@ run_cl spec "$REG/whiteout" -o "$X/spec-root"
 expect "[root] spec -o DIR: DIR is 0700" sh -c "[ $RC = 0 ] && [ \"\$(stat -c %a '$X/spec-root')\" = 700 ]"
 expect "[root] spec: the image's setuid-root file is out of other users' reach" \
   sh -c "[ -u '$X/spec-root/rootfs/s' ] && ! setpriv --reuid=crlnosub --regid=crlnosub --init-groups test -e '$X/spec-root/rootfs/s'"
+# Another user's empty directory, or a link another user planted, is
+# refused: root would fill it with setuid files that user can reach, or
+# chmod and fill any empty directory the link names.
+mkdir -m 1777 "$X/pub" && mkdir -m 755 "$X/victim"
+as_user crltest mkdir "$X/pub/theirs"
+run_cl spec "$REG/whiteout" -o "$X/pub/theirs"
+expect "[root] spec -o DIR: another user's empty DIR is refused" \
+  sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'belongs to uid' && [ -z \"\$(ls -A '$X/pub/theirs')\" ]" _ "$ERR"
+as_user crltest ln -s "$X/victim" "$X/pub/link"
+run_cl spec "$REG/whiteout" -o "$X/pub/link"
+expect "[root] spec -o LINK: a symlink is not followed (its target stays empty, 755)" \
+  sh -c "[ $RC = 125 ] && [ -z \"\$(ls -A '$X/victim')\" ] && [ \"\$(stat -c %a '$X/victim')\" = 755 ]"
 as_user crltest "$CL" pull -q "$REG/whiteout" >/dev/null
 as_user crltest "$CL" spec "$REG/whiteout" -o "$T/users/crltest/spec" >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
 expect "[crltest] spec -o DIR: DIR is 0700" sh -c "[ $RC = 0 ] && [ \"\$(stat -c %a '$T/users/crltest/spec')\" = 700 ]"

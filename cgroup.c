@@ -847,6 +847,18 @@ without_cgroup (struct cgroup_join *j, const struct cgroup_layout *l, pid_t pid,
                             used ? " not applied" : "", used && affinity ? "; " : "",
                             affinity ? "--cpuset-cpus applied as CPU affinity" : "",
                             cgroup_mode_name (l->mode));
+  /* Root's container outside a user namespace opens any device node it
+     finds or (with MKNOD added) makes: without the device cgroup only
+     nodev mounts stop that, and a host directory bound in is not one. */
+  if (host_root () && !(j->spec->namespaces & NS_USER) && !devcg_allows_all (j->spec))
+    {
+      char *msg = xasprintf ("%s%sno device cgroup (%s%s%s): only nodev mounts keep the container "
+                             "from opening device nodes, and a host directory bound in is not one",
+                             j->warning ? j->warning : "", j->warning ? "; " : "", why->msg,
+                             why->errnum ? ": " : "", why->errnum ? strerror (why->errnum) : "");
+      free (j->warning);
+      j->warning = msg;
+    }
   return 0;
 }
 

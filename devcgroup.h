@@ -35,6 +35,11 @@ void devcg_v1_line (const struct spec_dev_rule *r, const char **file, char *line
 int devcg_program (const struct spec_dev_rule *r, size_t n, struct ebpf_prog *p,
                    struct cl_error *err);
 
+/* Does the spec let every device be made, read and written (a
+   privileged container's "a *:* rwm")?  Then a missing device cgroup
+   takes nothing away. */
+bool devcg_allows_all (const struct spec *s);
+
 /* Apply them to the container's cgroups: v1dir (the devices hierarchy's
    directory) and v2dir (its cgroup2 directory), either NULL when absent.
    Before any process of the container joins. */

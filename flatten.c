@@ -29,6 +29,7 @@ struct seen_inode
 struct flattener
 {
   enum flatten_mode mode;
+  bool no_devices; /* a volume's copy-up: device nodes are left out */
   int destfd;
   uid_t euid;
   gid_t egid;
@@ -278,6 +279,8 @@ put_entry (struct flattener *f, int src, int dst, const char *rel, const char *n
     return put_symlink (f, src, dst, name, &st, err);
   /* FIFOs, sockets, devices: a user namespace may not make devices, and
      unpack skipped them there already. */
+  if (f->no_devices && (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode)))
+    return 0;
   if (mknodat (dst, name, st.st_mode, st.st_rdev) < 0 && errno != EPERM)
     return cl_fail (err, errno, "mknod %s%s", rel, name);
   return 0;
@@ -400,8 +403,11 @@ int
 flatten_subtree (int layers_fd, char *const *layers, size_t n, const char *path, int destfd,
                  struct cl_error *err)
 {
-  struct flattener f
-      = { .mode = FLATTEN_COPY, .destfd = destfd, .euid = geteuid (), .egid = getegid () };
+  struct flattener f = { .mode = FLATTEN_COPY,
+                         .no_devices = true,
+                         .destfd = destfd,
+                         .euid = geteuid (),
+                         .egid = getegid () };
   cleanup_free int *fds = xcalloc (n + 1, sizeof *fds);
   size_t k = layers_at (layers_fd, layers, n, path, fds);
   int ret = 0;

@@ -26,7 +26,9 @@ int flatten_layers (int layers_fd, char *const *layers, size_t n, int destfd,
    copied onto `destfd`, with its owner and mode: a volume's copy-up.
    Nothing is copied when the image has no directory there (missing,
    whited out, a file, or a symlink on the way: never followed, it
-   could point out of the layer). */
+   could point out of the layer).  Device nodes are left out: a volume
+   holds data, and one it held would open the host's devices wherever no
+   device cgroup guards them. */
 int flatten_subtree (int layers_fd, char *const *layers, size_t n, const char *path, int destfd,
                      struct cl_error *err);
 

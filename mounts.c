@@ -326,10 +326,10 @@ copy_up (struct store *s, const struct image_record *img, const struct mount_req
 }
 
 static void
-add_bind (struct spec_opts *o, const char *src, const char *dst, bool ro)
+add_bind (struct spec_opts *o, const char *src, const char *dst, bool ro, bool volume)
 {
   o->volumes = xrealloc (o->volumes, (o->n_volumes + 1) * sizeof *o->volumes);
-  o->volumes[o->n_volumes++] = (struct spec_volume){ xstrdup (src), xstrdup (dst), ro };
+  o->volumes[o->n_volumes++] = (struct spec_volume){ xstrdup (src), xstrdup (dst), ro, volume };
 }
 
 static int
@@ -349,7 +349,7 @@ prepare_volume (struct store *s, const struct image_record *img, struct mount_re
     }
   m->resolved = steal_pointer (&v.mountpoint);
   volume_clear (&v);
-  add_bind (o, m->resolved, m->destination, m->readonly);
+  add_bind (o, m->resolved, m->destination, m->readonly, true);
   return 0;
 }
 
@@ -388,7 +388,7 @@ mounts_prepare (struct store *s, const struct image_record *img, struct mount_re
     {
       struct mount_req *m = &r->v[i];
       if (m->kind == MOUNT_BIND)
-        add_bind (o, m->resolved, m->destination, m->readonly);
+        add_bind (o, m->resolved, m->destination, m->readonly, false);
       else if (m->kind == MOUNT_VOLUME && prepare_volume (s, img, m, o, names, err) < 0)
         return -1;
       else if (m->kind == MOUNT_TMPFS)

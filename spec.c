@@ -492,9 +492,16 @@ context_mount (struct spec *s, const struct spec_opts *o)
 static void
 user_mounts (struct spec *s, const struct spec_opts *o)
 {
+  /* A volume of the store's is nosuid,nodev, as podman mounts its named
+     volumes: what the container leaves there (a node made with
+     CAP_MKNOD where no device cgroup stops it) must not open a device or
+     raise a user.  A host path is mounted as it is, as docker does. */
   for (size_t i = 0; i < o->n_volumes; i++)
     add_mount (s, o->volumes[i].destination, "bind", o->volumes[i].source,
-               o->volumes[i].readonly ? "rbind,ro" : "rbind,rw");
+               o->volumes[i].volume
+                   ? (o->volumes[i].readonly ? "rbind,ro,nosuid,nodev" : "rbind,rw,nosuid,nodev")
+               : o->volumes[i].readonly ? "rbind,ro"
+                                        : "rbind,rw");
   for (size_t i = 0; o->tmpfs && o->tmpfs[i]; i++)
     {
       cleanup_free char *dest = xstrdup (o->tmpfs[i]);

@@ -17,6 +17,7 @@ struct spec_volume
 {
   char *source, *destination;
   bool readonly;
+  bool volume; /* the store's (named or anonymous): nosuid,nodev, as podman */
 };
 
 /* What `run` was asked for, beyond the image. */

@@ -212,6 +212,28 @@ for u in crltest crlnosub; do
   dev_case "$u" "(rootless)"
 done
 
+# Where root finds no cgroup to write (a CI job's read-only cgroupfs),
+# no device cgroup stands guard: an image volume's copy-up leaves its
+# device nodes out, a volume is nodev (a node made there with MKNOD added
+# does not open), and run says what is missing.
+no_cgroups () { # CMD...: every cgroup mount read-only, in a mount namespace of its own
+  unshare -m sh -c 'mount --make-rprivate / || exit 99
+    for m in $(findmnt -rn -o TARGET -t cgroup,cgroup2); do mount -o remount,bind,ro "$m" || exit 99; done
+    exec "$@"' _ "$@"
+}
+"$CL" pull -q "$REG/devnodes:vol" >/dev/null
+out=$(no_cgroups "$CL" run --rm --network none $ESC "$REG/devnodes:vol" sh -c 'ls /evil; /escape open-dev /evil/kmsg /evil/mem /evil/port /evil/fuse /evil/loop-control /evil/tty0 /evil/vda /evil/zram0 /evil/sda; grep " /evil " /proc/self/mounts' 2>&1)
+expect "[root, no cgroups] an image volume's copy-up keeps its files, not its device nodes" \
+  sh -c "printf '%s\n' \"\$1\" | grep -qx data && ! printf '%s\n' \"\$1\" | grep -qx 'kmsg\|mem\|vda\|loop-control'" _ "$out"
+if has OPENED "$out"; then not_ok "[root, no cgroups] image volume device nodes: none opens" "$(printf '%s' "$out" | grep OPENED | tr '\n' ' ')"
+else ok "[root, no cgroups] image volume device nodes: none opens"; fi
+expect "[root, no cgroups] the volume is mounted nosuid,nodev" sh -c "printf '%s' \"\$1\" | grep ' /evil ' | grep -q 'nosuid,nodev'" _ "$out"
+expect "[root, no cgroups] run warns that no device cgroup guards the container" has 'warning: .*no device cgroup' "$out"
+out=$(no_cgroups "$CL" run --rm --network none $ESC --cap-add MKNOD -v escdev:/data "$BB" /escape mknod-open /data/lc 10 237 2>&1)
+if has OPENED "$out"; then not_ok "[root, no cgroups] a node made in a named volume does not open" "$(printf '%s' "$out" | tr '\n' ' ')"
+else expect "[root, no cgroups] a node made in a named volume does not open" has 'DENIED' "$out"; fi
+"$CL" volume rm -f escdev >/dev/null 2>&1
+
 # ---- 6. the caller's session keyring ----
 SECRET="KEYSECRET-$$-shh"
 out=$("$X/escape" keyring-add-exec crl-secret "$SECRET" "$X/escape" keyring-read 2>&1)

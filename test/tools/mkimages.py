@@ -11,6 +11,7 @@ Images (all under REG/):
   private/busybox:latest  for auth tests (token server denies anonymous)
   fdcwd:3 ... fdcwd:10  busybox with config WorkingDir /proc/self/fd/N (escape tests)
   devnodes:latest       busybox plus device nodes under /evil (kmsg, mem, fuse, ...)
+  devnodes:vol          the same, /evil a volume of its config
   big:latest            ~400 MB, 5 layers, tens of thousands of files (--big)
 It also writes an OCI layout dir, an oci-archive and a docker-archive to OUT.
 """
@@ -84,7 +85,8 @@ def sha(b):
 
 
 class Image:
-    def __init__(self, layers_raw, how="gzip", oci=False, arch="amd64", cmd=None, workdir=None):
+    def __init__(self, layers_raw, how="gzip", oci=False, arch="amd64", cmd=None, workdir=None,
+                 volumes=None):
         self.blobs = {}
         self.oci = oci
         lt = {"gzip": ".tar+gzip", "gzip1": ".tar+gzip", "zstd": ".tar+zstd", "plain": ".tar"}[how]
@@ -103,6 +105,8 @@ class Image:
                "rootfs": {"type": "layers", "diff_ids": diff_ids}}
         if workdir:
             cfg["config"]["WorkingDir"] = workdir
+        if volumes:
+            cfg["config"]["Volumes"] = {v: {} for v in volumes}
         cb = json.dumps(cfg, sort_keys=True).encode()
         self.config = cb
         self.blobs[sha(cb)] = cb
@@ -265,16 +269,20 @@ def main():
         img = Image([base], workdir=f"/proc/self/fd/{n}")
         reg.push("fdcwd", str(n), img)
         ids[f"fdcwd-{n}"] = img.id
-    dev = Image([tar_bytes(busybox_rootfs([
-        ("evil", "dir", None, 0o755, 0, 0),
+    dev_layer = tar_bytes(busybox_rootfs([
+        ("evil", "dir", None, 0o755, 0, 0), ("evil/data", "file", b"kept", 0o644, 0, 0),
         ("evil/kmsg", "chr", (1, 11), 0o666, 0, 0), ("evil/mem", "chr", (1, 1), 0o666, 0, 0),
         ("evil/port", "chr", (1, 4), 0o666, 0, 0), ("evil/fuse", "chr", (10, 229), 0o666, 0, 0),
         ("evil/loop-control", "chr", (10, 237), 0o666, 0, 0),
         ("evil/tty0", "chr", (4, 0), 0o666, 0, 0),
         ("evil/vda", "blk", (254, 0), 0o666, 0, 0),
-        ("evil/zram0", "blk", (253, 0), 0o666, 0, 0), ("evil/sda", "blk", (8, 0), 0o666, 0, 0)]))])
+        ("evil/zram0", "blk", (253, 0), 0o666, 0, 0), ("evil/sda", "blk", (8, 0), 0o666, 0, 0)]))
+    dev = Image([dev_layer])
     reg.push("devnodes", "latest", dev)
     ids["devnodes"] = dev.id
+    devvol = Image([dev_layer], volumes=["/evil"])
+    reg.push("devnodes", "vol", devvol)
+    ids["devnodes-vol"] = devvol.id
     write_oci_layout(f"{a.out}/layout", {"v1": bbo, "wh": wimg})
     subprocess.run(["tar", "-C", f"{a.out}/layout", "-cf", f"{a.out}/oci.tar", "."], check=True)
     write_docker_archive(f"{a.out}/docker.tar", [base], bb, "example.com/saved/busybox:1.0")

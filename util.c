@@ -380,6 +380,21 @@ mkdir_p (const char *path, mode_t mode, struct cl_error *err)
   return 0;
 }
 
+/* chmod 0700 the directory `name` itself: never what a symlink put
+   there since names it (fchmodat would follow one). */
+static int
+chmod_dir_nofollow (int dirfd, const char *name)
+{
+  cleanup_close int fd = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  char path[64];
+  struct stat st;
+
+  if (fd < 0 || fstat (fd, &st) < 0 || !S_ISDIR (st.st_mode))
+    return -1;
+  snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
+  return chmod (path, 0700);
+}
+
 int
 rm_rf_at (int dirfd, const char *name, struct cl_error *err)
 {
@@ -392,7 +407,7 @@ rm_rf_at (int dirfd, const char *name, struct cl_error *err)
   dfd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   /* A directory we cannot list (overlayfs leaves work/work mode 0) is
      still ours to remove. */
-  if (dfd < 0 && errno == EACCES && fchmodat (dirfd, name, 0700, 0) == 0)
+  if (dfd < 0 && errno == EACCES && chmod_dir_nofollow (dirfd, name) == 0)
     dfd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0)
     return errno == ENOENT ? 0 : cl_fail (err, errno, "open %s", name);

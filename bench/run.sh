@@ -2,7 +2,10 @@
 # Start-to-exit time of one container running `true`, the image already in
 # the store, median of RUNS, every command taking its turn run by run
 # (bench/turns.py) so that a shared machine's load hits them alike:
-#   crunlocal run --rm IMG true, the dynamic build and the static one
+#   crunlocal run --rm IMG true, the dynamic build and the static one,
+#     the static one also with --network host: the bundle's namespaces
+#     (crunlocal spec's bundle has no network namespace, run's default a
+#     private network with a veth, as podman's)
 #   runc run of a bundle prepared once (crunlocal spec -o)
 #   crun run of the same bundle: crun 1.8 refuses this host's hybrid
 #     cgroups, so it runs in a mount namespace of its own with the
@@ -36,7 +39,11 @@ med () { awk -v n="$1" '$1 == n {print $2}' "$T/times"; }
 row () {
   [ -n "$(med "$2")" ] || return 0
   printf '  %-28s %6.1f ms' "$1" "$(echo "$(med "$2") * 1000" | bc)"
-  [ "$2" = static ] || [ -z "$(med static)" ] || printf '   static = %sx' "$(ratio "$(med static)" "$(med "$2")")"
+  [ "$2" = static ] || [ "$2" = statichost ] || [ -z "$(med static)" ] ||
+    printf '   static = %sx' "$(ratio "$(med static)" "$(med "$2")")"
+  # The bundle's namespaces: --network host against the runtimes.
+  case "$2" in runc | crun) [ -z "$(med statichost)" ] ||
+    printf ', --network host = %sx' "$(ratio "$(med statichost)" "$(med "$2")")" ;; esac
   echo
 }
 
@@ -49,7 +56,8 @@ crun_cmd () { # BUNDLE: crun run, past the hybrid host's cgroup2 mount
 }
 
 set -- "dynamic=$CRUNLOCAL run --rm $IMG true"
-[ -x "$STATIC" ] && set -- "$@" "static=$STATIC run --rm $IMG true"
+[ -x "$STATIC" ] && set -- "$@" "static=$STATIC run --rm $IMG true" \
+  "statichost=$STATIC run --rm --network host $IMG true"
 set -- "$@" "runc=runc run -b $T/bundle rc-{i}" "crun=$(crun_cmd "$T/bundle")" \
   "podman=$PM run --rm --network=host --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 $IMG true"
 # In a network namespace of the bench's own: crunlocal's default private
@@ -57,6 +65,7 @@ set -- "$@" "runc=runc run -b $T/bundle rc-{i}" "crun=$(crun_cmd "$T/bundle")" \
 unshare -n sh -c 'ip link set lo up && exec python3 "$@"' _ "$TOP/bench/turns.py" "$RUNS" "$@" >"$T/times"
 echo "run --rm busybox true as root, median of $RUNS runs taking turns (private network: in unshare -n)"
 row "crunlocal (static)" static
+row "  --network host" statichost
 row "crunlocal (dynamic)" dynamic
 row "runc run (bundle)" runc
 row "crun run (bundle, own mntns)" crun

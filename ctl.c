@@ -98,8 +98,9 @@ await_gone (const struct container *c, long ms)
 }
 
 /* How its run ended, once recorded: 0, or 1 when nobody will record it
-   (monitor killed).  The directory stays open, so an exit recorded just
-   before a --rm removal is still read. */
+   (monitor killed), -1 when interrupted (Ctrl-C, SIGTERM, SIGHUP).  The
+   directory stays open, so an exit recorded just before a --rm removal
+   is still read. */
 static int
 await_exit (const struct container *c, struct exit_record *rec)
 {
@@ -113,6 +114,8 @@ await_exit (const struct container *c, struct exit_record *rec)
         return 0;
       if (done)
         return 1;
+      if (cl_interrupted)
+        return -1;
       usleep (POLL_US);
     }
 }
@@ -260,7 +263,12 @@ wait_one (struct store *s, struct container *c, const void *arg, struct cl_error
       printf ("-1\n");
     }
   else
-    printf ("%d\n", await_exit (c, &rec) == 0 ? rec.code : -1);
+    {
+      int r = await_exit (c, &rec);
+      if (r < 0)
+        return cl_check_interrupt (err);
+      printf ("%d\n", r == 0 ? rec.code : -1);
+    }
   fflush (stdout);
   return 0;
 }
@@ -679,6 +687,8 @@ freeze_one (struct store *s, struct container *c, const void *arg, struct cl_err
     return cl_fail (err, 0, "container %s is not running", c->name);
   if (!freeze && !cgroup_frozen (c->dir))
     return cl_fail (err, 0, "container %s is not paused", c->name);
+  if (freeze && cgroup_frozen (c->dir))
+    return cl_fail (err, 0, "container %s is already paused", c->name);
   if (cgroup_freeze (c->dir, freeze, err) < 0)
     return cl_wrap (err, "%s container %s", freeze ? "pause" : "unpause", c->name);
   return 0;

@@ -227,6 +227,9 @@ cmd_exec (int argc, char **argv)
               : 0;
       if (r == 0 && container_state (&c) != CONTAINER_RUNNING)
         r = cl_fail (&err, 0, "container %s is not running", c.name);
+      /* Its process would join the frozen cgroup and wait there. */
+      if (r == 0 && cgroup_frozen (c.dir))
+        r = cl_fail (&err, 0, "container %s is paused: unpause it first", c.name);
       store_close (steal_pointer (&s));
       if (r == 0)
         r = exec_in (&c, &o, &code, &err);

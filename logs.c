@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,12 +179,20 @@ same_file (int dirfd, const char *name, int fd)
          && a.st_dev == b.st_dev;
 }
 
+/* Is the reader gone (`logs -f | head`: our output's pipe broken) or
+   were we interrupted (Ctrl-C, SIGTERM, SIGHUP)?  Then following ends. */
+static bool
+stop_following (void)
+{
+  return cl_interrupted || ferror (stdout) || ferror (stderr);
+}
+
 /* Until the monitor is gone and nothing more arrives; across a
    rotation, the rest of the old file first, then the new one. */
 static void
 follow (struct shower *sh, const struct container *c, int dirfd, int *fd, char **buf, size_t *used)
 {
-  for (;;)
+  while (!stop_following ())
     {
       bool done = !container_monitored (c);
       read_records (sh, *fd, buf, used);
@@ -226,7 +235,7 @@ logs_show (const struct container *c, const struct logs_opts *o, struct cl_error
   flush_ring (&sh);
   /* No log yet (a created container just started): it comes with the
      monitor; a last look once the monitor is gone. */
-  for (bool done = false; o->follow && fd < 0 && !done;)
+  for (bool done = false; o->follow && fd < 0 && !done && !stop_following ();)
     {
       done = !container_monitored (c);
       fd = openat (dirfd, LOG_FILE, O_RDONLY | O_CLOEXEC);
@@ -239,7 +248,14 @@ logs_show (const struct container *c, const struct logs_opts *o, struct cl_error
     if (sh.pending[i].text)
       emit (&sh, &sh.pending[i]); /* a last line without newline */
   free (sh.ring);
-  return 0;
+  /* A reader that went away ends us as it ends any writer to a pipe,
+     SIGPIPE's way (`set -o pipefail` sees 141, nothing is printed). */
+  if (ferror (stdout) || ferror (stderr))
+    {
+      signal (SIGPIPE, SIG_DFL);
+      raise (SIGPIPE);
+    }
+  return cl_check_interrupt (err);
 }
 
 static int

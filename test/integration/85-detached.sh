@@ -151,6 +151,18 @@ expect "an unknown policy: one line, 125" sh -c "[ $RC = 125 ] && printf '%s' \"
 expect "a foreground run relays stdout and stderr apart and keeps them in its log" sh -c "[ $RC = 3 ] && [ \"\$(cat '$T/o')\" = fg-out ] && [ \"\$(cat '$T/e')\" = fg-err ] && [ \"\$(\"$CL\" logs fglog 2>/dev/null)\" = fg-out ] && [ \"\$(\"$CL\" logs fglog 2>&1 >/dev/null)\" = fg-err ]"
 "$CL" rm fglog >/dev/null
 
+# logs -f and wait end on Ctrl-C, SIGTERM and SIGHUP (128+n), and logs
+# -f when its reader goes (`| head`: SIGPIPE's 141).
+"$CL" run -d --name ticker "$BB" sh -c 'while :; do echo tick; sleep 0.1; done' >/dev/null
+timeout --preserve-status -s INT -k 5 1 "$CL" logs -f ticker >/dev/null 2>&1; RC=$?
+expect "logs -f ends on SIGINT: 130 ($RC)" [ "$RC" = 130 ]
+timeout --preserve-status -s TERM -k 5 1 "$CL" wait ticker >/dev/null 2>&1; RC=$?
+expect "wait ends on SIGTERM: 143 ($RC)" [ "$RC" = 143 ]
+timeout --preserve-status -s HUP -k 5 1 "$CL" logs -f ticker >/dev/null 2>&1; RC=$?
+expect "logs -f ends on SIGHUP: 129 ($RC)" [ "$RC" = 129 ]
+out=$(timeout -k 5 10 bash -c 'set -o pipefail; "$1" logs -f ticker | head -n 1; echo "${PIPESTATUS[0]}"' _ "$CL")
+expect "logs -f | head -n 1: one line, then logs ends by SIGPIPE (141)" [ "$(echo $out)" = "tick 141" ]
+"$CL" rm -f ticker >/dev/null
 # 10 000 lines: logs -f gets them all in order on the right streams;
 # --tail 5 the last five; -t, --since and --until.
 # (two streams are two pipes, whose order the monitor cannot know: the

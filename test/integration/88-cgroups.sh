@@ -201,6 +201,12 @@ expect "unpause: it counts on ($b, then $c)" sh -c "[ $RC = 0 ] && [ $c -gt $b ]
 run_cl unpause tick
 expect "unpause of a container not paused: refused" [ "$RC" = 125 ]
 "$CL" pause tick >/dev/null
+run_cl pause tick
+expect "pause of a paused container: refused" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'already paused'" _ "$ERR"
+# Its process would wait in the frozen cgroup until unpause (podman
+# refuses it too).
+timeout -k 2 10 "$CL" exec tick true >/dev/null 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
+expect "exec into a paused container: refused at once (125), not left waiting" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'is paused'" _ "$ERR"
 "$CL" rm -f tick >/dev/null; RC=$?
 expect "rm -f of a paused container: removed, no cgroup left" sh -c "[ $RC = 0 ] && [ -z \"\$(find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -name $id)\" ]"
 

@@ -149,6 +149,8 @@ mount_stopped_overlay (struct store *s, const struct container *c, struct cl_err
     r = cl_fail (err, errno, "make mounts private");
   if (r == 0)
     {
+      /* Back here after: the caller's relative paths start where it is. */
+      cleanup_close int cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
       data = xasprintf ("lowerdir=%s,upperdir=%s,workdir=%s%s", snap.overlay.lowerdir,
                         snap.overlay.upperdir, snap.overlay.workdir,
                         snap.overlay.userxattr ? ",userxattr" : "");
@@ -156,6 +158,8 @@ mount_stopped_overlay (struct store *s, const struct container *c, struct cl_err
       if (chdir (snap.overlay.layers_dir) < 0
           || mount ("overlay", snap.rootfs, "overlay", MS_NODEV | MS_NOSUID, data) < 0)
         r = cl_fail (err, errno, "mount the overlay of container %s", c->name);
+      if (cwd < 0 || fchdir (cwd) < 0)
+        r = r < 0 ? r : cl_fail (err, errno, "return to the current directory");
     }
   snapshot_clear (&snap);
   image_record_clear (&img);

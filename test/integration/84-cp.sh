@@ -72,6 +72,10 @@ for who in root crltest; do
   $X "$CL" run --name cps "$BB" sh -c 'mkdir -p /data && echo inside >/data/x' >/dev/null
   xcl cp cps:/data/x "$H/x2"
   expect "[$who] cp out of a stopped container: what it wrote" sh -c "[ $RC = 0 ] && [ \"\$(cat '$H/x2')\" = inside ]"
+  # Relative host paths start where the caller is, not in the store.
+  ( cd "$H" && $X "$CL" cp cps:/data/x ./rel-x >/dev/null 2>&1 && $X "$CL" cp f.txt cps:/data/ >/dev/null 2>&1 ); RC=$?
+  got=$( cd "$H" && $X "$CL" cp cps:/data/f.txt - 2>/dev/null | tar -xOf - 2>/dev/null)
+  expect "[$who] cp with a stopped container: relative host paths are the caller's" sh -c "[ $RC = 0 ] && [ \"\$(cat '$H/rel-x')\" = inside ] && [ '$got' = hello ]"
   xcl cp "$H/f.txt" cps:/etc/passwd
   o1=$RC
   xcl cp cps:/etc/passwd "$H/pw"

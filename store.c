@@ -719,6 +719,11 @@ store_image_name_of (const struct image_record *r, const char *what)
   for (size_t i = 0; r->names && r->names[i]; i++)
     if (strcmp (r->names[i], what) == 0)
       return r->names[i];
+  /* A short name means a local one first, as podman resolves it
+     (`tag IMG busybox` made localhost/busybox:latest). */
+  for (size_t i = 0; r->names && r->names[i]; i++)
+    if (str_has_prefix (r->names[i], "localhost/") && short_name_matches (r->names[i], what))
+      return r->names[i];
   for (size_t i = 0; r->names && r->names[i]; i++)
     if (short_name_matches (r->names[i], what))
       return r->names[i];

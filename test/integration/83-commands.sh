@@ -30,6 +30,10 @@ for who in root crltest; do
   xcl rmi other:2
   imgs=$($X "$CL" images)
   expect "[$who] rmi of one of several names untags it and keeps the image" sh -c "[ $RC = 0 ] && [ \"\$1\" = 'Untagged: localhost/other:2' ] && [ \$(printf '%s\n' \"\$2\" | wc -l) = 3 ] && ! printf '%s' \"\$2\" | grep -q other" _ "$OUT" "$imgs"
+  $X "$CL" tag "$BB" busybox >/dev/null
+  xcl rmi busybox
+  out=$($X "$CL" images --format '{{.Repository}}:{{.Tag}}' | LC_ALL=C sort | tr '\n' ' ')
+  expect "[$who] rmi SHORT-NAME untags the local name it means (localhost/), as podman" sh -c "[ $RC = 0 ] && [ \"\$1\" = 'Untagged: localhost/busybox:latest' ] && [ \"\$2\" = '$BB:latest example.com:5000/a/b:v1 ' ]" _ "$OUT" "$out"
   xcl untag "$BB" nosuch:1
   imgs=$($X "$CL" images)
   expect "[$who] untag of a name the image does not have: 125, nothing removed" sh -c "[ $RC = 125 ] && grep -q 'nosuch:1: tag not known' '$T/err' && [ \$(printf '%s\n' \"\$1\" | wc -l) = 3 ]" _ "$imgs"

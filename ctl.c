@@ -256,6 +256,7 @@ wait_one (struct store *s, struct container *c, const void *arg, struct cl_error
 {
   struct exit_record rec;
 
+  store_release_gc (s);
   if (arg && strcmp (arg, "running") == 0)
     {
       if (await_running (s, c->id, err) < 0)

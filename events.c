@@ -341,7 +341,7 @@ cmd_events (int argc, char **argv)
 
   if (r >= 0)
     return r;
-  if (cli_open_store_host (&s, &err) < 0 || show_events (s, &o, &err) < 0)
+  if (cli_open_store_host (&s, &err) < 0 || (store_release_gc (s), show_events (s, &o, &err) < 0))
     return cli_fail (&err);
   return 0;
 }

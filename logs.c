@@ -319,7 +319,10 @@ cmd_logs (int argc, char **argv)
     return 0;
   if (r == 0 && cli_open_store_host (&s, &err) == 0
       && cli_find_container (s, argv[optind], &c, &err) == 0)
-    r = logs_show (&c, &o, &err);
+    {
+      store_release_gc (s);
+      r = logs_show (&c, &o, &err);
+    }
   else
     r = -1;
   container_clear (&c);

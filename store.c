@@ -149,6 +149,15 @@ store_close (struct store *s)
 }
 
 void
+store_release_gc (struct store *s)
+{
+  if (s && s->gc_lock >= 0)
+    close (s->gc_lock);
+  if (s)
+    s->gc_lock = -1;
+}
+
+void
 cleanup_storep (struct store **s)
 {
   store_close (*s);

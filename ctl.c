@@ -634,6 +634,7 @@ attach_one (struct store *s, struct container *c, const void *arg, struct cl_err
 
   if (pty_detach_parse (a->keys, &keys, err) < 0)
     return -1;
+  store_release_gc (s);
   if (container_state (c) != CONTAINER_RUNNING)
     return cl_fail (err, 0, "container %s is not running", c->name);
   if (!c->detached)

@@ -1043,6 +1043,9 @@ start_and_wait (struct store *s, struct container *c, const struct spec *sp,
   c->status = xstrdup ("running");
   container_save (s, c, err);
   evlog_append (s->rootfd, EVLOG_FILE, "container", "start", c->id, c->name, c->image);
+  /* Its record keeps its image from rmi and prune now: they need not
+     wait for the container to end. */
+  store_release_gc (s);
   io.master = proc.console;
   io.in = steal_fd (&l.pipes.in);
   io.out[0] = steal_fd (&l.pipes.out[0]), io.out[1] = steal_fd (&l.pipes.out[1]);

@@ -47,7 +47,9 @@ int store_open (struct store **out, enum store_mode mode, uid_t host_euid, struc
 void store_close (struct store *s);
 /* Stop holding GC off (the shared "gc" lock store_open took): for a
    command that only reads what GC never removes, then waits (logs -f,
-   wait, events), so that rmi and prune need not wait for it. */
+   wait, events, attach, a foreground run once its container is
+   recorded: the record keeps its image), so that rmi and prune need not
+   wait for it. */
 void store_release_gc (struct store *s);
 void cleanup_storep (struct store **s);
 #define cleanup_store __attribute__ ((cleanup (cleanup_storep)))

@@ -162,14 +162,17 @@ timeout --preserve-status -s HUP -k 5 1 "$CL" logs -f ticker >/dev/null 2>&1; RC
 expect "logs -f ends on SIGHUP: 129 ($RC)" [ "$RC" = 129 ]
 out=$(timeout -k 5 10 bash -c 'set -o pipefail; "$1" logs -f ticker | head -n 1; echo "${PIPESTATUS[0]}"' _ "$CL")
 expect "logs -f | head -n 1: one line, then logs ends by SIGPIPE (141)" [ "$(echo $out)" = "tick 141" ]
-# Those that follow or wait do not hold GC (rmi, prune) off meanwhile.
+# Those that follow or wait, and a foreground run, do not hold GC (rmi,
+# prune) off meanwhile.
 "$CL" logs -f ticker >/dev/null 2>&1 & p1=$!
 "$CL" wait ticker >/dev/null 2>&1 & p2=$!
 "$CL" events >/dev/null 2>&1 & p3=$!
+"$CL" run --rm --name fgsleep "$BB" sleep 60 >/dev/null 2>&1 & p4=$!
 sleep 1
 timeout -k 2 20 "$CL" system prune >/dev/null 2>&1; RC=$?
-expect "system prune while logs -f, wait and events run: not held off ($RC)" [ "$RC" = 0 ]
-kill $p1 $p2 $p3 2>/dev/null; wait $p1 $p2 $p3 2>/dev/null
+expect "system prune while logs -f, wait, events and a foreground run go on: not held off ($RC)" [ "$RC" = 0 ]
+kill $p1 $p2 $p3 $p4 2>/dev/null; wait $p1 $p2 $p3 $p4 2>/dev/null
+"$CL" rm -f fgsleep >/dev/null 2>&1
 "$CL" rm -f ticker >/dev/null
 # 10 000 lines: logs -f gets them all in order on the right streams;
 # --tail 5 the last five; -t, --since and --until.

@@ -27,8 +27,10 @@ port_matches (const struct net_port *p, const char *want)
 }
 
 static int
-print_ports (const struct container *c, const char *want)
+print_ports (const struct container *c, const char *want, struct cl_error *err)
 {
+  bool found = false;
+
   for (size_t i = 0; c->ports && c->ports[i]; i++)
     {
       struct net_port p;
@@ -36,11 +38,15 @@ print_ports (const struct container *c, const char *want)
       if (net_port_parse_record (c->ports[i], &p) < 0 || !port_matches (&p, want))
         continue;
       inet_ntop (AF_INET, &p.host_ip, ip, sizeof ip);
+      found = true;
       if (want)
         printf ("%s:%u\n", ip, p.host_port);
       else
         printf ("%u/%s -> %s:%u\n", p.port, p.udp ? "udp" : "tcp", ip, p.host_port);
     }
+  /* As podman: asked for one, none is an error. */
+  if (want && !found)
+    return cl_fail (err, 0, "failed to find published port \"%s\"", want);
   return 0;
 }
 
@@ -70,7 +76,7 @@ cmd_port (int argc, char **argv)
   if (r == 0)
     r = cli_find_container (s, argv[optind], &c, &err);
   if (r == 0)
-    r = print_ports (&c, argc - optind == 2 ? argv[optind + 1] : NULL);
+    r = print_ports (&c, argc - optind == 2 ? argv[optind + 1] : NULL, &err);
   container_clear (&c);
   return r < 0 ? cli_fail (&err) : 0;
 }

@@ -32,10 +32,11 @@ static const char ps_usage[]
       "  -l, --latest       the last created (of all states)\n"
       "  -q, --quiet        only the IDs\n"
       "      --no-trunc     full IDs and commands\n"
-      "  -f, --filter K=V   status=created|running|exited (of all states), and of\n"
-      "                     the running ones (all with -a): name=, ancestor=, id=,\n"
-      "                     exited=CODE, label=KEY or label=KEY=VALUE (the same\n"
-      "                     key: any matches; different keys: all)\n"
+      "  -f, --filter K=V   status=created|running|paused|exited (of all states),\n"
+      "                     and of the running ones (all with -a): name=,\n"
+      "                     ancestor=, id=, exited=CODE, label=KEY or\n"
+      "                     label=KEY=VALUE (the same key: any matches;\n"
+      "                     different keys: all)\n"
       "      --format F     json (an array, like podman's), or a template such as\n"
       "                     '{{.ID}} {{.Names}} {{.Image}} {{.Status}}' (also\n"
       "                     .Command .Created .CreatedAt .State .Pid .ExitCode\n"
@@ -107,6 +108,8 @@ label_matches (const struct container *c, const char *want)
 static bool
 filter_matches (const struct container *c, const char *key, const char *val)
 {
+  if (strcmp (key, "status") == 0 && strcmp (val, "paused") == 0)
+    return container_state (c) == CONTAINER_RUNNING && cgroup_frozen (c->dir);
   if (strcmp (key, "status") == 0)
     return strcmp (container_state_name (container_state (c)), val) == 0;
   if (strcmp (key, "name") == 0)
@@ -135,10 +138,21 @@ filter_valid (const char *f)
 {
   char *end;
 
+  /* docker's statuses (some never occur here: they match nothing). */
+  static const char *const statuses[]
+      = { "created", "restarting", "running", "removing", "paused", "exited", "dead" };
+
   if (str_has_prefix (f, "exited="))
     {
       strtol (f + 7, &end, 10);
       return f[7] && !*end;
+    }
+  if (str_has_prefix (f, "status="))
+    {
+      for (size_t k = 0; k < sizeof statuses / sizeof statuses[0]; k++)
+        if (strcmp (f + 7, statuses[k]) == 0)
+          return true;
+      return false;
     }
   for (size_t k = 0; k < sizeof filter_keys / sizeof filter_keys[0]; k++)
     if (str_has_prefix (f, filter_keys[k]) && f[strlen (filter_keys[k])] == '=')

@@ -226,8 +226,8 @@ print_json (const struct row *rows, size_t n, double seconds)
       jg_kstr (g, "cpu_percent", cpu);
       jg_kstr (g, "mem_usage", usage);
       jg_kstr (g, "mem_percent", memp);
-      jg_kstr (g, "netio", "-- / --");
-      jg_kstr (g, "blocki", "-- / --");
+      jg_kstr (g, "net_io", "-- / --");
+      jg_kstr (g, "block_io", "-- / --");
       jg_kstr (g, "pids", pids);
       /* The raw numbers, and where they came from. */
       jg_kint (g, "cpu_nano", (long long)s->cpu_ns);

@@ -49,6 +49,8 @@ expect "ps --filter of two keys: both must match" [ "$(names -a --filter status=
 expect "ps --filter id= by prefix" [ "$(names -a --filter id="$("$CL" ps -q --filter name=f-up | cut -c1-6)")" = "f-up" ]
 "$CL" ps --filter color=red 2>"$T/err"; RC=$?
 expect "ps --filter of an unknown key: usage error, 125" sh -c "[ $RC = 125 ] && grep -q 'invalid filter' \"$T/err\""
+"$CL" ps --filter status=bogus 2>"$T/err"; RC=$?
+expect "ps --filter of an unknown status: usage error, 125 (not an empty list)" sh -c "[ $RC = 125 ] && grep -q 'invalid filter' \"$T/err\""
 out=$("$CL" container prune)
 expect "container prune removes the three exited ones (full IDs) and keeps the running one" sh -c "[ \$(printf '%s\n' \"\$1\" | grep -cx '[0-9a-f]\{64\}') = 3 ] && [ \"\$(\"$CL\" ps -a --format json | jq -r '.[].Names[0]')\" = f-up ] && [ \$(ls '$(cdir)' | wc -l) = 1 ]" _ "$out"
 "$CL" rm -f f-up >/dev/null; wait "$pid"

@@ -58,7 +58,7 @@ fi
 out=$("$CL" exec lim sh -c 'cat /proc/self/cgroup; sleep 1' & sleep 0.5; wc -l <"$(v1 pids "$id")/cgroup.procs"; wait)
 expect "exec: the exec'd process sits at / of every hierarchy inside, and in the container's cgroup.procs" sh -c "printf '%s\n' \"\$1\" | grep -q ':/\$' && ! printf '%s\n' \"\$1\" | grep ':' | grep -qv ':/\$' && [ \"\$(printf '%s\n' \"\$1\" | tail -n 1)\" -ge 2 ]" _ "$out"
 js=$("$CL" stats --no-stream --format json lim)
-expect "stats --no-stream --format json: memory > 0 of a 64 MiB limit, pids >= 1, from the cgroup" sh -c "printf '%s' \"\$1\" | jq -e '.[0] | .mem_bytes > 0 and .mem_limit == 67108864 and (.pids | tonumber) >= 1 and .source == \"cgroup\" and (.cpu_percent | endswith(\"%\"))' >/dev/null" _ "$js"
+expect "stats --no-stream --format json: memory > 0 of a 64 MiB limit, pids >= 1, from the cgroup" sh -c "printf '%s' \"\$1\" | jq -e '.[0] | .mem_bytes > 0 and .mem_limit == 67108864 and (.pids | tonumber) >= 1 and .source == \"cgroup\" and (.cpu_percent | endswith(\"%\")) and has(\"net_io\") and has(\"block_io\")' >/dev/null" _ "$js"
 out=$("$CL" stats --no-stream lim)
 expect "stats table: podman's columns" sh -c "printf '%s\n' \"\$1\" | head -n 1 | grep -q '^ID  *NAME  *CPU %  *MEM USAGE / LIMIT  *MEM %  *NET IO  *PIDS\$' && printf '%s\n' \"\$1\" | grep -q ' lim '" _ "$out"
 # update: the running container's cgroup files change, inspect shows the new values.
@@ -201,6 +201,7 @@ expect "unpause: it counts on ($b, then $c)" sh -c "[ $RC = 0 ] && [ $c -gt $b ]
 run_cl unpause tick
 expect "unpause of a container not paused: refused" [ "$RC" = 125 ]
 "$CL" pause tick >/dev/null
+expect "ps --filter status=paused lists it" [ "$("$CL" ps -q --filter status=paused | wc -l)" = 1 ]
 run_cl pause tick
 expect "pause of a paused container: refused" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'already paused'" _ "$ERR"
 # Its process would wait in the frozen cgroup until unpause (podman

@@ -88,6 +88,8 @@ if [ "${NET_INNER:-}" = root ]; then
   hp=$(printf '%s\n' "$ports" | sed -n 's|^80/tcp -> 0\.0\.0\.0:\([0-9]*\)$|\1|p')
   until_ok curl -sf -o /dev/null "http://127.0.0.1:$hp/index.html"
   expect "-P: EXPOSE 80/tcp and 5353/udp published on free host ports (port, ps); 80 answers" sh -c "[ $RC = 0 ] && [ \"\$(printf '%s\n' \"\$1\" | wc -l)\" = 2 ] && printf '%s\n' \"\$1\" | grep -q '^5353/udp -> 0\.0\.0\.0:[0-9]*\$' && [ -n '$hp' ] && [ '$hp' != 80 ] && [ \"\$(curl -s http://127.0.0.1:$hp/index.html)\" = hello ] && \"$CL\" ps --format '{{.Ports}}' --filter name=pall | grep -q '0\.0\.0\.0:$hp->80/tcp'" _ "$ports"
+  run_cl port pall 81
+  expect "port CTR PORT of a port not published: 125, told" sh -c "[ $RC = 125 ] && [ -z '$OUT' ] && printf '%s' \"\$1\" | grep -q 'failed to find published port \"81\"'" _ "$ERR"
   "$CL" rm -f pall >/dev/null
 
   # UDP: datagrams relayed per client (the echo server runs in the

@@ -372,6 +372,30 @@ static const struct
   { "image", "load", "load" },         { "image", "save", "save" },
 };
 
+/* The names `group` takes ("ls, list, rm, ..."), in `buf`. */
+static const char *
+group_names (const char *group, char *buf, size_t len)
+{
+  size_t used = 0;
+
+  buf[0] = '\0';
+  for (size_t i = 0; i < sizeof aliases / sizeof aliases[0] && used < len; i++)
+    if (strcmp (aliases[i].group, group) == 0)
+      used += (size_t)snprintf (buf + used, len - used, "%s%s", used ? ", " : "", aliases[i].name);
+  return buf;
+}
+
+/* `crunlocal image` alone or with --help: what it takes. */
+static void
+group_usage (const char *group, FILE *f)
+{
+  fprintf (f, "Usage: crunlocal %s COMMAND [ARG...]\n\nCommands (each as the command it names):\n",
+           group);
+  for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+    if (strcmp (aliases[i].group, group) == 0)
+      fprintf (f, "  %-9s %s\n", aliases[i].name, aliases[i].command);
+}
+
 /* The command argv[1] names, through an alias (then *shift is 1); -1
    for none. */
 static int
@@ -402,10 +426,15 @@ dispatch (int argc, char **argv)
       argv[1 + shift] = (char *)commands[i].name;
       return commands[i].fn (argc - 1 - shift, argv + 1 + shift);
     }
+  if (strcmp (argv[1], "image") == 0
+      && (argc < 3 || !strcmp (argv[2], "--help") || !strcmp (argv[2], "-h")))
+    return group_usage ("image", argc < 3 ? stderr : stdout), argc < 3 ? EXIT_CL_ERROR : 0;
   if (strcmp (argv[1], "image") == 0)
-    return cli_usage_error (
-        NULL, "unknown command \"%s\" for \"crunlocal image\" (ls, rm, pull, inspect, load, save)",
-        argc > 2 ? argv[2] : "");
+    {
+      char names[512];
+      return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal image\" (%s)", argv[2],
+                              group_names ("image", names, sizeof names));
+    }
   return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal\"", argv[1]);
 }
 
@@ -511,6 +540,16 @@ main (int argc, char **argv)
     return ret;
   signal (SIGPIPE, SIG_IGN);
   catch_interrupts ();
+  /* `help CMD...` is `CMD... --help`, as podman's. */
+  if (argc > 2 && strcmp (argv[1], "help") == 0)
+    {
+      cleanup_free char **v = xcalloc ((size_t)argc + 1, sizeof (char *));
+      v[0] = argv[0];
+      for (int i = 2; i < argc; i++)
+        v[i - 1] = argv[i];
+      v[argc - 1] = (char *)"--help";
+      return dispatch (argc, v);
+    }
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
       || strcmp (argv[1], "help") == 0)
     {

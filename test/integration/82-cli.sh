@@ -47,6 +47,12 @@ run_cl run --rm -h myhost "$BB" hostname
 expect "run -h NAME sets the hostname (docker, podman)" [ "$RC" = 0 -a "$OUT" = myhost ]
 run_cl run --help
 expect "run --help prints the help, -h listed as --hostname" sh -c "[ $RC = 0 ] && printf '%s' \"\$1\" | grep -q -- '-h, --hostname'" _ "$OUT"
+run_cl help ps
+expect "help CMD is CMD --help" sh -c "[ $RC = 0 ] && [ \"\$1\" = \"\$(\"$CL\" ps --help)\" ]" _ "$OUT"
+run_cl image --help
+expect "image --help lists the grouped image commands" sh -c "[ $RC = 0 ] && printf '%s\n' \"\$1\" | grep -q '^  tag  *tag\$' && printf '%s\n' \"\$1\" | grep -q '^  ls  *images\$'" _ "$OUT"
+run_cl image frob
+expect "image of an unknown command: 125, every one it takes listed" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'history, load, save'" _ "$ERR"
 
 # rm -f of what does not exist.
 run_cl rm -f no-such-ctr

@@ -670,12 +670,12 @@ status_error (struct registry *reg, const struct response *resp, const char *wha
 {
   char why[512];
 
+  /* The registry's reason says it all: no errno text after it. */
   describe_status (resp, why, sizeof why);
   if (resp->status == 404)
-    return cl_fail (err, ENOENT, "%s/%s: %s not found: %s", reg->domain, reg->repo, what, why);
+    return cl_fail (err, 0, "%s/%s: %s not found: %s", reg->domain, reg->repo, what, why);
   if (resp->status == 401 || resp->status == 403)
-    return cl_fail (err, EACCES, "%s/%s: access to %s denied: %s", reg->domain, reg->repo, what,
-                    why);
+    return cl_fail (err, 0, "%s/%s: access to %s denied: %s", reg->domain, reg->repo, what, why);
   return cl_fail (err, 0, "%s/%s: %s: %s", reg->domain, reg->repo, what, why);
 }
 

@@ -843,7 +843,7 @@ find_image (struct store *s, const struct run_opts *o, struct image_record *img,
   if (r <= 0)
     return r;
   if (strcmp (o->pull, "never") == 0)
-    return cl_fail (err, ENOENT, "%s: image not known (and --pull=never)", o->image);
+    return cl_fail (err, 0, "%s: image not known (and --pull=never)", o->image);
   po.progress = isatty (2) ? PROGRESS_BARS : PROGRESS_QUIET;
   if (pull_image (s, o->image, &po, id, err) < 0)
     return -1;

@@ -40,6 +40,9 @@ expect "spec flattens the layers: whiteouts and opaque dirs resolved" sh -c "[ \
 # Bad input: one line, 125, nothing left behind.
 "$CL" spec --pull=never localhost:1/nosuch:1 -o "$T/b4" 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
 expect "spec of an unknown image fails (125) and creates no directory" sh -c "[ $RC = 125 ] && [ $(lines "$ERR") = 1 ] && [ ! -e '$T/b4' ]"
+expect "its reason has no stray errno text (': No such file or directory')" sh -c "printf '%s' \"\$1\" | grep -q 'image not known' && ! printf '%s' \"\$1\" | grep -q 'No such file'" _ "$ERR"
+run_cl pull -q "$REG/busybox:no-such-tag"
+expect "pull of a tag the registry has not: 125, the registry's reason, no stray errno text" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'not found: .*MANIFEST_UNKNOWN' && ! printf '%s' \"\$1\" | grep -q 'No such file'" _ "$ERR"
 "$CL" spec "$BB" 2>"$T/err"; RC=$?; ERR=$(cat "$T/err")
 expect "spec without -o is a usage error (125)" sh -c "[ $RC = 125 ] && grep -q 'requires -o DIR' \"$T/err\""
 mkdir -p "$T/b5/rootfs"; echo '{"ociVersion": "1.0.2", "process": ' >"$T/b5/config.json"

@@ -694,8 +694,11 @@ verify_cwd (const char *cwd, struct cl_error *err)
   return 0;
 }
 
+/* Into the process's working directory, made when missing (`create`:
+   a container's first process, as runc and docker; not a process that
+   joins one, which must not change its files). */
 static int
-enter_cwd (const char *cwd, bool *later, struct cl_error *err)
+enter_cwd (const char *cwd, bool create, bool *later, struct cl_error *err)
 {
   if (chdir (cwd) == 0)
     return verify_cwd (cwd, err);
@@ -707,7 +710,7 @@ enter_cwd (const char *cwd, bool *later, struct cl_error *err)
       *later = true;
       return 0;
     }
-  if (errno == ENOENT && mkdir_p (cwd, 0755, err) == 0 && chdir (cwd) == 0)
+  if (errno == ENOENT && create && mkdir_p (cwd, 0755, err) == 0 && chdir (cwd) == 0)
     return verify_cwd (cwd, err);
   return cl_fail (err, errno, "working directory %s", cwd);
 }
@@ -1196,7 +1199,7 @@ prepare_inside (const struct spec *s, const struct ns_overlay *ov, const struct 
     return -1;
   if (sethostname (s->hostname, strlen (s->hostname)) < 0)
     return cl_fail (err, errno, "sethostname");
-  return enter_cwd (s->cwd, cwd_later, err);
+  return enter_cwd (s->cwd, true, cwd_later, err);
 }
 
 static void __attribute__ ((noreturn))
@@ -1274,7 +1277,7 @@ child_main (const struct spec *s, const struct ns_overlay *ov, const sigset_t *b
   if (set_identity (s, !in_userns || s->n_gid_maps > 1 || s->gid_maps[0].size > 1, &err) < 0
       || (s->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
           && cl_fail (&err, errno, "no_new_privs") < 0)
-      || (cwd_later && enter_cwd (s->cwd, NULL, &err) < 0))
+      || (cwd_later && enter_cwd (s->cwd, true, NULL, &err) < 0))
     child_fail (sync, 125, &err);
   /* Again: a change of credentials reset both (prctl(2)).  The parent —
      `run` or the monitor — dying must take the container along. */
@@ -1993,7 +1996,7 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
   if (take_stdio (stdio, &err) < 0
       || isolate_process (sync, NULL, NULL, o ? o->preserve_fds : 0, s->terminal, &err) < 0
       || make_undumpable (&err) < 0 || null_stdio_inside (stdio, &err) < 0
-      || enter_cwd (s->cwd, &cwd_later, &err) < 0 || set_rlimits (s, &err) < 0
+      || enter_cwd (s->cwd, false, &cwd_later, &err) < 0 || set_rlimits (s, &err) < 0
       || (s->terminal && send_console (s, false, sync, &err) < 0)
       || send_listener (notify, sync, &err) < 0)
     child_fail (sync, 125, &err);
@@ -2001,7 +2004,7 @@ spawned_main (const struct spec *s, const sigset_t *blocked, const struct ns_std
   if (set_identity (s, !single_id, &err) < 0
       || (s->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
           && cl_fail (&err, errno, "no_new_privs") < 0)
-      || (cwd_later && enter_cwd (s->cwd, NULL, &err) < 0))
+      || (cwd_later && enter_cwd (s->cwd, false, NULL, &err) < 0))
     child_fail (sync, 125, &err);
   parent_death_kills (o);
   make_undumpable (&err);

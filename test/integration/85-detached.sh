@@ -241,6 +241,9 @@ expect "exec is in its PID namespace (sees its PID 1) with its environment" sh -
 expect "exec returns the command's exit code" [ "$RC" = 5 ]
 out=$("$CL" exec -u nobody -w /tmp -e X=1 ex sh -c 'id -u; pwd; echo $X')
 expect "exec -u (resolved in the container), -w, -e" [ "$(echo $out)" = "65534 /tmp 1" ]
+run_cl exec -w /no/such/dir ex true
+made=$("$CL" exec ex sh -c 'test -e /no && echo made')
+expect "exec -w of a missing directory: 125, the reason, nothing made in the container" sh -c "[ $RC = 125 ] && [ -z '$made' ] && printf '%s' \"\$1\" | grep -q 'working directory /no/such/dir'" _ "$ERR"
 run_cl exec ex no-such-command
 expect "exec of a missing command: 127 and the reason" sh -c "[ $RC = 127 ] && printf '%s' \"\$1\" | grep -q 'not found'" _ "$ERR"
 expect "exec -i passes stdin through" [ "$(echo piped | "$CL" exec -i ex cat)" = piped ]

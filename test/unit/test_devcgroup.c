@@ -138,3 +138,22 @@ test_devcgroup_v1 (void)
   }
   spec_clear (&s);
 }
+
+/* Only a spec whose last rule for every device allows it all (a
+   privileged container's) loses nothing without a device cgroup. */
+void
+test_devcgroup_allows_all (void)
+{
+  struct spec s = { 0 };
+
+  CHECK (!devcg_allows_all (&s));
+  spec_add_dev_rule (&s, true, 'c', 10, 237, "rwm");
+  CHECK (!devcg_allows_all (&s));
+  spec_add_dev_rule (&s, true, 'a', -1, -1, "rw");
+  CHECK (!devcg_allows_all (&s));
+  spec_add_dev_rule (&s, true, 'a', -1, -1, "rwm");
+  CHECK (devcg_allows_all (&s));
+  spec_add_dev_rule (&s, false, 'a', -1, -1, "rwm");
+  CHECK (!devcg_allows_all (&s));
+  spec_clear (&s);
+}

@@ -83,6 +83,7 @@ void test_resflags_run (void);
 void test_resflags_merge (void);
 void test_devcgroup_program (void);
 void test_devcgroup_v1 (void);
+void test_devcgroup_allows_all (void);
 
 #define UNIT_TESTS                                                                                 \
   { "ref_valid", test_ref_valid }, { "ref_invalid", test_ref_invalid },                            \
@@ -130,6 +131,7 @@ void test_devcgroup_v1 (void);
       { "unpack_limits", test_unpack_limits }, { "treehash", test_treehash },                      \
       { "cgdeleg_path", test_cgdeleg_path }, { "resflags_run", test_resflags_run },                \
       { "resflags_merge", test_resflags_merge }, { "devcgroup_program", test_devcgroup_program },  \
-      { "devcgroup_v1", test_devcgroup_v1 },
+      { "devcgroup_v1", test_devcgroup_v1 },                                                       \
+      { "devcgroup_allows_all", test_devcgroup_allows_all },
 
 #endif

@@ -135,26 +135,24 @@ store_open (struct store **out, enum store_mode mode, uid_t host_euid, struct cl
 }
 
 void
+store_release_gc (struct store *s)
+{
+  if (s->gc_lock >= 0)
+    close (s->gc_lock);
+  s->gc_lock = -1;
+}
+
+void
 store_close (struct store *s)
 {
   if (!s)
     return;
-  if (s->gc_lock >= 0)
-    close (s->gc_lock);
+  store_release_gc (s);
   if (s->rootfd >= 0)
     close (s->rootfd);
   free (s->root);
   free (s->runroot);
   free (s);
-}
-
-void
-store_release_gc (struct store *s)
-{
-  if (s && s->gc_lock >= 0)
-    close (s->gc_lock);
-  if (s)
-    s->gc_lock = -1;
 }
 
 void

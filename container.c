@@ -464,7 +464,8 @@ container_remove (struct store *s, const char *id, const struct container *known
   cleanup_free char *gone = xasprintf ("containers/.rm-%s", id);
   cleanup_close int dfd = openat (s->rootfd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int lock = -1;
-  struct container gone_c;
+  struct container gone_c = { 0 };
+  const struct container *rec = known ? known : &gone_c; /* for the event */
   struct cl_error ignored;
   cleanup_cgroup_dirs struct cgroup_dirs cg = { 0 };
 
@@ -476,7 +477,6 @@ container_remove (struct store *s, const char *id, const struct container *known
   while (flock (lock, LOCK_EX) < 0)
     if (errno != EINTR)
       return cl_fail (err, errno, "lock %s", p);
-  memset (&gone_c, 0, sizeof gone_c);
   if (!known && record_load (s, id, &gone_c, &ignored) < 0)
     memset (&gone_c, 0, sizeof gone_c);
   /* Its cgroups, when no monitor was left to remove them (killed -9). */
@@ -490,8 +490,7 @@ container_remove (struct store *s, const char *id, const struct container *known
       container_clear (&gone_c);
       return cl_fail (err, errno, "rename %s", p);
     }
-  evlog_append (s->rootfd, EVLOG_FILE, "container", "remove", id, known ? known->name : gone_c.name,
-                known ? known->image : gone_c.image);
+  evlog_append (s->rootfd, EVLOG_FILE, "container", "remove", id, rec->name, rec->image);
   container_clear (&gone_c);
   remove_run_dir (s, id);
   return rm_rf_at (s->rootfd, gone, err);

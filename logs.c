@@ -179,12 +179,19 @@ same_file (int dirfd, const char *name, int fd)
          && a.st_dev == b.st_dev;
 }
 
-/* Is the reader gone (`logs -f | head`: our output's pipe broken) or
-   were we interrupted (Ctrl-C, SIGTERM, SIGHUP)?  Then following ends. */
+/* Is the reader gone (`logs -f | head`: our output's pipe broken)? */
+static bool
+reader_gone (void)
+{
+  return ferror (stdout) || ferror (stderr);
+}
+
+/* Following ends with the reader, or when we are interrupted (Ctrl-C,
+   SIGTERM, SIGHUP). */
 static bool
 stop_following (void)
 {
-  return cl_interrupted || ferror (stdout) || ferror (stderr);
+  return cl_interrupted || reader_gone ();
 }
 
 /* Until the monitor is gone and nothing more arrives; across a
@@ -250,7 +257,7 @@ logs_show (const struct container *c, const struct logs_opts *o, struct cl_error
   free (sh.ring);
   /* A reader that went away ends us as it ends any writer to a pipe,
      SIGPIPE's way (`set -o pipefail` sees 141, nothing is printed). */
-  if (ferror (stdout) || ferror (stderr))
+  if (reader_gone ())
     {
       signal (SIGPIPE, SIG_DFL);
       raise (SIGPIPE);

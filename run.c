@@ -426,12 +426,11 @@ dispatch (int argc, char **argv)
       argv[1 + shift] = (char *)commands[i].name;
       return commands[i].fn (argc - 1 - shift, argv + 1 + shift);
     }
-  if (strcmp (argv[1], "image") == 0
-      && (argc < 3 || !strcmp (argv[2], "--help") || !strcmp (argv[2], "-h")))
-    return group_usage ("image", argc < 3 ? stderr : stdout), argc < 3 ? EXIT_CL_ERROR : 0;
   if (strcmp (argv[1], "image") == 0)
     {
       char names[512];
+      if (argc < 3 || !strcmp (argv[2], "--help") || !strcmp (argv[2], "-h"))
+        return group_usage ("image", argc < 3 ? stderr : stdout), argc < 3 ? EXIT_CL_ERROR : 0;
       return cli_usage_error (NULL, "unknown command \"%s\" for \"crunlocal image\" (%s)", argv[2],
                               group_names ("image", names, sizeof names));
     }

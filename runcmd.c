@@ -1392,7 +1392,6 @@ open_empty_dir (const char *dir, bool *created, struct cl_error *err)
   cleanup_close int fd = -1;
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
-
   struct stat st;
 
   /* 0700, as umoci makes it: the rootfs below keeps the image's setuid
